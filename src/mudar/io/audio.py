@@ -8,7 +8,7 @@ import av
 import numpy as np
 
 from mudar.errors import DecodeError, ParameterError
-from mudar.io.media import container_start, open_media
+from mudar.io.media import container_start, open_media, stream_time
 
 
 def load_audio(path: str | os.PathLike, *, sr: int = 16000) -> np.ndarray | None:
@@ -40,6 +40,7 @@ def load_audio(path: str | os.PathLike, *, sr: int = 16000) -> np.ndarray | None
             return None
         stream = c.streams.audio[0]
         t0 = container_start(c)
+        declared = stream_time(stream, stream.duration)  # mp4/mov know it; mkv may not
         resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
         chunks: list[np.ndarray] = []
         start: float | None = None
@@ -58,4 +59,7 @@ def load_audio(path: str | os.PathLike, *, sr: int = 16000) -> np.ndarray | None
         y = np.concatenate([np.zeros(offset, np.float32), y])
     elif offset < 0:
         y = y[-offset:]
+    if declared:
+        # the codec's end padding (AAC: up to 1024 samples) is not part of the track
+        y = y[: max(0, round(((start or 0.0) + declared) * sr))]
     return y
