@@ -453,6 +453,29 @@ class MusicFeatures:
         """Number of video frames."""
         return int(self.onsets.shape[0])
 
+    def slice(self, start: int, stop: int, *, clock: FrameClock) -> MusicFeatures:
+        """The features of video frames ``start:stop``; times re-based on frame ``start``.
+
+        The tempo stays the whole input's (more reliable than a short window's).
+        """
+        sub, fps = clock.sub, clock.fps
+        t0, t1 = start / fps, stop / fps
+
+        def within(t: np.ndarray) -> np.ndarray:
+            return t[(t >= t0 - 0.5 / fps) & (t < t1 - 0.5 / fps)] - t0
+
+        return MusicFeatures(
+            mel=self.mel[:, start * sub : stop * sub],
+            onset_envelope=self.onset_envelope[start * sub : stop * sub],
+            onset_times=within(self.onset_times),
+            beat_times=within(self.beat_times),
+            tempo_bpm=self.tempo_bpm,
+            tempogram=self.tempogram[:, start:stop],
+            onset_strength=self.onset_strength[start:stop],
+            onsets=self.onsets[start:stop],
+            beats=self.beats[start:stop],
+        )
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         """All fields as arrays (``tempo_bpm`` 0-d), e.g. for ``np.savez``."""
         return {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}

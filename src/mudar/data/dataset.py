@@ -1,0 +1,88 @@
+"""A dataset is a folder of videos, searched recursively, with optional labels.
+
+Labels come from ``labels.csv`` at the root (columns ``path,label``, paths relative to the root)
+or from a ``meta.json`` beside a video with a ``genre`` field (the layout of the dwm data).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from mudar.errors import InputError
+
+VIDEO_EXTENSIONS = frozenset(
+    {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".mpg", ".mpeg", ".ts", ".flv", ".wmv"}
+)
+AUDIO_EXTENSIONS = frozenset({".wav", ".mp3", ".ogg", ".flac", ".m4a", ".aac", ".opus"})
+
+
+@dataclass(frozen=True)
+class VideoItem:
+    """One video of a dataset.
+
+    Attributes
+    ----------
+    path : Path
+    id : str
+        Path relative to the dataset root, without extension ('/'-separated); unique.
+    label : str or None
+    """
+
+    path: Path
+    id: str
+    label: str | None = None
+
+
+def find_videos(root: str | os.PathLike) -> list[VideoItem]:
+    """All videos under ``root`` (sorted, recursive) with their labels.
+
+    Raises
+    ------
+    InputError
+        ``root`` missing or not a directory, a malformed labels.csv, or no video found.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"{root}: not a directory")
+    labels = _read_labels_csv(root)
+    items = []
+    for p in sorted(root.rglob("*")):
+        if p.suffix.lower() not in VIDEO_EXTENSIONS or not p.is_file() or p.name.startswith("."):
+            continue
+        rel = p.relative_to(root).as_posix()
+        label = labels.get(rel) or labels.get(p.name) or _meta_label(p)
+        items.append(VideoItem(path=p, id=rel.rsplit(".", 1)[0], label=label))
+    if not items:
+        raise InputError(
+            f"{root}: no video files found (looked for {', '.join(sorted(VIDEO_EXTENSIONS))})"
+        )
+    return items
+
+
+def _read_labels_csv(root: Path) -> dict[str, str]:
+    f = root / "labels.csv"
+    if not f.is_file():
+        return {}
+    try:
+        with f.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise InputError(f"{f}: cannot read ({e})") from None
+    if rows and not {"path", "label"} <= set(rows[0]):
+        raise InputError(f"{f}: needs the columns 'path,label'")
+    return {Path(r["path"]).as_posix(): r["label"] for r in rows if r.get("path")}
+
+
+def _meta_label(video: Path) -> str | None:
+    meta = video.parent / "meta.json"
+    if not meta.is_file():
+        return None
+    try:
+        genre = json.loads(meta.read_text(encoding="utf-8")).get("genre")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(genre) if genre else None

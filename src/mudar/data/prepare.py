@@ -1,0 +1,193 @@
+"""``mudar prepare``: decode and featurise a whole dataset once, in parallel, resumably.
+
+Each video becomes one cache entry (see :mod:`mudar.data.cache`); a manifest per shard lists what
+was done, so a cluster array job (``--shard I/N``) can split the work and the results still read as
+one feature set. Bad files are skipped and reported; they never stop the batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from mudar.data.cache import FeatureCache
+from mudar.data.dataset import VideoItem, find_videos
+from mudar.errors import MudarError, ParameterError
+from mudar.features.extract import AnalysisConfig, analyze
+
+MANIFESTS = "manifests"
+
+
+@dataclass
+class PrepareReport:
+    """What a prepare run did: entries written, found in the cache, and files skipped."""
+
+    done: list[dict] = field(default_factory=list)
+    cached: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        ok = len(self.done)
+        lines = [
+            f"{ok} file(s) ready ({ok - self.cached} extracted, {self.cached} already cached), "
+            f"{len(self.skipped)} skipped"
+        ]
+        lines += [f"  skipped {p}: {why}" for p, why in self.skipped]
+        return "\n".join(lines)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"I/N"`` -> (I, N) with 0 <= I < N."""
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ParameterError(f"--shard must look like I/N (e.g. 0/4), got {text!r}") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise ParameterError(f"--shard I/N needs 0 <= I < N, got {text!r}")
+    return i, n
+
+
+def prepare(
+    data_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    config: AnalysisConfig | None = None,
+    jobs: int = 1,
+    shard: tuple[int, int] = (0, 1),
+    progress: bool = True,
+) -> PrepareReport:
+    """Extract the features of every video under ``data_dir`` into ``out_dir``.
+
+    Parameters
+    ----------
+    data_dir : path-like
+        Dataset folder (see :func:`mudar.data.dataset.find_videos`).
+    out_dir : path-like
+        Feature folder: ``items/*.npz`` and ``manifests/shard-I-of-N.json``.
+    config : AnalysisConfig, optional
+    jobs : int
+        Worker processes (1: in this process).
+    shard : (I, N)
+        Only every N-th video, starting at the I-th.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    PrepareReport
+    """
+    config = config or AnalysisConfig()
+    i, n = shard
+    items = find_videos(data_dir)[i::n]
+    cache = FeatureCache(out_dir)
+    report = PrepareReport()
+    tasks = [(str(it.path), str(cache.root), config.to_dict()) for it in items]
+    by_path = {str(it.path): it for it in items}
+    results = _run(tasks, jobs=jobs, progress=progress)
+    for path, status, payload in results:
+        if status == "skip":
+            report.skipped.append((path, payload))
+            continue
+        item: VideoItem = by_path[path]
+        report.cached += status == "cached"
+        report.done.append({"id": item.id, "path": path, "label": item.label, **payload})
+    report.done.sort(key=lambda d: d["id"])
+    _write_manifest(Path(out_dir), shard, config, report)
+    return report
+
+
+def _run(tasks: list[tuple], *, jobs: int, progress: bool):
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(tasks), desc="prepare", unit="file", disable=not progress)
+    try:
+        if jobs <= 1 or len(tasks) <= 1:
+            for t in tasks:
+                yield _prepare_one(*t)
+                bar.update()
+            return
+        # spawn: OpenCV and FFmpeg thread pools do not survive fork reliably
+        ctx = get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker) as ex:
+            futures = [ex.submit(_prepare_one, *t) for t in tasks]
+            for fut in as_completed(futures):
+                yield fut.result()
+                bar.update()
+    finally:
+        bar.close()
+
+
+def _init_worker() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def _prepare_one(path: str, cache_root: str, config_dict: dict) -> tuple[str, str, object]:
+    """(path, 'done' | 'cached' | 'skip', entry info or reason). Never raises."""
+    try:
+        config = AnalysisConfig.from_dict(config_dict)
+        cache = FeatureCache(cache_root)
+        entry = cache.entry(path, config)
+        analysis = cache.load(entry)
+        status = "cached"
+        if analysis is None:
+            analysis = analyze(path, config)
+            cache.save(entry, analysis)
+            status = "done"
+        info = {
+            "entry": str(entry.relative_to(cache.root)),
+            "n_frames": analysis.n_frames,
+            "duration_s": round(analysis.duration_s, 3),
+            "has_music": analysis.music is not None,
+            "has_dance": analysis.dance is not None,
+        }
+        return path, status, info
+    except MudarError as e:
+        return path, "skip", str(e)
+    except Exception as e:  # a bug must not stop a batch of thousands; it is reported
+        last = traceback.extract_tb(e.__traceback__)[-1]
+        return (
+            path,
+            "skip",
+            f"internal error {type(e).__name__}: {e} ({last.filename}:{last.lineno})",
+        )
+
+
+def _write_manifest(out: Path, shard: tuple[int, int], config, report: PrepareReport) -> None:
+    from mudar.data.cache import atomic_write_text
+
+    i, n = shard
+    doc = {
+        "config": config.to_dict(),
+        "shard": [i, n],
+        "items": report.done,
+        "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
+    }
+    atomic_write_text(out / MANIFESTS / f"shard-{i}-of-{n}.json", json.dumps(doc, indent=1))
+
+
+def load_manifest(features_dir: str | os.PathLike) -> list[dict]:
+    """All prepared items of a feature folder (every shard), sorted by id.
+
+    Raises
+    ------
+    InputError
+        No manifest in ``features_dir``.
+    """
+    from mudar.errors import InputError
+
+    folder = Path(features_dir) / MANIFESTS
+    files = sorted(folder.glob("shard-*-of-*.json")) if folder.is_dir() else []
+    if not files:
+        raise InputError(f"{features_dir}: no prepared features (run `mudar prepare` first)")
+    items: dict[str, dict] = {}
+    for f in files:
+        for it in json.loads(f.read_text(encoding="utf-8"))["items"]:
+            items[it["id"]] = it
+    return [items[k] for k in sorted(items)]
