@@ -105,7 +105,9 @@ class FrameClock:
         if x.shape[-1] < n * self.sub:
             x = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, n * self.sub - x.shape[-1])], mode="edge")
         # shift by half a video frame so that each window is centred on its frame time
-        x = np.concatenate([np.repeat(x[..., :1], half, axis=-1), x[..., : n * self.sub - half]], -1)
+        x = np.concatenate(
+            [np.repeat(x[..., :1], half, axis=-1), x[..., : n * self.sub - half]], -1
+        )
         blocks = x.reshape(*x.shape[:-1], n, self.sub)
         return blocks.max(-1) if reduce == "max" else blocks.mean(-1)
 

@@ -1,0 +1,5 @@
+import sys
+
+from mudar.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,54 @@
+"""``mudar prepare DATA_DIR --out FEATURES_DIR``: featurise a dataset once, resumably."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from mudar.cli.options import add_analysis_options, analysis_config
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "prepare",
+        help="decode and extract the features of every video in a folder",
+        description=(
+            "Decode every video under DATA_DIR once and cache its features in FEATURES_DIR. "
+            "Resumable (done files are skipped), atomic, parallel. Bad files are skipped and "
+            "listed at the end; the exit status is 0 if any file succeeded."
+        ),
+    )
+    p.add_argument("data_dir", metavar="DATA_DIR")
+    p.add_argument("--out", required=True, metavar="FEATURES_DIR")
+    p.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="worker processes")
+    p.add_argument("--shard", default="0/1", metavar="I/N", help="process every N-th file from I")
+    p.add_argument(
+        "--frame-size",
+        type=int,
+        default=64,
+        help="also keep RGB frames of this side for model training (0: none; default 64)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_analysis_options(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mudar.data.prepare import parse_shard, prepare
+
+    shard = parse_shard(args.shard)
+    config = analysis_config(args, frame_size=args.frame_size)
+    report = prepare(
+        args.data_dir,
+        args.out,
+        config=config,
+        jobs=max(1, args.jobs),
+        shard=shard,
+        progress=not args.no_progress,
+    )
+    print(report.summary(), file=sys.stderr)
+    if not report.done:
+        print("mudar: error: no file could be prepared", file=sys.stderr)
+        return 2
+    return 0

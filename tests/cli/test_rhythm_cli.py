@@ -1,0 +1,123 @@
+"""`mudar rhythm` on good, odd and bad files: JSON keys fixed, clean one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mudar.cli.main import main
+
+KEYS = {"file", "duration_s", "fps", "music", "dance"}
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def rhythm_json(capsys, path):
+    code, out, err = run_cli(capsys, "rhythm", "--json", str(path))
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert len(lines) == 1
+    r = json.loads(lines[0])
+    assert set(r) == KEYS
+    return r
+
+
+def test_dance_clip_has_both_rhythms(capsys, dance_clip):
+    r = rhythm_json(capsys, dance_clip.path)
+    assert r["fps"] == 8.0
+    assert r["duration_s"] == pytest.approx(dance_clip.duration_s, abs=0.15)
+    assert set(r["music"]) == {"tempo_bpm", "beat_times", "onset_times"}
+    assert set(r["dance"]) == {"method", "rhythm_times", "rhythm_strength"}
+    assert r["dance"]["method"] == "hoof-flux"
+    assert r["music"]["tempo_bpm"] == pytest.approx(dance_clip.tempo_bpm, rel=0.02)
+    assert len(r["dance"]["rhythm_strength"]) == round(r["duration_s"] * 8)
+    assert all(0 <= t <= r["duration_s"] for t in r["dance"]["rhythm_times"])
+
+
+@pytest.mark.parametrize(
+    "fixture, music, dance",
+    [
+        ("video_no_audio", False, True),
+        ("audio_wav", True, False),
+        ("audio_ogg", True, False),
+        ("short_video", True, True),
+        ("vfr_video", True, True),
+        ("rotated_video", None, True),
+        ("non_ascii_video", True, True),
+    ],
+)
+def test_odd_but_valid_files(capsys, request, fixture, music, dance):
+    path = request.getfixturevalue(fixture)
+    r = rhythm_json(capsys, path)
+    if music is not None:
+        assert (r["music"] is not None) == music
+    assert (r["dance"] is not None) == dance
+    assert r["file"] == str(path)
+
+
+@pytest.mark.parametrize(
+    "fixture, message",
+    [
+        ("empty_file", "empty"),
+        ("text_mp4", "not a media file"),
+        ("missing_path", "no such file"),
+        ("directory_path", "is a directory"),
+    ],
+)
+def test_bad_files_give_one_clean_line(capsys, request, fixture, message):
+    path = request.getfixturevalue(fixture)
+    code, out, err = run_cli(capsys, "rhythm", "--json", str(path))
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mudar: error: ")
+    assert str(path) in lines[0] and message in lines[0]
+
+
+@pytest.mark.parametrize("fixture", ["truncated_mp4", "truncated_faststart_mp4"])
+def test_truncated_file_is_an_error_or_a_result(capsys, request, fixture):
+    path = request.getfixturevalue(fixture)
+    code, out, err = run_cli(capsys, "rhythm", "--json", str(path))
+    if code == 0:
+        assert set(json.loads(out)) == KEYS
+    else:
+        assert code == 2 and err.startswith("mudar: error: ") and len(err.splitlines()) == 1
+
+
+def test_batch_carries_on_past_bad_files(capsys, bar_video, missing_path, text_mp4):
+    code, out, err = run_cli(
+        capsys, "rhythm", "--json", str(missing_path), str(bar_video), str(text_mp4)
+    )
+    assert code == 0
+    assert [json.loads(line)["file"] for line in out.splitlines()] == [str(bar_video)]
+    assert "2 of 3 file(s) skipped" in err
+
+
+def test_plot_is_written(capsys, dance_clip, tmp_path):
+    out = tmp_path / "plots" / "r.png"
+    code, _, err = run_cli(capsys, "rhythm", str(dance_clip.path), "--plot", str(out))
+    assert code == 0, err
+    assert out.stat().st_size > 10_000
+
+
+def test_bad_parameters_are_clean_errors(capsys, bar_video):
+    code, _, err = run_cli(capsys, "rhythm", str(bar_video), "--fps", "30")
+    assert code == 2 and "whole multiple" in err
+    code, _, err = run_cli(capsys, "rhythm", str(bar_video), "--flow", "nope")
+    assert code == 2 and err.startswith("mudar: error:")
+    code, _, err = run_cli(capsys, "rhythm", str(bar_video), "--method", "nope")
+    assert code == 2 and "nope" in err
+
+
+def test_console_script_prints_no_traceback(text_mp4):
+    p = subprocess.run(
+        [sys.executable, "-m", "mudar", "rhythm", str(text_mp4)], capture_output=True, text=True
+    )
+    assert p.returncode == 2
+    assert "Traceback" not in p.stderr
+    assert p.stderr.startswith("mudar: error: ")
