@@ -143,3 +143,40 @@ def test_real_dwm_videos_decode_to_the_expected_length(shared_data, dance):
     assert len(y) / 16000 == pytest.approx(duration, abs=0.1)
     y_ogg = load_audio(shared_data / "dwm" / dance / "audio.ogg", sr=16000)
     assert len(y_ogg) / 16000 == pytest.approx(duration, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "pix_fmt", "audio_codec"),
+    [
+        ("clip.webm", "libvpx-vp9", "yuv420p", "libopus"),
+        ("clip.avi", "mjpeg", "yuvj420p", None),
+        ("clip.mov", "mpeg4", "yuv420p", "aac"),
+    ],
+)
+def test_other_containers_decode(tmp_path, name, codec, pix_fmt, audio_codec):
+    """webm, avi and friends, written by PyAV directly, read on the clock like mp4."""
+    import av
+
+    path = tmp_path / name
+    with av.open(str(path), "w") as c:
+        v = c.add_stream(codec, rate=10)
+        v.width, v.height, v.pix_fmt = 64, 48, pix_fmt
+        a = c.add_stream(audio_codec, rate=48000) if audio_codec else None
+        for k in range(20):
+            img = np.full((48, 64, 3), 10 * k, np.uint8)
+            for p in v.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(p)
+        for p in v.encode():
+            c.mux(p)
+        if a is not None:
+            y = np.zeros((1, 96000), np.float32)
+            frame = av.AudioFrame.from_ndarray(y, format="fltp", layout="mono")
+            frame.sample_rate = 48000
+            for p in a.encode(frame):
+                c.mux(p)
+            for p in a.encode():
+                c.mux(p)
+    frames = list(iter_frames(path, fps=8, size=32))
+    assert len(frames) == 16 and frames[0].shape == (32, 32, 3)
+    audio = load_audio(path, sr=16000)
+    assert (audio is not None) == (audio_codec is not None)

@@ -106,7 +106,10 @@ def _convert(frame: av.VideoFrame, size: int, aspect: str, fmt: str) -> np.ndarr
         sw, sh = max(1, round(dw * scale)), max(1, round(dh * scale))
     # scale in the coded orientation (swscale), then turn for display
     cw, ch = (sh, sw) if rot in (90, -90) else (sw, sh)
-    img = frame.reformat(width=cw, height=ch, format=fmt).to_ndarray()
+    if fmt == "gray" and frame.format.name in _YUV8:
+        img = _luma(frame, cw, ch)
+    else:
+        img = frame.reformat(width=cw, height=ch, format=fmt).to_ndarray()
     if rot:
         img = np.ascontiguousarray(np.rot90(img, k=rot // 90))
     if img.shape[0] == size and img.shape[1] == size:
@@ -118,3 +121,22 @@ def _convert(frame: av.VideoFrame, size: int, aspect: str, fmt: str) -> np.ndarr
         return out
     y0, x0 = (img.shape[0] - size) // 2, (img.shape[1] - size) // 2
     return np.ascontiguousarray(img[y0 : y0 + size, x0 : x0 + size])
+
+
+# 8-bit planar YUV: plane 0 already is the luma picture, so no colour conversion is needed
+_YUV8 = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12"})
+
+
+def _luma(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
+    """The Y plane of an 8-bit YUV frame resized to ``width`` x ``height`` (about 5x cheaper
+    than a swscale conversion to gray, which matters at 50x real time)."""
+    import cv2
+
+    plane = frame.planes[0]
+    y = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
+    if (plane.width, plane.height) == (width, height):
+        return y.copy()
+    # area averaging only where linear would alias (shrinking by 2 or more); it is 6x slower
+    strong = width * 2 <= plane.width and height * 2 <= plane.height
+    interp = cv2.INTER_AREA if strong else cv2.INTER_LINEAR
+    return cv2.resize(y, (width, height), interpolation=interp)
