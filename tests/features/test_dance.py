@@ -251,3 +251,14 @@ def test_rhythm_matches_motion_beats_of_synthetic_dances(tmp_path):
         scores.append(mir_eval.onset.f_measure(ref, est, window=1.0 / FPS + 1e-6)[0])
     assert np.mean(scores) >= 0.8, scores
     assert min(scores) >= 0.5, scores
+
+
+def test_circular_smoothing_equals_scipy(rng):
+    from scipy.ndimage import gaussian_filter1d
+
+    from mudar.features.dance import _circular_smooth
+
+    h = rng.random((5, 32))
+    for sigma in (0.7, 2.0, 9.0):
+        want = gaussian_filter1d(h, sigma, axis=1, mode="wrap")
+        np.testing.assert_allclose(_circular_smooth(h, sigma), want, atol=1e-12)

@@ -12,11 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-import librosa
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
 from mudar.errors import ParameterError
+from mudar.features.dsp import peak_pick
 from mudar.features.flow import FlowBackend
 from mudar.features.hoof import hoof_sequence
 
@@ -98,7 +97,7 @@ def hoof_flux(
             still = floor * np.median(moving)
             h = hoof * np.minimum(1.0, magnitude / still)[:, None]
     if sigma_deg > 0:
-        h = gaussian_filter1d(h, sigma_deg * h.shape[1] / 360.0, axis=1, mode="wrap")
+        h = _circular_smooth(h, sigma_deg * h.shape[1] / 360.0)
     strength[1:-1] = np.maximum(h[2:] - h[1:-1], 0.0).sum(axis=1)  # at frames 1 .. T-2
     if weighted:
         peak = strength.max()
@@ -109,6 +108,22 @@ def hoof_flux(
 
 def _frames(seconds: float, fps: float) -> int:
     return int(round(seconds * fps))
+
+
+def _circular_smooth(h: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing of each row over circular bins (``sigma`` in bins), as
+    ``scipy.ndimage.gaussian_filter1d(h, sigma, axis=1, mode="wrap")`` does it, without the
+    import cost of scipy.ndimage."""
+    bins = h.shape[1]
+    radius = int(4.0 * sigma + 0.5)
+    offsets = np.arange(-radius, radius + 1)
+    weights = np.exp(-0.5 * (offsets / sigma) ** 2)
+    weights /= weights.sum()
+    kernel = np.zeros((bins, bins))
+    cols = np.arange(bins)
+    for off, w in zip(offsets, weights, strict=True):
+        kernel[(cols + off) % bins, cols] += w
+    return h @ kernel
 
 
 def pick_rhythm(
@@ -125,7 +140,7 @@ def pick_rhythm(
 ) -> np.ndarray:
     """Frames of the dance rhythm: peaks of the rhythm strength.
 
-    Frame ``k`` is a peak (``librosa.util.peak_pick``) if ``strength[k]`` is the maximum within
+    Frame ``k`` is a peak (``peak_pick``, librosa's rule) if ``strength[k]`` is the maximum within
     ``pre_max_s`` before and ``post_max_s`` after it, exceeds the local mean within
     ``pre_avg_s`` / ``post_avg_s`` by ``delta``, exceeds ``threshold``, and comes more than
     ``wait_s`` after the previous peak. Windows are in seconds and rounded to frames at ``fps``
@@ -171,10 +186,10 @@ def pick_rhythm(
         raise ParameterError("window lengths and wait_s must be >= 0 seconds")
     if len(strength) == 0:
         return np.zeros(0, dtype=int)
-    peaks = librosa.util.peak_pick(
+    peaks = peak_pick(
         strength,
         pre_max=_frames(pre_max_s, fps),
-        post_max=_frames(post_max_s, fps) + 1,  # librosa's post windows exclude their end
+        post_max=_frames(post_max_s, fps) + 1,  # post windows exclude their end, as librosa's
         pre_avg=_frames(pre_avg_s, fps),
         post_avg=_frames(post_avg_s, fps) + 1,
         delta=delta,

@@ -5,6 +5,10 @@ All analysis runs on the fine audio grid of the :class:`~mudar.clock.FrameClock`
 onto the video frames. Every setting that is a duration is given here in seconds and turned into
 frames with the clock's rate, so that the features mean the same thing whatever ``sr`` and
 ``hop_length`` are.
+
+The signal processing is librosa's (0.11), redone in numpy by :mod:`mudar.features.dsp`
+to the same numbers: importing librosa's onset and beat modules costs seconds per process,
+several times the analysis of a minute of music. librosa stays the reference in the tests.
 """
 
 from __future__ import annotations
@@ -12,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-import librosa
 import numpy as np
 
 from mudar.clock import FrameClock
 from mudar.errors import ParameterError
+from mudar.features import dsp
 
 N_FFT = 1024
 """STFT window, samples: 64 ms at 16 kHz, between SuperFlux's 46 ms and librosa's 93 ms."""
@@ -87,18 +91,11 @@ def melspectrogram(
     _check_rate(sr=sr, hop_length=hop_length)
     if n_fft <= 0 or n_mels <= 0:
         raise ParameterError(f"n_fft and n_mels must be positive, got {n_fft}, {n_mels}")
-    S = librosa.feature.melspectrogram(
-        y=y,
-        sr=sr,
-        n_fft=n_fft,
-        hop_length=hop_length,
-        center=True,
-        pad_mode="reflect",
-        n_mels=n_mels,
-        fmin=fmin,
-        fmax=fmax,
-    )
-    return librosa.power_to_db(S, ref=np.max, top_db=TOP_DB).astype(np.float32)
+    if y.size == 0:
+        raise ParameterError("audio is empty")
+    power = dsp.stft_power(y, n_fft=n_fft, hop_length=hop_length, pad_mode="reflect")
+    fb = dsp.mel_filterbank(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    return dsp.power_to_db(fb @ power, ref=np.max, top_db=TOP_DB).astype(np.float32)
 
 
 def superflux_envelope(
@@ -152,14 +149,8 @@ def superflux_envelope(
         )
     if S_db.shape[1] == 0:
         return np.zeros(0, dtype=np.float32)
-    env = librosa.onset.onset_strength(
-        S=S_db,
-        sr=sr,
-        hop_length=hop_length,
-        n_fft=n_fft,
-        lag=lag,
-        max_size=max_size,
-        center=True,
+    env = dsp.onset_strength(
+        S_db, n_fft=n_fft, hop_length=hop_length, lag=lag, max_size=max_size, center=True
     )
     return env.astype(np.float32)
 
@@ -213,13 +204,14 @@ def onset_times(
         raise ParameterError(f"peak-picking windows and delta must be >= 0, got {windows}")
     if not np.any(envelope > 0):
         return np.zeros(0, dtype=np.float64)
+    # scaled to [0, 1] as librosa.onset.onset_detect(normalize=True), in float32
+    x = envelope - envelope.min()
+    x /= x.max() + np.finfo(np.float32).tiny
+    if not x.any() or not np.all(np.isfinite(x)):
+        return np.zeros(0, dtype=np.float64)
     rate = sr / hop_length
-    frames = librosa.onset.onset_detect(
-        onset_envelope=envelope,
-        sr=sr,
-        hop_length=hop_length,
-        units="frames",
-        normalize=True,
+    frames = dsp.peak_pick(
+        x,
         pre_max=round(pre_max_s * rate),
         post_max=round(post_max_s * rate) + 1,
         pre_avg=round(pre_avg_s * rate),
@@ -227,7 +219,7 @@ def onset_times(
         wait=round(wait_s * rate),
         delta=delta,
     )
-    return np.asarray(frames, dtype=np.float64) * hop_length / sr
+    return frames.astype(np.float64) * hop_length / sr
 
 
 def tempogram(
@@ -267,9 +259,9 @@ def tempogram(
         raise ParameterError(f"win_length must be >= 1, got {win_length}")
     if envelope.size == 0:
         return np.zeros((win_length, 0), dtype=np.float32)
-    tg = librosa.feature.tempogram(
-        onset_envelope=envelope, sr=sr, hop_length=hop_length, win_length=win_length, center=True
-    )
+    if not np.all(np.isfinite(envelope)):
+        raise ParameterError("envelope holds non-finite values")
+    tg = dsp.autocorrelation_tempogram(envelope, win_length=win_length)
     return tg.astype(np.float32)
 
 
@@ -388,12 +380,14 @@ def track_beats(
     Returns
     -------
     np.ndarray, float64, shape (b,)
-        Beat times, seconds, increasing; empty for silence or ``tempo_bpm == 0``.
+        Beat times, seconds, increasing; empty for silence, an envelope of fewer than 2 frames,
+        or ``tempo_bpm == 0``.
 
     Raises
     ------
     ParameterError
-        If ``envelope`` is not 1-D or ``tempo_bpm`` is negative or not finite.
+        If ``envelope`` is not 1-D or not finite, ``tempo_bpm`` is negative, not finite or
+        faster than two beats per frame, or ``tightness`` is not positive.
     """
     envelope = _check_envelope(envelope)
     _check_rate(sr=sr, hop_length=hop_length)
@@ -401,15 +395,14 @@ def track_beats(
         raise ParameterError(f"tempo_bpm must be finite and >= 0, got {tempo_bpm}")
     if tempo_bpm == 0 or not np.any(envelope > 0):
         return np.zeros(0, dtype=np.float64)
-    _, beats = librosa.beat.beat_track(
-        onset_envelope=envelope.astype(np.float64),
-        sr=sr,
-        hop_length=hop_length,
+    beats = dsp.beat_track(
+        envelope.astype(np.float64),
+        frame_rate=float(sr) / hop_length,
         bpm=float(tempo_bpm),
         tightness=tightness,
-        units="frames",
+        trim=True,
     )
-    return np.asarray(beats, dtype=np.float64) * hop_length / sr
+    return beats.astype(np.float64) * hop_length / sr
 
 
 @dataclass
