@@ -43,7 +43,7 @@ def test_prepare_extracts_skips_and_resumes(dataset, tmp_path):
     assert n == items[0]["n_frames"] > 0
     assert a.dance.hoof.shape == (n, 32) and a.music.onsets.shape == (n,)
     assert a.frames.shape == (n, 32, 32, 3) and a.frames.dtype == np.uint8
-    assert not list(out.rglob("*.tmp"))
+    assert not list(out.rglob(".*.part"))
 
     again = prepare(dataset, out, config=CONFIG, jobs=1, progress=False)
     assert again.cached == 4 and len(again.skipped) == 1

@@ -160,7 +160,7 @@ def _prepare_one(path: str, cache_root: str, config_dict: dict) -> tuple[str, st
 
 
 def _write_manifest(out: Path, shard: tuple[int, int], config, report: PrepareReport) -> None:
-    from mudar.data.cache import atomic_write_text
+    from mudar.io.atomic import write_text
 
     i, n = shard
     doc = {
@@ -169,7 +169,7 @@ def _write_manifest(out: Path, shard: tuple[int, int], config, report: PrepareRe
         "items": report.done,
         "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
     }
-    atomic_write_text(out / MANIFESTS / f"shard-{i}-of-{n}.json", json.dumps(doc, indent=1))
+    write_text(out / MANIFESTS / f"shard-{i}-of-{n}.json", json.dumps(doc, indent=1))
 
 
 def load_manifest(features_dir: str | os.PathLike) -> list[dict]:

@@ -8,9 +8,7 @@ half-written file and a failure leaves nothing behind.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -20,6 +18,7 @@ import numpy as np
 import soundfile as sf
 
 from mudar.errors import InputError, ParameterError
+from mudar.io.atomic import atomic_path
 
 CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 """Video file extensions and the FFmpeg muxer each one gets."""
@@ -131,7 +130,7 @@ def write_video(
         if sr not in AAC_RATES:
             raise ParameterError(f"sr={sr} Hz cannot be encoded as AAC; use one of {AAC_RATES}")
 
-    with _atomic(dest) as tmp:
+    with atomic_path(dest) as tmp:
         _encode(
             tmp,
             fmt=fmt,
@@ -188,7 +187,7 @@ def write_audio(
     y = _check_audio(y, sr)
     if subtype not in ("FLOAT", "DOUBLE"):
         y = np.clip(y, -1.0, 1.0)
-    with _atomic(dest) as tmp:
+    with atomic_path(dest) as tmp:
         sf.write(str(tmp), y, int(sr), format=major, subtype=subtype)
     return dest
 
@@ -340,16 +339,3 @@ def _check_dest(path: str | os.PathLike) -> Path:
     if not dest.parent.is_dir():
         raise InputError(f"{dest.parent}: no such directory")
     return dest
-
-
-@contextlib.contextmanager
-def _atomic(dest: Path) -> Iterator[Path]:
-    """A temporary path beside ``dest``, renamed to ``dest`` on success, removed on failure."""
-    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
-    try:
-        yield tmp
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise

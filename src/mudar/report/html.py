@@ -6,7 +6,7 @@ import html
 import os
 from pathlib import Path
 
-from mudar.data.cache import atomic_write_text
+from mudar.io.atomic import write_text
 
 
 def table(rows: list[dict], *, floatfmt: str = ".3f") -> str:
@@ -39,5 +39,5 @@ def write_page(out: str | os.PathLike, title: str, sections: list[tuple[str, str
         + "\n".join(parts)
         + "</body></html>\n"
     )
-    atomic_write_text(out, doc)
+    write_text(out, doc)
     return Path(out)
