@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     except MudarError as e:
         print(f"mudar: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # e.g. an output folder that cannot be written
+        print(f"mudar: error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("mudar: interrupted", file=sys.stderr)
         return 130
