@@ -20,7 +20,15 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
         default="pad",
         help="make frames square by padding (default), centre-cropping or squashing",
     )
-    g.add_argument("--flow", default="dis", help="optical-flow backend: dis (default), farneback")
+    g.add_argument(
+        "--flow", default="dis", help="optical-flow backend: dis (default), farneback, pwcnet"
+    )
+    g.add_argument(
+        "--pwcnet-weights",
+        default="",
+        metavar="PATH",
+        help="NVlabs PWC-Net PyTorch weights, for --flow pwcnet",
+    )
     g.add_argument("--hoof-bins", type=int, default=32, help="HOOF orientation bins (default 32)")
     g.add_argument(
         "--camera",
@@ -41,5 +49,6 @@ def analysis_config(args: argparse.Namespace, **extra):
         flow=args.flow,
         hoof_bins=args.hoof_bins,
         camera=args.camera,
+        flow_weights=args.pwcnet_weights,
         **extra,
     )

@@ -44,6 +44,8 @@ class AnalysisConfig:
         Camera-motion compensation before HOOF.
     frame_size : int
         Also keep RGB frames at this side for the models (0: keep none).
+    flow_weights : str
+        Weights file of a learned flow backend (``pwcnet``); empty for the others.
     """
 
     clock: FrameClock = DEFAULT_CLOCK
@@ -53,6 +55,7 @@ class AnalysisConfig:
     hoof_bins: int = 32
     camera: str = "median"
     frame_size: int = 0
+    flow_weights: str = ""
 
     def __post_init__(self) -> None:
         if self.size < 16:
@@ -216,8 +219,12 @@ def _analyze_video(
     )
     if keep:
         stream = _tee_small(stream, config.frame_size, small)
+    from mudar.features.flow import get_flow_backend
+
+    options = {"weights": config.flow_weights} if config.flow_weights else {}
+    backend = get_flow_backend(config.flow, **options)
     feats = dance_features(
-        stream, fps=clock.fps, backend=config.flow, bins=config.hoof_bins, camera=config.camera
+        stream, fps=clock.fps, backend=backend, bins=config.hoof_bins, camera=config.camera
     )
     if feats.hoof.shape[0] == 0:
         raise DecodeError(f"{path}: no decodable video frame")

@@ -175,9 +175,17 @@ class FarnebackFlow:
         return f"FarnebackFlow({args})"
 
 
+def _pwcnet(**options) -> FlowBackend:
+    """``mudar.models.pwcnet.PWCNetFlow``, imported on first use so that flow needs no torch."""
+    from mudar.models.pwcnet import PWCNetFlow
+
+    return PWCNetFlow(**options)
+
+
 _REGISTRY: dict[str, Callable[..., FlowBackend]] = {
     "dis": DISFlow,
     "farneback": FarnebackFlow,
+    "pwcnet": _pwcnet,
 }
 
 
