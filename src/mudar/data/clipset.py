@@ -1,0 +1,523 @@
+"""Training clips for MuDaR: a torch Dataset over a prepared feature folder.
+
+Each video's :class:`~mudar.features.extract.Analysis` is loaded once and kept in memory; clips
+are sliding windows of ``MudarConfig.clip_s`` seconds over each video, cut on the fly. An item
+is everything one triplet needs: the dance (RGB frames and motion), its music (the stacked
+audio input), a negative music clip (AVC or AVTS, :mod:`mudar.data.sampling`) and the explicit
+targets (music onsets per frame). Negatives are drawn from ``rng_for(seed, epoch, index)``, so
+an item is a function of ``(index, epoch)`` only.
+
+Memory: per second of video the set holds ``fps * frame_size**2 * 3`` bytes of frames (98 KB
+at 8 fps and 64 px), a log-mel of ``n_mels * fps * sub * 4`` bytes (33 KB) and small per-frame
+arrays (the tempogram is pooled to ``tempogram_rows`` rows on loading). The 37 minutes of the
+dwm set (17,724 frames) take about 280 MB at 64 px (208 MB of it frames), 3.3 GB at the paper's
+256 px; :meth:`ClipSet.describe` reports the figure. DataLoader workers started by fork share
+these arrays copy-on-write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from mudar.data.cache import FeatureCache
+from mudar.data.clips import cut, sliding_windows
+from mudar.data.prepare import load_manifest
+from mudar.data.sampling import (
+    AVC,
+    AVTS,
+    MAX_SIMILARITY,
+    MAX_TRIES,
+    draw_avc_negative,
+    draw_avts_shift,
+    negative_kind,
+    rng_for,
+)
+from mudar.errors import InputError, ParameterError
+from mudar.features.extract import Analysis
+from mudar.features.music import MusicFeatures
+from mudar.models.config import MudarConfig, TrainConfig
+
+NEG_KINDS = {AVC: 0, AVTS: 1}
+"""``neg_kind`` of an item: 0 for an AVC negative, 1 for AVTS."""
+
+
+# --- the audio input -------------------------------------------------------------------------
+
+
+def pool_rows(x: np.ndarray, n: int) -> np.ndarray:
+    """Average ``x``'s rows into ``n`` rows of equal extent (area interpolation over rows).
+
+    With ``m`` rows and ``n`` dividing ``m`` this is the mean of groups of ``m / n`` rows; else
+    each output row averages the rows it overlaps, weighted by the overlap.
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (m, k)
+    n : int
+        Rows wanted, ``>= 1``.
+
+    Returns
+    -------
+    np.ndarray, float32, shape (n, k)
+
+    Raises
+    ------
+    ParameterError
+        If ``x`` is not 2-D with at least one row, or ``n < 1``.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 2 or x.shape[0] == 0 or n < 1:
+        raise ParameterError(f"need x of shape (m >= 1, k) and n >= 1, got {x.shape}, {n}")
+    m = x.shape[0]
+    if m == n:
+        return x
+    if m % n == 0:
+        return x.reshape(n, m // n, -1).mean(1)
+    edges = np.arange(n + 1) * (m / n)
+    lo, hi = edges[:-1, None], edges[1:, None]
+    rows = np.arange(m)[None, :]
+    w = np.clip(np.minimum(hi, rows + 1) - np.maximum(lo, rows), 0, None)
+    w /= w.sum(1, keepdims=True)
+    return (w.astype(np.float32) @ x).astype(np.float32)
+
+
+def audio_input(music: MusicFeatures, *, config: MudarConfig) -> np.ndarray:
+    """The audio encoder's input for one clip: its music features stacked on the fine grid.
+
+    Rows, top to bottom (``R = config.audio_rows``):
+
+    1. log-mel, ``config.n_mels`` rows (bands pooled with :func:`pool_rows` if the features
+       have another number), standardised over the clip (zero mean, unit standard deviation
+       over all bands and frames; a silent clip gives zeros);
+    2. the SuperFlux onset envelope divided by its maximum over the clip, in ``[0, 1]``;
+    3. the beats: each video frame's 0/1 beat value repeated over its ``sub`` fine frames;
+    4. the tempogram pooled from its lags to ``config.tempogram_rows`` rows (means over groups
+       of lags), each frame's column repeated over its ``sub`` fine frames.
+
+    Parameters
+    ----------
+    music : MusicFeatures
+        Features of a clip of ``T`` video frames (``mel`` has ``T * config.sub`` columns).
+    config : MudarConfig
+
+    Returns
+    -------
+    np.ndarray, float32, shape (R, T * sub)
+
+    Raises
+    ------
+    ParameterError
+        If the features are not on ``config``'s clock (``T * sub`` fine frames).
+    """
+    t, sub = music.n_frames, config.sub
+    width = t * sub
+    if music.mel.shape[1] != width or music.onset_envelope.shape != (width,):
+        raise ParameterError(
+            f"music features have {music.mel.shape[1]} fine frames for {t} video frames; "
+            f"the model expects sub={sub} (prepare the features with the model's clock)"
+        )
+    mel = pool_rows(music.mel, config.n_mels)
+    mean, std = float(mel.mean()), float(mel.std())
+    mel = (mel - mean) / std if std > 1e-6 else np.zeros_like(mel)
+    env = music.onset_envelope.astype(np.float32)
+    top = float(env.max(initial=0.0))
+    env = env / top if top > 0 else np.zeros_like(env)
+    beats = np.repeat(music.beats.astype(np.float32), sub)
+    tg = np.repeat(pool_rows(music.tempogram, config.tempogram_rows), sub, axis=1)
+    out = np.concatenate([mel, env[None], beats[None], tg], axis=0).astype(np.float32)
+    assert out.shape == (config.audio_rows, width), out.shape
+    return out
+
+
+def motion_input(analysis: Analysis) -> np.ndarray:
+    """The motion input: normalised HOOF and the log mean flow speed.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        With dance features, of ``T`` frames.
+
+    Returns
+    -------
+    np.ndarray, float32, shape (T, B + 1)
+        HOOF (each row sums to 1, or 0 where nothing moves) and
+        ``log1p(magnitude / size**2)``, the log of one plus the mean flow speed in pixels per
+        frame at the analysis size.
+    """
+    d = analysis.dance
+    size = analysis.config.size
+    speed = np.log1p(d.magnitude.astype(np.float32) / float(size * size))
+    return np.concatenate([d.hoof.astype(np.float32), speed[:, None]], axis=1)
+
+
+def frames_input(frames: np.ndarray) -> torch.Tensor:
+    """uint8 (T, S, S, 3) RGB -> float32 (T, 3, S, S) in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255.0
+
+
+def resize_frames(frames: np.ndarray, side: int) -> np.ndarray:
+    import cv2
+
+    if frames.shape[1:3] == (side, side):
+        return frames
+    interp = cv2.INTER_AREA if side < frames.shape[1] else cv2.INTER_LINEAR
+    return np.stack([cv2.resize(f, (side, side), interpolation=interp) for f in frames])
+
+
+# --- splitting --------------------------------------------------------------------------------
+
+
+def content_group(item: dict) -> str:
+    """The group of a manifest item: its file's content hash, so copies of a video go together.
+
+    Cache entries are named ``<content hash>-<config key>.npz`` (see
+    :class:`~mudar.data.cache.FeatureCache`); an item without an entry is its own group.
+    """
+    entry = item.get("entry")
+    if entry:
+        return Path(entry).name.split("-", 1)[0]
+    return str(item["id"])
+
+
+def split_videos(
+    items: Sequence[dict] | Sequence[str],
+    val_fraction: float,
+    seed: int,
+    *,
+    group: Callable[[dict], str] = content_group,
+) -> tuple[list[str], list[str]]:
+    """Split videos (never clips) into training and validation ids.
+
+    Videos are grouped first, so that one video never lands on both sides even when it is
+    listed twice (renamed copies have the same content, hence the same group, by default;
+    pass ``group`` to also keep, say, the camera views of one performance together). The groups
+    are shuffled by ``seed`` and ``round(val_fraction * n_groups)`` of them go to validation
+    (at least one when ``val_fraction > 0``, and never all of them).
+
+    Parameters
+    ----------
+    items : sequence of dict or str
+        Manifest items (:func:`mudar.data.prepare.load_manifest`) or bare ids.
+    val_fraction : float
+        In ``[0, 1)``.
+    seed : int
+    group : callable, optional
+        Manifest item -> group key.
+
+    Returns
+    -------
+    train_ids, val_ids : list of str
+        Sorted.
+
+    Raises
+    ------
+    ParameterError
+        If ``val_fraction`` is outside ``[0, 1)``.
+    """
+    if not 0 <= val_fraction < 1:
+        raise ParameterError(f"val_fraction must be in [0, 1), got {val_fraction}")
+    items = [{"id": it} if isinstance(it, str) else it for it in items]
+    groups: dict[str, list[str]] = {}
+    for it in items:
+        groups.setdefault(group(it), []).append(str(it["id"]))
+    keys = sorted(groups)
+    n_val = round(val_fraction * len(keys))
+    if val_fraction > 0 and len(keys) > 1:
+        n_val = min(max(n_val, 1), len(keys) - 1)
+    else:
+        n_val = 0
+    order = np.random.default_rng(seed).permutation(len(keys))
+    val_keys = {keys[i] for i in order[:n_val]}
+    train = sorted({i for k in keys if k not in val_keys for i in groups[k]})
+    val = sorted({i for k in val_keys for i in groups[k]})
+    return train, val
+
+
+# --- the dataset ------------------------------------------------------------------------------
+
+
+class ClipSet(Dataset):
+    """Training triplets from a prepared feature folder.
+
+    Parameters
+    ----------
+    features_dir : path-like
+        Output of ``mudar prepare`` (features with RGB frames: ``frame_size > 0``).
+    item_ids : sequence of str
+        Manifest ids of the videos to use (e.g. one side of :func:`split_videos`).
+    config : MudarConfig
+        Clip length, frame rate, frame size and input sizes.
+    train : TrainConfig
+        Window hop, seed and the curriculum (``avts_from_epoch``).
+    epoch : int
+        Epoch of the negatives; change it with :meth:`set_epoch`.
+    max_shift_s : float, optional
+        Largest AVTS shift, seconds; default half a clip.
+    max_similarity : float
+        Threshold of the AVC rhythm-similarity rule (:data:`mudar.data.sampling.MAX_SIMILARITY`).
+    max_tries : int
+        AVC candidates drawn before the fallback.
+
+    Attributes
+    ----------
+    video_ids : list of str
+        The videos kept; an item's ``video`` indexes this list.
+    clips : list of (int, int)
+        ``(video, start frame)`` of each clip.
+    clip_onsets : np.ndarray, float32, shape (N, T)
+        Music onsets of each clip, for the AVC rule.
+    skipped : collections.Counter
+        Videos left out, by reason: ``no_music`` (silent: no training pair),
+        ``too_short`` (under one clip), ``no_video`` (audio only), ``unreadable``.
+    fallbacks : collections.Counter
+        Negatives that could not follow the rule, counted in this process (with DataLoader
+        workers, count the items' ``neg_fallback`` instead): ``avc_similar`` (no candidate
+        below the similarity threshold: the least similar one was used), ``avts_no_shift``
+        (no allowed shift fits: AVC used instead), ``avc_one_video`` (no other video: AVTS
+        used instead).
+
+    Raises
+    ------
+    InputError
+        Unknown ids, no manifest, or features prepared without RGB frames.
+    ParameterError
+        Features on another clock or with another number of HOOF bins than ``config``.
+    """
+
+    def __init__(
+        self,
+        features_dir: str | os.PathLike,
+        item_ids: Sequence[str],
+        config: MudarConfig,
+        train: TrainConfig,
+        *,
+        epoch: int = 0,
+        max_shift_s: float | None = None,
+        max_similarity: float = MAX_SIMILARITY,
+        max_tries: int = MAX_TRIES,
+    ):
+        self.features_dir = Path(features_dir)
+        self.config = config
+        self.train = train
+        self.epoch = 0
+        self.set_epoch(epoch)
+        self.max_similarity = max_similarity
+        self.max_tries = max_tries
+        self.clip_frames = config.n_frames
+        shift_s = config.clip_s / 2 if max_shift_s is None else max_shift_s
+        self.max_shift = max(1, round(shift_s * config.fps))
+        self.skipped: Counter = Counter()
+        self.fallbacks: Counter = Counter()
+
+        manifest = {it["id"]: it for it in load_manifest(self.features_dir)}
+        unknown = [i for i in item_ids if i not in manifest]
+        if unknown:
+            raise InputError(
+                f"{features_dir}: {len(unknown)} id(s) not in the manifest, e.g. {unknown[:3]}"
+            )
+        cache = FeatureCache(self.features_dir)
+        self.video_ids: list[str] = []
+        self.analyses: list[Analysis] = []
+        self.clips: list[tuple[int, int]] = []
+        for vid in sorted(set(item_ids)):
+            item = manifest[vid]
+            if not item.get("has_music", True):
+                self.skipped["no_music"] += 1
+                continue
+            if not item.get("has_dance", True):
+                self.skipped["no_video"] += 1
+                continue
+            if int(item.get("n_frames", self.clip_frames)) < self.clip_frames:
+                self.skipped["too_short"] += 1
+                continue
+            analysis = cache.load(self.features_dir / item["entry"])
+            if analysis is None:
+                self.skipped["unreadable"] += 1
+                continue
+            reason = self._check(vid, analysis)
+            if reason:
+                self.skipped[reason] += 1
+                continue
+            v = len(self.video_ids)
+            self.video_ids.append(vid)
+            self.analyses.append(self._compact(analysis))
+            for start, _ in sliding_windows(
+                analysis.n_frames,
+                fps=config.fps,
+                window_s=config.clip_s,
+                hop_s=train.clip_hop_s,
+            ):
+                self.clips.append((v, start))
+        t = self.clip_frames
+        self.clip_onsets = np.zeros((len(self.clips), t), dtype=np.float32)
+        for i, (v, s) in enumerate(self.clips):
+            self.clip_onsets[i] = self.analyses[v].music.onsets[s : s + t]
+        self.clip_videos = np.array([v for v, _ in self.clips], dtype=np.int64)
+
+    # - loading
+
+    def _check(self, vid: str, a: Analysis) -> str | None:
+        """Why a loaded analysis cannot be used (a skip reason), or None; raises on a mismatch
+        that would make every video unusable."""
+        c = self.config
+        if a.music is None:
+            return "no_music"
+        if a.dance is None:
+            return "no_video"
+        if a.n_frames < self.clip_frames:
+            return "too_short"
+        if a.frames is None:
+            raise InputError(
+                f"{self.features_dir}: {vid} has no RGB frames; prepare the features with "
+                "frame_size > 0"
+            )
+        clock = a.clock
+        if abs(clock.fps - c.fps) > 1e-9 or clock.sub != c.sub:
+            raise ParameterError(
+                f"{vid}: features at {clock.fps:g} fps, sub {clock.sub}; the model needs "
+                f"{c.fps:g} fps, sub {c.sub}"
+            )
+        if a.dance.hoof.shape[1] != c.hoof_bins:
+            raise ParameterError(
+                f"{vid}: features have {a.dance.hoof.shape[1]} HOOF bins, the model {c.hoof_bins}"
+            )
+        return None
+
+    def _compact(self, a: Analysis) -> Analysis:
+        """Keep only what items need, at the model's sizes: frames resized once, mel and
+        tempogram pooled to the model's rows (pooling before the per-clip normalisation gives
+        the same input as pooling each clip)."""
+        c = self.config
+        music = dataclasses.replace(
+            a.music,
+            mel=pool_rows(a.music.mel, c.n_mels),
+            tempogram=pool_rows(a.music.tempogram, c.tempogram_rows),
+        )
+        return dataclasses.replace(a, music=music, frames=resize_frames(a.frames, c.frame_size))
+
+    # - epochs
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw the negatives of ``epoch`` from now on (the curriculum and the seeds)."""
+        if epoch < 0:
+            raise ParameterError(f"epoch must be >= 0, got {epoch}")
+        self.epoch = int(epoch)
+
+    # - items
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        """Clip ``index`` with its negative for the current epoch.
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            ``frames`` float32 (T, 3, S, S) RGB in [0, 1]; ``motion`` float32 (T, B + 1);
+            ``audio`` and ``neg_audio`` float32 (R, T * sub) (:func:`audio_input`);
+            ``neg_kind`` int64 (0 AVC, 1 AVTS: the kind actually used); ``onsets`` float32 (T,)
+            music onset maxima; ``onset_strength`` float32 (T,); ``video`` int64;
+            ``start`` int64 (first frame); ``neg_video`` int64 and ``neg_start`` int64 (where
+            the negative music comes from); ``neg_fallback`` int64 (1 when the negative could
+            not follow its rule, see :attr:`fallbacks`).
+        """
+        if not 0 <= index < len(self.clips):
+            raise IndexError(f"clip {index} out of range 0:{len(self.clips)}")
+        v, start = self.clips[index]
+        t = self.clip_frames
+        clip = cut(self.analyses[v], start, start + t)
+        rng = rng_for(self.train.seed, self.epoch, index)
+        kind, neg_v, neg_start, fallback = self._negative(rng, index)
+        neg_music = self.analyses[neg_v].music.slice(
+            neg_start, neg_start + t, clock=self.analyses[neg_v].clock
+        )
+        return {
+            "frames": frames_input(clip.frames),
+            "motion": torch.from_numpy(motion_input(clip)),
+            "audio": torch.from_numpy(audio_input(clip.music, config=self.config)),
+            "neg_audio": torch.from_numpy(audio_input(neg_music, config=self.config)),
+            "neg_kind": torch.tensor(NEG_KINDS[kind], dtype=torch.int64),
+            "onsets": torch.from_numpy(clip.music.onsets.astype(np.float32)),
+            "onset_strength": torch.from_numpy(clip.music.onset_strength.astype(np.float32)),
+            "video": torch.tensor(v, dtype=torch.int64),
+            "start": torch.tensor(start, dtype=torch.int64),
+            "neg_video": torch.tensor(neg_v, dtype=torch.int64),
+            "neg_start": torch.tensor(neg_start, dtype=torch.int64),
+            "neg_fallback": torch.tensor(int(fallback), dtype=torch.int64),
+        }
+
+    def _negative(self, rng: np.random.Generator, index: int) -> tuple[str, int, int, bool]:
+        """(kind used, video, start frame, fallback) of clip ``index``'s negative music."""
+        v, start = self.clips[index]
+        kind = negative_kind(self.epoch, self.train.avts_from_epoch)
+        has_other = len(self.video_ids) > 1
+        fallback = False
+        if kind == AVC and not has_other:
+            self.fallbacks["avc_one_video"] += 1
+            kind, fallback = AVTS, True
+        if kind == AVTS:
+            a = self.analyses[v]
+            shift = draw_avts_shift(
+                rng,
+                n_frames=a.n_frames,
+                fps=self.config.fps,
+                tempo_bpm=a.music.tempo_bpm,
+                max_shift=self.max_shift,
+                start=start,
+                clip_frames=self.clip_frames,
+            )
+            if shift is not None:
+                return AVTS, v, start + shift, fallback
+            if not has_other:
+                raise ParameterError(
+                    f"clip {index} of {self.video_ids[v]} has no negative: one video only, "
+                    "and no time shift that Eq. 17 allows fits in it"
+                )
+            self.fallbacks["avts_no_shift"] += 1
+            fallback = True
+        draw = draw_avc_negative(
+            rng,
+            index,
+            self.clip_videos,
+            self.clip_onsets,
+            max_similarity=self.max_similarity,
+            max_tries=self.max_tries,
+        )
+        if draw.fallback:
+            self.fallbacks["avc_similar"] += 1
+        neg_v, neg_start = self.clips[draw.index]
+        return AVC, neg_v, neg_start, fallback or draw.fallback
+
+    # - reporting
+
+    def memory_bytes(self) -> int:
+        """Bytes of the arrays held in memory (frames, music and dance features)."""
+        total = self.clip_onsets.nbytes
+        for a in self.analyses:
+            total += a.frames.nbytes
+            total += sum(np.asarray(x).nbytes for x in a.music.to_arrays().values())
+            total += sum(np.asarray(x).nbytes for x in a.dance.to_arrays().values())
+        return int(total)
+
+    def describe(self) -> dict:
+        """Counts for a log line: videos, clips, skipped videos by reason, fallbacks so far,
+        memory held (MB), the clip length (frames), epoch and the current negative kind."""
+        return {
+            "videos": len(self.video_ids),
+            "clips": len(self.clips),
+            "skipped": dict(self.skipped),
+            "fallbacks": dict(self.fallbacks),
+            "memory_mb": round(self.memory_bytes() / 2**20, 1),
+            "clip_frames": self.clip_frames,
+            "epoch": self.epoch,
+            "negatives": negative_kind(self.epoch, self.train.avts_from_epoch),
+        }

@@ -1,0 +1,1 @@
+"""Losses of MuDaR (paper sec. 3.3) as ``nn.Module``s that can return their parts."""

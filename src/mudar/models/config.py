@@ -1,0 +1,173 @@
+"""The configuration that builds a MuDaR model, and its named presets.
+
+A checkpoint stores the config it was built from, so a model is rebuilt exactly as it was
+trained. Presets: ``debug`` (seconds, synthetic data, used by tests), ``cpu`` (the shipped model:
+all of the dwm dances in <= 15 min on 2 cores), ``paper`` (the paper's settings, for GPUs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from mudar.errors import ParameterError
+
+
+@dataclass(frozen=True)
+class MudarConfig:
+    """Sizes of every part of the model, and the clip it sees.
+
+    Attributes
+    ----------
+    clip_s : float
+        Clip length, seconds (paper: 8).
+    fps : float
+        Frame rate of the model (paper: 8); T = clip_s * fps frames.
+    sub : int
+        Fine audio frames per video frame (the FrameClock's ``sub``).
+    frame_size : int
+        Side of the RGB frames fed to the visual encoder (paper: 256).
+    hoof_bins : int
+        HOOF orientation bins B; the motion input has B + 1 channels (HOOF and log magnitude).
+    n_mels : int
+        Mel bands of the audio input.
+    tempogram_rows : int
+        Tempogram lags kept (after pooling) in the audio input.
+    encoder_channels : tuple of int
+        Channels of the PWC-Net pyramid levels used as the visual encoder (PWC-Net: 16, 32, 64,
+        96, 128, 196); fewer levels make a shallower encoder.
+    audio_channels : tuple of int
+        Channels of the audio encoder's 2D convolution stages.
+    dim : int
+        Width d of the per-frame features and embeddings.
+    layers : int
+        K, transformer layers per modality in the implicit pathway.
+    heads : int
+        Attention heads (implicit pathway and the injector's self-attention).
+    dropout : float
+    audio_dropout : float
+        p of the audio dropout gate (Eq. 9-10): the first b*p items of a batch go without audio.
+    head : {"focal", "bce", "regression", "crf"}
+        Visual rhythm head: the paper's (Eq. 15, trained with focal loss) or a Table 1 ablation.
+    """
+
+    clip_s: float = 8.0
+    fps: float = 8.0
+    sub: int = 8
+    frame_size: int = 64
+    hoof_bins: int = 32
+    n_mels: int = 128
+    tempogram_rows: int = 32
+    encoder_channels: tuple[int, ...] = (16, 32, 64, 96)
+    audio_channels: tuple[int, ...] = (16, 32, 64)
+    dim: int = 128
+    layers: int = 2
+    heads: int = 4
+    dropout: float = 0.1
+    audio_dropout: float = 0.25
+    head: str = "focal"
+
+    def __post_init__(self) -> None:
+        if self.head not in HEADS:
+            raise ParameterError(f"head must be one of {HEADS}, got {self.head!r}")
+        if self.dim % self.heads:
+            raise ParameterError(f"dim={self.dim} is not divisible by heads={self.heads}")
+        if not 0 <= self.audio_dropout < 1:
+            raise ParameterError(f"audio_dropout must be in [0, 1), got {self.audio_dropout}")
+        if self.frame_size % (2 ** len(self.encoder_channels)):
+            raise ParameterError(
+                f"frame_size={self.frame_size} must be divisible by 2**{len(self.encoder_channels)}"
+            )
+
+    @property
+    def n_frames(self) -> int:
+        """T, video frames per clip."""
+        return round(self.clip_s * self.fps)
+
+    @property
+    def audio_rows(self) -> int:
+        """Rows R of the stacked audio input: mel, onset envelope, beats, tempogram."""
+        return self.n_mels + 2 + self.tempogram_rows
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> MudarConfig:
+        d = dict(d)
+        for k in ("encoder_channels", "audio_channels"):
+            if k in d:
+                d[k] = tuple(d[k])
+        return cls(**d)
+
+
+HEADS = ("focal", "bce", "regression", "crf")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a MuDaR model is trained (paper sec. 3.3 and 4.1)."""
+
+    epochs: int = 50
+    avts_from_epoch: int = 35  # curriculum: AVC negatives first, AVTS from this epoch on
+    batch_size: int = 384
+    lr: float = 1e-4
+    lambda_im: float = 1.0  # lambda1 of Eq. 20 (implicit, triplet)
+    lambda_ex: float = 1.0  # lambda2 of Eq. 20 (explicit, focal)
+    margin: float = 1.0  # triplet margin of Eq. 18
+    focal_gamma: float = 2.0  # Eq. 19
+    focal_alpha: float = 0.25
+    clip_hop_s: float = 4.0  # sliding windows over each training video
+    val_fraction: float = 0.15  # of the videos (never of the clips)
+    seed: int = 0
+    workers: int = 0
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Preset:
+    model: MudarConfig = field(default_factory=MudarConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+PRESETS: dict[str, Preset] = {
+    "debug": Preset(
+        MudarConfig(
+            clip_s=4.0,
+            frame_size=32,
+            n_mels=128,
+            encoder_channels=(8, 16),
+            audio_channels=(8,),
+            dim=32,
+            layers=1,
+            heads=2,
+        ),
+        TrainConfig(epochs=3, avts_from_epoch=2, batch_size=4, lr=1e-3, clip_hop_s=2.0),
+    ),
+    "cpu": Preset(
+        MudarConfig(frame_size=64, encoder_channels=(16, 32, 64, 96), dim=128, layers=2),
+        TrainConfig(epochs=20, avts_from_epoch=14, batch_size=16, lr=3e-4, clip_hop_s=2.0),
+    ),
+    "paper": Preset(
+        MudarConfig(
+            frame_size=256,
+            encoder_channels=(16, 32, 64, 96, 128, 196),
+            dim=512,
+            layers=4,
+            heads=8,
+        ),
+        TrainConfig(epochs=50, avts_from_epoch=35, batch_size=384, lr=1e-4, clip_hop_s=4.0),
+    ),
+}
+
+
+def get_preset(name: str) -> Preset:
+    """The named preset; an unknown name is a :class:`ParameterError` listing the known ones."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ParameterError(
+            f"unknown preset {name!r}; known: {', '.join(sorted(PRESETS))}"
+        ) from None

@@ -1,0 +1,219 @@
+"""The training clips: shapes, the video split, the negatives, skipping and reproducibility."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from mudar.data.cache import FeatureCache
+from mudar.data.clips import cut
+from mudar.data.clipset import (
+    ClipSet,
+    audio_input,
+    content_group,
+    pool_rows,
+    split_videos,
+)
+from mudar.data.prepare import load_manifest, prepare
+from mudar.data.sampling import avts_shift_allowed
+from mudar.data.synthetic import make_dataset
+from mudar.errors import InputError, ParameterError
+from mudar.features.extract import AnalysisConfig
+from mudar.models.config import PRESETS
+
+DEBUG = PRESETS["debug"]
+MC, TC = DEBUG.model, DEBUG.train  # 4 s clips (T = 32), 2 s hop, AVTS from epoch 2
+
+
+@pytest.fixture(scope="module")
+def features(tmp_path_factory):
+    """4 synthetic 6 s dances with music, prepared with 32 px frames."""
+    root = tmp_path_factory.mktemp("clipset")
+    make_dataset(root / "data", n=4, seed=0, duration_s=6.0)
+    prepare(
+        root / "data",
+        root / "features",
+        config=AnalysisConfig(frame_size=32, size=64),
+        progress=False,
+    )
+    return root / "features"
+
+
+@pytest.fixture(scope="module")
+def ids(features):
+    return [it["id"] for it in load_manifest(features)]
+
+
+@pytest.fixture(scope="module")
+def clipset(features, ids):
+    return ClipSet(features, ids, MC, TC)
+
+
+def test_items_have_the_documented_shapes_and_dtypes(clipset):
+    t, s, sub = MC.n_frames, MC.frame_size, MC.sub
+    want = {
+        "frames": ((t, 3, s, s), torch.float32),
+        "motion": ((t, MC.hoof_bins + 1), torch.float32),
+        "audio": ((MC.audio_rows, t * sub), torch.float32),
+        "neg_audio": ((MC.audio_rows, t * sub), torch.float32),
+        "neg_kind": ((), torch.int64),
+        "onsets": ((t,), torch.float32),
+        "onset_strength": ((t,), torch.float32),
+        "video": ((), torch.int64),
+        "start": ((), torch.int64),
+        "neg_video": ((), torch.int64),
+        "neg_start": ((), torch.int64),
+        "neg_fallback": ((), torch.int64),
+    }
+    # 4 videos of 48 frames, windows of 32 every 16 frames: 2 clips each
+    assert len(clipset) == 8 and clipset.describe()["videos"] == 4
+    item = clipset[3]
+    assert set(item) == set(want)
+    for k, (shape, dtype) in want.items():
+        assert tuple(item[k].shape) == shape, k
+        assert item[k].dtype == dtype, k
+    assert 0 <= item["frames"].min() and item["frames"].max() <= 1
+    # one clock: the audio sequence is exactly sub fine frames per video frame
+    assert item["audio"].shape[1] == item["frames"].shape[0] * sub == item["motion"].shape[0] * sub
+    assert set(item["onsets"].unique().tolist()) <= {0.0, 1.0}
+    batch = torch.utils.data.default_collate([clipset[0], clipset[1]])
+    assert batch["audio"].shape == (2, MC.audio_rows, t * sub)
+
+
+def test_split_is_by_video_and_groups_copies(features):
+    items = load_manifest(features)
+    train, val = split_videos(items, 0.25, seed=0)
+    assert len(val) == 1 and not set(train) & set(val)
+    assert sorted(train + val) == sorted(it["id"] for it in items)
+    assert split_videos(items, 0.25, seed=0) == (train, val)
+    assert split_videos(items, 0.0, seed=0) == (sorted(it["id"] for it in items), [])
+    # a renamed copy has the same content hash: it always lands beside its original
+    copy = dict(items[0], id="copy/video")
+    for seed in range(8):
+        tr, va = split_videos([*items, copy], 0.5, seed=seed)
+        assert (items[0]["id"] in va) == ("copy/video" in va)
+        assert not set(tr) & set(va)
+    assert content_group(copy) == content_group(items[0])
+    with pytest.raises(ParameterError):
+        split_videos(items, 1.0, seed=0)
+
+
+def test_clips_of_a_split_never_cross_it(features, ids):
+    train, val = split_videos(load_manifest(features), 0.25, seed=1)
+    ts, vs = ClipSet(features, train, MC, TC), ClipSet(features, val, MC, TC)
+    assert set(ts.video_ids) == set(train) and set(vs.video_ids) == set(val)
+    for i in range(len(ts)):
+        assert ts.video_ids[int(ts[i]["neg_video"])] in train
+    # a validation set of one video has no AVC negative: AVTS from its own music instead
+    item = vs[0]
+    assert item["neg_kind"] == 1 and item["neg_fallback"] == 1
+    assert vs.describe()["fallbacks"]["avc_one_video"] == 1
+
+
+def test_avc_negatives_come_from_other_videos(clipset):
+    clipset.set_epoch(0)
+    for i in range(len(clipset)):
+        item = clipset[i]
+        assert item["neg_kind"] == 0
+        assert item["neg_video"] != item["video"]
+
+
+def test_avts_negatives_are_allowed_shifts_of_the_same_music(clipset):
+    clipset.set_epoch(TC.avts_from_epoch)
+    n_avts = 0
+    try:
+        for i in range(len(clipset)):
+            item = clipset[i]
+            v, start = int(item["video"]), int(item["start"])
+            a = clipset.analyses[v]
+            if item["neg_kind"] == 0:  # no allowed shift fits: counted fallback
+                assert item["neg_fallback"] == 1
+                continue
+            assert item["neg_video"] == v
+            shift = int(item["neg_start"]) - start
+            assert avts_shift_allowed(shift, fps=MC.fps, tempo_bpm=a.music.tempo_bpm)
+            # the negative is the real music of the shifted window, not wrapped round
+            assert 0 <= start + shift and start + shift + MC.n_frames <= a.n_frames
+            shifted = cut(a, start + shift, start + shift + MC.n_frames).music
+            want = audio_input(shifted, config=MC)
+            assert np.array_equal(item["neg_audio"].numpy(), want)
+            n_avts += 1
+    finally:
+        clipset.set_epoch(0)
+    assert n_avts >= len(clipset) // 2
+
+
+def test_items_are_reproducible_from_seed_epoch_index(features, ids, clipset):
+    other = ClipSet(features, ids, MC, TC)  # a fresh set: nothing shared but the seed
+    for i in range(len(clipset)):
+        a, b = clipset[i], other[i]
+        for k in a:
+            assert torch.equal(a[k], b[k]), k
+    # another epoch draws other negatives (in general: compare over all items)
+    other.set_epoch(1)
+    negs0 = [(int(clipset[i]["neg_video"]), int(clipset[i]["neg_start"])) for i in range(8)]
+    negs1 = [(int(other[i]["neg_video"]), int(other[i]["neg_start"])) for i in range(8)]
+    assert negs0 != negs1
+    # another seed too
+    reseeded = ClipSet(features, ids, MC, dataclasses.replace(TC, seed=5))
+    assert negs0 != [
+        (int(reseeded[i]["neg_video"]), int(reseeded[i]["neg_start"])) for i in range(8)
+    ]
+
+
+def test_audio_input_rows(clipset):
+    a = clipset.analyses[0]
+    music = cut(a, 0, MC.n_frames).music
+    x = audio_input(music, config=MC)
+    m, sub = MC.n_mels, MC.sub
+    assert x.shape == (MC.audio_rows, MC.n_frames * sub) and x.dtype == np.float32
+    assert abs(x[:m].mean()) < 1e-4 and x[:m].std() == pytest.approx(1.0, abs=1e-3)
+    assert x[m].max() == pytest.approx(1.0) and x[m].min() >= 0
+    assert np.array_equal(x[m + 1], np.repeat(music.beats, sub))
+    tg = pool_rows(music.tempogram, MC.tempogram_rows)
+    assert np.allclose(x[m + 2 :], np.repeat(tg, sub, axis=1))
+    with pytest.raises(ParameterError):
+        audio_input(music, config=dataclasses.replace(MC, sub=4))
+
+
+def test_pool_rows():
+    x = np.arange(12, dtype=np.float32).reshape(6, 2)
+    assert np.allclose(pool_rows(x, 3), [[1, 2], [5, 6], [9, 10]])
+    y = pool_rows(x, 4)  # 1.5 rows each
+    assert y.shape == (4, 2) and np.allclose(y.mean(0), x.mean(0))
+    assert np.allclose(y[0], (x[0] + 0.5 * x[1]) / 1.5)
+    assert np.allclose(pool_rows(np.ones((7, 3)), 2), 1.0)
+
+
+def test_silent_and_short_videos_are_skipped_and_counted(features, ids, tmp_path):
+    """A hand-made feature folder: the 4 dances, one of them silent, one cut to 3 s."""
+    cache_in, cache_out = FeatureCache(features), FeatureCache(tmp_path)
+    items = []
+    for k, it in enumerate(load_manifest(features)):
+        a = cache_in.load(features / it["entry"])
+        if k == 0:
+            a = dataclasses.replace(a, music=None)
+        elif k == 1:
+            a = cut(a, 0, 24)
+        entry = f"items/{k:020d}-test.npz"
+        cache_out.save(tmp_path / entry, a)
+        items.append(dict(it, entry=entry, n_frames=a.n_frames, has_music=a.music is not None))
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "shard-0-of-1.json").write_text(json.dumps({"items": items}))
+    cs = ClipSet(tmp_path, ids, MC, TC)
+    d = cs.describe()
+    assert d["videos"] == 2 and d["clips"] == 4
+    assert d["skipped"] == {"no_music": 1, "too_short": 1}
+    assert d["memory_mb"] > 0
+    with pytest.raises(InputError):
+        ClipSet(tmp_path, ["nope"], MC, TC)
+
+
+def test_mismatched_features_are_refused(features, ids):
+    with pytest.raises(ParameterError):
+        ClipSet(features, ids, dataclasses.replace(MC, hoof_bins=16), TC)
+    # another frame size is resized on loading
+    big = dataclasses.replace(MC, frame_size=64)
+    assert ClipSet(features, ids[:2], big, TC)[0]["frames"].shape[-2:] == (64, 64)
