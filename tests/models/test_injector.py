@@ -1,0 +1,182 @@
+"""The RGB injector: Tile + Linear, AGVA (Eq. 5-8), the audio dropout gate (Eq. 9-10), Eq. 14."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from mudar.errors import ParameterError
+from mudar.models.config import MudarConfig
+from mudar.models.injector import AGVA, AudioDropoutGate, RGBInjector, TileLinear, n_without_audio
+
+TINY = MudarConfig(
+    clip_s=1.0,
+    fps=8.0,
+    sub=2,
+    frame_size=16,
+    hoof_bins=4,
+    n_mels=8,
+    tempogram_rows=4,
+    encoder_channels=(4, 6),
+    audio_channels=(4,),
+    dim=8,
+    layers=1,
+    heads=2,
+    audio_dropout=0.25,
+)
+# f_rgb of TINY: C = 6 channels on a 4 x 4 grid
+
+
+def agva_by_hand(m: AGVA, f_rgb: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """Eq. 5-8 written out with loops over frames, grid cells and channels."""
+
+    def lin(layer, x):  # y_i = sum_j W_ij x_j + b_i
+        rows, cols = layer.weight.shape
+        y = [sum(layer.weight[i, j] * x[j] for j in range(cols)) for i in range(rows)]
+        if layer.bias is not None:
+            y = [y[i] + layer.bias[i] for i in range(len(y))]
+        return torch.stack(y)
+
+    n, c, h, w = f_rgb.shape
+    out = []
+    for i in range(n):
+        cells = [f_rgb[i, :, y, x] for y in range(h) for x in range(w)]  # v_k, row-major
+        k_n = len(cells)
+        # Eq. 5: m_c = sigmoid(W_c relu(W_b mean_k relu(U_a a) * relu(U_v v_k)))
+        ua = torch.relu(lin(m.u_a_c, a[i]))
+        joint = sum(ua * torch.relu(lin(m.u_v_c, v)) for v in cells) / k_n
+        m_c = torch.sigmoid(lin(m.w_c, torch.relu(lin(m.w_b, joint))))
+        # Eq. 6: v_k' = (1 + m_c) * v_k
+        cells_c = [(1 + m_c) * v for v in cells]
+        # Eq. 7: m_s = softmax_k(w_s . tanh(relu(U_v' v_k') * relu(U_a' a)))
+        ua_s = torch.relu(lin(m.u_a_s, a[i]))
+        logits = torch.stack(
+            [lin(m.w_s, torch.tanh(torch.relu(lin(m.u_v_s, v)) * ua_s))[0] for v in cells_c]
+        )
+        e = torch.exp(logits - logits.max())
+        m_s = e / e.sum()
+        # Eq. 8: v = sum_k m_s[k] v_k'
+        out.append(sum(m_s[k] * cells_c[k] for k in range(k_n)))
+    return torch.stack(out)
+
+
+def test_agva_equals_a_transcription_of_eq_5_to_8():
+    torch.manual_seed(0)
+    m = AGVA(channels=4, audio_dim=3).double()
+    f_rgb = torch.randn(2, 4, 2, 3, dtype=torch.float64)
+    a = torch.randn(2, 3, dtype=torch.float64)
+    with torch.no_grad():
+        got, m_c, m_s = m(f_rgb, a, return_maps=True)
+        want = agva_by_hand(m, f_rgb, a)
+    torch.testing.assert_close(got, want)
+    assert m_c.shape == (2, 4) and bool(((m_c > 0) & (m_c < 1)).all())
+    assert m_s.shape == (2, 2, 3)
+    torch.testing.assert_close(m_s.sum((1, 2)), torch.ones(2, dtype=torch.float64))
+
+
+def test_agva_spatial_attention_follows_the_audio():
+    """Different audio gives different spatial maps for the same frame."""
+    torch.manual_seed(1)
+    m = AGVA(channels=4, audio_dim=3)
+    f = torch.randn(1, 4, 3, 3).expand(2, 4, 3, 3)
+    _, _, m_s = m(f, torch.randn(2, 3), return_maps=True)
+    assert not torch.allclose(m_s[0], m_s[1])
+
+
+def test_tile_linear_is_linear_on_the_flattened_map():
+    torch.manual_seed(0)
+    m = TileLinear(3, 2, 2, 5)
+    x = torch.randn(4, 3, 2, 2)
+    torch.testing.assert_close(m(x), x.reshape(4, 12) @ m.linear.weight.T + m.linear.bias)
+    with pytest.raises(ParameterError):
+        m(torch.randn(4, 3, 2, 3))
+
+
+@pytest.mark.parametrize(
+    "b,p,drop,has_audio,want",
+    [
+        (16, 0.25, True, True, 4),
+        (7, 0.25, True, True, 1),  # floor(1.75)
+        (3, 0.25, True, True, 0),  # floor(0.75)
+        (16, 0.25, False, True, 0),  # evaluation
+        (16, 0.25, True, False, 16),  # no audio
+        (16, 0.25, False, False, 16),
+        (10, 0.0, True, True, 0),
+    ],
+)
+def test_n_without_audio_eq_10(b, p, drop, has_audio, want):
+    assert n_without_audio(b, p, drop=drop, has_audio=has_audio) == want
+
+
+def test_gate_splits_the_batch_as_eq_10():
+    torch.manual_seed(0)
+    gate = AudioDropoutGate(channels=6, height=4, width=4, audio_dim=8, dim=8, p=0.25)
+    b, t = 7, 3
+    f = torch.randn(b, t, 6, 4, 4)
+    a = torch.randn(b, t, 8)
+    out, n = gate(f, a, drop=True)
+    assert n == math.floor(b * 0.25) == 1 and out.shape == (b, t, 8)
+    tile = gate.tile_linear(f.flatten(0, 1)).view(b, t, 8)
+    agva = gate.agva_proj(gate.agva(f.flatten(0, 1), a.flatten(0, 1))).view(b, t, 8)
+    torch.testing.assert_close(out[:n], tile[:n])  # the first floor(b p) clips: Linear(Tile)
+    torch.testing.assert_close(out[n:], agva[n:])  # the others: AGVA
+    # the first clips do not hear their audio
+    a2 = a.clone()
+    a2[:n] = torch.randn(n, t, 8)
+    torch.testing.assert_close(gate(f, a2, drop=True)[0], out)
+    # evaluation: every clip through AGVA; no audio: every clip through Linear(Tile)
+    out_eval, n_eval = gate(f, a, drop=False)
+    assert n_eval == 0
+    torch.testing.assert_close(out_eval, agva)
+    out_silent, n_silent = gate(f, None, drop=False)
+    assert n_silent == b
+    torch.testing.assert_close(out_silent, tile)
+
+
+def test_gate_rejects_p_out_of_range():
+    with pytest.raises(ParameterError):
+        AudioDropoutGate(6, 4, 4, 8, 8, p=1.0)
+
+
+def test_injector_shapes_and_gradients():
+    torch.manual_seed(0)
+    inj = RGBInjector(TINY).train()
+    b, t = 4, TINY.n_frames  # floor(4 * 0.25) = 1 clip without audio, 3 with
+    f = torch.randn(b, t, 6, 4, 4, requires_grad=True)
+    a = torch.randn(b, t, TINY.dim, requires_grad=True)
+    out = inj(f, a, drop=True)
+    assert out.shape == (b, t, TINY.dim)
+    out.pow(2).mean().backward()
+    missing = [k for k, p in inj.named_parameters() if p.grad is None]
+    assert not missing
+    assert f.grad is not None and a.grad is not None
+    # flat (B*T, C, h, w) maps, with and without audio
+    inj.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(inj(f.flatten(0, 1), a), inj(f, a))
+        torch.testing.assert_close(inj(f.flatten(0, 1), None), inj(f, None))
+
+
+def test_injector_self_attention_mixes_frames_eq_14():
+    """A change in one frame's map reaches the other frames' features (Eq. 14)."""
+    torch.manual_seed(0)
+    inj = RGBInjector(TINY).eval()
+    f = torch.randn(1, TINY.n_frames, 6, 4, 4)
+    g = f.clone()
+    g[0, 0] += 1.0
+    with torch.no_grad():
+        d = (inj(f, None) - inj(g, None)).abs().sum(-1)[0]
+    assert bool((d > 0).all())
+
+
+def test_injector_bad_shapes():
+    inj = RGBInjector(TINY)
+    t = TINY.n_frames
+    with pytest.raises(ParameterError):
+        inj(torch.randn(2, t, 6, 4, 5), None)
+    with pytest.raises(ParameterError):
+        inj(torch.randn(2, t, 6, 4, 4), torch.randn(2, t + 1, TINY.dim))
+    with pytest.raises(ParameterError):
+        inj(torch.randn(2 * t + 1, 6, 4, 4), None)
