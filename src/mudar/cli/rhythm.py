@@ -28,26 +28,39 @@ def add_parser(sub) -> None:
         metavar="OUT.png",
         help="draw onset envelope, beats and dance rhythm (several files: OUT-<name>.png)",
     )
-    p.add_argument("--method", default="hoof-flux", help="dance rhythm method (default hoof-flux)")
+    p.add_argument(
+        "--method",
+        help="dance rhythm: mudar (the learned model, default when one is installed), "
+        "mudar-noaudio (the model without the music), hoof-flux (learning-free)",
+    )
+    p.add_argument("--checkpoint", help="model for the mudar methods (default: the shipped one)")
     add_analysis_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from mudar.errors import MudarError
+    from mudar.errors import MudarError, ParameterError
     from mudar.features.extract import analyze
+    from mudar.models.checkpoint import default_checkpoint_path
     from mudar.tasks.rhythm import DANCE_METHODS, rhythm_report
 
-    config = analysis_config(args)
-    if args.method not in DANCE_METHODS:
-        from mudar.errors import ParameterError
+    method = args.method or ("mudar" if default_checkpoint_path().is_file() else "hoof-flux")
+    if method not in DANCE_METHODS:
+        raise ParameterError(f"unknown --method {method!r}; known: {', '.join(DANCE_METHODS)}")
+    model, extra = None, {}
+    if method.startswith("mudar"):
+        from mudar.models.checkpoint import load_model
 
-        raise ParameterError(f"unknown --method {args.method!r}; known: {', '.join(DANCE_METHODS)}")
+        model = load_model(args.checkpoint)
+        if args.fps != model.config.fps:
+            raise ParameterError(f"--fps must be the model's {model.config.fps:g} for {method}")
+        extra = {"frame_size": model.config.frame_size}
+    config = analysis_config(args, **extra)
     failed = 0
     for path in args.files:
         try:
             analysis = analyze(path, config)
-            report = rhythm_report(analysis, method=args.method)
+            report = rhythm_report(analysis, method=method, model=model)
             if args.plot:
                 from mudar.report.plots import plot_rhythm
 

@@ -2,20 +2,128 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from mudar.errors import ParameterError
 from mudar.features.dance import rhythm_times
 from mudar.features.extract import Analysis
 
-DANCE_METHODS = ("hoof-flux",)
+DANCE_METHODS = ("mudar", "mudar-noaudio", "hoof-flux")
+
+
+@dataclass
+class LearnedRhythm:
+    """The learned model's visual rhythm of a whole file.
+
+    Attributes
+    ----------
+    probability : np.ndarray, float32, shape (n_frames,)
+        Per-frame rhythm probability, averaged over the overlapping windows that saw the frame.
+    frames : np.ndarray, int, shape (k,)
+        Rhythm frames: probability at or above the threshold.
+    threshold : float
+    n_windows : int
+        Model windows (clips) evaluated.
+    """
+
+    probability: np.ndarray
+    frames: np.ndarray
+    threshold: float
+    n_windows: int
+
+
+def learned_rhythm(
+    model,
+    analysis: Analysis,
+    *,
+    with_audio: bool = True,
+    threshold: float | None = None,
+    batch_size: int = 8,
+) -> LearnedRhythm:
+    """Run the model's rhythm head over a whole analysed file in half-overlapping windows.
+
+    Parameters
+    ----------
+    model : MuDaR
+    analysis : Analysis
+        With dance features and RGB frames (``AnalysisConfig.frame_size > 0``), on the model's
+        frame clock.
+    with_audio : bool
+        Use the music when the file has it (``mudar``); False takes the audio dropout path
+        (``mudar-noaudio``, the honest visual detector).
+    threshold : float, optional
+        Decision threshold; default the one calibrated on validation videos at training.
+    """
+    import torch
+
+    from mudar.data.clips import cut, sliding_windows
+    from mudar.data.clipset import audio_input, frames_input, motion_input, resize_frames
+
+    cfg = model.config
+    if analysis.dance is None:
+        raise ParameterError(f"{analysis.path}: no video, so no dance rhythm")
+    if analysis.frames is None:
+        raise ParameterError(f"{analysis.path}: analysed without RGB frames (frame_size=0)")
+    if abs(analysis.clock.fps - cfg.fps) > 1e-9 or analysis.clock.sub != cfg.sub:
+        raise ParameterError(f"{analysis.path}: analysed at another frame clock than the model's")
+    if threshold is None:
+        threshold = float((getattr(model, "meta", None) or {}).get("threshold") or 0.5)
+    use_audio = with_audio and analysis.music is not None
+    n, T = analysis.n_frames, cfg.n_frames
+    windows = sliding_windows(n, fps=cfg.fps, window_s=cfg.clip_s, hop_s=cfg.clip_s / 2)
+    total = np.zeros(n, np.float64)
+    count = np.zeros(n, np.float64)
+    model.eval()
+    for i in range(0, len(windows), batch_size):
+        chunk = windows[i : i + batch_size]
+        frames, motion, audio = [], [], []
+        for a, b in chunk:
+            c = cut(analysis, a, b)
+            frames.append(_pad(frames_input(resize_frames(c.frames, cfg.frame_size)), T, "edge"))
+            motion.append(_pad(torch.from_numpy(motion_input(c)), T))
+            if use_audio:
+                audio.append(
+                    _pad(torch.from_numpy(audio_input(c.music, config=cfg)).T, T * cfg.sub).T
+                )
+        with torch.no_grad():
+            prob = model.rhythm(
+                torch.stack(frames),
+                torch.stack(motion),
+                torch.stack(audio) if use_audio else None,
+            ).numpy()
+        for (a, b), p in zip(chunk, prob, strict=True):
+            total[a:b] += p[: b - a]
+            count[a:b] += 1
+    probability = (total / np.maximum(count, 1)).astype(np.float32)
+    return LearnedRhythm(
+        probability=probability,
+        frames=np.flatnonzero(probability >= threshold),
+        threshold=threshold,
+        n_windows=len(windows),
+    )
+
+
+def _pad(x, length: int, mode: str = "zeros"):
+    """Pad the first axis of a tensor to ``length`` (zeros, or repeating the last entry)."""
+    import torch
+
+    if x.shape[0] >= length:
+        return x
+    fill = (
+        x[-1:].expand(length - x.shape[0], *x.shape[1:])
+        if mode == "edge"
+        else torch.zeros(length - x.shape[0], *x.shape[1:], dtype=x.dtype)
+    )
+    return torch.cat([x, fill])
 
 
 def _times(x: np.ndarray) -> list[float]:
     return [round(float(t), 3) for t in x]
 
 
-def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux") -> dict:
+def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux", model=None) -> dict:
     """The rhythm of an analysed file.
 
     Parameters
@@ -23,6 +131,8 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux") -> dict:
     analysis : Analysis
     method : str
         Dance rhythm method, one of :data:`DANCE_METHODS`.
+    model : MuDaR, optional
+        The learned model, for the ``mudar`` methods.
 
     Returns
     -------
@@ -45,11 +155,17 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux") -> dict:
         }
     dance = None
     if analysis.dance is not None:
-        d = analysis.dance
+        if method == "hoof-flux":
+            frames, strength = analysis.dance.rhythm_frames, analysis.dance.strength
+        else:
+            if model is None:
+                raise ParameterError(f"method {method!r} needs a model")
+            r = learned_rhythm(model, analysis, with_audio=(method == "mudar"))
+            frames, strength = r.frames, r.probability
         dance = {
             "method": method,
-            "rhythm_times": _times(rhythm_times(d.rhythm_frames, fps=fps) + analysis.start_s),
-            "rhythm_strength": [round(float(s), 4) for s in d.strength],
+            "rhythm_times": _times(rhythm_times(frames, fps=fps) + analysis.start_s),
+            "rhythm_strength": [round(float(s), 4) for s in strength],
         }
     return {
         "file": analysis.path,

@@ -1,0 +1,53 @@
+"""``mudar train --data DIR --preset NAME --out RUN_DIR [--resume]``: self-supervised MuDaR."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train MuDaR self-supervised on a folder of dance videos",
+        description=(
+            "Train the MuDaR model (explicit rhythm + implicit contrastive pathways) on the "
+            "videos in DATA (or a feature folder made by `mudar prepare`). Presets: debug "
+            "(seconds), cpu (the shipped model, <= 15 min on 2 cores), paper (GPU cluster)."
+        ),
+    )
+    p.add_argument("--data", required=True, help="folder of videos or of prepared features")
+    p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder")
+    p.add_argument("--preset", default="debug", help="debug, cpu or paper (default debug)")
+    p.add_argument("--resume", action="store_true", help="continue from RUN_DIR's last checkpoint")
+    p.add_argument("--epochs", type=int, help="override the preset's epochs")
+    p.add_argument("--seed", type=int, help="override the preset's seed")
+    p.add_argument("--devices", default="1", help="devices per node, e.g. 4 for 4-GPU DDP")
+    p.add_argument("--accelerator", default="auto", help="auto, cpu, gpu (default auto)")
+    p.add_argument("--jobs", type=int, default=2, help="worker processes for feature extraction")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mudar.training.train import train
+
+    devices = int(args.devices) if args.devices.isdigit() else args.devices
+    r = train(
+        args.data,
+        args.out,
+        preset=args.preset,
+        resume=args.resume,
+        devices=devices,
+        accelerator=args.accelerator,
+        epochs=args.epochs,
+        seed=args.seed,
+        jobs=args.jobs,
+        progress=not args.no_progress,
+    )
+    print(
+        f"trained {r.epochs} epochs on {r.n_train_clips} clips of {r.n_train_videos} videos "
+        f"({r.n_val_videos} held out) in {r.seconds:.0f} s -> {r.model_path}",
+        file=sys.stderr,
+    )
+    return 0

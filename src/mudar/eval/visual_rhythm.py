@@ -1,0 +1,84 @@
+"""Visual rhythm scored against the music onset maxima of the same video (paper sec. 4.1).
+
+Each method gives rhythm frames per video at the model's frame rate; they are matched one-to-one
+(each predicted frame to at most one onset frame, as ``mir_eval.onset`` does) within
+``tolerance`` frames, and the counts are pooled over all videos (micro average). The paper's
+exact-frame precision and recall (tolerance 0) are reported beside. Floors: ``chance`` (seeded
+random frames at the video's true onset rate) and ``all`` (every frame).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from mudar.errors import ParameterError
+
+FLOORS = ("chance", "all")
+
+
+def _counts(ref: np.ndarray, est: np.ndarray, tolerance: int) -> tuple[int, int, int]:
+    import mir_eval
+
+    if len(ref) == 0 or len(est) == 0:
+        return 0, len(ref), len(est)
+    matched = len(
+        mir_eval.util.match_events(ref.astype(float), est.astype(float), tolerance + 1e-6)
+    )
+    return matched, len(ref), len(est)
+
+
+def _prf(matched: int, n_ref: int, n_est: int) -> dict:
+    p = matched / n_est if n_est else 0.0
+    r = matched / n_ref if n_ref else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
+
+
+def score_rhythm(
+    videos: Iterable[tuple[np.ndarray, dict[str, np.ndarray]]],
+    *,
+    tolerance: int = 1,
+    seed: int = 0,
+) -> dict[str, dict]:
+    """Pool the matches of every method over videos.
+
+    Parameters
+    ----------
+    videos : iterable of (onsets, predictions)
+        ``onsets``: binary (n,) music onset maxima per frame; ``predictions``: method name ->
+        rhythm frame indices. The floors ``chance`` and ``all`` are added here.
+    tolerance : int
+        Frames either side for a match (the issue's +-1 frame).
+    seed : int
+        Seed of the ``chance`` floor.
+
+    Returns
+    -------
+    dict
+        method -> {"precision", "recall", "f1", "tolerance_frames", "exact": {p, r, f1}}.
+    """
+    if tolerance < 0:
+        raise ParameterError(f"tolerance must be >= 0, got {tolerance}")
+    rng = np.random.default_rng(seed)
+    tol: dict[str, np.ndarray] = {}
+    exact: dict[str, np.ndarray] = {}
+    for onsets, preds in videos:
+        onsets = np.asarray(onsets)
+        n = len(onsets)
+        ref = np.flatnonzero(onsets)
+        preds = dict(preds)
+        preds["chance"] = np.flatnonzero(rng.random(n) < (len(ref) / n if n else 0))
+        preds["all"] = np.arange(n)
+        for name, est in preds.items():
+            est = np.unique(np.asarray(est, dtype=int))
+            tol[name] = tol.get(name, np.zeros(3, int)) + _counts(ref, est, tolerance)
+            exact[name] = exact.get(name, np.zeros(3, int)) + _counts(ref, est, 0)
+    return {
+        name: {**_prf(*tol[name]), "tolerance_frames": tolerance, "exact": _prf(*exact[name])}
+        for name in tol
+    }
+
+
+MethodFn = Callable[[object], np.ndarray]

@@ -1,0 +1,89 @@
+"""``mudar eval``: every requested rhythm method on every video of a dataset, scored."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from mudar.errors import InputError, ParameterError
+
+METHODS = ("mudar", "mudar-noaudio", "hoof-flux", "chance", "all")
+
+
+def evaluate(
+    data: str | os.PathLike,
+    *,
+    methods: list[str],
+    checkpoint: str | os.PathLike | None = None,
+    features: str | os.PathLike | None = None,
+    jobs: int = 2,
+    seed: int = 0,
+    progress: bool = True,
+) -> dict:
+    """Score visual rhythm methods against the music onsets of the whole videos in ``data``.
+
+    Returns
+    -------
+    dict
+        ``{"data", "n_videos", "n_clips", "rhythm": {method: {"precision", "recall", "f1",
+        "tolerance_frames", "exact": {...}}}}``; videos without music or video are skipped
+        (``"skipped"`` lists them).
+    """
+    from mudar.clock import DEFAULT_CLOCK, FrameClock
+    from mudar.data.cache import FeatureCache
+    from mudar.data.prepare import MANIFESTS, load_manifest, prepare
+    from mudar.eval.visual_rhythm import score_rhythm
+    from mudar.features.extract import AnalysisConfig
+
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        raise ParameterError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
+    learned = [m for m in methods if m.startswith("mudar")]
+    model = None
+    if learned:
+        from mudar.models.checkpoint import load_model
+
+        model = load_model(checkpoint)
+    clock = FrameClock(fps=model.config.fps, sub=model.config.sub) if model else DEFAULT_CLOCK
+    config = AnalysisConfig(clock=clock, frame_size=model.config.frame_size if model else 0)
+
+    data = Path(data)
+    if (data / MANIFESTS).is_dir():
+        feat_dir = data
+    else:
+        if not data.is_dir():
+            raise InputError(f"{data}: not a folder of videos or of prepared features")
+        feat_dir = Path(features) if features else Path(tempfile.mkdtemp(prefix="mudar-eval-"))
+        prepare(data, feat_dir, config=config, jobs=jobs, progress=progress)
+    cache = FeatureCache(feat_dir)
+    videos, skipped, n_clips = [], [], 0
+    for item in load_manifest(feat_dir):
+        a = cache.load(feat_dir / item["entry"])
+        if a is None or a.music is None or a.dance is None:
+            skipped.append(item["path"])
+            continue
+        preds: dict[str, np.ndarray] = {}
+        if "hoof-flux" in methods:
+            preds["hoof-flux"] = a.dance.rhythm_frames
+        if model is not None:
+            from mudar.tasks.rhythm import learned_rhythm
+
+            for m in learned:
+                r = learned_rhythm(model, a, with_audio=(m == "mudar"))
+                preds[m] = r.frames
+            n_clips += r.n_windows
+        videos.append((a.music.onsets, preds))
+    if not videos:
+        raise InputError(f"{data}: no video with both music and pictures to evaluate")
+    scores = score_rhythm(videos, tolerance=1, seed=seed)
+    keep = [m for m in methods if m in scores] + [m for m in ("chance", "all") if m not in methods]
+    return {
+        "data": str(data),
+        "n_videos": len(videos),
+        "n_clips": n_clips,
+        "rhythm": {m: scores[m] for m in keep},
+        "skipped": skipped,
+    }

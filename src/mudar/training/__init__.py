@@ -1,0 +1,1 @@
+"""Self-supervised training of MuDaR: data, model and loss assembled, Lightning runs it."""

@@ -1,0 +1,191 @@
+"""``mudar train``: build data, build model, fit, save — top to bottom.
+
+A run folder holds ``features/`` (when trained from videos), ``split.json`` (which videos
+trained and which validated), ``checkpoints/`` (Lightning, every epoch and ``last.ckpt`` for
+``--resume``), ``logs/`` (CSV, and TensorBoard when installed) and ``model.pt`` (the final
+weights with their config, loadable with :func:`mudar.load_model`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from mudar.errors import InputError
+from mudar.io.atomic import write_text
+
+
+@dataclass
+class TrainResult:
+    model_path: Path
+    run_dir: Path
+    n_train_videos: int
+    n_val_videos: int
+    n_train_clips: int
+    n_val_clips: int
+    epochs: int
+    seconds: float
+    threshold: float | None = None
+
+
+def features_for(data: str | os.PathLike, run_dir: Path, model_config, *, jobs: int) -> Path:
+    """``data`` itself if it is a prepared feature folder, else prepare it into the run."""
+    from mudar.clock import FrameClock
+    from mudar.data.prepare import MANIFESTS, prepare
+    from mudar.features.extract import AnalysisConfig
+
+    data = Path(data)
+    if (data / MANIFESTS).is_dir():
+        return data
+    if not data.is_dir():
+        raise InputError(f"{data}: not a folder of videos or of prepared features")
+    out = run_dir / "features"
+    clock = FrameClock(fps=model_config.fps, sub=model_config.sub)
+    report = prepare(
+        data,
+        out,
+        config=AnalysisConfig(clock=clock, frame_size=model_config.frame_size),
+        jobs=jobs,
+    )
+    if not report.done:
+        raise InputError(f"{data}: no video could be prepared for training")
+    return out
+
+
+def train(
+    data: str | os.PathLike,
+    run_dir: str | os.PathLike,
+    *,
+    preset: str = "debug",
+    resume: bool = False,
+    devices: int | str = 1,
+    accelerator: str = "auto",
+    epochs: int | None = None,
+    seed: int | None = None,
+    jobs: int = 2,
+    progress: bool = True,
+    model_overrides: dict | None = None,
+    train_overrides: dict | None = None,
+) -> TrainResult:
+    """Train MuDaR self-supervised on the videos (or prepared features) in ``data``."""
+    import logging
+    import warnings
+
+    import lightning as L
+    from lightning.pytorch.callbacks import ModelCheckpoint
+    from lightning.pytorch.loggers import CSVLogger
+    from torch.utils.data import DataLoader
+
+    from mudar.data.clipset import ClipSet, split_videos
+    from mudar.data.prepare import load_manifest
+    from mudar.models.checkpoint import save_model
+    from mudar.models.config import get_preset
+    from mudar.training.module import EpochSampler, MudarModule
+
+    t0 = time.perf_counter()
+    # Lightning's banner lines (GPU/TPU available, tips) are noise for a command-line tool
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    run_dir = Path(run_dir)
+    p = get_preset(preset)
+    mc = dataclasses.replace(p.model, **(model_overrides or {}))
+    tc = dataclasses.replace(
+        p.train,
+        **(train_overrides or {}),
+        **({"epochs": epochs} if epochs else {}),
+        **({"seed": seed} if seed is not None else {}),
+    )
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if resume and not last.is_file():
+        raise InputError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    # data: split by video, never by clip
+    features = features_for(data, run_dir, mc, jobs=jobs)
+    items = load_manifest(features)
+    train_ids, val_ids = split_videos(items, tc.val_fraction, tc.seed)
+    write_text(run_dir / "split.json", json.dumps({"train": train_ids, "val": val_ids}, indent=1))
+    train_set = ClipSet(features, train_ids, mc, tc)
+    val_set = ClipSet(features, val_ids, mc, tc) if val_ids else None
+    if len(train_set) == 0:
+        raise InputError(f"{data}: no training clip of {mc.clip_s:g} s with music was found")
+    loader = DataLoader(
+        train_set,
+        batch_size=tc.batch_size,
+        sampler=EpochSampler(len(train_set), seed=tc.seed),
+        num_workers=tc.workers,
+        drop_last=len(train_set) > tc.batch_size,
+    )
+    val_loader = (
+        DataLoader(val_set, batch_size=tc.batch_size, num_workers=tc.workers)
+        if val_set is not None and len(val_set)
+        else None
+    )
+
+    # model and fit
+    L.seed_everything(tc.seed, workers=True, verbose=False)
+    module = MudarModule(mc.to_dict(), tc.to_dict())
+    loggers = [CSVLogger(run_dir, name="logs")]  # logs/version_N: a resumed run adds one
+    try:
+        import tensorboard  # noqa: F401
+        from lightning.pytorch.loggers import TensorBoardLogger
+
+        loggers.append(TensorBoardLogger(run_dir, name="tb"))
+    except ImportError:
+        pass
+    trainer = L.Trainer(
+        max_epochs=tc.epochs,
+        accelerator=accelerator,
+        devices=devices,
+        strategy="ddp" if isinstance(devices, int) and devices > 1 else "auto",
+        logger=loggers,
+        callbacks=[
+            ModelCheckpoint(
+                dirpath=run_dir / "checkpoints",
+                save_last=True,
+                save_top_k=-1,
+                every_n_epochs=1,
+                filename="epoch{epoch:03d}",
+                auto_insert_metric_name=False,
+            )
+        ],
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        log_every_n_steps=1,
+        deterministic=True,
+        num_sanity_val_steps=0,
+        default_root_dir=run_dir,
+    )
+    trainer.fit(module, loader, val_loader, ckpt_path=str(last) if resume else None)
+
+    # save: the weights, their config, and what they were trained on
+    model = module.model.cpu().eval()
+    threshold = None
+    if val_set is not None and len(val_set):
+        from mudar.training.calibrate import best_threshold
+
+        threshold = best_threshold(model, val_set)
+    meta = {
+        "preset": preset,
+        "train": tc.to_dict(),
+        "train_videos": train_ids,
+        "val_videos": val_ids,
+        "threshold": threshold,
+    }
+    model_path = save_model(model, run_dir / "model.pt", meta=meta)
+    return TrainResult(
+        model_path=model_path,
+        run_dir=run_dir,
+        n_train_videos=len(train_ids),
+        n_val_videos=len(val_ids),
+        n_train_clips=len(train_set),
+        n_val_clips=len(val_set) if val_set is not None else 0,
+        epochs=tc.epochs,
+        seconds=time.perf_counter() - t0,
+        threshold=threshold,
+    )
