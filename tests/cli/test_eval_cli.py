@@ -66,3 +66,25 @@ def test_rhythm_with_the_learned_model(trained, capsys):
         assert len(r["dance"]["rhythm_strength"]) == round(r["duration_s"] * 8)
     code = main(["rhythm", str(video), "--method", "mudar", "--checkpoint", str(root / "x.pt")])
     assert code == 2 and "no such checkpoint" in capsys.readouterr().err
+
+
+def test_eval_held_out_videos_only(trained, capsys):
+    from mudar.models.checkpoint import load_model
+
+    root, model = trained
+    held = load_model(model).meta["val_videos"]
+    code = main(
+        [
+            "eval",
+            "--data",
+            str(root / "videos"),
+            "--checkpoint",
+            str(model),
+            "--json",
+            "--methods",
+            "mudar-noaudio",
+            "--held-out",
+        ]
+    )
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["n_videos"] == len(held) >= 1

@@ -29,6 +29,11 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the JSON report")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--seed", type=int, default=0, help="seed of the chance floor")
+    p.add_argument(
+        "--held-out",
+        action="store_true",
+        help="score only the videos the model's training kept out for validation",
+    )
     p.set_defaults(run=run)
 
 
@@ -43,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         features=args.features,
         jobs=args.jobs,
         seed=args.seed,
+        held_out=args.held_out,
     )
     if args.json:
         print(json.dumps(report))

@@ -22,6 +22,7 @@ def evaluate(
     jobs: int = 2,
     seed: int = 0,
     progress: bool = True,
+    held_out: bool = False,
 ) -> dict:
     """Score visual rhythm methods against the music onsets of the whole videos in ``data``.
 
@@ -31,6 +32,9 @@ def evaluate(
         ``{"data", "n_videos", "n_clips", "rhythm": {method: {"precision", "recall", "f1",
         "tolerance_frames", "exact": {...}}}}``; videos without music or video are skipped
         (``"skipped"`` lists them).
+
+    With ``held_out``, only the videos the model's training run kept out for validation (by
+    id relative to the dataset folder) are scored.
     """
     from mudar.clock import DEFAULT_CLOCK, FrameClock
     from mudar.data.cache import FeatureCache
@@ -59,8 +63,16 @@ def evaluate(
         feat_dir = Path(features) if features else Path(tempfile.mkdtemp(prefix="mudar-eval-"))
         prepare(data, feat_dir, config=config, jobs=jobs, progress=progress)
     cache = FeatureCache(feat_dir)
+    items = load_manifest(feat_dir)
+    if held_out:
+        if model is None:
+            raise ParameterError("--held-out needs a learned method (the model knows its split)")
+        keep = set((getattr(model, "meta", None) or {}).get("val_videos") or [])
+        items = [it for it in items if it["id"] in keep]
+        if not items:
+            raise InputError(f"{data}: none of the model's held-out videos is in this folder")
     videos, skipped, n_clips = [], [], 0
-    for item in load_manifest(feat_dir):
+    for item in items:
         a = cache.load(feat_dir / item["entry"])
         if a is None or a.music is None or a.dance is None:
             skipped.append(item["path"])
@@ -75,6 +87,10 @@ def evaluate(
                 r = learned_rhythm(model, a, with_audio=(m == "mudar"))
                 preds[m] = r.frames
             n_clips += r.n_windows
+        else:
+            from mudar.data.clips import sliding_windows
+
+            n_clips += len(sliding_windows(a.n_frames, fps=clock.fps))
         videos.append((a.music.onsets, preds))
     if not videos:
         raise InputError(f"{data}: no video with both music and pictures to evaluate")
