@@ -17,8 +17,9 @@ from pathlib import Path
 
 from mudar.data.cache import FeatureCache
 from mudar.data.dataset import VideoItem, find_videos
-from mudar.errors import MudarError, ParameterError
+from mudar.errors import InputError, MudarError, ParameterError
 from mudar.features.extract import AnalysisConfig, analyze
+from mudar.io.atomic import write_text
 
 MANIFESTS = "manifests"
 
@@ -160,8 +161,6 @@ def _prepare_one(path: str, cache_root: str, config_dict: dict) -> tuple[str, st
 
 
 def _write_manifest(out: Path, shard: tuple[int, int], config, report: PrepareReport) -> None:
-    from mudar.io.atomic import write_text
-
     i, n = shard
     doc = {
         "config": config.to_dict(),
@@ -180,8 +179,6 @@ def load_manifest(features_dir: str | os.PathLike) -> list[dict]:
     InputError
         No manifest in ``features_dir``.
     """
-    from mudar.errors import InputError
-
     folder = Path(features_dir) / MANIFESTS
     files = sorted(folder.glob("shard-*-of-*.json")) if folder.is_dir() else []
     if not files:

@@ -46,8 +46,6 @@ def event_f_measure(reference_s, estimated_s, *, window_s: float) -> EventScore:
     ParameterError
         Negative or non-finite tolerance, or times that are not 1-D finite numbers.
     """
-    import mir_eval
-
     if not np.isfinite(window_s) or window_s < 0:
         raise ParameterError(f"window_s must be a finite non-negative number, got {window_s}")
     ref = _times(reference_s, "reference_s")
@@ -56,10 +54,30 @@ def event_f_measure(reference_s, estimated_s, *, window_s: float) -> EventScore:
         return EventScore(1.0, 1.0, 1.0, 0, 0)
     if len(ref) == 0 or len(est) == 0:
         return EventScore(0.0, 0.0, 0.0, len(ref), len(est))
-    matched = len(mir_eval.util.match_events(ref, est, window_s))
-    p, r = matched / len(est), matched / len(ref)
-    f = 0.0 if matched == 0 else 2 * p * r / (p + r)
+    p, r, f = prf(count_matches(ref, est, window_s=window_s), len(ref), len(est))
     return EventScore(p, r, f, len(ref), len(est))
+
+
+def count_matches(reference: np.ndarray, estimated: np.ndarray, *, window_s: float) -> int:
+    """Size of the maximum one-to-one matching of events within ``window_s`` (mir_eval's rule).
+
+    ``reference`` and ``estimated`` are sorted 1-D times in any one unit (seconds or frames).
+    """
+    import mir_eval
+
+    if len(reference) == 0 or len(estimated) == 0:
+        return 0
+    ref = np.asarray(reference, dtype=np.float64)
+    est = np.asarray(estimated, dtype=np.float64)
+    return len(mir_eval.util.match_events(ref, est, window_s))
+
+
+def prf(matched: int, n_reference: int, n_estimated: int) -> tuple[float, float, float]:
+    """Precision, recall and F-measure from match counts (0 where a count is 0)."""
+    p = matched / n_estimated if n_estimated else 0.0
+    r = matched / n_reference if n_reference else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
 
 
 def _times(x, name: str) -> np.ndarray:

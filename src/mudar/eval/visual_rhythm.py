@@ -9,30 +9,23 @@ random frames at the video's true onset rate) and ``all`` (every frame).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
 from mudar.errors import ParameterError
+from mudar.eval.rhythm import count_matches, prf
 
 FLOORS = ("chance", "all")
 
 
-def _counts(ref: np.ndarray, est: np.ndarray, tolerance: int) -> tuple[int, int, int]:
-    import mir_eval
-
-    if len(ref) == 0 or len(est) == 0:
-        return 0, len(ref), len(est)
-    matched = len(
-        mir_eval.util.match_events(ref.astype(float), est.astype(float), tolerance + 1e-6)
-    )
-    return matched, len(ref), len(est)
+def _counts(ref: np.ndarray, est: np.ndarray, tolerance: int) -> np.ndarray:
+    """(matched, n_reference, n_estimated) of frame indices within ``tolerance`` frames."""
+    return np.array([count_matches(ref, est, window_s=tolerance + 1e-6), len(ref), len(est)])
 
 
-def _prf(matched: int, n_ref: int, n_est: int) -> dict:
-    p = matched / n_est if n_est else 0.0
-    r = matched / n_ref if n_ref else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
+def _prf(counts: np.ndarray) -> dict:
+    p, r, f = prf(*(int(c) for c in counts))
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
 
 
@@ -76,9 +69,6 @@ def score_rhythm(
             tol[name] = tol.get(name, np.zeros(3, int)) + _counts(ref, est, tolerance)
             exact[name] = exact.get(name, np.zeros(3, int)) + _counts(ref, est, 0)
     return {
-        name: {**_prf(*tol[name]), "tolerance_frames": tolerance, "exact": _prf(*exact[name])}
+        name: {**_prf(tol[name]), "tolerance_frames": tolerance, "exact": _prf(exact[name])}
         for name in tol
     }
-
-
-MethodFn = Callable[[object], np.ndarray]

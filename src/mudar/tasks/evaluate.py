@@ -38,8 +38,9 @@ def evaluate(
     """
     from mudar.clock import DEFAULT_CLOCK, FrameClock
     from mudar.data.cache import FeatureCache
+    from mudar.data.clips import sliding_windows
     from mudar.data.prepare import MANIFESTS, load_manifest, prepare
-    from mudar.eval.visual_rhythm import score_rhythm
+    from mudar.eval.visual_rhythm import FLOORS, score_rhythm
     from mudar.features.extract import AnalysisConfig
 
     unknown = sorted(set(methods) - set(METHODS))
@@ -49,6 +50,7 @@ def evaluate(
     model = None
     if learned:
         from mudar.models.checkpoint import load_model
+        from mudar.tasks.rhythm import learned_rhythm
 
         model = load_model(checkpoint)
     clock = FrameClock(fps=model.config.fps, sub=model.config.sub) if model else DEFAULT_CLOCK
@@ -81,21 +83,17 @@ def evaluate(
         if "hoof-flux" in methods:
             preds["hoof-flux"] = a.dance.rhythm_frames
         if model is not None:
-            from mudar.tasks.rhythm import learned_rhythm
-
             for m in learned:
                 r = learned_rhythm(model, a, with_audio=(m == "mudar"))
                 preds[m] = r.frames
             n_clips += r.n_windows
         else:
-            from mudar.data.clips import sliding_windows
-
             n_clips += len(sliding_windows(a.n_frames, fps=clock.fps))
         videos.append((a.music.onsets, preds))
     if not videos:
         raise InputError(f"{data}: no video with both music and pictures to evaluate")
     scores = score_rhythm(videos, tolerance=1, seed=seed)
-    keep = [m for m in methods if m in scores] + [m for m in ("chance", "all") if m not in methods]
+    keep = [m for m in methods if m in scores] + [m for m in FLOORS if m not in methods]
     return {
         "data": str(data),
         "n_videos": len(videos),

@@ -167,12 +167,16 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux", model=None) 
             "rhythm_times": _times(rhythm_times(frames, fps=fps) + analysis.start_s),
             "rhythm_strength": [round(float(s), 4) for s in strength],
         }
+    # a whole file reports its own length; a clip, the frames it spans
+    whole = analysis.start_s == 0
+    duration = (
+        float(analysis.info.get("duration_s", analysis.duration_s))
+        if whole
+        else analysis.duration_s
+    )
     return {
         "file": analysis.path,
-        # a whole file reports its own length; a clip, the frames it spans
-        "duration_s": round(float(analysis.info.get("duration_s", analysis.duration_s)), 3)
-        if analysis.start_s == 0
-        else round(analysis.duration_s, 3),
+        "duration_s": round(duration, 3),
         "fps": float(fps),
         "music": music,
         "dance": dance,
