@@ -12,7 +12,9 @@ MUDAR=${MUDAR:-.venv/bin/mudar}
 PY=${PY:-.venv/bin/python}
 
 "$MUDAR" train --data "$DATA" --preset cpu --out "$RUN"
-"$MUDAR" eval --data "$RUN/features" --checkpoint "$RUN/model.pt" --held-out \
+FEATURES="$RUN/features"  # prepared by the run, unless DATA was a prepared feature folder
+[ -d "$FEATURES" ] || FEATURES="$DATA"
+"$MUDAR" eval --data "$FEATURES" --checkpoint "$RUN/model.pt" --held-out \
     --methods mudar,mudar-noaudio,hoof-flux --json > "$RUN/eval-held-out.json"
 "$PY" - "$RUN" <<'PY'
 import json, shutil, sys

@@ -262,3 +262,13 @@ def test_circular_smoothing_equals_scipy(rng):
     for sigma in (0.7, 2.0, 9.0):
         want = gaussian_filter1d(h, sigma, axis=1, mode="wrap")
         np.testing.assert_allclose(_circular_smooth(h, sigma), want, atol=1e-12)
+
+
+def test_peak_decision_picks_peaks_of_the_scaled_curve():
+    from mudar.features.dance import peak_decision
+
+    p = 0.4 + 0.01 * np.array([0, 1, 0, 0, 2, 0, 0, 0, 3, 0, 0.5, 0], float)
+    assert peak_decision(p, fps=8, threshold=0.0).tolist() == [1, 4, 8]  # 10: below local mean
+    assert peak_decision(p, fps=8, threshold=0.5).tolist() == [4, 8]
+    assert peak_decision(np.full(10, 0.3), fps=8, threshold=0.0).size == 0
+    assert peak_decision(np.zeros(0), fps=8, threshold=0.0).size == 0

@@ -41,10 +41,9 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from mudar.errors import MudarError, ParameterError
     from mudar.features.extract import analyze
-    from mudar.models.checkpoint import default_checkpoint_path
-    from mudar.tasks.rhythm import DANCE_METHODS, rhythm_report
+    from mudar.tasks.rhythm import DANCE_METHODS, default_dance_method, rhythm_report
 
-    method = args.method or ("mudar" if default_checkpoint_path().is_file() else "hoof-flux")
+    method = args.method or default_dance_method()
     if method not in DANCE_METHODS:
         raise ParameterError(f"unknown --method {method!r}; known: {', '.join(DANCE_METHODS)}")
     model, extra = None, {}

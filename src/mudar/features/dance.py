@@ -199,6 +199,24 @@ def pick_rhythm(
     return np.asarray(peaks, dtype=int)
 
 
+def peak_decision(probability: np.ndarray, *, fps: float, threshold: float) -> np.ndarray:
+    """Rhythm frames of a learned per-frame probability: its peaks after scaling to [0, 1].
+
+    The curve is min-max scaled over the sequence (a constant one gives no frames) and its
+    peaks picked with :func:`pick_rhythm` (local maximum within +-1 frame at 8 fps, at least
+    2 frames apart, no margin over the local mean) above ``threshold`` on that scale. Peaks,
+    not every frame above a threshold: a rhythm is a sequence of events, and a thresholded
+    run of frames would score as several.
+    """
+    p = np.asarray(probability, dtype=np.float64)
+    if p.ndim != 1:
+        raise ParameterError(f"probability must be 1-D, got shape {p.shape}")
+    span = float(p.max() - p.min()) if len(p) else 0.0
+    if span <= 1e-12:
+        return np.zeros(0, dtype=int)
+    return pick_rhythm((p - p.min()) / span, fps=fps, delta=0.0, threshold=threshold)
+
+
 def rhythm_times(frames: np.ndarray, *, fps: float) -> np.ndarray:
     """Times of rhythm frames, seconds: ``frames / fps``, float64, shape as ``frames``.
 

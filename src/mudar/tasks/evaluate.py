@@ -30,7 +30,9 @@ def evaluate(
     -------
     dict
         ``{"data", "n_videos", "n_clips", "rhythm": {method: {"precision", "recall", "f1",
-        "tolerance_frames", "exact": {...}}}}``; videos without music or video are skipped
+        "tolerance_frames", "exact": {...}}}, "shifted": {method: {...}}}``; ``shifted`` scores
+        each method's rhythm rolled by half the video, the control that tells timing from rate
+        (:mod:`mudar.eval.visual_rhythm`); videos without music or video are skipped
         (``"skipped"`` lists them).
 
     With ``held_out``, only the videos the model's training run kept out for validation (by
@@ -92,12 +94,13 @@ def evaluate(
         videos.append((a.music.onsets, preds))
     if not videos:
         raise InputError(f"{data}: no video with both music and pictures to evaluate")
-    scores = score_rhythm(videos, tolerance=1, seed=seed)
+    scores = score_rhythm(videos, tolerance=1, seed=seed, controls=True)
     keep = [m for m in methods if m in scores] + [m for m in FLOORS if m not in methods]
     return {
         "data": str(data),
         "n_videos": len(videos),
         "n_clips": n_clips,
         "rhythm": {m: scores[m] for m in keep},
+        "shifted": {m: scores[f"{m}-shifted"] for m in keep if m not in FLOORS},
         "skipped": skipped,
     }

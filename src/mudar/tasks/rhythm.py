@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mudar.errors import ParameterError
-from mudar.features.dance import rhythm_times
+from mudar.features.dance import peak_decision, rhythm_times
 from mudar.features.extract import Analysis
 
 DANCE_METHODS = ("mudar", "mudar-noaudio", "hoof-flux")
@@ -22,8 +22,9 @@ class LearnedRhythm:
     probability : np.ndarray, float32, shape (n_frames,)
         Per-frame rhythm probability, averaged over the overlapping windows that saw the frame.
     frames : np.ndarray, int, shape (k,)
-        Rhythm frames: probability at or above the threshold.
+        Rhythm frames: the peaks of the probability (:func:`peak_decision`).
     threshold : float
+        On the min-max scaled probability.
     n_windows : int
         Model windows (clips) evaluated.
     """
@@ -54,7 +55,8 @@ def learned_rhythm(
         Use the music when the file has it (``mudar``); False takes the audio dropout path
         (``mudar-noaudio``, the honest visual detector).
     threshold : float, optional
-        Decision threshold; default the one calibrated on validation videos at training.
+        Peak threshold on the min-max scaled probability (:func:`peak_decision`); default the one
+        calibrated on validation videos at training.
     """
     import torch
 
@@ -69,7 +71,8 @@ def learned_rhythm(
     if abs(analysis.clock.fps - cfg.fps) > 1e-9 or analysis.clock.sub != cfg.sub:
         raise ParameterError(f"{analysis.path}: analysed at another frame clock than the model's")
     if threshold is None:
-        threshold = float((getattr(model, "meta", None) or {}).get("threshold") or 0.5)
+        meta = getattr(model, "meta", None) or {}
+        threshold = float(meta["threshold"]) if meta.get("threshold") is not None else 0.0
     use_audio = with_audio and analysis.music is not None
     n, T = analysis.n_frames, cfg.n_frames
     windows = sliding_windows(n, fps=cfg.fps, window_s=cfg.clip_s, hop_s=cfg.clip_s / 2)
@@ -99,7 +102,7 @@ def learned_rhythm(
     probability = (total / np.maximum(count, 1)).astype(np.float32)
     return LearnedRhythm(
         probability=probability,
-        frames=np.flatnonzero(probability >= threshold),
+        frames=peak_decision(probability, fps=cfg.fps, threshold=threshold),
         threshold=threshold,
         n_windows=len(windows),
     )
@@ -117,6 +120,35 @@ def _pad(x, length: int, mode: str = "zeros"):
         else torch.zeros(length - x.shape[0], *x.shape[1:], dtype=x.dtype)
     )
     return torch.cat([x, fill])
+
+
+def default_dance_method() -> str:
+    """``mudar`` when the shipped model is installed, else the learning-free ``hoof-flux``."""
+    from mudar.models.checkpoint import default_checkpoint_path
+
+    return "mudar" if default_checkpoint_path().is_file() else "hoof-flux"
+
+
+def dance_rhythm(
+    analysis: Analysis, *, method: str = "hoof-flux", model=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dance rhythm frames (int, (k,)) and per-frame strength (float, (n_frames,)) of a file.
+
+    ``method`` is one of :data:`DANCE_METHODS`; the ``mudar`` methods need ``model``, and the
+    analysis must have been made at the model's frame clock and frame size.
+    """
+    if method not in DANCE_METHODS:
+        raise ParameterError(
+            f"unknown dance rhythm method {method!r}; known: {', '.join(DANCE_METHODS)}"
+        )
+    if analysis.dance is None:
+        raise ParameterError(f"{analysis.path}: no video, so no dance rhythm")
+    if method == "hoof-flux":
+        return analysis.dance.rhythm_frames, analysis.dance.strength
+    if model is None:
+        raise ParameterError(f"method {method!r} needs a model")
+    r = learned_rhythm(model, analysis, with_audio=(method == "mudar"))
+    return r.frames, r.probability
 
 
 def _times(x: np.ndarray) -> list[float]:
@@ -155,13 +187,7 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux", model=None) 
         }
     dance = None
     if analysis.dance is not None:
-        if method == "hoof-flux":
-            frames, strength = analysis.dance.rhythm_frames, analysis.dance.strength
-        else:
-            if model is None:
-                raise ParameterError(f"method {method!r} needs a model")
-            r = learned_rhythm(model, analysis, with_audio=(method == "mudar"))
-            frames, strength = r.frames, r.probability
+        frames, strength = dance_rhythm(analysis, method=method, model=model)
         dance = {
             "method": method,
             "rhythm_times": _times(rhythm_times(frames, fps=fps) + analysis.start_s),
