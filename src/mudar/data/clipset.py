@@ -163,6 +163,19 @@ def frames_input(frames: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255.0
 
 
+def pad_to(x, length: int, mode: str = "zeros"):
+    """Pad the first axis of a tensor to ``length`` (zeros, or repeating the last entry with
+    ``mode="edge"``); a clip shorter than the model's length fills it this way."""
+    if x.shape[0] >= length:
+        return x
+    fill = (
+        x[-1:].expand(length - x.shape[0], *x.shape[1:])
+        if mode == "edge"
+        else torch.zeros(length - x.shape[0], *x.shape[1:], dtype=x.dtype)
+    )
+    return torch.cat([x, fill])
+
+
 def resize_frames(frames: np.ndarray, side: int) -> np.ndarray:
     import cv2
 

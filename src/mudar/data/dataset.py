@@ -54,7 +54,7 @@ def find_videos(root: str | os.PathLike) -> list[VideoItem]:
         if p.suffix.lower() not in VIDEO_EXTENSIONS or not p.is_file() or p.name.startswith("."):
             continue
         rel = p.relative_to(root).as_posix()
-        label = labels.get(rel) or labels.get(p.name) or _meta_label(p)
+        label = labels.get(rel) or labels.get(p.name) or meta_label(p)
         items.append(VideoItem(path=p, id=rel.rsplit(".", 1)[0], label=label))
     if not items:
         raise InputError(
@@ -77,7 +77,8 @@ def _read_labels_csv(root: Path) -> dict[str, str]:
     return {Path(r["path"]).as_posix(): r["label"] for r in rows if r.get("path")}
 
 
-def _meta_label(video: Path) -> str | None:
+def meta_label(video: Path) -> str | None:
+    """The ``genre`` of the ``meta.json`` beside a file (the dwm layout), or None."""
     meta = video.parent / "meta.json"
     if not meta.is_file():
         return None

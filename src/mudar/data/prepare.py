@@ -89,7 +89,7 @@ def prepare(
     report = PrepareReport()
     tasks = [(str(it.path), str(cache.root), config.to_dict()) for it in items]
     by_path = {str(it.path): it for it in items}
-    results = _run(tasks, jobs=jobs, progress=progress)
+    results = analyze_files([t[0] for t in tasks], cache, config, jobs=jobs, progress=progress)
     for path, status, payload in results:
         if status == "skip":
             report.skipped.append((path, payload))
@@ -102,8 +102,17 @@ def prepare(
     return report
 
 
-def _run(tasks: list[tuple], *, jobs: int, progress: bool):
+def analyze_files(
+    paths: list[str], cache: FeatureCache, config: AnalysisConfig, *, jobs: int, progress: bool
+):
+    """Analyse files into ``cache`` (in ``jobs`` processes), skipping those already there.
+
+    Yields ``(path, "done" | "cached" | "skip", info | reason)`` as files finish; never raises
+    for a bad file (its reason is yielded instead).
+    """
     from tqdm import tqdm
+
+    tasks = [(str(p), str(cache.root), config.to_dict()) for p in paths]
 
     bar = tqdm(total=len(tasks), desc="prepare", unit="file", disable=not progress)
     try:

@@ -61,7 +61,13 @@ def learned_rhythm(
     import torch
 
     from mudar.data.clips import cut, sliding_windows
-    from mudar.data.clipset import audio_input, frames_input, motion_input, resize_frames
+    from mudar.data.clipset import (
+        audio_input,
+        frames_input,
+        motion_input,
+        pad_to,
+        resize_frames,
+    )
 
     cfg = model.config
     if analysis.dance is None:
@@ -84,11 +90,11 @@ def learned_rhythm(
         frames, motion, audio = [], [], []
         for a, b in chunk:
             c = cut(analysis, a, b)
-            frames.append(_pad(frames_input(resize_frames(c.frames, cfg.frame_size)), T, "edge"))
-            motion.append(_pad(torch.from_numpy(motion_input(c)), T))
+            frames.append(pad_to(frames_input(resize_frames(c.frames, cfg.frame_size)), T, "edge"))
+            motion.append(pad_to(torch.from_numpy(motion_input(c)), T))
             if use_audio:
                 audio.append(
-                    _pad(torch.from_numpy(audio_input(c.music, config=cfg)).T, T * cfg.sub).T
+                    pad_to(torch.from_numpy(audio_input(c.music, config=cfg)).T, T * cfg.sub).T
                 )
         with torch.no_grad():
             prob = model.rhythm(
@@ -106,20 +112,6 @@ def learned_rhythm(
         threshold=threshold,
         n_windows=len(windows),
     )
-
-
-def _pad(x, length: int, mode: str = "zeros"):
-    """Pad the first axis of a tensor to ``length`` (zeros, or repeating the last entry)."""
-    import torch
-
-    if x.shape[0] >= length:
-        return x
-    fill = (
-        x[-1:].expand(length - x.shape[0], *x.shape[1:])
-        if mode == "edge"
-        else torch.zeros(length - x.shape[0], *x.shape[1:], dtype=x.dtype)
-    )
-    return torch.cat([x, fill])
 
 
 def default_dance_method() -> str:
