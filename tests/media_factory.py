@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mudar.data.synthetic import SyntheticClip, make_clip
+from mudar.data.synthetic import SyntheticClip, dance_frames, make_clip, synth_music
 from mudar.io.write import write_audio, write_video
 
 BAR_W, BAR_H = 352, 48  # time-bar video size, pixels
@@ -167,3 +167,36 @@ def make_short_video(folder: Path, name: str = "short.mp4") -> Path:
 def make_dance_clip(folder: Path, *, duration_s: float = 4.0, seed: int = 0) -> SyntheticClip:
     """A synthetic dance clip at 120 BPM with music (see :mod:`mudar.data.synthetic`)."""
     return make_clip(folder, name="dance", tempo_bpm=120.0, duration_s=duration_s, seed=seed)
+
+
+def make_tempo_change_dance(
+    folder: Path,
+    name: str = "tempo_change.mp4",
+    *,
+    tempi: tuple[float, ...] = (100.0, 132.0, 116.0),
+    dance_tempi: tuple[float, ...] | None = None,
+    section_s: float = 4.0,
+    seed: int = 0,
+) -> Path:
+    """A 160x120 synthetic dance at 25 fps whose music changes tempo every ``section_s``.
+
+    The figure reverses on the music's beats, or with ``dance_tempi`` on the beats of other tempi
+    (motion not locked to the music). A tempo change makes the audio delay unambiguous: on one
+    steady tempo every delay that is a whole number of beats fits as well.
+    """
+    music, beats, moves = [], [], []
+    for i, tempo in enumerate(tempi):
+        y, b = synth_music(tempo_bpm=tempo, duration_s=section_s, sr=SR, seed=seed + i)
+        music.append(y)
+        beats.append(b + i * section_s)
+        if dance_tempi is not None:
+            moves.append(0.1 + i * section_s + np.arange(0, section_s - 0.1, 60 / dance_tempi[i]))
+    frames = dance_frames(
+        motion_beat_times=np.concatenate(moves if dance_tempi is not None else beats),
+        duration_s=section_s * len(tempi),
+        fps=25.0,
+        size=(160, 120),
+        seed=seed,
+    )
+    y = np.concatenate(music)
+    return write_video(folder / name, frames, fps=25.0, audio=y, sr=SR, preset="superfast")

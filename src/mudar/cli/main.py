@@ -13,7 +13,7 @@ import sys
 from mudar import __version__
 from mudar.errors import MudarError
 
-COMMANDS = ("rhythm", "prepare", "train", "eval", "embed", "demo")
+COMMANDS = ("rhythm", "prepare", "train", "eval", "embed", "index", "retrieve", "sync", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

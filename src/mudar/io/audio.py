@@ -1,4 +1,4 @@
-"""The audio track of a media file, mono, at the model's sample rate."""
+"""The audio track of a media file: mono at the model's sample rate, or as it is for rewriting."""
 
 from __future__ import annotations
 
@@ -35,13 +35,58 @@ def load_audio(path: str | os.PathLike, *, sr: int = 16000) -> np.ndarray | None
     """
     if sr <= 0:
         raise ParameterError(f"sr must be positive, got {sr}")
+    out = _decode(path, sr=sr, keep_channels=False)
+    return None if out is None else out[0][:, 0]
+
+
+def load_audio_track(
+    path: str | os.PathLike, *, sr: int | None = None
+) -> tuple[np.ndarray, int] | None:
+    """Decode the first audio stream of ``path`` keeping its channels, to rewrite it.
+
+    Mono stays mono; two or more channels become stereo (FFmpeg's downmix beyond two). Samples
+    are placed on the file's clock as by :func:`load_audio`.
+
+    Parameters
+    ----------
+    path : path-like
+        Any file FFmpeg decodes.
+    sr : int, optional
+        Output sample rate, Hz; default the stream's own.
+
+    Returns
+    -------
+    (y, sr) or None
+        ``y``: np.ndarray, float32, shape (n_samples, 1 or 2); ``sr``: its rate, Hz. None when
+        the file has no audio stream.
+
+    Raises
+    ------
+    InputError, DecodeError
+    ParameterError
+        If ``sr`` is not positive.
+    """
+    if sr is not None and sr <= 0:
+        raise ParameterError(f"sr must be positive, got {sr}")
+    return _decode(path, sr=sr, keep_channels=True)
+
+
+def _decode(
+    path: str | os.PathLike, *, sr: int | None, keep_channels: bool
+) -> tuple[np.ndarray, int] | None:
+    """The first audio stream, float32 (n_samples, n_channels), and its rate (``sr`` or own)."""
     with open_media(path) as c:
         if not c.streams.audio:
             return None
         stream = c.streams.audio[0]
+        n_channels = min(2, stream.codec_context.channels or 1) if keep_channels else 1
+        layout = "mono" if n_channels == 1 else "stereo"
+        sr = int(sr or stream.codec_context.sample_rate or 0)
+        if sr <= 0:
+            raise DecodeError(f"{path}: audio stream has no sample rate")
         t0 = container_start(c)
         declared = stream_time(stream, stream.duration)  # mp4/mov know it; mkv may not
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
+        resampler = av.AudioResampler(format="flt", layout=layout, rate=sr)
         chunks: list[np.ndarray] = []
         start: float | None = None
         for frame in c.decode(stream):
@@ -53,13 +98,14 @@ def load_audio(path: str | os.PathLike, *, sr: int = 16000) -> np.ndarray | None
             chunks.append(out.to_ndarray().reshape(-1))
         if not chunks:
             raise DecodeError(f"{path}: audio stream holds no decodable samples")
-    y = np.concatenate(chunks).astype(np.float32, copy=False)
+    # packed float: channels interleaved
+    y = np.concatenate(chunks).astype(np.float32, copy=False).reshape(-1, n_channels)
     offset = round((start or 0.0) * sr)
     if offset > 0:
-        y = np.concatenate([np.zeros(offset, np.float32), y])
+        y = np.concatenate([np.zeros((offset, n_channels), np.float32), y])
     elif offset < 0:
         y = y[-offset:]
     if declared:
         # the codec's end padding (AAC: up to 1024 samples) is not part of the track
         y = y[: max(0, round(((start or 0.0) + declared) * sr))]
-    return y
+    return y, sr

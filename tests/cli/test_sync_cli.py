@@ -1,0 +1,142 @@
+"""`mudar sync`: JSON fields, the repaired file, batches past bad files, clean one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import av
+import pytest
+
+import media_factory as mf
+from mudar.cli import sync
+from mudar.errors import MudarError
+from mudar.io.audio import load_audio_track
+from mudar.io.remux import remux_with_audio
+from mudar.tasks.sync import shift_audio
+
+KEYS = {"file", "offset_s", "confidence"}
+
+
+def run_sync(capsys, *argv):
+    """``mudar sync ARGV`` as the program runs it: errors become one line and exit status 2."""
+    parser = argparse.ArgumentParser(prog="mudar")
+    sync.add_parser(parser.add_subparsers())
+    args = parser.parse_args(["sync", *map(str, argv)])
+    try:
+        code = args.run(args)
+    except MudarError as e:
+        print(f"mudar: error: {e}", file=sys.stderr)
+        code = 2
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def late_video(tmp_path_factory):
+    """A synthetic dance whose audio is 0.3 s late."""
+    folder = tmp_path_factory.mktemp("sync_cli")
+    src = mf.make_tempo_change_dance(folder, "src.mp4")
+    y, sr = load_audio_track(src)
+    return remux_with_audio(src, folder / "late.mp4", shift_audio(y, offset_s=-0.3, sr=sr), sr=sr)
+
+
+def video_packets(path):
+    with av.open(str(path)) as c:
+        return [bytes(p) for p in c.demux(c.streams.video[0]) if p.dts is not None]
+
+
+def test_json_and_text(capsys, late_video):
+    code, out, err = run_sync(capsys, late_video, "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    assert set(r) == KEYS and r["file"] == str(late_video)
+    assert r["offset_s"] == pytest.approx(0.3, abs=0.08) and r["confidence"] > 0.15
+    code, out, _ = run_sync(capsys, late_video, "--max-offset", "0.5")
+    assert code == 0 and out.startswith(f"{late_video}: audio 0.3") and "late" in out
+
+
+def test_fix_writes_a_synced_copy_with_the_same_video(capsys, late_video, tmp_path):
+    dest = tmp_path / "fixed.mp4"
+    code, out, err = run_sync(capsys, late_video, "--json", "--fix", "-o", dest)
+    assert code == 0, err
+    r = json.loads(out)
+    assert set(r) == KEYS | {"fixed"} and r["fixed"] == str(dest)
+    assert video_packets(dest) == video_packets(late_video)
+    y0, _ = load_audio_track(late_video)
+    y1, _ = load_audio_track(dest)
+    assert len(y1) == len(y0)
+    code, out, _ = run_sync(capsys, dest, "--json")
+    assert abs(json.loads(out)["offset_s"]) < 0.08
+
+
+def test_batch_carries_on_past_bad_files(
+    capsys, late_video, video_no_audio, missing_path, tmp_path
+):
+    files = [missing_path, late_video, video_no_audio]
+    code, out, err = run_sync(capsys, *files, "--json", "--fix", "-o", tmp_path / "out")
+    assert code == 0
+    assert [json.loads(line)["file"] for line in out.splitlines()] == [str(late_video)]
+    lines = err.strip().splitlines()
+    assert len(lines) == 3 and "no such file" in lines[0] and "no audio track" in lines[1]
+    assert lines[2] == "mudar: 2 of 3 file(s) skipped"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [late_video.name]
+
+
+def test_videos_of_the_same_name_get_their_folder_as_prefix(capsys, late_video, tmp_path):
+    other = tmp_path / "b" / late_video.name
+    other.parent.mkdir()
+    other.write_bytes(late_video.read_bytes())
+    code, out, err = run_sync(capsys, late_video, other, "--fix", "-o", tmp_path / "out")
+    assert code == 0, err
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == sorted(f"{d}-{late_video.name}" for d in (late_video.parent.name, "b"))
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--fix", "-o", "{tmp}/x.mp4", "{video}", "{video}"], "must be a folder"),
+        (["-o", "{tmp}/x.mp4", "{video}"], "add --fix"),
+        (["--fix", "{video}"], "needs -o"),
+        (["--max-offset", "0", "{video}"], "--max-offset"),
+        (["--fix", "-o", "{tmp}/nope/x.mp4", "{video}"], "no such directory"),
+        (["--fix", "-o", "{video}", "{video}"], "input file"),
+    ],
+)
+def test_bad_requests_give_one_line_and_write_nothing(capsys, late_video, tmp_path, argv, message):
+    argv = [a.format(tmp=tmp_path, video=late_video) for a in argv]
+    before = late_video.read_bytes()
+    code, out, err = run_sync(capsys, *argv)
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mudar: error: ") and message in lines[0]
+    assert list(tmp_path.iterdir()) == [] and late_video.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "fixture, message",
+    [
+        ("video_no_audio", "no audio track"),
+        ("audio_wav", "no video track"),
+        ("missing_path", "no such file"),
+        ("text_mp4", "not a media file"),
+        ("short_video", "too short"),
+    ],
+)
+def test_bad_files(capsys, request, fixture, message):
+    path = request.getfixturevalue(fixture)
+    code, out, err = run_sync(capsys, path, "--json")
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and message in lines[0]
+
+
+def test_text_line_says_early_late_and_low_confidence():
+    line = sync._text({"file": "a.mp4", "offset_s": -0.2, "confidence": 0.02})
+    assert (
+        line.startswith("a.mp4: audio 0.200 s early (offset -0.200 s") and "low confidence" in line
+    )
+    line = sync._text({"file": "a.mp4", "offset_s": 0.0, "confidence": 0.5, "fixed": "b.mp4"})
+    assert "in sync" in line and "low" not in line and line.endswith("-> b.mp4")
