@@ -1,2 +1,2 @@
-"""What users do with the features and models: rhythm detection (and later classify, retrieve,
-retarget). Tasks read :class:`~mudar.features.extract.Analysis` results; they never decode."""
+"""What users do with the features and models: rhythm detection, embedding, classification,
+retrieval, retargeting and sync repair. Tasks read analyses and embeddings; they never decode."""

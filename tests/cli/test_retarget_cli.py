@@ -1,0 +1,168 @@
+"""`mudar retarget` end to end on synthetic dances, and its one-line errors on bad input."""
+
+import argparse
+import json
+import sys
+
+import pytest
+
+from mudar.cli import retarget
+from mudar.data.synthetic import make_clip
+from mudar.errors import MudarError
+from mudar.io import probe
+
+KEYS = {
+    "method",
+    "n_rhythm_points",
+    "offset_before_s",
+    "offset_after_s",
+    "bas_before",
+    "bas_after",
+    "max_speed",
+    "min_speed",
+    "sigma_s",
+}
+
+
+def run_cli(capsys, *argv):
+    """``mudar retarget ARGV`` as the program runs it (before it is registered in main)."""
+    parser = argparse.ArgumentParser(prog="mudar")
+    retarget.add_parser(parser.add_subparsers())
+    args = parser.parse_args(["retarget", *map(str, argv)])
+    try:
+        code = args.run(args)
+    except MudarError as e:
+        print(f"mudar: error: {e}", file=sys.stderr)
+        code = 2
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def debug_checkpoint(tmp_path_factory):
+    """A randomly initialised model of the ``debug`` preset (8 fps, 32 px frames)."""
+    import torch
+
+    from mudar.models.checkpoint import save_model
+    from mudar.models.config import PRESETS
+    from mudar.models.mudar import MuDaR
+
+    torch.manual_seed(0)
+    model = MuDaR(PRESETS["debug"].model).eval()
+    return save_model(model, tmp_path_factory.mktemp("model") / "debug.pt")
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    """A 6 s dance at 100 BPM and 4 s of music at 120 BPM (a wav, and a tiny video with it)."""
+    root = tmp_path_factory.mktemp("retarget")
+    dance = make_clip(root, name="dance", tempo_bpm=100.0, duration_s=6.0, size=(160, 120))
+    song = make_clip(root, name="song", tempo_bpm=120.0, duration_s=4.0, size=(32, 32), seed=2)
+    silent = make_clip(root, name="silent", duration_s=1.0, size=(32, 32), audio=False)
+    return dance, song, silent.path
+
+
+def test_dtw_retarget_writes_a_playable_file_and_improves_alignment(capsys, clips, tmp_path):
+    dance, song, _ = clips
+    out = tmp_path / "out.mp4"
+    code, text, err = run_cli(
+        capsys, dance.path, song.audio_path, "-o", out, "--music-rhythm", "beats", "--json"
+    )
+    assert code == 0, err
+    r = json.loads(text)
+    assert KEYS <= set(r)
+    assert r["method"] == "dtw" and r["dance_method"] == "hoof-flux" and r["sigma_s"] == 0.1
+    info = probe(out)
+    assert info.has_video and info.has_audio
+    assert info.duration_s == pytest.approx(4.0, abs=2 / 25)  # A's length
+    assert (info.width, info.height) == (160, 120) and info.native_fps == pytest.approx(25.0)
+    assert 0.5 - 1e-6 <= r["min_speed"] <= r["max_speed"] <= 2.0 + 1e-6
+    assert r["rhythm_points"]["dance_after"] > 0
+    assert r["n_rhythm_points"] == r["rhythm_points"]["dance"]
+    # measured on the output file itself: the dance now sits on the beats
+    assert r["bas_after"] > r["bas_before"] + 0.2
+    assert r["offset_after_s"] < r["offset_before_s"]
+    assert list(tmp_path.iterdir()) == [out]  # no temporary file left
+
+
+def test_shift_nearest_text_report_onto_a_video_with_sound(capsys, clips, tmp_path):
+    dance, song, _ = clips
+    out = tmp_path / "out.mkv"
+    code, text, err = run_cli(
+        capsys, dance.path, song.path, "-o", out, "--method", "shift", "--nearest"
+    )
+    assert code == 0, err
+    assert "BAS (sigma 0.1 s)" in text and "speed 1.00x .. 1.00x" in text
+    assert probe(out).duration_s == pytest.approx(4.0, abs=2 / 25)
+
+
+def test_a_short_video_loops_to_the_music_length(capsys, clips, tmp_path):
+    dance, song, silent = clips  # 1 s of silent dance onto 4 s of music
+    out = tmp_path / "loop.mp4"
+    code, text, err = run_cli(capsys, silent, song.audio_path, "-o", out, "--json", "--nearest")
+    assert code == 0, err
+    assert json.loads(text)["n_loops"] >= 4
+    assert probe(out).duration_s == pytest.approx(4.0, abs=2 / 25)
+
+
+def test_learned_dance_rhythm_runs_without_the_music(capsys, clips, tmp_path, debug_checkpoint):
+    dance, song, _ = clips
+    out = tmp_path / "out.mp4"
+    code, text, err = run_cli(
+        capsys,
+        dance.path,
+        song.audio_path,
+        "-o",
+        out,
+        "--dance-method",
+        "mudar",
+        "--checkpoint",
+        debug_checkpoint,
+        "--method",
+        "accel",
+        "--json",
+    )
+    assert code == 0, err
+    assert json.loads(text)["dance_method"] == "mudar-noaudio"
+
+
+@pytest.mark.parametrize(
+    "case, needle",
+    [
+        ("audio_video", "has no video stream"),
+        ("silent_music", "has no audio stream"),
+        ("missing", "no such file"),
+        ("no_folder", "no such directory"),
+        ("extension", "unknown video extension"),
+        ("overwrite", "overwrite an input"),
+        ("speed", "speed bounds"),
+        ("truncated", ""),
+    ],
+)
+def test_bad_input_is_one_clean_line_and_writes_nothing(
+    capsys, clips, tmp_path, case, needle, truncated_mp4
+):
+    dance, song, silent = clips
+    video, music, out = dance.path, song.audio_path, tmp_path / "out.mp4"
+    extra = []
+    if case == "audio_video":
+        video = song.audio_path
+    elif case == "silent_music":
+        music = silent
+    elif case == "missing":
+        video = tmp_path / "nope.mp4"
+    elif case == "no_folder":
+        out = tmp_path / "no" / "out.mp4"
+    elif case == "extension":
+        out = tmp_path / "out.avi"
+    elif case == "overwrite":
+        out = dance.path
+    elif case == "speed":
+        extra = ["--min-speed", "1.5"]
+    elif case == "truncated":
+        video = truncated_mp4
+    code, text, err = run_cli(capsys, video, music, "-o", out, *extra)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mudar: error: ") and needle in lines[0]
+    assert list(tmp_path.iterdir()) == []
