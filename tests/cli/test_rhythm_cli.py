@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from mudar.cli.main import main
+from mudar.tasks.rhythm import default_dance_method
 
 KEYS = {"file", "duration_s", "fps", "music", "dance"}
 
@@ -33,7 +34,8 @@ def test_dance_clip_has_both_rhythms(capsys, dance_clip):
     assert r["duration_s"] == pytest.approx(dance_clip.duration_s, abs=0.15)
     assert set(r["music"]) == {"tempo_bpm", "beat_times", "onset_times"}
     assert set(r["dance"]) == {"method", "rhythm_times", "rhythm_strength"}
-    assert r["dance"]["method"] == "hoof-flux"
+    # the learned model when one is shipped (it is, in this repository), else hoof-flux
+    assert r["dance"]["method"] == default_dance_method() == "mudar"
     assert r["music"]["tempo_bpm"] == pytest.approx(dance_clip.tempo_bpm, rel=0.02)
     assert len(r["dance"]["rhythm_strength"]) == round(r["duration_s"] * 8)
     assert all(0 <= t <= r["duration_s"] for t in r["dance"]["rhythm_times"])
@@ -106,8 +108,10 @@ def test_plot_is_written(capsys, dance_clip, tmp_path):
 
 
 def test_bad_parameters_are_clean_errors(capsys, bar_video):
-    code, _, err = run_cli(capsys, "rhythm", str(bar_video), "--fps", "30")
+    code, _, err = run_cli(capsys, "rhythm", str(bar_video), "--fps", "30", "--method", "hoof-flux")
     assert code == 2 and "whole multiple" in err
+    code, _, err = run_cli(capsys, "rhythm", str(bar_video), "--fps", "30")
+    assert code == 2 and "--fps must be the model's 8" in err
     code, _, err = run_cli(capsys, "rhythm", str(bar_video), "--flow", "nope")
     assert code == 2 and err.startswith("mudar: error:")
     code, _, err = run_cli(capsys, "rhythm", str(bar_video), "--method", "nope")

@@ -55,9 +55,11 @@ def add_parser(sub) -> None:
         "--dance-method",
         "--method-rhythm",
         dest="dance_method",
-        help="dance rhythm of VIDEO and of the output: mudar (the learned model; run without "
-        "the music, as mudar-noaudio), mudar-noaudio, hoof-flux (learning-free). Default: "
-        "mudar when a model is installed, else hoof-flux",
+        default="hoof-flux",
+        help="dance rhythm of VIDEO and of the output: hoof-flux (learning-free, the default), "
+        "mudar (the learned model, run without the music, as mudar-noaudio), mudar-noaudio. "
+        "The shipped model finds the rate of a dance's rhythm but not its timing without the "
+        "music (see its MODEL_CARD), so retiming follows hoof-flux unless asked",
     )
     p.add_argument(
         "--music-rhythm",
@@ -93,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from mudar.io import probe
     from mudar.io.media import check_path
     from mudar.io.write import CONTAINERS
-    from mudar.tasks.rhythm import DANCE_METHODS, default_dance_method
+    from mudar.tasks.rhythm import DANCE_METHODS
 
     video, music, out = Path(args.video), Path(args.music), Path(args.out)
     sigma = DEFAULT_SIGMA_S if args.sigma is None else args.sigma
@@ -124,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     if not a_info.has_audio:
         raise InputError(f"{music}: has no audio stream; MUSIC must have sound")
 
-    method = args.dance_method or default_dance_method()
+    method = args.dance_method
     if method not in DANCE_METHODS:
         raise ParameterError(
             f"unknown --dance-method {method!r}; known: {', '.join(DANCE_METHODS)}"
