@@ -13,7 +13,19 @@ import sys
 from mudar import __version__
 from mudar.errors import MudarError
 
-COMMANDS = ("rhythm", "prepare", "train", "eval", "embed", "index", "retrieve", "sync", "demo")
+COMMANDS = (
+    "rhythm",
+    "prepare",
+    "train",
+    "eval",
+    "embed",
+    "classify",
+    "index",
+    "retrieve",
+    "retarget",
+    "sync",
+    "demo",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -105,3 +105,114 @@ def plot_rhythm(
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
+
+
+def plot_confusion(
+    matrix: np.ndarray,
+    labels: list[str],
+    path: str | os.PathLike,
+    *,
+    title: str | None = None,
+) -> Path:
+    """A confusion matrix: counts in the cells, colour by the share of the true class (row).
+
+    Parameters
+    ----------
+    matrix : np.ndarray, int, shape (C, C)
+        Row = true class, column = predicted class.
+    labels : list of str, length C
+    path : path-like
+        PNG to write (folders are created).
+    title : str, optional
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ParameterError
+        If ``matrix`` is not (C, C) for the C labels.
+    """
+    from mudar.errors import ParameterError
+
+    m = np.asarray(matrix)
+    c = len(labels)
+    if m.shape != (c, c):
+        raise ParameterError(f"matrix must have shape ({c}, {c}) for {c} labels, got {m.shape}")
+    plt = _pyplot()
+    rows = m.sum(1, keepdims=True)
+    share = np.divide(m, rows, out=np.zeros(m.shape, float), where=rows > 0)
+    side = 1.2 + 0.75 * c
+    fig, ax = plt.subplots(figsize=(side + 1.2, side))
+    im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for i in range(c):
+        for j in range(c):
+            ax.text(
+                j,
+                i,
+                str(int(m[i, j])),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if share[i, j] > 0.6 else "black",
+            )
+    ax.set_xticks(range(c), labels, rotation=45, ha="right")
+    ax.set_yticks(
+        range(c), [f"{lab} ({int(n)})" for lab, n in zip(labels, rows[:, 0], strict=True)]
+    )
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true (count)")
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def plot_retarget(
+    music_times: np.ndarray,
+    dance_before: np.ndarray,
+    dance_after: np.ndarray,
+    out: str | os.PathLike,
+    *,
+    duration_s: float,
+    title: str | None = None,
+) -> Path:
+    """Dance rhythm points against the music's, before and after retargeting.
+
+    Parameters
+    ----------
+    music_times : np.ndarray, shape (m,)
+        Music rhythm points, seconds.
+    dance_before, dance_after : np.ndarray
+        Dance rhythm points of the original video (played against the music) and of the
+        retargeted output, seconds.
+    out : path-like
+        PNG to write.
+    duration_s : float
+        Length of the time axis, seconds.
+    """
+    plt = _pyplot()
+    fig, axes = plt.subplots(2, 1, figsize=(12, 3.2), sharex=True)
+    for ax, dance, name in ((axes[0], dance_before, "before"), (axes[1], dance_after, "after")):
+        ax.vlines(music_times, 0.5, 1.0, color="tab:blue", lw=1.2, label="music rhythm")
+        ax.vlines(dance, 0.0, 0.5, color="tab:red", lw=1.2, label="dance rhythm")
+        ax.set_yticks([])
+        ax.set_ylabel(name)
+        ax.set_xlim(0, duration_s)
+    axes[0].legend(loc="upper right", fontsize=8, ncol=2)
+    axes[1].set_xlabel("time (s)")
+    if title:
+        axes[0].set_title(title)
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=90)
+    plt.close(fig)
+    return out

@@ -1,0 +1,265 @@
+"""``mudar classify train|predict|eval``: dance genres from the music-dance embeddings.
+
+- ``train --data DIR_OR_EMB --out CLS``: train the two-stream classifier (labels from
+  labels.csv or meta.json ``genre``; an ``.npz`` is an EmbeddingSet of ``mudar embed``);
+- ``predict --model CLS FILE_OR_DIR...``: a genre and scores per file;
+- ``eval --data DIR_OR_EMB --folds 5``: k-fold accuracy grouped by dance, with baselines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "classify",
+        help="dance genre classification from the learned embeddings",
+        description=(
+            "Train a two-stream classifier (visual embedding + visual rhythm, audio embedding "
+            "+ music onsets) on labelled dances, predict the genre of new files, or evaluate "
+            "it with k folds grouped by dance."
+        ),
+    )
+    cmds = p.add_subparsers(dest="classify_command", metavar="ACTION", required=True)
+
+    t = cmds.add_parser(
+        "train",
+        help="train a classifier",
+        description=(
+            "Train on DIR (videos, searched recursively; labels from labels.csv or a meta.json "
+            "'genre' beside each video; embedded with --checkpoint, features cached) or on an "
+            "EMB.npz of `mudar embed` (then --checkpoint must be the model that made it). The "
+            "classifier file holds that model too, so predict needs nothing else."
+        ),
+    )
+    t.add_argument("--data", required=True, metavar="DIR_OR_EMB")
+    t.add_argument("--out", "-o", required=True, metavar="CLS")
+    _model_options(t)
+    t.set_defaults(run=run_train)
+
+    q = cmds.add_parser(
+        "predict",
+        help="genre of each file",
+        description=(
+            "Embed each file with the classifier's own model and print its genre and the "
+            "scores of every genre (the mean of its clips' probabilities). Bad files are "
+            "reported and skipped; the exit status is 2 only if none could be classified."
+        ),
+    )
+    q.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR")
+    q.add_argument("--model", "-m", required=True, metavar="CLS", help="from classify train")
+    q.add_argument(
+        "--json", action="store_true", help='one {"file", "label", "scores"} object per line'
+    )
+    _common_options(q)
+    q.set_defaults(run=run_predict)
+
+    e = cmds.add_parser(
+        "eval",
+        help="grouped k-fold accuracy, with baselines",
+        description=(
+            "k folds grouped by dance (a file's clips are never on both sides) and stratified "
+            "by genre; a genre with a single dance is trained on, never tested. Reports clip "
+            "and file accuracy (mean +- std over folds) and balanced accuracy, for the "
+            "two-stream classifier, without rhythms, the majority class and a logistic "
+            "regression on raw librosa + HOOF features (needs the feature cache)."
+        ),
+    )
+    e.add_argument("--data", required=True, metavar="DIR_OR_EMB")
+    e.add_argument("--folds", type=int, default=5)
+    e.add_argument("--plot", metavar="PNG", help="confusion matrix of the two-stream (per file)")
+    e.add_argument("--json", action="store_true", help="the report as one JSON object")
+    _model_options(e, rhythm_flag=False)
+    e.set_defaults(run=run_eval)
+
+
+def _common_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--cache",
+        default=None,
+        metavar="DIR",
+        help="feature cache (default: $MUDAR_CACHE or ~/.cache/mudar/features)",
+    )
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _model_options(p: argparse.ArgumentParser, *, rhythm_flag: bool = True) -> None:
+    p.add_argument("--checkpoint", help="MuDaR model (default: the shipped one)")
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--lr", type=float, default=4e-3, help="Adam learning rate (paper: 4e-3)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--mode",
+        choices=("frozen", "finetune"),
+        default="frozen",
+        help="frozen encoders (default) or fine-tune the implicit pathway with the classifier",
+    )
+    p.add_argument(
+        "--encoder-lr", type=float, default=1e-4, help="learning rate of the fine-tuned encoders"
+    )
+    p.add_argument(
+        "--balanced", action="store_true", help="weight the loss by inverse genre frequency"
+    )
+    if rhythm_flag:
+        p.add_argument("--no-rhythm", action="store_true", help="leave the rhythm inputs out")
+    _common_options(p)
+
+
+def _cache(args) -> Path:
+    from mudar.cli.embed import default_cache
+
+    return Path(args.cache) if args.cache else default_cache()
+
+
+def _report_skipped(skipped) -> None:
+    for path, reason in skipped:
+        what = reason if reason.startswith(str(path)) else f"{path}: {reason}"
+        print(f"mudar: error: {what}", file=sys.stderr)
+
+
+def load_data(args):
+    """The EmbeddingSet and the MuDaR model of ``--data``: an ``.npz`` is loaded (and checked
+    against the model), a folder is embedded (features cached in ``--cache``)."""
+    from mudar.cli.embed import expand_inputs
+    from mudar.errors import ParameterError
+    from mudar.models.checkpoint import load_model
+    from mudar.tasks.embed import EmbeddingSet, embed_files
+
+    data = Path(args.data)
+    encoder = load_model(args.checkpoint)
+    if data.is_file() and data.suffix == ".npz":
+        emb = EmbeddingSet.load(data)
+        cfg = encoder.config
+        if emb.visual_frames.shape[-1] != cfg.dim or abs(emb.fps - cfg.fps) > 1e-9:
+            raise ParameterError(
+                f"{data}: embeddings of width {emb.visual_frames.shape[-1]} at {emb.fps:g} fps, "
+                f"but the model makes {cfg.dim} at {cfg.fps:g} fps (give the --checkpoint that "
+                "made them)"
+            )
+        return emb, encoder
+    paths, labels = expand_inputs([str(data)])
+    emb = embed_files(
+        paths,
+        model=encoder,
+        labels=labels,
+        cache_dir=_cache(args),
+        jobs=args.jobs,
+        progress=not args.quiet,
+    )
+    _report_skipped(emb.skipped)
+    return emb, encoder
+
+
+def _config(args):
+    from mudar.models.classifier import ClassifierConfig
+
+    return ClassifierConfig(rhythm=not getattr(args, "no_rhythm", False))
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from mudar.tasks.classify import save_classifier, train_classifier
+
+    emb, encoder = load_data(args)
+    clf = train_classifier(
+        emb,
+        config=_config(args),
+        epochs=args.epochs,
+        lr=args.lr,
+        seed=args.seed,
+        mode=args.mode,
+        encoder=encoder,
+        cache_dir=_cache(args) if args.mode == "finetune" else None,
+        encoder_lr=args.encoder_lr,
+        balanced=args.balanced,
+        progress=not args.quiet,
+    )
+    save_classifier(clf, args.out)
+    counts = {lab: 0 for lab in clf.labels}
+    for f in set(emb.clip_file.tolist()):
+        counts[emb.labels[f]] += 1
+    genres = ", ".join(f"{lab} {n}" for lab, n in counts.items())
+    print(
+        f"{args.out}: {args.mode} classifier of {len(clf.labels)} genres ({genres} files), "
+        f"{clf.info['n_clips']} clips, {args.epochs} epochs"
+    )
+    return 0
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from mudar.cli.embed import expand_inputs
+    from mudar.tasks.classify import load_classifier, predict
+    from mudar.tasks.embed import embed_files
+
+    clf = load_classifier(args.model)
+    encoder = clf.encoder_model()
+    paths, _ = expand_inputs(args.inputs)
+    emb = embed_files(
+        paths, model=encoder, cache_dir=_cache(args), jobs=args.jobs, progress=not args.quiet
+    )
+    _report_skipped(emb.skipped)
+    for rec in predict(clf, emb).records():
+        if args.json:
+            print(json.dumps(rec), flush=True)
+        else:
+            p = rec["scores"][rec["label"]]
+            print(f"{rec['file']}: {rec['label']} ({p:.2f})", flush=True)
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from mudar.errors import InputError
+    from mudar.tasks.classify import (
+        TWO_STREAM,
+        analysis_config_for,
+        grouped_kfold_accuracy,
+        raw_features,
+    )
+
+    emb, encoder = load_data(args)
+    raw = None
+    try:
+        raw = raw_features(emb, cache_dir=_cache(args), config=analysis_config_for(encoder.config))
+    except InputError as e:
+        print(f"mudar: raw-feature baseline skipped: {e}", file=sys.stderr)
+    report = grouped_kfold_accuracy(
+        emb,
+        folds=args.folds,
+        seed=args.seed,
+        raw=raw,
+        config=_config(args),
+        epochs=args.epochs,
+        lr=args.lr,
+        mode=args.mode,
+        encoder=encoder,
+        cache_dir=_cache(args) if args.mode == "finetune" else None,
+        encoder_lr=args.encoder_lr,
+        balanced=args.balanced,
+        progress=not args.quiet and not args.json,
+    )
+    if args.plot:
+        from mudar.report.plots import plot_confusion
+
+        plot_confusion(
+            report.confusion(TWO_STREAM),
+            report.labels,
+            args.plot,
+            title=f"{TWO_STREAM} ({args.mode}), {args.folds}-fold grouped by dance, per file",
+        )
+    if args.json:
+        print(json.dumps(report.to_dict()))
+        return 0
+    d = report.to_dict()
+    genres = ", ".join(f"{k} {v}" for k, v in d["files_per_label"].items())
+    print(f"{d['n_files']} files ({genres}), {d['n_clips']} clips, {args.folds} folds by dance")
+    if report.untested:
+        print(f"never tested (the only file of its genre): {', '.join(report.untested)}")
+    print(report.markdown())
+    if args.plot:
+        print(f"confusion matrix: {args.plot}")
+    return 0
