@@ -133,3 +133,18 @@ def non_ascii_video(media_dir) -> Path:
 def dance_clip(media_dir) -> mf.SyntheticClip:
     """A 4 s synthetic dance at 120 BPM with music, and its ground truth."""
     return mf.make_dance_clip(media_dir / "dance")
+
+
+@pytest.fixture(scope="session")
+def debug_checkpoint(tmp_path_factory):
+    """A randomly initialised model of the ``debug`` preset, saved as a checkpoint."""
+    import torch
+
+    from mudar.models.checkpoint import save_model
+    from mudar.models.config import PRESETS
+    from mudar.models.mudar import MuDaR
+
+    torch.manual_seed(0)
+    model = MuDaR(PRESETS["debug"].model).eval()
+    path = tmp_path_factory.mktemp("model") / "debug.pt"
+    return save_model(model, path, meta={"threshold": 0.2})

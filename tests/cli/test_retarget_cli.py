@@ -1,14 +1,11 @@
 """`mudar retarget` end to end on synthetic dances, and its one-line errors on bad input."""
 
-import argparse
 import json
-import sys
 
 import pytest
 
-from mudar.cli import retarget
+from mudar.cli.main import main
 from mudar.data.synthetic import make_clip
-from mudar.errors import MudarError
 from mudar.io import probe
 
 KEYS = {
@@ -25,31 +22,10 @@ KEYS = {
 
 
 def run_cli(capsys, *argv):
-    """``mudar retarget ARGV`` as the program runs it (before it is registered in main)."""
-    parser = argparse.ArgumentParser(prog="mudar")
-    retarget.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["retarget", *map(str, argv)])
-    try:
-        code = args.run(args)
-    except MudarError as e:
-        print(f"mudar: error: {e}", file=sys.stderr)
-        code = 2
+    """``mudar retarget ARGV`` as the program runs it."""
+    code = main(["retarget", *map(str, argv)])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-@pytest.fixture(scope="module")
-def debug_checkpoint(tmp_path_factory):
-    """A randomly initialised model of the ``debug`` preset (8 fps, 32 px frames)."""
-    import torch
-
-    from mudar.models.checkpoint import save_model
-    from mudar.models.config import PRESETS
-    from mudar.models.mudar import MuDaR
-
-    torch.manual_seed(0)
-    model = MuDaR(PRESETS["debug"].model).eval()
-    return save_model(model, tmp_path_factory.mktemp("model") / "debug.pt")
 
 
 @pytest.fixture(scope="module")

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 
 import av
 import pytest
 
 import media_factory as mf
 from mudar.cli import sync
-from mudar.errors import MudarError
+from mudar.cli.main import main
 from mudar.io.audio import load_audio_track
 from mudar.io.remux import remux_with_audio
 from mudar.tasks.sync import shift_audio
@@ -21,14 +19,7 @@ KEYS = {"file", "offset_s", "confidence"}
 
 def run_sync(capsys, *argv):
     """``mudar sync ARGV`` as the program runs it: errors become one line and exit status 2."""
-    parser = argparse.ArgumentParser(prog="mudar")
-    sync.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["sync", *map(str, argv)])
-    try:
-        code = args.run(args)
-    except MudarError as e:
-        print(f"mudar: error: {e}", file=sys.stderr)
-        code = 2
+    code = main(["sync", *map(str, argv)])
     out, err = capsys.readouterr()
     return code, out, err
 

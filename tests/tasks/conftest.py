@@ -1,21 +1,8 @@
-"""Fixtures of the task tests: a small untrained model and a few synthetic dance videos."""
+"""Fixtures of the task tests: a few synthetic dance videos (the model is in tests/conftest.py)."""
 
 import pytest
-import torch
 
 from mudar.data.synthetic import make_dataset
-from mudar.models.checkpoint import save_model
-from mudar.models.config import PRESETS
-from mudar.models.mudar import MuDaR
-
-
-@pytest.fixture(scope="session")
-def debug_checkpoint(tmp_path_factory):
-    """A randomly initialised model of the ``debug`` preset, saved as a checkpoint."""
-    torch.manual_seed(0)
-    model = MuDaR(PRESETS["debug"].model).eval()
-    path = tmp_path_factory.mktemp("model") / "debug.pt"
-    return save_model(model, path, meta={"threshold": 0.2})
 
 
 @pytest.fixture(scope="session")

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
-import sys
 
 import numpy as np
 import pytest
 import torch
 
-from mudar.cli import classify as classify_cli
+from mudar.cli.main import main
 from mudar.data.dataset import find_videos
-from mudar.errors import InputError, MudarError, ParameterError
+from mudar.errors import InputError, ParameterError
 from mudar.models.checkpoint import load_model
 from mudar.models.classifier import ClassifierConfig
 from mudar.tasks import classify
@@ -244,15 +242,8 @@ def test_finetune_trains_the_encoder_and_predicts(video_emb, debug_checkpoint, c
 
 
 def run_cli(argv: list[str]) -> int:
-    """``mudar classify ...`` with the error handling of ``mudar.cli.main``."""
-    p = argparse.ArgumentParser(prog="mudar")
-    classify_cli.add_parser(p.add_subparsers())
-    args = p.parse_args(argv)
-    try:
-        return int(args.run(args) or 0)
-    except MudarError as e:
-        print(f"mudar: error: {e}", file=sys.stderr)
-        return 2
+    """``mudar classify ...`` as the program runs it."""
+    return main([str(a) for a in argv])
 
 
 def test_cli_train_predict_end_to_end(

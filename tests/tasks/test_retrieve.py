@@ -1,15 +1,12 @@
 """Music-dance retrieval: rhythm similarity, Eq. 21, the two-sided FAISS index and the CLI."""
 
-import argparse
 import json
-import sys
 
 import numpy as np
 import pytest
 
-from mudar.cli import index as index_cli
-from mudar.cli import retrieve as retrieve_cli
-from mudar.errors import InputError, MudarError, ParameterError
+from mudar.cli.main import main
+from mudar.errors import InputError, ParameterError
 from mudar.tasks.embed import EmbeddingSet
 from mudar.tasks.retrieve import (
     Index,
@@ -320,17 +317,8 @@ def test_bad_queries(rng):
 
 
 def cli(argv):
-    """``mudar`` with the index and retrieve commands, errors as ``mudar.cli.main.main``."""
-    parser = argparse.ArgumentParser(prog="mudar")
-    sub = parser.add_subparsers(dest="command", required=True)
-    index_cli.add_parser(sub)
-    retrieve_cli.add_parser(sub)
-    args = parser.parse_args([str(a) for a in argv])
-    try:
-        return args.run(args)
-    except MudarError as e:
-        print(f"mudar: error: {e}", file=sys.stderr)
-        return 2
+    """``mudar`` index / retrieve as the program runs it."""
+    return main([str(a) for a in argv])
 
 
 @pytest.fixture(scope="module")

@@ -169,6 +169,7 @@ def retarget_files(
     args: argparse.Namespace | None = None,
     checkpoint: str | None = None,
     progress: bool | None = None,
+    keep_rhythms: bool = False,
 ) -> dict:
     """Retarget ``video`` onto ``music`` into ``out``, then measure the written file.
 
@@ -200,6 +201,9 @@ def retarget_files(
         Model for the ``mudar`` methods when ``args`` has none.
     progress : bool, optional
         Progress bar on stderr; None: only on a terminal.
+    keep_rhythms : bool
+        Also return the rhythm points themselves (``"rhythm_times"``: ``dance``, ``music``,
+        ``dance_after``, ``music_after`` in seconds), e.g. to plot them.
 
     Returns
     -------
@@ -218,12 +222,6 @@ def retarget_files(
 
     config, model = analysis_setup(dance_method, args=args, checkpoint=checkpoint)
 
-    def dance_of(path) -> np.ndarray:
-        return dance_seconds(path, config=config, method=dance_method, model=model)
-
-    def music_of(path) -> np.ndarray:
-        return music_seconds(path, config=config, kind=music_rhythm)
-
     v_info = probe(video)
     fps = v_info.native_fps if 1.0 <= v_info.native_fps <= 240.0 else 25.0
     n_src = round(v_info.duration_s * fps)
@@ -235,8 +233,8 @@ def retarget_files(
     if y is None or len(y) < sr / fps:
         raise InputError(f"{music}: no audio (or less than one frame of it)")
 
-    d = dance_of(video)
-    m = music_of(music)
+    d = dance_seconds(video, config=config, method=dance_method, model=model)
+    m = music_seconds(music, config=config, kind=music_rhythm)
     plan = plan_retarget(
         d,
         m,
@@ -268,9 +266,10 @@ def retarget_files(
         bar.close()
         source.close()
 
-    # the alignment after, measured on the file as written
-    d_after = dance_of(out)
-    m_after = music_of(out)
+    # the alignment after, measured on the file as written (decoded once for both rhythms)
+    d_after, m_after = rhythms_of(
+        out, config=config, method=dance_method, model=model, kind=music_rhythm
+    )
     report = retarget_report(
         plan,
         dance_times=d,
@@ -279,7 +278,7 @@ def retarget_files(
         music_after=m_after,
         sigma_s=sigma_s,
     )
-    return {
+    result = {
         "video": str(video),
         "music": str(music),
         "out": str(out),
@@ -288,6 +287,17 @@ def retarget_files(
         "music_rhythm": music_rhythm,
         "resample": resample,
     }
+    if keep_rhythms:
+        result["rhythm_times"] = {
+            name: np.asarray(t, dtype=np.float64).tolist()
+            for name, t in (
+                ("dance", d),
+                ("music", m),
+                ("dance_after", d_after),
+                ("music_after", m_after),
+            )
+        }
+    return result
 
 
 def analysis_setup(dance_method: str, *, args=None, checkpoint: str | None = None):
@@ -296,7 +306,6 @@ def analysis_setup(dance_method: str, *, args=None, checkpoint: str | None = Non
     ``args`` carries the analysis options of the command line; without it the defaults (or
     the model's frame clock) are used. Returns ``(AnalysisConfig, model or None)``.
     """
-    from mudar.clock import FrameClock
     from mudar.errors import ParameterError
     from mudar.features.extract import AnalysisConfig
 
@@ -313,31 +322,46 @@ def analysis_setup(dance_method: str, *, args=None, checkpoint: str | None = Non
 
         return analysis_config(args, **extra), model
     if model is not None:
-        clock = FrameClock(fps=model.config.fps, sub=model.config.sub)
-        return AnalysisConfig(clock=clock, **extra), model
+        return model.config.analysis_config(), model
     return AnalysisConfig(), None
+
+
+def _dance_points(analysis, *, method: str, model=None) -> np.ndarray:
+    from mudar.tasks.rhythm import dance_rhythm
+
+    frames, _ = dance_rhythm(analysis, method=method, model=model)
+    return np.asarray(frames, dtype=np.float64) / analysis.clock.fps
+
+
+def _music_points(analysis, *, kind: str) -> np.ndarray:
+    from mudar.errors import InputError
+    from mudar.tasks.retarget import music_rhythm_seconds
+
+    if analysis.music is None:
+        raise InputError(f"{analysis.path}: no audio could be decoded")
+    return music_rhythm_seconds(analysis, kind=kind)
 
 
 def dance_seconds(path, *, config, method: str, model=None) -> np.ndarray:
     """Dance rhythm points of a video's motion (its sound is not decoded), seconds."""
     from mudar.features.extract import analyze
-    from mudar.tasks.rhythm import dance_rhythm
 
-    analysis = analyze(path, config, music=False)
-    frames, _ = dance_rhythm(analysis, method=method, model=model)
-    return np.asarray(frames, dtype=np.float64) / config.clock.fps
+    return _dance_points(analyze(path, config, music=False), method=method, model=model)
 
 
 def music_seconds(path, *, config, kind: str) -> np.ndarray:
     """Music rhythm points (``onsets`` or ``beats``) of a file's sound, seconds."""
-    from mudar.errors import InputError
     from mudar.features.extract import analyze
-    from mudar.tasks.retarget import music_rhythm_seconds
 
-    analysis = analyze(path, config, dance=False)
-    if analysis.music is None:
-        raise InputError(f"{path}: no audio could be decoded")
-    return music_rhythm_seconds(analysis, kind=kind)
+    return _music_points(analyze(path, config, dance=False), kind=kind)
+
+
+def rhythms_of(path, *, config, method: str, model=None, kind: str):
+    """(dance points, music points) of a video with sound, seconds, from one decoding."""
+    from mudar.features.extract import analyze
+
+    analysis = analyze(path, config)
+    return _dance_points(analysis, method=method, model=model), _music_points(analysis, kind=kind)
 
 
 def _frame_geometry(width: int, height: int, max_side: int) -> tuple[int, tuple[slice, slice]]:

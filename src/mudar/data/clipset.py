@@ -176,6 +176,42 @@ def pad_to(x, length: int, mode: str = "zeros"):
     return torch.cat([x, fill])
 
 
+def clip_inputs(
+    clip: Analysis, config: MudarConfig, *, video: bool = True, audio: bool = True
+) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
+    """The model's inputs for one clip of at most ``config.n_frames`` frames, padded to it.
+
+    Returns
+    -------
+    frames : torch.Tensor, float32, shape (T, 3, S, S), or None
+        RGB resized to ``config.frame_size``; a short clip repeats its last frame.
+    motion : torch.Tensor, float32, shape (T, B + 1), or None
+        :func:`motion_input`, zero-padded.
+    audio : torch.Tensor, float32, shape (R, T * sub), or None
+        :func:`audio_input`, zero-padded.
+        ``None`` where ``video`` / ``audio`` is False.
+    """
+    t = config.n_frames
+    frames = motion = music = None
+    if video:
+        frames = pad_to(frames_input(resize_frames(clip.frames, config.frame_size)), t, "edge")
+        motion = pad_to(torch.from_numpy(motion_input(clip)), t)
+    if audio:
+        music = pad_to(torch.from_numpy(audio_input(clip.music, config=config)).T, t * config.sub).T
+    return frames, motion, music
+
+
+def batch_inputs(
+    clips: Sequence[Analysis], config: MudarConfig, *, video: bool = True, audio: bool = True
+) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
+    """:func:`clip_inputs` of several clips, stacked: (B, ...) tensors, or None per side."""
+    parts = [clip_inputs(c, config, video=video, audio=audio) for c in clips]
+    return tuple(
+        torch.stack([p[k] for p in parts]) if parts and parts[0][k] is not None else None
+        for k in range(3)
+    )
+
+
 def resize_frames(frames: np.ndarray, side: int) -> np.ndarray:
     import cv2
 

@@ -79,6 +79,15 @@ class MudarConfig:
                 f"frame_size={self.frame_size} must be divisible by 2**{len(self.encoder_channels)}"
             )
 
+    def analysis_config(self, **overrides):
+        """The :class:`~mudar.features.extract.AnalysisConfig` that feeds this model: its frame
+        clock (``fps``, ``sub``) and RGB frames of ``frame_size``; ``overrides`` replace fields."""
+        from mudar.clock import FrameClock
+        from mudar.features.extract import AnalysisConfig
+
+        kw = {"clock": FrameClock(fps=self.fps, sub=self.sub), "frame_size": self.frame_size}
+        return AnalysisConfig(**{**kw, **overrides})
+
     @property
     def n_frames(self) -> int:
         """T, video frames per clip."""

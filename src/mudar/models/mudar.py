@@ -73,6 +73,7 @@ class Embeddings:
     audio_emb: torch.Tensor | None
     visual_frames: torch.Tensor | None
     audio_frames: torch.Tensor | None
+    rhythm: torch.Tensor | None = None  # (B, T): the visual rhythm without the music
 
 
 def sinusoid(n: int, dim: int, *, device=None, dtype=torch.float32) -> torch.Tensor:
@@ -314,11 +315,21 @@ class MuDaR(nn.Module):
         if audio is not None:
             self._check_audio(audio, b, t, "audio")
             audio_feat = self.audio_encoder(audio)
-        injected = self.injector(self.encode_frames(frames), audio_feat, drop=False)
-        return self.head(motion, injected)
+        return self.head_output(self.encode_frames(frames), motion, audio_feat)
+
+    def head_output(
+        self, f_rgb: torch.Tensor, motion: torch.Tensor, audio_feat: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """The rhythm head's raw output from encoded frames (:meth:`encode_frames`) and, when
+        given, encoded audio: the explicit pathway without the audio dropout gate."""
+        return self.head(motion, self.injector(f_rgb, audio_feat, drop=False))
 
     def embed(
-        self, frames: torch.Tensor | None = None, audio: torch.Tensor | None = None
+        self,
+        frames: torch.Tensor | None = None,
+        audio: torch.Tensor | None = None,
+        *,
+        motion: torch.Tensor | None = None,
     ) -> Embeddings:
         """Implicit-pathway embeddings of the dance, the music, or both.
 
@@ -326,6 +337,9 @@ class MuDaR(nn.Module):
         ----------
         frames : torch.Tensor, shape (B, T, 3, S, S), optional
         audio : torch.Tensor, shape (B', R, T' * sub), optional
+        motion : torch.Tensor, shape (B, T, hoof_bins + 1), optional
+            With ``frames``: also the visual rhythm without the music (as :meth:`rhythm`
+            with no audio), from the same encoded frames.
 
         Returns
         -------
@@ -335,11 +349,20 @@ class MuDaR(nn.Module):
         """
         if frames is None and audio is None:
             raise ParameterError("embed needs frames, audio, or both")
-        v_frames = v_emb = a_frames = a_emb = None
+        v_frames = v_emb = a_frames = a_emb = rhythm = None
         if frames is not None:
             self._check_frames(frames)
-            v_frames, v_emb = self.implicit_visual(self.encode_frames(frames))
+            f_rgb = self.encode_frames(frames)
+            v_frames, v_emb = self.implicit_visual(f_rgb)
+            if motion is not None:
+                b, t = frames.shape[:2]
+                if motion.shape != (b, t, self.config.hoof_bins + 1):
+                    raise ParameterError(
+                        f"motion must have shape {(b, t, self.config.hoof_bins + 1)}, "
+                        f"got {motion.shape}"
+                    )
+                rhythm = self.head.predict(self.head_output(f_rgb, motion))
         if audio is not None:
             self._check_audio(audio, None, None, "audio")
             a_frames, a_emb = self.implicit_audio(self.audio_encoder(audio))
-        return Embeddings(v_emb, a_emb, v_frames, a_frames)
+        return Embeddings(v_emb, a_emb, v_frames, a_frames, rhythm)

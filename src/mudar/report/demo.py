@@ -173,10 +173,8 @@ def classification_section(emb, out: Path) -> str:
 def retarget_section(video: Path, music: Path, out: Path, *, checkpoint: str, name: str) -> str:
     """Retarget ``video`` onto ``music`` (dtw) and plot the rhythms before and after."""
     from mudar.cli.retarget import retarget_files
-    from mudar.features.extract import analyze
     from mudar.report.html import table
     from mudar.report.plots import plot_retarget
-    from mudar.tasks.rhythm import dance_rhythm
 
     dest = out / f"{name}.mp4"
     r = retarget_files(
@@ -192,19 +190,16 @@ def retarget_section(video: Path, music: Path, out: Path, *, checkpoint: str, na
         sigma_s=0.1,
         checkpoint=checkpoint,
         progress=False,
+        keep_rhythms=True,
     )
-    before, after = analyze(video), analyze(dest)
-    fps = before.clock.fps
-    music_t = after.music.onset_times
-    dance_before = dance_rhythm(before, method="hoof-flux")[0] / fps
-    dance_before = dance_before[dance_before < after.duration_s]
-    dance_after = dance_rhythm(after, method="hoof-flux")[0] / fps
+    times = {k: np.asarray(v) for k, v in r["rhythm_times"].items()}
+    duration = r["duration_s"]
     png = plot_retarget(
-        music_t,
-        dance_before,
-        dance_after,
+        times["music_after"],
+        times["dance"][times["dance"] < duration],
+        times["dance_after"],
         out / f"{name}.png",
-        duration_s=after.duration_s,
+        duration_s=duration,
         title=f"{Path(video).name} onto the music of {Path(music).name} (dtw)",
     )
     keys = ("bas_before", "bas_after", "offset_before_s", "offset_after_s", "min_speed")

@@ -20,6 +20,18 @@ def _pyplot():
     return plt
 
 
+def _save(fig, out: str | os.PathLike, *, dpi: int = 110) -> Path:
+    """Lay out, write the PNG (creating its folder) and free the figure."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=dpi)
+    plt.close(fig)
+    return out
+
+
 def plot_rhythm(
     analysis: Analysis,
     out: str | os.PathLike,
@@ -99,12 +111,7 @@ def plot_rhythm(
         ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, frameon=False)
     axes[-1].set_xlabel("time (s)")
     axes[0].set_title(title or Path(analysis.path).name, fontsize=10)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(fig, out)
 
 
 def plot_confusion(
@@ -167,12 +174,7 @@ def plot_confusion(
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
     if title:
         ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(fig, path)
 
 
 def plot_retarget(
@@ -210,9 +212,4 @@ def plot_retarget(
     axes[1].set_xlabel("time (s)")
     if title:
         axes[0].set_title(title)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=90)
-    plt.close(fig)
-    return out
+    return _save(fig, out, dpi=90)

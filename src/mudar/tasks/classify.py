@@ -236,13 +236,7 @@ class _MediaInputs:
 
     def _media(self, idx: torch.Tensor):
         from mudar.data.clips import cut
-        from mudar.data.clipset import (
-            audio_input,
-            frames_input,
-            motion_input,
-            pad_to,
-            resize_frames,
-        )
+        from mudar.data.clipset import clip_inputs
 
         cfg, emb = self.encoder.config, self.emb
         t, s, b = cfg.n_frames, cfg.frame_size, len(idx)
@@ -252,12 +246,13 @@ class _MediaInputs:
         for k, i in enumerate(idx.tolist()):
             start = round(float(emb.clip_start_s[i]) * cfg.fps)
             c = cut(self.analyses[int(emb.clip_file[i])], start, start + int(emb.clip_len[i]))
-            if emb.has_video[i]:
-                frames[k] = pad_to(frames_input(resize_frames(c.frames, s)), t, "edge")
-                motion[k] = pad_to(torch.from_numpy(motion_input(c)), t)
-            if emb.has_audio[i]:
-                a = torch.from_numpy(audio_input(c.music, config=cfg))
-                audio[k] = pad_to(a.T, t * cfg.sub).T
+            f, m, a = clip_inputs(
+                c, cfg, video=bool(emb.has_video[i]), audio=bool(emb.has_audio[i])
+            )
+            if f is not None:
+                frames[k], motion[k] = f, m
+            if a is not None:
+                audio[k] = a
         return frames, motion, audio
 
     def logits(self, model, idx: torch.Tensor, generator=None) -> torch.Tensor:
@@ -267,8 +262,7 @@ class _MediaInputs:
         v_frames, _ = enc.implicit_visual(f_rgb)
         a_frames, _ = enc.implicit_audio(enc.audio_encoder(audio))
         with torch.no_grad():  # the explicit pathway as mudar embed runs it: without the music
-            injected = enc.injector(f_rgb.detach(), None, drop=False)
-            rhythm = enc.head.predict(enc.head(motion, injected)).float()
+            rhythm = enc.head.predict(enc.head_output(f_rgb.detach(), motion)).float()
         return model(
             v_frames,
             rhythm,
@@ -673,11 +667,7 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
 
 def analysis_config_for(model_config):
     """The :class:`AnalysisConfig` ``mudar embed`` analyses files with for a MuDaR config."""
-    from mudar.clock import FrameClock
-    from mudar.features.extract import AnalysisConfig
-
-    c = model_config
-    return AnalysisConfig(clock=FrameClock(fps=c.fps, sub=c.sub), frame_size=c.frame_size)
+    return model_config.analysis_config()
 
 
 def _cache_entries(emb, cache_dir, config) -> list[Path]:

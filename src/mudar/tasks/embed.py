@@ -157,13 +157,7 @@ def embed_analysis(
     import torch
 
     from mudar.data.clips import cut, sliding_windows
-    from mudar.data.clipset import (
-        audio_input,
-        frames_input,
-        motion_input,
-        pad_to,
-        resize_frames,
-    )
+    from mudar.data.clipset import batch_inputs
     from mudar.features.dance import peak_decision
 
     cfg = model.config
@@ -197,25 +191,10 @@ def embed_analysis(
     for i in range(0, n, batch_size):
         chunk = windows[i : i + batch_size]
         clips = [cut(analysis, a, b) for a, b in chunk]
-        frames = motion = audio = None
-        if has_video:
-            frames = torch.stack(
-                [
-                    pad_to(frames_input(resize_frames(c.frames, cfg.frame_size)), T, "edge")
-                    for c in clips
-                ]
-            )
-            motion = torch.stack([pad_to(torch.from_numpy(motion_input(c)), T) for c in clips])
-        if has_audio:
-            audio = torch.stack(
-                [
-                    pad_to(torch.from_numpy(audio_input(c.music, config=cfg)).T, T * cfg.sub).T
-                    for c in clips
-                ]
-            )
+        frames, motion, audio = batch_inputs(clips, cfg, video=has_video, audio=has_audio)
         with torch.no_grad():
-            emb = model.embed(frames, audio)
-            prob = model.rhythm(frames, motion, None).numpy() if has_video else None
+            emb = model.embed(frames, audio, motion=motion)
+        prob = emb.rhythm.numpy() if has_video else None
         rows = slice(i, i + len(chunk))
         if has_audio:
             out["audio"][rows] = emb.audio_emb.numpy()
@@ -281,10 +260,8 @@ def embed_files(
 
     from tqdm import tqdm
 
-    from mudar.clock import FrameClock
     from mudar.data.cache import FeatureCache
     from mudar.data.prepare import analyze_files
-    from mudar.features.extract import AnalysisConfig
     from mudar.models.checkpoint import load_model
 
     if not paths:
@@ -292,7 +269,7 @@ def embed_files(
     if model is None:
         model = load_model(checkpoint)
     cfg = model.config
-    config = AnalysisConfig(clock=FrameClock(fps=cfg.fps, sub=cfg.sub), frame_size=cfg.frame_size)
+    config = cfg.analysis_config()
     cache = FeatureCache(cache_dir or tempfile.mkdtemp(prefix="mudar-embed-"))
     labels = list(labels) if labels is not None else [None] * len(paths)
     done: dict[str, str] = {}

@@ -38,7 +38,6 @@ def evaluate(
     With ``held_out``, only the videos the model's training run kept out for validation (by
     id relative to the dataset folder) are scored.
     """
-    from mudar.clock import DEFAULT_CLOCK, FrameClock
     from mudar.data.cache import FeatureCache
     from mudar.data.clips import sliding_windows
     from mudar.data.prepare import MANIFESTS, load_manifest, prepare
@@ -55,8 +54,8 @@ def evaluate(
         from mudar.tasks.rhythm import learned_rhythm
 
         model = load_model(checkpoint)
-    clock = FrameClock(fps=model.config.fps, sub=model.config.sub) if model else DEFAULT_CLOCK
-    config = AnalysisConfig(clock=clock, frame_size=model.config.frame_size if model else 0)
+    config = model.config.analysis_config() if model else AnalysisConfig(frame_size=0)
+    clock = config.clock
 
     data = Path(data)
     if (data / MANIFESTS).is_dir():

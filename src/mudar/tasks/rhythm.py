@@ -61,13 +61,7 @@ def learned_rhythm(
     import torch
 
     from mudar.data.clips import cut, sliding_windows
-    from mudar.data.clipset import (
-        audio_input,
-        frames_input,
-        motion_input,
-        pad_to,
-        resize_frames,
-    )
+    from mudar.data.clipset import batch_inputs
 
     cfg = model.config
     if analysis.dance is None:
@@ -80,28 +74,17 @@ def learned_rhythm(
         meta = getattr(model, "meta", None) or {}
         threshold = float(meta["threshold"]) if meta.get("threshold") is not None else 0.0
     use_audio = with_audio and analysis.music is not None
-    n, T = analysis.n_frames, cfg.n_frames
+    n = analysis.n_frames
     windows = sliding_windows(n, fps=cfg.fps, window_s=cfg.clip_s, hop_s=cfg.clip_s / 2)
     total = np.zeros(n, np.float64)
     count = np.zeros(n, np.float64)
     model.eval()
     for i in range(0, len(windows), batch_size):
         chunk = windows[i : i + batch_size]
-        frames, motion, audio = [], [], []
-        for a, b in chunk:
-            c = cut(analysis, a, b)
-            frames.append(pad_to(frames_input(resize_frames(c.frames, cfg.frame_size)), T, "edge"))
-            motion.append(pad_to(torch.from_numpy(motion_input(c)), T))
-            if use_audio:
-                audio.append(
-                    pad_to(torch.from_numpy(audio_input(c.music, config=cfg)).T, T * cfg.sub).T
-                )
+        clips = [cut(analysis, a, b) for a, b in chunk]
+        frames, motion, audio = batch_inputs(clips, cfg, audio=use_audio)
         with torch.no_grad():
-            prob = model.rhythm(
-                torch.stack(frames),
-                torch.stack(motion),
-                torch.stack(audio) if use_audio else None,
-            ).numpy()
+            prob = model.rhythm(frames, motion, audio).numpy()
         for (a, b), p in zip(chunk, prob, strict=True):
             total[a:b] += p[: b - a]
             count[a:b] += 1

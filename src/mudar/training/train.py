@@ -34,9 +34,7 @@ class TrainResult:
 
 def features_for(data: str | os.PathLike, run_dir: Path, model_config, *, jobs: int) -> Path:
     """``data`` itself if it is a prepared feature folder, else prepare it into the run."""
-    from mudar.clock import FrameClock
     from mudar.data.prepare import MANIFESTS, prepare
-    from mudar.features.extract import AnalysisConfig
 
     data = Path(data)
     if (data / MANIFESTS).is_dir():
@@ -44,13 +42,7 @@ def features_for(data: str | os.PathLike, run_dir: Path, model_config, *, jobs: 
     if not data.is_dir():
         raise InputError(f"{data}: not a folder of videos or of prepared features")
     out = run_dir / "features"
-    clock = FrameClock(fps=model_config.fps, sub=model_config.sub)
-    report = prepare(
-        data,
-        out,
-        config=AnalysisConfig(clock=clock, frame_size=model_config.frame_size),
-        jobs=jobs,
-    )
+    report = prepare(data, out, config=model_config.analysis_config(), jobs=jobs)
     if not report.done:
         raise InputError(f"{data}: no video could be prepared for training")
     return out
