@@ -3,10 +3,11 @@
 Run: `.venv/bin/python benchmarks/bench_dwm_timing.py`
 Uses the motion-capture ground truth (`motion.npz`), not the video, so no detector is to blame:
 
-1. kinematic beats (local minima of the mean joint speed, root-relative, smoothed) and the lows
-   of the root's height, scored like `mudar eval` against the music onsets (one-to-one, +-1
-   frame at 8 fps), beside the same events rolled by half the dance and by 3 frames, and the
-   `chance` / `all` floors;
+1. kinematic beats (`mudar.features.kinematic.kinematic_beats`: local minima of the mean joint
+   speed relative to the root, the waist joint 2, smoothed by 1.5 frames, at least 2 frames
+   apart) and the lows of the root's height, scored like `mudar eval` against the music onsets
+   (one-to-one, +-1 frame at 8 fps), beside the same events rolled by half the dance and by 3
+   frames, and the `chance` / `all` floors;
 2. phase locking: the resultant length R of each event's phase within the music's beat
    interval (1 = always at the same point of the beat, about 1/sqrt(n) for no locking), beside
    the music onsets' own R and random times;
@@ -46,23 +47,27 @@ def main() -> int:
         print(f"skipped: {DWM} not found (the benchmark needs the shared dwm data)")
         return 0
     from scipy.ndimage import gaussian_filter1d
-    from scipy.signal import argrelmin, find_peaks
+    from scipy.signal import find_peaks
 
+    from mudar.data.keypoints import load_dwm_motion
     from mudar.eval.visual_rhythm import score_rhythm
     from mudar.features.extract import analyze
+    from mudar.features.kinematic import ROOT_JOINTS, joint_speed, kinematic_beats
+
+    root = ROOT_JOINTS["dwm23"]
 
     rng = np.random.default_rng(0)
     videos, r_rows, lags = [], [], []
     for d in sorted(DWM.glob("DANCE_*")):
         a = analyze(d / "audio.ogg")
         fps8, n = a.clock.fps, a.n_frames
-        m = np.load(d / "motion.npz")
-        joints, fps = m["joints"], float(m["fps"])
-        rel = joints - joints[:, :1]
-        speed = np.linalg.norm(np.diff(rel, axis=0), axis=-1).mean(-1) * fps
-        smooth = gaussian_filter1d(speed, 1.5)
-        kin_t = (argrelmin(smooth, order=2)[0] + 0.5) / fps
-        low_t = find_peaks(-gaussian_filter1d(joints[:, 0, 1], 2.0), distance=3)[0] / fps
+        clip = load_dwm_motion(d)
+        joints, fps = clip.joints, clip.fps
+        kin_t = kinematic_beats(
+            joints, fps=fps, sigma_s=1.5 / fps, min_separation_s=2 / fps, root=root
+        )
+        speed = joint_speed(joints, fps=fps, sigma_s=0.0, root=root)
+        low_t = find_peaks(-gaussian_filter1d(joints[:, root, 1], 2.0), distance=3)[0] / fps
 
         kin, low = (to_frames(t, fps=fps8, n=n) for t in (kin_t, low_t))
         videos.append(

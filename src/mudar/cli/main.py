@@ -24,6 +24,7 @@ COMMANDS = (
     "retrieve",
     "retarget",
     "sync",
+    "bas",
     "demo",
 )
 
