@@ -114,8 +114,8 @@ def test_embed():
     x = batch(TINY, 2)
     with torch.no_grad():
         out = model(x["frames"], x["motion"], x["audio"])
-        both = model.embed(x["frames"], x["audio"])
-        v = model.embed(frames=x["frames"])
+        both = model.embed(x["frames"], x["audio"], motion=x["motion"])
+        v = model.embed(frames=x["frames"], motion=x["motion"])
         a = model.embed(audio=x["audio"])
     assert isinstance(both, Embeddings)
     torch.testing.assert_close(both.visual_emb, out.visual_emb)
@@ -125,6 +125,34 @@ def test_embed():
     torch.testing.assert_close(a.audio_emb, out.audio_emb)
     with pytest.raises(ParameterError):
         model.embed()
+    with pytest.raises(ParameterError, match="motion"):  # the visual token takes the motion
+        model.embed(frames=x["frames"])
+
+
+def test_visual_embedding_sees_motion_and_layout():
+    # two clips with the same frames but different motion, or the same motion with the
+    # content moved within the frame, must not embed alike (the collapse of the first model)
+    torch.manual_seed(0)
+    model = MuDaR(TINY).eval()
+    x = batch(TINY, 1)
+    other_motion = torch.roll(x["motion"], 1, dims=-1)
+    moved = torch.roll(x["frames"], TINY.frame_size // 2, dims=-1)
+    with torch.no_grad():
+        e = model.embed(frames=x["frames"], motion=x["motion"]).visual_frames
+        e_motion = model.embed(frames=x["frames"], motion=other_motion).visual_frames
+        e_moved = model.embed(frames=moved, motion=x["motion"]).visual_frames
+    assert (e - e_motion).abs().max() > 1e-3
+    assert (e - e_moved).abs().max() > 1e-3
+
+
+def test_old_config_keeps_the_old_visual_token():
+    d = TINY.to_dict()
+    del d["visual_grid"], d["visual_motion"]
+    old = MudarConfig.from_dict(d)
+    assert not old.visual_grid and not old.visual_motion
+    model = MuDaR(old)
+    assert model.visual_motion_proj is None
+    assert model.visual_proj.in_features == model.visual_encoder.out_channels
 
 
 def test_bad_shapes():

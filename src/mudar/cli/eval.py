@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-DEFAULT_METHODS = "mudar,mudar-noaudio,hoof-flux"
+DEFAULT_METHODS = "mudar,mudar-noaudio,hoof-flux,directogram"
 
 
 def add_parser(sub) -> None:

@@ -1,9 +1,10 @@
 """Saving and loading MuDaR weights with the config that built them; the shipped default.
 
 A checkpoint is a plain ``torch.save`` dict: ``{"format": "mudar-checkpoint", "version": 1,
-"config": MudarConfig as dict, "state_dict": ..., "meta": {...}}``, loaded with
-``weights_only=True`` (no pickled code). Lightning's own ``.ckpt`` files of a training run are
-accepted too.
+"method": "mudar" or a baseline's name, "config": MudarConfig as dict, "state_dict": ...,
+"meta": {...}}``, loaded with ``weights_only=True`` (no pickled code); a checkpoint without
+``method`` (written before the baselines) is MuDaR's. Lightning's own ``.ckpt`` files of a
+training run are accepted too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def default_checkpoint_path() -> Path:
 
 
 def save_model(model, path: str | os.PathLike, *, meta: dict | None = None) -> Path:
-    """Write ``model`` (a :class:`~mudar.models.mudar.MuDaR`) and its config, atomically."""
+    """Write ``model`` (a :class:`~mudar.models.mudar.MuDaR` or a baseline of
+    :mod:`mudar.models.baselines`), its method and its config, atomically."""
     import torch
 
     from mudar.io.atomic import atomic_path
@@ -32,6 +34,7 @@ def save_model(model, path: str | os.PathLike, *, meta: dict | None = None) -> P
     doc = {
         "format": FORMAT,
         "version": 1,
+        "method": getattr(model, "method", "mudar"),
         "config": model.config.to_dict(),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "meta": meta or {},
@@ -42,7 +45,8 @@ def save_model(model, path: str | os.PathLike, *, meta: dict | None = None) -> P
 
 
 def load_model(path: str | os.PathLike | None = None, *, device: str = "cpu"):
-    """Load a MuDaR model in eval mode; no network, ever.
+    """Load a MuDaR model (or a baseline: the checkpoint's method) in eval mode; no network,
+    ever.
 
     Parameters
     ----------
@@ -59,8 +63,8 @@ def load_model(path: str | os.PathLike | None = None, *, device: str = "cpu"):
     """
     import torch
 
+    from mudar.models.baselines import build_model
     from mudar.models.config import MudarConfig
-    from mudar.models.mudar import MuDaR
 
     p = Path(path) if path is not None else default_checkpoint_path()
     if not p.is_file():
@@ -74,8 +78,10 @@ def load_model(path: str | os.PathLike | None = None, *, device: str = "cpu"):
         raise ParameterError(f"{p}: not a mudar checkpoint")
     if doc.get("format") == FORMAT:
         config, state, meta = doc["config"], doc["state_dict"], doc.get("meta", {})
+        method = doc.get("method", "mudar")
     elif "hyper_parameters" in doc and "state_dict" in doc:  # Lightning .ckpt of mudar train
         config = doc["hyper_parameters"].get("model_config")
+        method = doc["hyper_parameters"].get("method", "mudar")
         state = {
             k.removeprefix("model."): v
             for k, v in doc["state_dict"].items()
@@ -86,7 +92,10 @@ def load_model(path: str | os.PathLike | None = None, *, device: str = "cpu"):
             raise ParameterError(f"{p}: a Lightning checkpoint, but not of `mudar train`")
     else:
         raise ParameterError(f"{p}: not a mudar checkpoint")
-    model = MuDaR(MudarConfig.from_dict(config))
+    try:
+        model = build_model(method, MudarConfig.from_dict(config))
+    except ParameterError as e:
+        raise ParameterError(f"{p}: {e}") from None
     try:
         model.load_state_dict(state)
     except RuntimeError as e:

@@ -49,6 +49,14 @@ class MudarConfig:
         p of the audio dropout gate (Eq. 9-10): the first b*p items of a batch go without audio.
     head : {"focal", "bce", "regression", "crf"}
         Visual rhythm head: the paper's (Eq. 15, trained with focal loss) or a Table 1 ablation.
+    visual_grid : bool
+        The implicit visual token of a frame flattens the coarsest pyramid map's grid (True) or
+        averages it (False, the first shipped model). Averaging keeps almost nothing that
+        changes between frames of one video, and the visual embeddings collapsed to a constant.
+    visual_motion : bool
+        The implicit visual token also gets the frame's motion input (HOOF and log magnitude,
+        the optical flow that PWC-Net's encoder exists to compute) through a linear map. Our
+        addition: without it the visual pathway sees only appearance.
     """
 
     clip_s: float = 8.0
@@ -66,6 +74,8 @@ class MudarConfig:
     dropout: float = 0.1
     audio_dropout: float = 0.25
     head: str = "focal"
+    visual_grid: bool = True
+    visual_motion: bool = True
 
     def __post_init__(self) -> None:
         if self.head not in HEADS:
@@ -94,6 +104,11 @@ class MudarConfig:
         return round(self.clip_s * self.fps)
 
     @property
+    def grid_cells(self) -> int:
+        """Cells of the coarsest pyramid map (``(frame_size / 2**levels)**2``)."""
+        return (self.frame_size // 2 ** len(self.encoder_channels)) ** 2
+
+    @property
     def audio_rows(self) -> int:
         """Rows R of the stacked audio input: mel, onset envelope, beats, tempogram."""
         return self.n_mels + 2 + self.tempogram_rows
@@ -104,6 +119,8 @@ class MudarConfig:
     @classmethod
     def from_dict(cls, d: dict) -> MudarConfig:
         d = dict(d)
+        for k in ("visual_grid", "visual_motion"):  # checkpoints from before these options
+            d.setdefault(k, False)
         for k in ("encoder_channels", "audio_channels"):
             if k in d:
                 d[k] = tuple(d[k])

@@ -3,11 +3,13 @@
 Two pathways share the encoders:
 
 - **implicit** (sec. 3.2): the visual encoder (PWC-Net's feature pyramid on every frame) gives
-  a per-frame visual feature (the coarsest map ``f_rgb``, averaged over its grid, to d), the
-  audio encoder a per-frame audio feature; each modality has its own K transformer layers, with
-  no cross-modal interaction. The clip embeddings are the time-averaged outputs through a
-  linear map, L2-normalised; the per-frame outputs are kept for retargeting. The triplet loss
-  (Eq. 18) pulls a clip's visual embedding to its own music and away from a negative one.
+  a per-frame visual token (:func:`visual_token`: the coarsest map ``f_rgb``, its grid
+  flattened, to d, plus the frame's motion input; see ``MudarConfig.visual_grid`` and
+  ``visual_motion`` for why), the audio encoder a per-frame audio feature; each modality has
+  its own K transformer layers, with no cross-modal interaction. The clip embeddings are the
+  time-averaged outputs through a linear map, L2-normalised; the per-frame outputs are kept
+  for retargeting. The triplet loss (Eq. 18) pulls a clip's visual embedding to its own music
+  and away from a negative one.
 - **explicit** (sec. 3.1): the RGB injector (AGVA with the audio encoder's per-frame features,
   the audio dropout gate, self-attention; :mod:`mudar.models.injector`) and the motion input
   feed the visual rhythm head (Eq. 15; :mod:`mudar.models.rhythm_head`), trained against the
@@ -88,6 +90,27 @@ def sinusoid(n: int, dim: int, *, device=None, dtype=torch.float32) -> torch.Ten
     return pe.to(dtype)
 
 
+def visual_token(
+    f_rgb: torch.Tensor,
+    motion: torch.Tensor | None,
+    *,
+    config: MudarConfig,
+    proj: nn.Linear,
+    motion_proj: nn.Linear | None,
+) -> torch.Tensor:
+    """The per-frame visual token of the implicit pathway, (B, T, d): the coarsest pyramid map
+    ``f_rgb`` (B, T, C, h, w), its grid flattened (``config.visual_grid``) or averaged, through
+    ``proj``, plus the motion input (B, T, hoof_bins + 1) through ``motion_proj`` when the
+    config has ``visual_motion``. Shared by MuDaR and the baselines, so they see the same input.
+    """
+    x = proj(f_rgb.flatten(2) if config.visual_grid else f_rgb.mean(dim=(3, 4)))
+    if motion_proj is not None:
+        if motion is None:
+            raise ParameterError("this model's visual embedding needs the motion input")
+        x = x + motion_proj(motion)
+    return x
+
+
 class TemporalTransformer(nn.Module):
     """K pre-norm transformer encoder layers over the frames of a clip, and a final LayerNorm.
 
@@ -147,7 +170,11 @@ class MuDaR(nn.Module):
         self.config = config
         self.visual_encoder = FeaturePyramid(config.encoder_channels)
         self.visual_encoder.to(memory_format=torch.channels_last)
-        self.visual_proj = nn.Linear(self.visual_encoder.out_channels, config.dim)
+        cells = config.grid_cells if config.visual_grid else 1
+        self.visual_proj = nn.Linear(self.visual_encoder.out_channels * cells, config.dim)
+        self.visual_motion_proj = (
+            nn.Linear(config.hoof_bins + 1, config.dim) if config.visual_motion else None
+        )
         self.visual_transformer = TemporalTransformer(config)
         self.visual_out = nn.Linear(config.dim, config.dim)
         self.audio_encoder = AudioEncoder(config)
@@ -192,9 +219,26 @@ class MuDaR(nn.Module):
         f_rgb = self.visual_encoder(x)[-1]
         return f_rgb.reshape(b, t, *f_rgb.shape[1:])
 
-    def implicit_visual(self, f_rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Per-frame (B, T, E) and clip (B, E, L2-normalised) visual embeddings from f_rgb."""
-        x = self.visual_transformer(self.visual_proj(f_rgb.mean(dim=(3, 4))))
+    def implicit_visual(
+        self, f_rgb: torch.Tensor, motion: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-frame (B, T, E) and clip (B, E, L2-normalised) visual embeddings.
+
+        Parameters
+        ----------
+        f_rgb : torch.Tensor, shape (B, T, C, h, w)
+            From :meth:`encode_frames`.
+        motion : torch.Tensor, shape (B, T, hoof_bins + 1)
+            The motion input; required when ``config.visual_motion``.
+        """
+        x = visual_token(
+            f_rgb,
+            motion,
+            config=self.config,
+            proj=self.visual_proj,
+            motion_proj=self.visual_motion_proj,
+        )
+        x = self.visual_transformer(x)
         return x, F.normalize(self.visual_out(x.mean(1)), dim=-1)
 
     def implicit_audio(self, audio_feat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -253,7 +297,7 @@ class MuDaR(nn.Module):
         drop = self.training if audio_dropout is None else audio_dropout
 
         f_rgb = self.encode_frames(frames)
-        visual_frames, visual_emb = self.implicit_visual(f_rgb)
+        visual_frames, visual_emb = self.implicit_visual(f_rgb, motion)
 
         audio_feat = audio_frames = audio_emb = neg_audio_emb = None
         if audio is not None:
@@ -339,7 +383,8 @@ class MuDaR(nn.Module):
         audio : torch.Tensor, shape (B', R, T' * sub), optional
         motion : torch.Tensor, shape (B, T, hoof_bins + 1), optional
             With ``frames``: also the visual rhythm without the music (as :meth:`rhythm`
-            with no audio), from the same encoded frames.
+            with no audio), from the same encoded frames. Required with ``frames`` when the
+            visual embedding takes the motion (``config.visual_motion``).
 
         Returns
         -------
@@ -353,7 +398,6 @@ class MuDaR(nn.Module):
         if frames is not None:
             self._check_frames(frames)
             f_rgb = self.encode_frames(frames)
-            v_frames, v_emb = self.implicit_visual(f_rgb)
             if motion is not None:
                 b, t = frames.shape[:2]
                 if motion.shape != (b, t, self.config.hoof_bins + 1):
@@ -361,6 +405,8 @@ class MuDaR(nn.Module):
                         f"motion must have shape {(b, t, self.config.hoof_bins + 1)}, "
                         f"got {motion.shape}"
                     )
+            v_frames, v_emb = self.implicit_visual(f_rgb, motion)
+            if motion is not None:
                 rhythm = self.head.predict(self.head_output(f_rgb, motion))
         if audio is not None:
             self._check_audio(audio, None, None, "audio")

@@ -220,6 +220,7 @@ class _MediaInputs:
         return [
             e.visual_encoder,
             e.visual_proj,
+            *([e.visual_motion_proj] if e.visual_motion_proj is not None else []),
             e.visual_transformer,
             e.audio_encoder,
             e.audio_transformer,
@@ -259,7 +260,7 @@ class _MediaInputs:
         enc = self.encoder
         frames, motion, audio = self._media(idx)
         f_rgb = enc.encode_frames(frames)
-        v_frames, _ = enc.implicit_visual(f_rgb)
+        v_frames, _ = enc.implicit_visual(f_rgb, motion)
         a_frames, _ = enc.implicit_audio(enc.audio_encoder(audio))
         with torch.no_grad():  # the explicit pathway as mudar embed runs it: without the music
             rhythm = enc.head.predict(enc.head_output(f_rgb.detach(), motion)).float()

