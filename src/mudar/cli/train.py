@@ -19,6 +19,11 @@ def add_parser(sub) -> None:
     p.add_argument("--data", required=True, help="folder of videos or of prepared features")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder")
     p.add_argument("--preset", default="debug", help="debug, cpu or paper (default debug)")
+    p.add_argument(
+        "--method",
+        default="mudar",
+        help="mudar (default), or a baseline on the same clips and budget: multisensory, avts, lla",
+    )
     p.add_argument("--resume", action="store_true", help="continue from RUN_DIR's last checkpoint")
     p.add_argument("--epochs", type=int, help="override the preset's epochs")
     p.add_argument("--seed", type=int, help="override the preset's seed")
@@ -26,10 +31,19 @@ def add_parser(sub) -> None:
     p.add_argument("--accelerator", default="auto", help="auto, cpu, gpu (default auto)")
     p.add_argument("--jobs", type=int, default=2, help="worker processes for feature extraction")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--recipe",
+        choices=("mudar", "motionbeat"),
+        default="mudar",
+        help="mudar (videos, default) or motionbeat (a music encoder from dwm-style dances: "
+        "motion.npz + audio.ogg per folder)",
+    )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "recipe", "mudar") == "motionbeat":
+        return run_motionbeat(args)
     from mudar.training.train import train
 
     devices = int(args.devices) if args.devices.isdigit() else args.devices
@@ -37,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         args.data,
         args.out,
         preset=args.preset,
+        method=args.method,
         resume=args.resume,
         devices=devices,
         accelerator=args.accelerator,
@@ -48,6 +63,30 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"trained {r.epochs} epochs on {r.n_train_clips} clips of {r.n_train_videos} videos "
         f"({r.n_val_videos} held out) in {r.seconds:.0f} s -> {r.model_path}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_motionbeat(args: argparse.Namespace) -> int:
+    from mudar.training.motionbeat import train_motionbeat
+
+    devices = int(args.devices) if args.devices.isdigit() else args.devices
+    r = train_motionbeat(
+        args.data,
+        args.out,
+        preset=args.preset,
+        resume=args.resume,
+        epochs=args.epochs,
+        seed=args.seed,
+        progress=not args.no_progress,
+        devices=devices,
+        accelerator=args.accelerator,
+    )
+    print(
+        f"trained MotionBeat {r.epochs} epochs on {r.n_train_clips} clips of "
+        f"{r.n_train_dances} dances ({r.n_val_dances} held out) in {r.seconds:.0f} s "
+        f"-> {r.model_path}",
         file=sys.stderr,
     )
     return 0

@@ -1,0 +1,599 @@
+"""MotionBeat (arXiv 2510.13244): a music encoder aligned with dance motion (3-D keypoints).
+
+Two encoders, trained together, of which the music one is the product:
+
+- **music encoder**: MuDaR's :class:`~mudar.models.audio_encoder.AudioEncoder` over the same
+  stacked audio rows (log-mel, onset envelope, beats, tempogram; one feature per video frame),
+  then transformer layers whose self-attention rotates queries and keys by the *bar phase*
+  (:mod:`mudar.models.phase`): attention that knows where in the bar a frame is and is
+  equivariant to shifts by whole bars. No absolute position code is added: the bar phase is
+  the only position the music attention sees. A per-frame **accent head** gives a logit per
+  frame: trained by the structural rhythm alignment loss to fire where the dance has its
+  events, it is the beat activation of :meth:`MotionBeat.embed_music`.
+- **motion encoder**: root-relative, scale-normalised joint positions and their velocities
+  (:meth:`MotionBeat.motion_features`), a linear map, residual temporal convolutions, a
+  sinusoidal position code, then transformer layers with **contact-guided attention**: every
+  attention layer of the motion encoder (and only there) adds ``beta * log(contact_s + eps)``
+  to the logits of key frame ``s``, so that frames where a foot is planted, the moments a
+  dance marks its beats with, are attended to more (:meth:`MotionBeat.contact_bias`).
+
+Clip embeddings are the time-averaged per-frame outputs through a linear map, L2-normalised.
+Both encoders run on the model's frame clock (``fps``, e.g. 8): the motion must be resampled to
+it, so that frame ``t`` of the music and of the motion are the same instant. The model takes
+tensors only; :mod:`mudar.training.motionbeat` makes them from files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mudar.errors import ParameterError
+from mudar.models.audio_encoder import AudioEncoder
+from mudar.models.mudar import sinusoid
+from mudar.models.phase import PhaseTransformer, phase_from_rows
+
+
+@dataclass(frozen=True)
+class MotionBeatConfig:
+    """Sizes of every part of MotionBeat, and the clip it sees.
+
+    Attributes
+    ----------
+    clip_s : float
+        Clip length, seconds; T = ``clip_s * fps`` frames.
+    fps : float
+        Frame rate of the model (music features and motion alike).
+    sub : int
+        Fine audio frames per video frame (the FrameClock's ``sub``).
+    n_mels : int
+        Mel bands of the audio input.
+    tempogram_rows : int
+        Tempogram rows (pooled lags) of the audio input.
+    audio_channels : tuple of int
+        Channels of the audio encoder's convolution stages.
+    dim : int
+        Width d of the per-frame features; the embeddings have d dimensions too.
+    heads : int
+        Attention heads; ``dim / heads`` must be even (feature pairs are rotated).
+    music_layers, motion_layers : int
+        Transformer layers of each encoder.
+    dropout : float
+    n_harmonics : int
+        Harmonics of the bar phase that rotate the music attention (0: no rotation; see
+        :func:`mudar.models.phase.pair_harmonics`).
+    beats_per_bar : int
+        Default metre of the bar phase.
+    estimate_meter : bool
+        Choose 3 or 4 beats per bar per clip from the onset strength at the beats.
+    n_joints : int
+        Joints J of the motion input (23 for dwm, 17 for COCO / AIST++).
+    motion_conv_layers : int
+        Residual temporal convolutions of the motion encoder.
+    motion_kernel : int
+        Their kernel, frames (odd).
+    contact_beta : float
+        ``beta`` of the contact-guided attention, ``>= 0`` (0: no contact bias).
+    contact_eps : float
+        ``eps`` of the contact-guided attention, ``> 0``: a frame without contact gets
+        ``beta * log(eps)`` (-4.6 for the defaults).
+    """
+
+    clip_s: float = 8.0
+    fps: float = 8.0
+    sub: int = 8
+    n_mels: int = 64
+    tempogram_rows: int = 32
+    audio_channels: tuple[int, ...] = (8, 16, 32)
+    dim: int = 128
+    heads: int = 4
+    music_layers: int = 2
+    motion_layers: int = 2
+    dropout: float = 0.1
+    n_harmonics: int = 4
+    beats_per_bar: int = 4
+    estimate_meter: bool = True
+    n_joints: int = 23
+    motion_conv_layers: int = 2
+    motion_kernel: int = 5
+    contact_beta: float = 1.0
+    contact_eps: float = 0.01
+
+    def __post_init__(self) -> None:
+        if self.dim % self.heads or (self.dim // self.heads) % 2:
+            raise ParameterError(
+                f"dim={self.dim} / heads={self.heads} must be a whole, even head width"
+            )
+        if self.motion_kernel % 2 == 0 or self.motion_kernel < 1:
+            raise ParameterError(f"motion_kernel must be odd, got {self.motion_kernel}")
+        if self.contact_beta < 0 or not self.contact_eps > 0:
+            raise ParameterError(
+                f"need contact_beta >= 0 and contact_eps > 0, got {self.contact_beta}, "
+                f"{self.contact_eps}"
+            )
+        if self.n_frames < 1 or self.n_joints < 1 or self.beats_per_bar < 1:
+            raise ParameterError("clip_s * fps, n_joints and beats_per_bar must be positive")
+
+    @property
+    def n_frames(self) -> int:
+        """T, frames per clip."""
+        return round(self.clip_s * self.fps)
+
+    @property
+    def audio_rows(self) -> int:
+        """Rows R of the stacked audio input: mel, onset envelope, beats, tempogram."""
+        return self.n_mels + 2 + self.tempogram_rows
+
+    def clock(self):
+        """The :class:`~mudar.clock.FrameClock` of the model (``fps``, ``sub``, 16 kHz)."""
+        from mudar.clock import FrameClock
+
+        return FrameClock(fps=self.fps, sub=self.sub)
+
+    def audio_config(self):
+        """A :class:`~mudar.models.config.MudarConfig` with this model's audio input and
+        encoder sizes: what :func:`~mudar.data.clipset.audio_input` and
+        :class:`~mudar.models.audio_encoder.AudioEncoder` read."""
+        from mudar.models.config import MudarConfig
+
+        return MudarConfig(
+            clip_s=self.clip_s,
+            fps=self.fps,
+            sub=self.sub,
+            n_mels=self.n_mels,
+            tempogram_rows=self.tempogram_rows,
+            audio_channels=self.audio_channels,
+            dim=self.dim,
+            heads=self.heads,
+            dropout=self.dropout,
+        )
+
+    def row_layout(self):
+        """The :class:`~mudar.data.motionbeat_negatives.RowLayout` of the audio input."""
+        from mudar.data.motionbeat_negatives import RowLayout
+
+        return RowLayout.from_config(self)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> MotionBeatConfig:
+        d = dict(d)
+        if "audio_channels" in d:
+            d["audio_channels"] = tuple(d["audio_channels"])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class MotionBeatTrainConfig:
+    """How MotionBeat is trained: ``L = L_ECL + lambda_sral * L_SRAL``.
+
+    Attributes
+    ----------
+    epochs, batch_size : int
+    lr : float
+        Adam learning rate.
+    temperature : float
+        ECL temperature (:class:`~mudar.losses.motionbeat.EmbodiedContrastiveLoss`).
+    hard_weight : float
+        Weight of each hard negative in the ECL.
+    stretch : tuple of float
+        Tempo-aware negatives' factors.
+    n_jitter : int
+        Beat-jitter negatives per clip.
+    jitter_fraction : float
+        Their displacement, beats.
+    lambda_sral : float
+        Weight of the SRAL.
+    sral_max_lag_s : float
+        Largest lag of the SRAL, seconds (turned into frames on the model's clock).
+    sral_temperature : float
+        Softmax temperature of the SRAL, units of correlation.
+    sral_corr_weight : float
+        Weight of the ``1 - c(0)`` term of the SRAL.
+    kinematic_sigma_s : float
+        Smoothing of the joint speed before its minima are taken (the SRAL's motion events).
+    kinematic_min_separation_s : float
+        A kinematic beat is the lowest speed within this many seconds either side.
+    clip_hop_s : float
+        Sliding windows over each dance.
+    val_fraction : float
+        Of the dances (never of the clips).
+    seed, workers : int
+    """
+
+    epochs: int = 10
+    batch_size: int = 32
+    lr: float = 3e-4
+    temperature: float = 0.1
+    hard_weight: float = 1.0
+    stretch: tuple[float, ...] = (0.8, 1.25)
+    n_jitter: int = 1
+    jitter_fraction: float = 0.25
+    lambda_sral: float = 0.5
+    sral_max_lag_s: float = 0.25
+    sral_temperature: float = 0.1
+    sral_corr_weight: float = 1.0
+    kinematic_sigma_s: float = 5.0 / 60.0
+    kinematic_min_separation_s: float = 0.15
+    clip_hop_s: float = 2.0
+    val_fraction: float = 0.15
+    seed: int = 0
+    workers: int = 0
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> MotionBeatTrainConfig:
+        d = dict(d)
+        if "stretch" in d:
+            d["stretch"] = tuple(d["stretch"])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class MotionBeatPreset:
+    model: MotionBeatConfig = field(default_factory=MotionBeatConfig)
+    train: MotionBeatTrainConfig = field(default_factory=MotionBeatTrainConfig)
+
+
+PRESETS: dict[str, MotionBeatPreset] = {
+    # seconds on a tiny synthetic set: the tests
+    "debug": MotionBeatPreset(
+        MotionBeatConfig(
+            clip_s=4.0,
+            n_mels=16,
+            tempogram_rows=8,
+            audio_channels=(8,),
+            dim=32,
+            heads=2,
+            music_layers=1,
+            motion_layers=1,
+            motion_conv_layers=1,
+        ),
+        MotionBeatTrainConfig(epochs=3, batch_size=4, lr=1e-3, clip_hop_s=1.0),
+    ),
+    # the dwm dances (37 min) on 2 shared CPU cores in under 10 minutes
+    "cpu": MotionBeatPreset(
+        MotionBeatConfig(dim=64),
+        MotionBeatTrainConfig(epochs=8, batch_size=32, lr=5e-4, clip_hop_s=2.0),
+    ),
+    # GPU-sized: the paper's encoders are larger and train on AIST++ / FineDance
+    "paper": MotionBeatPreset(
+        MotionBeatConfig(
+            n_mels=128,
+            audio_channels=(16, 32, 64),
+            dim=512,
+            heads=8,
+            music_layers=4,
+            motion_layers=4,
+            motion_conv_layers=3,
+        ),
+        MotionBeatTrainConfig(epochs=100, batch_size=128, lr=1e-4, clip_hop_s=1.0),
+    ),
+}
+
+
+def get_preset(name: str) -> MotionBeatPreset:
+    """The named MotionBeat preset; an unknown name is a :class:`ParameterError`."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ParameterError(
+            f"unknown MotionBeat preset {name!r}; known: {', '.join(sorted(PRESETS))}"
+        ) from None
+
+
+# --- the model ------------------------------------------------------------------------------
+
+
+@dataclass
+class MotionBeatOutput:
+    """What the losses need from a batch of B clips of T frames (E = d, M hard negatives).
+
+    Attributes
+    ----------
+    music_emb, motion_emb : torch.Tensor, shape (B, E)
+        L2-normalised clip embeddings.
+    neg_music_emb : torch.Tensor, shape (B, M, E), or None
+        Of each clip's hard negatives, when given.
+    music_frames, motion_frames : torch.Tensor, shape (B, T, E)
+        Per-frame encoder outputs.
+    accent_logits : torch.Tensor, shape (B, T)
+        The music accent head (the SRAL takes ``sigmoid`` of it).
+    """
+
+    music_emb: torch.Tensor
+    motion_emb: torch.Tensor
+    neg_music_emb: torch.Tensor | None
+    music_frames: torch.Tensor
+    motion_frames: torch.Tensor
+    accent_logits: torch.Tensor
+
+
+@dataclass
+class MusicEmbedding:
+    """The music encoder's outputs for downstream tasks.
+
+    Attributes
+    ----------
+    frames : torch.Tensor, shape (B, T, E)
+        Per-frame embeddings (frame ``t`` at ``t / fps`` seconds).
+    emb : torch.Tensor, shape (B, E)
+        L2-normalised clip embedding (retrieval, linear probes).
+    beat_activation : torch.Tensor, shape (B, T)
+        ``sigmoid`` of the accent head, in [0, 1]: where the music would make a dancer mark
+        a beat (beat tracking).
+    phase : torch.Tensor, shape (B, T)
+        The bar phase the attention used, radians.
+    """
+
+    frames: torch.Tensor
+    emb: torch.Tensor
+    beat_activation: torch.Tensor
+    phase: torch.Tensor
+
+
+class _ConvBlock(nn.Module):
+    """Residual temporal convolution: x + Conv1d(GELU(GroupNorm(x)))."""
+
+    def __init__(self, dim: int, kernel: int):
+        super().__init__()
+        self.norm = nn.GroupNorm(1, dim)
+        self.conv = nn.Conv1d(dim, dim, kernel, padding=kernel // 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, d, T)
+        return x + self.conv(F.gelu(self.norm(x)))
+
+
+class MotionBeat(nn.Module):
+    """MotionBeat, built from a :class:`MotionBeatConfig` (see the module notes).
+
+    Attributes
+    ----------
+    audio_encoder : AudioEncoder
+    music_transformer : PhaseTransformer
+        Bar-phase rotated self-attention.
+    accent_head : nn.Linear
+        d -> 1 per frame.
+    motion_in : nn.Linear
+        ``6 J`` -> d.
+    motion_conv : nn.Sequential
+        Residual temporal convolutions.
+    motion_transformer : PhaseTransformer
+        Contact-guided self-attention (no phase rotation).
+    """
+
+    def __init__(self, config: MotionBeatConfig):
+        super().__init__()
+        self.config = c = config
+        self.audio_encoder = AudioEncoder(c.audio_config())
+        self.music_transformer = PhaseTransformer(
+            c.dim, c.heads, c.music_layers, n_harmonics=c.n_harmonics, dropout=c.dropout
+        )
+        self.music_out = nn.Linear(c.dim, c.dim)
+        self.accent_head = nn.Linear(c.dim, 1)
+        self.motion_in = nn.Linear(6 * c.n_joints, c.dim)
+        self.motion_conv = nn.Sequential(
+            *(_ConvBlock(c.dim, c.motion_kernel) for _ in range(c.motion_conv_layers))
+        )
+        self.motion_transformer = PhaseTransformer(
+            c.dim, c.heads, c.motion_layers, n_harmonics=0, dropout=c.dropout
+        )
+        self.motion_out = nn.Linear(c.dim, c.dim)
+
+    # --- checks -------------------------------------------------------------------------
+
+    def _check_audio(self, audio: torch.Tensor, name: str = "audio") -> None:
+        c = self.config
+        if audio.ndim != 3 or audio.shape[1] != c.audio_rows or audio.shape[2] % c.sub:
+            raise ParameterError(
+                f"{name} must have shape (B, {c.audio_rows}, T*{c.sub}), got {tuple(audio.shape)}"
+            )
+
+    def _check_joints(self, joints: torch.Tensor) -> None:
+        if joints.ndim != 4 or joints.shape[2:] != (self.config.n_joints, 3):
+            raise ParameterError(
+                f"joints must have shape (B, T, {self.config.n_joints}, 3), "
+                f"got {tuple(joints.shape)}"
+            )
+
+    # --- music --------------------------------------------------------------------------
+
+    def phase(self, audio: torch.Tensor) -> torch.Tensor:
+        """The bar phase (B, T) of each clip, from its beats and onset envelope rows."""
+        c = self.config
+        self._check_audio(audio)
+        return phase_from_rows(
+            audio,
+            n_mels=c.n_mels,
+            beat_row=c.n_mels + 1,
+            sub=c.sub,
+            fps=c.fps,
+            beats_per_bar=c.beats_per_bar,
+            estimate=c.estimate_meter,
+        )
+
+    def encode_music(
+        self, audio: torch.Tensor, phase: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Per-frame features (B, T, E), clip embedding (B, E) and accent logits (B, T).
+
+        Parameters
+        ----------
+        audio : torch.Tensor, shape (B, R, T * sub)
+        phase : torch.Tensor, shape (B, T), optional
+            Bar phase; default :meth:`phase` of ``audio``.
+        """
+        self._check_audio(audio)
+        if phase is None:
+            phase = self.phase(audio)
+        x = self.music_transformer(self.audio_encoder(audio), phase)
+        emb = F.normalize(self.music_out(x.mean(1)), dim=-1)
+        return x, emb, self.accent_head(x).squeeze(-1)
+
+    # --- motion -------------------------------------------------------------------------
+
+    def motion_features(self, joints: torch.Tensor) -> torch.Tensor:
+        """Positions and velocities of the joints, flattened per frame.
+
+        Parameters
+        ----------
+        joints : torch.Tensor, shape (B, T, J, 3)
+            Root-relative, scale-normalised positions on the model's clock
+            (:func:`mudar.features.kinematic.normalize_motion` of the joints, resampled to
+            ``fps``), in body-scale units.
+
+        Returns
+        -------
+        torch.Tensor, shape (B, T, 6 J)
+            The positions, then the velocities (central differences, one-sided at the ends),
+            body scales per second.
+        """
+        self._check_joints(joints)
+        b, t = joints.shape[:2]
+        if t > 1:
+            vel = torch.gradient(joints, dim=1)[0] * self.config.fps
+        else:
+            vel = torch.zeros_like(joints)
+        return torch.cat([joints.reshape(b, t, -1), vel.reshape(b, t, -1)], dim=-1)
+
+    def contact_bias(self, contact: torch.Tensor) -> torch.Tensor:
+        """``beta * log(contact + eps)``: the contact-guided attention's bias of each key frame.
+
+        Parameters
+        ----------
+        contact : torch.Tensor, shape (B, T)
+            Probability that a foot is planted (the most planted foot), in [0, 1].
+
+        Returns
+        -------
+        torch.Tensor, shape (B, T)
+        """
+        c = self.config
+        return c.contact_beta * torch.log(contact.clamp(0, 1) + c.contact_eps)
+
+    def encode_motion(
+        self, joints: torch.Tensor, contact: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-frame features (B, T, E) and clip embedding (B, E) of the motion.
+
+        Parameters
+        ----------
+        joints : torch.Tensor, shape (B, T, J, 3)
+            See :meth:`motion_features`.
+        contact : torch.Tensor, shape (B, T), optional
+            Foot-contact probability per frame; None: no contact bias.
+        """
+        x = self.motion_in(self.motion_features(joints))
+        x = self.motion_conv(x.transpose(1, 2)).transpose(1, 2)
+        x = x + sinusoid(x.shape[1], x.shape[2], device=x.device, dtype=x.dtype)
+        bias = None
+        if contact is not None:
+            if contact.shape != joints.shape[:2]:
+                raise ParameterError(
+                    f"contact must be {tuple(joints.shape[:2])}, got {tuple(contact.shape)}"
+                )
+            if self.config.contact_beta > 0:
+                bias = self.contact_bias(contact)
+        x = self.motion_transformer(x, None, bias)
+        return x, F.normalize(self.motion_out(x.mean(1)), dim=-1)
+
+    # --- the model ----------------------------------------------------------------------
+
+    def forward(
+        self,
+        audio: torch.Tensor,
+        joints: torch.Tensor,
+        contact: torch.Tensor | None = None,
+        *,
+        neg_audio: torch.Tensor | None = None,
+    ) -> MotionBeatOutput:
+        """Both encoders on a batch of B clips of T frames.
+
+        Parameters
+        ----------
+        audio : torch.Tensor, float32, shape (B, R, T * sub)
+            Stacked audio rows (:func:`mudar.data.clipset.audio_input`).
+        joints : torch.Tensor, float32, shape (B, T, J, 3)
+            Normalised joint positions on the model's clock (see :meth:`motion_features`).
+        contact : torch.Tensor, float32, shape (B, T), optional
+            Foot-contact probability.
+        neg_audio : torch.Tensor, shape (B, M, R, T * sub), optional
+            Hard negatives of each clip (:mod:`mudar.data.motionbeat_negatives`); they go
+            through the music encoder in one pass with the positives.
+
+        Returns
+        -------
+        MotionBeatOutput
+
+        Raises
+        ------
+        ParameterError
+            If a shape does not fit the config or the others.
+        """
+        self._check_audio(audio)
+        self._check_joints(joints)
+        b, t = joints.shape[:2]
+        if audio.shape[0] != b or audio.shape[2] != t * self.config.sub:
+            raise ParameterError(
+                f"audio must cover {b} clips of {t} frames, i.e. shape "
+                f"({b}, {self.config.audio_rows}, {t * self.config.sub}); "
+                f"got {tuple(audio.shape)}"
+            )
+        m = 0
+        both = audio
+        if neg_audio is not None:
+            if (
+                neg_audio.ndim != 4
+                or neg_audio.shape[0] != b
+                or neg_audio.shape[2:] != audio.shape[1:]
+            ):
+                raise ParameterError(
+                    f"neg_audio must be (B={b}, M, {audio.shape[1]}, {audio.shape[2]}), "
+                    f"got {tuple(neg_audio.shape)}"
+                )
+            m = neg_audio.shape[1]
+            both = torch.cat([audio, neg_audio.flatten(0, 1)])
+        frames_all, emb_all, accent_all = self.encode_music(both)
+        motion_frames, motion_emb = self.encode_motion(joints, contact)
+        return MotionBeatOutput(
+            music_emb=emb_all[:b],
+            motion_emb=motion_emb,
+            neg_music_emb=emb_all[b:].view(b, m, -1) if m else None,
+            music_frames=frames_all[:b],
+            motion_frames=motion_frames,
+            accent_logits=accent_all[:b],
+        )
+
+    @torch.no_grad()
+    def embed_music(self, audio: torch.Tensor) -> MusicEmbedding:
+        """The music encoder alone, for beat tracking, retrieval and probes.
+
+        Dropout and batch norm follow the module's mode: call it in eval mode.
+
+        Parameters
+        ----------
+        audio : torch.Tensor, shape (B, R, T * sub)
+            Any number of frames T (the encoders are not tied to ``clip_s``).
+
+        Returns
+        -------
+        MusicEmbedding
+        """
+        phase = self.phase(audio)
+        frames, emb, accent = self.encode_music(audio, phase)
+        return MusicEmbedding(frames, emb, torch.sigmoid(accent), phase)
+
+    @torch.no_grad()
+    def embed_motion(
+        self, joints: torch.Tensor, contact: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The motion encoder alone: per-frame (B, T, E) and clip (B, E) embeddings."""
+        return self.encode_motion(joints, contact)

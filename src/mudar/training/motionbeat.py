@@ -1,0 +1,321 @@
+"""``mudar train --recipe motionbeat``: MotionBeat on dwm-style dances, top to bottom.
+
+Build data (each dance prepared once on the model's clock and cached in the run,
+:mod:`mudar.data.motionbeat_set`; dances split into training and validation, never clips),
+build the model (:class:`~mudar.models.motionbeat.MotionBeat`), fit with
+``L = L_ECL + lambda_sral * L_SRAL`` (:mod:`mudar.losses.motionbeat`) and Adam, save.
+
+A run folder holds ``cache/`` (one ``.npz`` per dance), ``split.json``, ``checkpoints/``
+(every epoch and ``last.ckpt`` for ``--resume``), ``logs/`` (CSV: one row per epoch with the
+mean of every loss part) and ``model.pt`` (weights and config, :func:`load_motionbeat`).
+
+Everything random in an epoch is seeded from (seed, epoch): the clip order
+(:class:`~mudar.training.module.EpochSampler`), the hard negatives (``rng_for(seed, epoch,
+index)``) and dropout (reseeded before each batch), so a killed run resumed from its last
+checkpoint ends with the same weights as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+
+from mudar.errors import InputError, MudarError
+from mudar.io.atomic import write_text
+from mudar.losses.motionbeat import EmbodiedContrastiveLoss, StructuralRhythmAlignmentLoss
+from mudar.models.motionbeat import MotionBeat, MotionBeatConfig, MotionBeatTrainConfig
+from mudar.models.motionbeat_checkpoint import load_motionbeat, save_motionbeat
+
+__all__ = ["MotionBeatModule", "MotionBeatTrainResult", "load_motionbeat", "train_motionbeat"]
+
+
+class MotionBeatModule(L.LightningModule):
+    """Trains :class:`MotionBeat` with ``L_ECL + lambda_sral * L_SRAL`` and Adam.
+
+    The SRAL aligns the accent head's probabilities with the motion's kinematic beats, over
+    lags of at most ``sral_max_lag_s`` seconds.
+
+    Parameters
+    ----------
+    model_config, train_config : dict
+        ``MotionBeatConfig.to_dict()`` and ``MotionBeatTrainConfig.to_dict()`` (stored in the
+        checkpoint).
+    recipe : str
+        ``"motionbeat"``: marks the Lightning checkpoint for :func:`load_motionbeat`.
+    """
+
+    def __init__(self, model_config: dict, train_config: dict, recipe: str = "motionbeat"):
+        super().__init__()
+        self.save_hyperparameters()
+        self.config = MotionBeatConfig.from_dict(model_config)
+        self.train_config = tc = MotionBeatTrainConfig.from_dict(train_config)
+        self.model = MotionBeat(self.config)
+        self.ecl = EmbodiedContrastiveLoss(tc.temperature, hard_weight=tc.hard_weight)
+        self.sral = StructuralRhythmAlignmentLoss(
+            max(1, round(tc.sral_max_lag_s * self.config.fps)),
+            tc.sral_temperature,
+            corr_weight=tc.sral_corr_weight,
+        )
+
+    def on_train_epoch_start(self) -> None:
+        dataset = self.trainer.train_dataloader.dataset
+        if hasattr(dataset, "set_epoch"):
+            dataset.set_epoch(self.current_epoch)
+
+    def on_train_batch_start(self, batch: dict, batch_idx: int) -> None:
+        # dropout masks from (seed, epoch, batch) only, whatever Lightning consumed before
+        seed = np.random.SeedSequence([self.train_config.seed, self.current_epoch, batch_idx])
+        torch.manual_seed(int(seed.generate_state(1)[0]))
+
+    def losses(self, batch: dict) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The total loss of a batch and its parts (detached scalars)."""
+        out = self.model(
+            batch["audio"], batch["joints"], batch["contact"], neg_audio=batch["neg_audio"]
+        )
+        l_ecl, p_ecl = self.ecl(out.music_emb, out.motion_emb, out.neg_music_emb, return_parts=True)
+        l_sral, p_sral = self.sral(
+            torch.sigmoid(out.accent_logits), batch["kinematic_beats"], return_parts=True
+        )
+        total = l_ecl + self.train_config.lambda_sral * l_sral
+        parts = {"loss": total.detach(), "ecl": l_ecl.detach(), **p_ecl, **p_sral}
+        parts.pop("nce")  # = ecl
+        return total, parts
+
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        total, parts = self.losses(batch)
+        bs = batch["audio"].shape[0]
+        for k, v in parts.items():
+            self.log(
+                f"train/{k}", v, on_step=False, on_epoch=True, prog_bar=k == "loss", batch_size=bs
+            )
+        return total
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        _, parts = self.losses(batch)
+        bs = batch["audio"].shape[0]
+        for k, v in parts.items():
+            self.log(f"val/{k}", v, prog_bar=k == "loss", batch_size=bs, sync_dist=True)
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.model.parameters(), lr=self.train_config.lr)
+
+
+@dataclass
+class MotionBeatTrainResult:
+    """What a MotionBeat run did.
+
+    Attributes
+    ----------
+    metrics : dict of str to float
+        The last epoch's mean of every logged part (``train/...``, ``val/...``).
+    history : list of dict
+        One dict per epoch (``epoch`` and the logged means), from the CSV log.
+    skipped : list of (str, str)
+        Dances that could not be prepared, and why.
+    """
+
+    model_path: Path
+    run_dir: Path
+    n_train_dances: int
+    n_val_dances: int
+    n_train_clips: int
+    n_val_clips: int
+    epochs: int
+    seconds: float
+    prepare_seconds: float
+    cached_dances: int
+    metrics: dict[str, float] = field(default_factory=dict)
+    history: list[dict] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def train_motionbeat(
+    data: str | os.PathLike,
+    run_dir: str | os.PathLike,
+    *,
+    preset: str = "debug",
+    resume: bool = False,
+    epochs: int | None = None,
+    seed: int | None = None,
+    progress: bool = True,
+    devices: int | str = 1,
+    accelerator: str = "auto",
+    model_overrides: dict | None = None,
+    train_overrides: dict | None = None,
+) -> MotionBeatTrainResult:
+    """Train MotionBeat on the dwm-style dances under ``data``.
+
+    Parameters
+    ----------
+    data : path-like
+        A folder of dance folders (``motion.npz`` + ``audio.ogg`` each).
+    run_dir : path-like
+        The run folder (see the module notes).
+    preset : str
+        ``debug``, ``cpu`` or ``paper`` (:data:`mudar.models.motionbeat.PRESETS`).
+    resume : bool
+        Continue from ``run_dir/checkpoints/last.ckpt``.
+    epochs, seed : int, optional
+        Override the preset's.
+    progress : bool
+        Show progress bars.
+    devices, accelerator
+        As Lightning's Trainer.
+    model_overrides, train_overrides : dict, optional
+        Fields of the preset's configs to replace.
+
+    Returns
+    -------
+    MotionBeatTrainResult
+
+    Raises
+    ------
+    InputError
+        Nothing to resume, no dance, or no training clip.
+    ParameterError
+        Unknown preset or a bad override.
+    """
+    import logging
+    import warnings
+
+    from lightning.pytorch.callbacks import ModelCheckpoint
+    from lightning.pytorch.loggers import CSVLogger
+    from torch.utils.data import DataLoader
+    from tqdm import tqdm
+
+    from mudar.data.clipset import split_videos
+    from mudar.data.motionbeat_set import DanceCache, MotionBeatSet, find_dances
+    from mudar.models.motionbeat import get_preset
+    from mudar.training.module import EpochSampler
+
+    t0 = time.perf_counter()
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    run_dir = Path(run_dir)
+    p = get_preset(preset)
+    mc = dataclasses.replace(p.model, **(model_overrides or {}))
+    tc = dataclasses.replace(
+        p.train,
+        **(train_overrides or {}),
+        **({"epochs": epochs} if epochs else {}),
+        **({"seed": seed} if seed is not None else {}),
+    )
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if resume and not last.is_file():
+        raise InputError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    # data: every dance prepared once (cached in the run), split by dance, never by clip
+    dirs = find_dances(data)
+    cache = DanceCache(run_dir / "cache")
+    dances, skipped, cached = {}, [], 0
+    for d in tqdm(dirs, desc="prepare", unit="dance", disable=not progress):
+        try:
+            dances[d.name], hit = cache.get(d, config=mc, train=tc)
+            cached += hit
+        except MudarError as e:
+            skipped.append((str(d), str(e)))
+    prepare_s = time.perf_counter() - t0
+    if not dances:
+        raise InputError(f"{data}: no dance could be prepared ({skipped[:1]})")
+    train_ids, val_ids = split_videos(sorted(dances), tc.val_fraction, tc.seed)
+    write_text(run_dir / "split.json", json.dumps({"train": train_ids, "val": val_ids}, indent=1))
+    train_set = MotionBeatSet([dances[i] for i in train_ids], mc, tc)
+    val_set = MotionBeatSet([dances[i] for i in val_ids], mc, tc) if val_ids else None
+    if len(train_set) == 0:
+        raise InputError(f"{data}: no training clip of {mc.clip_s:g} s was found")
+    loader = DataLoader(
+        train_set,
+        batch_size=tc.batch_size,
+        sampler=EpochSampler(len(train_set), seed=tc.seed),
+        num_workers=tc.workers,
+        drop_last=len(train_set) > tc.batch_size,
+    )
+    val_loader = (
+        DataLoader(val_set, batch_size=tc.batch_size, num_workers=tc.workers)
+        if val_set is not None and len(val_set)
+        else None
+    )
+
+    # model and fit
+    L.seed_everything(tc.seed, workers=True, verbose=False)
+    module = MotionBeatModule(mc.to_dict(), tc.to_dict())
+    logger = CSVLogger(run_dir, name="logs")  # logs/version_N: a resumed run adds one
+    trainer = L.Trainer(
+        max_epochs=tc.epochs,
+        accelerator=accelerator,
+        devices=devices,
+        strategy="ddp" if isinstance(devices, int) and devices > 1 else "auto",
+        logger=logger,
+        callbacks=[
+            ModelCheckpoint(
+                dirpath=run_dir / "checkpoints",
+                save_last=True,
+                save_top_k=-1,
+                every_n_epochs=1,
+                filename="epoch{epoch:03d}",
+                auto_insert_metric_name=False,
+            )
+        ],
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        log_every_n_steps=1,
+        deterministic=True,
+        num_sanity_val_steps=0,
+        default_root_dir=run_dir,
+    )
+    trainer.fit(module, loader, val_loader, ckpt_path=str(last) if resume else None)
+
+    # save: the weights, their config, and what they were trained on
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+    model = module.model.cpu().eval()
+    meta = {
+        "recipe": "motionbeat",
+        "preset": preset,
+        "train": tc.to_dict(),
+        "train_dances": train_ids,
+        "val_dances": val_ids,
+        "metrics": metrics,
+    }
+    model_path = save_motionbeat(model, run_dir / "model.pt", meta=meta)
+    return MotionBeatTrainResult(
+        model_path=model_path,
+        run_dir=run_dir,
+        n_train_dances=len(train_set.dances),
+        n_val_dances=len(val_set.dances) if val_set is not None else 0,
+        n_train_clips=len(train_set),
+        n_val_clips=len(val_set) if val_set is not None else 0,
+        epochs=tc.epochs,
+        seconds=time.perf_counter() - t0,
+        prepare_seconds=prepare_s,
+        cached_dances=cached,
+        metrics=metrics,
+        history=epoch_history(Path(logger.log_dir) / "metrics.csv"),
+        skipped=skipped,
+    )
+
+
+def epoch_history(metrics_csv: Path) -> list[dict]:
+    """The CSV log's rows merged by epoch: ``[{"epoch": e, "train/loss": ..., ...}, ...]``."""
+    import csv
+
+    if not metrics_csv.is_file():
+        return []
+    by_epoch: dict[int, dict] = {}
+    with metrics_csv.open(newline="") as f:
+        for row in csv.DictReader(f):
+            if not row.get("epoch"):
+                continue
+            e = int(row["epoch"])
+            d = by_epoch.setdefault(e, {"epoch": e})
+            d.update({k: float(v) for k, v in row.items() if v and k not in ("epoch", "step")})
+    return [by_epoch[e] for e in sorted(by_epoch)]

@@ -1,0 +1,146 @@
+"""MotionBeat's losses (ECL and SRAL) against hand computations."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mudar.errors import ParameterError
+from mudar.losses.motionbeat import EmbodiedContrastiveLoss, StructuralRhythmAlignmentLoss
+
+
+def t(x):
+    return torch.tensor(x, dtype=torch.float32)
+
+
+# --- ECL --------------------------------------------------------------------------------------
+
+
+def test_ecl_equals_hand_computation():
+    # cos(motion i, music j) = identity; each clip's one hard negative scores 0.6 and 0.8
+    music = t([[1.0, 0.0], [0.0, 1.0]])
+    motion = t([[1.0, 0.0], [0.0, 1.0]])
+    hard = t([[[0.6, 0.8]], [[0.6, 0.8]]])
+    loss, parts = EmbodiedContrastiveLoss(temperature=1.0)(music, motion, hard, return_parts=True)
+    e = math.e
+    row0 = -math.log(e / (e + 1 + math.exp(0.6)))  # logits [1, 0 | 0.6]
+    row1 = -math.log(e / (1 + e + math.exp(0.8)))  # logits [0, 1 | 0.8]
+    v2a = (row0 + row1) / 2
+    a2v = -math.log(e / (e + 1))  # no hard negatives this way
+    assert parts["motion_to_music"].item() == pytest.approx(v2a, abs=1e-6)
+    assert parts["music_to_motion"].item() == pytest.approx(a2v, abs=1e-6)
+    assert loss.item() == pytest.approx((v2a + a2v) / 2, abs=1e-6)
+    assert parts["acc"].item() == 1.0
+    assert parts["hard_acc"].item() == 1.0
+    assert parts["hard_gap"].item() == pytest.approx((0.4 + 0.2) / 2, abs=1e-6)
+
+
+def test_ecl_without_negatives_is_symmetric_infonce(rng):
+    a = torch.from_numpy(rng.normal(size=(5, 8))).float()
+    v = torch.from_numpy(rng.normal(size=(5, 8))).float()
+    tau = 0.2
+    s = F.normalize(v, dim=-1) @ F.normalize(a, dim=-1).T / tau
+    y = torch.arange(5)
+    want = 0.5 * (F.cross_entropy(s, y) + F.cross_entropy(s.T, y))
+    loss_fn = EmbodiedContrastiveLoss(tau)
+    assert loss_fn(a, v).item() == pytest.approx(want.item(), abs=1e-6)
+    assert loss_fn(a, v, torch.zeros(5, 0, 8)).item() == pytest.approx(want.item(), abs=1e-6)
+    # embeddings are normalised inside: scaling changes nothing
+    assert loss_fn(3 * a, 0.5 * v).item() == pytest.approx(want.item(), abs=1e-5)
+    assert loss_fn.parts["hard_gap"].item() == 0.0
+
+
+def test_ecl_hard_weight_counts_each_negative_w_times(rng):
+    a = torch.from_numpy(rng.normal(size=(3, 4))).float()
+    v = torch.from_numpy(rng.normal(size=(3, 4))).float()
+    n = torch.from_numpy(rng.normal(size=(3, 1, 4))).float()
+    weighted = EmbodiedContrastiveLoss(0.5, hard_weight=2.0)(a, v, n)
+    duplicated = EmbodiedContrastiveLoss(0.5)(a, v, torch.cat([n, n], dim=1))
+    assert weighted.item() == pytest.approx(duplicated.item(), abs=1e-6)
+
+
+def test_ecl_hard_negatives_raise_the_loss_and_give_gradients():
+    music = t([[1.0, 0.0], [0.0, 1.0]]).requires_grad_()
+    motion = t([[1.0, 0.1], [0.1, 1.0]])
+    easy = EmbodiedContrastiveLoss(0.1)(music, motion)
+    hard_neg = t([[[1.0, 0.05]], [[0.05, 1.0]]]).requires_grad_()  # nearly the positives
+    loss = EmbodiedContrastiveLoss(0.1)(music, motion, hard_neg)
+    assert loss.item() > easy.item()
+    loss.backward()
+    assert music.grad.abs().sum() > 0 and hard_neg.grad.abs().sum() > 0
+
+
+def test_ecl_checks():
+    with pytest.raises(ParameterError):
+        EmbodiedContrastiveLoss(0.0)
+    with pytest.raises(ParameterError):
+        EmbodiedContrastiveLoss(0.1, hard_weight=0.0)
+    loss = EmbodiedContrastiveLoss()
+    with pytest.raises(ParameterError):
+        loss(torch.zeros(2, 3), torch.zeros(2, 4))
+    with pytest.raises(ParameterError):
+        loss(torch.ones(2, 3), torch.ones(2, 3), torch.ones(3, 1, 3))
+
+
+# --- SRAL -------------------------------------------------------------------------------------
+
+
+def test_sral_equals_hand_computation():
+    # a = e = [1, 0, 0, 0]: standardised (mean 1/4, std sqrt(3)/4) to [3, -1, -1, -1] / sqrt(3)
+    # c(0) = 1; c(+1) = c(-1) = (1/3) * (-3 + 1 + 1) / 3 = -1/9
+    a = t([[1.0, 0.0, 0.0, 0.0]])
+    sral = StructuralRhythmAlignmentLoss(max_lag=1, temperature=1.0, corr_weight=0.5)
+    c = sral.lag_correlation(a, a)
+    assert c[0].tolist() == pytest.approx([-1 / 9, 1.0, -1 / 9], abs=1e-5)
+    loss, parts = sral(a, a, return_parts=True)
+    p0 = math.e / (math.e + 2 * math.exp(-1 / 9))
+    assert parts["p_lag0"].item() == pytest.approx(p0, abs=1e-5)
+    assert parts["lag_ce"].item() == pytest.approx(-math.log(p0), abs=1e-5)
+    assert parts["corr0"].item() == pytest.approx(1.0, abs=1e-5)
+    assert loss.item() == pytest.approx(-math.log(p0) + 0.5 * 0.0, abs=1e-5)
+    assert parts["best_lag"].item() == 0.0 and parts["valid"].item() == 1.0
+
+
+def test_sral_temperature_sharpens_the_lag_softmax():
+    a = t([[1.0, 0.0, 0.0, 0.0]])
+    warm = StructuralRhythmAlignmentLoss(1, temperature=1.0, corr_weight=0)(a, a).item()
+    cold = StructuralRhythmAlignmentLoss(1, temperature=0.1, corr_weight=0)(a, a).item()
+    # at tau = 0.1: -log(1 / (1 + 2 exp(-(1 + 1/9) / 0.1)))
+    assert cold == pytest.approx(math.log1p(2 * math.exp(-(10 / 9) / 0.1)), abs=1e-6)
+    assert cold < warm
+
+
+def test_sral_finds_late_accents():
+    events = torch.zeros(1, 16)
+    events[0, [2, 6, 10, 14]] = 1
+    late = torch.roll(events, 1, dims=1)  # the music accents one frame after the dance's events
+    sral = StructuralRhythmAlignmentLoss(max_lag=1, temperature=0.1)
+    aligned, p_ok = sral(events, events, return_parts=True)
+    off, p_off = sral(late, events, return_parts=True)
+    # c(l) pairs accent t with event t + l: events one frame *before* the accents is l = -1
+    assert p_off["best_lag"].item() == -1.0 and p_ok["best_lag"].item() == 0.0
+    assert off.item() > aligned.item() + 1.0
+
+
+def test_sral_skips_clips_without_events_and_gives_gradients():
+    accent = torch.rand(2, 8, requires_grad=True)
+    events = torch.zeros(2, 8)
+    events[1, [1, 5]] = 1
+    loss, parts = StructuralRhythmAlignmentLoss(max_lag=2)(accent, events, return_parts=True)
+    assert parts["valid"].item() == 0.5
+    loss.backward()
+    assert accent.grad[0].abs().sum() == 0 and accent.grad[1].abs().sum() > 0
+    none = StructuralRhythmAlignmentLoss(max_lag=2)(accent, torch.zeros(2, 8))
+    assert none.item() == 0.0 and none.requires_grad
+
+
+def test_sral_checks():
+    with pytest.raises(ParameterError):
+        StructuralRhythmAlignmentLoss(max_lag=0)
+    with pytest.raises(ParameterError):
+        StructuralRhythmAlignmentLoss(temperature=0)
+    with pytest.raises(ParameterError):
+        StructuralRhythmAlignmentLoss(max_lag=4)(torch.zeros(1, 4), torch.zeros(1, 4))
+    with pytest.raises(ParameterError):
+        StructuralRhythmAlignmentLoss()(torch.zeros(1, 8), torch.zeros(2, 8))
