@@ -58,6 +58,23 @@ def test_debug_training_lowers_the_loss(features, tmp_path):
     assert (tmp_path / "run" / "split.json").is_file()
 
 
+def test_infonce_implicit_loss_trains(features, tmp_path):
+    r = train(
+        features,
+        tmp_path / "run",
+        preset="debug",
+        epochs=3,
+        progress=False,
+        train_overrides={"implicit_loss": "infonce", "avts_from_epoch": 100},
+    )
+    losses = epoch_losses(tmp_path / "run")
+    assert len(losses) == 3 and np.isfinite(losses).all()
+    assert losses[-1] < losses[0], losses
+    assert load_model(r.model_path).meta["train"]["implicit_loss"] == "infonce"
+    with pytest.raises(ParameterError, match="implicit_loss"):
+        train(features, tmp_path / "bad", preset="debug", train_overrides={"implicit_loss": "x"})
+
+
 def test_killed_and_resumed_run_ends_with_the_same_weights(features, tmp_path):
     full = train(features, tmp_path / "full", preset="debug", epochs=3, progress=False)
     train(features, tmp_path / "part", preset="debug", epochs=2, progress=False)

@@ -141,6 +141,10 @@ class TrainConfig:
     lambda_im: float = 1.0  # lambda1 of Eq. 20 (implicit, triplet)
     lambda_ex: float = 1.0  # lambda2 of Eq. 20 (explicit, focal)
     margin: float = 1.0  # triplet margin of Eq. 18
+    # "triplet" (Eq. 18, the paper) or "infonce" (mudar.losses.infonce: the batch's other music
+    # as negatives too, which keeps the embeddings from collapsing on small data)
+    implicit_loss: str = "triplet"
+    temperature: float = 0.1  # of the "infonce" implicit loss
     focal_gamma: float = 2.0  # Eq. 19
     focal_alpha: float = 0.25
     clip_hop_s: float = 4.0  # sliding windows over each training video
@@ -148,8 +152,17 @@ class TrainConfig:
     seed: int = 0
     workers: int = 0
 
+    def __post_init__(self) -> None:
+        if self.implicit_loss not in IMPLICIT_LOSSES:
+            raise ParameterError(
+                f"implicit_loss must be one of {IMPLICIT_LOSSES}, got {self.implicit_loss!r}"
+            )
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+IMPLICIT_LOSSES = ("triplet", "infonce")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch.utils.data import Sampler
 
+from mudar.losses.infonce import InfoNCELoss
 from mudar.losses.joint import JointLoss
 from mudar.losses.triplet import TripletLoss
 from mudar.models.config import MudarConfig, TrainConfig
@@ -39,7 +40,9 @@ class EpochSampler(Sampler[int]):
 
 
 class MudarModule(L.LightningModule):
-    """Trains :class:`MuDaR` with lambda1 * triplet (implicit) + lambda2 * rhythm head (explicit).
+    """Trains :class:`MuDaR` with lambda1 * implicit + lambda2 * rhythm head (explicit) loss.
+
+    The implicit loss is the triplet loss of Eq. 18, or InfoNCE (``TrainConfig.implicit_loss``).
 
     Parameters
     ----------
@@ -54,7 +57,10 @@ class MudarModule(L.LightningModule):
         self.train_config = TrainConfig(**train_config)
         self.model = MuDaR(self.config)
         tc = self.train_config
-        self.triplet = TripletLoss(margin=tc.margin)
+        if tc.implicit_loss == "infonce":
+            self.implicit = InfoNCELoss(temperature=tc.temperature)
+        else:
+            self.implicit = TripletLoss(margin=tc.margin)
         self.joint = JointLoss(lambda_im=tc.lambda_im, lambda_ex=tc.lambda_ex)
 
     def on_train_epoch_start(self) -> None:
@@ -70,7 +76,12 @@ class MudarModule(L.LightningModule):
             neg_audio=batch["neg_audio"],
             audio_dropout=audio_dropout,
         )
-        l_im = self.triplet(out.visual_emb, out.audio_emb, out.neg_audio_emb)
+        if isinstance(self.implicit, InfoNCELoss):
+            l_im = self.implicit(
+                out.visual_emb, out.audio_emb, out.neg_audio_emb, groups=batch.get("video")
+            )
+        else:
+            l_im = self.implicit(out.visual_emb, out.audio_emb, out.neg_audio_emb)
         l_ex = self.model.head.loss(out.head_out, batch["onsets"], batch["onset_strength"])
         total, parts = self.joint(l_im, l_ex)
         return total, parts
