@@ -38,13 +38,14 @@ def main() -> int:
     if not DWM.is_dir():
         print(f"skipped: {DWM} not found (the benchmark needs the shared dwm data)")
         return 0
+    from mudar.bench.plan import retarget_pairs
     from mudar.cli.retarget import analysis_setup, dance_seconds, music_seconds, retarget_files
     from mudar.eval.bas import DEFAULT_SIGMA_S, beat_alignment_score, mean_offset
     from mudar.tasks.rhythm import default_dance_method
 
     with (DWM / "index.csv").open(encoding="utf-8") as fh:
         genre = {row["id"]: row["genre"] for row in csv.DictReader(fh)}
-    pairs = choose_pairs(genre, args.pairs, args.seed)
+    pairs = retarget_pairs(genre, args.pairs, args.seed)
     dance_method = default_dance_method()
     if dance_method == "mudar":
         dance_method = "mudar-noaudio"
@@ -131,19 +132,6 @@ def main() -> int:
             + " |"
         )
     return 0
-
-
-def choose_pairs(genre: dict[str, str], n: int, seed: int) -> list[tuple[str, str, str]]:
-    """``n`` (dance, music) pairs of the same genre and ``n`` of different genres, seeded."""
-    rng = np.random.default_rng(seed)
-    ids = sorted(genre)
-    same = [(i, j) for i in ids for j in ids if i != j and genre[i] == genre[j]]
-    other = [(i, j) for i in ids for j in ids if genre[i] != genre[j]]
-    out = []
-    for kind, cands in (("same genre", same), ("other genre", other)):
-        for k in rng.choice(len(cands), size=min(n, len(cands)), replace=False):
-            out.append((*cands[k], kind))
-    return out
 
 
 def cut_files(folder: Path, work: Path, name: str, seconds: float) -> tuple[Path, Path]:

@@ -48,26 +48,6 @@ def load_or_embed(args):
     return emb, f"embedded now with {args.checkpoint or 'the shipped model'}"
 
 
-def similarity_matrices(emb, lambda3: float) -> dict[str, np.ndarray]:
-    """Scores (music clips x dance clips) of each method, over the clips with both sides."""
-    from mudar.tasks.retrieve import (
-        embedding_similarity,
-        hybrid_similarity,
-        rhythm_similarity_matrix,
-    )
-
-    se = embedding_similarity(emb.audio, emb.visual)
-    sr = rhythm_similarity_matrix(
-        emb.onsets, emb.visual_rhythm, onsets_len=emb.clip_len, visual_len=emb.clip_len
-    )
-    return {
-        f"hybrid (lambda3={lambda3:g})": hybrid_similarity(se, sr, lambda3=lambda3),
-        "embedding only (lambda3=1, w/o rhy)": se,
-        "rhythm only (lambda3=0)": sr,
-        "chance (seeded random scores)": np.random.default_rng(0).random(se.shape),
-    }
-
-
 def table(title: str, rows: dict[str, dict]) -> str:
     head = f"| {title} | " + " | ".join(m.replace("_", " ") for m in METRICS) + " |"
     lines = [head, "|---" * (len(METRICS) + 1) + "|"]
@@ -80,6 +60,7 @@ def table(title: str, rows: dict[str, dict]) -> str:
 def two_stage_agreement(emb, lambda3: float, candidates: int = 100) -> float:
     """Share of the exhaustive hybrid top-10 that the index (FAISS top-`candidates` by S_e,
     then exact re-ranking) also returns, music2dance."""
+    from mudar.bench.retrieval import similarity_matrices
     from mudar.tasks.retrieve import Index
 
     index = Index.from_embeddings(emb)
@@ -103,7 +84,8 @@ def main() -> int:
     ap.add_argument("--split", help="split.json of the training run: also score held-out queries")
     args = ap.parse_args()
 
-    from mudar.eval.retrieval import relevance_from_labels, retrieval_scores
+    from mudar.bench.retrieval import relevances, similarity_matrices
+    from mudar.eval.retrieval import retrieval_scores
 
     emb, source = load_or_embed(args)
     if emb is None:
@@ -126,10 +108,9 @@ def main() -> int:
         "rhythm, max over +-2 frames; ties pessimistic\n"
     )
     sims = similarity_matrices(emb, args.lambda3)
-    sync = np.eye(n, dtype=bool)
-    same_file = files[:, None] == files[None, :]
-    genre = relevance_from_labels(labels, labels) & ~same_file
-    has_genre = genre.any(axis=1)  # a query whose genre no other dance has cannot be scored
+    # sync: the same clip; genre: another dance of the genre, the query's own dance left out
+    # (a query whose genre no other dance has cannot be scored)
+    cases = relevances(files, labels)
     held = None
     if args.split:
         val = set(json.loads(Path(args.split).read_text())["val"])
@@ -138,10 +119,6 @@ def main() -> int:
         print(f"held-out videos of {args.split}: {sorted(val)}; {held.sum()} query clips\n")
 
     for direction in ("music2dance", "dance2music"):
-        cases = {
-            "sync": (sync, None, np.ones(n, bool)),
-            "genre": (genre, same_file, has_genre),
-        }
         for task, (rel, exc, rows) in cases.items():
             groups = {"all queries": rows}
             if held is not None:

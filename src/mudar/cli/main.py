@@ -26,6 +26,7 @@ COMMANDS = (
     "sync",
     "bas",
     "demo",
+    "bench",
 )
 
 

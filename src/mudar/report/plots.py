@@ -213,3 +213,99 @@ def plot_retarget(
     if title:
         axes[0].set_title(title)
     return _save(fig, out, dpi=90)
+
+
+def plot_bars(
+    groups: dict[str, dict[str, tuple[float, float]]],
+    out: str | os.PathLike,
+    *,
+    title: str | None = None,
+    ylabel: str = "",
+    highlight: str = "mudar",
+) -> Path:
+    """Grouped bars with error bars: one group per metric, one bar per method.
+
+    Parameters
+    ----------
+    groups : dict
+        ``metric -> {method: (mean, std)}``; a method missing from a group leaves a gap.
+    out : path-like
+        PNG to write (folders are created).
+    title : str, optional
+    ylabel : str
+    highlight : str
+        The method drawn with a black edge (ours).
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    plt = _pyplot()
+    methods = list(dict.fromkeys(m for g in groups.values() for m in g))
+    n, k = len(groups), max(len(methods), 1)
+    width = 0.8 / k
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 + n * (0.45 + 0.22 * k)), 3.4))
+    colors = plt.get_cmap("tab10" if k <= 10 else "tab20")
+    for j, method in enumerate(methods):
+        xs, ms, ss = [], [], []
+        for i, g in enumerate(groups.values()):
+            if method in g:
+                xs.append(i - 0.4 + (j + 0.5) * width)
+                ms.append(g[method][0])
+                ss.append(g[method][1])
+        ax.bar(
+            xs,
+            ms,
+            width,
+            yerr=ss,
+            capsize=2,
+            label=method,
+            color=colors(j % colors.N),
+            edgecolor="black" if method == highlight else "none",
+            linewidth=1.2,
+        )
+    ax.set_xticks(range(n), list(groups))
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return _save(fig, out)
+
+
+def plot_lines(
+    x: list[float],
+    series: dict[str, tuple[list[float], list[float]]],
+    out: str | os.PathLike,
+    *,
+    title: str | None = None,
+    xlabel: str = "",
+    ylabel: str = "",
+) -> Path:
+    """Lines with error bars, e.g. a score against the share of training data.
+
+    Parameters
+    ----------
+    x : list of float
+    series : dict
+        ``label -> (means, stds)``, each as long as ``x`` (NaN for a missing point).
+    out : path-like
+        PNG to write (folders are created).
+    title, xlabel, ylabel : str
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    for label, (means, stds) in series.items():
+        ax.errorbar(x, means, yerr=stds, marker="o", capsize=3, label=label)
+    ax.set_xticks(x)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return _save(fig, out)

@@ -258,8 +258,6 @@ def embed_files(
     """
     import tempfile
 
-    from tqdm import tqdm
-
     from mudar.data.cache import FeatureCache
     from mudar.data.prepare import analyze_files
     from mudar.models.checkpoint import load_model
@@ -281,23 +279,65 @@ def embed_files(
             skipped.append((path, payload))
         else:
             done[path] = payload["entry"]
+    analysed = [
+        (p, label, lambda p=p: cache.load(cache.root / done[p]))
+        for p, label in zip(map(str, paths), labels, strict=True)
+        if p in done
+    ]
+    return embedding_set(model, analysed, hop_s=hop_s, skipped=skipped, progress=progress)
+
+
+def embedding_set(
+    model,
+    analysed,
+    *,
+    hop_s: float | None = None,
+    skipped: list[tuple[str, str]] | None = None,
+    progress: bool = False,
+) -> EmbeddingSet:
+    """Embed files that are already analysed (no decoding): the second half of
+    :func:`embed_files`, for callers that hold the analyses (``mudar bench``).
+
+    Parameters
+    ----------
+    model : MuDaR or a baseline of :mod:`mudar.models.baselines`
+    analysed : iterable of (file, label, analysis)
+        ``analysis`` an :class:`~mudar.features.extract.Analysis` on the model's frame clock,
+        or a callable returning one (loaded only when its turn comes); ``label`` may be None.
+    hop_s : float, optional
+        Seconds between clips; default one clip length.
+    skipped : list of (str, str), optional
+        Files already left out (and why); those that fail here are added.
+    progress : bool
+        Show a progress bar over the files.
+
+    Returns
+    -------
+    EmbeddingSet
+
+    Raises
+    ------
+    InputError
+        If no file could be embedded.
+    """
+    from tqdm import tqdm
+
+    skipped = list(skipped or [])
+    analysed = list(analysed)
     files, file_labels, parts = [], [], []
-    for p, label in tqdm(
-        list(zip(map(str, paths), labels, strict=True)),
-        desc="embed",
-        unit="file",
-        disable=not progress,
-    ):
-        if p not in done:
+    for p, label, analysis in tqdm(analysed, desc="embed", unit="file", disable=not progress):
+        if callable(analysis):
+            analysis = analysis()
+        if analysis is None:
+            skipped.append((str(p), "its features cannot be read"))
             continue
-        analysis = cache.load(cache.root / done[p])
         try:
             part = embed_analysis(model, analysis, hop_s=hop_s)
         except (InputError, ParameterError) as e:
-            skipped.append((p, str(e)))
+            skipped.append((str(p), str(e)))
             continue
         part["clip_file"] = np.full(len(part["clip_len"]), len(files), np.int64)
-        files.append(p)
+        files.append(str(p))
         file_labels.append(label or "")
         parts.append(part)
     if not parts:
@@ -307,7 +347,7 @@ def embed_files(
     return EmbeddingSet(
         files=files,
         labels=file_labels,
-        fps=float(cfg.fps),
+        fps=float(model.config.fps),
         file_audio=np.stack([_file_mean(pt["audio"]) for pt in parts]),
         file_visual=np.stack([_file_mean(pt["visual"]) for pt in parts]),
         skipped=skipped,

@@ -1,0 +1,443 @@
+"""What a bench runs: the methods, the seeds, the ablations, the budget, and which dances each
+seed holds out for testing.
+
+Every learned method trains under the same budget (preset, epochs, clip hop, seed), so a
+difference in the tables comes from the method. A seed fixes the split of the dances into
+training and test dances (grouped by dance, never by clip, test dances from every genre that has
+at least two), the training run's own seed and the floors' random draws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mudar.errors import ParameterError
+
+LEARNED = ("mudar", "multisensory", "avts", "lla")
+"""Methods trained by ``mudar train --method`` (MuDaR and the paper's baselines)."""
+
+LEARNING_FREE = ("hoof-flux", "directogram")
+"""Visual rhythm methods without training (HOOF flux; Davis & Agrawala's directogram)."""
+
+METHODS = LEARNED + LEARNING_FREE
+"""The method names of the tables (``--methods`` picks among them)."""
+
+TABLES = (
+    "rhythm",
+    "classification",
+    "retrieval_sync",
+    "retrieval_genre",
+    "retarget",
+    "speed",
+)
+"""The keys of ``tables.json``, one per table."""
+
+HEADS = ("bce", "regression", "crf")
+"""Rhythm heads of the Table 1 ablation (the default, focal, is the ``mudar`` row)."""
+
+
+@dataclass(frozen=True)
+class Ablation:
+    """One MuDaR ablation.
+
+    Attributes
+    ----------
+    row : str
+        Its row in the tables.
+    trained : bool
+        False: a variant of the main ``mudar`` run at evaluation (no training of its own).
+    model_overrides : dict
+        ``MudarConfig`` fields of its training run.
+    train_fraction : float
+        Share of the training dances it trains on.
+    tables : tuple of str
+        The tables it appears in.
+    """
+
+    row: str
+    trained: bool
+    model_overrides: Mapping = field(default_factory=dict)
+    train_fraction: float = 1.0
+    tables: tuple[str, ...] = ()
+
+
+_SCALED = ("rhythm", "classification", "retrieval_sync", "retrieval_genre")
+
+ABLATIONS: dict[str, Ablation] = {
+    # the rhythm with the music at inference (the explicit pathway's audio branch on)
+    "no-audio": Ablation("mudar-audio", False, tables=("rhythm",)),
+    # the two-stream classifier without rhythm inputs; retrieval by embeddings only (lambda3=1)
+    "no-rhythm": Ablation(
+        "mudar-norhythm", False, tables=("classification", "retrieval_sync", "retrieval_genre")
+    ),
+    **{f"head-{h}": Ablation(f"mudar-{h}", True, {"head": h}, tables=("rhythm",)) for h in HEADS},
+    "data-25": Ablation("mudar-data25", True, train_fraction=0.25, tables=_SCALED),
+    "data-50": Ablation("mudar-data50", True, train_fraction=0.5, tables=_SCALED),
+}
+"""Ablations by name (``Budget.ablations``)."""
+
+TABLES_OF = {
+    "mudar": TABLES,
+    # no rhythm head, so no visual rhythm and nothing to retarget with
+    **{m: ("classification", "retrieval_sync", "retrieval_genre", "speed") for m in LEARNED[1:]},
+}
+"""The tables each learned method is scored for."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much every learned method gets, and how much evaluation is done.
+
+    Attributes
+    ----------
+    name : str
+    preset : str
+        Model and training preset (:data:`mudar.models.config.PRESETS`).
+    epochs : int
+    clip_hop_s : float
+        Seconds between training windows (fewer clips per epoch when larger).
+    seeds : int
+        Default number of seeds.
+    ablations : tuple of str
+        Keys of :data:`ABLATIONS`.
+    classify_epochs : int
+        Epochs of the genre classifier.
+    retarget_pairs : int
+        Retargeting pairs of each kind (same genre, other genre) per seed.
+    test_fraction : float
+        Share of each genre's dances held out for testing.
+    model_overrides, train_overrides : dict
+        Further ``MudarConfig`` / ``TrainConfig`` fields of every training run.
+    analysis_overrides : dict
+        ``AnalysisConfig`` fields of the prepared features (e.g. ``{"size": 64}`` for a fast
+        test).
+    """
+
+    name: str
+    epochs: int
+    clip_hop_s: float
+    seeds: int
+    ablations: tuple[str, ...]
+    preset: str = "cpu"
+    classify_epochs: int = 40
+    retarget_pairs: int = 6
+    test_fraction: float = 0.3
+    model_overrides: Mapping = field(default_factory=dict)
+    train_overrides: Mapping = field(default_factory=dict)
+    analysis_overrides: Mapping = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from mudar.models.config import get_preset
+
+        get_preset(self.preset)  # unknown preset: a ParameterError naming the known ones
+        if self.epochs < 1 or self.seeds < 1 or self.classify_epochs < 1:
+            raise ParameterError("epochs, seeds and classify_epochs must be >= 1")
+        if not self.clip_hop_s > 0:
+            raise ParameterError(f"clip_hop_s must be > 0, got {self.clip_hop_s}")
+        if not 0 < self.test_fraction < 1:
+            raise ParameterError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
+        unknown = sorted(set(self.ablations) - set(ABLATIONS))
+        if unknown:
+            raise ParameterError(
+                f"unknown ablation(s) {', '.join(unknown)}; known: {', '.join(ABLATIONS)}"
+            )
+
+    @property
+    def avts_from_epoch(self) -> int:
+        """The curriculum's switch to AVTS negatives, at the cpu preset's share (11 of 16)."""
+        return max(1, round(self.epochs * 11 / 16))
+
+    def train_overrides_for(self, seed: int) -> dict:
+        """``TrainConfig`` fields of a training run of ``seed``."""
+        return {
+            "epochs": self.epochs,
+            "clip_hop_s": self.clip_hop_s,
+            "avts_from_epoch": self.avts_from_epoch,
+            **dict(self.train_overrides),
+            "seed": seed,
+        }
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        for k in ("model_overrides", "train_overrides", "analysis_overrides"):
+            d[k] = dict(d[k])
+        d["ablations"] = list(d["ablations"])
+        return d
+
+
+QUICK = Budget(
+    name="quick",
+    epochs=2,
+    clip_hop_s=8.0,
+    seeds=1,
+    ablations=("no-audio", "no-rhythm", "head-crf", "data-25"),
+    classify_epochs=20,
+    retarget_pairs=3,
+)
+"""``mudar bench --quick``: every method, two epochs over non-overlapping windows, one seed,
+the two ablations that need no training and two that do (measured: 6.5-7.7 min on 2 cores
+shared at a load of 6-9, preparing the features included)."""
+
+FULL = Budget(
+    name="full",
+    epochs=4,
+    clip_hop_s=5.0,
+    seeds=3,
+    ablations=tuple(ABLATIONS),
+    classify_epochs=40,
+    retarget_pairs=6,
+)
+"""``mudar bench``: four epochs over windows every 5 s (3 s overlap), three seeds, every
+ablation: 27 training runs of about 64 steps each (3.2x the quick ones). Estimated from the
+measured quick runs: about 30 min on 2 quiet cores (an idle cpu-preset step takes ~0.8 s),
+about 70 min when other jobs keep the load at 7 (one torch thread getting half a core)."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training run of one seed.
+
+    Attributes
+    ----------
+    name : str
+        Its row in the tables (``mudar``, ``avts``, ``mudar-crf``, ...).
+    method : str
+        What is trained (:data:`LEARNED`).
+    seed : int
+    model_overrides : dict
+    train_fraction : float
+        Share of the seed's training dances (data-size ablation).
+    tables : tuple of str
+        The tables the run is scored for.
+    """
+
+    name: str
+    method: str
+    seed: int
+    model_overrides: Mapping = field(default_factory=dict)
+    train_fraction: float = 1.0
+    tables: tuple[str, ...] = TABLES
+
+    @property
+    def dirname(self) -> str:
+        """Its folder under ``OUT/runs``."""
+        return f"{self.name}-s{self.seed}"
+
+    @property
+    def is_main(self) -> bool:
+        """The run of a method itself (not an ablation)."""
+        return self.name == self.method
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a bench will do.
+
+    Attributes
+    ----------
+    budget : Budget
+    methods : tuple of str
+        Among :data:`METHODS`.
+    seeds : tuple of int
+    runs : tuple of Run
+        Grouped by seed, main runs first.
+    """
+
+    budget: Budget
+    methods: tuple[str, ...]
+    seeds: tuple[int, ...]
+    runs: tuple[Run, ...]
+
+    @property
+    def ablations(self) -> tuple[str, ...]:
+        """The ablations run (none without ``mudar``)."""
+        return self.budget.ablations if "mudar" in self.methods else ()
+
+    def runs_for(self, seed: int) -> list[Run]:
+        return [r for r in self.runs if r.seed == seed]
+
+    def to_dict(self) -> dict:
+        return {
+            "budget": self.budget.to_dict(),
+            "methods": list(self.methods),
+            "seeds": list(self.seeds),
+            "ablations": list(self.ablations),
+            "runs": [r.dirname for r in self.runs],
+        }
+
+
+def make_plan(
+    budget: Budget, *, seeds: int | None = None, methods: Sequence[str] | None = None
+) -> Plan:
+    """The runs of a bench.
+
+    Parameters
+    ----------
+    budget : Budget
+    seeds : int, optional
+        Number of seeds (0, 1, ...); default ``budget.seeds``.
+    methods : sequence of str, optional
+        Among :data:`METHODS`; default all. The ablations are MuDaR's: without ``mudar``, none.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    ParameterError
+        Unknown methods, no method, fewer than one seed.
+    """
+    chosen = tuple(METHODS) if methods is None else tuple(dict.fromkeys(methods))
+    unknown = [m for m in chosen if m not in METHODS]
+    if unknown:
+        raise ParameterError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
+    if not chosen:
+        raise ParameterError("no method to bench")
+    n = budget.seeds if seeds is None else seeds
+    if n < 1:
+        raise ParameterError(f"seeds must be >= 1, got {n}")
+    chosen = tuple(m for m in METHODS if m in chosen)  # table order
+    runs = []
+    for seed in range(n):
+        for m in LEARNED:
+            if m in chosen:
+                runs.append(Run(m, m, seed, tables=TABLES_OF[m]))
+        if "mudar" not in chosen:
+            continue
+        for key in budget.ablations:
+            a = ABLATIONS[key]
+            if a.trained:
+                runs.append(
+                    Run(
+                        a.row,
+                        "mudar",
+                        seed,
+                        model_overrides=dict(a.model_overrides),
+                        train_fraction=a.train_fraction,
+                        tables=a.tables,
+                    )
+                )
+    return Plan(budget=budget, methods=chosen, seeds=tuple(range(n)), runs=tuple(runs))
+
+
+# --- which dances -------------------------------------------------------------------------------
+
+
+def split_dances(
+    items: Sequence[Mapping], *, test_fraction: float, seed: int
+) -> tuple[list[str], list[str]]:
+    """Split dances (never clips) into training and test ids, stratified by genre.
+
+    Dances are grouped first (:func:`mudar.data.clipset.content_group`: copies of one video
+    go together). Within each genre the groups are shuffled (seeded) and
+    ``round(test_fraction * n)`` of them, at least one and never all, are held out; a genre of
+    a single dance cannot be both trained and tested and stays in training.
+
+    Parameters
+    ----------
+    items : sequence of dict
+        Manifest items (``id``, ``label``, ``entry``; :func:`mudar.data.prepare.load_manifest`).
+    test_fraction : float
+        In (0, 1).
+    seed : int
+
+    Returns
+    -------
+    train_ids, test_ids : list of str
+        Sorted.
+
+    Raises
+    ------
+    ParameterError
+        ``test_fraction`` outside (0, 1), or no genre with two dances (nothing can be tested).
+    """
+    from mudar.data.clipset import content_group
+
+    if not 0 < test_fraction < 1:
+        raise ParameterError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    groups: dict[str, list[Mapping]] = {}
+    for it in items:
+        groups.setdefault(content_group(dict(it)), []).append(it)
+    by_genre: dict[str, list[str]] = {}
+    for key in sorted(groups):
+        by_genre.setdefault(str(groups[key][0].get("label") or ""), []).append(key)
+    rng = np.random.default_rng(seed)
+    test_keys: set[str] = set()
+    for genre in sorted(by_genre):
+        keys = by_genre[genre]
+        if len(keys) < 2:
+            continue
+        n_test = min(max(round(test_fraction * len(keys)), 1), len(keys) - 1)
+        test_keys.update(keys[i] for i in rng.permutation(len(keys))[:n_test])
+    if not test_keys:
+        raise ParameterError("no genre has two dances: nothing can be held out for testing")
+    train = sorted(str(it["id"]) for k, g in groups.items() if k not in test_keys for it in g)
+    test = sorted(str(it["id"]) for k in test_keys for it in groups[k])
+    return train, test
+
+
+def subsample_dances(
+    ids: Sequence[str], labels: Mapping[str, str], *, fraction: float, seed: int
+) -> list[str]:
+    """A share of the training dances, stratified by genre and nested across fractions.
+
+    Each genre's dances are put in a seeded order and the first ``ceil(fraction * n)`` (at
+    least one) are kept, so the 25 % subset lies inside the 50 % one of the same seed.
+
+    Parameters
+    ----------
+    ids : sequence of str
+    labels : mapping of id to genre
+    fraction : float
+        In (0, 1].
+    seed : int
+
+    Returns
+    -------
+    list of str
+        Sorted.
+    """
+    if not 0 < fraction <= 1:
+        raise ParameterError(f"fraction must be in (0, 1], got {fraction}")
+    by_genre: dict[str, list[str]] = {}
+    for i in sorted(ids):
+        by_genre.setdefault(str(labels.get(i) or ""), []).append(i)
+    rng = np.random.default_rng([seed, 25])
+    keep: list[str] = []
+    for genre in sorted(by_genre):
+        members = by_genre[genre]
+        order = rng.permutation(len(members))
+        keep += [members[j] for j in order[: max(1, math.ceil(fraction * len(members) - 1e-9))]]
+    return sorted(keep)
+
+
+def retarget_pairs(genre: Mapping[str, str], n: int, seed: int) -> list[tuple[str, str, str]]:
+    """``n`` (dance, music, kind) pairs of the same genre and ``n`` of different genres, seeded.
+
+    Parameters
+    ----------
+    genre : mapping of dance id to genre
+    n : int
+        Pairs of each kind (fewer when fewer exist).
+    seed : int
+
+    Returns
+    -------
+    list of (str, str, str)
+        ``kind`` is ``"same genre"`` or ``"other genre"``.
+    """
+    rng = np.random.default_rng(seed)
+    ids = sorted(genre)
+    same = [(i, j) for i in ids for j in ids if i != j and genre[i] == genre[j]]
+    other = [(i, j) for i in ids for j in ids if genre[i] != genre[j]]
+    out = []
+    for kind, cands in (("same genre", same), ("other genre", other)):
+        for k in rng.choice(len(cands), size=min(n, len(cands)), replace=False):
+            out.append((*cands[k], kind))
+    return out

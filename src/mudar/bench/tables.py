@@ -1,0 +1,260 @@
+"""The bench's tables: per-seed results aggregated into mean and std, as JSON and Markdown.
+
+``tables.json`` holds, per table (:data:`mudar.bench.plan.TABLES`), ``{"<row>": {"<metric>":
+{"mean": float, "std": float}}}``. Rows are the methods (:data:`mudar.bench.plan.METHODS`:
+``mudar``, ``multisensory``, ``avts``, ``lla``, ``hoof-flux``, ``directogram``, each where it
+applies), MuDaR's ablations (``mudar-<variant>``) and the floors (``chance``, ``all``,
+``majority``, ``raw``). ``std`` is the sample standard deviation over the seeds that gave the
+number (``ddof=1``), 0 for a single seed; a metric no seed could compute is left out.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from mudar.bench import classification, retarget, retrieval, rhythm, speed
+from mudar.bench.plan import ABLATIONS, METHODS, TABLES
+from mudar.io.atomic import write_text
+
+METRICS = {
+    "rhythm": rhythm.METRICS,
+    "classification": classification.METRICS,
+    "retrieval_sync": retrieval.METRICS,
+    "retrieval_genre": retrieval.METRICS,
+    "retarget": retarget.METRICS,
+    "speed": speed.METRICS,
+}
+"""Columns of each table, in order."""
+
+FLOORS = ("chance", "all", "majority", "raw")
+"""Rows that are no method: random or constant answers, or raw features."""
+
+ROWS = (*METHODS, *(a.row for a in ABLATIONS.values()), *FLOORS)
+"""Row order of every table (rows a table lacks are skipped)."""
+
+TITLES = {
+    "rhythm": "Visual rhythm (Table 1): test dances against their music onsets, +-1 frame, "
+    "without the music at inference",
+    "classification": "Genre classification (Table 2): two-stream classifier on frozen "
+    "embeddings, test dances",
+    "retrieval_sync": "Retrieval, sync (Table 3): music -> the dance of the same clip",
+    "retrieval_genre": "Retrieval, genre (Table 3): music -> dances of the same genre",
+    "retarget": "Retargeting: BAS (sigma 0.1 s) of test dances re-timed onto other test music",
+    "speed": "Speed",
+}
+
+NOTES = {
+    "rhythm": "multisensory, avts and lla have no rhythm head. `mudar-audio`: MuDaR with the "
+    "music at inference (the labels can leak through the audio branch). `f1_shifted`: the "
+    "rhythm rolled by half the video; not beating it means rate without timing.",
+    "classification": "hoof-flux and directogram give no embeddings; `raw` is a logistic "
+    "regression on their learning-free features (with the music's). A baseline's visual "
+    "rhythm input is zero. `mudar-norhythm`: the classifier without rhythm inputs.",
+    "retrieval_sync": "Learned methods rank by S_hyb (lambda3 = 0.5; a baseline's rhythm is 0, "
+    "so its embeddings rank); hoof-flux and directogram by S_r of their strength; "
+    "`mudar-norhythm` by S_e alone.",
+    "retrieval_genre": "As for sync; the query's own dance is left out of its database.",
+    "retarget": "Rows: the dance rhythm used (baselines have none). `bas_true`: each dance "
+    "with its own music; `bas_before`: with the other music, as it is; `bas_<planner>`: after "
+    "the time map (planned, not re-detected).",
+    "speed": "`analysis_x_realtime`: video seconds per second from the file to the method's "
+    "output (features + model); `train_s`: training wall time; `query_ms`: one "
+    "music-to-dance query over the test clips. Wall clock on a shared machine.",
+}
+
+
+def aggregate(per_seed: Iterable[Mapping]) -> dict:
+    """Mean and std over seeds of every (table, row, metric).
+
+    Parameters
+    ----------
+    per_seed : iterable of dict
+        One ``{table: {row: {metric: float or None}}}`` per seed; None (not computable) and
+        NaN are left out of the statistics.
+
+    Returns
+    -------
+    dict
+        ``{table: {row: {metric: {"mean": float, "std": float}}}}``, tables in
+        :data:`~mudar.bench.plan.TABLES` order (others after), rows in :data:`ROWS` order
+        (others after), metrics in :data:`METRICS` order (others after).
+    """
+    values: dict[str, dict[str, dict[str, list[float]]]] = {}
+    for result in per_seed:
+        for table, rows in result.items():
+            for row, metrics in rows.items():
+                for metric, v in metrics.items():
+                    if v is None or (isinstance(v, float) and math.isnan(v)):
+                        continue
+                    cell = values.setdefault(table, {}).setdefault(row, {})
+                    cell.setdefault(metric, []).append(float(v))
+    out: dict = {}
+    for table in ordered(values, TABLES):
+        out[table] = {}
+        for row in ordered(values[table], ROWS):
+            cells = values[table][row]
+            out[table][row] = {
+                m: mean_std(cells[m]) for m in ordered(cells, METRICS.get(table, ()))
+            }
+    return out
+
+
+def mean_std(values: Iterable[float]) -> dict[str, float]:
+    """``{"mean", "std"}`` of values; std with ``ddof=1``, 0 for one value."""
+    v = np.asarray(list(values), np.float64)
+    return {
+        "mean": float(v.mean()),
+        "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
+    }
+
+
+def ordered(keys: Iterable[str], order: Iterable[str]) -> list[str]:
+    keys = list(keys)
+    first = [k for k in order if k in keys]
+    return first + sorted(k for k in keys if k not in first)
+
+
+def higher_is_better(metric: str) -> bool:
+    return metric not in speed.LOWER_IS_BETTER
+
+
+def not_beaten(tables: Mapping) -> list[dict]:
+    """Where MuDaR does not beat a baseline or a floor (by the mean over seeds).
+
+    Returns
+    -------
+    list of dict
+        ``{"table", "metric", "row", "row_mean", "mudar_mean"}``, one per (table, metric, row)
+        where ``row`` (another method or a floor, not an ablation) scores at least as well as
+        ``mudar``.
+    """
+    out = []
+    for table, rows in tables.items():
+        ours = rows.get("mudar")
+        if not ours:
+            continue
+        for row, cells in rows.items():
+            if row == "mudar" or row.startswith("mudar-"):
+                continue
+            for metric, cell in cells.items():
+                if metric not in ours:
+                    continue
+                a, b = ours[metric]["mean"], cell["mean"]
+                if (b >= a) if higher_is_better(metric) else (b <= a):
+                    out.append(
+                        {
+                            "table": table,
+                            "metric": metric,
+                            "row": row,
+                            "row_mean": b,
+                            "mudar_mean": a,
+                        }
+                    )
+    return out
+
+
+def _fmt(metric: str, x: float) -> str:
+    if metric in ("train_s", "analysis_x_realtime"):
+        return f"{x:.1f}"
+    if metric == "query_ms":
+        return f"{x:.2f}"
+    return f"{x:.3f}"
+
+
+def cell_text(metric: str, cell: Mapping, n_seeds: int) -> str:
+    """``mean ± std`` (the mean alone for one seed)."""
+    if n_seeds > 1:
+        return f"{_fmt(metric, cell['mean'])} ± {_fmt(metric, cell['std'])}"
+    return _fmt(metric, cell["mean"])
+
+
+def table_markdown(table: str, rows: Mapping, *, n_seeds: int) -> str:
+    """One table as Markdown, with what beats MuDaR under it."""
+    metrics = ordered({m for cells in rows.values() for m in cells}, METRICS.get(table, ()))
+    lines = [
+        f"### {TITLES.get(table, table)}",
+        "",
+        "| row | " + " | ".join(metrics) + " |",
+        "|---" * (len(metrics) + 1) + "|",
+    ]
+    for row, cells in rows.items():
+        vals = [cell_text(m, cells[m], n_seeds) if m in cells else "" for m in metrics]
+        lines.append(f"| {row} | " + " | ".join(vals) + " |")
+    lines.append("")
+    if table in NOTES:
+        lines += [NOTES[table], ""]
+    if "mudar" not in rows:
+        return "\n".join(lines)
+    lost = not_beaten({table: rows})
+    if lost:
+        by_metric: dict[str, list[str]] = {}
+        for d in lost:
+            by_metric.setdefault(d["metric"], []).append(
+                f"{d['row']} ({_fmt(d['metric'], d['row_mean'])})"
+            )
+        lines.append("**MuDaR does not beat** (means over seeds; MuDaR's own after each metric):")
+        lines.append("")
+        for metric in (m for m in metrics if m in by_metric):
+            who = by_metric[metric]
+            lines.append(
+                f"- {metric} (mudar {_fmt(metric, rows['mudar'][metric]['mean'])}): "
+                + ", ".join(who)
+            )
+    else:
+        lines.append("MuDaR beats every other method and floor here on every metric.")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def markdown(tables: Mapping, *, meta: Mapping) -> str:
+    """``tables.md``: a header (budget, seeds, dances, wall time), then every table."""
+    n_seeds = len(meta.get("seeds", [])) or 1
+    b = meta.get("budget", {})
+    head = [
+        "# mudar bench",
+        "",
+        f"Budget `{b.get('name')}`: preset `{b.get('preset')}`, {b.get('epochs')} epochs, "
+        f"training windows every {b.get('clip_hop_s')} s, the same for every learned method; "
+        f"{n_seeds} seed(s) "
+        + ("(mean ± std over seeds, std with ddof=1)" if n_seeds > 1 else "(one seed: no std)")
+        + f"; {meta.get('n_dances', '?')} dances, {meta.get('n_test', '?')} held out per "
+        "seed (grouped by dance, from every genre with two or more).",
+    ]
+    head += [
+        "",
+        "Rows: the methods; MuDaR's ablations `mudar-bce` / `mudar-regression` / `mudar-crf` "
+        "(other rhythm heads), `mudar-audio` (the music at inference), `mudar-norhythm` (no "
+        "rhythm inputs or similarity), `mudar-data25` / `mudar-data50` (self-supervised on a "
+        "share of the training dances, stratified and nested; the classifier still learns from "
+        "every training dance's label); the floors `chance`, `all`, `majority`, `raw`.",
+        "",
+    ]
+    if meta.get("wall_s") is not None:
+        line = f"Wall time {meta['wall_s'] / 60:.1f} min"
+        if meta.get("compute_s") is not None and meta["compute_s"] > meta["wall_s"] + 1:
+            line += (
+                f" (resumed; the results took {meta['compute_s'] / 60:.1f} min of training and "
+                "scoring when they were made)"
+            )
+        head.append(line + f", {meta.get('torch_threads', '?')} torch thread(s).")
+    if meta.get("failed"):
+        head += ["", "**Failed runs** (skipped):", ""]
+        head += [f"- {f['run']}: {f['error']}" for f in meta["failed"]]
+    parts = ["\n".join(head), ""]
+    for table, rows in tables.items():
+        parts.append(table_markdown(table, rows, n_seeds=n_seeds))
+    return "\n".join(parts)
+
+
+def write_tables(out: str | os.PathLike, tables: Mapping, *, meta: Mapping) -> tuple[Path, Path]:
+    """Write ``tables.json`` and ``tables.md`` into ``out`` (atomically); returns their paths."""
+    out = Path(out)
+    write_text(out / "tables.json", json.dumps(tables, indent=1) + "\n")
+    write_text(out / "tables.md", markdown(tables, meta=meta))
+    return out / "tables.json", out / "tables.md"

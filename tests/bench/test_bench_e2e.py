@@ -1,0 +1,157 @@
+"""`mudar bench` end to end on tiny synthetic dances with a budget of seconds."""
+
+import json
+
+import pytest
+import torch
+
+from mudar.bench.plan import METHODS, TABLES, Budget
+from mudar.bench.run import run_bench
+from mudar.cli.main import main
+from mudar.data.synthetic import make_dataset
+
+TINY = Budget(
+    name="tiny",
+    preset="debug",
+    epochs=1,
+    clip_hop_s=2.0,
+    seeds=1,
+    ablations=("no-audio", "no-rhythm", "data-50"),
+    classify_epochs=2,
+    retarget_pairs=1,
+    analysis_overrides={"size": 64},  # flow at 64 px: seconds, not minutes
+)
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    """Five synthetic dances of 8 s, two genres (so that each genre can be tested)."""
+    root = tmp_path_factory.mktemp("bench-videos")
+    make_dataset(root, n=5, seed=2, duration_s=8.0, genres=("waltz", "tango"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def bench(videos, tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "out"
+    before = torch.get_num_threads()
+    result = run_bench(videos, out, budget=TINY, threads=1, progress=False)
+    result.meta["threads_after"] = (before, torch.get_num_threads())
+    return result
+
+
+def test_torch_threads_are_set_and_given_back(bench):
+    assert bench.meta["torch_threads"] == 1
+    before, after = bench.meta["threads_after"]
+    assert after == before
+
+
+def test_tables_follow_the_schema(bench):
+    doc = json.loads((bench.out / "tables.json").read_text())
+    assert doc == bench.tables
+    assert set(doc) <= set(TABLES)
+    assert {"rhythm", "classification", "retrieval_sync", "retarget", "speed"} <= set(doc)
+    for rows in doc.values():
+        for metrics in rows.values():
+            assert metrics
+            for cell in metrics.values():
+                assert set(cell) == {"mean", "std"}
+                assert isinstance(cell["mean"], float) and cell["std"] == 0.0  # one seed
+    assert not bench.meta["failed"], bench.meta["failed"]
+
+
+def test_every_method_is_in_the_tables_it_applies_to(bench):
+    t = bench.tables
+    assert set(METHODS) == set(t["speed"])
+    assert {"mudar", "hoof-flux", "directogram", "mudar-audio", "mudar-data50"} <= set(t["rhythm"])
+    assert {"chance", "all"} <= set(t["rhythm"])
+    assert not {"multisensory", "avts", "lla"} & set(t["rhythm"])  # no rhythm head
+    assert {"mudar", "multisensory", "avts", "lla", "mudar-norhythm", "majority", "raw"} <= set(
+        t["classification"]
+    )
+    assert set(METHODS) | {"mudar-norhythm", "chance"} <= set(t["retrieval_sync"])
+    assert set(t["retarget"]) == {"mudar", "hoof-flux", "directogram"}
+    assert set(t["rhythm"]["mudar"]) == {"precision", "recall", "f1", "f1_exact", "f1_shifted"}
+    assert set(t["retarget"]["mudar"]) == {
+        "bas_true",
+        "bas_before",
+        "bas_shift",
+        "bas_accel",
+        "bas_dtw",
+    }
+    for row in t["rhythm"].values():
+        assert 0 <= row["f1"]["mean"] <= 1
+    assert t["speed"]["mudar"]["train_s"]["mean"] > 0
+    assert t["speed"]["hoof-flux"]["train_s"]["mean"] == 0
+
+
+def test_outputs_of_a_bench(bench):
+    out = bench.out
+    for name in ("tables.md", "report.html", "meta.json", "plan.json", "splits/s0/split.json"):
+        assert (out / name).is_file(), name
+    split = json.loads((out / "splits" / "s0" / "split.json").read_text())
+    assert not set(split["train"]) & set(split["test"])
+    trained = json.loads((out / "runs" / "mudar-s0" / "split.json").read_text())
+    assert set(trained["train"]) | set(trained["val"]) == set(split["train"])  # no test dance
+    md = (out / "tables.md").read_text()
+    assert "### Visual rhythm" in md and "| mudar |" in md
+    assert "<img src='plots/rhythm.png'>" in (out / "report.html").read_text()
+
+
+def test_a_finished_bench_resumes_without_training(bench, videos, monkeypatch):
+    import mudar.training.train as training
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a finished run was trained again")
+
+    monkeypatch.setattr(training, "train", no_training)
+    again = run_bench(videos, bench.out, budget=TINY, progress=False)
+    assert again.tables == bench.tables
+
+
+def test_a_failing_run_is_reported_and_skipped(bench, videos, monkeypatch):
+    import mudar.bench.run as run
+
+    real = run.score_run
+
+    def failing(r, *args, **kwargs):
+        if r.name == "lla":
+            raise RuntimeError("lla broke")
+        return real(r, *args, **kwargs)
+
+    (bench.out / "runs" / "lla-s0" / "results.json").unlink()
+    monkeypatch.setattr(run, "score_run", failing)
+    again = run_bench(videos, bench.out, budget=TINY, progress=False)
+    assert again.meta["failed"] == [{"run": "lla-s0", "error": "RuntimeError: lla broke"}]
+    assert "lla" not in again.tables["classification"]
+    assert "mudar" in again.tables["classification"]  # the others carry on
+    assert "lla broke" in (bench.out / "runs" / "lla-s0" / "error.txt").read_text()
+    assert "lla-s0: RuntimeError: lla broke" in (bench.out / "tables.md").read_text()
+
+
+def test_cli_prints_the_json(bench, videos, monkeypatch, capsys):
+    import mudar.bench.plan as plan
+
+    monkeypatch.setattr(plan, "QUICK", TINY)  # the finished tiny bench, read back
+    code = main(
+        ["bench", "--data", str(videos), "--out", str(bench.out), "--quick", "--json"]
+        + ["--no-progress"]
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert code in (0, 1)  # 1: the run failed in the test above
+    assert set(doc["speed"]) >= {"mudar", "hoof-flux", "directogram"}
+
+
+def test_cli_without_data_says_where_it_looked(tmp_path, capsys):
+    code = main(["bench", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "nope: no such folder of dance videos" in err and "--data" in err
+
+
+def test_an_out_folder_of_another_budget_is_refused(bench, videos):
+    from mudar.errors import ParameterError
+
+    other = Budget(name="other", preset="debug", epochs=2, clip_hop_s=2.0, seeds=1, ablations=())
+    with pytest.raises(ParameterError, match="another budget"):
+        run_bench(videos, bench.out, budget=other, progress=False)

@@ -1,0 +1,99 @@
+"""Aggregation of per-seed results into mean +- std, the JSON schema and the Markdown notes."""
+
+import json
+
+import numpy as np
+import pytest
+
+from mudar.bench.tables import aggregate, markdown, mean_std, not_beaten, write_tables
+
+
+def test_mean_and_sample_std_of_known_numbers():
+    assert mean_std([0.5, 0.7, 0.9]) == pytest.approx({"mean": 0.7, "std": 0.2})
+    assert mean_std([2.0, 4.0]) == pytest.approx({"mean": 3.0, "std": np.sqrt(2.0)})
+    assert mean_std([0.25]) == {"mean": 0.25, "std": 0.0}  # one seed: no spread
+
+
+def test_aggregate_over_seeds():
+    seeds = [
+        {"rhythm": {"hoof-flux": {"f1": 0.4}, "mudar": {"f1": 0.5, "recall": 0.6}}},
+        {"rhythm": {"mudar": {"f1": 0.7, "recall": None}, "hoof-flux": {"f1": 0.6}}},
+        {"rhythm": {"mudar": {"f1": 0.9, "recall": float("nan")}}},
+    ]
+    t = aggregate(seeds)
+    assert list(t) == ["rhythm"]
+    assert list(t["rhythm"]) == ["mudar", "hoof-flux"]  # the table's row order
+    assert list(t["rhythm"]["mudar"]) == ["recall", "f1"]  # the table's metric order
+    assert t["rhythm"]["mudar"]["f1"] == pytest.approx({"mean": 0.7, "std": 0.2})
+    # None and NaN are seeds that could not compute the number: left out, not zeros
+    assert t["rhythm"]["mudar"]["recall"] == {"mean": 0.6, "std": 0.0}
+    assert t["rhythm"]["hoof-flux"]["f1"] == pytest.approx({"mean": 0.5, "std": np.sqrt(0.02)})
+
+
+def test_tables_keep_the_schema_and_their_order():
+    seeds = [
+        {
+            "speed": {"mudar": {"train_s": 10.0}},
+            "rhythm": {"chance": {"f1": 0.4}, "mudar": {"f1": 0.5}},
+            "classification": {"raw": {"accuracy": 0.7}},
+        }
+    ]
+    t = aggregate(seeds)
+    assert list(t) == ["rhythm", "classification", "speed"]
+    for rows in t.values():
+        for metrics in rows.values():
+            for cell in metrics.values():
+                assert set(cell) == {"mean", "std"}
+                assert all(isinstance(v, float) for v in cell.values())
+    assert list(t["rhythm"]) == ["mudar", "chance"]  # methods first, floors last
+
+
+def test_what_beats_mudar_is_listed_by_the_right_direction():
+    t = aggregate(
+        [
+            {
+                "rhythm": {
+                    "mudar": {"f1": 0.5, "precision": 0.9},
+                    "hoof-flux": {"f1": 0.6, "precision": 0.4},
+                    "mudar-bce": {"f1": 0.8},  # an ablation is no competitor
+                    "chance": {"f1": 0.5},  # a tie is not a win
+                },
+                "speed": {
+                    "mudar": {"train_s": 30.0, "analysis_x_realtime": 10.0},
+                    "avts": {"train_s": 20.0, "analysis_x_realtime": 5.0},
+                },
+            }
+        ]
+    )
+    lost = {(d["table"], d["metric"], d["row"]) for d in not_beaten(t)}
+    assert lost == {
+        ("rhythm", "f1", "hoof-flux"),
+        ("rhythm", "f1", "chance"),
+        ("speed", "train_s", "avts"),  # less is better for time
+    }
+    md = markdown(t, meta={"seeds": [0], "budget": {"name": "quick"}})
+    assert "**MuDaR does not beat**" in md
+    assert "- f1 (mudar 0.500): hoof-flux (0.600), chance (0.500)" in md
+    assert "- train_s (mudar 30.0): avts (20.0)" in md
+
+
+def test_mudar_ahead_everywhere_says_so():
+    t = aggregate([{"rhythm": {"mudar": {"f1": 0.7}, "hoof-flux": {"f1": 0.6}}}] * 2)
+    md = markdown(t, meta={"seeds": [0, 1]})
+    assert "MuDaR beats every other method and floor here on every metric." in md
+    assert "| mudar | 0.700 ± 0.000 |" in md
+
+
+def test_write_tables(tmp_path):
+    t = aggregate([{"rhythm": {"mudar": {"f1": 0.5}}}, {"rhythm": {"mudar": {"f1": 0.7}}}])
+    j, m = write_tables(
+        tmp_path, t, meta={"seeds": [0, 1], "failed": [{"run": "lla-s0", "error": "E"}]}
+    )
+    assert json.loads(j.read_text()) == {
+        "rhythm": {
+            "mudar": {"f1": {"mean": pytest.approx(0.6), "std": pytest.approx(0.1414, abs=1e-4)}}
+        }
+    }
+    text = m.read_text()
+    assert "0.600 ± 0.141" in text
+    assert "lla-s0: E" in text  # failed runs are named
