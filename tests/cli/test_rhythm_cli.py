@@ -125,3 +125,17 @@ def test_console_script_prints_no_traceback(text_mp4):
     assert p.returncode == 2
     assert "Traceback" not in p.stderr
     assert p.stderr.startswith("mudar: error: ")
+
+
+def test_learned_rhythm_imports_no_training_or_plotting_stack(dance_clip):
+    code = (
+        "import contextlib, io, sys\n"
+        "from mudar.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['rhythm', '--json', {str(dance_clip.path)!r}]) == 0\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(p.stdout.split())
+    assert "torch" in loaded
+    assert not loaded & {"lightning", "pytorch_lightning", "faiss", "matplotlib", "sklearn"}

@@ -180,3 +180,48 @@ def test_other_containers_decode(tmp_path, name, codec, pix_fmt, audio_codec):
     assert len(frames) == 16 and frames[0].shape == (32, 32, 3)
     audio = load_audio(path, sr=16000)
     assert (audio is not None) == (audio_codec is not None)
+
+
+@pytest.mark.parametrize("fixture", ["dance_clip", "rotated_video", "vfr_video"])
+@pytest.mark.parametrize("aspect", ["pad", "crop", "squash"])
+def test_frame_pairs_are_the_frames_of_iter_frames(request, fixture, aspect):
+    import cv2
+
+    from mudar.io.video import iter_frame_pairs
+
+    clip = request.getfixturevalue(fixture)
+    path = getattr(clip, "path", clip)
+    big = list(iter_frames(path, fps=8, size=128, aspect=aspect))
+    pairs = list(iter_frame_pairs(path, fps=8, size=128, rgb_size=32, aspect=aspect))
+    assert len(pairs) == len(big) > 0
+    for (gray, rgb), ref in zip(pairs, big, strict=True):
+        assert gray.shape == (128, 128) and rgb.shape == (32, 32, 3)
+        assert gray.dtype == rgb.dtype == np.uint8
+        # the same picture as the gray of iter_frames's RGB, up to rounding
+        ref_gray = cv2.cvtColor(ref, cv2.COLOR_RGB2GRAY).astype(int)
+        assert np.abs(gray.astype(int) - ref_gray).max() <= 3
+        # and the small RGB is iter_frames's RGB shrunk, up to the scaler's filter and the
+        # rounding of pad and crop offsets at each size (at most half a pixel apart)
+        small = cv2.resize(ref, (32, 32), interpolation=cv2.INTER_AREA).astype(int)
+        assert np.abs(rgb.astype(int) - small).mean() < (3 if aspect == "pad" else 8)
+
+
+def test_one_scaler_per_stream_gives_what_a_new_scaler_per_frame_gives(dance_clip, rotated_video):
+    from mudar.io.video import _Converter, _pick_frames
+
+    for path in (dance_clip.path, rotated_video):
+        for fmt, size in (("rgb24", 96), ("gray", 64)):
+            shared = _Converter(size, "pad", fmt, luma_plane=False)
+            for frame in _pick_frames(path, fps=8, max_frames=12):
+                fresh = _Converter(size, "pad", fmt, luma_plane=False)
+                np.testing.assert_array_equal(shared(frame), fresh(frame))
+
+
+def test_frame_pairs_check_their_sizes(dance_clip):
+    from mudar.errors import ParameterError
+    from mudar.io.video import iter_frame_pairs
+
+    with pytest.raises(ParameterError, match="rgb_size"):
+        next(iter_frame_pairs(dance_clip.path, rgb_size=0))
+    with pytest.raises(ParameterError, match="aspect"):
+        next(iter_frame_pairs(dance_clip.path, aspect="fit"))

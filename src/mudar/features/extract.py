@@ -22,6 +22,7 @@ from mudar.features.dance import DanceFeatures, dance_features
 from mudar.features.music import MusicFeatures, music_features
 from mudar.io import iter_frames, load_audio, probe
 from mudar.io.media import MediaInfo
+from mudar.io.video import iter_frame_pairs
 
 
 @dataclass(frozen=True)
@@ -206,19 +207,29 @@ def _analyze_video(
     path: str | os.PathLike, config: AnalysisConfig, n_expected: int
 ) -> tuple[DanceFeatures, np.ndarray | None]:
     clock = config.clock
-    keep = config.frame_size > 0
+    max_frames = n_expected if n_expected > 0 else None
     small: list[np.ndarray] = []
-    # one pass over the file: RGB when frames are kept, else luma only (cheaper)
-    stream = iter_frames(
-        path,
-        fps=clock.fps,
-        size=config.size,
-        aspect=config.aspect,
-        gray=not keep,
-        max_frames=n_expected if n_expected > 0 else None,
-    )
-    if keep:
-        stream = _tee_small(stream, config.frame_size, small)
+    # one pass over the file: gray for the flow, plus small RGB straight from the decoded frames
+    # when they are kept (no large RGB picture in between)
+    if config.frame_size > 0:
+        pairs = iter_frame_pairs(
+            path,
+            fps=clock.fps,
+            size=config.size,
+            rgb_size=config.frame_size,
+            aspect=config.aspect,
+            max_frames=max_frames,
+        )
+        stream = _keep_rgb(pairs, small)
+    else:
+        stream = iter_frames(
+            path,
+            fps=clock.fps,
+            size=config.size,
+            aspect=config.aspect,
+            gray=True,
+            max_frames=max_frames,
+        )
     from mudar.features.flow import get_flow_backend
 
     options = {"weights": config.flow_weights} if config.flow_weights else {}
@@ -228,17 +239,15 @@ def _analyze_video(
     )
     if feats.hoof.shape[0] == 0:
         raise DecodeError(f"{path}: no decodable video frame")
-    frames = np.stack(small) if keep else None
+    frames = np.stack(small) if config.frame_size > 0 else None
     return feats, frames
 
 
-def _tee_small(stream, side: int, store: list[np.ndarray]):
-    """Pass luma frames on to the flow, keeping RGB copies at ``side`` pixels."""
-    import cv2
-
-    for rgb in stream:
-        store.append(cv2.resize(rgb, (side, side), interpolation=cv2.INTER_AREA))
-        yield cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+def _keep_rgb(pairs, store: list[np.ndarray]):
+    """Pass the gray frames of (gray, rgb) pairs on to the flow, keeping the RGB ones."""
+    for gray, rgb in pairs:
+        store.append(rgb)
+        yield gray
 
 
 def _info_dict(info: MediaInfo) -> dict:
