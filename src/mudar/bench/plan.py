@@ -57,6 +57,8 @@ class Ablation:
         Share of the training dances it trains on.
     tables : tuple of str
         The tables it appears in.
+    train_overrides : dict
+        ``TrainConfig`` fields of its training run.
     """
 
     row: str
@@ -64,6 +66,7 @@ class Ablation:
     model_overrides: Mapping = field(default_factory=dict)
     train_fraction: float = 1.0
     tables: tuple[str, ...] = ()
+    train_overrides: Mapping = field(default_factory=dict)
 
 
 _SCALED = ("rhythm", "classification", "retrieval_sync", "retrieval_genre")
@@ -76,6 +79,10 @@ ABLATIONS: dict[str, Ablation] = {
         "mudar-norhythm", False, tables=("classification", "retrieval_sync", "retrieval_genre")
     ),
     **{f"head-{h}": Ablation(f"mudar-{h}", True, {"head": h}, tables=("rhythm",)) for h in HEADS},
+    # the paper's triplet loss (Eq. 18) as the implicit loss, where the cpu preset uses InfoNCE
+    "triplet": Ablation(
+        "mudar-triplet", True, tables=_SCALED, train_overrides={"implicit_loss": "triplet"}
+    ),
     "data-25": Ablation("mudar-data25", True, train_fraction=0.25, tables=_SCALED),
     "data-50": Ablation("mudar-data50", True, train_fraction=0.5, tables=_SCALED),
 }
@@ -193,7 +200,7 @@ FULL = Budget(
     retarget_pairs=6,
 )
 """``mudar bench``: four epochs over windows every 5 s (3 s overlap), three seeds, every
-ablation: 27 training runs of about 64 steps each (3.2x the quick ones). Estimated from the
+ablation: 30 training runs of about 64 steps each (3.2x the quick ones). Estimated from the
 measured quick runs: about 30 min on 2 quiet cores (an idle cpu-preset step takes ~0.8 s),
 about 70 min when other jobs keep the load at 7 (one torch thread getting half a core)."""
 
@@ -209,7 +216,7 @@ class Run:
     method : str
         What is trained (:data:`LEARNED`).
     seed : int
-    model_overrides : dict
+    model_overrides, train_overrides : dict
     train_fraction : float
         Share of the seed's training dances (data-size ablation).
     tables : tuple of str
@@ -222,6 +229,7 @@ class Run:
     model_overrides: Mapping = field(default_factory=dict)
     train_fraction: float = 1.0
     tables: tuple[str, ...] = TABLES
+    train_overrides: Mapping = field(default_factory=dict)
 
     @property
     def dirname(self) -> str:
@@ -321,6 +329,7 @@ def make_plan(
                         model_overrides=dict(a.model_overrides),
                         train_fraction=a.train_fraction,
                         tables=a.tables,
+                        train_overrides=dict(a.train_overrides),
                     )
                 )
     return Plan(budget=budget, methods=chosen, seeds=tuple(range(n)), runs=tuple(runs))

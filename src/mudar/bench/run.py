@@ -408,7 +408,7 @@ def ensure_trained(
         resume=(run_dir / "checkpoints" / "last.ckpt").is_file(),
         progress=False,
         model_overrides={**budget.model_overrides, **run.model_overrides},
-        train_overrides=budget.train_overrides_for(ctx.seed),
+        train_overrides={**budget.train_overrides_for(ctx.seed), **run.train_overrides},
     )
     info = {
         "run": run.dirname,

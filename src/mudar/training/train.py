@@ -104,11 +104,14 @@ def train(
     run_dir = Path(run_dir)
     p = get_preset(preset)
     mc = dataclasses.replace(p.model, **(model_overrides or {}))
+    # the explicit arguments win over the same keys in train_overrides
     tc = dataclasses.replace(
         p.train,
-        **(train_overrides or {}),
-        **({"epochs": epochs} if epochs else {}),
-        **({"seed": seed} if seed is not None else {}),
+        **{
+            **(train_overrides or {}),
+            **({"epochs": epochs} if epochs else {}),
+            **({"seed": seed} if seed is not None else {}),
+        },
     )
     if method != "mudar":
         tc = baseline_train_config(method, tc)
