@@ -144,3 +144,31 @@ def test_sral_checks():
         StructuralRhythmAlignmentLoss(max_lag=4)(torch.zeros(1, 4), torch.zeros(1, 4))
     with pytest.raises(ParameterError):
         StructuralRhythmAlignmentLoss()(torch.zeros(1, 8), torch.zeros(2, 8))
+
+
+def test_ecl_leaves_same_dance_pairs_out(rng):
+    a = torch.from_numpy(rng.normal(size=(4, 6))).float()
+    v = torch.from_numpy(rng.normal(size=(4, 6))).float()
+    n = torch.from_numpy(rng.normal(size=(4, 2, 6))).float()
+    groups = torch.tensor([0, 0, 1, 2])
+    tau = 0.5
+    loss, parts = EmbodiedContrastiveLoss(tau)(a, v, n, groups=groups, return_parts=True)
+    s = F.normalize(v, dim=-1) @ F.normalize(a, dim=-1).T / tau
+    h = torch.einsum("be,bme->bm", F.normalize(v, dim=-1), F.normalize(n, dim=-1)) / tau
+    keep = [[0, 2, 3], [1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3]]  # clips 0 and 1: one dance
+    v2a = sum(
+        -torch.log_softmax(torch.cat([s[i, keep[i]], h[i]]), 0)[keep[i].index(i)] for i in range(4)
+    )
+    a2v = sum(-torch.log_softmax(s[keep[i], i], 0)[keep[i].index(i)] for i in range(4))
+    assert parts["motion_to_music"].item() == pytest.approx(v2a.item() / 4, abs=1e-5)
+    assert parts["music_to_motion"].item() == pytest.approx(a2v.item() / 4, abs=1e-5)
+    assert loss.item() == pytest.approx((v2a + a2v).item() / 8, abs=1e-5)
+    # chance level: log of 3, 3, 4, 4 batch candidates plus the 2 hard negatives each
+    want = (2 * math.log(5) + 2 * math.log(6)) / 4
+    assert parts["log_candidates"].item() == pytest.approx(want, abs=1e-5)
+    # one dance per clip: as without groups
+    plain = EmbodiedContrastiveLoss(tau)(a, v, n)
+    distinct = EmbodiedContrastiveLoss(tau)(a, v, n, groups=torch.arange(4))
+    assert distinct.item() == pytest.approx(plain.item(), abs=1e-6)
+    with pytest.raises(ParameterError):
+        EmbodiedContrastiveLoss(tau)(a, v, groups=torch.zeros(3, dtype=torch.long))

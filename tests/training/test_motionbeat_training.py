@@ -17,10 +17,10 @@ from mudar.data.motionbeat_set import (
     resample_motion,
 )
 from mudar.data.synthetic_motion import make_motion_dataset
-from mudar.errors import InputError
+from mudar.errors import InputError, ParameterError
 from mudar.models.motionbeat import PRESETS
 from mudar.models.motionbeat_checkpoint import load_motionbeat
-from mudar.training.motionbeat import train_motionbeat
+from mudar.training.motionbeat import other_dance_top1, train_motionbeat
 
 DEBUG = PRESETS["debug"]
 
@@ -107,13 +107,49 @@ def test_debug_training_runs_in_seconds_and_loads(dances, tmp_path):
     assert not set(split["train"]) & set(split["val"])  # by dance, never by clip
     assert len(r.history) == 3
     for h in r.history:
-        for k in ("train/loss", "train/ecl", "train/sral", "val/loss", "val/hard_acc"):
+        for k in ("train/loss", "train/ecl", "train/sral", "val/loss", "val/hard_acc", "val/top1"):
             assert np.isfinite(h[k]), (k, h)
+        # one validation dance: every other clip is masked, the chance level is log(1 + M)
+        assert h["val/log_candidates"] == pytest.approx(np.log(1 + 3), abs=1e-5)
     model = load_motionbeat(r.model_path)
     assert model.config == DEBUG.model and model.meta["val_dances"] == split["val"]
     # a second run finds every dance in the cache
     again = train_motionbeat(root, tmp_path / "run", preset="debug", epochs=1, progress=False)
     assert again.cached_dances == 4
+
+
+def test_other_dance_top1_known_answers():
+    dance = torch.tensor([0, 0, 1, 1, 2])
+    e = torch.eye(5)
+    assert other_dance_top1(e, e, dance) == (
+        1.0,
+        pytest.approx((2 * 1 / 4 + 2 * 1 / 4 + 1 / 5) / 5),
+    )
+    # every motion closest to music 0: clip 0 finds its own, so does clip 1 (music 0 is of its
+    # own dance, left out), clips 2-4 do not
+    motion = 0.5 * torch.eye(5)
+    motion[:, 0] = 1.0
+    top1, _ = other_dance_top1(e, motion, dance)
+    assert top1 == pytest.approx(2 / 5)
+
+
+def test_held_out_dances_can_be_named(dances, tmp_path):
+    root, made = dances
+    names = [m.folder.name for m in made]
+    r = train_motionbeat(
+        root,
+        tmp_path / "run",
+        preset="debug",
+        epochs=1,
+        progress=False,
+        val_dances=names[:2],
+        cache_dir=tmp_path / "shared-cache",
+        train_overrides={"augment": False, "weight_decay": 0.01},
+    )
+    assert load_motionbeat(r.model_path).meta["val_dances"] == sorted(names[:2])
+    assert r.n_val_dances == 2 and len(list((tmp_path / "shared-cache").glob("*.npz"))) == 4
+    with pytest.raises(ParameterError):
+        train_motionbeat(root, tmp_path / "r2", preset="debug", epochs=1, val_dances=["nope"])
 
 
 def test_killed_and_resumed_run_ends_with_the_same_weights(dances, tmp_path):

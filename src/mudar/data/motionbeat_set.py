@@ -17,7 +17,11 @@ every setting that changes them), so a second run, or a resumed one, does not re
 within a run every dance is held in memory and clips are cut on the fly.
 
 An item of :class:`MotionBeatSet` is a clip of ``clip_s`` seconds (sliding windows of
-``clip_hop_s``) with its hard negatives, drawn from ``rng_for(seed, epoch, index)``.
+``clip_hop_s``) with its hard negatives, drawn from ``rng_for(seed, epoch, index)``, and the
+index of its dance (the ECL leaves same-dance pairs out). A training set can augment its clips
+(:class:`Augment`), from a second stream seeded by the same three numbers: a random offset of
+the window, the dancer mirrored left/right, scaled and turned about the vertical, and the
+log-mel's bands re-weighted. 30 dances are few; without these the model learns them by heart.
 """
 
 from __future__ import annotations
@@ -43,7 +47,17 @@ from mudar.data.sampling import rng_for
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.features.music import MusicFeatures
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+"""2: the up axis is stored (mirroring and turning need it)."""
+
+MIRROR_PAIRS: dict[str, tuple[tuple[int, int], ...]] = {
+    # arm 3-6 <-> 12-15, leg 7-11 <-> 16-20, hand ends 21 <-> 22 (see kinematic.FOOT_JOINTS)
+    "dwm23": ((3, 12), (4, 13), (5, 14), (6, 15), (7, 16), (8, 17), (9, 18), (10, 19), (11, 20))
+    + ((21, 22),),
+    # COCO: eyes, ears, shoulders, elbows, wrists, hips, knees, ankles
+    "coco17": ((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)),
+}
+"""Left/right joint pairs of each skeleton, swapped when a dancer is mirrored."""
 
 
 def resample_motion(
@@ -104,6 +118,8 @@ class DanceFeatures:
     kinematic_beats : np.ndarray, float32, shape (n,)
         1 on the frame nearest each kinematic beat.
     skeleton : str
+    up_axis : int
+        The vertical axis of ``joints``.
     """
 
     id: str
@@ -113,13 +129,19 @@ class DanceFeatures:
     contact: np.ndarray
     kinematic_beats: np.ndarray
     skeleton: str
+    up_axis: int = 1
 
     @property
     def n_frames(self) -> int:
         return int(self.joints.shape[0])
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        meta = {"id": self.id, "label": self.label, "skeleton": self.skeleton}
+        meta = {
+            "id": self.id,
+            "label": self.label,
+            "skeleton": self.skeleton,
+            "up_axis": self.up_axis,
+        }
         arrays = {f"music_{k}": v for k, v in self.music.to_arrays().items()}
         return {
             **arrays,
@@ -143,6 +165,7 @@ class DanceFeatures:
             contact=np.asarray(d["contact"], dtype=np.float32),
             kinematic_beats=np.asarray(d["kinematic_beats"], dtype=np.float32),
             skeleton=meta["skeleton"],
+            up_axis=int(meta["up_axis"]),
         )
 
 
@@ -227,6 +250,7 @@ def prepare_dance(dance_dir: str | os.PathLike, *, config, train) -> DanceFeatur
         contact=resample_motion(contact, fps_in=clip.fps, fps_out=clock.fps, n_frames=n),
         kinematic_beats=clock.events_to_frames(beats_s, n),
         skeleton=clip.skeleton,
+        up_axis=clip.up_axis,
     )
 
 
@@ -276,6 +300,173 @@ class DanceCache:
         return dance, False
 
 
+# --- augmentation -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Augment:
+    """How a training clip is augmented (all cheap, numpy, per item).
+
+    Attributes
+    ----------
+    crop_frames : int
+        The window starts up to this many frames earlier or later than its slot (uniform),
+        kept inside the dance.
+    mirror_p : float
+        Probability that the dancer is mirrored (left and right joints swapped, one horizontal
+        axis negated).
+    scale : float
+        The joints are multiplied by a factor uniform in ``[1 - scale, 1 + scale]``.
+    rotate_deg : float
+        The dancer turns about the vertical through the root by an angle uniform in
+        ``[-rotate_deg, rotate_deg]`` degrees (180: any heading; the data's headings are the
+        capture room's, not the dance's).
+    mel_tilt : float
+        Spectral tilt of the log-mel, standardised units: band ``b`` of ``n`` gets
+        ``g * (2 b / (n - 1) - 1)`` with ``g`` uniform in ``[-mel_tilt, mel_tilt]`` (about
+        ``mel_tilt`` times 15-20 dB at the extreme bands of real music). A plain gain would do
+        nothing: each clip's log-mel is standardised.
+    mel_band_sigma : float
+        Plus an independent offset per band, normal with this standard deviation.
+    """
+
+    crop_frames: int = 8
+    mirror_p: float = 0.5
+    scale: float = 0.1
+    rotate_deg: float = 180.0
+    mel_tilt: float = 0.5
+    mel_band_sigma: float = 0.1
+
+    def __post_init__(self) -> None:
+        if (
+            self.crop_frames < 0
+            or not 0 <= self.mirror_p <= 1
+            or not 0 <= self.scale < 1
+            or self.rotate_deg < 0
+            or self.mel_tilt < 0
+            or self.mel_band_sigma < 0
+        ):
+            raise ParameterError(f"augmentation settings out of range: {self}")
+
+    @classmethod
+    def from_train(cls, train, *, fps: float) -> Augment:
+        """The augmentation of a :class:`~mudar.models.motionbeat.MotionBeatTrainConfig`."""
+        return cls(
+            crop_frames=round(train.crop_jitter_s * fps),
+            mirror_p=train.mirror_p,
+            scale=train.scale_jitter,
+            rotate_deg=train.rotate_deg,
+            mel_tilt=train.mel_tilt,
+            mel_band_sigma=train.mel_band_sigma,
+        )
+
+
+def mirror_joints(joints: np.ndarray, *, skeleton: str, up_axis: int = 1) -> np.ndarray:
+    """The dancer's mirror image: left and right joints swapped, axis ``(up_axis + 2) % 3``
+    negated (x for y up: dwm's side-to-side axis; any horizontal axis would do, the mirror
+    images through two vertical planes differ by a turn).
+
+    Parameters
+    ----------
+    joints : np.ndarray, shape (T, J, 3)
+        Root-relative horizontally (the mirror passes through the origin).
+    skeleton : str
+        A key of :data:`MIRROR_PAIRS`.
+    up_axis : int
+
+    Returns
+    -------
+    np.ndarray, float32, shape (T, J, 3)
+
+    Raises
+    ------
+    ParameterError
+        An unknown skeleton.
+    """
+    if skeleton not in MIRROR_PAIRS:
+        raise ParameterError(f"no left/right pairs for skeleton {skeleton!r}")
+    perm = np.arange(joints.shape[1])
+    for a, b in MIRROR_PAIRS[skeleton]:
+        perm[a], perm[b] = b, a
+    out = np.array(joints[:, perm], dtype=np.float32)
+    out[..., (up_axis + 2) % 3] *= -1
+    return out
+
+
+def turn_joints(joints: np.ndarray, angle: float, *, up_axis: int = 1) -> np.ndarray:
+    """The joints turned by ``angle`` radians about the vertical axis through the origin, from
+    axis ``(up_axis + 1) % 3`` towards ``(up_axis + 2) % 3`` (z towards x for y up).
+
+    Returns float32 of the shape of ``joints`` ``(..., 3)``.
+    """
+    h1, h2 = (up_axis + 1) % 3, (up_axis + 2) % 3
+    c, s = np.cos(angle), np.sin(angle)
+    out = np.array(joints, dtype=np.float32)
+    x, z = joints[..., h1], joints[..., h2]
+    out[..., h1] = c * x - s * z
+    out[..., h2] = s * x + c * z
+    return out
+
+
+def augment_joints(
+    joints: np.ndarray,
+    *,
+    rng: np.random.Generator,
+    augment: Augment,
+    skeleton: str,
+    up_axis: int = 1,
+) -> np.ndarray:
+    """A random mirror (where the skeleton's pairs are known), turn and scale of a clip's joints.
+
+    Parameters
+    ----------
+    joints : np.ndarray, shape (T, J, 3)
+        Normalised (root at the origin horizontally).
+    rng : np.random.Generator
+    augment : Augment
+    skeleton : str
+    up_axis : int
+
+    Returns
+    -------
+    np.ndarray, float32, shape (T, J, 3)
+    """
+    # draw every number whatever applies, so that a setting does not shift the others' draws
+    mirror = rng.random() < augment.mirror_p
+    angle = np.deg2rad(rng.uniform(-augment.rotate_deg, augment.rotate_deg))
+    scale = rng.uniform(1 - augment.scale, 1 + augment.scale)
+    out = np.asarray(joints, dtype=np.float32)
+    if mirror and skeleton in MIRROR_PAIRS:
+        out = mirror_joints(out, skeleton=skeleton, up_axis=up_axis)
+    return (turn_joints(out, angle, up_axis=up_axis) * scale).astype(np.float32)
+
+
+def mel_gain(rows: np.ndarray, *, rng: np.random.Generator, augment: Augment, layout) -> np.ndarray:
+    """The stacked audio rows with a random spectral tilt and per-band offsets on the log-mel.
+
+    Parameters
+    ----------
+    rows : np.ndarray, shape (R, m)
+        :func:`~mudar.data.clipset.audio_input` rows (log-mel standardised).
+    rng : np.random.Generator
+    augment : Augment
+        ``mel_tilt`` and ``mel_band_sigma``.
+    layout : RowLayout
+
+    Returns
+    -------
+    np.ndarray, float32, shape (R, m)
+        A new array; only the log-mel rows differ.
+    """
+    n = layout.n_mels
+    tilt = rng.uniform(-augment.mel_tilt, augment.mel_tilt)
+    offsets = rng.normal(0.0, augment.mel_band_sigma, size=n) if augment.mel_band_sigma else 0.0
+    ramp = np.linspace(-1.0, 1.0, n) if n > 1 else np.zeros(1)
+    out = np.array(rows, dtype=np.float32)
+    out[:n] += (tilt * ramp + offsets).astype(np.float32)[:, None]
+    return out
+
+
 def find_dances(root: str | os.PathLike) -> list[Path]:
     """The dwm-style dance folders (holding ``motion.npz``) under ``root``, sorted.
 
@@ -304,6 +495,8 @@ class MotionBeatSet(Dataset):
         Window hop, seed and the hard negatives.
     epoch : int
         Epoch of the negatives; change it with :meth:`set_epoch`.
+    augment : Augment, optional
+        Augment the clips (training sets); None: every item is the clip as it is.
 
     Attributes
     ----------
@@ -314,8 +507,17 @@ class MotionBeatSet(Dataset):
         the model's).
     """
 
-    def __init__(self, dances: Sequence[DanceFeatures], config, train, *, epoch: int = 0):
+    def __init__(
+        self,
+        dances: Sequence[DanceFeatures],
+        config,
+        train,
+        *,
+        epoch: int = 0,
+        augment: Augment | None = None,
+    ):
         self.config, self.train = config, train
+        self.augment = augment
         self.layout = config.row_layout()
         self.audio_config = config.audio_config()
         self.epoch = 0
@@ -351,7 +553,7 @@ class MotionBeatSet(Dataset):
         return len(self.clips)
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        """Clip ``index`` with its hard negatives for the current epoch.
+        """Clip ``index`` with its hard negatives (and augmentation) for the current epoch.
 
         Returns
         -------
@@ -361,20 +563,34 @@ class MotionBeatSet(Dataset):
             (M, R, T * sub), the hard negatives (:func:`hard_negatives`); ``joints`` float32
             (T, J, 3); ``contact`` float32 (T,); ``kinematic_beats`` float32 (T,);
             ``music_beats`` float32 (T,) and ``onset_strength`` float32 (T,) of the music;
-            ``dance`` int64; ``start`` int64 (first frame).
+            ``dance`` int64 (index in :attr:`dances`); ``start`` int64 (first frame, after the
+            crop offset).
         """
         if not 0 <= index < len(self.clips):
             raise IndexError(f"clip {index} out of range 0:{len(self.clips)}")
         k, start = self.clips[index]
         d, rows = self.dances[k], self.rows[k]
         t, sub = self.config.n_frames, self.config.sub
-        audio = normalise_rows(rows[:, start * sub : (start + t) * sub], layout=self.layout)
         tc = self.train
+        aug = self.augment
+        if aug is not None:
+            # a stream of its own: the negatives stay those of rng_for(seed, epoch, index)
+            arng = np.random.default_rng([tc.seed, self.epoch, index, 1])
+            shift = int(arng.integers(-aug.crop_frames, aug.crop_frames + 1))
+            start = min(max(start + shift, 0), d.n_frames - t)
+            # re-weight the bands of the clip and of the music around it (its negatives read
+            # up to a clip either side), so that a negative differs in its rhythm only
+            lo, hi = max(0, (start - t) * sub), min(rows.shape[1], (start + 2 * t) * sub)
+            rows = mel_gain(rows[:, lo:hi], rng=arng, augment=aug, layout=self.layout)
+            src_start = start * sub - lo
+        else:
+            src_start = start * sub
+        audio = normalise_rows(rows[:, src_start : src_start + t * sub], layout=self.layout)
         negs = hard_negatives(
             rows,
             layout=self.layout,
             fps=self.config.fps,
-            start=start * sub,
+            start=src_start,
             length=t * sub,
             rng=rng_for(tc.seed, self.epoch, index),
             stretch=tc.stretch,
@@ -383,10 +599,15 @@ class MotionBeatSet(Dataset):
             tempo_bpm=d.music.tempo_bpm,
         )
         sl = slice(start, start + t)
+        joints = d.joints[sl]
+        if aug is not None:
+            joints = augment_joints(
+                joints, rng=arng, augment=aug, skeleton=d.skeleton, up_axis=d.up_axis
+            )
         return {
             "audio": torch.from_numpy(audio),
             "neg_audio": torch.from_numpy(negs),
-            "joints": torch.from_numpy(np.ascontiguousarray(d.joints[sl], dtype=np.float32)),
+            "joints": torch.from_numpy(np.ascontiguousarray(joints, dtype=np.float32)),
             "contact": torch.from_numpy(d.contact[sl].astype(np.float32)),
             "kinematic_beats": torch.from_numpy(d.kinematic_beats[sl].astype(np.float32)),
             "music_beats": torch.from_numpy(d.music.beats[sl].astype(np.float32)),

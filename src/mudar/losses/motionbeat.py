@@ -39,6 +39,11 @@ class EmbodiedContrastiveLoss(nn.Module):
     ``w`` (``hard_weight``) counts each hard negative as ``w`` in-batch negatives (1: plain
     InfoNCE over ``B + M`` candidates).
 
+    Pairs of different clips of the same dance (``groups``) are left out of both sums, as in
+    :class:`~mudar.losses.infonce.InfoNCELoss`: sliding windows of one song overlap and share
+    its tempo and sound, so they are no negatives of each other, and pushing them apart only
+    teaches the model the song's position, which does not carry over to another dance.
+
     Parameters
     ----------
     temperature : float
@@ -71,6 +76,7 @@ class EmbodiedContrastiveLoss(nn.Module):
         motion: torch.Tensor,
         hard_negatives: torch.Tensor | None = None,
         *,
+        groups: torch.Tensor | None = None,
         return_parts: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The ECL of a batch.
@@ -83,6 +89,8 @@ class EmbodiedContrastiveLoss(nn.Module):
             Motion clip embeddings.
         hard_negatives : torch.Tensor, shape (B, M, E), optional
             Music embeddings of each clip's hard negatives; None or ``M = 0``: plain InfoNCE.
+        groups : torch.Tensor, int, shape (B,), optional
+            Dance of each clip; same-dance pairs other than the positive are left out.
         return_parts : bool
             Also return the parts.
 
@@ -94,7 +102,9 @@ class EmbodiedContrastiveLoss(nn.Module):
             (the two directions), ``acc`` (top-1 accuracy motion -> music over the ``B + M``
             candidates), ``hard_acc`` (share of (clip, hard negative) pairs where the true music
             scores higher) and ``hard_gap`` (mean cosine of the true music minus that of the
-            clip's best-scoring hard negative; 0 without hard negatives).
+            clip's best-scoring hard negative; 0 without hard negatives), ``log_candidates``
+            (mean log of the motion -> music candidates each clip was scored against: the loss
+            of a model that cannot tell them apart, the chance level of ``motion_to_music``).
 
         Raises
         ------
@@ -113,11 +123,19 @@ class EmbodiedContrastiveLoss(nn.Module):
             raise ParameterError(
                 f"hard_negatives must be (B={b}, M, E={e}), got {tuple(hard_negatives.shape)}"
             )
+        if groups is not None and tuple(groups.shape) != (b,):
+            raise ParameterError(f"groups must have shape ({b},), got {tuple(groups.shape)}")
         a = F.normalize(music, dim=-1, eps=self.eps)
         v = F.normalize(motion, dim=-1, eps=self.eps)
         cos = v @ a.T  # (B, B): motion i against music j
         s = cos / self.temperature
         target = torch.arange(b, device=music.device)
+        n_cand = torch.full((b,), float(b), device=music.device)
+        if groups is not None:
+            eye = torch.eye(b, dtype=torch.bool, device=s.device)
+            same = (groups[:, None] == groups[None, :]) & ~eye  # symmetric
+            s = s.masked_fill(same, float("-inf"))
+            n_cand = n_cand - same.sum(1)
         logits_va = s
         pos = cos.diagonal()
         hard_acc = hard_gap = torch.zeros((), device=music.device)
@@ -126,6 +144,7 @@ class EmbodiedContrastiveLoss(nn.Module):
             cos_h = torch.einsum("be,bme->bm", v, n)  # (B, M)
             h = cos_h / self.temperature + math.log(self.hard_weight)
             logits_va = torch.cat([s, h], dim=1)
+            n_cand = n_cand + self.hard_weight * hard_negatives.shape[1]
             hard_acc = (pos[:, None] > cos_h).float().mean()
             hard_gap = (pos - cos_h.max(1).values).mean()
         l_va = F.cross_entropy(logits_va, target)
@@ -138,6 +157,7 @@ class EmbodiedContrastiveLoss(nn.Module):
             "acc": (logits_va.argmax(1) == target).float().mean().detach(),
             "hard_acc": hard_acc.detach(),
             "hard_gap": hard_gap.detach(),
+            "log_candidates": n_cand.log().mean().detach(),
         }
         return (loss, self.parts) if return_parts else loss
 

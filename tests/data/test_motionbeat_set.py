@@ -1,0 +1,106 @@
+"""MotionBeat's training clips: augmentation with known answers (a mirror-symmetric rest pose,
+quarter turns, a null augmentation that changes nothing) and seeding."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from mudar.data.motionbeat_set import (
+    Augment,
+    MotionBeatSet,
+    augment_joints,
+    mel_gain,
+    mirror_joints,
+    prepare_dance,
+    turn_joints,
+)
+from mudar.data.synthetic_motion import REST_POSE, make_motion_dataset
+from mudar.errors import ParameterError
+from mudar.models.motionbeat import PRESETS
+
+DEBUG = PRESETS["debug"]
+NULL = Augment(
+    crop_frames=0, mirror_p=0.0, scale=0.0, rotate_deg=0.0, mel_tilt=0.0, mel_band_sigma=0.0
+)
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mbset") / "dances"
+    made = make_motion_dataset(root, n=2, seed=7, duration_s=8.0)
+    return [prepare_dance(m.folder, config=DEBUG.model, train=DEBUG.train) for m in made]
+
+
+def test_the_rest_pose_is_its_own_mirror_image_and_mirroring_twice_is_identity(rng):
+    rest = REST_POSE[None].astype(np.float32)
+    np.testing.assert_allclose(mirror_joints(rest, skeleton="dwm23"), rest)
+    j = rng.normal(size=(5, 23, 3)).astype(np.float32)
+    once = mirror_joints(j, skeleton="dwm23")
+    np.testing.assert_allclose(once[:, 3], j[:, 12] * [-1, 1, 1])  # left arm <- right arm
+    np.testing.assert_allclose(mirror_joints(once, skeleton="dwm23"), j)
+    np.testing.assert_allclose(once[:, 0], j[:, 0] * [-1, 1, 1])  # the head stays
+    with pytest.raises(ParameterError):
+        mirror_joints(j, skeleton="j23")
+
+
+def test_a_quarter_turn_about_the_vertical():
+    j = np.array([[[1.0, 2.0, 0.0], [0.0, 5.0, 3.0]]])
+    out = turn_joints(j, np.pi / 2, up_axis=1)
+    np.testing.assert_allclose(out, [[[0.0, 2.0, -1.0], [3.0, 5.0, 0.0]]], atol=1e-6)
+    # heights and horizontal radii are kept whatever the angle and the up axis
+    z_up = turn_joints(j, 1.0, up_axis=2)
+    np.testing.assert_allclose(z_up[..., 2], j[..., 2])
+    np.testing.assert_allclose(np.hypot(z_up[..., 0], z_up[..., 1]), np.hypot(j[..., 0], j[..., 1]))
+
+
+def test_augment_joints_keeps_heights_up_to_the_scale(rng):
+    j = rng.normal(size=(8, 23, 3)).astype(np.float32)
+    aug = Augment(scale=0.0, mirror_p=1.0)
+    out = augment_joints(j, rng=rng, augment=aug, skeleton="dwm23")
+    np.testing.assert_allclose(np.sort(out[..., 1], 1), np.sort(j[..., 1], 1), atol=1e-6)
+    with pytest.raises(ParameterError):
+        Augment(scale=1.5)
+
+
+def test_mel_gain_touches_the_log_mel_only(prepared, rng):
+    layout = DEBUG.model.row_layout()
+    ds = MotionBeatSet(prepared, DEBUG.model, DEBUG.train)
+    rows = ds.rows[0][:, :64]
+    out = mel_gain(rows, rng=rng, augment=Augment(), layout=layout)
+    n = layout.n_mels
+    np.testing.assert_array_equal(out[n:], rows[n:])
+    shift = out[:n] - rows[:n]
+    assert np.abs(shift).max() > 0 and np.allclose(shift, shift[:, :1])  # a gain per band
+
+
+def test_a_null_augmentation_changes_nothing(prepared):
+    plain = MotionBeatSet(prepared, DEBUG.model, DEBUG.train)
+    null = MotionBeatSet(prepared, DEBUG.model, DEBUG.train, augment=NULL)
+    for i in (0, 4, len(plain) - 1):  # the music's edges too: the negatives read a window
+        a, b = plain[i], null[i]
+        for k in a:
+            torch.testing.assert_close(a[k], b[k], rtol=0, atol=1e-5, msg=k)
+
+
+def test_augmented_items_are_seeded_and_stay_consistent(prepared):
+    train = dataclasses.replace(DEBUG.train, crop_jitter_s=0.5)
+    aug = Augment.from_train(train, fps=DEBUG.model.fps)
+    assert aug.crop_frames == 4
+    ds = MotionBeatSet(prepared, DEBUG.model, train, augment=aug)
+    a, b = ds[2], ds[2]
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], msg=k)
+    ds.set_epoch(1)
+    c = ds[2]
+    assert not torch.equal(a["joints"], c["joints"])
+    # whatever the crop, the per-frame targets are those of the clip's frames
+    for item in (a, c):
+        k, s = int(item["dance"]), int(item["start"])
+        t = DEBUG.model.n_frames
+        assert 0 <= s <= prepared[k].n_frames - t
+        np.testing.assert_array_equal(
+            item["kinematic_beats"].numpy(), prepared[k].kinematic_beats[s : s + t]
+        )
+        assert item["neg_audio"].shape == (3, DEBUG.model.audio_rows, t * DEBUG.model.sub)
