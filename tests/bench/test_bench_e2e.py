@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from mudar.bench.plan import METHODS, TABLES, Budget
+from mudar.bench.plan import METHODS, MUSIC_ENCODERS, TABLES, Budget
 from mudar.bench.run import run_bench
 from mudar.cli.main import main
 from mudar.data.synthetic import make_dataset
@@ -62,14 +62,17 @@ def test_tables_follow_the_schema(bench):
 
 def test_every_method_is_in_the_tables_it_applies_to(bench):
     t = bench.tables
-    assert set(METHODS) == set(t["speed"])
+    # these videos have no keypoints: the MotionBeat step is skipped, not failed
+    assert not any(k.startswith("motionbeat") for k in t)
+    video_methods = set(METHODS) - set(MUSIC_ENCODERS)
+    assert video_methods == set(t["speed"])
     assert {"mudar", "hoof-flux", "directogram", "mudar-audio", "mudar-data50"} <= set(t["rhythm"])
     assert {"chance", "all"} <= set(t["rhythm"])
     assert not {"multisensory", "avts", "lla"} & set(t["rhythm"])  # no rhythm head
     assert {"mudar", "multisensory", "avts", "lla", "mudar-norhythm", "majority", "raw"} <= set(
         t["classification"]
     )
-    assert set(METHODS) | {"mudar-norhythm", "chance"} <= set(t["retrieval_sync"])
+    assert video_methods | {"mudar-norhythm", "chance"} <= set(t["retrieval_sync"])
     assert set(t["retarget"]) == {"mudar", "hoof-flux", "directogram"}
     assert set(t["rhythm"]["mudar"]) == {"precision", "recall", "f1", "f1_exact", "f1_shifted"}
     assert set(t["retarget"]["mudar"]) == {

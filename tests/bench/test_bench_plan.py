@@ -48,6 +48,8 @@ def test_full_plan_has_every_ablation_on_every_seed():
     assert crf[0].model_overrides == {"head": "crf"} and crf[0].tables == ("rhythm",)
     data25 = [r for r in plan.runs_for(2) if r.name == "mudar-data25"][0]
     assert data25.train_fraction == 0.25 and data25.dirname == "mudar-data25-s2"
+    assert "motionbeat" in plan.methods  # a step of its own per seed, no MuDaR-style run
+    assert not [r for r in plan.runs if r.method == "motionbeat"]
     triplet = [r for r in plan.runs_for(0) if r.name == "mudar-triplet"][0]
     assert triplet.train_overrides == {"implicit_loss": "triplet"} and triplet.method == "mudar"
     # a baseline has no rhythm head: no rhythm, no retargeting

@@ -77,6 +77,25 @@ def test_what_beats_mudar_is_listed_by_the_right_direction():
     assert "- train_s (mudar 30.0): avts (20.0)" in md
 
 
+def test_motionbeat_leads_its_own_tables():
+    t = aggregate(
+        [
+            {
+                "motionbeat_genre": {
+                    "motionbeat": {"clip_acc": 0.8},
+                    "librosa": {"clip_acc": 0.9},
+                    "mudar-audio": {"clip_acc": 0.7},  # MuDaR's encoder: a competitor here
+                },
+            }
+        ]
+    )
+    lost = not_beaten(t)
+    assert [(d["row"], d["lead"]) for d in lost] == [("librosa", "motionbeat")]
+    md = markdown(t, meta={"seeds": [0]})
+    assert "**MotionBeat does not beat**" in md
+    assert "- clip_acc (motionbeat 0.800): librosa (0.900)" in md
+
+
 def test_mudar_ahead_everywhere_says_so():
     t = aggregate([{"rhythm": {"mudar": {"f1": 0.7}, "hoof-flux": {"f1": 0.6}}}] * 2)
     md = markdown(t, meta={"seeds": [0, 1]})

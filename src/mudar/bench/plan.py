@@ -24,8 +24,21 @@ LEARNED = ("mudar", "multisensory", "avts", "lla")
 LEARNING_FREE = ("hoof-flux", "directogram")
 """Visual rhythm methods without training (HOOF flux; Davis & Agrawala's directogram)."""
 
-METHODS = LEARNED + LEARNING_FREE
+MUSIC_ENCODERS = ("motionbeat",)
+"""Music representations learned from dance motion (keypoints), scored in the MotionBeat tables
+(:mod:`mudar.tasks.motionbeat_eval`) beside MuDaR's audio encoder and raw librosa features."""
+
+METHODS = LEARNED + LEARNING_FREE + MUSIC_ENCODERS
 """The method names of the tables (``--methods`` picks among them)."""
+
+MOTIONBEAT_TABLES = (
+    "motionbeat_beats",
+    "motionbeat_genre",
+    "motionbeat_retrieval",
+    "motionbeat_retrieval_song",
+    "motionbeat_train",
+)
+"""The tables of the MotionBeat step (when its method is chosen and the data has motion)."""
 
 TABLES = (
     "rhythm",
@@ -123,6 +136,10 @@ class Budget:
     analysis_overrides : dict
         ``AnalysisConfig`` fields of the prepared features (e.g. ``{"size": 64}`` for a fast
         test).
+    motionbeat_preset : str
+        MotionBeat preset (:data:`mudar.models.motionbeat.PRESETS`) of the MotionBeat step.
+    motionbeat_epochs : int, optional
+        Its epochs; default the preset's.
     """
 
     name: str
@@ -137,6 +154,8 @@ class Budget:
     model_overrides: Mapping = field(default_factory=dict)
     train_overrides: Mapping = field(default_factory=dict)
     analysis_overrides: Mapping = field(default_factory=dict)
+    motionbeat_preset: str = "cpu"
+    motionbeat_epochs: int | None = None
 
     def __post_init__(self) -> None:
         from mudar.models.config import get_preset
@@ -185,6 +204,7 @@ QUICK = Budget(
     ablations=("no-audio", "no-rhythm", "head-crf", "data-25"),
     classify_epochs=20,
     retarget_pairs=3,
+    motionbeat_epochs=2,
 )
 """``mudar bench --quick``: every method, two epochs over non-overlapping windows, one seed,
 the two ablations that need no training and two that do (measured: 6.5-7.7 min on 2 cores
@@ -198,6 +218,7 @@ FULL = Budget(
     ablations=tuple(ABLATIONS),
     classify_epochs=40,
     retarget_pairs=6,
+    motionbeat_epochs=4,
 )
 """``mudar bench``: four epochs over windows every 5 s (3 s overlap), three seeds, every
 ablation: 30 training runs of about 64 steps each (3.2x the quick ones). Estimated from the

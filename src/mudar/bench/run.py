@@ -46,7 +46,7 @@ from mudar.bench.plan import (
     subsample_dances,
 )
 from mudar.bench.tables import aggregate, not_beaten, write_tables
-from mudar.errors import MudarError, ParameterError
+from mudar.errors import InputError, MudarError, ParameterError
 from mudar.io.atomic import write_text
 
 SCORING_VERSION = 1
@@ -307,6 +307,20 @@ def _run(
             except Exception as e:  # reported and skipped: the bench carries on
                 failed.append(_failure(run.dirname, e, run_dir))
                 log(f"{run.dirname}: FAILED: {type(e).__name__}: {e}")
+        if "motionbeat" in plan.methods:
+            try:
+                mb, secs, fresh = _cached(
+                    out / "motionbeat" / f"s{seed}.json",
+                    partial(score_motionbeat, ctx, plan, data, out / "motionbeat", threads),
+                )
+                _merge(result, mb)
+                timings[f"motionbeat-s{seed}"] = {"score_s": secs}
+                log(f"seed {seed}: motionbeat {_done('trained and scored', secs, fresh)}")
+            except InputError as e:  # no keypoints in the data: no MotionBeat tables
+                log(f"seed {seed}: motionbeat skipped: {e}")
+            except Exception as e:  # reported and skipped: the bench carries on
+                failed.append(_failure(f"motionbeat-s{seed}", e, out / "motionbeat"))
+                log(f"seed {seed}: motionbeat FAILED: {type(e).__name__}: {e}")
         write_text(out / "results" / f"s{seed}.json", json.dumps(result, indent=1))
         per_seed.append(result)
 
@@ -343,6 +357,27 @@ def _run(
         log(f"report.html not written: {e}")
     log(f"done in {meta['wall_s'] / 60:.1f} min: {out / 'tables.md'}")
     return BenchResult(out=out, tables=tables, meta=meta)
+
+
+def score_motionbeat(ctx: Seed, plan: Plan, data, out: Path, threads: int) -> dict:
+    """Train MotionBeat on the seed's training dances and score its tables on its test dances
+    (:func:`mudar.tasks.motionbeat_eval.run_motionbeat_bench`); the dances must be dwm-style
+    folders with ``motion.npz`` under ``data`` (else :class:`InputError`)."""
+    from mudar.tasks.motionbeat_eval import run_motionbeat_bench
+
+    budget = plan.budget
+    madmom = Path(data).resolve().parent / "music" / "madmom"  # the annotated beats, if beside
+    return run_motionbeat_bench(
+        data,
+        out / f"s{ctx.seed}",
+        seed=ctx.seed,
+        budget_epochs=budget.motionbeat_epochs,
+        test_dances=sorted({Path(i).parent.name or i for i in ctx.test_ids}),
+        preset=budget.motionbeat_preset,
+        music_dir=madmom if (madmom / "sample.wav").is_file() else None,
+        cache_dir=out / "cache",
+        threads=threads,
+    )
 
 
 def torch_threads(threads: int | None = None) -> int:

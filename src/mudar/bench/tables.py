@@ -125,22 +125,24 @@ def higher_is_better(metric: str) -> bool:
 
 
 def not_beaten(tables: Mapping) -> list[dict]:
-    """Where MuDaR does not beat a baseline or a floor (by the mean over seeds).
+    """Where MuDaR (or, in the MotionBeat tables, MotionBeat) does not beat a baseline or a
+    floor (by the mean over seeds).
 
     Returns
     -------
     list of dict
-        ``{"table", "metric", "row", "row_mean", "mudar_mean"}``, one per (table, metric, row)
-        where ``row`` (another method or a floor, not an ablation) scores at least as well as
-        ``mudar``.
+        ``{"table", "metric", "row", "row_mean", "mudar_mean", "lead"}``, one per (table,
+        metric, row) where ``row`` (another method or a floor, not a variant of the lead)
+        scores at least as well as the lead (``mudar`` or ``motionbeat``).
     """
     out = []
     for table, rows in tables.items():
-        ours = rows.get("mudar")
-        if not ours:
+        lead = "mudar" if "mudar" in rows else "motionbeat" if "motionbeat" in rows else None
+        if lead is None:
             continue
+        ours = rows[lead]
         for row, cells in rows.items():
-            if row == "mudar" or row.startswith("mudar-"):
+            if row == lead or row.startswith(lead + "-"):
                 continue
             for metric, cell in cells.items():
                 if metric not in ours:
@@ -154,6 +156,7 @@ def not_beaten(tables: Mapping) -> list[dict]:
                             "row": row,
                             "row_mean": b,
                             "mudar_mean": a,
+                            "lead": lead,
                         }
                     )
     return out
@@ -189,8 +192,10 @@ def table_markdown(table: str, rows: Mapping, *, n_seeds: int) -> str:
     lines.append("")
     if table in NOTES:
         lines += [NOTES[table], ""]
-    if "mudar" not in rows:
+    lead = "mudar" if "mudar" in rows else "motionbeat" if "motionbeat" in rows else None
+    if lead is None or len(rows) < 2:
         return "\n".join(lines)
+    name = {"mudar": "MuDaR", "motionbeat": "MotionBeat"}[lead]
     lost = not_beaten({table: rows})
     if lost:
         by_metric: dict[str, list[str]] = {}
@@ -198,16 +203,17 @@ def table_markdown(table: str, rows: Mapping, *, n_seeds: int) -> str:
             by_metric.setdefault(d["metric"], []).append(
                 f"{d['row']} ({_fmt(d['metric'], d['row_mean'])})"
             )
-        lines.append("**MuDaR does not beat** (means over seeds; MuDaR's own after each metric):")
+        lines.append(
+            f"**{name} does not beat** (means over seeds; {name}'s own after each metric):"
+        )
         lines.append("")
         for metric in (m for m in metrics if m in by_metric):
             who = by_metric[metric]
             lines.append(
-                f"- {metric} (mudar {_fmt(metric, rows['mudar'][metric]['mean'])}): "
-                + ", ".join(who)
+                f"- {metric} ({lead} {_fmt(metric, rows[lead][metric]['mean'])}): " + ", ".join(who)
             )
     else:
-        lines.append("MuDaR beats every other method and floor here on every metric.")
+        lines.append(f"{name} beats every other method and floor here on every metric.")
     lines.append("")
     return "\n".join(lines)
 
