@@ -118,3 +118,22 @@ def test_bad_inputs():
         crf.viterbi(e, torch.tensor([[1, 0, 1, 1], [1, 1, 1, 1]]))
     with pytest.raises(ParameterError):
         crf.nll(e, torch.zeros(2, 3, dtype=torch.long))
+
+
+@pytest.mark.parametrize("n_labels,t", [(2, 4), (3, 3)])
+def test_marginals_match_brute_force(n_labels, t):
+    torch.manual_seed(1)
+    crf = LinearChainCRF(n_labels)
+    with torch.no_grad():
+        for prm in crf.parameters():
+            prm.normal_()
+    e = torch.randn(1, t, n_labels)
+    _, _, seqs, scores = brute(crf, e[0])
+    p = torch.softmax(scores, 0)
+    ref = torch.zeros(t, n_labels)
+    for y, py in zip(seqs, p, strict=True):
+        for k, lab in enumerate(y):
+            ref[k, lab] += py
+    got = crf.marginals(e)[0]
+    torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(got.sum(-1), torch.ones(t))

@@ -127,6 +127,27 @@ class LinearChainCRF(nn.Module):
         """
         return self.log_partition(emissions, mask) - self.score(emissions, labels, mask)
 
+    def marginals(self, emissions: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Posterior marginals p(y_t = l | x) of every frame and label.
+
+        By the forward-backward identity ``p(y_t = l) = d log Z / d e_t[l]``: the gradient of
+        :meth:`log_partition` with respect to the emissions.
+
+        Parameters
+        ----------
+        emissions : torch.Tensor, float, shape (B, T, L)
+        mask : torch.Tensor, bool, shape (B, T), optional
+
+        Returns
+        -------
+        torch.Tensor, shape (B, T, L)
+            Each valid frame sums to 1 over the labels; 0 at masked frames. Detached.
+        """
+        with torch.enable_grad():
+            e = emissions.detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(self.log_partition(e, mask).sum(), e)
+        return grad.detach()
+
     @torch.no_grad()
     def viterbi(self, emissions: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """The most probable label sequence of each item.

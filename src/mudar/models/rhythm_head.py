@@ -289,7 +289,10 @@ class CRFHead(RhythmHead):
 
     ``forward`` returns the emissions, shape (B, T, 2) (scores of no-rhythm, rhythm); the loss
     is the CRF's negative log-likelihood of the onset sequence per frame (divided by T, so that
-    it is on the scale of the per-frame losses); ``predict`` the Viterbi labels as 0/1.
+    it is on the scale of the per-frame losses); ``predict`` the posterior marginal of a rhythm
+    frame (so that the calibrated peak decision applies as to the other heads; the Viterbi path
+    alone marks no frame at all once the few positives lose to the many negatives);
+    ``rhythm_frames`` the Viterbi labels.
     """
 
     kind = "crf"
@@ -313,11 +316,12 @@ class CRFHead(RhythmHead):
         return self.crf.nll(output, onsets.long()).mean() / output.shape[1]
 
     def predict(self, output: torch.Tensor) -> torch.Tensor:
-        """0/1 per frame, shape (B, T): the Viterbi labels."""
-        return self.crf.viterbi(output).to(output.dtype)
+        """p(rhythm at frame t | clip), shape (B, T): the CRF's posterior marginals."""
+        return self.crf.marginals(output)[..., 1].to(output.dtype)
 
     def rhythm_frames(self, output: torch.Tensor) -> list[np.ndarray]:
-        return [np.flatnonzero(x).astype(np.int64) for x in self.predict(output).cpu().numpy()]
+        """The frames labelled 1 on the Viterbi path."""
+        return [np.flatnonzero(x).astype(np.int64) for x in self.crf.viterbi(output).cpu().numpy()]
 
 
 HEAD_CLASSES: dict[str, type[RhythmHead]] = {
