@@ -256,8 +256,6 @@ def train_motionbeat(
     import logging
     import warnings
 
-    from lightning.pytorch.callbacks import ModelCheckpoint
-    from lightning.pytorch.loggers import CSVLogger
     from torch.utils.data import DataLoader
     from tqdm import tqdm
 
@@ -265,6 +263,7 @@ def train_motionbeat(
     from mudar.data.motionbeat_set import Augment, DanceCache, MotionBeatSet, find_dances
     from mudar.models.motionbeat import get_preset
     from mudar.training.module import EpochSampler
+    from mudar.training.trainer import make_trainer
 
     t0 = time.perf_counter()
     logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
@@ -329,29 +328,13 @@ def train_motionbeat(
     # model and fit
     L.seed_everything(tc.seed, workers=True, verbose=False)
     module = MotionBeatModule(mc.to_dict(), tc.to_dict())
-    logger = CSVLogger(run_dir, name="logs")  # logs/version_N: a resumed run adds one
-    trainer = L.Trainer(
-        max_epochs=tc.epochs,
-        accelerator=accelerator,
+    trainer = make_trainer(
+        run_dir,
+        epochs=tc.epochs,
         devices=devices,
-        strategy="ddp" if isinstance(devices, int) and devices > 1 else "auto",
-        logger=logger,
-        callbacks=[
-            ModelCheckpoint(
-                dirpath=run_dir / "checkpoints",
-                save_last=True,
-                save_top_k=-1,
-                every_n_epochs=1,
-                filename="epoch{epoch:03d}",
-                auto_insert_metric_name=False,
-            )
-        ],
-        enable_progress_bar=progress,
-        enable_model_summary=False,
-        log_every_n_steps=1,
-        deterministic=True,
-        num_sanity_val_steps=0,
-        default_root_dir=run_dir,
+        accelerator=accelerator,
+        progress=progress,
+        tensorboard=False,
     )
     previous = torch.get_num_threads()
     if threads is not None:
@@ -385,7 +368,7 @@ def train_motionbeat(
         prepare_seconds=prepare_s,
         cached_dances=cached,
         metrics=metrics,
-        history=epoch_history(Path(logger.log_dir) / "metrics.csv"),
+        history=epoch_history(Path(trainer.logger.log_dir) / "metrics.csv"),
         skipped=skipped,
     )
 

@@ -81,8 +81,6 @@ def train(
     import warnings
 
     import lightning as L
-    from lightning.pytorch.callbacks import ModelCheckpoint
-    from lightning.pytorch.loggers import CSVLogger
     from torch.utils.data import DataLoader
 
     from mudar.data.clipset import ClipSet, split_videos
@@ -92,6 +90,7 @@ def train(
     from mudar.models.config import get_preset
     from mudar.training.baselines import BaselineModule, baseline_train_config
     from mudar.training.module import EpochSampler, MudarModule
+    from mudar.training.trainer import make_trainer
 
     if method not in METHODS:
         raise ParameterError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
@@ -156,36 +155,8 @@ def train(
         module = MudarModule(mc.to_dict(), tc.to_dict())
     else:
         module = BaselineModule(method, mc.to_dict(), tc.to_dict())
-    loggers = [CSVLogger(run_dir, name="logs")]  # logs/version_N: a resumed run adds one
-    try:
-        import tensorboard  # noqa: F401
-        from lightning.pytorch.loggers import TensorBoardLogger
-
-        loggers.append(TensorBoardLogger(run_dir, name="tb"))
-    except ImportError:
-        pass
-    trainer = L.Trainer(
-        max_epochs=tc.epochs,
-        accelerator=accelerator,
-        devices=devices,
-        strategy="ddp" if isinstance(devices, int) and devices > 1 else "auto",
-        logger=loggers,
-        callbacks=[
-            ModelCheckpoint(
-                dirpath=run_dir / "checkpoints",
-                save_last=True,
-                save_top_k=-1,
-                every_n_epochs=1,
-                filename="epoch{epoch:03d}",
-                auto_insert_metric_name=False,
-            )
-        ],
-        enable_progress_bar=progress,
-        enable_model_summary=False,
-        log_every_n_steps=1,
-        deterministic=True,
-        num_sanity_val_steps=0,
-        default_root_dir=run_dir,
+    trainer = make_trainer(
+        run_dir, epochs=tc.epochs, devices=devices, accelerator=accelerator, progress=progress
     )
     trainer.fit(module, loader, val_loader, ckpt_path=str(last) if resume else None)
 
