@@ -24,7 +24,6 @@ checkpoint ends with the same weights as an uninterrupted one.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
@@ -253,8 +252,6 @@ def train_motionbeat(
     ParameterError
         Unknown preset, a bad override, or ``val_dances`` naming a dance not found.
     """
-    import logging
-    import warnings
 
     from torch.utils.data import DataLoader
     from tqdm import tqdm
@@ -263,20 +260,17 @@ def train_motionbeat(
     from mudar.data.motionbeat_set import Augment, DanceCache, MotionBeatSet, find_dances
     from mudar.models.motionbeat import get_preset
     from mudar.training.module import EpochSampler
-    from mudar.training.trainer import make_trainer
+    from mudar.training.trainer import make_trainer, preset_configs, quiet_lightning
 
     t0 = time.perf_counter()
-    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
-    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    quiet_lightning()
     run_dir = Path(run_dir)
-    p = get_preset(preset)
-    mc = dataclasses.replace(p.model, **(model_overrides or {}))
-    tc = dataclasses.replace(
-        p.train,
-        **(train_overrides or {}),
-        **({"epochs": epochs} if epochs else {}),
-        **({"seed": seed} if seed is not None else {}),
+    mc, tc = preset_configs(
+        get_preset(preset),
+        model_overrides=model_overrides,
+        train_overrides=train_overrides,
+        epochs=epochs,
+        seed=seed,
     )
     last = run_dir / "checkpoints" / "last.ckpt"
     if resume and not last.is_file():

@@ -12,7 +12,6 @@ weights with their config, loadable with :func:`mudar.load_model`).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
@@ -77,8 +76,6 @@ def train(
     (:func:`mudar.training.baselines.baseline_train_config`) and no threshold calibration
     (it has no rhythm head). The saved checkpoint records the method.
     """
-    import logging
-    import warnings
 
     import lightning as L
     from torch.utils.data import DataLoader
@@ -90,27 +87,20 @@ def train(
     from mudar.models.config import get_preset
     from mudar.training.baselines import BaselineModule, baseline_train_config
     from mudar.training.module import EpochSampler, MudarModule
-    from mudar.training.trainer import make_trainer
+    from mudar.training.trainer import make_trainer, preset_configs, quiet_lightning
 
     if method not in METHODS:
         raise ParameterError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
 
     t0 = time.perf_counter()
-    # Lightning's banner lines (GPU/TPU available, tips) are noise for a command-line tool
-    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
-    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    quiet_lightning()
     run_dir = Path(run_dir)
-    p = get_preset(preset)
-    mc = dataclasses.replace(p.model, **(model_overrides or {}))
-    # the explicit arguments win over the same keys in train_overrides
-    tc = dataclasses.replace(
-        p.train,
-        **{
-            **(train_overrides or {}),
-            **({"epochs": epochs} if epochs else {}),
-            **({"seed": seed} if seed is not None else {}),
-        },
+    mc, tc = preset_configs(
+        get_preset(preset),
+        model_overrides=model_overrides,
+        train_overrides=train_overrides,
+        epochs=epochs,
+        seed=seed,
     )
     if method != "mudar":
         tc = baseline_train_config(method, tc)

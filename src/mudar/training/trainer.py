@@ -2,7 +2,41 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+
+
+def quiet_lightning() -> None:
+    """Silence Lightning's banner lines and CPU-run warnings: noise for a command-line tool."""
+    import logging
+    import warnings
+
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+
+
+def preset_configs(
+    preset,
+    *,
+    model_overrides: dict | None = None,
+    train_overrides: dict | None = None,
+    epochs: int | None = None,
+    seed: int | None = None,
+):
+    """``(model_config, train_config)`` of a preset (anything with ``.model`` and ``.train``
+    dataclasses) with the overrides applied; ``epochs`` and ``seed`` win over the same keys in
+    ``train_overrides``."""
+    mc = dataclasses.replace(preset.model, **(model_overrides or {}))
+    tc = dataclasses.replace(
+        preset.train,
+        **{
+            **(train_overrides or {}),
+            **({"epochs": epochs} if epochs else {}),
+            **({"seed": seed} if seed is not None else {}),
+        },
+    )
+    return mc, tc
 
 
 def make_trainer(

@@ -22,7 +22,7 @@ from torch import nn
 from mudar.errors import ParameterError
 from mudar.models.audio_encoder import AudioEncoder
 from mudar.models.config import MudarConfig
-from mudar.models.mudar import Embeddings, visual_token
+from mudar.models.mudar import Embeddings, encode_frames, visual_token
 from mudar.models.pwcnet import FeaturePyramid
 
 
@@ -125,10 +125,7 @@ class Streams(nn.Module):
         -------
         torch.Tensor, shape (B, T, C, h, w)
         """
-        b, t = frames.shape[:2]
-        x = frames.flatten(0, 1).contiguous(memory_format=torch.channels_last)
-        f_rgb = self.visual_encoder(x)[-1]
-        return f_rgb.reshape(b, t, *f_rgb.shape[1:])
+        return encode_frames(self.visual_encoder, frames)
 
     # --- what each method defines ---------------------------------------------------------
 
