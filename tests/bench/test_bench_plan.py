@@ -39,10 +39,11 @@ def test_quick_plan_trains_every_method_once_and_two_ablations():
     assert set(plan.ablations) >= {"no-audio", "no-rhythm"}  # free ones, at evaluation
 
 
-def test_full_plan_has_every_ablation_on_every_seed():
+def test_full_plan_has_its_ablations_on_every_seed():
     plan = make_plan(FULL)
     assert plan.seeds == (0, 1, 2)
-    trained = sum(a.trained for a in ABLATIONS.values())
+    assert set(FULL.ablations) < set(ABLATIONS)  # the loss-diagnosis ones are opt-in
+    trained = sum(ABLATIONS[a].trained for a in FULL.ablations)
     assert len(plan.runs) == 3 * (len(LEARNED) + trained)
     crf = [r for r in plan.runs_for(1) if r.name == "mudar-crf"]
     assert crf[0].model_overrides == {"head": "crf"} and crf[0].tables == ("rhythm",)
@@ -55,6 +56,16 @@ def test_full_plan_has_every_ablation_on_every_seed():
     # a baseline has no rhythm head: no rhythm, no retargeting
     avts = [r for r in plan.runs_for(0) if r.name == "avts"][0]
     assert "rhythm" not in avts.tables and "retarget" not in avts.tables
+
+
+def test_opt_in_ablations_train_their_variant():
+    budget = dataclasses.replace(FULL, ablations=("contrastive", "detach"))
+    runs = {r.name: r for r in make_plan(budget, seeds=1, methods=["mudar"]).runs}
+    assert set(runs) == {"mudar", "mudar-contrastive", "mudar-detach"}
+    assert runs["mudar-contrastive"].train_overrides == {"implicit_loss": "contrastive"}
+    assert runs["mudar-detach"].model_overrides == {"explicit_detach": True}
+    with pytest.raises(ParameterError, match="unknown ablation"):
+        dataclasses.replace(FULL, ablations=("detatch",))
 
 
 def test_methods_restrict_the_plan():

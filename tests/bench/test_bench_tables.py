@@ -5,7 +5,14 @@ import json
 import numpy as np
 import pytest
 
-from mudar.bench.tables import aggregate, markdown, mean_std, not_beaten, write_tables
+from mudar.bench.tables import (
+    aggregate,
+    markdown,
+    mean_std,
+    not_beaten,
+    paired_gaps,
+    write_tables,
+)
 
 
 def test_mean_and_sample_std_of_known_numbers():
@@ -75,6 +82,39 @@ def test_what_beats_mudar_is_listed_by_the_right_direction():
     assert "**MuDaR does not beat**" in md
     assert "- f1 (mudar 0.500): hoof-flux (0.600), chance (0.500)" in md
     assert "- train_s (mudar 30.0): avts (20.0)" in md
+
+
+def test_paired_gaps_say_whether_a_lead_over_mudar_is_significant():
+    # avts leads by 0.10 on every seed: significant; lla by +0.2, -0.1, +0.05: within noise
+    seeds = [
+        {
+            "classification": {
+                "mudar": {"accuracy": m},
+                "avts": {"accuracy": m + 0.1},
+                "lla": {"accuracy": m + d},
+            },
+            "speed": {"mudar": {"train_s": 10.0}, "avts": {"train_s": 10.0 - d}},
+        }
+        for m, d in ((0.5, 0.2), (0.7, -0.1), (0.6, 0.05))
+    ]
+    gaps = paired_gaps(seeds)
+    avts = gaps["classification"]["avts"]["accuracy"]
+    assert avts["mean"] == pytest.approx(0.1) and avts["n"] == 3 and avts["significant"]
+    lla = gaps["classification"]["lla"]["accuracy"]
+    assert lla["mean"] == pytest.approx(0.05) and lla["significant"] is False
+    # less is better for time: a faster row has a positive gap
+    assert gaps["speed"]["avts"]["train_s"]["mean"] == pytest.approx(0.05)
+    t = aggregate(seeds)
+    lost = {d["row"]: d for d in not_beaten(t, gaps) if d["table"] == "classification"}
+    assert lost["avts"]["gap"]["significant"] and not lost["lla"]["gap"]["significant"]
+    md = markdown(t, meta={"seeds": [0, 1, 2]}, gaps=gaps)
+    assert "avts (0.700; paired gap 0.100 ± 0.000 over 3 seeds, significant)" in md
+    assert "lla (0.650; paired gap 0.050 ± 0.150 over 3 seeds, within noise)" in md
+    # one seed: no verdict
+    one = paired_gaps(seeds[:1])
+    assert one["classification"]["avts"]["accuracy"]["significant"] is None
+    md1 = markdown(aggregate(seeds[:1]), meta={"seeds": [0]}, gaps=one)
+    assert "avts (0.600)" in md1 and "paired gap" not in md1
 
 
 def test_motionbeat_leads_its_own_tables():

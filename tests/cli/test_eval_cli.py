@@ -38,7 +38,7 @@ def test_eval_reports_every_method_and_the_floors(trained, capsys):
     r = json.loads(out)
     assert {"data", "n_videos", "n_clips", "rhythm"} <= set(r)
     assert r["n_videos"] == 4 and r["n_clips"] >= 4
-    assert list(r["rhythm"]) == ["mudar", "mudar-noaudio", "hoof-flux", "chance", "all"]
+    assert list(r["rhythm"]) == ["mudar", "mudar-noaudio", "hoof-flux", "chance", "peaks", "all"]
     for s in r["rhythm"].values():
         assert set(s) == KEYS and s["tolerance_frames"] == 1
         assert 0 <= s["f1"] <= 1
@@ -49,7 +49,7 @@ def test_eval_without_model_and_bad_methods(trained, capsys):
     root, _ = trained
     assert main(["eval", "--data", str(root / "videos"), "--methods", "hoof-flux", "--json"]) == 0
     r = json.loads(capsys.readouterr().out)
-    assert list(r["rhythm"]) == ["hoof-flux", "chance", "all"]
+    assert list(r["rhythm"]) == ["hoof-flux", "chance", "peaks", "all"]
     assert main(["eval", "--data", str(root / "videos"), "--methods", "nope"]) == 2
     assert "unknown method" in capsys.readouterr().err
 

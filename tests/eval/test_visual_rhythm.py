@@ -16,7 +16,7 @@ def test_floors_and_perfect_prediction():
     s = score_rhythm([(onsets, {"oracle": np.array([3, 11, 19, 30])})])
     assert s["oracle"]["f1"] == 1.0 and s["oracle"]["exact"]["f1"] == 1.0
     assert s["all"]["recall"] == 1.0 and s["all"]["precision"] == 0.1
-    assert set(s) == {"oracle", "chance", "all"}
+    assert set(s) == {"oracle", "chance", "peaks", "all"}
 
 
 def test_shifted_control_rolls_by_half_the_video():
@@ -48,3 +48,14 @@ def test_a_regular_grid_beats_chance_on_rate_alone():
     s = score_rhythm(videos, controls=True)
     assert s["grid"]["f1"] > s["chance"]["f1"]
     assert abs(s["grid"]["f1"] - s["grid-shifted"]["f1"]) < 0.05
+
+
+def test_peaks_floor_is_the_peak_picker_on_noise():
+    # local maxima of white noise: about a third of the frames, never two adjacent ones
+    onsets = _onsets(600, np.arange(0, 600, 5))
+    s = score_rhythm([(onsets, {})], seed=3)
+    n_peaks = round(s["peaks"]["recall"] * 120 / s["peaks"]["precision"])
+    assert 150 < n_peaks < 250
+    again = score_rhythm([(onsets, {})], seed=3)
+    assert again["peaks"] == s["peaks"]  # seeded
+    assert score_rhythm([(onsets, {})], seed=4)["peaks"] != s["peaks"]

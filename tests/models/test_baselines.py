@@ -9,7 +9,6 @@ import torch
 
 from mudar.errors import ParameterError
 from mudar.models.baselines import AVTS, BASELINES, LLA, METHODS, Multisensory, build_model
-from mudar.models.baselines.avts import ETA, ContrastiveLoss
 from mudar.models.baselines.multisensory import SyncBCELoss
 from mudar.models.checkpoint import load_model, save_model
 from mudar.models.config import MudarConfig
@@ -163,17 +162,6 @@ def test_lla_in_batch_negatives_skip_clips_of_one_video():
 
 
 # --- the losses ------------------------------------------------------------------------------
-
-
-def test_contrastive_loss_known_values():
-    loss = ContrastiveLoss()
-    zero, _ = loss(torch.zeros(3), torch.full((5,), 1.5))
-    assert float(zero) == 0.0  # in-sync pairs together, negatives beyond the margin
-    value, parts = loss(torch.ones(2), torch.zeros(4))
-    assert float(value) == pytest.approx(0.5 * (1 + ETA**2))
-    assert float(parts["active"]) == 1.0 and float(parts["d_neg"]) == 0.0
-    with pytest.raises(ParameterError):
-        ContrastiveLoss(margin=0)
 
 
 def test_sync_bce_known_values():

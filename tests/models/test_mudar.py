@@ -76,6 +76,25 @@ def test_every_parameter_gets_a_gradient(kind):
     assert not missing
 
 
+@pytest.mark.parametrize("detach", [False, True])
+def test_explicit_detach_keeps_the_rhythm_loss_out_of_the_encoders(detach):
+    torch.manual_seed(0)
+    model = MuDaR(dataclasses.replace(TINY, explicit_detach=detach)).train()
+    x = batch(TINY, 4)
+    out = model(x["frames"], x["motion"], x["audio"], neg_audio=x["neg_audio"])
+    model.head.loss(out.head_out, x["onsets"], x["onset_strength"]).backward()
+    for encoder in (model.visual_encoder, model.audio_encoder):
+        grads = [p.grad for p in encoder.parameters()]
+        reached = any(g is not None and bool(g.abs().sum() > 0) for g in grads)
+        assert reached is not detach
+    # the injector and head still learn, and the implicit loss still reaches the encoders
+    assert all(p.grad is not None for p in model.head.parameters())
+    model.zero_grad()
+    out = model(x["frames"], x["motion"], x["audio"], neg_audio=x["neg_audio"])
+    TripletLoss()(out.visual_emb, out.audio_emb, out.neg_audio_emb).backward()
+    assert all(p.grad is not None for p in model.visual_encoder.parameters())
+
+
 def test_without_audio():
     torch.manual_seed(0)
     model = MuDaR(TINY).eval()

@@ -58,19 +58,20 @@ def test_debug_training_lowers_the_loss(features, tmp_path):
     assert (tmp_path / "run" / "split.json").is_file()
 
 
-def test_infonce_implicit_loss_trains(features, tmp_path):
+@pytest.mark.parametrize("loss", ["infonce", "contrastive"])
+def test_other_implicit_losses_train(features, tmp_path, loss):
     r = train(
         features,
         tmp_path / "run",
         preset="debug",
         epochs=3,
         progress=False,
-        train_overrides={"implicit_loss": "infonce", "avts_from_epoch": 100},
+        train_overrides={"implicit_loss": loss, "avts_from_epoch": 100},
     )
     losses = epoch_losses(tmp_path / "run")
     assert len(losses) == 3 and np.isfinite(losses).all()
     assert losses[-1] < losses[0], losses
-    assert load_model(r.model_path).meta["train"]["implicit_loss"] == "infonce"
+    assert load_model(r.model_path).meta["train"]["implicit_loss"] == loss
     with pytest.raises(ParameterError, match="implicit_loss"):
         train(features, tmp_path / "bad", preset="debug", train_overrides={"implicit_loss": "x"})
 

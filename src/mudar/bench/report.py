@@ -9,7 +9,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mudar.bench.plan import ABLATIONS
-from mudar.bench.tables import FLOORS, METRICS, NOTES, TITLES, cell_text, not_beaten, ordered
+from mudar.bench.tables import (
+    FLOORS,
+    METRICS,
+    NOTES,
+    TITLES,
+    cell_text,
+    gap_text,
+    not_beaten,
+    ordered,
+)
 
 ABLATION_ROWS = tuple(a.row for a in ABLATIONS.values())
 
@@ -72,7 +81,7 @@ def write_report(out: str | os.PathLike, tables: Mapping, *, meta: Mapping) -> P
     plots = out / "plots"
     n_seeds = len(meta.get("seeds", [])) or 1
     b = meta.get("budget", {})
-    lost = not_beaten(tables)
+    lost = meta.get("mudar_not_ahead") or not_beaten(tables)  # with paired gaps when run
     summary = (
         f"<p>Budget <code>{html.escape(str(b.get('name')))}</code>: preset "
         f"<code>{html.escape(str(b.get('preset')))}</code>, {b.get('epochs')} epochs, windows "
@@ -89,7 +98,8 @@ def write_report(out: str | os.PathLike, tables: Mapping, *, meta: Mapping) -> P
     if lost:
         summary += "<p><b>Where MuDaR is not ahead</b> (mean over seeds):</p><ul>" + "".join(
             f"<li>{d['table']} {html.escape(d['metric'])}: {html.escape(d['row'])} "
-            f"{d['row_mean']:.3f} vs mudar {d['mudar_mean']:.3f}</li>"
+            f"{d['row_mean']:.3f} vs {d['lead']} {d['mudar_mean']:.3f}"
+            f"{html.escape(gap_text(d['metric'], d.get('gap')))}</li>"
             for d in lost
         )
         summary += "</ul>"

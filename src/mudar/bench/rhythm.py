@@ -42,6 +42,7 @@ def rhythm_rows(
     *,
     seed: int,
     floors: bool = False,
+    fps: float = 8.0,
 ) -> dict[str, dict[str, float]]:
     """Rows of the rhythm table.
 
@@ -52,7 +53,9 @@ def rhythm_rows(
     seed : int
         Of the ``chance`` floor.
     floors : bool
-        Also the rows ``chance`` and ``all``.
+        Also the floor rows (``chance``, ``peaks``, ``all``).
+    fps : float
+        Frame rate of the sequences.
 
     Returns
     -------
@@ -61,7 +64,7 @@ def rhythm_rows(
     """
     from mudar.eval.visual_rhythm import FLOORS, score_rhythm
 
-    scores = score_rhythm(videos, tolerance=1, seed=seed, controls=True)
+    scores = score_rhythm(videos, tolerance=1, seed=seed, controls=True, fps=fps)
     names = {name for _, preds in videos for name in preds}
     keep = [n for n in sorted(names)] + (list(FLOORS) if floors else [])
     rows = {}

@@ -45,11 +45,11 @@ from mudar.bench.plan import (
     split_dances,
     subsample_dances,
 )
-from mudar.bench.tables import aggregate, not_beaten, write_tables
+from mudar.bench.tables import aggregate, not_beaten, paired_gaps, write_tables
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.io.atomic import write_text
 
-SCORING_VERSION = 1
+SCORING_VERSION = 2  # 2: the rhythm floor `peaks`
 """Bumped when the scoring changes: results.json of an older version are computed again."""
 
 
@@ -346,8 +346,9 @@ def _run(
     meta["compute_s"] = round(
         t_prep + sum(v or 0.0 for t in timings.values() for v in t.values()), 1
     )
-    meta["mudar_not_ahead"] = not_beaten(tables)
-    write_tables(out, tables, meta=meta)
+    gaps = paired_gaps(per_seed)
+    meta["mudar_not_ahead"] = not_beaten(tables, gaps)
+    write_tables(out, tables, meta=meta, gaps=gaps)
     write_text(out / "meta.json", json.dumps(meta, indent=1))
     try:
         from mudar.bench.report import write_report
@@ -490,7 +491,7 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
     # Table 1: rhythm frames of each method, and the floors
     strengths = {m: [dance_rhythm(a, method=m) for a in test] for m in free}
     videos = [(a.music.onsets, {m: strengths[m][k][0] for m in free}) for k, a in enumerate(test)]
-    out["rhythm"] = rhythm.rhythm_rows(videos, seed=seed, floors=True)
+    out["rhythm"] = rhythm.rhythm_rows(videos, seed=seed, floors=True, fps=test[0].clock.fps)
 
     # Table 2: the floors, on the clips of every dance
     analyses = [ctx.analyses[i] for i in ctx.ids]

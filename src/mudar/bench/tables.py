@@ -3,7 +3,7 @@
 ``tables.json`` holds, per table (:data:`mudar.bench.plan.TABLES`), ``{"<row>": {"<metric>":
 {"mean": float, "std": float}}}``. Rows are the methods (:data:`mudar.bench.plan.METHODS`:
 ``mudar``, ``multisensory``, ``avts``, ``lla``, ``hoof-flux``, ``directogram``, each where it
-applies), MuDaR's ablations (``mudar-<variant>``) and the floors (``chance``, ``all``,
+applies), MuDaR's ablations (``mudar-<variant>``) and the floors (``chance``, ``peaks``, ``all``,
 ``majority``, ``raw``). ``std`` is the sample standard deviation over the seeds that gave the
 number (``ddof=1``), 0 for a single seed; a metric no seed could compute is left out.
 """
@@ -32,7 +32,7 @@ METRICS = {
 }
 """Columns of each table, in order."""
 
-FLOORS = ("chance", "all", "majority", "raw")
+FLOORS = ("chance", "peaks", "all", "majority", "raw")
 """Rows that are no method: random or constant answers, or raw features."""
 
 ROWS = (*METHODS, *(a.row for a in ABLATIONS.values()), *FLOORS)
@@ -52,7 +52,8 @@ TITLES = {
 NOTES = {
     "rhythm": "multisensory, avts and lla have no rhythm head. `mudar-audio`: MuDaR with the "
     "music at inference (the labels can leak through the audio branch). `f1_shifted`: the "
-    "rhythm rolled by half the video; not beating it means rate without timing.",
+    "rhythm rolled by half the video; not beating it means rate without timing. `peaks`: the "
+    "learned heads' peak picker on white noise; not beating it means the F1 is the picker's.",
     "classification": "hoof-flux and directogram give no embeddings; `raw` is a logistic "
     "regression on their learning-free features (with the music's). A baseline's visual "
     "rhythm input is zero. `mudar-norhythm`: the classifier without rhythm inputs.",
@@ -124,9 +125,74 @@ def higher_is_better(metric: str) -> bool:
     return metric not in speed.LOWER_IS_BETTER
 
 
-def not_beaten(tables: Mapping) -> list[dict]:
+def _lead(rows: Mapping) -> str | None:
+    return "mudar" if "mudar" in rows else "motionbeat" if "motionbeat" in rows else None
+
+
+def paired_gaps(per_seed: Iterable[Mapping]) -> dict:
+    """Per (table, row, metric): the seed-paired gap of the row over the lead (``mudar``, or
+    ``motionbeat`` in its tables), signed so that > 0 means the row does better.
+
+    With n seeds the gaps ``g_s`` give ``mean``, ``std`` (ddof=1), ``n`` and ``significant``:
+    whether the 95 % Student-t interval of the mean gap, ``mean +- t(0.975, n-1) std / sqrt(n)``,
+    leaves out 0 (None for one seed). The seeds share the split and the training seed between
+    methods, so pairing removes the split's share of the spread, which dominates here.
+
+    Parameters
+    ----------
+    per_seed : iterable of dict
+        As :func:`aggregate` takes them.
+
+    Returns
+    -------
+    dict
+        ``{table: {row: {metric: {"mean", "std", "n", "significant"}}}}``.
+    """
+    from scipy.stats import t as student_t
+
+    gaps: dict = {}
+    for result in per_seed:
+        for table, rows in result.items():
+            lead = _lead(rows)
+            if lead is None or table.startswith("_"):
+                continue
+            for row, metrics in rows.items():
+                if row == lead:
+                    continue
+                for metric, v in metrics.items():
+                    a = rows[lead].get(metric)
+                    if v is None or a is None or math.isnan(float(v)) or math.isnan(float(a)):
+                        continue
+                    sign = 1.0 if higher_is_better(metric) else -1.0
+                    cell = gaps.setdefault(table, {}).setdefault(row, {})
+                    cell.setdefault(metric, []).append(sign * (float(v) - float(a)))
+    out: dict = {}
+    for table, rows in gaps.items():
+        for row, metrics in rows.items():
+            for metric, g in metrics.items():
+                ms, n = mean_std(g), len(g)
+                sig = None
+                if n > 1:
+                    half = float(student_t.ppf(0.975, n - 1)) * ms["std"] / math.sqrt(n)
+                    sig = bool(abs(ms["mean"]) > half)
+                out.setdefault(table, {}).setdefault(row, {})[metric] = {
+                    **ms,
+                    "n": n,
+                    "significant": sig,
+                }
+    return out
+
+
+def not_beaten(tables: Mapping, gaps: Mapping | None = None) -> list[dict]:
     """Where MuDaR (or, in the MotionBeat tables, MotionBeat) does not beat a baseline or a
     floor (by the mean over seeds).
+
+    Parameters
+    ----------
+    tables : dict
+        From :func:`aggregate`.
+    gaps : dict, optional
+        From :func:`paired_gaps`: each entry then also gets ``gap`` (that cell, or None).
 
     Returns
     -------
@@ -137,7 +203,7 @@ def not_beaten(tables: Mapping) -> list[dict]:
     """
     out = []
     for table, rows in tables.items():
-        lead = "mudar" if "mudar" in rows else "motionbeat" if "motionbeat" in rows else None
+        lead = _lead(rows)
         if lead is None:
             continue
         ours = rows[lead]
@@ -149,17 +215,28 @@ def not_beaten(tables: Mapping) -> list[dict]:
                     continue
                 a, b = ours[metric]["mean"], cell["mean"]
                 if (b >= a) if higher_is_better(metric) else (b <= a):
-                    out.append(
-                        {
-                            "table": table,
-                            "metric": metric,
-                            "row": row,
-                            "row_mean": b,
-                            "mudar_mean": a,
-                            "lead": lead,
-                        }
-                    )
+                    entry = {
+                        "table": table,
+                        "metric": metric,
+                        "row": row,
+                        "row_mean": b,
+                        "mudar_mean": a,
+                        "lead": lead,
+                    }
+                    if gaps is not None:
+                        entry["gap"] = gaps.get(table, {}).get(row, {}).get(metric)
+                    out.append(entry)
     return out
+
+
+def gap_text(metric: str, gap: Mapping | None) -> str:
+    if not gap or gap.get("significant") is None:
+        return ""
+    verdict = "significant" if gap["significant"] else "within noise"
+    return (
+        f"; paired gap {_fmt(metric, gap['mean'])} ± {_fmt(metric, gap['std'])} over "
+        f"{gap['n']} seeds, {verdict}"
+    )
 
 
 def _fmt(metric: str, x: float) -> str:
@@ -177,8 +254,9 @@ def cell_text(metric: str, cell: Mapping, n_seeds: int) -> str:
     return _fmt(metric, cell["mean"])
 
 
-def table_markdown(table: str, rows: Mapping, *, n_seeds: int) -> str:
-    """One table as Markdown, with what beats MuDaR under it."""
+def table_markdown(table: str, rows: Mapping, *, n_seeds: int, gaps: Mapping | None = None) -> str:
+    """One table as Markdown, with what beats MuDaR under it (and, given :func:`paired_gaps`,
+    whether each such gap is significant over the seeds)."""
     metrics = ordered({m for cells in rows.values() for m in cells}, METRICS.get(table, ()))
     lines = [
         f"### {TITLES.get(table, table)}",
@@ -192,19 +270,25 @@ def table_markdown(table: str, rows: Mapping, *, n_seeds: int) -> str:
     lines.append("")
     if table in NOTES:
         lines += [NOTES[table], ""]
-    lead = "mudar" if "mudar" in rows else "motionbeat" if "motionbeat" in rows else None
+    lead = _lead(rows)
     if lead is None or len(rows) < 2:
         return "\n".join(lines)
     name = {"mudar": "MuDaR", "motionbeat": "MotionBeat"}[lead]
-    lost = not_beaten({table: rows})
+    lost = not_beaten({table: rows}, None if gaps is None else {table: gaps})
     if lost:
         by_metric: dict[str, list[str]] = {}
         for d in lost:
-            by_metric.setdefault(d["metric"], []).append(
-                f"{d['row']} ({_fmt(d['metric'], d['row_mean'])})"
-            )
+            mean = _fmt(d["metric"], d["row_mean"])
+            gap = gap_text(d["metric"], d.get("gap"))
+            by_metric.setdefault(d["metric"], []).append(f"{d['row']} ({mean}{gap})")
+        how = (
+            "; the paired gap is the row minus the lead per seed, > 0 for the row, significant "
+            "when its 95 % t-interval leaves out 0"
+            if gaps is not None and n_seeds > 1
+            else ""
+        )
         lines.append(
-            f"**{name} does not beat** (means over seeds; {name}'s own after each metric):"
+            f"**{name} does not beat** (means over seeds; {name}'s own after each metric{how}):"
         )
         lines.append("")
         for metric in (m for m in metrics if m in by_metric):
@@ -218,8 +302,9 @@ def table_markdown(table: str, rows: Mapping, *, n_seeds: int) -> str:
     return "\n".join(lines)
 
 
-def markdown(tables: Mapping, *, meta: Mapping) -> str:
-    """``tables.md``: a header (budget, seeds, dances, wall time), then every table."""
+def markdown(tables: Mapping, *, meta: Mapping, gaps: Mapping | None = None) -> str:
+    """``tables.md``: a header (budget, seeds, dances, wall time), then every table (with the
+    significance of what beats MuDaR when given :func:`paired_gaps`)."""
     n_seeds = len(meta.get("seeds", [])) or 1
     b = meta.get("budget", {})
     head = [
@@ -238,7 +323,7 @@ def markdown(tables: Mapping, *, meta: Mapping) -> str:
         "(other rhythm heads), `mudar-audio` (the music at inference), `mudar-norhythm` (no "
         "rhythm inputs or similarity), `mudar-data25` / `mudar-data50` (self-supervised on a "
         "share of the training dances, stratified and nested; the classifier still learns from "
-        "every training dance's label); the floors `chance`, `all`, `majority`, `raw`.",
+        "every training dance's label); the floors `chance`, `peaks`, `all`, `majority`, `raw`.",
         "",
     ]
     if meta.get("wall_s") is not None:
@@ -254,13 +339,19 @@ def markdown(tables: Mapping, *, meta: Mapping) -> str:
         head += [f"- {f['run']}: {f['error']}" for f in meta["failed"]]
     parts = ["\n".join(head), ""]
     for table, rows in tables.items():
-        parts.append(table_markdown(table, rows, n_seeds=n_seeds))
+        parts.append(
+            table_markdown(
+                table, rows, n_seeds=n_seeds, gaps=None if gaps is None else gaps.get(table, {})
+            )
+        )
     return "\n".join(parts)
 
 
-def write_tables(out: str | os.PathLike, tables: Mapping, *, meta: Mapping) -> tuple[Path, Path]:
+def write_tables(
+    out: str | os.PathLike, tables: Mapping, *, meta: Mapping, gaps: Mapping | None = None
+) -> tuple[Path, Path]:
     """Write ``tables.json`` and ``tables.md`` into ``out`` (atomically); returns their paths."""
     out = Path(out)
     write_text(out / "tables.json", json.dumps(tables, indent=1) + "\n")
-    write_text(out / "tables.md", markdown(tables, meta=meta))
+    write_text(out / "tables.md", markdown(tables, meta=meta, gaps=gaps))
     return out / "tables.json", out / "tables.md"

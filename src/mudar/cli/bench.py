@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ DEFAULT_DATA = "../shared/data/dwm"
 
 
 def add_parser(sub) -> None:
-    from mudar.bench.plan import METHODS
+    from mudar.bench.plan import ABLATIONS, METHODS
 
     p = sub.add_parser(
         "bench",
@@ -41,6 +42,11 @@ def add_parser(sub) -> None:
         "--methods",
         help=f"comma-separated subset of {','.join(METHODS)} (default all)",
     )
+    p.add_argument(
+        "--ablations",
+        help=f"comma-separated MuDaR ablations among {','.join(ABLATIONS)}, or 'none' "
+        "(default: the budget's)",
+    )
     p.add_argument("--json", action="store_true", help="print tables.json instead of tables.md")
     p.add_argument("--jobs", type=int, default=2, help="worker processes for feature extraction")
     p.add_argument(
@@ -67,10 +73,14 @@ def run(args: argparse.Namespace) -> int:
     methods = None
     if args.methods:
         methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    budget = QUICK if args.quick else FULL
+    if args.ablations is not None:
+        names = [a.strip() for a in args.ablations.split(",") if a.strip() not in ("", "none")]
+        budget = dataclasses.replace(budget, ablations=tuple(names))  # unknown: ParameterError
     result = run_bench(
         data,
         args.out,
-        budget=QUICK if args.quick else FULL,
+        budget=budget,
         seeds=args.seeds,
         methods=methods,
         jobs=args.jobs,

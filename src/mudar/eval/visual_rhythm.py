@@ -4,7 +4,10 @@ Each method gives rhythm frames per video at the model's frame rate; they are ma
 (each predicted frame to at most one onset frame, as ``mir_eval.onset`` does) within
 ``tolerance`` frames, and the counts are pooled over all videos (micro average). The paper's
 exact-frame precision and recall (tolerance 0) are reported beside. Floors: ``chance`` (seeded
-random frames at the video's true onset rate) and ``all`` (every frame).
+random frames at the video's true onset rate), ``peaks`` (the learned heads' peak decision,
+:func:`~mudar.features.dance.peak_decision` with threshold 0, on seeded white noise: what the
+peak picker scores on a signal that knows nothing; its peaks are at least two frames apart, as
+onsets are, so it beats ``chance``) and ``all`` (every frame).
 
 Control: ``<method>-shifted`` scores each method's rhythm rolled by half the video against the
 same onsets. At 8 fps with +-1 frame and onsets in about a fifth of the frames, a rhythm at the
@@ -20,8 +23,9 @@ import numpy as np
 
 from mudar.errors import ParameterError
 from mudar.eval.rhythm import count_matches, prf
+from mudar.features.dance import peak_decision
 
-FLOORS = ("chance", "all")
+FLOORS = ("chance", "peaks", "all")
 
 
 def _counts(ref: np.ndarray, est: np.ndarray, tolerance: int) -> np.ndarray:
@@ -40,6 +44,7 @@ def score_rhythm(
     tolerance: int = 1,
     seed: int = 0,
     controls: bool = False,
+    fps: float = 8.0,
 ) -> dict[str, dict]:
     """Pool the matches of every method over videos.
 
@@ -47,13 +52,15 @@ def score_rhythm(
     ----------
     videos : iterable of (onsets, predictions)
         ``onsets``: binary (n,) music onset maxima per frame; ``predictions``: method name ->
-        rhythm frame indices. The floors ``chance`` and ``all`` are added here.
+        rhythm frame indices. The floors (:data:`FLOORS`) are added here.
     tolerance : int
         Frames either side for a match (the issue's +-1 frame).
     seed : int
         Seed of the ``chance`` floor.
     controls : bool
         Also score ``<method>-shifted``: each method's rhythm rolled by half the video.
+    fps : float
+        Frame rate of the sequences (the ``peaks`` floor's peak picker).
 
     Returns
     -------
@@ -75,6 +82,7 @@ def score_rhythm(
                 {f"{k}-shifted": (np.asarray(v, int) + n // 2) % n for k, v in preds.items()}
             )
         preds["chance"] = np.flatnonzero(rng.random(n) < (len(ref) / n if n else 0))
+        preds["peaks"] = peak_decision(rng.random(n), fps=fps, threshold=0.0) if n else []
         preds["all"] = np.arange(n)
         for name, est in preds.items():
             est = np.unique(np.asarray(est, dtype=int))

@@ -57,6 +57,11 @@ class MudarConfig:
         The implicit visual token also gets the frame's motion input (HOOF and log magnitude,
         the optical flow that PWC-Net's encoder exists to compute) through a linear map. Our
         addition: without it the visual pathway sees only appearance.
+    explicit_detach : bool
+        The explicit pathway reads the encoders' features (``f_rgb``, the audio features of
+        AGVA) through a stop-gradient, so only the implicit loss shapes the shared encoders and
+        the rhythm head trains the injector and head alone. Our option; the paper (False)
+        trains the encoders with both losses.
     """
 
     clip_s: float = 8.0
@@ -76,6 +81,7 @@ class MudarConfig:
     head: str = "focal"
     visual_grid: bool = True
     visual_motion: bool = True
+    explicit_detach: bool = False
 
     def __post_init__(self) -> None:
         if self.head not in HEADS:
@@ -141,8 +147,9 @@ class TrainConfig:
     lambda_im: float = 1.0  # lambda1 of Eq. 20 (implicit, triplet)
     lambda_ex: float = 1.0  # lambda2 of Eq. 20 (explicit, focal)
     margin: float = 1.0  # triplet margin of Eq. 18
-    # "triplet" (Eq. 18, the paper) or "infonce" (mudar.losses.infonce: the batch's other music
-    # as negatives too, which keeps the embeddings from collapsing on small data)
+    # "triplet" (Eq. 18, the paper), "infonce" (mudar.losses.infonce: the batch's other music
+    # as negatives too, which keeps the embeddings from collapsing on small data) or
+    # "contrastive" (mudar.losses.contrastive: AVTS's loss, with margin 0.99)
     implicit_loss: str = "triplet"
     temperature: float = 0.1  # of the "infonce" implicit loss
     focal_gamma: float = 2.0  # Eq. 19
@@ -162,7 +169,7 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
-IMPLICIT_LOSSES = ("triplet", "infonce")
+IMPLICIT_LOSSES = ("triplet", "infonce", "contrastive")
 
 
 @dataclass(frozen=True)

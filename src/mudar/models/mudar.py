@@ -315,6 +315,9 @@ class MuDaR(nn.Module):
             if neg_audio is not None:
                 neg_audio_emb = emb_all[b:]
 
+        if self.config.explicit_detach:
+            f_rgb = f_rgb.detach()
+            audio_feat = None if audio_feat is None else audio_feat.detach()
         injected = self.injector(f_rgb, audio_feat, drop=drop)
         head_out = self.head(motion, injected)
         n = n_without_audio(b, self.config.audio_dropout, drop=drop, has_audio=audio is not None)

@@ -96,7 +96,7 @@ def evaluate(
         videos.append((a.music.onsets, preds))
     if not videos:
         raise InputError(f"{data}: no video with both music and pictures to evaluate")
-    scores = score_rhythm(videos, tolerance=1, seed=seed, controls=True)
+    scores = score_rhythm(videos, tolerance=1, seed=seed, controls=True, fps=clock.fps)
     keep = [m for m in methods if m in scores] + [m for m in FLOORS if m not in methods]
     return {
         "data": str(data),

@@ -864,6 +864,7 @@ def _run_bench(
         progress=progress,
         val_dances=test_dances,
         cache_dir=cache_dir,
+        resume=(run_dir / "checkpoints" / "last.ckpt").is_file(),  # a rescoring keeps the model
     )
     t0 = time.perf_counter()
     model = load_motionbeat(r.model_path)

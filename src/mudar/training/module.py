@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch.utils.data import Sampler
 
+from mudar.losses.contrastive import ContrastiveLoss, pair_distance
 from mudar.losses.infonce import InfoNCELoss
 from mudar.losses.joint import JointLoss
 from mudar.losses.triplet import TripletLoss
@@ -42,7 +43,8 @@ class EpochSampler(Sampler[int]):
 class MudarModule(L.LightningModule):
     """Trains :class:`MuDaR` with lambda1 * implicit + lambda2 * rhythm head (explicit) loss.
 
-    The implicit loss is the triplet loss of Eq. 18, or InfoNCE (``TrainConfig.implicit_loss``).
+    The implicit loss is the triplet loss of Eq. 18, InfoNCE, or AVTS's contrastive loss
+    (``TrainConfig.implicit_loss``).
 
     Parameters
     ----------
@@ -59,6 +61,8 @@ class MudarModule(L.LightningModule):
         tc = self.train_config
         if tc.implicit_loss == "infonce":
             self.implicit = InfoNCELoss(temperature=tc.temperature)
+        elif tc.implicit_loss == "contrastive":
+            self.implicit = ContrastiveLoss()
         else:
             self.implicit = TripletLoss(margin=tc.margin)
         self.joint = JointLoss(lambda_im=tc.lambda_im, lambda_ex=tc.lambda_ex)
@@ -79,6 +83,11 @@ class MudarModule(L.LightningModule):
         if isinstance(self.implicit, InfoNCELoss):
             l_im = self.implicit(
                 out.visual_emb, out.audio_emb, out.neg_audio_emb, groups=batch.get("video")
+            )
+        elif isinstance(self.implicit, ContrastiveLoss):
+            l_im, _ = self.implicit(
+                pair_distance(out.visual_emb, out.audio_emb),
+                pair_distance(out.visual_emb, out.neg_audio_emb),
             )
         else:
             l_im = self.implicit(out.visual_emb, out.audio_emb, out.neg_audio_emb)

@@ -11,7 +11,7 @@ pair is judged, and the downstream tasks use each subnetwork alone. Here:
 2. a co-attention layer (:class:`CoAttention`) lets the dance frames attend to the music
    frames and the music frames to the dance frames;
 3. the co-attended sequences are averaged over time, mapped linearly and L2-normalised, and
-   the contrastive loss of AVTS (:class:`~mudar.models.baselines.avts.ContrastiveLoss`) pulls
+   the contrastive loss of AVTS (:class:`~mudar.losses.contrastive.ContrastiveLoss`) pulls
    in-sync pairs together and pushes out-of-sync ones apart.
 
 Negatives: the ClipSet's AVC ones (music of another video, throughout:
@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mudar.models.baselines.avts import ContrastiveLoss, pair_distance
+from mudar.losses.contrastive import ContrastiveLoss, pair_distance
 from mudar.models.baselines.streams import Streams, SyncOutput
 from mudar.models.config import MudarConfig
 from mudar.models.mudar import TemporalTransformer
