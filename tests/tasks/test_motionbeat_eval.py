@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from mudar.data.clipset import audio_input
 from mudar.data.motionbeat_set import DanceCache
@@ -13,6 +14,7 @@ from mudar.data.synthetic_motion import make_motion_dataset
 from mudar.errors import ParameterError
 from mudar.io.write import write_audio
 from mudar.models.motionbeat import PRESETS, MotionBeat
+from mudar.models.motionbeat_checkpoint import load_motionbeat
 from mudar.tasks.motionbeat_eval import (
     Song,
     activation_dp_beats,
@@ -27,6 +29,7 @@ from mudar.tasks.motionbeat_eval import (
     run_motionbeat_bench,
     tempo_similarity,
 )
+from mudar.training.motionbeat import MotionBeatModule
 
 DEBUG = PRESETS["debug"]
 
@@ -204,7 +207,7 @@ def test_motionbeat_tables_on_synthetic_dances(synthetic, model):
         motionbeat_tables(model, dances, test_dances=["nope"])
 
 
-def test_run_motionbeat_bench_end_to_end(synthetic, tmp_path):
+def test_run_motionbeat_bench_end_to_end(synthetic, tmp_path, monkeypatch):
     root, _, _ = synthetic
     sr = 22050
     y, beats = synth_music(tempo_bpm=110.0, duration_s=3.0, sr=sr, seed=5)
@@ -233,3 +236,28 @@ def test_run_motionbeat_bench_end_to_end(synthetic, tmp_path):
     assert train["epochs"] == 1 and 0 <= train["val_top1"] <= 1
     # validation clips are the training windows (4 s every 1 s): 5 of the other dance + its own
     assert train["val_top1_chance"] == pytest.approx(1 / 6)
+    # scoring again keeps the trained run: no training step, the same weights and tables
+    model_path = tmp_path / "bench" / "run" / "model.pt"
+    before = load_motionbeat(model_path).state_dict()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the finished run was trained again")
+
+    monkeypatch.setattr(MotionBeatModule, "training_step", no_training)
+    again = run_motionbeat_bench(
+        root / "dances",
+        tmp_path / "bench",
+        seed=0,
+        budget_epochs=1,
+        test_dances=["DANCE_S_0", "DANCE_S_1"],
+        preset="debug",
+        music_dir=music,
+        cache_dir=root / "cache",
+        folds=2,
+        threads=1,
+    )
+    after = load_motionbeat(model_path).state_dict()
+    for k in before:
+        torch.testing.assert_close(after[k], before[k], rtol=0, atol=0, msg=k)
+    for table in ("motionbeat_beats", "motionbeat_genre", "motionbeat_retrieval"):
+        assert again[table] == tables[table]
