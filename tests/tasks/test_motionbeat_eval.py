@@ -217,9 +217,8 @@ def test_run_motionbeat_bench_end_to_end(synthetic, tmp_path, monkeypatch):
     (music / "sample.beats").write_text(
         "# beats\n" + "".join(f"{b:.4f}\t{i % 4 + 1}\n" for i, b in enumerate(beats))
     )
-    tables = run_motionbeat_bench(
-        root / "dances",
-        tmp_path / "bench",
+    args = (root / "dances", tmp_path / "bench")
+    kwargs = dict(
         seed=0,
         budget_epochs=1,
         test_dances=["DANCE_S_0", "DANCE_S_1"],
@@ -229,6 +228,7 @@ def test_run_motionbeat_bench_end_to_end(synthetic, tmp_path, monkeypatch):
         folds=2,
         threads=1,
     )
+    tables = run_motionbeat_bench(*args, **kwargs)
     assert json.loads((tmp_path / "bench" / "tables.json").read_text()) == tables
     assert tables["motionbeat_beats"]["librosa"]["F_annotated"] > 0.8
     assert "mudar-audio" in tables["motionbeat_genre"]
@@ -244,18 +244,7 @@ def test_run_motionbeat_bench_end_to_end(synthetic, tmp_path, monkeypatch):
         raise AssertionError("the finished run was trained again")
 
     monkeypatch.setattr(MotionBeatModule, "training_step", no_training)
-    again = run_motionbeat_bench(
-        root / "dances",
-        tmp_path / "bench",
-        seed=0,
-        budget_epochs=1,
-        test_dances=["DANCE_S_0", "DANCE_S_1"],
-        preset="debug",
-        music_dir=music,
-        cache_dir=root / "cache",
-        folds=2,
-        threads=1,
-    )
+    again = run_motionbeat_bench(*args, **kwargs)
     after = load_motionbeat(model_path).state_dict()
     for k in before:
         torch.testing.assert_close(after[k], before[k], rtol=0, atol=0, msg=k)
