@@ -241,8 +241,8 @@ FULL = Budget(
 )
 """``mudar bench``: four epochs over windows every 5 s (3 s overlap), three seeds, the
 ablations of :data:`FULL_ABLATIONS`: 30 training runs of about 64 steps each (3.2x the quick
-ones). Measured: 58.6 min of training and scoring on 2 cores shared with other jobs, MotionBeat
-included (README)."""
+ones). Measured with the MotionBeat step: 28.4 min on 2 quiet cores (2 torch threads), 58.6 min
+with one thread on 2 cores shared with other jobs (README)."""
 
 
 @dataclass(frozen=True)
