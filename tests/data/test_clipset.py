@@ -217,3 +217,17 @@ def test_mismatched_features_are_refused(features, ids):
     # another frame size is resized on loading
     big = dataclasses.replace(MC, frame_size=64)
     assert ClipSet(features, ids[:2], big, TC)[0]["frames"].shape[-2:] == (64, 64)
+
+
+def test_augmented_items_get_a_reproducible_look_and_the_same_music(features, ids, clipset):
+    aug = ClipSet(features, ids, MC, TC, augment=True)
+    a, plain = aug[3], clipset[3]
+    assert not torch.allclose(a["frames"], plain["frames"])
+    assert float(a["frames"].min()) >= 0.0 and float(a["frames"].max()) <= 1.0
+    hoof_mass = a["motion"][:, :-1].sum(1)
+    torch.testing.assert_close(hoof_mass, plain["motion"][:, :-1].sum(1))
+    for k in ("audio", "neg_audio", "onsets", "neg_start", "neg_video"):
+        torch.testing.assert_close(a[k], plain[k])  # the look is drawn after the negative
+    torch.testing.assert_close(aug[3]["frames"], a["frames"])  # same (seed, epoch, index)
+    aug.set_epoch(1)
+    assert not torch.allclose(aug[3]["frames"], a["frames"])  # a new look each epoch

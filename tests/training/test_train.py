@@ -76,6 +76,20 @@ def test_other_implicit_losses_train(features, tmp_path, loss):
         train(features, tmp_path / "bad", preset="debug", train_overrides={"implicit_loss": "x"})
 
 
+def test_augmented_training_runs_and_is_recorded(features, tmp_path):
+    r = train(
+        features,
+        tmp_path / "run",
+        preset="debug",
+        epochs=2,
+        progress=False,
+        train_overrides={"augment": True},
+    )
+    losses = epoch_losses(tmp_path / "run")
+    assert len(losses) == 2 and np.isfinite(losses).all()
+    assert load_model(r.model_path).meta["train"]["augment"] is True
+
+
 def test_killed_and_resumed_run_ends_with_the_same_weights(features, tmp_path):
     full = train(features, tmp_path / "full", preset="debug", epochs=3, progress=False)
     train(features, tmp_path / "part", preset="debug", epochs=2, progress=False)

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from mudar.data.augment import apply_look, draw_look
 from mudar.data.cache import FeatureCache
 from mudar.data.clips import cut, sliding_windows
 from mudar.data.prepare import load_manifest
@@ -314,6 +315,9 @@ class ClipSet(Dataset):
         Threshold of the AVC rhythm-similarity rule (:data:`mudar.data.sampling.MAX_SIMILARITY`).
     max_tries : int
         AVC candidates drawn before the fallback.
+    augment : bool
+        Give each clip a random look (framing and colour, :mod:`mudar.data.augment`), drawn
+        from the item's generator after its negative: for training sets only.
 
     Attributes
     ----------
@@ -352,8 +356,10 @@ class ClipSet(Dataset):
         max_shift_s: float | None = None,
         max_similarity: float = MAX_SIMILARITY,
         max_tries: int = MAX_TRIES,
+        augment: bool = False,
     ):
         self.features_dir = Path(features_dir)
+        self.augment = bool(augment)
         self.config = config
         self.train = train
         self.epoch = 0
@@ -489,9 +495,12 @@ class ClipSet(Dataset):
         neg_music = self.analyses[neg_v].music.slice(
             neg_start, neg_start + t, clock=self.analyses[neg_v].clock
         )
+        frames, motion = frames_input(clip.frames), torch.from_numpy(motion_input(clip))
+        if self.augment:  # a random look for this clip (mudar.data.augment)
+            frames, motion = apply_look(frames, motion, draw_look(rng))
         return {
-            "frames": frames_input(clip.frames),
-            "motion": torch.from_numpy(motion_input(clip)),
+            "frames": frames,
+            "motion": motion,
             "audio": torch.from_numpy(audio_input(clip.music, config=self.config)),
             "neg_audio": torch.from_numpy(audio_input(neg_music, config=self.config)),
             "neg_kind": torch.tensor(NEG_KINDS[kind], dtype=torch.int64),

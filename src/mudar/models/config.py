@@ -155,6 +155,9 @@ class TrainConfig:
     focal_gamma: float = 2.0  # Eq. 19
     focal_alpha: float = 0.25
     clip_hop_s: float = 4.0  # sliding windows over each training video
+    # a random look per training clip (mudar.data.augment): other framings and colours than
+    # the training videos' one; not in the paper
+    augment: bool = False
     val_fraction: float = 0.15  # of the videos (never of the clips)
     seed: int = 0
     workers: int = 0

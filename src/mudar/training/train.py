@@ -122,7 +122,7 @@ def train(
     items = load_manifest(features)
     train_ids, val_ids = split_videos(items, tc.val_fraction, tc.seed)
     write_text(run_dir / "split.json", json.dumps({"train": train_ids, "val": val_ids}, indent=1))
-    train_set = ClipSet(features, train_ids, mc, tc)
+    train_set = ClipSet(features, train_ids, mc, tc, augment=tc.augment)
     val_set = ClipSet(features, val_ids, mc, tc) if val_ids else None
     if len(train_set) == 0:
         raise InputError(f"{data}: no training clip of {mc.clip_s:g} s with music was found")
