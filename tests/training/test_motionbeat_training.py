@@ -175,5 +175,6 @@ def test_cli_recipe_and_errors(dances, tmp_path):
     assert (tmp_path / "r" / "model.pt").is_file()
     assert main([*args, "--out", str(tmp_path / "r2"), "--resume"]) == 2
     assert main([*args, "--out", str(tmp_path / "r3"), "--preset", "nope"]) == 2
+    assert main([*args, "--out", str(tmp_path / "r4"), "--augment"]) == 2  # the mudar recipe's
     with pytest.raises(InputError):
         find_dances(tmp_path / "r")  # a folder without dances

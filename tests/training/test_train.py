@@ -77,17 +77,11 @@ def test_other_implicit_losses_train(features, tmp_path, loss):
 
 
 def test_augmented_training_runs_and_is_recorded(features, tmp_path):
-    r = train(
-        features,
-        tmp_path / "run",
-        preset="debug",
-        epochs=2,
-        progress=False,
-        train_overrides={"augment": True},
-    )
+    args = ["train", "--data", str(features), "--preset", "debug", "--epochs", "2"]
+    assert main([*args, "--out", str(tmp_path / "run"), "--augment", "--no-progress"]) == 0
     losses = epoch_losses(tmp_path / "run")
     assert len(losses) == 2 and np.isfinite(losses).all()
-    assert load_model(r.model_path).meta["train"]["augment"] is True
+    assert load_model(tmp_path / "run" / "model.pt").meta["train"]["augment"] is True
 
 
 def test_killed_and_resumed_run_ends_with_the_same_weights(features, tmp_path):

@@ -30,6 +30,12 @@ def add_parser(sub) -> None:
     p.add_argument("--devices", default="1", help="devices per node, e.g. 4 for 4-GPU DDP")
     p.add_argument("--accelerator", default="auto", help="auto, cpu, gpu (default auto)")
     p.add_argument("--jobs", type=int, default=2, help="worker processes for feature extraction")
+    p.add_argument(
+        "--augment",
+        action="store_true",
+        help="give each training clip a random look (mirror, zoom, roll, colours): for a model "
+        "meant for videos that do not look like the training ones (the shipped model has it)",
+    )
     p.add_argument("--no-progress", action="store_true")
     p.add_argument(
         "--recipe",
@@ -59,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         jobs=args.jobs,
         progress=not args.no_progress,
+        train_overrides={"augment": True} if args.augment else None,
     )
     print(
         f"trained {r.epochs} epochs on {r.n_train_clips} clips of {r.n_train_videos} videos "
@@ -69,7 +76,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_motionbeat(args: argparse.Namespace) -> int:
+    from mudar.errors import ParameterError
     from mudar.training.motionbeat import train_motionbeat
+
+    if getattr(args, "augment", False):
+        raise ParameterError("--augment is for the mudar recipe (MotionBeat's preset has its own)")
 
     devices = int(args.devices) if args.devices.isdigit() else args.devices
     r = train_motionbeat(
