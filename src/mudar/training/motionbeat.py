@@ -362,9 +362,21 @@ def train_motionbeat(
         prepare_seconds=prepare_s,
         cached_dances=cached,
         metrics=metrics,
-        history=epoch_history(Path(trainer.logger.log_dir) / "metrics.csv"),
+        history=run_history(Path(trainer.logger.log_dir).parent),
         skipped=skipped,
     )
+
+
+def run_history(logs: Path) -> list[dict]:
+    """:func:`epoch_history` over every CSV log of a run (``logs/version_*/metrics.csv``: one
+    per start, so a resumed run keeps the epochs logged before it was stopped); a later log's
+    figures win for an epoch both hold."""
+    by_epoch: dict[int, dict] = {}
+    versions = sorted(logs.glob("version_*"), key=lambda p: int(p.name.split("_")[-1]))
+    for v in versions:
+        for row in epoch_history(v / "metrics.csv"):
+            by_epoch.setdefault(row["epoch"], {}).update(row)
+    return [by_epoch[e] for e in sorted(by_epoch)]
 
 
 def epoch_history(metrics_csv: Path) -> list[dict]:
