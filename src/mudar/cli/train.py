@@ -13,7 +13,8 @@ def add_parser(sub) -> None:
         description=(
             "Train the MuDaR model (explicit rhythm + implicit contrastive pathways) on the "
             "videos in DATA (or a feature folder made by `mudar prepare`). Presets: debug "
-            "(seconds), cpu (the shipped model, <= 15 min on 2 cores), paper (GPU cluster)."
+            "(seconds), cpu (the shipped model, with --augment: 15 min on 2 cores), paper (GPU "
+            "cluster)."
         ),
     )
     p.add_argument("--data", required=True, help="folder of videos or of prepared features")
