@@ -34,31 +34,6 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DWM = SHARED / "dwm"
 MADMOM = SHARED / "music" / "madmom"
 
-TITLES = {
-    "motionbeat_train": "Training (last epoch; val = held-out dances)",
-    "motionbeat_beats": "Beat tracking, F-measure at 70 ms",
-    "motionbeat_genre": "Genre, linear probe, folds grouped by dance",
-    "motionbeat_retrieval": "Retrieval on held-out clips: the clip's own partner",
-    "motionbeat_retrieval_song": "Retrieval on held-out clips: the right song "
-    "(the query dance's other clips left out)",
-}
-
-
-def markdown(name: str, rows: dict) -> str:
-    metrics: list[str] = []
-    for cells in rows.values():
-        metrics += [m for m in cells if m not in metrics]
-    lines = [
-        f"### {TITLES.get(name, name)}",
-        "",
-        "| method | " + " | ".join(metrics) + " |",
-        "|---" * (len(metrics) + 1) + "|",
-    ]
-    for method, cells in rows.items():
-        vals = [f"{cells[m]:.3f}" if m in cells else "" for m in metrics]
-        lines.append(f"| {method} | " + " | ".join(vals) + " |")
-    return "\n".join(lines)
-
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -114,10 +89,17 @@ def main() -> int:
         if tmp is not None:
             tmp.cleanup()
     print(f"MotionBeat, preset {args.preset}, seed {args.seed}: {time.perf_counter() - t0:.0f} s")
-    for name in TITLES:
-        if name in tables:
+    from mudar.bench.plan import MOTIONBEAT_TABLES
+    from mudar.bench.tables import table_markdown
+
+    for name in MOTIONBEAT_TABLES:
+        if name in tables:  # one seed: each number as a mean with no spread
+            rows = {
+                row: {m: {"mean": v, "std": 0.0} for m, v in cells.items()}
+                for row, cells in tables[name].items()
+            }
             print()
-            print(markdown(name, tables[name]))
+            print(table_markdown(name, rows, n_seeds=1))
     if args.json:
         print(json.dumps(tables, indent=1))
     return 0

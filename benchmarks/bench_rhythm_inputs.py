@@ -34,9 +34,9 @@ def changes(model, clipset, clips: int) -> dict[str, float]:
             f_rgb = model.encode_frames(frames)
             audio = model.audio_encoder(item["audio"][None])
             injected = model.injector(f_rgb, None)
-            p0 = torch.sigmoid(model.head(motion, injected))
+            p0 = torch.sigmoid(model.head_output(f_rgb, motion))
             variants = {
-                "music": model.head(motion, model.injector(f_rgb, audio)),
+                "music": model.head_output(f_rgb, motion, audio),
                 "injector zeroed": model.head(motion, torch.zeros_like(injected)),
                 "motion zeroed": model.head(torch.zeros_like(motion), injected),
             }

@@ -47,6 +47,12 @@ TITLES = {
     "retrieval_genre": "Retrieval, genre (Table 3): music -> dances of the same genre",
     "retarget": "Retargeting: BAS (sigma 0.1 s) of test dances re-timed onto other test music",
     "speed": "Speed",
+    "motionbeat_train": "MotionBeat training (last epoch; val = held-out dances)",
+    "motionbeat_beats": "MotionBeat beat tracking, F-measure at 70 ms",
+    "motionbeat_genre": "MotionBeat genre, linear probe, folds grouped by dance",
+    "motionbeat_retrieval": "MotionBeat retrieval on held-out clips: the clip's own partner",
+    "motionbeat_retrieval_song": "MotionBeat retrieval on held-out clips: the right song "
+    "(the query dance's other clips left out)",
 }
 
 NOTES = {

@@ -84,7 +84,7 @@ def score_rhythm(
             )
         preds["chance"] = np.flatnonzero(rng.random(n) < (len(ref) / n if n else 0))
         noise = peaks_rng.random(n)  # its own stream: the chance floor stays as it was
-        preds["peaks"] = peak_decision(noise, fps=fps, threshold=0.0) if n else []
+        preds["peaks"] = peak_decision(noise, fps=fps, threshold=0.0)
         preds["all"] = np.arange(n)
         for name, est in preds.items():
             est = np.unique(np.asarray(est, dtype=int))

@@ -260,7 +260,12 @@ def train_motionbeat(
     from mudar.data.motionbeat_set import Augment, DanceCache, MotionBeatSet, find_dances
     from mudar.models.motionbeat import get_preset
     from mudar.training.module import EpochSampler
-    from mudar.training.trainer import make_trainer, preset_configs, quiet_lightning
+    from mudar.training.trainer import (
+        last_checkpoint,
+        make_trainer,
+        preset_configs,
+        quiet_lightning,
+    )
 
     t0 = time.perf_counter()
     quiet_lightning()
@@ -272,9 +277,7 @@ def train_motionbeat(
         epochs=epochs,
         seed=seed,
     )
-    last = run_dir / "checkpoints" / "last.ckpt"
-    if resume and not last.is_file():
-        raise InputError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
+    last = last_checkpoint(run_dir, resume=resume)
     run_dir.mkdir(parents=True, exist_ok=True)
 
     # data: every dance prepared once (cached in the run), split by dance, never by clip

@@ -87,7 +87,12 @@ def train(
     from mudar.models.config import get_preset
     from mudar.training.baselines import BaselineModule, baseline_train_config
     from mudar.training.module import EpochSampler, MudarModule
-    from mudar.training.trainer import make_trainer, preset_configs, quiet_lightning
+    from mudar.training.trainer import (
+        last_checkpoint,
+        make_trainer,
+        preset_configs,
+        quiet_lightning,
+    )
 
     if method not in METHODS:
         raise ParameterError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
@@ -104,9 +109,7 @@ def train(
     )
     if method != "mudar":
         tc = baseline_train_config(method, tc)
-    last = run_dir / "checkpoints" / "last.ckpt"
-    if resume and not last.is_file():
-        raise InputError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
+    last = last_checkpoint(run_dir, resume=resume)
     if resume:
         import torch
 

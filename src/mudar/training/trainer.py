@@ -39,6 +39,16 @@ def preset_configs(
     return mc, tc
 
 
+def last_checkpoint(run_dir: Path, *, resume: bool) -> Path:
+    """The run's ``checkpoints/last.ckpt``; resuming without one is an InputError."""
+    from mudar.errors import InputError
+
+    last = Path(run_dir) / "checkpoints" / "last.ckpt"
+    if resume and not last.is_file():
+        raise InputError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
+    return last
+
+
 def make_trainer(
     run_dir: Path,
     *,
