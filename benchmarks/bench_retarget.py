@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from mudar.methods import RETARGET
+
 DWM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dwm"
-METHODS = ("shift", "accel", "dtw")
 
 
 def main() -> int:
@@ -75,7 +76,7 @@ def main() -> int:
     rows = []
     t0 = time.perf_counter()
     for i, j, kind in pairs:
-        for method in METHODS:
+        for method in RETARGET:
             r = retarget_files(
                 cut[i][0],
                 target[j],
@@ -99,7 +100,7 @@ def main() -> int:
 
     print(
         f"\n### Retargeting {args.seconds:g} s of dance onto {args.music_seconds:g} s of music, "
-        f"{len(pairs)} pairs x {len(METHODS)} methods ({elapsed:.0f} s)\n"
+        f"{len(pairs)} pairs x {len(RETARGET)} methods ({elapsed:.0f} s)\n"
     )
     print(
         "| pairs | method | BAS before | BAS after (output, re-detected) | BAS planned "
@@ -107,7 +108,7 @@ def main() -> int:
     )
     print("|---|---|---|---|---|---|---|---|")
     for kind in ("same genre", "other genre"):
-        for method in METHODS:
+        for method in RETARGET:
             sel = [r for (_, _, k, mm, r) in rows if k == kind and mm == method]
             print(
                 f"| {kind} (n={len(sel)}) | {method} | {mean(sel, 'bas_before')} "
@@ -128,7 +129,7 @@ def main() -> int:
         by = {mm: r for (ii, jj, _, mm, r) in rows if (ii, jj) == (i, j)}
         print(
             f"| {i} | {j} | {kind} | {true[i][0]:.3f} | {fmt(by['dtw']['bas_before'])} "
-            + " ".join(f"| {fmt(by[mm]['bas_after'])}" for mm in METHODS)
+            + " ".join(f"| {fmt(by[mm]['bas_after'])}" for mm in RETARGET)
             + " |"
         )
     return 0

@@ -17,6 +17,15 @@ import numpy as np
 
 from mudar.errors import ParameterError
 
+DEFAULT_FPS = 8.0
+"""The paper's video frame rate (sec. 4.1), frames per second."""
+
+DEFAULT_SR = 16000
+"""The paper's audio sample rate (sec. 4.1), Hz."""
+
+DEFAULT_SUB = 8
+"""Fine audio frames per video frame: a hop of 250 samples, 64 frames/s at the defaults."""
+
 
 @dataclass(frozen=True)
 class FrameClock:
@@ -32,9 +41,9 @@ class FrameClock:
         Fine audio analysis frames per video frame. ``sr`` must be a multiple of ``fps * sub``.
     """
 
-    fps: float = 8.0
-    sr: int = 16000
-    sub: int = 8
+    fps: float = DEFAULT_FPS
+    sr: int = DEFAULT_SR
+    sub: int = DEFAULT_SUB
 
     def __post_init__(self) -> None:
         if not (self.fps > 0 and self.sr > 0 and self.sub > 0):

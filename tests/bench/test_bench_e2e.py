@@ -5,10 +5,11 @@ import json
 import pytest
 import torch
 
-from mudar.bench.plan import METHODS, MUSIC_ENCODERS, TABLES, Budget
+from mudar.bench.plan import TABLES, Budget
 from mudar.bench.run import run_bench
 from mudar.cli.main import main
 from mudar.data.synthetic import make_dataset
+from mudar.methods import BENCH, MUSIC_ENCODERS
 
 TINY = Budget(
     name="tiny",
@@ -64,7 +65,7 @@ def test_every_method_is_in_the_tables_it_applies_to(bench):
     t = bench.tables
     # these videos have no keypoints: the MotionBeat step is skipped, not failed
     assert not any(k.startswith("motionbeat") for k in t)
-    video_methods = set(METHODS) - set(MUSIC_ENCODERS)
+    video_methods = set(BENCH) - set(MUSIC_ENCODERS)
     assert video_methods == set(t["speed"])
     assert {"mudar", "hoof-flux", "directogram", "mudar-audio", "mudar-data50"} <= set(t["rhythm"])
     assert {"chance", "all"} <= set(t["rhythm"])

@@ -7,8 +7,6 @@ import pytest
 from mudar.bench.plan import (
     ABLATIONS,
     FULL,
-    LEARNED,
-    METHODS,
     QUICK,
     Budget,
     make_plan,
@@ -17,6 +15,7 @@ from mudar.bench.plan import (
     subsample_dances,
 )
 from mudar.errors import ParameterError
+from mudar.methods import BENCH, LEARNED
 
 # the dwm genres: waltz 25, rumba 5, chacha 4, tango 1
 GENRES = ["waltz"] * 25 + ["rumba"] * 5 + ["chacha"] * 4 + ["tango"]
@@ -29,7 +28,7 @@ LABEL = {it["id"]: it["label"] for it in ITEMS}
 
 def test_quick_plan_trains_every_method_once_and_two_ablations():
     plan = make_plan(QUICK)
-    assert plan.methods == METHODS
+    assert plan.methods == BENCH
     assert plan.seeds == (0,)
     names = [r.name for r in plan.runs]
     assert names[:4] == list(LEARNED)

@@ -15,8 +15,8 @@ from mudar.features.directogram import (
     impact_envelope,
 )
 from mudar.features.extract import Analysis, AnalysisConfig
-from mudar.tasks.evaluate import METHODS
-from mudar.tasks.rhythm import DANCE_METHODS, dance_rhythm
+from mudar.methods import DANCE_RHYTHM, RHYTHM_EVAL
+from mudar.tasks.rhythm import dance_rhythm
 
 B = 32
 FPS = 8.0
@@ -141,7 +141,7 @@ def test_impact_envelope_inputs():
 
 
 def test_registered_as_a_dance_rhythm_method():
-    assert "directogram" in DANCE_METHODS and "directogram" in METHODS
+    assert "directogram" in DANCE_RHYTHM and "directogram" in RHYTHM_EVAL
     raw = np.zeros((32, B), np.float32)
     for a, b in ((1, 7), (13, 18), (25, 28)):
         raw[a:b, 0] = 3.0

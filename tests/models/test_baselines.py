@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from mudar.errors import ParameterError
-from mudar.models.baselines import AVTS, BASELINES, LLA, METHODS, Multisensory, build_model
+from mudar.methods import LEARNED
+from mudar.models.baselines import AVTS, BASELINES, LLA, Multisensory, build_model
 from mudar.models.baselines.multisensory import SyncBCELoss
 from mudar.models.checkpoint import load_model, save_model
 from mudar.models.config import MudarConfig
@@ -49,8 +50,8 @@ def run(model, x: dict):
 
 
 def test_registry():
-    assert METHODS == ("mudar", "multisensory", "avts", "lla")
-    assert {m: type(build_model(m, TINY)) for m in METHODS} == {
+    assert LEARNED == ("mudar", "multisensory", "avts", "lla")
+    assert {m: type(build_model(m, TINY)) for m in LEARNED} == {
         "mudar": MuDaR,
         "multisensory": Multisensory,
         "avts": AVTS,

@@ -9,7 +9,8 @@ import torch
 
 from mudar.errors import ParameterError
 from mudar.losses.triplet import TripletLoss
-from mudar.models.config import HEADS, MudarConfig, get_preset
+from mudar.methods import RHYTHM_HEADS
+from mudar.models.config import MudarConfig, get_preset
 from mudar.models.mudar import Embeddings, MuDaR, MudarOutput
 
 TINY = MudarConfig(
@@ -66,7 +67,7 @@ def test_forward_shapes():
     assert model(x["frames"], x["motion"], x["audio"], audio_dropout=True).n_without_audio == 1
 
 
-@pytest.mark.parametrize("kind", HEADS)
+@pytest.mark.parametrize("kind", RHYTHM_HEADS)
 def test_every_parameter_gets_a_gradient(kind):
     torch.manual_seed(0)
     model = MuDaR(dataclasses.replace(TINY, head=kind)).train()

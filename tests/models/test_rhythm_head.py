@@ -10,7 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from mudar.errors import ParameterError
-from mudar.models.config import HEADS, MudarConfig
+from mudar.methods import RHYTHM_HEADS
+from mudar.models.config import MudarConfig
 from mudar.models.rhythm_head import (
     BCEHead,
     CRFHead,
@@ -116,7 +117,7 @@ def test_crf_head_predicts_marginals_and_decodes_viterbi():
     assert [f.tolist() for f in frames] == [np.flatnonzero(v).tolist() for v in viterbi]
 
 
-@pytest.mark.parametrize("kind", HEADS)
+@pytest.mark.parametrize("kind", RHYTHM_HEADS)
 def test_every_head_trains(kind):
     torch.manual_seed(0)
     head = build_head(dataclasses.replace(TINY, head=kind))

@@ -5,8 +5,8 @@ import pytest
 
 from mudar.errors import ParameterError
 from mudar.eval.bas import beat_alignment_score
+from mudar.methods import RETARGET
 from mudar.tasks.retarget import (
-    METHODS,
     RetargetPlan,
     dance_times_in_output,
     local_speed,
@@ -26,7 +26,7 @@ def grid(duration_s, fps=FPS):
     return np.arange(round(duration_s * fps)) / fps
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", RETARGET)
 def test_identity_when_the_rhythms_already_match(method, rng):
     m = np.sort(rng.uniform(0.3, 9.5, 18))
     s = MAPS[method](m, m, dance_duration_s=10.0, music_duration_s=10.0, fps=FPS)
@@ -100,7 +100,7 @@ def test_shift_picks_the_window_with_the_matching_rhythm():
     assert late[-1] < 30.0
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", RETARGET)
 def test_a_short_video_is_looped_to_the_music_length(method):
     d = 0.25 + 0.5 * np.arange(6)  # 3 s of dance
     m = 0.1 + 0.45 * np.arange(22)  # 10 s of music
@@ -113,7 +113,7 @@ def test_a_short_video_is_looped_to_the_music_length(method):
     assert out.max() < 10.0
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", RETARGET)
 @pytest.mark.parametrize("dance, music", [([], [1.0, 2.0]), ([1.0, 2.0], []), ([], [])])
 def test_no_rhythm_points_fall_back_to_the_identity(method, dance, music):
     plan = plan_retarget(
@@ -132,7 +132,7 @@ def test_accel_with_a_single_point_falls_back_to_shift():
 
 
 def test_tiny_music_gives_one_frame():
-    for method in METHODS:
+    for method in RETARGET:
         plan = plan_retarget(
             [0.1], [0.01], method=method, dance_duration_s=1.0, music_duration_s=0.01, fps=FPS
         )

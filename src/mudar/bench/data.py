@@ -11,8 +11,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from mudar.atomic import write_text
 from mudar.errors import InputError, ParameterError
-from mudar.io.atomic import write_text
 
 
 def prepared_features(

@@ -17,19 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mudar.errors import ParameterError
-
-LEARNED = ("mudar", "multisensory", "avts", "lla")
-"""Methods trained by ``mudar train --method`` (MuDaR and the paper's baselines)."""
-
-LEARNING_FREE = ("hoof-flux", "directogram")
-"""Visual rhythm methods without training (HOOF flux; Davis & Agrawala's directogram)."""
-
-MUSIC_ENCODERS = ("motionbeat",)
-"""Music representations learned from dance motion (keypoints), scored in the MotionBeat tables
-(:mod:`mudar.tasks.motionbeat_eval`) beside MuDaR's audio encoder and raw librosa features."""
-
-METHODS = LEARNED + LEARNING_FREE + MUSIC_ENCODERS
-"""The method names of the tables (``--methods`` picks among them)."""
+from mudar.methods import BENCH, LEARNED, RHYTHM_HEADS
 
 MOTIONBEAT_TABLES = (
     "motionbeat_beats",
@@ -50,7 +38,7 @@ TABLES = (
 )
 """The keys of ``tables.json``, one per table."""
 
-HEADS = ("bce", "regression", "crf")
+HEADS = RHYTHM_HEADS[1:]
 """Rhythm heads of the Table 1 ablation (the default, focal, is the ``mudar`` row)."""
 
 
@@ -290,7 +278,7 @@ class Plan:
     ----------
     budget : Budget
     methods : tuple of str
-        Among :data:`METHODS`.
+        Among :data:`BENCH`.
     seeds : tuple of int
     runs : tuple of Run
         Grouped by seed, main runs first.
@@ -330,7 +318,7 @@ def make_plan(
     seeds : int, optional
         Number of seeds (0, 1, ...); default ``budget.seeds``.
     methods : sequence of str, optional
-        Among :data:`METHODS`; default all. The ablations are MuDaR's: without ``mudar``, none.
+        Among :data:`BENCH`; default all. The ablations are MuDaR's: without ``mudar``, none.
 
     Returns
     -------
@@ -341,16 +329,16 @@ def make_plan(
     ParameterError
         Unknown methods, no method, fewer than one seed.
     """
-    chosen = tuple(METHODS) if methods is None else tuple(dict.fromkeys(methods))
-    unknown = [m for m in chosen if m not in METHODS]
+    chosen = tuple(BENCH) if methods is None else tuple(dict.fromkeys(methods))
+    unknown = [m for m in chosen if m not in BENCH]
     if unknown:
-        raise ParameterError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
+        raise ParameterError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(BENCH)}")
     if not chosen:
         raise ParameterError("no method to bench")
     n = budget.seeds if seeds is None else seeds
     if n < 1:
         raise ParameterError(f"seeds must be >= 1, got {n}")
-    chosen = tuple(m for m in METHODS if m in chosen)  # table order
+    chosen = tuple(m for m in BENCH if m in chosen)  # table order
     runs = []
     for seed in range(n):
         for m in LEARNED:

@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from mudar.methods import RETARGET
+
 METRICS = ("bas_true", "bas_before", "bas_shift", "bas_accel", "bas_dtw")
 """Columns of the retargeting table."""
 
@@ -56,7 +58,7 @@ def retarget_scores(
         :data:`METRICS`; a mean over no defined value (no rhythm points) is None.
     """
     from mudar.eval.bas import beat_alignment_score
-    from mudar.tasks.retarget import METHODS, dance_times_in_output, plan_retarget
+    from mudar.tasks.retarget import dance_times_in_output, plan_retarget
 
     def first(x: np.ndarray, seconds: float) -> np.ndarray:
         x = np.asarray(x, np.float64)
@@ -77,7 +79,7 @@ def retarget_scores(
         before = d[d < t_a]
         if len(before):
             vals["bas_before"].append(beat_alignment_score(before, m))
-        for method in METHODS:
+        for method in RETARGET:
             plan = plan_retarget(
                 d,
                 m,

@@ -14,6 +14,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from mudar.clock import DEFAULT_FPS
+from mudar.methods import RHYTHM_FLOORS
+
 METRICS = ("precision", "recall", "f1", "f1_exact", "f1_shifted")
 """Columns of the rhythm table (``f1_exact``: tolerance 0 frames)."""
 
@@ -42,7 +45,7 @@ def rhythm_rows(
     *,
     seed: int,
     floors: bool = False,
-    fps: float = 8.0,
+    fps: float = DEFAULT_FPS,
 ) -> dict[str, dict[str, float]]:
     """Rows of the rhythm table.
 
@@ -62,11 +65,11 @@ def rhythm_rows(
     dict
         Row -> :data:`METRICS` (``f1_shifted`` absent for the floors).
     """
-    from mudar.eval.visual_rhythm import FLOORS, score_rhythm
+    from mudar.eval.visual_rhythm import score_rhythm
 
     scores = score_rhythm(videos, tolerance=1, seed=seed, controls=True, fps=fps)
     names = {name for _, preds in videos for name in preds}
-    keep = [n for n in sorted(names)] + (list(FLOORS) if floors else [])
+    keep = [n for n in sorted(names)] + (list(RHYTHM_FLOORS) if floors else [])
     rows = {}
     for name in keep:
         s = scores[name]

@@ -32,11 +32,11 @@ from pathlib import Path
 
 import numpy as np
 
+from mudar.atomic import write_text
 from mudar.bench import classification, retarget, retrieval, rhythm, speed
 from mudar.bench.data import load_analyses, prepared_features, usable_items, write_subset
 from mudar.bench.plan import (
     ABLATIONS,
-    LEARNING_FREE,
     Budget,
     Plan,
     Run,
@@ -47,7 +47,8 @@ from mudar.bench.plan import (
 )
 from mudar.bench.tables import aggregate, not_beaten, paired_gaps, write_tables
 from mudar.errors import InputError, MudarError, ParameterError
-from mudar.io.atomic import write_text
+from mudar.methods import LEARNING_FREE
+from mudar.threads import torch_threads
 
 SCORING_VERSION = 3  # 2: the rhythm floor `peaks`; 3: its own random stream
 """Bumped when the scoring changes: results.json of an older version are computed again."""
@@ -191,11 +192,11 @@ def run_bench(
     seeds : int, optional
         Default ``budget.seeds``.
     methods : sequence of str, optional
-        Among :data:`~mudar.bench.plan.METHODS`; default all.
+        Among :data:`~mudar.methods.BENCH`; default all.
     jobs : int
         Processes of the feature extraction.
     threads : int, optional
-        Torch threads of training and scoring; default :func:`torch_threads`'s choice.
+        Torch threads of training and scoring; default :func:`bench_threads`'s choice.
     progress : bool
         Log each step on stderr.
 
@@ -210,10 +211,8 @@ def run_bench(
     ParameterError
         Bad plan, or ``out`` holding a bench of another budget.
     """
-    import torch
-
-    previous = torch.get_num_threads()
-    try:
+    n = bench_threads(threads)
+    with torch_threads(n):  # the caller's setting back after the bench
         return _run(
             data,
             out,
@@ -221,11 +220,9 @@ def run_bench(
             seeds=seeds,
             methods=methods,
             jobs=jobs,
-            threads=torch_threads(threads),
+            threads=n,
             progress=progress,
         )
-    finally:  # the caller's setting back
-        torch.set_num_threads(previous)
 
 
 def _run(
@@ -381,8 +378,8 @@ def score_motionbeat(ctx: Seed, plan: Plan, data, out: Path, threads: int) -> di
     )
 
 
-def torch_threads(threads: int | None = None) -> int:
-    """Set and return the torch threads of this process.
+def bench_threads(threads: int | None = None) -> int:
+    """The torch threads a bench runs with.
 
     Default: torch's own (one per core) on a quiet machine, but one when the load average
     already reaches the number of cores. Threads that contend with other processes for the
@@ -397,7 +394,6 @@ def torch_threads(threads: int | None = None) -> int:
         threads = 1 if busy else torch.get_num_threads()
     if threads < 1:
         raise ParameterError(f"threads must be >= 1, got {threads}")
-    torch.set_num_threads(threads)
     return threads
 
 

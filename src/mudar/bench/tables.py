@@ -1,7 +1,7 @@
 """The bench's tables: per-seed results aggregated into mean and std, as JSON and Markdown.
 
 ``tables.json`` holds, per table (:data:`mudar.bench.plan.TABLES`), ``{"<row>": {"<metric>":
-{"mean": float, "std": float}}}``. Rows are the methods (:data:`mudar.bench.plan.METHODS`:
+{"mean": float, "std": float}}}``. Rows are the methods (:data:`mudar.methods.BENCH`:
 ``mudar``, ``multisensory``, ``avts``, ``lla``, ``hoof-flux``, ``directogram``, each where it
 applies), MuDaR's ablations (``mudar-<variant>``) and the floors (``chance``, ``peaks``, ``all``,
 ``majority``, ``raw``). ``std`` is the sample standard deviation over the seeds that gave the
@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from mudar.atomic import write_text
 from mudar.bench import classification, retarget, retrieval, rhythm, speed
-from mudar.bench.plan import ABLATIONS, METHODS, TABLES
-from mudar.io.atomic import write_text
+from mudar.bench.plan import ABLATIONS, TABLES
+from mudar.methods import BENCH, CLASSIFY_FLOORS, RHYTHM_FLOORS
 
 METRICS = {
     "rhythm": rhythm.METRICS,
@@ -32,10 +33,10 @@ METRICS = {
 }
 """Columns of each table, in order."""
 
-FLOORS = ("chance", "peaks", "all", "majority", "raw")
+FLOORS = (*RHYTHM_FLOORS, *CLASSIFY_FLOORS)
 """Rows that are no method: random or constant answers, or raw features."""
 
-ROWS = (*METHODS, *(a.row for a in ABLATIONS.values()), *FLOORS)
+ROWS = (*BENCH, *(a.row for a in ABLATIONS.values()), *FLOORS)
 """Row order of every table (rows a table lacks are skipped)."""
 
 TITLES = {

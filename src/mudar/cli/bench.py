@@ -12,7 +12,8 @@ DEFAULT_DATA = "../shared/data/dwm"
 
 
 def add_parser(sub) -> None:
-    from mudar.bench.plan import ABLATIONS, METHODS
+    from mudar.bench.plan import ABLATIONS
+    from mudar.methods import BENCH
 
     p = sub.add_parser(
         "bench",
@@ -40,7 +41,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seeds", type=int, help="number of seeds (default 3, with --quick 1)")
     p.add_argument(
         "--methods",
-        help=f"comma-separated subset of {','.join(METHODS)} (default all)",
+        help=f"comma-separated subset of {','.join(BENCH)} (default all)",
     )
     p.add_argument(
         "--ablations",

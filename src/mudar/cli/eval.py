@@ -6,7 +6,9 @@ import argparse
 import json
 import sys
 
-DEFAULT_METHODS = "mudar,mudar-noaudio,hoof-flux,directogram"
+from mudar.methods import DANCE_RHYTHM
+
+DEFAULT_METHODS = ",".join(DANCE_RHYTHM)
 
 
 def add_parser(sub) -> None:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from mudar.clock import FrameClock
+from mudar.clock import DEFAULT_FPS, DEFAULT_SR, FrameClock
 
 
 def add_analysis_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("analysis")
-    g.add_argument("--fps", type=float, default=8.0, help="model frame rate (default 8)")
-    g.add_argument("--sr", type=int, default=16000, help="audio sample rate, Hz (default 16000)")
+    g.add_argument(
+        "--fps", type=float, default=DEFAULT_FPS, help=f"model frame rate (default {DEFAULT_FPS:g})"
+    )
+    g.add_argument(
+        "--sr", type=int, default=DEFAULT_SR, help=f"audio sample rate, Hz (default {DEFAULT_SR})"
+    )
     g.add_argument(
         "--size", type=int, default=256, help="frame side for optical flow (default 256)"
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.cli.options import add_analysis_options
+from mudar.methods import DANCE_RHYTHM
 
 
 def add_parser(sub) -> None:
@@ -95,7 +96,6 @@ def run(args: argparse.Namespace) -> int:
     from mudar.io import probe
     from mudar.io.media import check_path
     from mudar.io.write import CONTAINERS
-    from mudar.tasks.rhythm import DANCE_METHODS
 
     video, music, out = Path(args.video), Path(args.music), Path(args.out)
     sigma = DEFAULT_SIGMA_S if args.sigma is None else args.sigma
@@ -127,10 +127,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{music}: has no audio stream; MUSIC must have sound")
 
     method = args.dance_method
-    if method not in DANCE_METHODS:
-        raise ParameterError(
-            f"unknown --dance-method {method!r}; known: {', '.join(DANCE_METHODS)}"
-        )
+    if method not in DANCE_RHYTHM:
+        raise ParameterError(f"unknown --dance-method {method!r}; known: {', '.join(DANCE_RHYTHM)}")
     if method == "mudar":
         method = "mudar-noaudio"  # V's motion alone: its own music (or A's) must not leak in
     report = retarget_files(
@@ -184,7 +182,7 @@ def retarget_files(
         Inputs (checked by :func:`run`) and the output video (``.mp4``, ``.mov``, ``.mkv``).
     method : {"shift", "accel", "dtw"}
     dance_method : str
-        A :data:`mudar.tasks.rhythm.DANCE_METHODS` entry, used for ``video`` and for ``out``.
+        A :data:`mudar.methods.DANCE_RHYTHM` entry, used for ``video`` and for ``out``.
     music_rhythm : {"onsets", "beats"}
     resample : {"blend", "nearest"}
     min_speed, max_speed : float

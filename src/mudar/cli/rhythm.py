@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from mudar.cli.options import add_analysis_options, analysis_config
+from mudar.methods import DANCE_RHYTHM
 
 
 def add_parser(sub) -> None:
@@ -42,11 +43,11 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from mudar.errors import MudarError, ParameterError
     from mudar.features.extract import analyze
-    from mudar.tasks.rhythm import DANCE_METHODS, default_dance_method, rhythm_report
+    from mudar.tasks.rhythm import default_dance_method, rhythm_report
 
     method = args.method or default_dance_method()
-    if method not in DANCE_METHODS:
-        raise ParameterError(f"unknown --method {method!r}; known: {', '.join(DANCE_METHODS)}")
+    if method not in DANCE_RHYTHM:
+        raise ParameterError(f"unknown --method {method!r}; known: {', '.join(DANCE_RHYTHM)}")
     model, extra = None, {}
     if method.startswith("mudar"):
         import torch

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from mudar.clock import DEFAULT_SR
 from mudar.tasks.sync import DEFAULT_MAX_OFFSET_S, SYNC_FPS
 
 LOW_CONFIDENCE = 0.1
@@ -56,7 +57,9 @@ def add_parser(sub) -> None:
         help="analysis frame rate (default: the highest of "
         f"{', '.join(f'{f:g}' for f in SYNC_FPS)} not above the video's own)",
     )
-    g.add_argument("--sr", type=int, default=16000, help="audio analysis rate, Hz (default 16000)")
+    g.add_argument(
+        "--sr", type=int, default=DEFAULT_SR, help=f"audio analysis rate, Hz (default {DEFAULT_SR})"
+    )
     g.add_argument(
         "--size", type=int, default=256, help="frame side for optical flow (default 256)"
     )

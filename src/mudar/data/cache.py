@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mudar.atomic import atomic_path
 from mudar.features.extract import Analysis, AnalysisConfig
-from mudar.io.atomic import atomic_path
 
 
 def content_hash(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:

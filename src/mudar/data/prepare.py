@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
+from mudar.atomic import write_text
 from mudar.data.cache import FeatureCache
 from mudar.data.dataset import VideoItem, find_videos
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.features.extract import AnalysisConfig, analyze
-from mudar.io.atomic import write_text
 
 MANIFESTS = "manifests"
 

@@ -21,11 +21,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from mudar.clock import DEFAULT_FPS
 from mudar.errors import ParameterError
 from mudar.eval.rhythm import count_matches, prf
 from mudar.features.dance import peak_decision
-
-FLOORS = ("chance", "peaks", "all")
 
 
 def _counts(ref: np.ndarray, est: np.ndarray, tolerance: int) -> np.ndarray:
@@ -44,7 +43,7 @@ def score_rhythm(
     tolerance: int = 1,
     seed: int = 0,
     controls: bool = False,
-    fps: float = 8.0,
+    fps: float = DEFAULT_FPS,
 ) -> dict[str, dict]:
     """Pool the matches of every method over videos.
 
@@ -52,7 +51,7 @@ def score_rhythm(
     ----------
     videos : iterable of (onsets, predictions)
         ``onsets``: binary (n,) music onset maxima per frame; ``predictions``: method name ->
-        rhythm frame indices. The floors (:data:`FLOORS`) are added here.
+        rhythm frame indices. The floors (:data:`RHYTHM_FLOORS`) are added here.
     tolerance : int
         Frames either side for a match (the issue's +-1 frame).
     seed : int

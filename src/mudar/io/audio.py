@@ -7,11 +7,12 @@ import os
 import av
 import numpy as np
 
+from mudar.clock import DEFAULT_SR
 from mudar.errors import DecodeError, ParameterError
 from mudar.io.media import container_start, open_media, stream_time
 
 
-def load_audio(path: str | os.PathLike, *, sr: int = 16000) -> np.ndarray | None:
+def load_audio(path: str | os.PathLike, *, sr: int = DEFAULT_SR) -> np.ndarray | None:
     """Decode the first audio stream of ``path`` to mono float32 at ``sr`` Hz.
 
     Resampling is FFmpeg's (libswresample). Samples are placed on the file's clock: if the audio

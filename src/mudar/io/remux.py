@@ -14,8 +14,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from mudar.atomic import atomic_path
 from mudar.errors import InputError, ParameterError
-from mudar.io.atomic import atomic_path
 from mudar.io.media import container_start, open_media
 from mudar.io.write import AAC_RATES, CONTAINERS, _check_audio, _check_dest
 

@@ -14,6 +14,7 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
+from mudar.clock import DEFAULT_FPS
 from mudar.errors import DecodeError, ParameterError
 from mudar.io.media import container_start, open_media, snap_rotation
 
@@ -23,7 +24,7 @@ ASPECTS = ("pad", "crop", "squash")
 def iter_frames(
     path: str | os.PathLike,
     *,
-    fps: float = 8.0,
+    fps: float = DEFAULT_FPS,
     size: int = 256,
     aspect: str = "pad",
     gray: bool = False,
@@ -69,7 +70,7 @@ def iter_frames(
 def iter_frame_pairs(
     path: str | os.PathLike,
     *,
-    fps: float = 8.0,
+    fps: float = DEFAULT_FPS,
     size: int = 256,
     rgb_size: int = 64,
     aspect: str = "pad",

@@ -17,8 +17,8 @@ import av
 import numpy as np
 import soundfile as sf
 
+from mudar.atomic import atomic_path
 from mudar.errors import InputError, ParameterError
-from mudar.io.atomic import atomic_path
 
 CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 """Video file extensions and the FFmpeg muxer each one gets."""

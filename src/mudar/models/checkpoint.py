@@ -29,7 +29,7 @@ def save_model(model, path: str | os.PathLike, *, meta: dict | None = None) -> P
     :mod:`mudar.models.baselines`), its method and its config, atomically."""
     import torch
 
-    from mudar.io.atomic import atomic_path
+    from mudar.atomic import atomic_path
 
     doc = {
         "format": FORMAT,

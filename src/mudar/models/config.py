@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from mudar.errors import ParameterError
+from mudar.methods import IMPLICIT_LOSSES, RHYTHM_HEADS
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,8 @@ class MudarConfig:
     explicit_detach: bool = False
 
     def __post_init__(self) -> None:
-        if self.head not in HEADS:
-            raise ParameterError(f"head must be one of {HEADS}, got {self.head!r}")
+        if self.head not in RHYTHM_HEADS:
+            raise ParameterError(f"head must be one of {RHYTHM_HEADS}, got {self.head!r}")
         if self.dim % self.heads:
             raise ParameterError(f"dim={self.dim} is not divisible by heads={self.heads}")
         if not 0 <= self.audio_dropout < 1:
@@ -133,9 +134,6 @@ class MudarConfig:
         return cls(**d)
 
 
-HEADS = ("focal", "bce", "regression", "crf")
-
-
 @dataclass(frozen=True)
 class TrainConfig:
     """How a MuDaR model is trained (paper sec. 3.3 and 4.1)."""
@@ -170,9 +168,6 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
-
-
-IMPLICIT_LOSSES = ("triplet", "infonce", "contrastive")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def save_motionbeat(model, path: str | os.PathLike, *, meta: dict | None = None)
     atomically; returns ``path``."""
     import torch
 
-    from mudar.io.atomic import atomic_path
+    from mudar.atomic import atomic_path
 
     doc = {
         "format": FORMAT,

@@ -6,7 +6,7 @@ import html
 import os
 from pathlib import Path
 
-from mudar.io.atomic import write_text
+from mudar.atomic import write_text
 
 
 def table(rows: list[dict], *, floatfmt: str = ".3f") -> str:

@@ -20,6 +20,7 @@ import numpy as np
 from mudar.errors import InputError, ParameterError
 from mudar.eval.bas import DEFAULT_SIGMA_S, beat_alignment_score
 from mudar.features.kinematic import BAILANDO_SIGMA_S, ROOT_JOINTS, kinematic_beats
+from mudar.methods import DANCE_RHYTHM
 
 __all__ = ["FORMS", "bas_file", "bas_report", "motion_beat_times", "music_beat_times"]
 
@@ -177,7 +178,7 @@ def bas_file(
         Kernel width of the score, seconds.
     form : {"motion", "music", "both"}
     method : str, optional
-        Dance rhythm method for a video (:data:`mudar.tasks.rhythm.DANCE_METHODS`).
+        Dance rhythm method for a video (:data:`mudar.methods.DANCE_RHYTHM`).
     checkpoint : str, optional
         Model of the ``mudar`` methods (default: the shipped one).
     music_dir : path-like, optional
@@ -246,12 +247,12 @@ def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, wit
     from mudar.features.extract import AnalysisConfig, analyze
     from mudar.io import probe
     from mudar.io.media import check_path
-    from mudar.tasks.rhythm import DANCE_METHODS, dance_rhythm, default_dance_method
+    from mudar.tasks.rhythm import dance_rhythm, default_dance_method
 
     check_path(path)
     method = method or default_dance_method()
-    if method not in DANCE_METHODS:
-        raise ParameterError(f"unknown method {method!r}; known: {', '.join(DANCE_METHODS)}")
+    if method not in DANCE_RHYTHM:
+        raise ParameterError(f"unknown method {method!r}; known: {', '.join(DANCE_RHYTHM)}")
     if method == "mudar":
         method = "mudar-noaudio"  # the motion alone: the music must not leak into its beats
     if not probe(path).has_video:

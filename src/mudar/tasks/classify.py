@@ -31,7 +31,6 @@ HOOF, flow magnitude, hoof-flux).
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
 import os
@@ -48,6 +47,7 @@ from mudar.eval.classification import accuracy, balanced_accuracy, confusion_mat
 from mudar.features.summary import raw_clip_features, raw_feature_names
 from mudar.models.classifier import ClassifierConfig, TwoStreamClassifier
 from mudar.models.logistic import LogisticRegression, fit_logistic
+from mudar.threads import torch_threads
 
 __all__ = [
     "MAJORITY",
@@ -439,17 +439,10 @@ def _set_standardization(model, emb, ids: torch.Tensor) -> None:
     )
 
 
-@contextlib.contextmanager
 def _head_threads(source):
     """One torch thread while only the small head trains or runs: on 2 busy cores that is 30x
     faster than two contending threads. Fine-tuning keeps the caller's setting."""
-    threads = torch.get_num_threads()
-    if not source.modules():
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+    return torch_threads(None if source.modules() else 1)
 
 
 def _fit(
@@ -612,7 +605,7 @@ def _encoder_from_doc(doc: dict):
 
 def save_classifier(clf: Classifier, path: str | os.PathLike) -> Path:
     """Write a classifier file atomically (a ``torch.save`` dict without pickled code)."""
-    from mudar.io.atomic import atomic_path
+    from mudar.atomic import atomic_path
 
     doc = {
         "format": FORMAT,

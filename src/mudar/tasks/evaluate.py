@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.errors import InputError, ParameterError
-
-METHODS = ("mudar", "mudar-noaudio", "hoof-flux", "directogram", "chance", "all")
+from mudar.methods import RHYTHM_EVAL, RHYTHM_FLOORS
 
 
 def evaluate(
@@ -41,13 +40,15 @@ def evaluate(
     from mudar.data.cache import FeatureCache
     from mudar.data.clips import sliding_windows
     from mudar.data.prepare import MANIFESTS, load_manifest, prepare
-    from mudar.eval.visual_rhythm import FLOORS, score_rhythm
+    from mudar.eval.visual_rhythm import score_rhythm
     from mudar.features.extract import AnalysisConfig
     from mudar.tasks.rhythm import dance_rhythm
 
-    unknown = sorted(set(methods) - set(METHODS))
+    unknown = sorted(set(methods) - set(RHYTHM_EVAL))
     if unknown:
-        raise ParameterError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
+        raise ParameterError(
+            f"unknown method(s) {', '.join(unknown)}; known: {', '.join(RHYTHM_EVAL)}"
+        )
     learned = [m for m in methods if m.startswith("mudar")]
     model = None
     if learned:
@@ -97,12 +98,12 @@ def evaluate(
     if not videos:
         raise InputError(f"{data}: no video with both music and pictures to evaluate")
     scores = score_rhythm(videos, tolerance=1, seed=seed, controls=True, fps=clock.fps)
-    keep = [m for m in methods if m in scores] + [m for m in FLOORS if m not in methods]
+    keep = [m for m in methods if m in scores] + [m for m in RHYTHM_FLOORS if m not in methods]
     return {
         "data": str(data),
         "n_videos": len(videos),
         "n_clips": n_clips,
         "rhythm": {m: scores[m] for m in keep},
-        "shifted": {m: scores[f"{m}-shifted"] for m in keep if m not in FLOORS},
+        "shifted": {m: scores[f"{m}-shifted"] for m in keep if m not in RHYTHM_FLOORS},
         "skipped": skipped,
     }

@@ -46,6 +46,8 @@ import numpy as np
 import torch
 
 from mudar.errors import InputError, ParameterError
+from mudar.methods import BEAT_TRACKERS
+from mudar.threads import torch_threads
 
 BEAT_WINDOW_S = 0.07
 """Tolerance of the beat F-measure, seconds (mir_eval's default)."""
@@ -53,7 +55,6 @@ BEAT_WINDOW_S = 0.07
 MIN_BEAT_SEPARATION_S = 0.3
 """Peak picking keeps at most one beat per this many seconds (200 BPM)."""
 
-BEAT_METHODS = ("motionbeat", "motionbeat-dp", "input-beats", "librosa")
 RETRIEVAL_METRICS = ("R@1", "R@5", "mAP")
 
 
@@ -421,7 +422,7 @@ def beat_table(model, songs: Sequence[Song]) -> dict[str, dict[str, float]]:
 
     c = model.config
     clock = c.clock()
-    scores: dict[str, dict[str, list[float]]] = {m: {} for m in BEAT_METHODS}
+    scores: dict[str, dict[str, list[float]]] = {m: {} for m in BEAT_TRACKERS}
     for song in songs:
         if song.sr != clock.sr:
             raise ParameterError(
@@ -807,10 +808,7 @@ def run_motionbeat_bench(
         "val_log_candidates", "train_ecl", "train_log_candidates"}}`` (seconds; the last
         epoch's training and validation figures).
     """
-    previous = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         return _run_bench(
             data,
             Path(out_dir),
@@ -825,8 +823,6 @@ def run_motionbeat_bench(
             folds=folds,
             progress=progress,
         )
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _run_bench(
@@ -847,8 +843,8 @@ def _run_bench(
     """:func:`run_motionbeat_bench` once the threads are set."""
     import time
 
+    from mudar.atomic import write_text
     from mudar.data.motionbeat_set import DanceCache, find_dances
-    from mudar.io.atomic import write_text
     from mudar.models.checkpoint import load_model
     from mudar.models.motionbeat import get_preset
     from mudar.models.motionbeat_checkpoint import load_motionbeat

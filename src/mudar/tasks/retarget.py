@@ -40,10 +40,10 @@ import numpy as np
 
 from mudar.errors import ParameterError
 from mudar.eval.bas import DEFAULT_SIGMA_S, beat_alignment_score, mean_offset
+from mudar.methods import RETARGET
 
 __all__ = [
     "DEFAULT_SIGMA_S",
-    "METHODS",
     "MUSIC_RHYTHMS",
     "RESAMPLE_MODES",
     "RetargetPlan",
@@ -60,7 +60,6 @@ __all__ = [
     "time_map_shift",
 ]
 
-METHODS = ("shift", "accel", "dtw")
 """Retargeting methods."""
 
 MUSIC_RHYTHMS = ("onsets", "beats")
@@ -80,7 +79,7 @@ class RetargetPlan:
     Attributes
     ----------
     method : str
-        One of :data:`METHODS` (the method asked for, even when it fell back).
+        One of :data:`RETARGET` (the method asked for, even when it fell back).
     fps : float
         Output frame rate (the source's), frames per second.
     source_times : np.ndarray, float64, shape (n_frames,)
@@ -162,8 +161,8 @@ def plan_retarget(
         Unknown method, non-positive durations or fps, bad speed bounds, times that are not
         1-D finite numbers.
     """
-    if method not in METHODS:
-        raise ParameterError(f"unknown retarget method {method!r}; known: {', '.join(METHODS)}")
+    if method not in RETARGET:
+        raise ParameterError(f"unknown retarget method {method!r}; known: {', '.join(RETARGET)}")
     common = dict(
         dance_duration_s=dance_duration_s,
         music_duration_s=music_duration_s,

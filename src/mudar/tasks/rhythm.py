@@ -9,8 +9,7 @@ import numpy as np
 from mudar.errors import ParameterError
 from mudar.features.dance import peak_decision, rhythm_times
 from mudar.features.extract import Analysis
-
-DANCE_METHODS = ("mudar", "mudar-noaudio", "hoof-flux", "directogram")
+from mudar.methods import DANCE_RHYTHM
 
 
 @dataclass
@@ -115,12 +114,12 @@ def dance_rhythm(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Dance rhythm frames (int, (k,)) and per-frame strength (float, (n_frames,)) of a file.
 
-    ``method`` is one of :data:`DANCE_METHODS`; the ``mudar`` methods need ``model``, and the
+    ``method`` is one of :data:`DANCE_RHYTHM`; the ``mudar`` methods need ``model``, and the
     analysis must have been made at the model's frame clock and frame size.
     """
-    if method not in DANCE_METHODS:
+    if method not in DANCE_RHYTHM:
         raise ParameterError(
-            f"unknown dance rhythm method {method!r}; known: {', '.join(DANCE_METHODS)}"
+            f"unknown dance rhythm method {method!r}; known: {', '.join(DANCE_RHYTHM)}"
         )
     if analysis.dance is None:
         raise ParameterError(f"{analysis.path}: no video, so no dance rhythm")
@@ -148,7 +147,7 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux", model=None) 
     ----------
     analysis : Analysis
     method : str
-        Dance rhythm method, one of :data:`DANCE_METHODS`.
+        Dance rhythm method, one of :data:`DANCE_RHYTHM`.
     model : MuDaR, optional
         The learned model, for the ``mudar`` methods.
 
@@ -158,9 +157,9 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux", model=None) 
         ``{"file", "duration_s", "fps", "music": {...} | None, "dance": {...} | None}``, times in
         seconds from the start of the file.
     """
-    if method not in DANCE_METHODS:
+    if method not in DANCE_RHYTHM:
         raise ParameterError(
-            f"unknown dance rhythm method {method!r}; known: {', '.join(DANCE_METHODS)}"
+            f"unknown dance rhythm method {method!r}; known: {', '.join(DANCE_RHYTHM)}"
         )
     fps = analysis.clock.fps
     music = None

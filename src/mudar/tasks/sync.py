@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mudar.clock import FrameClock
+from mudar.clock import DEFAULT_SR, FrameClock
 from mudar.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -314,7 +314,7 @@ def shift_audio(y: np.ndarray, *, offset_s: float, sr: int) -> np.ndarray:
     return out
 
 
-def sync_clock(native_fps: float, *, sr: int = 16000, fps: float | None = None) -> FrameClock:
+def sync_clock(native_fps: float, *, sr: int = DEFAULT_SR, fps: float | None = None) -> FrameClock:
     """The analysis clock for sync: as fine as the video allows, audio on a ~10 ms grid.
 
     The frame rate is ``fps`` when given, else the highest of :data:`SYNC_FPS` not above

@@ -36,8 +36,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from mudar.atomic import write_text
 from mudar.errors import InputError, MudarError, ParameterError
-from mudar.io.atomic import write_text
 from mudar.losses.motionbeat import EmbodiedContrastiveLoss, StructuralRhythmAlignmentLoss
 from mudar.models.motionbeat import (
     MotionBeat,
@@ -46,6 +46,7 @@ from mudar.models.motionbeat import (
     MotionBeatTrainConfig,
 )
 from mudar.models.motionbeat_checkpoint import load_motionbeat, save_motionbeat
+from mudar.threads import torch_threads
 
 __all__ = ["MotionBeatModule", "MotionBeatTrainResult", "load_motionbeat", "train_motionbeat"]
 
@@ -333,13 +334,8 @@ def train_motionbeat(
         progress=progress,
         tensorboard=False,
     )
-    previous = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         trainer.fit(module, loader, val_loader, ckpt_path=str(last) if resume else None)
-    finally:
-        torch.set_num_threads(previous)
 
     # save: the weights, their config, and what they were trained on
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}

@@ -18,8 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mudar.atomic import write_text
 from mudar.errors import InputError, ParameterError
-from mudar.io.atomic import write_text
+from mudar.methods import LEARNED
 
 
 @dataclass
@@ -71,7 +72,7 @@ def train(
     """Train MuDaR (or a baseline: ``method``) self-supervised on the videos (or prepared
     features) in ``data``.
 
-    ``method`` is one of :data:`mudar.models.baselines.METHODS`; a baseline trains with the
+    ``method`` is one of :data:`mudar.methods.LEARNED`; a baseline trains with the
     preset's model and training configs, the negatives of its paper
     (:func:`mudar.training.baselines.baseline_train_config`) and no threshold calibration
     (it has no rhythm head). The saved checkpoint records the method.
@@ -82,7 +83,6 @@ def train(
 
     from mudar.data.clipset import ClipSet, split_videos
     from mudar.data.prepare import load_manifest
-    from mudar.models.baselines import METHODS
     from mudar.models.checkpoint import save_model
     from mudar.models.config import get_preset
     from mudar.training.baselines import BaselineModule, baseline_train_config
@@ -94,8 +94,8 @@ def train(
         quiet_lightning,
     )
 
-    if method not in METHODS:
-        raise ParameterError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    if method not in LEARNED:
+        raise ParameterError(f"unknown method {method!r}; known: {', '.join(LEARNED)}")
 
     t0 = time.perf_counter()
     quiet_lightning()

@@ -14,6 +14,7 @@ baseline, the directogram, is a feature: :mod:`mudar.features.directogram`.
 
 from __future__ import annotations
 
+from mudar import methods
 from mudar.errors import ParameterError
 from mudar.models.baselines.avts import AVTS
 from mudar.models.baselines.lla import LLA
@@ -26,12 +27,11 @@ BASELINES: dict[str, type[Streams]] = {
     "lla": LLA,
 }
 
-METHODS = ("mudar", *BASELINES)
-"""What ``mudar train --method`` trains and a checkpoint's ``method`` names."""
+assert tuple(BASELINES) == methods.BASELINES
 
 
 def build_model(method: str, config):
-    """A fresh model of ``method`` (one of :data:`METHODS`) built from ``config``.
+    """A fresh model of ``method`` (one of :data:`mudar.methods.LEARNED`) built from ``config``.
 
     Raises
     ------
@@ -43,7 +43,7 @@ def build_model(method: str, config):
 
         return MuDaR(config)
     if method not in BASELINES:
-        raise ParameterError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+        raise ParameterError(f"unknown method {method!r}; known: {', '.join(methods.LEARNED)}")
     return BASELINES[method](config)
 
 
@@ -51,7 +51,6 @@ __all__ = [
     "AVTS",
     "BASELINES",
     "LLA",
-    "METHODS",
     "Multisensory",
     "Streams",
     "SyncOutput",

@@ -1,4 +1,8 @@
-"""Atomic writes: nothing half-written is ever seen under the final name."""
+"""Atomic writes: nothing half-written is ever seen under the final name.
+
+Beside :mod:`mudar.clock` and :mod:`mudar.errors` at the top of the package because every layer
+that saves something (the feature cache, checkpoints, reports, media) writes through it.
+"""
 
 from __future__ import annotations
 
