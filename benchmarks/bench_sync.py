@@ -74,8 +74,8 @@ def mocap_speed(folder: Path) -> tuple[np.ndarray, float]:
 
 def synthetic_clip(folder: Path, seed: int) -> Path:
     """A 12 s synthetic dance in three tempo sections, motion locked to the beats."""
-    from mudar.data.synthetic import dance_frames, synth_music
     from mudar.io.write import write_video
+    from mudar.synthetic.video import dance_frames, synth_music
 
     rng = np.random.default_rng(seed)
     sr, section_s = 22050, 4.0

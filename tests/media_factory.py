@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mudar.data.synthetic import SyntheticClip, dance_frames, make_clip, synth_music
 from mudar.io.write import write_audio, write_video
+from mudar.synthetic.video import SyntheticClip, dance_frames, make_clip, synth_music
 
 BAR_W, BAR_H = 352, 48  # time-bar video size, pixels
 BAR_X0 = 16  # bar position at t = 0, px
@@ -165,7 +165,7 @@ def make_short_video(folder: Path, name: str = "short.mp4") -> Path:
 
 
 def make_dance_clip(folder: Path, *, duration_s: float = 4.0, seed: int = 0) -> SyntheticClip:
-    """A synthetic dance clip at 120 BPM with music (see :mod:`mudar.data.synthetic`)."""
+    """A synthetic dance clip at 120 BPM with music (see :mod:`mudar.synthetic.video`)."""
     return make_clip(folder, name="dance", tempo_bpm=120.0, duration_s=duration_s, seed=seed)
 
 

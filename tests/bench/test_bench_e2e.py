@@ -8,8 +8,8 @@ import torch
 from mudar.bench.plan import TABLES, Budget
 from mudar.bench.run import run_bench
 from mudar.cli.main import main
-from mudar.data.synthetic import make_dataset
 from mudar.methods import BENCH, MUSIC_ENCODERS
+from mudar.synthetic.video import make_dataset
 
 TINY = Budget(
     name="tiny",

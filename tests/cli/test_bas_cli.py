@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from mudar.cli.main import main
-from mudar.data.synthetic import synth_music
 from mudar.io.write import write_audio
+from mudar.synthetic.video import synth_music
 
 KEYS = {
     "file",

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from mudar.cli.main import main
-from mudar.data.synthetic import make_dataset
+from mudar.synthetic.video import make_dataset
 from mudar.training.train import train
 
 KEYS = {"precision", "recall", "f1", "tolerance_frames", "exact"}

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from mudar.cli.main import main
-from mudar.data.synthetic import make_clip
 from mudar.io import probe
+from mudar.synthetic.video import make_clip
 
 KEYS = {
     "method",

@@ -18,10 +18,10 @@ from mudar.data.clipset import (
 )
 from mudar.data.prepare import load_manifest, prepare
 from mudar.data.sampling import avts_shift_allowed
-from mudar.data.synthetic import make_dataset
 from mudar.errors import InputError, ParameterError
 from mudar.features.extract import AnalysisConfig
 from mudar.models.config import PRESETS
+from mudar.synthetic.video import make_dataset
 
 DEBUG = PRESETS["debug"]
 MC, TC = DEBUG.model, DEBUG.train  # 4 s clips (T = 32), 2 s hop, AVTS from epoch 2

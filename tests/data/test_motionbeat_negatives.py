@@ -16,10 +16,10 @@ from mudar.data.motionbeat_negatives import (
     time_stretch,
 )
 from mudar.data.sampling import rng_for
-from mudar.data.synthetic import synth_music
 from mudar.errors import ParameterError
 from mudar.features.music import music_features
 from mudar.models.motionbeat import PRESETS
+from mudar.synthetic.video import synth_music
 
 CONFIG = PRESETS["debug"].model  # 16 mels, 8 tempogram rows, sub 8, 8 fps
 LAYOUT = CONFIG.row_layout()

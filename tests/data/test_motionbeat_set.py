@@ -16,9 +16,9 @@ from mudar.data.motionbeat_set import (
     prepare_dance,
     turn_joints,
 )
-from mudar.data.synthetic_motion import REST_POSE, make_motion_dataset
 from mudar.errors import ParameterError
 from mudar.models.motionbeat import PRESETS
+from mudar.synthetic.motion import REST_POSE, make_motion_dataset
 
 DEBUG = PRESETS["debug"]
 NULL = Augment(

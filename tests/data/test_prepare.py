@@ -10,9 +10,9 @@ from mudar.cli.main import main
 from mudar.clock import FrameClock
 from mudar.data.cache import FeatureCache
 from mudar.data.prepare import load_manifest, parse_shard, prepare
-from mudar.data.synthetic import make_dataset
 from mudar.errors import InputError, ParameterError
 from mudar.features.extract import AnalysisConfig
+from mudar.synthetic.video import make_dataset
 
 CONFIG = AnalysisConfig(size=64, frame_size=32)
 

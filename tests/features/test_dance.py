@@ -225,8 +225,8 @@ def test_rhythm_matches_motion_beats_of_synthetic_dances(tmp_path):
     +-1 frame over six clips (three tempi, with and without a camera pan, seeds not chosen).
     Measured over seeds 0-5 of each: mean F 0.93, 5 of 36 clips below 0.8, where thin limbs on
     a similar backdrop barely move the flow."""
-    from mudar.data.synthetic import make_clip
     from mudar.io import iter_frames
+    from mudar.synthetic.video import make_clip
 
     scores = []
     for seed, (tempo, pan) in enumerate(GRID):

@@ -8,7 +8,6 @@ import torch
 
 from mudar.clock import FrameClock
 from mudar.data.clipset import audio_input
-from mudar.data.synthetic import synth_music
 from mudar.errors import ParameterError
 from mudar.features.music import music_features
 from mudar.models.motionbeat import PRESETS
@@ -22,6 +21,7 @@ from mudar.models.phase import (
     phase_from_rows,
     rotate_pairs,
 )
+from mudar.synthetic.video import synth_music
 
 TWO_PI = 2 * math.pi
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mudar.data.synthetic import make_dataset
+from mudar.synthetic.video import make_dataset
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from mudar.data.synthetic import synth_music
 from mudar.errors import InputError, ParameterError
 from mudar.io.write import write_audio
+from mudar.synthetic.video import synth_music
 from mudar.tasks.bas import bas_file, bas_report, music_beat_times
 
 KEYS = {

@@ -9,12 +9,12 @@ import torch
 
 from mudar.data.clipset import audio_input
 from mudar.data.motionbeat_set import DanceCache
-from mudar.data.synthetic import synth_music
-from mudar.data.synthetic_motion import make_motion_dataset
 from mudar.errors import ParameterError
 from mudar.io.write import write_audio
 from mudar.models.motionbeat import PRESETS, MotionBeat
 from mudar.models.motionbeat_checkpoint import load_motionbeat
+from mudar.synthetic.motion import make_motion_dataset
+from mudar.synthetic.video import synth_music
 from mudar.tasks.motionbeat_eval import (
     Song,
     activation_dp_beats,

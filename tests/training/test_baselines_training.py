@@ -11,13 +11,13 @@ from mudar.clock import FrameClock
 from mudar.data.cache import FeatureCache
 from mudar.data.clipset import ClipSet
 from mudar.data.prepare import load_manifest, prepare
-from mudar.data.synthetic import make_dataset
 from mudar.errors import ParameterError
 from mudar.features.extract import AnalysisConfig
 from mudar.models.baselines import BASELINES
 from mudar.models.checkpoint import load_model
 from mudar.models.config import PRESETS
 from mudar.models.mudar import MuDaR
+from mudar.synthetic.video import make_dataset
 from mudar.tasks.embed import embed_analysis
 from mudar.training.baselines import BaselineModule, baseline_train_config
 from mudar.training.train import train

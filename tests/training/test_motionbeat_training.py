@@ -16,10 +16,10 @@ from mudar.data.motionbeat_set import (
     prepare_dance,
     resample_motion,
 )
-from mudar.data.synthetic_motion import make_motion_dataset
 from mudar.errors import InputError, ParameterError
 from mudar.models.motionbeat import PRESETS
 from mudar.models.motionbeat_checkpoint import load_motionbeat
+from mudar.synthetic.motion import make_motion_dataset
 from mudar.training.motionbeat import other_dance_top1, train_motionbeat
 
 DEBUG = PRESETS["debug"]

@@ -9,11 +9,11 @@ import torch
 from mudar.cli.main import main
 from mudar.clock import FrameClock
 from mudar.data.prepare import prepare
-from mudar.data.synthetic import make_dataset
 from mudar.errors import InputError, ParameterError
 from mudar.features.extract import AnalysisConfig
 from mudar.models.checkpoint import load_model
 from mudar.models.config import PRESETS
+from mudar.synthetic.video import make_dataset
 from mudar.training.train import train
 
 DEBUG = PRESETS["debug"].model

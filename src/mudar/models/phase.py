@@ -202,7 +202,7 @@ def estimate_meter(
 
     How well it does on 8 s clips: on the dwm songs 55 % of the waltz clips get 3 and 85 % of
     the others 4 (bar repetition alone: 75 % and 71 %; accents alone: 47 % and 85 %); on
-    twenty click tracks of :func:`mudar.data.synthetic.synth_music` at 84-129 BPM, whose only
+    twenty click tracks of :func:`mudar.synthetic.video.synth_music` at 84-129 BPM, whose only
     metrical cue is the louder downbeat kick, 8 of 10 in 3/4 get 3 and 10 of 10 in 4/4 get 4,
     and where the metre is right the downbeat is too. A clip with too few beats to judge gets
     ``default``.

@@ -31,12 +31,12 @@ def rhythm_section(out: Path, *, duration_s: float, seed: int) -> tuple[str, lis
     """Rhythm of the demo clips against their ground truth: (html, clips)."""
     from tqdm import tqdm
 
-    from mudar.data.synthetic import make_clip
     from mudar.eval.rhythm import event_f_measure
     from mudar.features.dance import rhythm_times
     from mudar.features.extract import analyze
     from mudar.report.html import table
     from mudar.report.plots import plot_rhythm
+    from mudar.synthetic.video import make_clip
 
     rows, figures, clips = [], [], []
     for i, (name, tempo, pan) in enumerate(tqdm(DEMO_CLIPS, desc="rhythm", unit="clip")):
@@ -221,8 +221,8 @@ def run_demo(
 ) -> Path:
     """Run every task and write ``out/index.html``; returns its path."""
     from mudar.data.dataset import find_videos
-    from mudar.data.synthetic import make_dataset
     from mudar.report.html import write_page
+    from mudar.synthetic.video import make_dataset
     from mudar.tasks.embed import embed_files
 
     out = Path(out)

@@ -1,6 +1,6 @@
 """Synthetic dances as 3-D keypoints on a click track, in the dwm layout, for tests and demos.
 
-The music is :func:`mudar.data.synthetic.synth_music` (a kick on every beat, louder on the
+The music is :func:`mudar.synthetic.video.synth_music` (a kick on every beat, louder on the
 downbeats, off-beat hi-hats, a chord bed). The dancer is a 23-joint skeleton in the ``dwm23``
 layout (y up, centimetres) that marks every beat in three ways:
 
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mudar.data.synthetic import synth_music
 from mudar.errors import ParameterError
 from mudar.io.write import write_audio
+from mudar.synthetic.video import synth_music
 
 # rest pose of the dwm23 skeleton, centimetres, x to the side, y up, z forward
 # (joints: head 0-1, waist 2, arm 3-6, hip-knee-ankle-heel-toe 7-11, arm 12-15, leg 16-20,

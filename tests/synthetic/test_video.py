@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mudar.data.synthetic import (
+from mudar.errors import ParameterError
+from mudar.io import iter_frames, load_audio, probe
+from mudar.synthetic.video import (
     STYLES,
     beat_grid,
     dance_frames,
@@ -19,8 +21,6 @@ from mudar.data.synthetic import (
     motion_phase,
     synth_music,
 )
-from mudar.errors import ParameterError
-from mudar.io import iter_frames, load_audio, probe
 
 
 def test_beat_grid():
