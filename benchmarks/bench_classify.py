@@ -46,13 +46,8 @@ def main() -> int:
 
     from mudar.errors import MudarError
     from mudar.models.checkpoint import default_checkpoint_path, load_model
-    from mudar.tasks.classify import (
-        RAW,
-        TWO_STREAM,
-        analysis_config_for,
-        grouped_kfold_accuracy,
-        raw_features,
-    )
+    from mudar.tasks.classify import analysis_config_for
+    from mudar.tasks.classify_cv import RAW, TWO_STREAM, grouped_kfold_accuracy, raw_features
     from mudar.tasks.embed import EmbeddingSet, embed_files
 
     if args.emb is None and not DWM.is_dir():
@@ -114,12 +109,8 @@ def main() -> int:
     if args.plot:
         from mudar.report.plots import plot_confusion
 
-        plot_confusion(
-            report.confusion(TWO_STREAM),
-            report.labels,
-            args.plot,
-            title=f"{TWO_STREAM} (frozen), {args.folds}-fold grouped by dance, per dance",
-        )
+        title = f"{TWO_STREAM} (frozen), {args.folds}-fold grouped by dance, per dance"
+        plot_confusion(report.confusion(TWO_STREAM), report.labels, args.plot, title=title)
         print(f"\nconfusion matrix (per dance, plain cross-entropy): {args.plot}")
     return 0
 

@@ -15,23 +15,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-METRICS = ("accuracy", "file_accuracy", "balanced_accuracy")
-"""Columns of the classification table."""
+from mudar.eval.classification import SCORES, majority_proba, prediction_scores
+from mudar.methods import CLASSIFY_FLOORS
 
-
-def _scores(
-    clip_y: np.ndarray, clip_pred: np.ndarray, clip_file: np.ndarray, clip_proba: np.ndarray
-) -> dict[str, float]:
-    from mudar.eval.classification import accuracy, balanced_accuracy
-
-    files = np.unique(clip_file)
-    file_y = np.array([clip_y[clip_file == f][0] for f in files])
-    file_pred = np.array([clip_proba[clip_file == f].mean(0).argmax() for f in files])
-    return {
-        "accuracy": accuracy(clip_y, clip_pred),
-        "file_accuracy": accuracy(file_y, file_pred),
-        "balanced_accuracy": balanced_accuracy(clip_y, clip_pred),
-    }
+METRICS = SCORES
+"""Columns of the classification table (:func:`mudar.eval.classification.prediction_scores`)."""
 
 
 def classifier_scores(
@@ -68,19 +56,18 @@ def classifier_scores(
     pred = predict(clf, emb)
     index = {lab: i for i, lab in enumerate(clf.labels)}
     clip_y = np.array([index.get(lab, -1) for lab in emb.clip_labels])
-    proba = pred.clip_proba[test]
-    return _scores(clip_y[test], proba.argmax(1), np.asarray(emb.clip_file)[test], proba)
+    return prediction_scores(clip_y[test], pred.clip_proba[test], np.asarray(emb.clip_file)[test])
 
 
 def floor_scores(
     raw: np.ndarray, clip_labels: Sequence[str], clip_file: np.ndarray, test: np.ndarray
 ) -> dict[str, dict[str, float]]:
-    """The ``majority`` and ``raw`` (logistic regression) rows.
+    """The floor rows (:data:`~mudar.methods.CLASSIFY_FLOORS`): ``majority`` and ``raw``.
 
     Parameters
     ----------
     raw : np.ndarray, shape (N, D)
-        Raw clip features (:func:`raw_clip_matrix`).
+        Raw clip features (:func:`mudar.features.summary.raw_clip_matrix`).
     clip_labels : sequence of str, length N
     clip_file : np.ndarray, int, shape (N,)
     test : np.ndarray, bool, shape (N,)
@@ -90,7 +77,7 @@ def floor_scores(
     dict
         Row -> :data:`METRICS`.
     """
-    from mudar.models.logistic import fit_logistic
+    from mudar.tasks.classify_cv import logistic_proba
 
     labels = sorted(set(clip_labels))
     index = {lab: i for i, lab in enumerate(labels)}
@@ -98,13 +85,12 @@ def floor_scores(
     test = np.asarray(test, bool)
     clip_file = np.asarray(clip_file)
     c = len(labels)
-    majority = np.zeros((int(test.sum()), c), np.float32)
-    majority[:, np.bincount(y[~test], minlength=c).argmax()] = 1.0
-    model = fit_logistic(raw[~test], y[~test], n_classes=c)
-    out = {}
-    for name, proba in (("majority", majority), ("raw", model.predict_proba(raw[test]))):
-        out[name] = _scores(y[test], proba.argmax(1), clip_file[test], proba)
-    return out
+    majority, raw_row = CLASSIFY_FLOORS
+    floors = {
+        majority: majority_proba(y[~test], int(test.sum()), n_classes=c),
+        raw_row: logistic_proba(raw, y, ~test, test, n_classes=c),
+    }
+    return {name: prediction_scores(y[test], p, clip_file[test]) for name, p in floors.items()}
 
 
 def clip_windows(analyses: Sequence, *, clip_s: float) -> list[tuple[int, int, int]]:
@@ -118,11 +104,3 @@ def clip_windows(analyses: Sequence, *, clip_s: float) -> list[tuple[int, int, i
         for start, stop in sliding_windows(a.n_frames, fps=fps, window_s=clip_s, hop_s=clip_s):
             out.append((f, start, stop))
     return out
-
-
-def raw_clip_matrix(analyses: Sequence, windows: Sequence[tuple[int, int, int]]) -> np.ndarray:
-    """:func:`mudar.features.summary.raw_clip_features` of each clip window, (N, D)."""
-    from mudar.data.clips import cut
-    from mudar.features.summary import raw_clip_features
-
-    return np.stack([raw_clip_features(cut(analyses[f], a, b)) for f, a, b in windows])

@@ -478,6 +478,8 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
         ``{table: {row: {metric: value}}}``, plus ``_extra``: the seed's speed video and its
         analysis time (the learned runs add their model's time to it).
     """
+    from mudar.data.clips import cut
+    from mudar.features.summary import raw_clip_matrix
     from mudar.tasks.rhythm import dance_rhythm
 
     seed, free = ctx.seed, [m for m in LEARNING_FREE if m in plan.methods]
@@ -493,7 +495,7 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
     analyses = [ctx.analyses[i] for i in ctx.ids]
     windows = classification.clip_windows(analyses, clip_s=clip_s)
     clip_file = np.array([w[0] for w in windows])
-    raw = classification.raw_clip_matrix(analyses, windows)
+    raw = raw_clip_matrix(cut(analyses[f], a, b) for f, a, b in windows)
     out["classification"] = classification.floor_scores(
         raw, [ctx.labels[ctx.ids[f]] for f in clip_file], clip_file, ctx.test_clips(clip_file)
     )

@@ -214,12 +214,8 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def run_eval(args: argparse.Namespace) -> int:
     from mudar.errors import InputError
-    from mudar.tasks.classify import (
-        TWO_STREAM,
-        analysis_config_for,
-        grouped_kfold_accuracy,
-        raw_features,
-    )
+    from mudar.tasks.classify import analysis_config_for
+    from mudar.tasks.classify_cv import TWO_STREAM, grouped_kfold_accuracy, raw_features
 
     emb, encoder = load_data(args)
     raw = None
@@ -245,12 +241,8 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.plot:
         from mudar.report.plots import plot_confusion
 
-        plot_confusion(
-            report.confusion(TWO_STREAM),
-            report.labels,
-            args.plot,
-            title=f"{TWO_STREAM} ({args.mode}), {args.folds}-fold grouped by dance, per file",
-        )
+        title = f"{TWO_STREAM} ({args.mode}), {args.folds}-fold grouped by dance, per file"
+        plot_confusion(report.confusion(TWO_STREAM), report.labels, args.plot, title=title)
     if args.json:
         print(json.dumps(report.to_dict()))
         return 0

@@ -7,6 +7,8 @@ Music: log-mel, SuperFlux onset envelope, onset rate, tempo, tempogram (librosa-
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from mudar.errors import ParameterError
@@ -102,3 +104,30 @@ def raw_clip_features(analysis, *, bands: int = 32) -> np.ndarray:
             ]
         ).astype(np.float32)
     return np.concatenate([music, dance])
+
+
+def raw_clip_matrix(clips: Iterable, *, bands: int = 32) -> np.ndarray:
+    """:func:`raw_clip_features` of each clip: the raw-feature baseline's input matrix.
+
+    Parameters
+    ----------
+    clips : iterable of Analysis
+        One per clip (see :func:`mudar.data.clips.cut`), each ``n_frames >= 1``; read once, in
+        order, so a generator can cut them from one whole-file analysis at a time.
+    bands : int
+        Mel bands and tempogram lags kept.
+
+    Returns
+    -------
+    np.ndarray, float32, shape (N, D)
+        One row per clip, in order.
+
+    Raises
+    ------
+    ParameterError
+        No clip, or a clip without frames.
+    """
+    rows = [raw_clip_features(c, bands=bands) for c in clips]
+    if not rows:
+        raise ParameterError("no clip to summarise")
+    return np.stack(rows)

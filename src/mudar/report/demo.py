@@ -140,7 +140,13 @@ def classification_section(emb, out: Path) -> str:
     """Grouped k-fold genre classification of the demo dances, with a confusion matrix."""
     from mudar.report.html import table
     from mudar.report.plots import plot_confusion
-    from mudar.tasks.classify import MAJORITY, NO_RHYTHM, TWO_STREAM, grouped_kfold_accuracy
+    from mudar.tasks.classify_cv import (
+        MAJORITY,
+        NO_RHYTHM,
+        TITLES,
+        TWO_STREAM,
+        grouped_kfold_accuracy,
+    )
 
     k = min(4, len(emb.files))
     report = grouped_kfold_accuracy(
@@ -148,7 +154,7 @@ def classification_section(emb, out: Path) -> str:
     )
     rows = [
         {
-            "method": name,
+            "method": TITLES[name],
             "clip accuracy": s["clip_acc_mean"],
             "file accuracy": s["file_acc_mean"],
             "file balanced accuracy": s["file_balanced_acc"],

@@ -21,12 +21,8 @@ A classifier file (``torch.save`` dict, loaded with ``weights_only=True``) holds
 config, labels and weights, and the MuDaR checkpoint (config, weights, meta) whose embeddings it
 reads, so ``mudar classify predict`` needs nothing else.
 
-Evaluation (:func:`grouped_kfold_accuracy`): k folds grouped by file (a dance's clips are never
-on both sides), stratified by genre; a genre with a single file cannot be both trained and
-tested, so its file stays in every training fold and is never scored. Baselines: the majority
-class of the training clips, and a logistic regression on summary statistics of the raw
-learning-free features (:func:`raw_clip_features`: log-mel, onset envelope, tempogram, tempo,
-HOOF, flow magnitude, hoof-flux).
+Grouped k-fold evaluation, with the baselines, is :mod:`mudar.tasks.classify_cv`; what the
+classifier reads in each mode, :mod:`mudar.tasks.classify_inputs`.
 """
 
 from __future__ import annotations
@@ -34,7 +30,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,37 +37,28 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from mudar.data.cached import cached_analyses
 from mudar.errors import InputError, ParameterError
-from mudar.eval.classification import accuracy, balanced_accuracy, confusion_matrix
-from mudar.features.summary import raw_clip_features, raw_feature_names
+from mudar.eval.classification import file_means
 from mudar.models.classifier import ClassifierConfig, TwoStreamClassifier
-from mudar.models.logistic import LogisticRegression, fit_logistic
+from mudar.tasks.classify_inputs import EmbeddingInputs, MediaInputs
 from mudar.threads import torch_threads
 
 __all__ = [
-    "MAJORITY",
+    "BATCH_SIZE",
     "MODES",
-    "NO_RHYTHM",
-    "RAW",
-    "TWO_STREAM",
     "Classifier",
-    "CVReport",
-    "LogisticRegression",
-    "MethodScores",
     "Predictions",
     "analysis_config_for",
-    "file_means",
-    "fit_logistic",
-    "grouped_folds",
-    "grouped_kfold_accuracy",
+    "encoder_doc",
+    "fit_two_stream",
     "load_analyses",
     "load_classifier",
     "predict",
-    "raw_clip_features",
-    "raw_feature_names",
-    "raw_features",
     "save_classifier",
     "train_classifier",
+    "training_labels",
+    "two_stream_proba",
 ]
 
 FORMAT = "mudar-classifier"
@@ -168,118 +154,17 @@ class Predictions:
         ]
 
 
-# --- inputs ------------------------------------------------------------------------------------
-
-
-class _EmbeddingInputs:
-    """Frozen mode: the classifier's inputs straight from an EmbeddingSet."""
-
-    def __init__(self, emb):
-        self.t = {
-            "visual_frames": torch.from_numpy(np.asarray(emb.visual_frames, np.float32)),
-            "visual_rhythm": torch.from_numpy(np.asarray(emb.visual_rhythm, np.float32)),
-            "audio_frames": torch.from_numpy(np.asarray(emb.audio_frames, np.float32)),
-            "onsets": torch.from_numpy(np.asarray(emb.onsets, np.float32)),
-        }
-        self.lengths = torch.from_numpy(np.asarray(emb.clip_len, np.int64))
-        self.has_video = torch.from_numpy(np.asarray(emb.has_video, bool))
-        self.has_audio = torch.from_numpy(np.asarray(emb.has_audio, bool))
-
-    def modules(self) -> list[torch.nn.Module]:
-        return []
-
-    def set_train(self, train: bool) -> None:
-        pass
-
-    def logits(self, model, idx: torch.Tensor, generator=None) -> torch.Tensor:
-        return model(
-            **{k: v[idx] for k, v in self.t.items()},
-            lengths=self.lengths[idx],
-            has_video=self.has_video[idx],
-            has_audio=self.has_audio[idx],
-            generator=generator,
-        )
-
-
-class _MediaInputs:
-    """Fine-tuning mode: the MuDaR implicit pathway runs on each batch, from cached analyses.
-
-    Clips are cut and padded exactly as :func:`mudar.tasks.embed.embed_analysis` does.
-    """
-
-    def __init__(self, emb, encoder, analyses):
-        self.emb, self.encoder, self.analyses = emb, encoder, analyses
-        self.onsets = torch.from_numpy(np.asarray(emb.onsets, np.float32))
-        self.lengths = torch.from_numpy(np.asarray(emb.clip_len, np.int64))
-        self.has_video = torch.from_numpy(np.asarray(emb.has_video, bool))
-        self.has_audio = torch.from_numpy(np.asarray(emb.has_audio, bool))
-
-    def modules(self) -> list[torch.nn.Module]:
-        """The implicit pathway: the parts whose weights fine-tuning changes."""
-        e = self.encoder
-        return [
-            e.visual_encoder,
-            e.visual_proj,
-            *([e.visual_motion_proj] if e.visual_motion_proj is not None else []),
-            e.visual_transformer,
-            e.audio_encoder,
-            e.audio_transformer,
-        ]
-
-    def set_train(self, train: bool) -> None:
-        self.encoder.eval()
-        if train:
-            for m in self.modules():
-                m.train()
-            for m in self.encoder.modules():  # small batches: keep the trained statistics
-                if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                    m.eval()
-
-    def _media(self, idx: torch.Tensor):
-        from mudar.data.clips import cut
-        from mudar.data.clipset import clip_inputs
-
-        cfg, emb = self.encoder.config, self.emb
-        t, s, b = cfg.n_frames, cfg.frame_size, len(idx)
-        frames = torch.zeros(b, t, 3, s, s)
-        motion = torch.zeros(b, t, cfg.hoof_bins + 1)
-        audio = torch.zeros(b, cfg.audio_rows, t * cfg.sub)
-        for k, i in enumerate(idx.tolist()):
-            start = round(float(emb.clip_start_s[i]) * cfg.fps)
-            c = cut(self.analyses[int(emb.clip_file[i])], start, start + int(emb.clip_len[i]))
-            f, m, a = clip_inputs(
-                c, cfg, video=bool(emb.has_video[i]), audio=bool(emb.has_audio[i])
-            )
-            if f is not None:
-                frames[k], motion[k] = f, m
-            if a is not None:
-                audio[k] = a
-        return frames, motion, audio
-
-    def logits(self, model, idx: torch.Tensor, generator=None) -> torch.Tensor:
-        enc = self.encoder
-        frames, motion, audio = self._media(idx)
-        f_rgb = enc.encode_frames(frames)
-        v_frames, _ = enc.implicit_visual(f_rgb, motion)
-        a_frames, _ = enc.implicit_audio(enc.audio_encoder(audio))
-        with torch.no_grad():  # the explicit pathway as mudar embed runs it: without the music
-            rhythm = enc.head.predict(enc.head_output(f_rgb.detach(), motion)).float()
-        return model(
-            v_frames,
-            rhythm,
-            a_frames,
-            self.onsets[idx],
-            lengths=self.lengths[idx],
-            has_video=self.has_video[idx],
-            has_audio=self.has_audio[idx],
-            generator=generator,
-        )
-
-
 # --- training ----------------------------------------------------------------------------------
 
 
-def _training_labels(emb, clips: np.ndarray) -> list[str]:
+def training_labels(emb, clips: np.ndarray) -> list[str]:
+    """The sorted labels of the files of ``clips`` (a boolean mask over the clips of ``emb``).
+
+    Raises
+    ------
+    InputError
+        One of these files has no label, or they hold fewer than 2 labels.
+    """
     files = np.unique(np.asarray(emb.clip_file)[clips])
     missing = [emb.files[f] for f in files if not emb.labels[f]]
     if missing:
@@ -381,7 +266,7 @@ def train_classifier(
     if lr <= 0 or encoder_lr <= 0 or not 0 < gamma <= 1:
         raise ParameterError("lr and encoder_lr must be > 0 and gamma in (0, 1]")
     train = _clip_mask(emb, train_mask, "train_mask")
-    labels = _training_labels(emb, train)
+    labels = training_labels(emb, train)
     if encoder is not None and emb.visual_frames.shape[-1] != encoder.config.dim:
         raise ParameterError(
             f"the embeddings are {emb.visual_frames.shape[-1]}-dimensional, the encoder makes "
@@ -390,10 +275,10 @@ def train_classifier(
     if mode == "finetune":
         if encoder is None or cache_dir is None:
             raise ParameterError("fine-tuning needs the encoder (MuDaR model) and the cache_dir")
-        source = _MediaInputs(emb, copy.deepcopy(encoder), load_analyses(emb, cache_dir, encoder))
+        source = MediaInputs(emb, copy.deepcopy(encoder), load_analyses(emb, cache_dir, encoder))
     else:
-        source = _EmbeddingInputs(emb)
-    model = _fit(
+        source = EmbeddingInputs(emb)
+    model = fit_two_stream(
         source,
         emb,
         train,
@@ -445,7 +330,7 @@ def _head_threads(source):
     return torch_threads(None if source.modules() else 1)
 
 
-def _fit(
+def fit_two_stream(
     source,
     emb,
     train: np.ndarray,
@@ -462,7 +347,27 @@ def _fit(
     encoder_lr: float,
     progress: bool,
 ) -> TwoStreamClassifier:
-    """The training loop: Adam, step decay, (balanced) cross-entropy, seeded."""
+    """The training loop: Adam, step decay, (balanced) cross-entropy, seeded.
+
+    Parameters
+    ----------
+    source : EmbeddingInputs or MediaInputs
+        What the classifier reads (:mod:`mudar.tasks.classify_inputs`); the modules it names
+        train too, at ``encoder_lr``.
+    emb : EmbeddingSet
+        Its clip labels are the targets; its frame embeddings standardise the inputs.
+    train : np.ndarray, bool, shape (N,)
+        The clips to train on.
+    labels : list of str, length C
+        The classifier's outputs, in order (:func:`training_labels`).
+    config, epochs, lr, gamma, batch_size, weight_decay, balanced, seed, encoder_lr, progress
+        As :func:`train_classifier` (all given).
+
+    Returns
+    -------
+    TwoStreamClassifier
+        In eval mode.
+    """
     from tqdm import tqdm
 
     dim = emb.visual_frames.shape[-1]
@@ -504,7 +409,9 @@ def _fit(
 # --- prediction --------------------------------------------------------------------------------
 
 
-def _proba(model, source, idx: np.ndarray) -> np.ndarray:
+def two_stream_proba(model, source, idx: np.ndarray) -> np.ndarray:
+    """Softmax of the classifier's logits for the clips ``idx`` of ``source``, (len(idx), C)
+    float32, in eval mode and without gradients."""
     batch_size = 8 if source.modules() else 64
     model.eval()
     source.set_train(False)
@@ -514,27 +421,6 @@ def _proba(model, source, idx: np.ndarray) -> np.ndarray:
             out.append(torch.softmax(source.logits(model, batch), dim=-1).numpy())
     c = model.config.n_classes
     return np.concatenate(out).astype(np.float32) if out else np.zeros((0, c), np.float32)
-
-
-def file_means(clip_proba: np.ndarray, clip_file: np.ndarray, n_files: int) -> np.ndarray:
-    """Mean of the clip probabilities of each file.
-
-    Parameters
-    ----------
-    clip_proba : np.ndarray, shape (N, C)
-    clip_file : np.ndarray, int, shape (N,)
-        File index of each clip, < ``n_files``.
-    n_files : int
-
-    Returns
-    -------
-    np.ndarray, float32, shape (n_files, C)
-        Zeros for a file without clips.
-    """
-    sums = np.zeros((n_files, clip_proba.shape[1]), np.float64)
-    np.add.at(sums, clip_file, clip_proba)
-    n = np.bincount(clip_file, minlength=n_files)[:, None]
-    return (sums / np.maximum(n, 1)).astype(np.float32)
 
 
 def predict(clf: Classifier, emb) -> Predictions:
@@ -562,7 +448,7 @@ def predict(clf: Classifier, emb) -> Predictions:
             f"the embeddings are {dim}-dimensional, the classifier reads {clf.config.dim} "
             "(embed the files with the classifier's own model)"
         )
-    clip_proba = _proba(clf.model, _EmbeddingInputs(emb), np.arange(len(emb)))
+    clip_proba = two_stream_proba(clf.model, EmbeddingInputs(emb), np.arange(len(emb)))
     clip_file = np.asarray(emb.clip_file, np.int64)
     return Predictions(
         labels=list(clf.labels),
@@ -656,30 +542,12 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
     )
 
 
-# --- the raw-feature baseline ------------------------------------------------------------------
+# --- the cached analyses (fine-tuning) --------------------------------------------------------
 
 
 def analysis_config_for(model_config):
     """The :class:`AnalysisConfig` ``mudar embed`` analyses files with for a MuDaR config."""
     return model_config.analysis_config()
-
-
-def _cache_entries(emb, cache_dir, config) -> list[Path]:
-    from mudar.data.cache import FeatureCache
-
-    cache = FeatureCache(cache_dir)
-    entries = []
-    for f in emb.files:
-        if not Path(f).is_file():
-            raise InputError(f"{f}: no such file (needed to find its cached features)")
-        entry = cache.entry(f, config)
-        if not entry.is_file():
-            raise InputError(
-                f"{f}: not in the feature cache {cache_dir} "
-                "(embed or prepare the files with this --cache first)"
-            )
-        entries.append(entry)
-    return entries
 
 
 def load_analyses(emb, cache_dir: str | os.PathLike, encoder) -> list:
@@ -690,349 +558,4 @@ def load_analyses(emb, cache_dir: str | os.PathLike, encoder) -> list:
     InputError
         A file missing from the cache (or from disk).
     """
-    from mudar.data.cache import FeatureCache
-
-    cache = FeatureCache(cache_dir)
-    out = []
-    for f, entry in zip(
-        emb.files, _cache_entries(emb, cache_dir, analysis_config_for(encoder.config)), strict=True
-    ):
-        a = cache.load(entry)
-        if a is None:
-            raise InputError(f"{f}: its cache entry {entry} cannot be read")
-        out.append(a)
-    return out
-
-
-def raw_features(emb, *, cache_dir: str | os.PathLike, config, bands: int = 32) -> np.ndarray:
-    """:func:`raw_clip_features` of every clip of an EmbeddingSet, from the feature cache.
-
-    Parameters
-    ----------
-    emb : EmbeddingSet
-    cache_dir : path-like
-        The feature cache the embeddings were made with.
-    config : AnalysisConfig
-        The analysis settings of the cache entries (:func:`analysis_config_for` of the model).
-
-    Returns
-    -------
-    np.ndarray, float32, shape (N, D)
-
-    Raises
-    ------
-    InputError
-        A file that is not in the cache.
-    """
-    from mudar.data.cache import FeatureCache
-    from mudar.data.clips import cut
-
-    cache = FeatureCache(cache_dir)
-    entries = _cache_entries(emb, cache_dir, config)
-    clip_file = np.asarray(emb.clip_file)
-    rows: list[np.ndarray | None] = [None] * len(emb)
-    for f, entry in enumerate(entries):
-        a = cache.load(entry)
-        if a is None:
-            raise InputError(f"{emb.files[f]}: its cache entry {entry} cannot be read")
-        a.frames = None  # not needed; frees the memory early
-        for i in np.flatnonzero(clip_file == f):
-            start = round(float(emb.clip_start_s[i]) * a.clock.fps)
-            rows[i] = raw_clip_features(cut(a, start, start + int(emb.clip_len[i])), bands=bands)
-    return np.stack(rows)
-
-
-# --- grouped k-fold evaluation -----------------------------------------------------------------
-
-
-def grouped_folds(file_labels: Sequence[str], *, k: int, seed: int = 0) -> np.ndarray:
-    """Deal files to k test folds, stratified by label, one file never split.
-
-    Each label's files are shuffled (seeded) and dealt round-robin, the deal carrying on from
-    one label to the next so that folds get about equal numbers of files. A label with a single
-    file cannot be both trained and tested: its file gets fold -1 (always trained on).
-
-    Parameters
-    ----------
-    file_labels : sequence of str, length F
-    k : int
-        Number of folds, 2 <= k <= the number of files that can be tested.
-    seed : int
-
-    Returns
-    -------
-    np.ndarray, int64, shape (F,)
-        The test fold of each file, or -1.
-
-    Raises
-    ------
-    ParameterError
-        ``k`` out of range.
-    """
-    labels = list(file_labels)
-    rng = np.random.default_rng(seed)
-    folds = np.full(len(labels), -1, np.int64)
-    by_label: dict[str, list[int]] = {}
-    for i, lab in enumerate(labels):
-        by_label.setdefault(lab, []).append(i)
-    testable = sum(len(v) for v in by_label.values() if len(v) >= 2)
-    if not 2 <= k <= testable:
-        raise ParameterError(
-            f"folds must be in 2..{testable} (files of labels with >= 2 files), got {k}"
-        )
-    at = 0
-    for lab in sorted(by_label, key=lambda s: (-len(by_label[s]), s)):
-        members = by_label[lab]
-        if len(members) < 2:
-            continue
-        for i in rng.permutation(members):
-            folds[i] = at % k
-            at += 1
-    return folds
-
-
-@dataclass
-class MethodScores:
-    """Out-of-fold results of one method.
-
-    Attributes
-    ----------
-    clip_acc, file_acc : list of float
-        Accuracy on each fold's test clips / files.
-    clip_pred : np.ndarray, int64, shape (N,)
-        Predicted class of each clip when it was tested (-1: never tested).
-    file_pred : np.ndarray, int64, shape (F,)
-    """
-
-    clip_acc: list[float] = field(default_factory=list)
-    file_acc: list[float] = field(default_factory=list)
-    clip_pred: np.ndarray | None = None
-    file_pred: np.ndarray | None = None
-
-
-@dataclass
-class CVReport:
-    """Grouped k-fold results of several methods on one EmbeddingSet.
-
-    Attributes
-    ----------
-    labels : list of str, length C
-    files : list of str, length F
-    file_y : np.ndarray, int64, shape (F,)
-        True class of each file.
-    clip_file : np.ndarray, int64, shape (N,)
-    folds : np.ndarray, int64, shape (F,)
-        Test fold of each file; -1 for files never tested (a label with one file).
-    methods : dict of str to MethodScores
-    """
-
-    labels: list[str]
-    files: list[str]
-    file_y: np.ndarray
-    clip_file: np.ndarray
-    folds: np.ndarray
-    methods: dict[str, MethodScores]
-
-    @property
-    def clip_y(self) -> np.ndarray:
-        return self.file_y[self.clip_file]
-
-    @property
-    def untested(self) -> list[str]:
-        return [f for f, k in zip(self.files, self.folds, strict=True) if k < 0]
-
-    def confusion(self, method: str, *, level: str = "file") -> np.ndarray:
-        """(C, C) counts of the tested clips or files: row = true, column = predicted."""
-        s = self.methods[method]
-        if level == "file":
-            t, p = self.file_y, s.file_pred
-        elif level == "clip":
-            t, p = self.clip_y, s.clip_pred
-        else:
-            raise ParameterError(f"level must be 'file' or 'clip', got {level!r}")
-        keep = p >= 0
-        return confusion_matrix(t[keep], p[keep], n_classes=len(self.labels))
-
-    def summary(self) -> dict[str, dict[str, float]]:
-        """Per method: accuracy mean and std over folds (clip, file) and balanced accuracy of
-        the pooled out-of-fold predictions (clip, file)."""
-        out = {}
-        for name, s in self.methods.items():
-            kc, kf = s.clip_pred >= 0, s.file_pred >= 0
-            out[name] = {
-                "clip_acc_mean": float(np.mean(s.clip_acc)),
-                "clip_acc_std": float(np.std(s.clip_acc)),
-                "file_acc_mean": float(np.mean(s.file_acc)),
-                "file_acc_std": float(np.std(s.file_acc)),
-                "clip_balanced_acc": balanced_accuracy(self.clip_y[kc], s.clip_pred[kc]),
-                "file_balanced_acc": balanced_accuracy(self.file_y[kf], s.file_pred[kf]),
-            }
-        return out
-
-    def to_dict(self) -> dict:
-        counts = np.bincount(self.file_y, minlength=len(self.labels))
-        return {
-            "labels": self.labels,
-            "files_per_label": dict(zip(self.labels, counts.tolist(), strict=True)),
-            "n_files": len(self.files),
-            "n_clips": len(self.clip_file),
-            "folds": int(self.folds.max()) + 1,
-            "never_tested": self.untested,
-            "methods": self.summary(),
-            "file_confusion": {m: self.confusion(m).tolist() for m in self.methods},
-        }
-
-    def markdown(self) -> str:
-        """The results as a Markdown table."""
-        rows = [
-            "| method | clip acc | file acc | clip bal. acc | file bal. acc |",
-            "|---|---|---|---|---|",
-        ]
-        for name, s in self.summary().items():
-            rows.append(
-                f"| {name} | {s['clip_acc_mean']:.3f} +- {s['clip_acc_std']:.3f} "
-                f"| {s['file_acc_mean']:.3f} +- {s['file_acc_std']:.3f} "
-                f"| {s['clip_balanced_acc']:.3f} | {s['file_balanced_acc']:.3f} |"
-            )
-        return "\n".join(rows)
-
-
-TWO_STREAM = "two-stream"
-NO_RHYTHM = "two-stream, no rhythms"
-MAJORITY = "majority class"
-RAW = "raw features (logistic)"
-
-
-def grouped_kfold_accuracy(
-    emb,
-    *,
-    folds: int = 5,
-    seed: int = 0,
-    raw: np.ndarray | None = None,
-    methods: Sequence[str] | None = None,
-    config: ClassifierConfig | None = None,
-    epochs: int = 40,
-    lr: float = 4e-3,
-    mode: str = "frozen",
-    encoder=None,
-    cache_dir: str | os.PathLike | None = None,
-    encoder_lr: float = 1e-4,
-    balanced: bool = False,
-    progress: bool = False,
-) -> CVReport:
-    """Accuracy of the two-stream classifier and baselines, k folds grouped by file.
-
-    Parameters
-    ----------
-    emb : EmbeddingSet
-        Every file labelled.
-    folds : int
-        k (see :func:`grouped_folds`; a label with one file is trained on, never tested).
-    seed : int
-        Seeds the folds and the training.
-    raw : np.ndarray, shape (N, D), optional
-        Raw clip features (:func:`raw_features`) for the logistic-regression baseline.
-    methods : sequence of str, optional
-        Among ``TWO_STREAM``, ``NO_RHYTHM``, ``MAJORITY``, ``RAW``; default all (``RAW`` only
-        with ``raw``).
-    config, epochs, lr, mode, encoder, cache_dir, encoder_lr
-        Passed to the training of the two-stream classifiers (:func:`train_classifier`).
-    balanced : bool
-        Class-weighted cross-entropy for the two-stream classifiers and the logistic
-        regression alike.
-    progress : bool
-        Print a line per fold and method.
-
-    Returns
-    -------
-    CVReport
-
-    Raises
-    ------
-    InputError
-        Unlabelled files, fewer than 2 labels.
-    ParameterError
-        Bad ``folds``, an unknown method, ``RAW`` without ``raw``, ``raw`` of the wrong length.
-    """
-    if mode not in MODES:
-        raise ParameterError(f"mode must be one of {MODES}, got {mode!r}")
-    known = (TWO_STREAM, NO_RHYTHM, MAJORITY, RAW)
-    if methods is None:
-        methods = [m for m in known if m != RAW or raw is not None]
-    for m in methods:
-        if m not in known:
-            raise ParameterError(f"unknown method {m!r}; known: {', '.join(known)}")
-    if RAW in methods and (raw is None or len(raw) != len(emb)):
-        raise ParameterError(f"the {RAW!r} baseline needs raw features of every clip")
-    labels = _training_labels(emb, np.ones(len(emb), bool))
-    index = {lab: i for i, lab in enumerate(labels)}
-    file_y = np.array([index[lab] for lab in emb.labels], np.int64)
-    clip_file = np.asarray(emb.clip_file, np.int64)
-    clip_y = file_y[clip_file]
-    fold_of = grouped_folds(emb.labels, k=folds, seed=seed)
-    n, nf, c = len(emb), len(emb.files), len(labels)
-
-    if mode == "finetune":
-        if encoder is None or cache_dir is None:
-            raise ParameterError("fine-tuning needs the encoder (MuDaR model) and the cache_dir")
-        analyses = load_analyses(emb, cache_dir, encoder)
-    else:
-        frozen = _EmbeddingInputs(emb)
-    scores = {m: MethodScores(clip_pred=np.full(n, -1), file_pred=np.full(nf, -1)) for m in methods}
-    base_cfg = config or ClassifierConfig()
-    for k in range(folds):
-        test_files = fold_of == k
-        test = test_files[clip_file]
-        train = ~test
-        train_labels = _training_labels(emb, train)  # every label with >= 2 files is in it
-        cols = np.array([index[lab] for lab in train_labels])
-        for m in methods:
-            proba = np.zeros((int(test.sum()), c), np.float32)
-            if m in (TWO_STREAM, NO_RHYTHM):
-                cfg = dataclasses.replace(base_cfg, rhythm=(m == TWO_STREAM) and base_cfg.rhythm)
-                if mode == "finetune":
-                    source = _MediaInputs(emb, copy.deepcopy(encoder), analyses)
-                else:
-                    source = frozen
-                model = _fit(
-                    source,
-                    emb,
-                    train,
-                    train_labels,
-                    config=cfg,
-                    epochs=epochs,
-                    lr=lr,
-                    gamma=0.1,
-                    batch_size=BATCH_SIZE[mode],
-                    weight_decay=1e-4,
-                    balanced=balanced,
-                    seed=seed + k,
-                    encoder_lr=encoder_lr,
-                    progress=False,
-                )
-                proba[:, cols] = _proba(model, source, np.flatnonzero(test))
-            elif m == MAJORITY:
-                proba[:, np.bincount(clip_y[train], minlength=c).argmax()] = 1.0
-            else:
-                lr_model = fit_logistic(raw[train], clip_y[train], n_classes=c, balanced=balanced)
-                proba = lr_model.predict_proba(raw[test])
-            s = scores[m]
-            s.clip_pred[test] = proba.argmax(1)
-            fp = file_means(proba, clip_file[test], nf)[test_files]
-            s.file_pred[test_files] = fp.argmax(1)
-            s.clip_acc.append(accuracy(clip_y[test], s.clip_pred[test]))
-            s.file_acc.append(accuracy(file_y[test_files], s.file_pred[test_files]))
-            if progress:
-                print(
-                    f"fold {k + 1}/{folds} {m}: clip acc {s.clip_acc[-1]:.3f}, "
-                    f"file acc {s.file_acc[-1]:.3f}",
-                    flush=True,
-                )
-    return CVReport(
-        labels=labels,
-        files=list(emb.files),
-        file_y=file_y,
-        clip_file=clip_file,
-        folds=fold_of,
-        methods=scores,
-    )
+    return list(cached_analyses(emb.files, cache_dir, analysis_config_for(encoder.config)))

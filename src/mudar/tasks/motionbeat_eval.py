@@ -15,7 +15,7 @@ seeds):
   left out), and the dancers' steps are not one either.
 - ``motionbeat_genre``, **genre** by a linear probe (:func:`mudar.models.logistic.fit_logistic`,
   class-balanced) on clip features, k folds grouped by dance
-  (:func:`mudar.tasks.classify.grouped_folds`; a genre with one dance is trained on, never
+  (:func:`mudar.eval.classification.grouped_folds`; a genre with one dance is trained on, never
   tested): MotionBeat's pooled music embedding, MuDaR's audio embedding (``mudar-audio``), raw
   summary statistics of the music features (``librosa``: mean and std of the log-mel bands,
   onset envelope, onset rate, tempo, mean tempogram, as :mod:`mudar.features.summary`), and the
@@ -472,7 +472,7 @@ def genre_probe(
     dance_labels : sequence of str
         Genre of each dance.
     folds : int
-        k of :func:`mudar.tasks.classify.grouped_folds` (a genre with one dance is always
+        k of :func:`mudar.eval.classification.grouped_folds` (a genre with one dance is always
         trained on).
     seed : int
     l2 : float
@@ -495,8 +495,8 @@ def genre_probe(
     ParameterError
         Shapes that do not fit, or a bad number of folds.
     """
+    from mudar.eval.classification import grouped_folds
     from mudar.models.logistic import fit_logistic
-    from mudar.tasks.classify import grouped_folds
 
     clip_dance = np.asarray(clip_dance, np.int64)
     labels = sorted(set(dance_labels))
