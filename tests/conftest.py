@@ -148,3 +148,19 @@ def debug_checkpoint(tmp_path_factory):
     model = MuDaR(PRESETS["debug"].model).eval()
     path = tmp_path_factory.mktemp("model") / "debug.pt"
     return save_model(model, path, meta={"threshold": 0.2})
+
+
+@pytest.fixture(scope="session")
+def synthetic_dances(tmp_path_factory):
+    """Six synthetic dances of 8 s (two per genre), prepared (and cached) on the debug clock of
+    MotionBeat: ``(root, made, dances)``."""
+    from mudar.data.motionbeat_set import DanceCache
+    from mudar.models.motionbeat import PRESETS
+    from mudar.synthetic.motion import make_motion_dataset
+
+    debug = PRESETS["debug"]
+    root = tmp_path_factory.mktemp("mb_eval")
+    made = make_motion_dataset(root / "dances", n=6, seed=4, duration_s=8.0)
+    cache = DanceCache(root / "cache")
+    dances = [cache.get(m.folder, config=debug.model, train=debug.train)[0] for m in made]
+    return root, made, dances

@@ -359,9 +359,9 @@ def _run(
 
 def score_motionbeat(ctx: Seed, plan: Plan, data, out: Path, threads: int) -> dict:
     """Train MotionBeat on the seed's training dances and score its tables on its test dances
-    (:func:`mudar.tasks.motionbeat_eval.run_motionbeat_bench`); the dances must be dwm-style
+    (:func:`mudar.bench.motionbeat.run_motionbeat_bench`); the dances must be dwm-style
     folders with ``motion.npz`` under ``data`` (else :class:`InputError`)."""
-    from mudar.tasks.motionbeat_eval import run_motionbeat_bench
+    from mudar.bench.motionbeat import run_motionbeat_bench
 
     budget = plan.budget
     madmom = Path(data).resolve().parent / "music" / "madmom"  # the annotated beats, if beside

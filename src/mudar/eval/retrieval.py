@@ -203,6 +203,16 @@ def retrieval_scores(
     return out
 
 
+def chance_retrieval(n_candidates: np.ndarray, *, ks: Sequence[int] = (1, 5)) -> dict[str, float]:
+    """Expected R@K and mAP of a random ranking with one relevant item among ``D_q`` each:
+    ``R@K = min(K, D) / D`` and ``AP = E[1 / rank] = H_D / D``."""
+    d = np.asarray(n_candidates, np.float64)
+    out = {f"R@{k}": float(np.mean(np.minimum(k, d) / d)) for k in ks}
+    harmonic = np.array([np.sum(1.0 / np.arange(1, int(n) + 1)) for n in d])
+    out["mAP"] = float(np.mean(harmonic / d))
+    return out
+
+
 def _check_k(k) -> None:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ParameterError(f"k must be an integer >= 1, got {k!r}")

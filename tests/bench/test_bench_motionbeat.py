@@ -1,5 +1,5 @@
-"""MotionBeat's downstream evaluation: known answers of the pieces, then the tables end to end
-on synthetic dances (a click track and a dancer who marks its beats)."""
+"""MotionBeat's bench step: the tables' pieces with known answers, then the tables end to end on
+synthetic dances (a click track and a dancer who marks its beats)."""
 
 import json
 
@@ -7,41 +7,23 @@ import numpy as np
 import pytest
 import torch
 
-from mudar.data.clipset import audio_input
-from mudar.data.motionbeat_set import DanceCache
-from mudar.errors import ParameterError
-from mudar.io.write import write_audio
-from mudar.models.motionbeat import PRESETS, MotionBeat
-from mudar.models.motionbeat_checkpoint import load_motionbeat
-from mudar.synthetic.motion import make_motion_dataset
-from mudar.synthetic.video import synth_music
-from mudar.tasks.motionbeat_eval import (
-    Song,
-    activation_dp_beats,
-    activation_peaks,
-    beat_f_measure,
+from mudar.bench.motionbeat import (
     beat_table,
-    chance_retrieval,
-    eval_clips,
     genre_probe,
     motionbeat_tables,
     retrieval_table,
     run_motionbeat_bench,
-    tempo_similarity,
 )
+from mudar.errors import ParameterError
+from mudar.eval.retrieval import chance_retrieval
+from mudar.io.write import write_audio
+from mudar.models.motionbeat import PRESETS, MotionBeat
+from mudar.models.motionbeat_checkpoint import load_motionbeat
+from mudar.pipelines.songs import Song
+from mudar.synthetic.video import synth_music
 from mudar.training.motionbeat import MotionBeatModule
 
 DEBUG = PRESETS["debug"]
-
-
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    """Six synthetic dances of 8 s (two per genre), prepared (and cached) on the debug clock."""
-    root = tmp_path_factory.mktemp("mb_eval")
-    made = make_motion_dataset(root / "dances", n=6, seed=4, duration_s=8.0)
-    cache = DanceCache(root / "cache")
-    dances = [cache.get(m.folder, config=DEBUG.model, train=DEBUG.train)[0] for m in made]
-    return root, made, dances
 
 
 @pytest.fixture(scope="module")
@@ -53,36 +35,6 @@ def model():
 
 
 # --- beats ------------------------------------------------------------------------------------
-
-
-def test_a_perfect_activation_gives_f_measure_one():
-    fps = 8.0
-    act = np.zeros(64)
-    act[2::4] = 1.0  # 120 BPM from 0.25 s
-    ref = np.arange(2, 64, 4) / fps
-    est = activation_peaks(act, fps=fps)
-    np.testing.assert_allclose(est, ref)
-    assert beat_f_measure(ref, est) == 1.0
-    # librosa's dynamic programming finds the pulse too (it may trim an end beat)
-    assert beat_f_measure(ref, activation_dp_beats(act, fps=fps)) > 0.9
-
-
-def test_beat_f_measure_window_and_empty():
-    ref = np.arange(1, 9) * 0.5
-    assert beat_f_measure(ref, ref + 0.05) == 1.0  # inside 70 ms
-    assert beat_f_measure(ref, ref + 0.1) == 0.0  # outside
-    assert beat_f_measure(ref, []) == 0.0
-
-
-def test_peaks_keep_one_beat_per_separation_and_check_inputs():
-    act = np.array([0, 1, 1, 0, 0, 0, 0, 0.5, 0, 0, 0], dtype=float)
-    # equal neighbours: the first wins; 0.5 at frame 7 is above the mean and far enough
-    np.testing.assert_allclose(activation_peaks(act, fps=10, min_separation_s=0.3), [0.1, 0.7])
-    assert len(activation_peaks(np.zeros(10), fps=8)) == 0  # flat: nothing above the mean
-    with pytest.raises(ParameterError):
-        activation_peaks(np.zeros((2, 2)), fps=8)
-    with pytest.raises(ParameterError):
-        activation_dp_beats(np.ones(10), fps=7.5)
 
 
 def test_beat_table_on_a_click_track(model):
@@ -132,13 +84,6 @@ def test_song_level_leaves_the_query_dance_out():
     assert chance_retrieval(np.array([3, 3]))["mAP"] == pytest.approx((1 + 1 / 2 + 1 / 3) / 3)
 
 
-def test_tempo_similarity_folds_octaves():
-    s = tempo_similarity(np.array([2.0, 1.5, 0.0]), np.array([1.0, 2.0]))
-    assert s[0, 0] == pytest.approx(0.0) and s[0, 1] == pytest.approx(0.0)  # 2x and 1x
-    assert s[1, 0] == pytest.approx(-(1 - np.log2(1.5)))  # 1.5 is 0.585 octave above 1
-    assert s[2, 0] == -1.0  # unknown
-
-
 # --- genre ------------------------------------------------------------------------------------
 
 
@@ -160,25 +105,11 @@ def test_genre_probe_reads_a_feature_that_holds_the_genre(rng):
         genre_probe({"short": good[:3]}, clip_dance, labels, folds=3)
 
 
-# --- clips and tables -------------------------------------------------------------------------
+# --- the tables -------------------------------------------------------------------------------
 
 
-def test_eval_clips_are_consecutive_and_take_the_model_inputs(synthetic):
-    _, _, dances = synthetic
-    c = DEBUG.model
-    clips = eval_clips(dances[:2], c)
-    t = c.n_frames
-    assert len(clips) == 2 * (dances[0].n_frames // t)
-    assert clips.audio.shape == (len(clips), c.audio_rows, t * c.sub)
-    assert clips.joints.shape == (len(clips), t, 23, 3)
-    np.testing.assert_array_equal(clips.start[clips.dance == 0], np.arange(0, 64 - t + 1, t))
-    m = dances[1].music.slice(t, 2 * t, clock=c.clock())
-    i = int(np.flatnonzero((clips.dance == 1) & (clips.start == t))[0])
-    np.testing.assert_allclose(clips.audio[i], audio_input(m, config=c.audio_config()))
-
-
-def test_motionbeat_tables_on_synthetic_dances(synthetic, model):
-    _, made, dances = synthetic
+def test_motionbeat_tables_on_synthetic_dances(synthetic_dances, model):
+    _, made, dances = synthetic_dances
     sr = DEBUG.model.clock().sr
     y, beats = synth_music(tempo_bpm=100.0, duration_s=5.0, sr=sr, seed=2)
     tables = motionbeat_tables(
@@ -207,8 +138,8 @@ def test_motionbeat_tables_on_synthetic_dances(synthetic, model):
         motionbeat_tables(model, dances, test_dances=["nope"])
 
 
-def test_run_motionbeat_bench_end_to_end(synthetic, tmp_path, monkeypatch):
-    root, _, _ = synthetic
+def test_run_motionbeat_bench_end_to_end(synthetic_dances, tmp_path, monkeypatch):
+    root, _, _ = synthetic_dances
     sr = 22050
     y, beats = synth_music(tempo_bpm=110.0, duration_s=3.0, sr=sr, seed=5)
     music = tmp_path / "music"
