@@ -61,7 +61,7 @@ def two_stage_agreement(emb, lambda3: float, candidates: int = 100) -> float:
     """Share of the exhaustive hybrid top-10 that the index (FAISS top-`candidates` by S_e,
     then exact re-ranking) also returns, music2dance."""
     from mudar.bench.retrieval import similarity_matrices
-    from mudar.tasks.retrieve import Index
+    from mudar.tasks.index import Index
 
     index = Index.from_embeddings(emb)
     full = similarity_matrices(emb, lambda3)[f"hybrid (lambda3={lambda3:g})"]

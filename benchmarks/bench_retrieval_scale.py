@@ -3,7 +3,7 @@
 Run: `.venv/bin/python benchmarks/bench_retrieval_scale.py [--n 1000000] [--threads 2]`
 
 Database: N i.i.d. Gaussian vectors, L2-normalised (seeded), searched by inner product (= the
-cosine S_e of mudar). The index is the one `mudar.tasks.retrieve.build_faiss` builds above
+cosine S_e of mudar). The index is the one `mudar.tasks.index.build_faiss` builds above
 FLAT_MAX clips: a product quantiser of 4-bit codes on pairs of dimensions scanned with SIMD
 (`IndexPQFastScan`), whose best `k_factor * k` are re-scored with the exact vectors
 (`IndexRefineFlat`). Measured per setting of `k_factor`: top-10 latency of single queries
@@ -64,7 +64,8 @@ def main() -> int:
 
     import faiss
 
-    from mudar.tasks.retrieve import PQ_K_FACTOR, Index, Side, build_faiss
+    from mudar.tasks.index import PQ_K_FACTOR, Index, build_faiss
+    from mudar.tasks.retrieve import Side
 
     faiss.omp_set_num_threads(args.threads)
     rng = np.random.default_rng(0)

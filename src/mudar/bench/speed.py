@@ -6,7 +6,7 @@
   for the directogram its own impacts;
 - ``train_s``: wall seconds of the training run (0 for the learning-free methods);
 - ``query_ms``: median latency of one music-to-dance query over the test clips (top 10; a
-  learned method searches its index, :meth:`mudar.tasks.retrieve.Index.search`, a
+  learned method searches its index, :meth:`mudar.tasks.index.Index.search`, a
   learning-free one scores the rhythm similarity with every clip).
 
 Timings are wall clock on the machine the bench runs on, shared or not; the bench records the
@@ -58,7 +58,7 @@ def directogram_seconds(analysis) -> float:
 
 def index_query_ms(emb, *, queries: int = 20, lambda3: float = 0.5) -> float | None:
     """Median milliseconds of one music-to-dance search of the clips of ``emb`` (top 10)."""
-    from mudar.tasks.retrieve import Index
+    from mudar.tasks.index import Index
 
     index = Index.from_embeddings(emb)
     rows = np.flatnonzero(emb.has_audio)[:queries]

@@ -72,7 +72,7 @@ def _build(args: argparse.Namespace) -> int:
     from mudar.cli.embed import default_cache, expand_inputs
     from mudar.errors import ParameterError
     from mudar.tasks.embed import EmbeddingSet, embed_files
-    from mudar.tasks.retrieve import Index
+    from mudar.tasks.index import Index
 
     npz = [x for x in args.inputs if x.endswith(".npz")]
     if npz and len(args.inputs) > 1:

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from mudar.cli.embed import default_cache
     from mudar.errors import InputError, ParameterError
     from mudar.tasks.embed import embed_files
-    from mudar.tasks.retrieve import Index
+    from mudar.tasks.index import Index
 
     # checked before the query is embedded, which takes a while
     if not 0.0 <= args.lambda3 <= 1.0:
