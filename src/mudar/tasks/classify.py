@@ -124,6 +124,7 @@ class Predictions:
     Attributes
     ----------
     labels : list of str, length C
+        Genre of each output, in order.
     files : list of str, length F
     clip_file : np.ndarray, int64, shape (N,)
     clip_proba : np.ndarray, float32, shape (N, C)
@@ -480,13 +481,18 @@ def _encoder_from_doc(doc: dict):
     from mudar.models.mudar import MuDaR
 
     model = MuDaR(MudarConfig.from_dict(doc["config"]))
-    try:
-        model.load_state_dict(doc["state_dict"])
-    except RuntimeError as e:
-        first = str(e).splitlines()[0]
-        raise ParameterError(f"the classifier's embedding model does not load ({first})") from None
+    _load_weights(model, doc["state_dict"], "the classifier's embedding model does not load")
     model.meta = dict(doc.get("meta") or {})
     return model.eval()
+
+
+def _load_weights(model: torch.nn.Module, state_dict: dict, message: str) -> None:
+    """``model.load_state_dict``; weights that do not fit are one line, ``message (why)``."""
+    try:
+        model.load_state_dict(state_dict)
+    except RuntimeError as e:
+        first = str(e).splitlines()[0]
+        raise ParameterError(f"{message} ({first})") from None
 
 
 def save_classifier(clf: Classifier, path: str | os.PathLike) -> Path:
@@ -528,11 +534,7 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ParameterError(f"{p}: not a mudar classifier (make one with mudar classify train)")
     model = TwoStreamClassifier(ClassifierConfig.from_dict(doc["config"]))
-    try:
-        model.load_state_dict(doc["state_dict"])
-    except RuntimeError as e:
-        first = str(e).splitlines()[0]
-        raise ParameterError(f"{p}: weights do not fit the stored config ({first})") from None
+    _load_weights(model, doc["state_dict"], f"{p}: weights do not fit the stored config")
     return Classifier(
         model=model.eval(),
         labels=list(doc["labels"]),
