@@ -46,6 +46,7 @@ def main() -> int:
 
     from mudar.errors import MudarError
     from mudar.models.checkpoint import default_checkpoint_path, load_model
+    from mudar.pipelines.embed import embed_files
     from mudar.tasks.classify import (
         RAW,
         TWO_STREAM,
@@ -53,7 +54,7 @@ def main() -> int:
         grouped_kfold_accuracy,
         raw_features,
     )
-    from mudar.tasks.embed import EmbeddingSet, embed_files
+    from mudar.tasks.embed import EmbeddingSet
 
     if args.emb is None and not DWM.is_dir():
         print(f"skipped: {DWM} not found (the benchmark needs the shared dwm data)")

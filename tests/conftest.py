@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import media_factory as mf
+from mudar.synthetic.video import make_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -133,6 +134,14 @@ def non_ascii_video(media_dir) -> Path:
 def dance_clip(media_dir) -> mf.SyntheticClip:
     """A 4 s synthetic dance at 120 BPM with music, and its ground truth."""
     return mf.make_dance_clip(media_dir / "dance")
+
+
+@pytest.fixture(scope="session")
+def synthetic_videos(tmp_path_factory):
+    """Four synthetic dances of 10 s in the dwm layout (genre in meta.json)."""
+    root = tmp_path_factory.mktemp("synthetic")
+    make_dataset(root, n=4, seed=3, duration_s=10.0)
+    return root
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from mudar.data.dataset import find_videos
 from mudar.errors import InputError, ParameterError
 from mudar.models.checkpoint import load_model
 from mudar.models.classifier import ClassifierConfig
+from mudar.pipelines.embed import embed_files
 from mudar.tasks import classify
 from mudar.tasks.classify import (
     MAJORITY,
@@ -28,7 +29,7 @@ from mudar.tasks.classify import (
     save_classifier,
     train_classifier,
 )
-from mudar.tasks.embed import EmbeddingSet, embed_files
+from mudar.tasks.embed import EmbeddingSet
 
 E, T = 16, 8
 FAST = ClassifierConfig(hidden=32, fc=32)
