@@ -46,9 +46,10 @@ def main() -> int:
 
     from mudar.errors import MudarError
     from mudar.models.checkpoint import default_checkpoint_path, load_model
+    from mudar.pipelines.embed import embed_files
     from mudar.tasks.classify import analysis_config_for
     from mudar.tasks.classify_cv import RAW, TWO_STREAM, grouped_kfold_accuracy, raw_features
-    from mudar.tasks.embed import EmbeddingSet, embed_files
+    from mudar.tasks.embed import EmbeddingSet
 
     if args.emb is None and not DWM.is_dir():
         print(f"skipped: {DWM} not found (the benchmark needs the shared dwm data)")

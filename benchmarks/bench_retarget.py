@@ -40,16 +40,15 @@ def main() -> int:
         print(f"skipped: {DWM} not found (the benchmark needs the shared dwm data)")
         return 0
     from mudar.bench.plan import retarget_pairs
-    from mudar.cli.retarget import analysis_setup, dance_seconds, music_seconds, retarget_files
     from mudar.eval.bas import DEFAULT_SIGMA_S, beat_alignment_score, mean_offset
+    from mudar.pipelines.method import analysis_setup, without_music
+    from mudar.pipelines.retarget import dance_seconds, music_seconds, retarget_files
     from mudar.tasks.rhythm import default_dance_method
 
     with (DWM / "index.csv").open(encoding="utf-8") as fh:
         genre = {row["id"]: row["genre"] for row in csv.DictReader(fh)}
     pairs = retarget_pairs(genre, args.pairs, args.seed)
-    dance_method = default_dance_method()
-    if dance_method == "mudar":
-        dance_method = "mudar-noaudio"
+    dance_method = without_music(default_dance_method())
     work = Path(tempfile.mkdtemp(prefix="mudar-retarget-"))
     ids = sorted({i for p in pairs for i in p[:2]})
     print(

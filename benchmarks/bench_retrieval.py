@@ -29,13 +29,13 @@ METRICS = ("R@1", "R@5", "P@10", "mAP", "median_rank")
 
 
 def load_or_embed(args):
-    from mudar.tasks.embed import EmbeddingSet, embed_files
+    from mudar.pipelines.embed import default_cache, embed_files
+    from mudar.tasks.embed import EmbeddingSet
 
     if args.emb:
         return EmbeddingSet.load(args.emb), args.emb
     if not DWM.is_dir():
         return None, f"{DWM} not found (give --emb EMB.npz or the shared dwm data)"
-    from mudar.cli.embed import default_cache
     from mudar.data.dataset import find_videos
 
     items = find_videos(DWM)

@@ -103,17 +103,15 @@ def synthetic_clip(folder: Path, seed: int) -> Path:
 
 def file_estimate(src: Path, folder: Path, delay_s: float):
     """Write ``src`` with its audio delayed by ``delay_s`` and estimate through the file path."""
-    from mudar.features.extract import AnalysisConfig, analyze
-    from mudar.io import probe
     from mudar.io.audio import load_audio_track
     from mudar.io.remux import remux_with_audio
-    from mudar.tasks.sync import shift_audio, sync_clock, sync_offset
+    from mudar.pipelines.sync import sync_estimate
+    from mudar.tasks.sync import shift_audio
 
     y, sr = load_audio_track(src)
     dest = folder / f"{src.parent.name}_{delay_s:+.1f}.mp4"
     remux_with_audio(src, dest, shift_audio(y, offset_s=-delay_s, sr=sr), sr=sr)
-    clock = sync_clock(probe(dest).native_fps)
-    return sync_offset(analyze(dest, AnalysisConfig(clock=clock)), max_offset_s=MAX_OFFSET_S)
+    return sync_estimate(dest, max_offset_s=MAX_OFFSET_S)
 
 
 def table(results: dict[str, dict[float, list]]) -> str:

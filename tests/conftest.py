@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import media_factory as mf
+from mudar.synthetic.video import make_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -136,6 +137,14 @@ def dance_clip(media_dir) -> mf.SyntheticClip:
 
 
 @pytest.fixture(scope="session")
+def synthetic_videos(tmp_path_factory):
+    """Four synthetic dances of 10 s in the dwm layout (genre in meta.json)."""
+    root = tmp_path_factory.mktemp("synthetic")
+    make_dataset(root, n=4, seed=3, duration_s=10.0)
+    return root
+
+
+@pytest.fixture(scope="session")
 def debug_checkpoint(tmp_path_factory):
     """A randomly initialised model of the ``debug`` preset, saved as a checkpoint."""
     import torch
@@ -164,3 +173,25 @@ def synthetic_dances(tmp_path_factory):
     cache = DanceCache(root / "cache")
     dances = [cache.get(m.folder, config=debug.model, train=debug.train)[0] for m in made]
     return root, made, dances
+
+
+@pytest.fixture(scope="session")
+def video_cache(tmp_path_factory):
+    """The feature cache of :func:`video_emb` (the classification tests embed into it too)."""
+    return tmp_path_factory.mktemp("classify-cache")
+
+
+@pytest.fixture(scope="session")
+def video_emb(debug_checkpoint, synthetic_videos, video_cache):
+    """The synthetic videos embedded by the (random) debug model, features in ``video_cache``."""
+    from mudar.data.dataset import find_videos
+    from mudar.pipelines.embed import embed_files
+
+    items = find_videos(synthetic_videos)
+    return embed_files(
+        [it.path for it in items],
+        checkpoint=debug_checkpoint,
+        labels=[it.label for it in items],
+        cache_dir=video_cache,
+        progress=False,
+    )

@@ -15,13 +15,13 @@ from mudar.data.dataset import find_videos
 from mudar.errors import InputError, ParameterError
 from mudar.models.checkpoint import load_model
 from mudar.models.classifier import ClassifierConfig
+from mudar.pipelines.embed import embed_files
 from mudar.tasks.classify import (
     load_classifier,
     predict,
     save_classifier,
     train_classifier,
 )
-from mudar.tasks.embed import embed_files
 
 FAST = ClassifierConfig(hidden=32, fc=32)
 

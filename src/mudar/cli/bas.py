@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
+
+from mudar.cli.batch import print_result
+from mudar.cli.options import add_checkpoint, add_json, add_sigma
+from mudar.tasks.bas import FORMS
 
 
 def add_parser(sub) -> None:
@@ -32,16 +35,10 @@ def add_parser(sub) -> None:
         metavar="DIR",
         help="AIST++: the folder of its music (mBR0.wav ...), used when --music is not given",
     )
-    p.add_argument(
-        "--sigma",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="kernel width of the score (default 0.1 s; AIST++/Bailando used 0.05 s)",
-    )
+    add_sigma(p, help="kernel width of the score (default 0.1 s; AIST++/Bailando used 0.05 s)")
     p.add_argument(
         "--form",
-        choices=("motion", "music", "both"),
+        choices=FORMS,
         default="both",
         help="which score: motion (FACT/AIST++), music (Bailando) or both (default)",
     )
@@ -51,25 +48,24 @@ def add_parser(sub) -> None:
         "model when installed, else hoof-flux); mudar is run as mudar-noaudio, so that the "
         "rhythm cannot copy the music it is scored against",
     )
-    p.add_argument("--checkpoint", help="model for the mudar methods (default: the shipped one)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_checkpoint(p)
+    add_json(p, "print one JSON object")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from mudar.eval.bas import DEFAULT_SIGMA_S
-    from mudar.tasks.bas import bas_file
+    from mudar.pipelines.bas import bas_file
 
     report = bas_file(
         args.file,
         music=args.music,
-        sigma_s=DEFAULT_SIGMA_S if args.sigma is None else args.sigma,
+        sigma_s=args.sigma,
         form=args.form,
         method=args.method,
         checkpoint=args.checkpoint,
         music_dir=args.music_dir,
     )
-    print(json.dumps(report) if args.json else _text(report), flush=True)
+    print_result(report, _text, as_json=args.json)
     return 0
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from pathlib import Path
+
+from mudar.cli.options import add_cache_options, add_checkpoint, add_json, feature_cache
 
 
 def add_parser(sub) -> None:
@@ -53,10 +53,8 @@ def add_parser(sub) -> None:
     )
     q.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR")
     q.add_argument("--model", "-m", required=True, metavar="CLS", help="from classify train")
-    q.add_argument(
-        "--json", action="store_true", help='one {"file", "label", "scores"} object per line'
-    )
-    _common_options(q)
+    add_json(q, 'one {"file", "label", "scores"} object per line')
+    add_cache_options(q)
     q.set_defaults(run=run_predict)
 
     e = cmds.add_parser(
@@ -73,24 +71,13 @@ def add_parser(sub) -> None:
     e.add_argument("--data", required=True, metavar="DIR_OR_EMB")
     e.add_argument("--folds", type=int, default=5)
     e.add_argument("--plot", metavar="PNG", help="confusion matrix of the two-stream (per file)")
-    e.add_argument("--json", action="store_true", help="the report as one JSON object")
+    add_json(e, "the report as one JSON object")
     _model_options(e, rhythm_flag=False)
     e.set_defaults(run=run_eval)
 
 
-def _common_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--cache",
-        default=None,
-        metavar="DIR",
-        help="feature cache (default: $MUDAR_CACHE or ~/.cache/mudar/features)",
-    )
-    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-
-
 def _model_options(p: argparse.ArgumentParser, *, rhythm_flag: bool = True) -> None:
-    p.add_argument("--checkpoint", help="MuDaR model (default: the shipped one)")
+    add_checkpoint(p, help="MuDaR model (default: the shipped one)")
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--lr", type=float, default=4e-3, help="Adam learning rate (paper: 4e-3)")
     p.add_argument("--seed", type=int, default=0)
@@ -108,13 +95,7 @@ def _model_options(p: argparse.ArgumentParser, *, rhythm_flag: bool = True) -> N
     )
     if rhythm_flag:
         p.add_argument("--no-rhythm", action="store_true", help="leave the rhythm inputs out")
-    _common_options(p)
-
-
-def _cache(args) -> Path:
-    from mudar.cli.embed import default_cache
-
-    return Path(args.cache) if args.cache else default_cache()
+    add_cache_options(p)
 
 
 def _report_skipped(skipped) -> None:
@@ -124,31 +105,14 @@ def _report_skipped(skipped) -> None:
 
 
 def load_data(args):
-    """The EmbeddingSet and the MuDaR model of ``--data``: an ``.npz`` is loaded (and checked
-    against the model), a folder is embedded (features cached in ``--cache``)."""
-    from mudar.cli.embed import expand_inputs
-    from mudar.errors import ParameterError
-    from mudar.models.checkpoint import load_model
-    from mudar.tasks.embed import EmbeddingSet, embed_files
+    """The EmbeddingSet and the MuDaR model of ``--data`` (:func:`load_or_embed`); the files
+    that could not be embedded are reported."""
+    from mudar.pipelines.embed import load_or_embed
 
-    data = Path(args.data)
-    encoder = load_model(args.checkpoint)
-    if data.is_file() and data.suffix == ".npz":
-        emb = EmbeddingSet.load(data)
-        cfg = encoder.config
-        if emb.visual_frames.shape[-1] != cfg.dim or abs(emb.fps - cfg.fps) > 1e-9:
-            raise ParameterError(
-                f"{data}: embeddings of width {emb.visual_frames.shape[-1]} at {emb.fps:g} fps, "
-                f"but the model makes {cfg.dim} at {cfg.fps:g} fps (give the --checkpoint that "
-                "made them)"
-            )
-        return emb, encoder
-    paths, labels = expand_inputs([str(data)])
-    emb = embed_files(
-        paths,
-        model=encoder,
-        labels=labels,
-        cache_dir=_cache(args),
+    emb, encoder = load_or_embed(
+        args.data,
+        checkpoint=args.checkpoint,
+        cache_dir=feature_cache(args),
         jobs=args.jobs,
         progress=not args.quiet,
     )
@@ -174,7 +138,7 @@ def run_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         mode=args.mode,
         encoder=encoder,
-        cache_dir=_cache(args) if args.mode == "finetune" else None,
+        cache_dir=feature_cache(args) if args.mode == "finetune" else None,
         encoder_lr=args.encoder_lr,
         balanced=args.balanced,
         progress=not args.quiet,
@@ -192,15 +156,14 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from mudar.cli.embed import expand_inputs
+    from mudar.pipelines.embed import embed_files, expand_inputs
     from mudar.tasks.classify import load_classifier, predict
-    from mudar.tasks.embed import embed_files
 
     clf = load_classifier(args.model)
     encoder = clf.encoder_model()
     paths, _ = expand_inputs(args.inputs)
     emb = embed_files(
-        paths, model=encoder, cache_dir=_cache(args), jobs=args.jobs, progress=not args.quiet
+        paths, model=encoder, cache_dir=feature_cache(args), jobs=args.jobs, progress=not args.quiet
     )
     _report_skipped(emb.skipped)
     for rec in predict(clf, emb).records():
@@ -220,7 +183,9 @@ def run_eval(args: argparse.Namespace) -> int:
     emb, encoder = load_data(args)
     raw = None
     try:
-        raw = raw_features(emb, cache_dir=_cache(args), config=analysis_config_for(encoder.config))
+        raw = raw_features(
+            emb, cache_dir=feature_cache(args), config=analysis_config_for(encoder.config)
+        )
     except InputError as e:
         print(f"mudar: raw-feature baseline skipped: {e}", file=sys.stderr)
     report = grouped_kfold_accuracy(
@@ -233,7 +198,7 @@ def run_eval(args: argparse.Namespace) -> int:
         lr=args.lr,
         mode=args.mode,
         encoder=encoder,
-        cache_dir=_cache(args) if args.mode == "finetune" else None,
+        cache_dir=feature_cache(args) if args.mode == "finetune" else None,
         encoder_lr=args.encoder_lr,
         balanced=args.balanced,
         progress=not args.quiet and not args.json,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from pathlib import Path
+
+from mudar.cli.batch import print_skipped
+from mudar.cli.options import add_cache_options, add_checkpoint, feature_cache
 
 
 def add_parser(sub) -> None:
@@ -22,66 +22,29 @@ def add_parser(sub) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR")
     p.add_argument("--out", "-o", required=True, metavar="EMB.npz")
-    p.add_argument("--checkpoint", help="model (default: the shipped one)")
+    add_checkpoint(p, help="model (default: the shipped one)")
     p.add_argument(
         "--hop", type=float, default=None, metavar="S", help="seconds between clips (default: 8)"
     )
-    p.add_argument(
-        "--cache",
-        default=None,
-        metavar="DIR",
-        help="feature cache (default: $MUDAR_CACHE or ~/.cache/mudar/features)",
-    )
-    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_cache_options(p)
     p.set_defaults(run=run)
 
 
-def default_cache() -> Path:
-    """``$MUDAR_CACHE``, else ``$XDG_CACHE_HOME/mudar/features`` (``~/.cache`` by default)."""
-    if os.environ.get("MUDAR_CACHE"):
-        return Path(os.environ["MUDAR_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "mudar" / "features"
-
-
-def expand_inputs(inputs: list[str]) -> tuple[list[str], list[str | None]]:
-    """Files and their labels: folders give their videos (with labels), files themselves."""
-    from mudar.data.dataset import find_videos, meta_label
-    from mudar.errors import InputError
-
-    paths: list[str] = []
-    labels: list[str | None] = []
-    for x in inputs:
-        p = Path(x)
-        if p.is_dir():
-            for it in find_videos(p):
-                paths.append(str(it.path))
-                labels.append(it.label)
-        elif p.is_file():
-            paths.append(str(p))
-            labels.append(meta_label(p))
-        else:
-            raise InputError(f"{x}: no such file or folder")
-    return paths, labels
-
-
 def run(args: argparse.Namespace) -> int:
-    from mudar.tasks.embed import embed_files
+    from mudar.pipelines.embed import embed_files, expand_inputs
 
     paths, labels = expand_inputs(args.inputs)
     emb = embed_files(
         paths,
         checkpoint=args.checkpoint,
         labels=labels,
-        cache_dir=args.cache or default_cache(),
+        cache_dir=feature_cache(args),
         hop_s=args.hop,
         jobs=args.jobs,
         progress=not args.quiet,
     )
     emb.save(args.out)
-    for path, reason in emb.skipped:
-        print(f"mudar: skipped {path}: {reason}", file=sys.stderr)
+    print_skipped(emb.skipped)
     print(
         f"{args.out}: {len(emb.files)} file(s), {len(emb)} clip(s)"
         + (f"; {len(emb.skipped)} skipped" if emb.skipped else "")

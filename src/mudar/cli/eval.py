@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from mudar.cli.options import add_checkpoint, add_json
 from mudar.methods import DANCE_RHYTHM
 
 DEFAULT_METHODS = ",".join(DANCE_RHYTHM)
@@ -25,10 +26,10 @@ def add_parser(sub) -> None:
         ),
     )
     p.add_argument("--data", required=True, help="folder of videos (or prepared features)")
-    p.add_argument("--checkpoint", help="model (default: the shipped one)")
+    add_checkpoint(p, help="model (default: the shipped one)")
     p.add_argument("--methods", default=DEFAULT_METHODS, help=f"default {DEFAULT_METHODS}")
     p.add_argument("--features", help="feature cache folder (default: a temporary folder)")
-    p.add_argument("--json", action="store_true", help="print the JSON report")
+    add_json(p, "print the JSON report")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--seed", type=int, default=0, help="seed of the chance floor")
     p.add_argument(
@@ -40,7 +41,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mudar.tasks.evaluate import evaluate
+    from mudar.pipelines.evaluate import evaluate
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     report = evaluate(

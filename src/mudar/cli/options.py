@@ -1,10 +1,13 @@
-"""Command-line options shared by the commands that analyse media."""
+"""Command-line options shared by several commands, and what they mean for the pipelines."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 from mudar.clock import DEFAULT_FPS, DEFAULT_SR, FrameClock
+from mudar.eval.bas import DEFAULT_SIGMA_S
 
 
 def add_analysis_options(p: argparse.ArgumentParser) -> None:
@@ -42,17 +45,67 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def analysis_options(args: argparse.Namespace) -> dict:
+    """The options of :func:`add_analysis_options`, as keyword arguments of
+    :func:`mudar.pipelines.method.analysis_setup`."""
+    return {
+        "fps": args.fps,
+        "sr": args.sr,
+        "size": args.size,
+        "aspect": args.aspect,
+        "flow": args.flow,
+        "hoof_bins": args.hoof_bins,
+        "camera": args.camera,
+        "flow_weights": args.pwcnet_weights,
+    }
+
+
 def analysis_config(args: argparse.Namespace, **extra):
+    """The :class:`~mudar.features.extract.AnalysisConfig` of :func:`add_analysis_options`."""
     from mudar.features.extract import AnalysisConfig
 
-    clock = FrameClock(fps=args.fps, sr=args.sr)
-    return AnalysisConfig(
-        clock=clock,
-        size=args.size,
-        aspect=args.aspect,
-        flow=args.flow,
-        hoof_bins=args.hoof_bins,
-        camera=args.camera,
-        flow_weights=args.pwcnet_weights,
-        **extra,
+    options = analysis_options(args)
+    clock = FrameClock(fps=options.pop("fps"), sr=options.pop("sr"))
+    return AnalysisConfig(clock=clock, **options, **extra)
+
+
+def add_json(p: argparse.ArgumentParser, help: str) -> None:
+    """``--json``: print the result as JSON instead of text."""
+    p.add_argument("--json", action="store_true", help=help)
+
+
+def add_checkpoint(
+    p: argparse.ArgumentParser,
+    help: str = "model for the mudar methods (default: the shipped one)",
+) -> None:
+    """``--checkpoint``: the MuDaR model file."""
+    p.add_argument("--checkpoint", help=help)
+
+
+def add_sigma(p: argparse.ArgumentParser, help: str) -> None:
+    """``--sigma``: the kernel width of the Beat Alignment Score, seconds."""
+    p.add_argument("--sigma", type=float, default=DEFAULT_SIGMA_S, metavar="SECONDS", help=help)
+
+
+def add_cache_options(p: argparse.ArgumentParser) -> None:
+    """``--cache`` (the feature cache), ``--jobs`` (analysis processes) and ``--quiet``."""
+    add_cache(p)
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def add_cache(p: argparse.ArgumentParser) -> None:
+    """``--cache``: the feature cache folder."""
+    p.add_argument(
+        "--cache",
+        default=None,
+        metavar="DIR",
+        help="feature cache (default: $MUDAR_CACHE or ~/.cache/mudar/features)",
     )
+
+
+def feature_cache(args: argparse.Namespace) -> Path:
+    """``--cache``, else :func:`mudar.pipelines.embed.default_cache`."""
+    from mudar.pipelines.embed import default_cache
+
+    return Path(args.cache) if args.cache else default_cache()

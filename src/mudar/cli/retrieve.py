@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from mudar.cli.options import add_cache, add_checkpoint, add_json, feature_cache
+
 
 def add_parser(sub) -> None:
     from mudar.tasks.retrieve import DEFAULT_LAMBDA3, DIRECTIONS
@@ -44,81 +46,30 @@ def add_parser(sub) -> None:
         help="clips proposed by the embedding index and re-ranked exactly (default: all "
         "clips up to 10000 or with --lambda 0, else max(100, 10 K))",
     )
-    p.add_argument("--checkpoint", help="model to embed the query (default: the index's)")
-    p.add_argument(
-        "--cache",
-        default=None,
-        metavar="DIR",
-        help="feature cache (default: $MUDAR_CACHE or ~/.cache/mudar/features)",
-    )
-    p.add_argument("--json", action="store_true", help="one JSON object")
+    add_checkpoint(p, help="model to embed the query (default: the index's)")
+    add_cache(p)
+    add_json(p, "one JSON object")
     p.set_defaults(run=run)
 
 
-def query_checkpoint(index, checkpoint: str | None) -> str:
-    """The model that embeds the query: ``--checkpoint``, else the one the index records; its
-    content must be the index's (same hash).
-
-    Raises
-    ------
-    InputError
-        The model file is missing.
-    ParameterError
-        No model recorded and none given, or a model that is not the index's.
-    """
-    from pathlib import Path
-
-    from mudar.cli.index import model_record
-    from mudar.errors import InputError, ParameterError
-
-    recorded = index.meta.get("checkpoint")
-    if checkpoint is None:
-        if recorded is None:
-            raise ParameterError(
-                "the index does not record its model (built from an EMB.npz): give --checkpoint"
-            )
-        if not Path(recorded).is_file():
-            raise InputError(f"{recorded}: the index's model is gone; give --checkpoint")
-        checkpoint = recorded
-    given = model_record(checkpoint)
-    if index.meta.get("checkpoint_hash") not in (None, given["checkpoint_hash"]):
-        raise ParameterError(
-            f"{checkpoint} is not the model the index was built with ({recorded}, since "
-            "changed or another file): the query would be embedded in another space"
-        )
-    return given["checkpoint"]
-
-
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from mudar.cli.embed import default_cache
-    from mudar.errors import InputError, ParameterError
-    from mudar.tasks.embed import embed_files
-    from mudar.tasks.index import Index
+    from mudar.errors import ParameterError
+    from mudar.pipelines.retrieve import retrieve_file
 
     # checked before the query is embedded, which takes a while
     if not 0.0 <= args.lambda3 <= 1.0:
         raise ParameterError(f"--lambda must be in [0, 1], got {args.lambda3}")
     if args.top_k < 1 or (args.candidates is not None and args.candidates < 1):
         raise ParameterError("--top-k and --candidates must be >= 1")
-    index = Index.load(args.index)
-    if not Path(args.query).is_file():
-        raise InputError(f"{args.query}: no such file")
-    checkpoint = query_checkpoint(index, args.checkpoint)
-    emb = embed_files(
-        [args.query],
-        checkpoint=checkpoint,
-        cache_dir=args.cache or default_cache(),
-        jobs=1,
-        progress=False,
-    )
-    hits = index.query(
-        emb,
+    hits, emb = retrieve_file(
+        args.index,
+        args.query,
         direction=args.direction,
         top_k=args.top_k,
         lambda3=args.lambda3,
         candidates=args.candidates,
+        checkpoint=args.checkpoint,
+        cache_dir=feature_cache(args),
     )
     if args.json:
         doc = {

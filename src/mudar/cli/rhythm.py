@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
-from mudar.cli.options import add_analysis_options, analysis_config
+from mudar.cli.batch import BATCH_NOTE, add_files, print_result, run_each
+from mudar.cli.options import add_analysis_options, add_checkpoint, analysis_options
 from mudar.methods import DANCE_RHYTHM
 
 
@@ -18,12 +17,10 @@ def add_parser(sub) -> None:
         description=(
             "Print the music rhythm (tempo, beats, onsets) and the dance rhythm of each FILE, "
             "over the whole file. A video without sound gives music null; an audio file gives "
-            "dance null. Files that fail are reported on stderr and skipped; the exit status is "
-            "2 only if none succeeded."
+            f"dance null. {BATCH_NOTE}"
         ),
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="video or audio files")
-    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_files(p, metavar="FILE", help="video or audio files")
     p.add_argument(
         "--plot",
         metavar="OUT.png",
@@ -35,50 +32,33 @@ def add_parser(sub) -> None:
         "mudar-noaudio (the model without the music), hoof-flux (learning-free), "
         "directogram (learning-free, Davis & Agrawala's impacts)",
     )
-    p.add_argument("--checkpoint", help="model for the mudar methods (default: the shipped one)")
+    add_checkpoint(p)
     add_analysis_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from mudar.errors import MudarError, ParameterError
-    from mudar.features.extract import analyze
-    from mudar.tasks.rhythm import default_dance_method, rhythm_report
+    from mudar.errors import ParameterError
+    from mudar.pipelines.method import analysis_setup
+    from mudar.pipelines.rhythm import file_rhythm
+    from mudar.tasks.rhythm import default_dance_method
 
     method = args.method or default_dance_method()
     if method not in DANCE_RHYTHM:
         raise ParameterError(f"unknown --method {method!r}; known: {', '.join(DANCE_RHYTHM)}")
-    model, extra = None, {}
-    if method.startswith("mudar"):
-        import torch
-
-        from mudar.models.checkpoint import load_model
-
-        model = load_model(args.checkpoint)
-        # The shipped model is small: one thread runs it over a minute of video (8 windows) in
-        # 0.25 s, two threads in 1.3 s, spending more time in synchronisation than in work.
-        torch.set_num_threads(1)
-        if args.fps != model.config.fps:
-            raise ParameterError(f"--fps must be the model's {model.config.fps:g} for {method}")
-        extra = {"frame_size": model.config.frame_size}
-    config = analysis_config(args, **extra)
-    failed = 0
-    for path in args.files:
-        try:
-            analysis = analyze(path, config)
-            report = rhythm_report(analysis, method=method, model=model)
-            if args.plot:
-                from mudar.report.plots import plot_rhythm
-
-                plot_rhythm(analysis, _plot_path(args.plot, path, len(args.files)))
-        except MudarError as e:
-            failed += 1
-            print(f"mudar: error: {e}", file=sys.stderr)
-            continue
-        print(json.dumps(report) if args.json else _text(report), flush=True)
-    if failed and len(args.files) > 1:
-        print(f"mudar: {failed} of {len(args.files)} file(s) skipped", file=sys.stderr)
-    return 2 if failed == len(args.files) else 0
+    config, model = analysis_setup(method, checkpoint=args.checkpoint, **analysis_options(args))
+    n = len(args.files)
+    return run_each(
+        args.files,
+        lambda path: file_rhythm(
+            path,
+            config=config,
+            method=method,
+            model=model,
+            plot=_plot_path(args.plot, path, n) if args.plot else None,
+        ),
+        lambda report: print_result(report, _text, as_json=args.json),
+    )
 
 
 def _plot_path(out: str, file: str, n_files: int) -> Path:

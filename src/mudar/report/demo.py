@@ -178,7 +178,7 @@ def classification_section(emb, out: Path) -> str:
 
 def retarget_section(video: Path, music: Path, out: Path, *, checkpoint: str, name: str) -> str:
     """Retarget ``video`` onto ``music`` (dtw) and plot the rhythms before and after."""
-    from mudar.cli.retarget import retarget_files
+    from mudar.pipelines.retarget import retarget_files
     from mudar.report.html import table
     from mudar.report.plots import plot_retarget
 
@@ -227,9 +227,9 @@ def run_demo(
 ) -> Path:
     """Run every task and write ``out/index.html``; returns its path."""
     from mudar.data.dataset import find_videos
+    from mudar.pipelines.embed import embed_files
     from mudar.report.html import write_page
     from mudar.synthetic.video import make_dataset
-    from mudar.tasks.embed import embed_files
 
     out = Path(out)
     sections = []

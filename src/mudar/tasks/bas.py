@@ -3,26 +3,25 @@
 The motion beats come from the keypoints when there are keypoints (the *kinematic beats* of
 :mod:`mudar.features.kinematic`: minima of the mean joint speed, as AIST++ and Bailando
 compute them), and from the video's dance rhythm otherwise (:mod:`mudar.tasks.rhythm`). The
-music beats are those of mudar's beat tracker (:func:`mudar.features.music.track_beats`, via
-:func:`mudar.features.extract.analyze`). Both published forms of the score are reported
-(:mod:`mudar.eval.bas`): ``bas_motion`` (AI Choreographer / AIST++, the mean over the motion
-beats) and ``bas_music`` (Bailando, the mean over the music beats).
+music beats are those of mudar's beat tracker (:func:`mudar.features.music.track_beats`). Both
+published forms of the score are reported (:mod:`mudar.eval.bas`): ``bas_motion`` (AI
+Choreographer / AIST++, the mean over the motion beats) and ``bas_music`` (Bailando, the mean
+over the music beats).
+
+Beat times in, scores out; reading the motion and music files is :mod:`mudar.pipelines.bas`.
 """
 
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 
-from mudar.errors import InputError, ParameterError
+from mudar.errors import ParameterError
 from mudar.eval.bas import DEFAULT_SIGMA_S, beat_alignment_score
 from mudar.features.kinematic import BAILANDO_SIGMA_S, ROOT_JOINTS, kinematic_beats
-from mudar.methods import DANCE_RHYTHM
 
-__all__ = ["FORMS", "bas_file", "bas_report", "motion_beat_times", "music_beat_times"]
+__all__ = ["FORMS", "bas_report", "motion_beat_times"]
 
 FORMS = ("motion", "music", "both")
 """Which scores :func:`bas_report` computes: FACT/AIST++ (``motion``), Bailando (``music``)."""
@@ -56,38 +55,6 @@ def motion_beat_times(
         min_separation_s=min_separation_s,
         root=ROOT_JOINTS.get(clip.skeleton, 0),
     )
-
-
-def music_beat_times(path: str | os.PathLike, *, config=None) -> tuple[np.ndarray, float, float]:
-    """Beats of the sound of an audio or video file.
-
-    Parameters
-    ----------
-    path : path-like
-    config : AnalysisConfig, optional
-        Frame clock of the analysis (default 8 fps, 16 kHz); beats are tracked on its fine
-        grid (64 frames/s by default), whatever the video rate.
-
-    Returns
-    -------
-    (beats, tempo_bpm, duration_s)
-        Beat times, np.ndarray float64 (b,), seconds from the start of the file; the tracked
-        tempo, BPM; the analysed length, seconds.
-
-    Raises
-    ------
-    InputError, DecodeError
-        No such file, not media, or no sound.
-    """
-    from mudar.features.extract import AnalysisConfig, analyze
-    from mudar.io.media import check_path
-
-    check_path(path)
-    analysis = analyze(path, config or AnalysisConfig(), dance=False)
-    if analysis.music is None:
-        raise InputError(f"{path}: has no audio track, so no music beats")
-    m = analysis.music
-    return np.asarray(m.beat_times, np.float64), float(m.tempo_bpm), analysis.duration_s
 
 
 def bas_report(
@@ -145,133 +112,3 @@ def bas_report(
             score = beat_alignment_score(motion, music, sigma_s=sigma_s, over=over)
             out[f"bas_{over}"] = None if math.isnan(score) else round(score, 4)
     return out
-
-
-def bas_file(
-    path: str | os.PathLike,
-    *,
-    music: str | os.PathLike | None = None,
-    sigma_s: float = DEFAULT_SIGMA_S,
-    form: str = "both",
-    method: str | None = None,
-    checkpoint: str | None = None,
-    music_dir: str | os.PathLike | None = None,
-) -> dict:
-    """The Beat Alignment Score of a motion file or a dance video against its music.
-
-    - A motion (a dwm dance folder or ``motion.npz``, an AIST++ keypoints ``.pkl``): the motion
-      beats are its kinematic beats (:func:`motion_beat_times`), the music is ``music`` or the
-      motion's own (dwm's ``audio.ogg``; AIST++ with ``music_dir``).
-    - A video: the motion beats are its dance rhythm points (``method``, default
-      :func:`mudar.tasks.rhythm.default_dance_method`; the learned model runs *without* the
-      music, as ``mudar-noaudio``, so that it cannot copy the beats it is scored against), the
-      music is ``music`` or the video's own sound track.
-
-    Beats after the end of the shorter of motion and music are left out.
-
-    Parameters
-    ----------
-    path : path-like
-    music : path-like, optional
-        An audio file or a video whose sound is the music.
-    sigma_s : float
-        Kernel width of the score, seconds.
-    form : {"motion", "music", "both"}
-    method : str, optional
-        Dance rhythm method for a video (:data:`mudar.methods.DANCE_RHYTHM`).
-    checkpoint : str, optional
-        Model of the ``mudar`` methods (default: the shipped one).
-    music_dir : path-like, optional
-        For AIST++: the folder of its music (``mBR0.wav`` ...).
-
-    Returns
-    -------
-    dict
-        ``file``, ``music``, ``n_motion_beats``, ``n_music_beats``, ``sigma_s``, ``bas_motion``,
-        ``bas_music``, ``fps`` (of the motion beats: the motion's frame rate, or the video
-        analysis rate), ``motion_method`` (``kinematic`` or the dance rhythm method),
-        ``duration_s`` (the span scored), ``music_tempo_bpm`` (tracked).
-
-    Raises
-    ------
-    InputError, DecodeError
-        Missing or unreadable files, no music to score against, a file with neither motion nor
-        video.
-    ParameterError
-        Bad ``sigma_s``, ``form`` or ``method``.
-    """
-    from mudar.data.keypoints import is_motion_path, load_motion
-
-    if not (np.isfinite(sigma_s) and sigma_s > 0):
-        raise ParameterError(f"sigma must be a positive number of seconds, got {sigma_s}")
-    if form not in FORMS:
-        raise ParameterError(f"form must be one of {FORMS}, got {form!r}")
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file or directory")
-    if is_motion_path(p) or p.is_dir():
-        clip = load_motion(p, music_dir=music_dir)
-        music_path = Path(music) if music is not None else clip.music
-        if music_path is None:
-            raise InputError(f"{p}: no music file beside the motion; give one with --music FILE")
-        motion_s = motion_beat_times(clip)
-        music_s, tempo, music_len = music_beat_times(music_path)
-        fps, motion_len, motion_method = clip.fps, clip.duration_s, "kinematic"
-    else:
-        motion_s, fps, motion_len, motion_method, own = _video_rhythm(
-            p, method=method, checkpoint=checkpoint, with_music=music is None
-        )
-        if music is None:
-            if own is None:
-                raise InputError(f"{p}: the video has no sound; give the music with --music FILE")
-            music_path = p
-            music_s, tempo, music_len = own
-        else:
-            music_path = Path(music)
-            music_s, tempo, music_len = music_beat_times(music_path)
-    span = min(motion_len, music_len)
-    report = bas_report(motion_s, music_s, sigma_s=sigma_s, form=form, span_s=span)
-    return {
-        "file": str(p),
-        "music": str(music_path),
-        **report,
-        "fps": float(fps),
-        "motion_method": motion_method,
-        "duration_s": round(float(span), 3),
-        "music_tempo_bpm": round(float(tempo), 2),
-    }
-
-
-def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, with_music: bool):
-    """(rhythm seconds, fps, duration, method, (beats, tempo, duration) of its sound or None)."""
-    from mudar.features.extract import AnalysisConfig, analyze
-    from mudar.io import probe
-    from mudar.io.media import check_path
-    from mudar.tasks.rhythm import dance_rhythm, default_dance_method
-
-    check_path(path)
-    method = method or default_dance_method()
-    if method not in DANCE_RHYTHM:
-        raise ParameterError(f"unknown method {method!r}; known: {', '.join(DANCE_RHYTHM)}")
-    if method == "mudar":
-        method = "mudar-noaudio"  # the motion alone: the music must not leak into its beats
-    if not probe(path).has_video:
-        raise InputError(
-            f"{path}: has no video stream; expected a motion file (dwm folder, .npz, AIST++ "
-            ".pkl) or a dance video"
-        )
-    model, config = None, AnalysisConfig()
-    if method.startswith("mudar"):
-        from mudar.models.checkpoint import load_model
-
-        model = load_model(checkpoint)
-        config = model.config.analysis_config()
-    analysis = analyze(path, config, music=with_music)
-    frames, _ = dance_rhythm(analysis, method=method, model=model)
-    fps = analysis.clock.fps
-    own = None
-    if analysis.music is not None:
-        m = analysis.music
-        own = (np.asarray(m.beat_times, np.float64), float(m.tempo_bpm), analysis.duration_s)
-    times = np.asarray(frames, dtype=np.float64) / fps
-    return times, fps, analysis.duration_s, method, own

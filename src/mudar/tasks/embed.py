@@ -15,7 +15,8 @@ shorter than a clip gives one shorter clip, zero-padded). For each clip:
 - ``visual_peaks``: its rhythm frames (0/1), the peaks the model's calibrated threshold keeps.
 
 Per file, ``file_audio`` / ``file_visual`` are the means of its clips' embeddings, normalised.
-Tasks (classify, retrieve) read an :class:`EmbeddingSet`; they never decode media.
+Tasks (classify, retrieve) read an :class:`EmbeddingSet`; they never decode media (the files
+are analysed by :mod:`mudar.pipelines.embed`).
 """
 
 from __future__ import annotations
@@ -219,74 +220,6 @@ def _file_mean(x: np.ndarray) -> np.ndarray:
     return (m / norm if norm > 0 else m).astype(np.float32)
 
 
-def embed_files(
-    paths: list[str | os.PathLike],
-    *,
-    model=None,
-    checkpoint: str | os.PathLike | None = None,
-    labels: list[str | None] | None = None,
-    cache_dir: str | os.PathLike | None = None,
-    hop_s: float | None = None,
-    jobs: int = 2,
-    progress: bool = True,
-) -> EmbeddingSet:
-    """Embed files (videos or songs): analyse each once (cached), then run the model.
-
-    Parameters
-    ----------
-    paths : list of path-like
-    model : MuDaR, optional
-        Default: loaded from ``checkpoint`` (default the shipped model).
-    labels : list of str or None, optional
-        A genre per file.
-    cache_dir : path-like, optional
-        Feature cache (keyed by file content and analysis settings); default a temporary one.
-    hop_s : float, optional
-        Seconds between clips; default one clip length.
-    jobs : int
-        Processes for the analysis.
-
-    Returns
-    -------
-    EmbeddingSet
-        Files that fail are left out and listed in ``skipped``.
-
-    Raises
-    ------
-    InputError
-        If no file could be embedded.
-    """
-    import tempfile
-
-    from mudar.data.cache import FeatureCache
-    from mudar.data.prepare import analyze_files
-    from mudar.models.checkpoint import load_model
-
-    if not paths:
-        raise InputError("no file to embed")
-    if model is None:
-        model = load_model(checkpoint)
-    cfg = model.config
-    config = cfg.analysis_config()
-    cache = FeatureCache(cache_dir or tempfile.mkdtemp(prefix="mudar-embed-"))
-    labels = list(labels) if labels is not None else [None] * len(paths)
-    done: dict[str, str] = {}
-    skipped: list[tuple[str, str]] = []
-    for path, status, payload in analyze_files(
-        [str(p) for p in paths], cache, config, jobs=jobs, progress=progress
-    ):
-        if status == "skip":
-            skipped.append((path, payload))
-        else:
-            done[path] = payload["entry"]
-    analysed = [
-        (p, label, lambda p=p: cache.load(cache.root / done[p]))
-        for p, label in zip(map(str, paths), labels, strict=True)
-        if p in done
-    ]
-    return embedding_set(model, analysed, hop_s=hop_s, skipped=skipped, progress=progress)
-
-
 def embedding_set(
     model,
     analysed,
@@ -296,7 +229,8 @@ def embedding_set(
     progress: bool = False,
 ) -> EmbeddingSet:
     """Embed files that are already analysed (no decoding): the second half of
-    :func:`embed_files`, for callers that hold the analyses (``mudar bench``).
+    :func:`mudar.pipelines.embed.embed_files`, for callers that hold the analyses (``mudar
+    bench``).
 
     Parameters
     ----------

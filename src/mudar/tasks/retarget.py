@@ -27,7 +27,7 @@ Conventions
   ``notes``. Nothing here raises for missing rhythm.
 
 Pure functions: rhythm times in, time maps and frames out. Decoding and writing files is the
-job of :mod:`mudar.cli.retarget`.
+job of :mod:`mudar.pipelines.retarget`.
 """
 
 from __future__ import annotations

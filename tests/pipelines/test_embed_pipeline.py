@@ -1,4 +1,5 @@
-"""`mudar embed`: clip embeddings and rhythms of videos and songs, saved and loaded."""
+"""`mudar embed` (``mudar.pipelines.embed``): clip embeddings and rhythms of videos and songs,
+saved and loaded."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,8 @@ from mudar.cli.main import main
 from mudar.data.dataset import find_videos
 from mudar.errors import InputError
 from mudar.models.checkpoint import load_model
-from mudar.tasks.embed import EmbeddingSet, embed_files
+from mudar.pipelines.embed import embed_files
+from mudar.tasks.embed import EmbeddingSet
 
 
 @pytest.fixture(scope="module")

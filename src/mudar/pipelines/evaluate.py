@@ -1,0 +1,107 @@
+"""``mudar eval`` on a folder: every video prepared once into the feature cache, then each rhythm
+method scored against its music onsets (:mod:`mudar.tasks.evaluate`)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from mudar.data.cache import FeatureCache
+from mudar.data.prepare import MANIFESTS, load_manifest, prepare
+from mudar.errors import InputError, ParameterError
+from mudar.features.extract import AnalysisConfig
+from mudar.tasks.evaluate import check_methods, method_rhythms, rhythm_scores
+
+
+def evaluate(
+    data: str | os.PathLike,
+    *,
+    methods: list[str],
+    checkpoint: str | os.PathLike | None = None,
+    features: str | os.PathLike | None = None,
+    jobs: int = 2,
+    seed: int = 0,
+    progress: bool = True,
+    held_out: bool = False,
+) -> dict:
+    """Score visual rhythm methods against the music onsets of the whole videos in ``data``.
+
+    Parameters
+    ----------
+    data : path-like
+        A folder of videos, or of features prepared by ``mudar prepare``.
+    methods : list of str
+        :data:`mudar.methods.RHYTHM_EVAL` names.
+    checkpoint : path-like, optional
+        Model of the ``mudar`` methods (default: the shipped one).
+    features : path-like, optional
+        Where a folder of videos is prepared (default: a temporary folder).
+    jobs : int
+        Processes of the preparation.
+    seed : int
+        Seed of the chance floor.
+    progress : bool
+    held_out : bool
+        Score only the videos the model's training run kept out for validation (by id
+        relative to the dataset folder).
+
+    Returns
+    -------
+    dict
+        ``{"data", "n_videos", "n_clips", "rhythm": {method: {"precision", "recall", "f1",
+        "tolerance_frames", "exact": {...}}}, "shifted": {method: {...}}, "skipped"}``
+        (:func:`mudar.tasks.evaluate.rhythm_scores`); videos without music or video are
+        skipped (``"skipped"`` lists them).
+
+    Raises
+    ------
+    ParameterError
+        Unknown methods, or ``held_out`` without a learned method.
+    InputError
+        No such folder, or nothing to score.
+    """
+    check_methods(methods)
+    model = None
+    if any(m.startswith("mudar") for m in methods):
+        from mudar.models.checkpoint import load_model  # torch: for the learned methods only
+
+        model = load_model(checkpoint)
+    config = model.config.analysis_config() if model else AnalysisConfig(frame_size=0)
+    clock = config.clock
+
+    data = Path(data)
+    if (data / MANIFESTS).is_dir():
+        feat_dir = data
+    else:
+        if not data.is_dir():
+            raise InputError(f"{data}: not a folder of videos or of prepared features")
+        feat_dir = Path(features) if features else Path(tempfile.mkdtemp(prefix="mudar-eval-"))
+        prepare(data, feat_dir, config=config, jobs=jobs, progress=progress)
+    cache = FeatureCache(feat_dir)
+    items = load_manifest(feat_dir)
+    if held_out:
+        if model is None:
+            raise ParameterError("--held-out needs a learned method (the model knows its split)")
+        keep = set((getattr(model, "meta", None) or {}).get("val_videos") or [])
+        items = [it for it in items if it["id"] in keep]
+        if not items:
+            raise InputError(f"{data}: none of the model's held-out videos is in this folder")
+    videos, skipped, n_clips = [], [], 0
+    for item in items:
+        a = cache.load(feat_dir / item["entry"])
+        if a is None or a.music is None or a.dance is None:
+            skipped.append(item["path"])
+            continue
+        preds, n = method_rhythms(a, methods=methods, model=model, fps=clock.fps)
+        n_clips += n
+        videos.append((a.music.onsets, preds))
+    if not videos:
+        raise InputError(f"{data}: no video with both music and pictures to evaluate")
+    return {
+        "data": str(data),
+        "n_videos": len(videos),
+        "n_clips": n_clips,
+        **rhythm_scores(videos, methods=methods, seed=seed, fps=clock.fps),
+        "skipped": skipped,
+    }

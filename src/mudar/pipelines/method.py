@@ -1,0 +1,72 @@
+"""What a dance rhythm method needs before it sees a file: the analysis settings and, for the
+learned methods, the model (loaded once for a batch of files)."""
+
+from __future__ import annotations
+
+import os
+
+from mudar.clock import DEFAULT_FPS, DEFAULT_SR, FrameClock
+from mudar.errors import ParameterError
+from mudar.features.extract import AnalysisConfig
+
+
+def without_music(method: str) -> str:
+    """The dance rhythm method that sees the motion alone.
+
+    ``mudar`` becomes ``mudar-noaudio`` (the audio dropout path), so that the music a dance
+    rhythm is scored or aligned against cannot leak into it; every other method is returned as
+    it is.
+    """
+    return "mudar-noaudio" if method == "mudar" else method
+
+
+def analysis_setup(
+    method: str,
+    *,
+    checkpoint: str | os.PathLike | None = None,
+    fps: float | None = None,
+    sr: int = DEFAULT_SR,
+    **fields,
+) -> tuple[AnalysisConfig, object | None]:
+    """The analysis config of a dance rhythm method, and its model (None when learning-free).
+
+    Parameters
+    ----------
+    method : str
+        A :data:`mudar.methods.DANCE_RHYTHM` entry; the ``mudar`` ones load a model.
+    checkpoint : path-like, optional
+        Model of the ``mudar`` methods (default: the shipped one).
+    fps : float, optional
+        Analysis frame rate asked for, frames per second; a model only runs at its own. Default:
+        the model's frame clock, else :data:`~mudar.clock.DEFAULT_FPS`.
+    sr : int
+        Audio analysis rate, Hz.
+    **fields
+        Other :class:`~mudar.features.extract.AnalysisConfig` fields (``size``, ``flow`` ...);
+        a model sets ``frame_size`` itself.
+
+    Returns
+    -------
+    (AnalysisConfig, MuDaR or None)
+
+    Raises
+    ------
+    InputError
+        The checkpoint is missing or unreadable.
+    ParameterError
+        ``fps`` is not the model's (checked before the clock itself), or bad analysis settings.
+    """
+    model = None
+    if method.startswith("mudar"):
+        # loaded here only: the learning-free methods never import torch
+        from mudar.models.checkpoint import load_model
+
+        model = load_model(checkpoint)
+        if fps is not None and fps != model.config.fps:
+            raise ParameterError(f"--fps must be the model's {model.config.fps:g} for {method}")
+        fields = {**fields, "frame_size": model.config.frame_size}
+    if model is not None and fps is None:
+        clock = FrameClock(fps=model.config.fps, sr=sr, sub=model.config.sub)
+    else:
+        clock = FrameClock(fps=DEFAULT_FPS if fps is None else fps, sr=sr)
+    return AnalysisConfig(clock=clock, **fields), model

@@ -1,0 +1,161 @@
+"""The audio delay of a dance video file, and the repaired copy (``mudar sync``).
+
+The estimate itself is :func:`mudar.tasks.sync.sync_offset` on the file's analysis; here the
+video is probed and analysed on its sync clock, and the repaired copy is written with the audio
+moved and the video stream copied untouched.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mudar.clock import DEFAULT_SR
+from mudar.errors import DecodeError, InputError, ParameterError
+from mudar.features.extract import AnalysisConfig, analyze
+from mudar.io import probe
+from mudar.io.audio import load_audio_track
+from mudar.io.remux import remux_with_audio
+from mudar.io.write import AAC_RATES, CONTAINERS
+from mudar.tasks.sync import (
+    DEFAULT_MAX_OFFSET_S,
+    SyncEstimate,
+    shift_audio,
+    sync_clock,
+    sync_offset,
+    sync_report,
+)
+
+
+def sync_estimate(
+    path: str | os.PathLike,
+    *,
+    sr: int = DEFAULT_SR,
+    fps: float | None = None,
+    size: int = 256,
+    flow: str = "dis",
+    max_offset_s: float = DEFAULT_MAX_OFFSET_S,
+) -> SyncEstimate:
+    """The audio delay of a video with sound.
+
+    Parameters
+    ----------
+    path : path-like
+    sr : int
+        Audio analysis rate, Hz.
+    fps : float, optional
+        Analysis frame rate; default the highest of :data:`mudar.tasks.sync.SYNC_FPS` not above
+        the video's own (:func:`~mudar.tasks.sync.sync_clock`).
+    size : int
+        Frame side for optical flow, pixels.
+    flow : str
+        Optical-flow backend.
+    max_offset_s : float
+        The delay is searched within +-``max_offset_s`` seconds.
+
+    Returns
+    -------
+    SyncEstimate
+
+    Raises
+    ------
+    InputError, DecodeError
+        A missing or unreadable file, or one without video or without sound.
+    ParameterError
+        A video too short for the search range, bad settings.
+    """
+    info = probe(path)
+    if not info.has_video:
+        raise InputError(f"{path}: no video track, nothing to sync")
+    if not info.has_audio:
+        raise InputError(f"{path}: no audio track, nothing to sync")
+    clock = sync_clock(info.native_fps, sr=sr, fps=fps)
+    config = AnalysisConfig(clock=clock, size=size, flow=flow)
+    return sync_offset(analyze(path, config), max_offset_s=max_offset_s)
+
+
+def sync_file(path: str, *, fixed: Path | None = None, **settings) -> dict:
+    """The sync report of a video (:func:`mudar.tasks.sync.sync_report`), and its repaired
+    copy at ``fixed`` when given (then ``"fixed"``: its path).
+
+    ``settings`` are those of :func:`sync_estimate`.
+
+    Raises
+    ------
+    InputError, DecodeError, ParameterError
+        See :func:`sync_estimate` and :func:`fix_audio_delay`.
+    OSError
+        ``fixed`` cannot be written.
+    """
+    estimate = sync_estimate(path, **settings)
+    report = sync_report(path, estimate)
+    if fixed is not None:
+        report["fixed"] = str(fix_audio_delay(path, fixed, offset_s=estimate.offset_s))
+    return report
+
+
+def fix_audio_delay(path: str | os.PathLike, out: Path, *, offset_s: float) -> Path:
+    """Write ``path`` to ``out`` with its audio advanced by ``offset_s`` seconds (delayed when
+    negative), the video stream copied; the audio is resampled to 48 kHz when AAC cannot hold
+    its rate.
+
+    Raises
+    ------
+    DecodeError
+        The file has no audio track.
+    """
+    track = load_audio_track(path)
+    if track is None:
+        raise DecodeError(f"{path}: no audio track to shift")
+    y, sr = track
+    if sr not in AAC_RATES:
+        y, sr = load_audio_track(path, sr=48000)
+    return remux_with_audio(path, out, shift_audio(y, offset_s=offset_s, sr=sr), sr=sr)
+
+
+def fixed_paths(files: list[str], out: str) -> dict[str, Path]:
+    """Where each repaired video goes: ``out`` itself for one file, else inside folder ``out``
+    (created), under the input's name (its folder's name prefixed where two inputs share one).
+
+    Checked before any analysis, so that a typo does not cost a minute of work.
+
+    Raises
+    ------
+    ParameterError
+        ``out`` is no video file name for one file, a video file name for several, not a
+        folder, or several videos would get the same name.
+    InputError
+        The folder of ``out`` is missing, or ``out`` is the input file itself.
+    """
+    dest = Path(out)
+    if len(files) == 1 and not dest.is_dir():
+        if dest.suffix.lower() not in CONTAINERS:
+            raise ParameterError(
+                f"-o {out}: expected a video file name, one of {sorted(CONTAINERS)}"
+            )
+        if not dest.parent.is_dir():
+            raise InputError(f"{dest.parent}: no such directory")
+        if dest.exists() and Path(files[0]).exists() and dest.samefile(files[0]):
+            raise InputError(f"{dest}: is the input file; write the repaired video elsewhere")
+        return {files[0]: dest}
+    if len(files) > 1 and dest.suffix.lower() in CONTAINERS and not dest.is_dir():
+        raise ParameterError(
+            f"-o {out}: with {len(files)} videos, -o must be a folder (one repaired file each)"
+        )
+    if dest.exists() and not dest.is_dir():
+        raise ParameterError(f"-o {out}: exists and is not a folder")
+    dest.mkdir(parents=True, exist_ok=True)
+    names = [_out_name(Path(f)) for f in files]
+    clash = {n for n in names if names.count(n) > 1}
+    # videos of the same name in different folders (dataset layouts): prefix the folder
+    names = [
+        f"{Path(f).parent.name}-{n}" if n in clash else n for f, n in zip(files, names, strict=True)
+    ]
+    if len(set(names)) < len(names):
+        raise ParameterError(f"-o {out}: several videos would get the same output name")
+    return {f: dest / n for f, n in zip(files, names, strict=True)}
+
+
+def _out_name(path: Path) -> str:
+    """The input's name, as .mkv when its container cannot be written (mkv holds any codec)."""
+    return path.name if path.suffix.lower() in CONTAINERS else f"{path.stem}.mkv"
