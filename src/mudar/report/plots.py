@@ -9,21 +9,18 @@ import numpy as np
 
 from mudar.features.dance import rhythm_times
 from mudar.features.extract import Analysis
+from mudar.optional import require
 
 
 def _pyplot():
-    import matplotlib
-
+    matplotlib = require("matplotlib", purpose="plotting")
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return require("matplotlib.pyplot", purpose="plotting")
 
 
 def _save(fig, out: str | os.PathLike, *, dpi: int = 110) -> Path:
     """Lay out, write the PNG (creating its folder) and free the figure."""
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     fig.tight_layout()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

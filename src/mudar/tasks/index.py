@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.errors import InputError, ParameterError
+from mudar.optional import require
 from mudar.tasks.retrieve import (
     DEFAULT_LAMBDA3,
     SEARCHED_SIDE,
@@ -136,7 +137,7 @@ class Index:
 
     def kind(self, side: str) -> str:
         """``flat`` or ``pq-refine``: the FAISS index of a side."""
-        import faiss
+        faiss = _faiss()
 
         return "pq-refine" if isinstance(self._faiss[side], faiss.IndexRefine) else "flat"
 
@@ -343,7 +344,7 @@ class Index:
         InputError
             ``path`` exists and is not a mudar index.
         """
-        import faiss
+        faiss = _faiss()
 
         dest = Path(path)
         if dest.exists() and not (
@@ -411,7 +412,7 @@ class Index:
         InputError
             Missing folder, or not a (readable) mudar index.
         """
-        import faiss
+        faiss = _faiss()
 
         p = Path(path)
         if not p.is_dir():
@@ -479,7 +480,7 @@ def build_faiss(embeddings: np.ndarray, *, kind: str = "auto", seed: int = 0):
     ParameterError
         Unknown ``kind``; ``pq-refine`` with an odd E or fewer than 256 rows to train on.
     """
-    import faiss
+    faiss = _faiss()
 
     x = np.ascontiguousarray(embeddings, dtype=np.float32)
     n, e = x.shape
@@ -505,6 +506,11 @@ def build_faiss(embeddings: np.ndarray, *, kind: str = "auto", seed: int = 0):
     index.train(train)
     index.add(x)
     return index
+
+
+def _faiss():
+    """FAISS, the optional ``retrieve`` extra (one clear error when it is not installed)."""
+    return require("faiss", purpose="a retrieval index")
 
 
 def _check_positive(k, name: str) -> None:
