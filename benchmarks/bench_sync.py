@@ -54,7 +54,8 @@ def estimate(strength, y, clock, n_frames, *, delay_s: float, fps: float | None 
 
 def analyse(path: Path, *, size: int = 256):
     """Analysis of a video on the sync clock, and its audio at the analysis rate."""
-    from mudar.features.extract import AnalysisConfig, analyze
+    from mudar.features.analysis import AnalysisConfig
+    from mudar.features.extract import analyze
     from mudar.io import load_audio, probe
     from mudar.tasks.sync import sync_clock
 

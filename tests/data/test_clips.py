@@ -3,7 +3,8 @@ import pytest
 
 from mudar.data.clips import cut, middle_window, sliding_windows
 from mudar.errors import ParameterError
-from mudar.features.extract import AnalysisConfig, analyze
+from mudar.features.analysis import AnalysisConfig
+from mudar.features.extract import analyze
 
 
 def test_middle_window_is_the_papers_8_s():

@@ -19,7 +19,7 @@ from mudar.data.clipset import (
 from mudar.data.prepare import load_manifest, prepare
 from mudar.data.sampling import avts_shift_allowed
 from mudar.errors import InputError, ParameterError
-from mudar.features.extract import AnalysisConfig
+from mudar.features.analysis import AnalysisConfig
 from mudar.models.config import PRESETS
 from mudar.synthetic.video import make_dataset
 

@@ -11,7 +11,7 @@ from mudar.clock import FrameClock
 from mudar.data.cache import FeatureCache
 from mudar.data.prepare import load_manifest, parse_shard, prepare
 from mudar.errors import InputError, ParameterError
-from mudar.features.extract import AnalysisConfig
+from mudar.features.analysis import AnalysisConfig
 from mudar.synthetic.video import make_dataset
 
 CONFIG = AnalysisConfig(size=64, frame_size=32)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mudar.errors import ParameterError
+from mudar.features.analysis import Analysis, AnalysisConfig
 from mudar.features.dance import DanceFeatures
 from mudar.features.directogram import (
     directogram,
@@ -14,7 +15,6 @@ from mudar.features.directogram import (
     directogram_sequence,
     impact_envelope,
 )
-from mudar.features.extract import Analysis, AnalysisConfig
 from mudar.methods import DANCE_RHYTHM, RHYTHM_EVAL
 from mudar.tasks.rhythm import dance_rhythm
 

@@ -8,8 +8,8 @@ from mudar.features.summary import raw_clip_features, raw_feature_names
 
 def test_raw_clip_features_without_music():
     from mudar.clock import FrameClock
+    from mudar.features.analysis import Analysis, AnalysisConfig
     from mudar.features.dance import DanceFeatures
-    from mudar.features.extract import Analysis, AnalysisConfig
 
     t = 16
     dance = DanceFeatures(

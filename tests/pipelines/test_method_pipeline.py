@@ -4,7 +4,7 @@ import pytest
 
 from mudar.clock import FrameClock
 from mudar.errors import ParameterError
-from mudar.features.extract import AnalysisConfig
+from mudar.features.analysis import AnalysisConfig
 from mudar.methods import DANCE_RHYTHM
 from mudar.pipelines.method import analysis_setup, without_music
 

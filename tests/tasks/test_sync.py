@@ -8,7 +8,8 @@ import pytest
 
 import media_factory as mf
 from mudar.errors import ParameterError
-from mudar.features.extract import AnalysisConfig, analyze
+from mudar.features.analysis import AnalysisConfig
+from mudar.features.extract import analyze
 from mudar.io import probe
 from mudar.io.audio import load_audio_track
 from mudar.io.remux import remux_with_audio

@@ -12,7 +12,7 @@ from mudar.data.cache import FeatureCache
 from mudar.data.clipset import ClipSet
 from mudar.data.prepare import load_manifest, prepare
 from mudar.errors import ParameterError
-from mudar.features.extract import AnalysisConfig
+from mudar.features.analysis import AnalysisConfig
 from mudar.models.baselines import BASELINES
 from mudar.models.checkpoint import load_model
 from mudar.models.config import PRESETS

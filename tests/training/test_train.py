@@ -10,7 +10,7 @@ from mudar.cli.main import main
 from mudar.clock import FrameClock
 from mudar.data.prepare import prepare
 from mudar.errors import InputError, ParameterError
-from mudar.features.extract import AnalysisConfig
+from mudar.features.analysis import AnalysisConfig
 from mudar.models.checkpoint import load_model
 from mudar.models.config import PRESETS
 from mudar.synthetic.video import make_dataset

@@ -49,7 +49,7 @@ def prepared_features(
         Prepared features made with another analysis than ``config``.
     """
     from mudar.data.prepare import MANIFESTS, prepare
-    from mudar.features.extract import AnalysisConfig
+    from mudar.features.analysis import AnalysisConfig
 
     data = Path(data)
     if (data / MANIFESTS).is_dir():
@@ -127,7 +127,7 @@ def write_subset(
 
 
 def load_analyses(features: str | os.PathLike, items: Sequence[dict]) -> dict:
-    """The cached :class:`~mudar.features.extract.Analysis` of each item, by id.
+    """The cached :class:`~mudar.features.analysis.Analysis` of each item, by id.
 
     Raises
     ------

@@ -61,8 +61,8 @@ def analysis_options(args: argparse.Namespace) -> dict:
 
 
 def analysis_config(args: argparse.Namespace, **extra):
-    """The :class:`~mudar.features.extract.AnalysisConfig` of :func:`add_analysis_options`."""
-    from mudar.features.extract import AnalysisConfig
+    """The :class:`~mudar.features.analysis.AnalysisConfig` of :func:`add_analysis_options`."""
+    from mudar.features.analysis import AnalysisConfig
 
     options = analysis_options(args)
     clock = FrameClock(fps=options.pop("fps"), sr=options.pop("sr"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.atomic import atomic_path
-from mudar.features.extract import Analysis, AnalysisConfig
+from mudar.features.analysis import Analysis, AnalysisConfig
 
 
 def content_hash(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:

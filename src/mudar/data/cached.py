@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mudar.data.cache import FeatureCache
 from mudar.errors import InputError
-from mudar.features.extract import Analysis, AnalysisConfig
+from mudar.features.analysis import Analysis, AnalysisConfig
 
 
 def cache_entries(

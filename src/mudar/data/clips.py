@@ -1,6 +1,6 @@
 """Which frames make a clip: the paper's middle 8 s, or sliding windows over a whole file.
 
-Clips are cut from an :class:`~mudar.features.extract.Analysis` of the whole file, so a file is
+Clips are cut from an :class:`~mudar.features.analysis.Analysis` of the whole file, so a file is
 decoded once however many clips are taken from it.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from mudar.errors import ParameterError
-from mudar.features.extract import Analysis
+from mudar.features.analysis import Analysis
 
 
 def middle_window(n_frames: int, *, fps: float, length_s: float = 8.0) -> tuple[int, int]:

@@ -1,6 +1,6 @@
 """Training clips for MuDaR: a torch Dataset over a prepared feature folder.
 
-Each video's :class:`~mudar.features.extract.Analysis` is loaded once and kept in memory; clips
+Each video's :class:`~mudar.features.analysis.Analysis` is loaded once and kept in memory; clips
 are sliding windows of ``MudarConfig.clip_s`` seconds over each video, cut on the fly. An item
 is everything one triplet needs: the dance (RGB frames and motion), its music (the stacked
 audio input), a negative music clip (AVC or AVTS, :mod:`mudar.data.sampling`) and the explicit
@@ -42,7 +42,7 @@ from mudar.data.sampling import (
     rng_for,
 )
 from mudar.errors import InputError, ParameterError
-from mudar.features.extract import Analysis
+from mudar.features.analysis import Analysis
 from mudar.features.music import MusicFeatures
 from mudar.models.config import MudarConfig, TrainConfig
 

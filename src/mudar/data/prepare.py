@@ -19,7 +19,8 @@ from mudar.atomic import write_text
 from mudar.data.cache import FeatureCache
 from mudar.data.dataset import VideoItem, find_videos
 from mudar.errors import InputError, MudarError, ParameterError
-from mudar.features.extract import AnalysisConfig, analyze
+from mudar.features.analysis import AnalysisConfig
+from mudar.features.extract import analyze
 
 MANIFESTS = "manifests"
 

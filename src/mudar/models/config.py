@@ -97,10 +97,10 @@ class MudarConfig:
             )
 
     def analysis_config(self, **overrides):
-        """The :class:`~mudar.features.extract.AnalysisConfig` that feeds this model: its frame
+        """The :class:`~mudar.features.analysis.AnalysisConfig` that feeds this model: its frame
         clock (``fps``, ``sub``) and RGB frames of ``frame_size``; ``overrides`` replace fields."""
         from mudar.clock import FrameClock
-        from mudar.features.extract import AnalysisConfig
+        from mudar.features.analysis import AnalysisConfig
 
         kw = {"clock": FrameClock(fps=self.fps, sub=self.sub), "frame_size": self.frame_size}
         return AnalysisConfig(**{**kw, **overrides})

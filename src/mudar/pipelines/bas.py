@@ -15,7 +15,8 @@ import numpy as np
 from mudar.data.keypoints import is_motion_path, load_motion
 from mudar.errors import InputError, ParameterError
 from mudar.eval.bas import DEFAULT_SIGMA_S
-from mudar.features.extract import AnalysisConfig, analyze
+from mudar.features.analysis import AnalysisConfig
+from mudar.features.extract import analyze
 from mudar.io import probe
 from mudar.io.media import check_path
 from mudar.methods import DANCE_RHYTHM

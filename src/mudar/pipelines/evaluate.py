@@ -10,7 +10,7 @@ from pathlib import Path
 from mudar.data.cache import FeatureCache
 from mudar.data.prepare import MANIFESTS, load_manifest, prepare
 from mudar.errors import InputError, ParameterError
-from mudar.features.extract import AnalysisConfig
+from mudar.features.analysis import AnalysisConfig
 from mudar.tasks.evaluate import check_methods, method_rhythms, rhythm_scores
 
 

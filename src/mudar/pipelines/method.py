@@ -7,7 +7,7 @@ import os
 
 from mudar.clock import DEFAULT_FPS, DEFAULT_SR, FrameClock
 from mudar.errors import ParameterError
-from mudar.features.extract import AnalysisConfig
+from mudar.features.analysis import AnalysisConfig
 
 
 def without_music(method: str) -> str:
@@ -42,7 +42,7 @@ def analysis_setup(
     sr : int
         Audio analysis rate, Hz.
     **fields
-        Other :class:`~mudar.features.extract.AnalysisConfig` fields (``size``, ``flow`` ...);
+        Other :class:`~mudar.features.analysis.AnalysisConfig` fields (``size``, ``flow`` ...);
         a model sets ``frame_size`` itself.
 
     Returns

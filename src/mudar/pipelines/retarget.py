@@ -16,7 +16,8 @@ import numpy as np
 from tqdm import tqdm
 
 from mudar.errors import DecodeError, InputError, ParameterError
-from mudar.features.extract import AnalysisConfig, analyze
+from mudar.features.analysis import AnalysisConfig
+from mudar.features.extract import analyze
 from mudar.io import iter_frames, load_audio, probe
 from mudar.io.media import check_path
 from mudar.io.write import AAC_RATES, CONTAINERS, write_video

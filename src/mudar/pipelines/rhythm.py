@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 
-from mudar.features.extract import AnalysisConfig, analyze
+from mudar.features.analysis import AnalysisConfig
+from mudar.features.extract import analyze
 from mudar.tasks.rhythm import rhythm_report
 
 

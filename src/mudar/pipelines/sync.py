@@ -12,7 +12,8 @@ from pathlib import Path
 
 from mudar.clock import DEFAULT_SR
 from mudar.errors import DecodeError, InputError, ParameterError
-from mudar.features.extract import AnalysisConfig, analyze
+from mudar.features.analysis import AnalysisConfig
+from mudar.features.extract import analyze
 from mudar.io import probe
 from mudar.io.audio import load_audio_track
 from mudar.io.remux import remux_with_audio

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mudar.features.analysis import Analysis
 from mudar.features.dance import rhythm_times
-from mudar.features.extract import Analysis
 from mudar.optional import require
 
 

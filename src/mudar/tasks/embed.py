@@ -236,7 +236,7 @@ def embedding_set(
     ----------
     model : MuDaR or a baseline of :mod:`mudar.models.baselines`
     analysed : iterable of (file, label, analysis)
-        ``analysis`` an :class:`~mudar.features.extract.Analysis` on the model's frame clock,
+        ``analysis`` an :class:`~mudar.features.analysis.Analysis` on the model's frame clock,
         or a callable returning one (loaded only when its turn comes); ``label`` may be None.
     hop_s : float, optional
         Seconds between clips; default one clip length.

@@ -12,7 +12,7 @@ import numpy as np
 from mudar.data.clips import sliding_windows
 from mudar.errors import ParameterError
 from mudar.eval.visual_rhythm import score_rhythm
-from mudar.features.extract import Analysis
+from mudar.features.analysis import Analysis
 from mudar.methods import RHYTHM_EVAL, RHYTHM_FLOORS
 from mudar.tasks.rhythm import dance_rhythm, learned_rhythm
 

@@ -533,7 +533,7 @@ def music_rhythm_seconds(analysis, *, kind: str = "onsets") -> np.ndarray:
 
     Parameters
     ----------
-    analysis : mudar.features.extract.Analysis
+    analysis : mudar.features.analysis.Analysis
         With music features.
     kind : {"onsets", "beats"}
         Onset maxima (every accent: the paper's music rhythm) or tracked beats (the pulse).

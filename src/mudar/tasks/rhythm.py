@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mudar.errors import ParameterError
+from mudar.features.analysis import Analysis
 from mudar.features.dance import peak_decision, rhythm_times
-from mudar.features.extract import Analysis
 from mudar.methods import DANCE_RHYTHM
 
 

@@ -30,7 +30,7 @@ from mudar.clock import DEFAULT_SR, FrameClock
 from mudar.errors import ParameterError
 
 if TYPE_CHECKING:
-    from mudar.features.extract import Analysis
+    from mudar.features.analysis import Analysis
 
 DEFAULT_MAX_OFFSET_S = 1.0
 """Search range of :func:`estimate_offset`, seconds either way."""

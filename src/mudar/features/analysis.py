@@ -1,0 +1,145 @@
+"""The records of an analysis: what changes a file's features (:class:`AnalysisConfig`, whose
+key names cache entries) and the features themselves (:class:`Analysis`), all on one
+:class:`~mudar.clock.FrameClock`. :func:`mudar.features.extract.analyze` makes them from a file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mudar.clock import DEFAULT_CLOCK, FrameClock
+from mudar.errors import ParameterError
+from mudar.features.dance import DanceFeatures
+from mudar.features.music import MusicFeatures
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Everything that changes the features of a file; its :meth:`key` names cache entries.
+
+    Attributes
+    ----------
+    clock : FrameClock
+        Video rate, audio rate and hop (default 8 fps, 16 kHz, hop 250).
+    size : int
+        Side in pixels of the square frames optical flow runs on (the paper: 256).
+    aspect : {"pad", "crop", "squash"}
+        How non-square video becomes square (see :func:`mudar.io.iter_frames`).
+    flow : str
+        Optical-flow backend name (``dis``, ``farneback``, ...).
+    hoof_bins : int
+        Orientation bins B of the HOOF (paper Eq. 3-4).
+    camera : {"median", "none"}
+        Camera-motion compensation before HOOF.
+    frame_size : int
+        Also keep RGB frames at this side for the models (0: keep none).
+    flow_weights : str
+        Weights file of a learned flow backend (``pwcnet``); empty for the others.
+    """
+
+    clock: FrameClock = DEFAULT_CLOCK
+    size: int = 256
+    aspect: str = "pad"
+    flow: str = "dis"
+    hoof_bins: int = 32
+    camera: str = "median"
+    frame_size: int = 0
+    flow_weights: str = ""
+
+    def __post_init__(self) -> None:
+        if self.size < 16:
+            raise ParameterError(f"size must be >= 16 pixels, got {self.size}")
+        if self.hoof_bins < 2:
+            raise ParameterError(f"hoof_bins must be >= 2, got {self.hoof_bins}")
+        if self.frame_size < 0:
+            raise ParameterError(f"frame_size must be >= 0, got {self.frame_size}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AnalysisConfig:
+        d = dict(d)
+        d["clock"] = FrameClock(**d["clock"])
+        return cls(**d)
+
+    def key(self) -> str:
+        """Short stable hash of the parameters."""
+        text = json.dumps(self.to_dict(), sort_keys=True)
+        return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+
+
+@dataclass
+class Analysis:
+    """The features of one file (or of a clip of it), all on one frame clock.
+
+    Attributes
+    ----------
+    path : str
+    start_s : float
+        Time in the file of frame 0 (0 for a whole file, the clip start for a clip).
+    n_frames : int
+        Video frames T at ``clock.fps``; per-frame arrays have T entries.
+    music : MusicFeatures or None
+        None when the file has no audio.
+    dance : DanceFeatures or None
+        None when the file has no video.
+    frames : np.ndarray or None, uint8, shape (T, s, s, 3)
+        RGB frames kept for the models when ``config.frame_size > 0``.
+    """
+
+    path: str
+    config: AnalysisConfig
+    n_frames: int
+    start_s: float = 0.0
+    music: MusicFeatures | None = None
+    dance: DanceFeatures | None = None
+    frames: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def clock(self) -> FrameClock:
+        return self.config.clock
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_frames / self.clock.fps
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Flat dict of arrays for ``np.savez`` (no pickles)."""
+        meta = {
+            "path": self.path,
+            "config": self.config.to_dict(),
+            "n_frames": self.n_frames,
+            "start_s": self.start_s,
+            "info": self.info,
+        }
+        out = {"meta": np.array(json.dumps(meta))}
+        if self.music is not None:
+            out |= {f"music/{k}": v for k, v in self.music.to_arrays().items()}
+        if self.dance is not None:
+            out |= {f"dance/{k}": v for k, v in self.dance.to_arrays().items()}
+        if self.frames is not None:
+            out["frames"] = self.frames
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays) -> Analysis:
+        meta = json.loads(str(arrays["meta"]))
+        music = {k[6:]: arrays[k] for k in arrays if k.startswith("music/")}
+        dance = {k[6:]: arrays[k] for k in arrays if k.startswith("dance/")}
+        return cls(
+            path=meta["path"],
+            config=AnalysisConfig.from_dict(meta["config"]),
+            n_frames=int(meta["n_frames"]),
+            start_s=float(meta["start_s"]),
+            music=MusicFeatures.from_arrays(music) if music else None,
+            dance=DanceFeatures.from_arrays(dance) if dance else None,
+            frames=np.asarray(arrays["frames"]) if "frames" in arrays else None,
+            info=meta.get("info", {}),
+        )
