@@ -15,8 +15,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from mudar.data.clips import sliding_windows
 from mudar.eval.classification import SCORES, majority_proba, prediction_scores
 from mudar.methods import CLASSIFY_FLOORS
+from mudar.models.classifier import ClassifierConfig
+from mudar.tasks.classify import predict, train_classifier
+from mudar.tasks.classify_cv import logistic_proba
 
 METRICS = SCORES
 """Columns of the classification table (:func:`mudar.eval.classification.prediction_scores`)."""
@@ -42,8 +46,6 @@ def classifier_scores(
     dict
         :data:`METRICS`.
     """
-    from mudar.models.classifier import ClassifierConfig
-    from mudar.tasks.classify import predict, train_classifier
 
     test = np.asarray(test, bool)
     clf = train_classifier(
@@ -77,7 +79,6 @@ def floor_scores(
     dict
         Row -> :data:`METRICS`.
     """
-    from mudar.tasks.classify_cv import logistic_proba
 
     labels = sorted(set(clip_labels))
     index = {lab: i for i, lab in enumerate(labels)}
@@ -96,7 +97,6 @@ def floor_scores(
 def clip_windows(analyses: Sequence, *, clip_s: float) -> list[tuple[int, int, int]]:
     """``(file, start, stop)`` frames of each clip, as :func:`mudar.tasks.embed.embed_analysis`
     cuts them (non-overlapping, the last aligned to the end)."""
-    from mudar.data.clips import sliding_windows
 
     out = []
     for f, a in enumerate(analyses):

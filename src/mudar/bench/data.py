@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mudar.atomic import write_text
+from mudar.data.cache import FeatureCache
+from mudar.data.prepare import MANIFESTS, load_manifest, prepare
 from mudar.errors import InputError, ParameterError
+from mudar.features.analysis import AnalysisConfig
 
 
 def prepared_features(
@@ -48,8 +51,6 @@ def prepared_features(
     ParameterError
         Prepared features made with another analysis than ``config``.
     """
-    from mudar.data.prepare import MANIFESTS, prepare
-    from mudar.features.analysis import AnalysisConfig
 
     data = Path(data)
     if (data / MANIFESTS).is_dir():
@@ -77,7 +78,6 @@ def usable_items(features: str | os.PathLike) -> list[dict]:
     InputError
         None has both.
     """
-    from mudar.data.prepare import load_manifest
 
     items = [
         it
@@ -108,7 +108,6 @@ def write_subset(
     Path
         ``out``, a folder :func:`mudar.training.train.train` takes as ``data``.
     """
-    from mudar.data.prepare import MANIFESTS
 
     features = Path(features).resolve()
     config = None
@@ -134,7 +133,6 @@ def load_analyses(features: str | os.PathLike, items: Sequence[dict]) -> dict:
     InputError
         An entry that cannot be read.
     """
-    from mudar.data.cache import FeatureCache
 
     cache = FeatureCache(features)
     out = {}

@@ -41,11 +41,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from mudar.atomic import write_text
+from mudar.data.motionbeat_set import DanceCache, find_dances
 from mudar.errors import ParameterError
 from mudar.eval.beats import activation_dp_beats, activation_peaks, beat_f_measure, librosa_beats
 from mudar.eval.classification import (
@@ -58,6 +61,9 @@ from mudar.eval.classification import (
 from mudar.eval.retrieval import chance_retrieval, retrieval_scores
 from mudar.features.music import music_features
 from mudar.methods import BEAT_TRACKERS, CLASSIFY_FLOORS
+from mudar.models.checkpoint import load_model
+from mudar.models.motionbeat import get_preset
+from mudar.models.motionbeat_checkpoint import load_motionbeat
 from mudar.pipelines.songs import Song, load_songs
 from mudar.tasks.classify_cv import logistic_proba
 from mudar.tasks.motionbeat_clips import (
@@ -70,6 +76,7 @@ from mudar.tasks.motionbeat_clips import (
     tempo_similarity,
 )
 from mudar.threads import torch_threads
+from mudar.training.motionbeat import train_motionbeat
 
 RETRIEVAL_METRICS = ("R@1", "R@5", "mAP")
 MAJORITY = CLASSIFY_FLOORS[0]
@@ -437,14 +444,6 @@ def _run_bench(
     progress,
 ) -> dict:
     """:func:`run_motionbeat_bench` once the threads are set."""
-    import time
-
-    from mudar.atomic import write_text
-    from mudar.data.motionbeat_set import DanceCache, find_dances
-    from mudar.models.checkpoint import load_model
-    from mudar.models.motionbeat import get_preset
-    from mudar.models.motionbeat_checkpoint import load_motionbeat
-    from mudar.training.motionbeat import train_motionbeat
 
     run_dir = out_dir / "run"
     resumed = (run_dir / "checkpoints" / "last.ckpt").is_file()  # a rescoring keeps the model

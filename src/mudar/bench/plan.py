@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mudar.data.clipset import content_group
 from mudar.errors import ParameterError
 from mudar.methods import BENCH, LEARNED, RHYTHM_HEADS
+from mudar.models.config import get_preset
 
 MOTIONBEAT_TABLES = (
     "motionbeat_beats",
@@ -165,7 +167,6 @@ class Budget:
     motionbeat_epochs: int | None = None
 
     def __post_init__(self) -> None:
-        from mudar.models.config import get_preset
 
         get_preset(self.preset)  # unknown preset: a ParameterError naming the known ones
         if self.epochs < 1 or self.seeds < 1 or self.classify_epochs < 1:
@@ -394,7 +395,6 @@ def split_dances(
     ParameterError
         ``test_fraction`` outside (0, 1), or no genre with two dances (nothing can be tested).
     """
-    from mudar.data.clipset import content_group
 
     if not 0 < test_fraction < 1:
         raise ParameterError(f"test_fraction must be in (0, 1), got {test_fraction}")

@@ -19,6 +19,8 @@ from mudar.bench.tables import (
     not_beaten,
     ordered,
 )
+from mudar.report.html import write_page
+from mudar.report.plots import plot_bars, plot_lines
 
 ABLATION_ROWS = tuple(a.row for a in ABLATIONS.values())
 
@@ -74,8 +76,6 @@ def _html_table(table: str, rows: Mapping, n_seeds: int) -> str:
 
 def write_report(out: str | os.PathLike, tables: Mapping, *, meta: Mapping) -> Path:
     """Write ``out/report.html`` and its plots (``out/plots/*.png``); returns the page."""
-    from mudar.report.html import write_page
-    from mudar.report.plots import plot_bars, plot_lines
 
     out = Path(out)
     plots = out / "plots"

@@ -20,7 +20,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from mudar.eval.bas import beat_alignment_score
+from mudar.features.dance import rhythm_times
 from mudar.methods import RETARGET
+from mudar.tasks.retarget import dance_times_in_output, music_rhythm_seconds, plan_retarget
 
 METRICS = ("bas_true", "bas_before", "bas_shift", "bas_accel", "bas_dtw")
 """Columns of the retargeting table."""
@@ -57,8 +60,6 @@ def retarget_scores(
     dict
         :data:`METRICS`; a mean over no defined value (no rhythm points) is None.
     """
-    from mudar.eval.bas import beat_alignment_score
-    from mudar.tasks.retarget import dance_times_in_output, plan_retarget
 
     def first(x: np.ndarray, seconds: float) -> np.ndarray:
         x = np.asarray(x, np.float64)
@@ -96,13 +97,11 @@ def retarget_scores(
 
 def music_onset_times(analysis) -> np.ndarray:
     """Music onset maxima of a whole analysed video, seconds."""
-    from mudar.tasks.retarget import music_rhythm_seconds
 
     return music_rhythm_seconds(analysis, kind="onsets")
 
 
 def frames_to_seconds(frames: np.ndarray, *, fps: float) -> np.ndarray:
     """Rhythm frame indices -> seconds (:func:`mudar.features.dance.rhythm_times`)."""
-    from mudar.features.dance import rhythm_times
 
     return np.asarray(rhythm_times(np.asarray(frames, int), fps=fps), np.float64)

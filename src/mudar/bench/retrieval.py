@@ -20,6 +20,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from mudar.errors import ParameterError
+from mudar.eval.retrieval import relevance_from_labels, retrieval_scores
+from mudar.tasks.retrieve import embedding_similarity, hybrid_similarity, rhythm_similarity_matrix
+
 METRICS = ("R@1", "R@5", "P@10", "mAP")
 """Columns of the retrieval tables."""
 
@@ -43,7 +47,6 @@ def relevances(
     dict
         ``task -> (relevance (N, N) bool, exclude (N, N) bool or None, queries (N,) bool)``.
     """
-    from mudar.eval.retrieval import relevance_from_labels
 
     files = np.asarray(clip_file)
     labels = np.asarray(labels)
@@ -73,7 +76,6 @@ def similarity_matrices(emb, lambda3: float = 0.5, *, seed: int = 0) -> dict[str
         ``hybrid (lambda3=...)``, ``embedding only (lambda3=1, w/o rhy)``,
         ``rhythm only (lambda3=0)`` and ``chance (seeded random scores)``.
     """
-    from mudar.tasks.retrieve import embedding_similarity, hybrid_similarity
 
     se = embedding_similarity(emb.audio, emb.visual)
     sr = rhythm_similarity(emb.onsets, emb.visual_rhythm, emb.clip_len)
@@ -87,7 +89,6 @@ def similarity_matrices(emb, lambda3: float = 0.5, *, seed: int = 0) -> dict[str
 
 def rhythm_similarity(onsets, visual_rhythm, lengths) -> np.ndarray:
     """``S_r`` of every music clip with every dance clip of one set (lengths shared)."""
-    from mudar.tasks.retrieve import rhythm_similarity_matrix
 
     return rhythm_similarity_matrix(onsets, visual_rhythm, onsets_len=lengths, visual_len=lengths)
 
@@ -117,8 +118,6 @@ def retrieval_rows(
         ``task ("sync", "genre") -> row -> {metric: value}``; a metric that cannot be computed
         (P@10 with fewer than 10 items, genre without any scorable query) is None.
     """
-    from mudar.errors import ParameterError
-    from mudar.eval.retrieval import retrieval_scores
 
     rel = relevances(clip_file, labels)
     out: dict[str, dict[str, dict[str, float | None]]] = {t: {} for t in TASKS}

@@ -31,10 +31,12 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from mudar.atomic import write_text
 from mudar.bench import classification, retarget, retrieval, rhythm, speed
 from mudar.bench.data import load_analyses, prepared_features, usable_items, write_subset
+from mudar.bench.motionbeat import run_motionbeat_bench
 from mudar.bench.plan import (
     ABLATIONS,
     Budget,
@@ -45,10 +47,18 @@ from mudar.bench.plan import (
     split_dances,
     subsample_dances,
 )
+from mudar.bench.report import write_report
 from mudar.bench.tables import aggregate, not_beaten, paired_gaps, write_tables
+from mudar.data.clips import cut
 from mudar.errors import InputError, MudarError, ParameterError
+from mudar.features.summary import raw_clip_matrix
 from mudar.methods import LEARNING_FREE
+from mudar.models.checkpoint import load_model
+from mudar.models.config import get_preset
+from mudar.tasks.embed import embedding_set
+from mudar.tasks.rhythm import dance_rhythm
 from mudar.threads import torch_threads
+from mudar.training.train import train
 
 SCORING_VERSION = 3  # 2: the rhythm floor `peaks`; 3: its own random stream
 """Bumped when the scoring changes: results.json of an older version are computed again."""
@@ -236,7 +246,6 @@ def _run(
     threads: int,
     progress: bool,
 ) -> BenchResult:
-    from mudar.models.config import get_preset
 
     t0 = time.perf_counter()
     log = _log(progress)
@@ -348,8 +357,6 @@ def _run(
     write_tables(out, tables, meta=meta, gaps=gaps)
     write_text(out / "meta.json", json.dumps(meta, indent=1))
     try:
-        from mudar.bench.report import write_report
-
         write_report(out, tables, meta=meta)
     except (ImportError, MudarError, OSError) as e:  # the tables stand without the plots
         log(f"report.html not written: {e}")
@@ -361,7 +368,6 @@ def score_motionbeat(ctx: Seed, plan: Plan, data, out: Path, threads: int) -> di
     """Train MotionBeat on the seed's training dances and score its tables on its test dances
     (:func:`mudar.bench.motionbeat.run_motionbeat_bench`); the dances must be dwm-style
     folders with ``motion.npz`` under ``data`` (else :class:`InputError`)."""
-    from mudar.bench.motionbeat import run_motionbeat_bench
 
     budget = plan.budget
     madmom = Path(data).resolve().parent / "music" / "madmom"  # the annotated beats, if beside
@@ -386,7 +392,6 @@ def bench_threads(threads: int | None = None) -> int:
     cores spin while they wait: a cpu-preset training epoch measured 2.3x faster with one
     thread than with two on 2 cores under a load of 9.
     """
-    import torch
 
     if threads is None:
         load = speed.load_average()
@@ -415,7 +420,6 @@ def ensure_trained(
     data-size ablation), with the budget's epochs, clip hop and curriculum, and resumes from
     ``checkpoints/last.ckpt`` when a previous attempt left one.
     """
-    from mudar.training.train import train
 
     info_path = run_dir / "run.json"
     if (run_dir / "model.pt").is_file():
@@ -478,9 +482,6 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
         ``{table: {row: {metric: value}}}``, plus ``_extra``: the seed's speed video and its
         analysis time (the learned runs add their model's time to it).
     """
-    from mudar.data.clips import cut
-    from mudar.features.summary import raw_clip_matrix
-    from mudar.tasks.rhythm import dance_rhythm
 
     seed, free = ctx.seed, [m for m in LEARNING_FREE if m in plan.methods]
     test = ctx.test_analyses
@@ -554,8 +555,6 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
 
 def score_run(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) -> dict:
     """The rows of one trained run in every table it is scored for."""
-    from mudar.models.checkpoint import load_model
-    from mudar.tasks.embed import embedding_set
 
     model = load_model(model_path)
     seed, name = ctx.seed, run.name

@@ -21,6 +21,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from mudar.features.extract import analyze
+from mudar.tasks.embed import embed_analysis
+from mudar.tasks.index import Index
+from mudar.tasks.retrieve import rhythm_similarity_matrix
+from mudar.tasks.rhythm import dance_rhythm
+
 METRICS = ("analysis_x_realtime", "train_s", "query_ms")
 """Columns of the speed table."""
 
@@ -37,28 +43,24 @@ def timed(fn: Callable, *args, **kwargs) -> tuple[float, object]:
 
 def analysis_seconds(path: str | os.PathLike, config) -> tuple[float, object]:
     """Wall seconds of :func:`mudar.features.extract.analyze` of one file, and its result."""
-    from mudar.features.extract import analyze
 
     return timed(analyze, path, config)
 
 
 def model_seconds(model, analysis) -> float:
     """Wall seconds of a model over every clip of a whole video (``mudar embed``'s pass)."""
-    from mudar.tasks.embed import embed_analysis
 
     return timed(embed_analysis, model, analysis)[0]
 
 
 def directogram_seconds(analysis) -> float:
     """Wall seconds of the directogram's impacts of a whole analysed video."""
-    from mudar.tasks.rhythm import dance_rhythm
 
     return timed(dance_rhythm, analysis, method="directogram")[0]
 
 
 def index_query_ms(emb, *, queries: int = 20, lambda3: float = 0.5) -> float | None:
     """Median milliseconds of one music-to-dance search of the clips of ``emb`` (top 10)."""
-    from mudar.tasks.index import Index
 
     index = Index.from_embeddings(emb)
     rows = np.flatnonzero(emb.has_audio)[:queries]
@@ -73,7 +75,6 @@ def index_query_ms(emb, *, queries: int = 20, lambda3: float = 0.5) -> float | N
 def rhythm_query_ms(onsets, visual_rhythm, lengths, *, queries: int = 20) -> float | None:
     """Median milliseconds of one rhythm-only query: S_r with every dance clip, then the top
     10."""
-    from mudar.tasks.retrieve import rhythm_similarity_matrix
 
     onsets, lengths = np.asarray(onsets), np.asarray(lengths)
     times = []

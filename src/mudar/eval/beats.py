@@ -10,6 +10,9 @@ when first used.
 
 from __future__ import annotations
 
+import warnings
+
+import librosa
 import numpy as np
 
 from mudar.errors import ParameterError
@@ -82,7 +85,6 @@ def activation_dp_beats(activation: np.ndarray, *, fps: float) -> np.ndarray:
     np.ndarray, float64, shape (b,)
         Seconds.
     """
-    import librosa
 
     a = np.asarray(activation, np.float64)
     if a.ndim != 1 or not np.isfinite(a).all():
@@ -99,7 +101,6 @@ def activation_dp_beats(activation: np.ndarray, *, fps: float) -> np.ndarray:
 
 def librosa_beats(y: np.ndarray, *, sr: int) -> np.ndarray:
     """``librosa.beat.beat_track`` on the audio (its defaults), seconds."""
-    import librosa
 
     _, beats = librosa.beat.beat_track(y=np.asarray(y, np.float32), sr=sr, units="time")
     return np.asarray(beats, np.float64)
@@ -108,7 +109,6 @@ def librosa_beats(y: np.ndarray, *, sr: int) -> np.ndarray:
 def beat_f_measure(reference_s, estimated_s, *, window_s: float = BEAT_WINDOW_S) -> float:
     """``mir_eval.beat.f_measure`` of beat times, untrimmed (the annotated sample is shorter
     than the 5 s ``mir_eval.beat.trim_beats`` would cut); 0 when either is empty."""
-    import warnings
 
     import mir_eval
 

@@ -13,6 +13,33 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
+
+from mudar.data.dataset import find_videos
+from mudar.eval.retrieval import retrieval_scores
+from mudar.eval.rhythm import event_f_measure
+from mudar.features.dance import rhythm_times
+from mudar.features.extract import analyze
+from mudar.models.checkpoint import default_checkpoint_path
+from mudar.pipelines.embed import embed_files
+from mudar.pipelines.retarget import retarget_files
+from mudar.report.html import table, write_page
+from mudar.report.plots import plot_confusion, plot_retarget, plot_rhythm
+from mudar.synthetic.video import make_clip, make_dataset
+from mudar.tasks.classify_cv import (
+    MAJORITY,
+    NO_RHYTHM,
+    TITLES,
+    TWO_STREAM,
+    grouped_kfold_accuracy,
+)
+from mudar.tasks.retrieve import (
+    DEFAULT_LAMBDA3,
+    embedding_similarity,
+    hybrid_similarity,
+    rhythm_similarity_matrix,
+)
+from mudar.training.train import train
 
 # (name, tempo, camera pan): a spread of tempi, one with a moving camera
 DEMO_CLIPS = (
@@ -29,14 +56,6 @@ def _log(msg: str) -> None:
 
 def rhythm_section(out: Path, *, duration_s: float, seed: int) -> tuple[str, list]:
     """Rhythm of the demo clips against their ground truth: (html, clips)."""
-    from tqdm import tqdm
-
-    from mudar.eval.rhythm import event_f_measure
-    from mudar.features.dance import rhythm_times
-    from mudar.features.extract import analyze
-    from mudar.report.html import table
-    from mudar.report.plots import plot_rhythm
-    from mudar.synthetic.video import make_clip
 
     rows, figures, clips = [], [], []
     for i, (name, tempo, pan) in enumerate(tqdm(DEMO_CLIPS, desc="rhythm", unit="clip")):
@@ -86,12 +105,10 @@ def rhythm_section(out: Path, *, duration_s: float, seed: int) -> tuple[str, lis
 
 def demo_model(out: Path, data: Path) -> tuple[str, str]:
     """(checkpoint path, description): the shipped model, else a ``debug`` model trained here."""
-    from mudar.models.checkpoint import default_checkpoint_path
 
     shipped = default_checkpoint_path()
     if shipped.is_file():
         return str(shipped), "the shipped model (cpu preset, trained on the dwm dances)"
-    from mudar.training.train import train
 
     _log("no shipped model: training a debug model on the demo dances (about a minute)")
     r = train(data, out / "model-run", preset="debug", progress=False)
@@ -101,14 +118,6 @@ def demo_model(out: Path, data: Path) -> tuple[str, str]:
 def retrieval_section(emb) -> str:
     """Sync retrieval (music clip -> its own dance clip) with the hybrid, embedding-only,
     rhythm-only and random scores."""
-    from mudar.eval.retrieval import retrieval_scores
-    from mudar.report.html import table
-    from mudar.tasks.retrieve import (
-        DEFAULT_LAMBDA3,
-        embedding_similarity,
-        hybrid_similarity,
-        rhythm_similarity_matrix,
-    )
 
     keep = np.flatnonzero(emb.has_audio & emb.has_video)
     se = embedding_similarity(emb.audio[keep], emb.visual[keep])
@@ -138,15 +147,6 @@ def retrieval_section(emb) -> str:
 
 def classification_section(emb, out: Path) -> str:
     """Grouped k-fold genre classification of the demo dances, with a confusion matrix."""
-    from mudar.report.html import table
-    from mudar.report.plots import plot_confusion
-    from mudar.tasks.classify_cv import (
-        MAJORITY,
-        NO_RHYTHM,
-        TITLES,
-        TWO_STREAM,
-        grouped_kfold_accuracy,
-    )
 
     k = min(4, len(emb.files))
     report = grouped_kfold_accuracy(
@@ -178,9 +178,6 @@ def classification_section(emb, out: Path) -> str:
 
 def retarget_section(video: Path, music: Path, out: Path, *, checkpoint: str, name: str) -> str:
     """Retarget ``video`` onto ``music`` (dtw) and plot the rhythms before and after."""
-    from mudar.pipelines.retarget import retarget_files
-    from mudar.report.html import table
-    from mudar.report.plots import plot_retarget
 
     dest = out / f"{name}.mp4"
     r = retarget_files(
@@ -226,10 +223,6 @@ def run_demo(
     dwm: str | os.PathLike | None = None,
 ) -> Path:
     """Run every task and write ``out/index.html``; returns its path."""
-    from mudar.data.dataset import find_videos
-    from mudar.pipelines.embed import embed_files
-    from mudar.report.html import write_page
-    from mudar.synthetic.video import make_dataset
 
     out = Path(out)
     sections = []
@@ -277,8 +270,6 @@ def run_demo(
 
 def dwm_section(dwm: Path, out: Path) -> str:
     """The rhythm of one real dance, and one real dance retargeted onto another's music."""
-    from mudar.features.extract import analyze
-    from mudar.report.plots import plot_rhythm
 
     dances = sorted(p for p in dwm.glob("DANCE_*") if (p / "video.mp4").is_file())
     if len(dances) < 2:

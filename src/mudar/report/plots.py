@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mudar.errors import ParameterError
 from mudar.features.analysis import Analysis
 from mudar.features.dance import rhythm_times
 from mudar.optional import require
@@ -139,7 +140,6 @@ def plot_confusion(
     ParameterError
         If ``matrix`` is not (C, C) for the C labels.
     """
-    from mudar.errors import ParameterError
 
     m = np.asarray(matrix)
     c = len(labels)

@@ -26,8 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
+from tqdm import tqdm
 
+from mudar.data.cache import save_npz
+from mudar.data.clips import cut, sliding_windows
+from mudar.data.clipset import batch_inputs
 from mudar.errors import InputError, ParameterError
+from mudar.features.dance import peak_decision
 
 FORMAT = "mudar-embeddings-1"
 
@@ -104,7 +110,6 @@ class EmbeddingSet:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write an ``.npz`` atomically (nothing half-written)."""
-        from mudar.data.cache import save_npz
 
         arrays = {k: getattr(self, k) for k in self._ARRAYS}
         arrays["files"] = np.array(self.files, dtype=str)
@@ -155,11 +160,6 @@ def embed_analysis(
     hop_s : float, optional
         Seconds between clip starts; default the clip length.
     """
-    import torch
-
-    from mudar.data.clips import cut, sliding_windows
-    from mudar.data.clipset import batch_inputs
-    from mudar.features.dance import peak_decision
 
     cfg = model.config
     if abs(analysis.clock.fps - cfg.fps) > 1e-9 or analysis.clock.sub != cfg.sub:
@@ -254,7 +254,6 @@ def embedding_set(
     InputError
         If no file could be embedded.
     """
-    from tqdm import tqdm
 
     skipped = list(skipped or [])
     analysed = list(analysed)

@@ -28,6 +28,7 @@ import numpy as np
 
 from mudar.clock import DEFAULT_SR, FrameClock
 from mudar.errors import ParameterError
+from mudar.tasks.rhythm import dance_rhythm
 
 if TYPE_CHECKING:
     from mudar.features.analysis import Analysis
@@ -243,7 +244,6 @@ def sync_offset(
     ParameterError
         The analysis lacks music or dance, or is too short for ``max_offset_s``.
     """
-    from mudar.tasks.rhythm import dance_rhythm
 
     if analysis.music is None:
         raise ParameterError(f"{analysis.path}: no audio track, nothing to sync")
