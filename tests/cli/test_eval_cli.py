@@ -88,3 +88,17 @@ def test_eval_held_out_videos_only(trained, capsys):
     )
     assert code == 0
     assert json.loads(capsys.readouterr().out)["n_videos"] == len(held) >= 1
+
+
+def test_eval_reports_timing_gain_and_the_70ms_f_measure(trained, capsys):
+    root, _ = trained
+    assert main(["eval", "--data", str(root / "videos"), "--methods", "hoof-flux", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert set(r["timing"]) == {"hoof-flux", "chance"}
+    for s in r["timing"].values():
+        assert s["timing_gain"] == pytest.approx(s["f1"] - s["f1_shifted"], abs=1e-4)
+    frame = r["timing_gain"]["hoof-flux"]
+    assert frame == pytest.approx(r["rhythm"]["hoof-flux"]["f1"] - r["shifted"]["hoof-flux"]["f1"])
+    assert main(["eval", "--data", str(root / "videos"), "--methods", "hoof-flux"]) == 0
+    out = capsys.readouterr().out
+    assert "F1@70ms" in out and "hoof-flux" in out.split("F1@70ms")[1]

@@ -10,8 +10,9 @@ from pathlib import Path
 from mudar.data.cache import FeatureCache
 from mudar.data.prepare import MANIFESTS, load_manifest, prepare
 from mudar.errors import InputError, ParameterError
+from mudar.eval.timing import score_timing
 from mudar.features.analysis import AnalysisConfig
-from mudar.tasks.evaluate import check_methods, method_rhythms, rhythm_scores
+from mudar.tasks.evaluate import check_methods, method_rhythms, rhythm_scores, timed_video
 
 
 def evaluate(
@@ -50,9 +51,11 @@ def evaluate(
     -------
     dict
         ``{"data", "n_videos", "n_clips", "rhythm": {method: {"precision", "recall", "f1",
-        "tolerance_frames", "exact": {...}}}, "shifted": {method: {...}}, "skipped"}``
-        (:func:`mudar.tasks.evaluate.rhythm_scores`); videos without music or video are
-        skipped (``"skipped"`` lists them).
+        "tolerance_frames", "exact": {...}}}, "shifted": {method: {...}}, "timing_gain":
+        {method: float}, "timing": {method: {...}}, "skipped"}``
+        (:func:`mudar.tasks.evaluate.rhythm_scores`; ``timing``: the 70 ms F-measure of
+        sub-frame rhythm times, :func:`mudar.eval.timing.score_timing`); videos without music
+        or video are skipped (``"skipped"`` lists them).
 
     Raises
     ------
@@ -87,15 +90,16 @@ def evaluate(
         items = [it for it in items if it["id"] in keep]
         if not items:
             raise InputError(f"{data}: none of the model's held-out videos is in this folder")
-    videos, skipped, n_clips = [], [], 0
+    videos, timed, skipped, n_clips = [], [], [], 0
     for item in items:
         a = cache.load(feat_dir / item["entry"])
         if a is None or a.music is None or a.dance is None:
             skipped.append(item["path"])
             continue
-        preds, n = method_rhythms(a, methods=methods, model=model, fps=clock.fps)
+        preds, curves, n = method_rhythms(a, methods=methods, model=model, fps=clock.fps)
         n_clips += n
         videos.append((a.music.onsets, preds))
+        timed.append(timed_video(a, preds, curves))
     if not videos:
         raise InputError(f"{data}: no video with both music and pictures to evaluate")
     return {
@@ -103,5 +107,6 @@ def evaluate(
         "n_videos": len(videos),
         "n_clips": n_clips,
         **rhythm_scores(videos, methods=methods, seed=seed, fps=clock.fps),
+        "timing": score_timing(timed, seed=seed),
         "skipped": skipped,
     }

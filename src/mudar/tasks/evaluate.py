@@ -11,6 +11,7 @@ import numpy as np
 
 from mudar.data.clips import sliding_windows
 from mudar.errors import ParameterError
+from mudar.eval.timing import refine_times
 from mudar.eval.visual_rhythm import score_rhythm
 from mudar.features.analysis import Analysis
 from mudar.methods import RHYTHM_EVAL, RHYTHM_FLOORS
@@ -28,8 +29,9 @@ def check_methods(methods: list[str]) -> None:
 
 def method_rhythms(
     analysis: Analysis, *, methods: list[str], model=None, fps: float
-) -> tuple[dict[str, np.ndarray], int]:
-    """The rhythm frames of each method on one whole analysed video, and the clips it counts.
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], int]:
+    """The rhythm frames of each method on one whole analysed video, the per-frame curve they
+    were picked on, and the clips it counts.
 
     Parameters
     ----------
@@ -44,22 +46,24 @@ def method_rhythms(
 
     Returns
     -------
-    (dict of method to np.ndarray of int, int)
-        Rhythm frames per method; the clips of the video: the model's windows (of its last
-        learned method), else the windows of :func:`mudar.data.clips.sliding_windows`.
+    (dict of method to np.ndarray of int, dict of method to np.ndarray of float, int)
+        Rhythm frames per method; per method its curve, shape (n_frames,) (strength or
+        probability: what :func:`mudar.eval.timing.refine_times` refines the frames on); the
+        clips of the video: the model's windows (of its last learned method), else the windows
+        of :func:`mudar.data.clips.sliding_windows`.
     """
     preds: dict[str, np.ndarray] = {}
-    if "hoof-flux" in methods:
-        preds["hoof-flux"] = analysis.dance.rhythm_frames
-    if "directogram" in methods:
-        preds["directogram"] = dance_rhythm(analysis, method="directogram")[0]
+    curves: dict[str, np.ndarray] = {}
+    for m in ("hoof-flux", "directogram"):
+        if m in methods:
+            preds[m], curves[m] = dance_rhythm(analysis, method=m)
     learned = [m for m in methods if m.startswith("mudar")]
     if model is None or not learned:
-        return preds, len(sliding_windows(analysis.n_frames, fps=fps))
+        return preds, curves, len(sliding_windows(analysis.n_frames, fps=fps))
     for m in learned:
         r = learned_rhythm(model, analysis, with_audio=(m == "mudar"))
-        preds[m] = r.frames
-    return preds, r.n_windows
+        preds[m], curves[m] = r.frames, r.probability
+    return preds, curves, r.n_windows
 
 
 def rhythm_scores(
@@ -88,11 +92,24 @@ def rhythm_scores(
         ``{"rhythm": {method: {"precision", "recall", "f1", "tolerance_frames", "exact":
         {...}}}, "shifted": {method: {...}}}``: the methods asked for, then the floors;
         ``shifted`` scores each method's rhythm rolled by half the video, the control that
-        tells timing from rate (:mod:`mudar.eval.visual_rhythm`).
+        tells timing from rate (:mod:`mudar.eval.visual_rhythm`); ``timing_gain`` is
+        ``rhythm f1 - shifted f1`` per method.
     """
     scores = score_rhythm(videos, tolerance=1, seed=seed, controls=True, fps=fps)
     keep = [m for m in methods if m in scores] + [m for m in RHYTHM_FLOORS if m not in methods]
+    shifted = {m: scores[f"{m}-shifted"] for m in keep if m not in RHYTHM_FLOORS}
     return {
         "rhythm": {m: scores[m] for m in keep},
-        "shifted": {m: scores[f"{m}-shifted"] for m in keep if m not in RHYTHM_FLOORS},
+        "shifted": shifted,
+        "timing_gain": {m: round(scores[m]["f1"] - s["f1"], 4) for m, s in shifted.items()},
     }
+
+
+def timed_video(
+    analysis: Analysis, preds: dict[str, np.ndarray], curves: dict[str, np.ndarray]
+) -> tuple[np.ndarray, float, dict[str, np.ndarray]]:
+    """One video for :func:`mudar.eval.timing.score_timing`: the music's onset times, the
+    video's length and each method's rhythm times refined below the frame (seconds)."""
+    fps = analysis.clock.fps
+    times = {m: refine_times(curves[m], np.asarray(f, int), fps=fps) for m, f in preds.items()}
+    return analysis.music.onset_times, analysis.duration_s, times

@@ -1,0 +1,64 @@
+"""Timing gain and the 70 ms F-measure: they tell a timed rhythm from one at the right rate."""
+
+import numpy as np
+import pytest
+
+from mudar.errors import ParameterError
+from mudar.eval.timing import gain_interval, refine_times, score_timing, shifted
+
+
+def test_refinement_finds_the_vertex_of_a_sampled_parabola():
+    fps = 8.0
+    t_true = np.array([1.30, 2.04, 3.51])  # seconds, between frames
+    frames = np.arange(40)
+    curve = np.zeros(40)
+    for t in t_true:  # a parabolic bump per event, wide enough that neighbours stay on it
+        curve = np.maximum(curve, 1.0 - ((frames / fps - t) * fps / 1.5) ** 2)
+    peaks = np.round(t_true * fps).astype(int)
+    got = refine_times(curve, peaks, fps=fps)
+    np.testing.assert_allclose(got, t_true, atol=1e-9)
+    assert np.abs(got - peaks / fps).max() <= 0.5 / fps
+
+
+def test_refinement_keeps_ends_and_flat_tops():
+    curve = np.array([1.0, 0.5, 0.5, 0.5, 0.2, 0.9])
+    np.testing.assert_allclose(refine_times(curve, np.array([0, 2, 5]), fps=10), [0, 0.2, 0.5])
+    with pytest.raises(ParameterError, match="frames"):
+        refine_times(curve, np.array([6]), fps=10)
+
+
+def test_a_timed_rhythm_gains_and_a_rate_guess_does_not():
+    rng = np.random.default_rng(1)
+    videos = []
+    for _ in range(10):
+        dur = 30.0
+        onsets = np.sort(rng.uniform(0, dur, 60))  # irregular, as music onsets are
+        timed = onsets + rng.normal(0, 0.02, len(onsets))  # 20 ms jitter
+        rate = np.sort(rng.uniform(0, dur, len(onsets)))  # right rate, no timing
+        videos.append((onsets, dur, {"timed": timed, "rate": rate}))
+    s = score_timing(videos)
+    assert s["timed"]["f1"] > 0.9
+    assert s["timed"]["timing_gain"] > 0.6
+    assert abs(s["rate"]["timing_gain"]) < 0.08
+    assert abs(s["chance"]["timing_gain"]) < 0.08
+    for row in s.values():
+        assert row["timing_gain"] == pytest.approx(row["f1"] - row["f1_shifted"], abs=1e-4)
+
+
+def test_the_window_is_seventy_milliseconds():
+    onsets = np.array([1.0, 2.0, 3.0])
+    near = score_timing([(onsets, 10.0, {"m": onsets + 0.069})])
+    far = score_timing([(onsets, 10.0, {"m": onsets + 0.071})])
+    assert near["m"]["f1"] == 1.0 and far["m"]["f1"] == 0.0
+
+
+def test_shift_is_half_the_duration():
+    np.testing.assert_allclose(shifted(np.array([1.0, 7.0]), 10.0), [2.0, 6.0])
+
+
+def test_gain_interval_leaves_out_zero_only_when_the_gain_is_clear():
+    assert gain_interval([0.12, 0.15, 0.11])["found"]
+    noisy = gain_interval([0.1, -0.08, 0.02])
+    assert not noisy["found"] and noisy["low"] < 0 < noisy["high"]
+    with pytest.raises(ParameterError):
+        gain_interval([])
