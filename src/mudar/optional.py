@@ -3,7 +3,8 @@ installed.
 
 A user who only wants rhythms installs ``mudar`` alone; training needs ``mudar[train]``
 (Lightning), retrieval ``mudar[retrieve]`` (FAISS), plots ``mudar[plots]`` (matplotlib);
-``mudar[all]`` has everything.
+feature extraction on Ray and WebDataset shards ``mudar[cluster]``; ``mudar[all]`` has
+everything.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ EXTRAS = {
     "tensorboard": "train",
     "faiss": "retrieve",
     "matplotlib": "plots",
+    "ray": "cluster",
+    "webdataset": "cluster",
 }
 """Which extra of the package installs each optional module."""
 

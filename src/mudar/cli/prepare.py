@@ -7,6 +7,8 @@ import os
 import sys
 
 from mudar.cli.options import add_analysis_options, analysis_config
+from mudar.data.engines import ENGINES
+from mudar.errors import ParameterError
 
 
 def add_parser(sub) -> None:
@@ -29,6 +31,33 @@ def add_parser(sub) -> None:
         default=64,
         help="also keep RGB frames of this side for model training (0: none; default 64)",
     )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="local",
+        help="where the per-file work runs: local worker processes (default) or Ray tasks",
+    )
+    p.add_argument(
+        "--address",
+        default=None,
+        metavar="RAY",
+        help="with --engine ray: the cluster to join ('auto': the one this machine is in); "
+        "default: a local Ray with --jobs CPUs",
+    )
+    p.add_argument(
+        "--format",
+        choices=("npz", "shards"),
+        default="npz",
+        help="npz: one cache entry per video (default); shards: also packed into WebDataset "
+        "tar shards in FEATURES_DIR/shards for streamed (multi-node) training",
+    )
+    p.add_argument(
+        "--shard-mb",
+        type=float,
+        default=256.0,
+        metavar="MB",
+        help="with --format shards: about this many MB per tar shard (default 256)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_analysis_options(p)
     p.set_defaults(run=run)
@@ -37,6 +66,8 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from mudar.data.prepare import parse_shard, prepare
 
+    if args.shard_mb <= 0:
+        raise ParameterError(f"--shard-mb must be positive, got {args.shard_mb:g}")
     shard = parse_shard(args.shard)
     config = analysis_config(args, frame_size=args.frame_size)
     report = prepare(
@@ -46,9 +77,22 @@ def run(args: argparse.Namespace) -> int:
         jobs=max(1, args.jobs),
         shard=shard,
         progress=not args.no_progress,
+        engine=args.engine,
+        address=args.address,
     )
     print(report.summary(), file=sys.stderr)
     if not report.done:
         print("mudar: error: no file could be prepared", file=sys.stderr)
         return 2
+    if args.format == "shards":
+        from mudar.data.shards import ShardIndex, write_shards
+
+        folder = write_shards(
+            args.out, max_bytes=int(args.shard_mb * 2**20), progress=not args.no_progress
+        )
+        index = ShardIndex.load(folder)
+        print(
+            f"{len(index.video_ids)} video(s) in {len(index.shards)} shard(s): {folder}",
+            file=sys.stderr,
+        )
     return 0

@@ -10,14 +10,17 @@ from __future__ import annotations
 import json
 import os
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
+
+import cv2
+from threadpoolctl import threadpool_limits
+from tqdm import tqdm
 
 from mudar.atomic import write_text
 from mudar.data.cache import FeatureCache
 from mudar.data.dataset import VideoItem, find_videos
+from mudar.data.engines import run_tasks
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.features.analysis import AnalysisConfig
 from mudar.features.extract import analyze
@@ -62,6 +65,8 @@ def prepare(
     jobs: int = 1,
     shard: tuple[int, int] = (0, 1),
     progress: bool = True,
+    engine: str = "local",
+    address: str | None = None,
 ) -> PrepareReport:
     """Extract the features of every video under ``data_dir`` into ``out_dir``.
 
@@ -73,11 +78,15 @@ def prepare(
         Feature folder: ``items/*.npz`` and ``manifests/shard-I-of-N.json``.
     config : AnalysisConfig, optional
     jobs : int
-        Worker processes (1: in this process).
+        Worker processes (1: in this process), or the CPUs of a local Ray.
     shard : (I, N)
         Only every N-th video, starting at the I-th.
     progress : bool
         Show a progress bar.
+    engine : {"local", "ray"}
+        Where the per-file work runs (:mod:`mudar.data.engines`); same entries either way.
+    address : str, optional
+        Ray cluster to join (``"auto"``); ``engine="ray"`` only.
 
     Returns
     -------
@@ -88,9 +97,10 @@ def prepare(
     items = find_videos(data_dir)[i::n]
     cache = FeatureCache(out_dir)
     report = PrepareReport()
-    tasks = [(str(it.path), str(cache.root), config.to_dict()) for it in items]
     by_path = {str(it.path): it for it in items}
-    results = analyze_files([t[0] for t in tasks], cache, config, jobs=jobs, progress=progress)
+    results = analyze_files(
+        list(by_path), cache, config, jobs=jobs, progress=progress, engine=engine, address=address
+    )
     for path, status, payload in results:
         if status == "skip":
             report.skipped.append((path, payload))
@@ -104,42 +114,47 @@ def prepare(
 
 
 def analyze_files(
-    paths: list[str], cache: FeatureCache, config: AnalysisConfig, *, jobs: int, progress: bool
+    paths: list[str],
+    cache: FeatureCache,
+    config: AnalysisConfig,
+    *,
+    jobs: int,
+    progress: bool,
+    engine: str = "local",
+    address: str | None = None,
 ):
-    """Analyse files into ``cache`` (in ``jobs`` processes), skipping those already there.
+    """Analyse files into ``cache`` (in ``jobs`` workers of ``engine``), skipping those already
+    there.
 
     Yields ``(path, "done" | "cached" | "skip", info | reason)`` as files finish; never raises
     for a bad file (its reason is yielded instead).
     """
-    from tqdm import tqdm
-
     tasks = [(str(p), str(cache.root), config.to_dict()) for p in paths]
-
     bar = tqdm(total=len(tasks), desc="prepare", unit="file", disable=not progress)
     try:
-        if jobs <= 1 or len(tasks) <= 1:
-            for t in tasks:
-                yield _prepare_one(*t)
-                bar.update()
-            return
-        # spawn: OpenCV and FFmpeg thread pools do not survive fork reliably
-        ctx = get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker) as ex:
-            futures = [ex.submit(_prepare_one, *t) for t in tasks]
-            for fut in as_completed(futures):
-                yield fut.result()
-                bar.update()
+        for result in run_tasks(
+            prepare_one,
+            tasks,
+            engine=engine,
+            jobs=jobs,
+            address=address,
+            initializer=_init_worker,
+        ):
+            yield result
+            bar.update()
     finally:
         bar.close()
 
 
 def _init_worker() -> None:
-    import cv2
-
+    """One thread per worker for OpenCV and BLAS: workers share the CPUs, and one BLAS thread
+    makes every worker (of either engine) sum in the same order, so the features agree to the
+    bit whichever engine made them."""
     cv2.setNumThreads(1)
+    threadpool_limits(limits=1)
 
 
-def _prepare_one(path: str, cache_root: str, config_dict: dict) -> tuple[str, str, object]:
+def prepare_one(path: str, cache_root: str, config_dict: dict) -> tuple[str, str, object]:
     """(path, 'done' | 'cached' | 'skip', entry info or reason). Never raises."""
     try:
         config = AnalysisConfig.from_dict(config_dict)
