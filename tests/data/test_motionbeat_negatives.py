@@ -22,7 +22,7 @@ from mudar.models.motionbeat import PRESETS
 from mudar.synthetic.video import synth_music
 
 CONFIG = PRESETS["debug"].model  # 16 mels, 8 tempogram rows, sub 8, 8 fps
-LAYOUT = CONFIG.row_layout()
+LAYOUT = RowLayout.from_config(CONFIG)
 
 
 def rows(n_frames, *, pulse_every=None, pulse_at=(), beat_every=None, tg_row=None, rng=None):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from mudar.data.motionbeat_negatives import RowLayout
 from mudar.data.motionbeat_set import (
     Augment,
     MotionBeatSet,
@@ -65,7 +66,7 @@ def test_augment_joints_keeps_heights_up_to_the_scale(rng):
 
 
 def test_mel_gain_touches_the_log_mel_only(prepared, rng):
-    layout = DEBUG.model.row_layout()
+    layout = RowLayout.from_config(DEBUG.model)
     ds = MotionBeatSet(prepared, DEBUG.model, DEBUG.train)
     rows = ds.rows[0][:, :64]
     out = mel_gain(rows, rng=rng, augment=Augment(), layout=layout)

@@ -42,7 +42,7 @@ from torch.utils.data import Dataset
 from mudar.data.cache import content_hash, save_npz
 from mudar.data.clips import sliding_windows
 from mudar.data.clipset import audio_input
-from mudar.data.motionbeat_negatives import hard_negatives, normalise_rows
+from mudar.data.motionbeat_negatives import RowLayout, hard_negatives, normalise_rows
 from mudar.data.sampling import rng_for
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.features.music import MusicFeatures
@@ -518,7 +518,7 @@ class MotionBeatSet(Dataset):
     ):
         self.config, self.train = config, train
         self.augment = augment
-        self.layout = config.row_layout()
+        self.layout = RowLayout.from_config(config)
         self.audio_config = config.audio_config()
         self.epoch = 0
         self.set_epoch(epoch)

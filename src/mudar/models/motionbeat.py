@@ -152,12 +152,6 @@ class MotionBeatConfig:
             dropout=self.dropout,
         )
 
-    def row_layout(self):
-        """The :class:`~mudar.data.motionbeat_negatives.RowLayout` of the audio input."""
-        from mudar.data.motionbeat_negatives import RowLayout
-
-        return RowLayout.from_config(self)
-
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
