@@ -20,7 +20,7 @@ from mudar.data.prepare import load_manifest, prepare
 from mudar.data.sampling import avts_shift_allowed
 from mudar.errors import InputError, ParameterError
 from mudar.features.analysis import AnalysisConfig
-from mudar.models.config import PRESETS
+from mudar.models.presets import MUDAR_PRESETS as PRESETS
 from mudar.synthetic.video import make_dataset
 
 DEBUG = PRESETS["debug"]

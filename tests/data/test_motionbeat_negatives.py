@@ -18,7 +18,7 @@ from mudar.data.motionbeat_negatives import (
 from mudar.data.sampling import rng_for
 from mudar.errors import ParameterError
 from mudar.features.music import music_features
-from mudar.models.motionbeat import PRESETS
+from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 from mudar.synthetic.video import synth_music
 
 CONFIG = PRESETS["debug"].model  # 16 mels, 8 tempogram rows, sub 8, 8 fps

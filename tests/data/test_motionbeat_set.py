@@ -18,7 +18,7 @@ from mudar.data.motionbeat_set import (
     turn_joints,
 )
 from mudar.errors import ParameterError
-from mudar.models.motionbeat import PRESETS
+from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 from mudar.synthetic.motion import REST_POSE, make_motion_dataset
 
 DEBUG = PRESETS["debug"]

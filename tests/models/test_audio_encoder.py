@@ -9,7 +9,8 @@ import torch
 
 from mudar.errors import ParameterError
 from mudar.models.audio_encoder import AudioEncoder, time_factors
-from mudar.models.config import MudarConfig, get_preset
+from mudar.models.config import MudarConfig
+from mudar.models.presets import get_preset
 
 TINY = MudarConfig(
     clip_s=2.0,
@@ -35,7 +36,7 @@ def test_time_factors_multiply_to_sub(sub, stages):
 
 
 @pytest.mark.parametrize(
-    "config", [TINY, get_preset("debug").model, get_preset("cpu").model], ids=str
+    "config", [TINY, get_preset("mudar", "debug").model, get_preset("mudar", "cpu").model], ids=str
 )
 def test_shape_is_one_feature_per_video_frame(config):
     enc = AudioEncoder(config)

@@ -10,8 +10,9 @@ import torch
 from mudar.errors import ParameterError
 from mudar.losses.triplet import TripletLoss
 from mudar.methods import RHYTHM_HEADS
-from mudar.models.config import MudarConfig, get_preset
+from mudar.models.config import MudarConfig
 from mudar.models.mudar import Embeddings, MuDaR, MudarOutput
+from mudar.models.presets import get_preset
 
 TINY = MudarConfig(
     clip_s=1.0,
@@ -189,7 +190,7 @@ def test_bad_shapes():
 
 
 def test_cpu_preset_shapes():
-    cfg = get_preset("cpu").model
+    cfg = get_preset("mudar", "cpu").model
     model = MuDaR(cfg).eval()
     x = batch(cfg, 1)
     with torch.no_grad():

@@ -10,7 +10,6 @@ from mudar.clock import FrameClock
 from mudar.data.clipset import audio_input
 from mudar.errors import ParameterError
 from mudar.features.music import music_features
-from mudar.models.motionbeat import PRESETS
 from mudar.models.mudar import sinusoid
 from mudar.models.phase import (
     PhaseAttention,
@@ -21,6 +20,7 @@ from mudar.models.phase import (
     phase_from_rows,
     rotate_pairs,
 )
+from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 from mudar.synthetic.video import synth_music
 
 TWO_PI = 2 * math.pi

@@ -442,8 +442,8 @@ def _run_bench(
     from mudar.atomic import write_text
     from mudar.data.motionbeat_set import DanceCache, find_dances
     from mudar.models.checkpoint import load_model
-    from mudar.models.motionbeat import get_preset
     from mudar.models.motionbeat_checkpoint import load_motionbeat
+    from mudar.models.presets import get_preset
     from mudar.training.motionbeat import train_motionbeat
 
     run_dir = out_dir / "run"
@@ -465,7 +465,7 @@ def _run_bench(
     test_ids = list(meta["val_dances"])
     if not test_ids:
         raise ParameterError("no held-out dance: retrieval needs some (val_fraction > 0)")
-    tc = get_preset(preset).train
+    tc = get_preset("motionbeat", preset).train
     cache = DanceCache(run_dir / "cache" if cache_dir is None else cache_dir)
     dirs = {p.name: p for p in find_dances(data)}
     dances = [

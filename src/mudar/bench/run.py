@@ -236,7 +236,7 @@ def _run(
     threads: int,
     progress: bool,
 ) -> BenchResult:
-    from mudar.models.config import get_preset
+    from mudar.models.presets import get_preset
 
     t0 = time.perf_counter()
     log = _log(progress)
@@ -245,7 +245,9 @@ def _run(
     _check_out(out, plan)
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "plan.json", json.dumps(plan.to_dict(), indent=1))
-    model_config = dataclasses.replace(get_preset(budget.preset).model, **budget.model_overrides)
+    model_config = dataclasses.replace(
+        get_preset("mudar", budget.preset).model, **budget.model_overrides
+    )
     config = model_config.analysis_config(**budget.analysis_overrides)
 
     log(f"features of {data}")

@@ -1,14 +1,13 @@
-"""The configuration that builds a MuDaR model, and its named presets.
+"""The configuration that builds a MuDaR model, and the one that trains it.
 
 A checkpoint stores the config it was built from, so a model is rebuilt exactly as it was
-trained. Presets: ``debug`` (seconds, synthetic data, used by tests), ``cpu`` (the shipped model:
-all of the dwm dances in <= 15 min on 2 cores), ``paper`` (the paper's settings, for GPUs).
+trained. The named presets are in :mod:`mudar.models.presets`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mudar.errors import ParameterError
 from mudar.methods import IMPLICIT_LOSSES, RHYTHM_HEADS
@@ -168,59 +167,3 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True)
-class Preset:
-    model: MudarConfig = field(default_factory=MudarConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-
-
-PRESETS: dict[str, Preset] = {
-    "debug": Preset(
-        MudarConfig(
-            clip_s=4.0,
-            frame_size=32,
-            n_mels=128,
-            encoder_channels=(8, 16),
-            audio_channels=(8,),
-            dim=32,
-            layers=1,
-            heads=2,
-        ),
-        TrainConfig(epochs=3, avts_from_epoch=2, batch_size=4, lr=1e-3, clip_hop_s=2.0),
-    ),
-    # the shipped model: a thinner pyramid halves the step time (0.55 s for 16 clips of 8 s);
-    # InfoNCE, because on the 30 training dances the triplet loss collapses (see losses/infonce)
-    "cpu": Preset(
-        MudarConfig(frame_size=64, encoder_channels=(8, 16, 32, 64), dim=128, layers=2),
-        TrainConfig(
-            epochs=16,
-            avts_from_epoch=11,
-            batch_size=16,
-            lr=3e-4,
-            clip_hop_s=2.0,
-            implicit_loss="infonce",
-        ),
-    ),
-    "paper": Preset(
-        MudarConfig(
-            frame_size=256,
-            encoder_channels=(16, 32, 64, 96, 128, 196),
-            dim=512,
-            layers=4,
-            heads=8,
-        ),
-        TrainConfig(epochs=50, avts_from_epoch=35, batch_size=384, lr=1e-4, clip_hop_s=4.0),
-    ),
-}
-
-
-def get_preset(name: str) -> Preset:
-    """The named preset; an unknown name is a :class:`ParameterError` listing the known ones."""
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ParameterError(
-            f"unknown preset {name!r}; known: {', '.join(sorted(PRESETS))}"
-        ) from None

@@ -26,7 +26,7 @@ tensors only; :mod:`mudar.training.motionbeat` makes them from files.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -249,68 +249,6 @@ class MotionBeatTrainConfig:
         if "stretch" in d:
             d["stretch"] = tuple(d["stretch"])
         return cls(**d)
-
-
-@dataclass(frozen=True)
-class MotionBeatPreset:
-    model: MotionBeatConfig = field(default_factory=MotionBeatConfig)
-    train: MotionBeatTrainConfig = field(default_factory=MotionBeatTrainConfig)
-
-
-PRESETS: dict[str, MotionBeatPreset] = {
-    # seconds on a tiny synthetic set: the tests
-    "debug": MotionBeatPreset(
-        MotionBeatConfig(
-            clip_s=4.0,
-            n_mels=16,
-            tempogram_rows=8,
-            audio_channels=(8,),
-            dim=32,
-            heads=2,
-            music_layers=1,
-            motion_layers=1,
-            motion_conv_layers=1,
-        ),
-        MotionBeatTrainConfig(epochs=3, batch_size=4, lr=1e-3, clip_hop_s=1.0),
-    ),
-    # the dwm dances (37 min, 30 trained): 8 epochs of 27 steps, 0.8 s a step on one torch
-    # thread, about 3-4 minutes on the 2 shared cores. Augmented, regularised and stopped
-    # early: held-out song retrieval peaks near epoch 8 and falls after 10 (30 dances are few)
-    "cpu": MotionBeatPreset(
-        MotionBeatConfig(dim=64, dropout=0.2),
-        MotionBeatTrainConfig(
-            epochs=8,
-            batch_size=32,
-            lr=5e-4,
-            weight_decay=0.05,
-            lambda_sral=0.25,
-            clip_hop_s=2.0,
-        ),
-    ),
-    # GPU-sized: the paper's encoders are larger and train on AIST++ / FineDance
-    "paper": MotionBeatPreset(
-        MotionBeatConfig(
-            n_mels=128,
-            audio_channels=(16, 32, 64),
-            dim=512,
-            heads=8,
-            music_layers=4,
-            motion_layers=4,
-            motion_conv_layers=3,
-        ),
-        MotionBeatTrainConfig(epochs=100, batch_size=128, lr=1e-4, clip_hop_s=1.0),
-    ),
-}
-
-
-def get_preset(name: str) -> MotionBeatPreset:
-    """The named MotionBeat preset; an unknown name is a :class:`ParameterError`."""
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ParameterError(
-            f"unknown MotionBeat preset {name!r}; known: {', '.join(sorted(PRESETS))}"
-        ) from None
 
 
 # --- the model ------------------------------------------------------------------------------
