@@ -17,8 +17,8 @@ from mudar.bench.motionbeat import (
 from mudar.errors import ParameterError
 from mudar.eval.retrieval import chance_retrieval
 from mudar.io.write import write_audio
+from mudar.models.checkpoint import load_motionbeat
 from mudar.models.motionbeat import MotionBeat
-from mudar.models.motionbeat_checkpoint import load_motionbeat
 from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 from mudar.pipelines.songs import Song
 from mudar.synthetic.video import synth_music

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from mudar.errors import InputError, ParameterError
+from mudar.models.checkpoint import load_motionbeat, save_motionbeat
 from mudar.models.motionbeat import MotionBeat, MotionBeatConfig
-from mudar.models.motionbeat_checkpoint import load_motionbeat, save_motionbeat
 from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 
 DEBUG = PRESETS["debug"].model

@@ -17,7 +17,7 @@ from mudar.data.motionbeat_set import (
     resample_motion,
 )
 from mudar.errors import InputError, ParameterError
-from mudar.models.motionbeat_checkpoint import load_motionbeat
+from mudar.models.checkpoint import load_motionbeat
 from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 from mudar.synthetic.motion import make_motion_dataset
 from mudar.training.motionbeat import other_dance_top1, train_motionbeat

@@ -441,8 +441,7 @@ def _run_bench(
 
     from mudar.atomic import write_text
     from mudar.data.motionbeat_set import DanceCache, find_dances
-    from mudar.models.checkpoint import load_model
-    from mudar.models.motionbeat_checkpoint import load_motionbeat
+    from mudar.models.checkpoint import load_model, load_motionbeat
     from mudar.models.presets import get_preset
     from mudar.training.motionbeat import train_motionbeat
 

@@ -39,13 +39,13 @@ import torch.nn.functional as F
 from mudar.atomic import write_text
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.losses.motionbeat import EmbodiedContrastiveLoss, StructuralRhythmAlignmentLoss
+from mudar.models.checkpoint import load_motionbeat, save_motionbeat
 from mudar.models.motionbeat import (
     MotionBeat,
     MotionBeatConfig,
     MotionBeatOutput,
     MotionBeatTrainConfig,
 )
-from mudar.models.motionbeat_checkpoint import load_motionbeat, save_motionbeat
 from mudar.threads import torch_threads
 
 __all__ = ["MotionBeatModule", "MotionBeatTrainResult", "load_motionbeat", "train_motionbeat"]
