@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mudar.clock import FrameClock
-from mudar.data.clipset import audio_input
+from mudar.data.inputs import audio_input
 from mudar.data.motionbeat_negatives import (
     RowLayout,
     beat_frames_from_rows,

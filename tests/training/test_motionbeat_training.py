@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from mudar.cli.main import main
-from mudar.data.clipset import audio_input
+from mudar.data.inputs import audio_input
 from mudar.data.motionbeat_set import (
     DanceCache,
     MotionBeatSet,

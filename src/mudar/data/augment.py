@@ -71,7 +71,7 @@ def apply_look(
         RGB in [0, 1].
     motion : torch.Tensor, float32, shape (T, B + 1)
         HOOF (B bins, bin ``b`` centred on ``2 pi b / B`` anticlockwise from rightward) and the
-        log mean flow speed (:func:`mudar.data.clipset.motion_input`).
+        log mean flow speed (:func:`mudar.data.inputs.motion_input`).
     look : dict
         From :func:`draw_look`.
 

@@ -41,7 +41,7 @@ from torch.utils.data import Dataset
 
 from mudar.data.cache import content_hash, save_npz
 from mudar.data.clips import sliding_windows
-from mudar.data.clipset import audio_input
+from mudar.data.inputs import audio_input
 from mudar.data.motionbeat_negatives import RowLayout, hard_negatives, normalise_rows
 from mudar.data.sampling import rng_for
 from mudar.errors import InputError, MudarError, ParameterError
@@ -447,7 +447,7 @@ def mel_gain(rows: np.ndarray, *, rng: np.random.Generator, augment: Augment, la
     Parameters
     ----------
     rows : np.ndarray, shape (R, m)
-        :func:`~mudar.data.clipset.audio_input` rows (log-mel standardised).
+        :func:`~mudar.data.inputs.audio_input` rows (log-mel standardised).
     rng : np.random.Generator
     augment : Augment
         ``mel_tilt`` and ``mel_band_sigma``.
@@ -559,7 +559,7 @@ class MotionBeatSet(Dataset):
         -------
         dict of str to torch.Tensor
             ``audio`` float32 (R, T * sub), the stacked audio rows (as
-            :func:`~mudar.data.clipset.audio_input` of the clip); ``neg_audio`` float32
+            :func:`~mudar.data.inputs.audio_input` of the clip); ``neg_audio`` float32
             (M, R, T * sub), the hard negatives (:func:`hard_negatives`); ``joints`` float32
             (T, J, 3); ``contact`` float32 (T,); ``kinematic_beats`` float32 (T,);
             ``music_beats`` float32 (T,) and ``onset_strength`` float32 (T,) of the music;

@@ -136,7 +136,7 @@ class MotionBeatConfig:
 
     def audio_config(self):
         """A :class:`~mudar.models.config.MudarConfig` with this model's audio input and
-        encoder sizes: what :func:`~mudar.data.clipset.audio_input` and
+        encoder sizes: what :func:`~mudar.data.inputs.audio_input` and
         :class:`~mudar.models.audio_encoder.AudioEncoder` read."""
         from mudar.models.config import MudarConfig
 
@@ -481,7 +481,7 @@ class MotionBeat(nn.Module):
         Parameters
         ----------
         audio : torch.Tensor, float32, shape (B, R, T * sub)
-            Stacked audio rows (:func:`mudar.data.clipset.audio_input`).
+            Stacked audio rows (:func:`mudar.data.inputs.audio_input`).
         joints : torch.Tensor, float32, shape (B, T, J, 3)
             Normalised joint positions on the model's clock (see :meth:`motion_features`).
         contact : torch.Tensor, float32, shape (B, T), optional

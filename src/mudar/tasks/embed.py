@@ -158,7 +158,7 @@ def embed_analysis(
     import torch
 
     from mudar.data.clips import cut, sliding_windows
-    from mudar.data.clipset import batch_inputs
+    from mudar.data.inputs import batch_inputs
     from mudar.features.dance import peak_decision
 
     cfg = model.config
