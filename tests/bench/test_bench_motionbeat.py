@@ -39,7 +39,7 @@ def model():
 
 
 def test_beat_table_on_a_click_track(model):
-    sr = DEBUG.model.clock().sr
+    sr = DEBUG.model.clock.sr
     y, beats = synth_music(tempo_bpm=120.0, duration_s=6.0, sr=sr, offset_s=0.25, seed=1)
     songs = [Song("click", y, sr, beats), Song("click-unannotated", y, sr)]
     table = beat_table(model, songs)
@@ -111,7 +111,7 @@ def test_genre_probe_reads_a_feature_that_holds_the_genre(rng):
 
 def test_motionbeat_tables_on_synthetic_dances(synthetic_dances, model):
     _, made, dances = synthetic_dances
-    sr = DEBUG.model.clock().sr
+    sr = DEBUG.model.clock.sr
     y, beats = synth_music(tempo_bpm=100.0, duration_s=5.0, sr=sr, seed=2)
     tables = motionbeat_tables(
         model,

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from mudar.clock import FrameClock
 from mudar.data.cache import FeatureCache
 from mudar.data.clips import cut
 from mudar.data.clipset import ClipSet, content_group, split_videos
@@ -170,7 +171,7 @@ def test_audio_input_rows(clipset):
     tg = pool_rows(music.tempogram, MC.tempogram_rows)
     assert np.allclose(x[m + 2 :], np.repeat(tg, sub, axis=1))
     with pytest.raises(ParameterError):
-        audio_input(music, config=dataclasses.replace(MC, sub=4))
+        audio_input(music, config=dataclasses.replace(MC, clock=FrameClock(sub=4)))
 
 
 def test_silent_and_short_videos_are_skipped_and_counted(features, ids, tmp_path):

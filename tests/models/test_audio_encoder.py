@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.models.audio_encoder import AudioEncoder, time_factors
 from mudar.models.config import MudarConfig
@@ -14,8 +15,7 @@ from mudar.models.presets import get_preset
 
 TINY = MudarConfig(
     clip_s=2.0,
-    fps=8.0,
-    sub=8,
+    clock=FrameClock(fps=8.0, sub=8),
     frame_size=16,
     hoof_bins=4,
     n_mels=16,

@@ -43,7 +43,7 @@ def test_audio_config_ties_the_input_to_mudar():
     a = DEBUG.audio_config()
     assert (a.fps, a.sub, a.n_mels, a.tempogram_rows) == (8.0, 8, 16, 8)
     assert a.audio_rows == DEBUG.audio_rows
-    assert DEBUG.clock().sr == 16000 and DEBUG.clock().hop * DEBUG.sub * 8 == 16000
+    assert DEBUG.clock.sr == 16000 and DEBUG.clock.hop * DEBUG.sub * 8 == 16000
 
 
 def test_forward_shapes(model):

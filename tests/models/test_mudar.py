@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 import torch
 
+from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.losses.triplet import TripletLoss
 from mudar.methods import RHYTHM_HEADS
@@ -16,8 +17,7 @@ from mudar.models.presets import get_preset
 
 TINY = MudarConfig(
     clip_s=1.0,
-    fps=8.0,
-    sub=2,
+    clock=FrameClock(fps=8.0, sub=2),
     frame_size=16,
     hoof_bins=4,
     n_mels=8,

@@ -86,7 +86,7 @@ def test_items_are_seeded_and_consistent(dances):
     assert item["joints"].shape == (t, 23, 3) and item["contact"].shape == (t,)
     # the music rows of a clip are audio_input of the clip: the same input as MuDaR's
     k, start = ds.clips[3]
-    clip = prepared[k].music.slice(start, start + t, clock=c.clock())
+    clip = prepared[k].music.slice(start, start + t, clock=c.clock)
     np.testing.assert_allclose(
         item["audio"].numpy(), audio_input(clip, config=c.audio_config()), atol=1e-4
     )

@@ -86,7 +86,7 @@ def beat_table(model, songs: Sequence[Song]) -> dict[str, dict[str, float]]:
     ----------
     model : MotionBeat
     songs : sequence of Song
-        At ``model.config.clock().sr``; those with ``reference_s`` give ``F_annotated`` (mean
+        At ``model.config.clock.sr``; those with ``reference_s`` give ``F_annotated`` (mean
         over them), the others ``F_vs_librosa`` (mean over them).
 
     Returns
@@ -96,7 +96,7 @@ def beat_table(model, songs: Sequence[Song]) -> dict[str, dict[str, float]]:
         where no song gives it; ``librosa`` has no ``F_vs_librosa``).
     """
     c = model.config
-    clock = c.clock()
+    clock = c.clock
     scores: dict[str, dict[str, list[float]]] = {m: {} for m in BEAT_TRACKERS}
     for song in songs:
         if song.sr != clock.sr:
@@ -476,7 +476,7 @@ def _run_bench(
         md = Path(music_dir)
         annotated = [(md / "sample.wav", md / "sample.beats")]
     songs = load_songs(
-        sr=model.config.clock().sr,
+        sr=model.config.clock.sr,
         dance_dirs=[dirs[i] for i in test_ids],
         annotated=annotated,
     )

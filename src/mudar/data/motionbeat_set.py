@@ -171,7 +171,7 @@ class DanceFeatures:
 
 def dance_settings(config, train) -> dict:
     """Every setting :func:`prepare_dance` depends on (the cache key)."""
-    clock = config.clock()
+    clock = config.clock
     return {
         "version": CACHE_VERSION,
         "fps": clock.fps,
@@ -218,7 +218,7 @@ def prepare_dance(dance_dir: str | os.PathLike, *, config, train) -> DanceFeatur
     clip = load_motion(dance_dir)
     if clip.music is None:
         raise InputError(f"{dance_dir}: no music file beside the motion")
-    clock = config.clock()
+    clock = config.clock
     y = load_audio(clip.music, sr=clock.sr)
     if y is None:
         raise InputError(f"{clip.music}: no audio stream")

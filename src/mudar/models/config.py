@@ -9,8 +9,37 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.methods import IMPLICIT_LOSSES, RHYTHM_HEADS
+
+
+def check_clock(clock) -> None:
+    """A model config's clock must be a :class:`~mudar.clock.FrameClock`.
+
+    Raises
+    ------
+    ParameterError
+        If it is not.
+    """
+    if not isinstance(clock, FrameClock):
+        raise ParameterError(f"clock must be a FrameClock, got {type(clock).__name__}")
+
+
+def read_clock(d: dict) -> dict:
+    """A copy of a config dict with its ``clock`` a :class:`~mudar.clock.FrameClock`: from the
+    ``clock`` dict of :meth:`MudarConfig.to_dict`, or from the ``fps`` and ``sub`` fields of
+    the dicts written before configs held a clock (the shipped checkpoint's; 16 kHz)."""
+    d = dict(d)
+    old = {k: d.pop(k) for k in ("fps", "sub") if k in d}
+    clock = d.pop("clock", None)
+    if isinstance(clock, FrameClock):
+        d["clock"] = clock
+    elif clock is not None:
+        d["clock"] = FrameClock(**clock)
+    elif old:
+        d["clock"] = FrameClock(**old)
+    return d
 
 
 @dataclass(frozen=True)
@@ -21,10 +50,10 @@ class MudarConfig:
     ----------
     clip_s : float
         Clip length, seconds (paper: 8).
-    fps : float
-        Frame rate of the model (paper: 8); T = clip_s * fps frames.
-    sub : int
-        Fine audio frames per video frame (the FrameClock's ``sub``).
+    clock : FrameClock
+        The model's frame clock: video rate ``fps`` (paper: 8; T = clip_s * fps frames), fine
+        audio frames per video frame ``sub``, sample rate ``sr``. ``fps`` and ``sub`` are
+        read-only properties of the config too.
     frame_size : int
         Side of the RGB frames fed to the visual encoder (paper: 256).
     hoof_bins : int
@@ -65,8 +94,7 @@ class MudarConfig:
     """
 
     clip_s: float = 8.0
-    fps: float = 8.0
-    sub: int = 8
+    clock: FrameClock = FrameClock()
     frame_size: int = 64
     hoof_bins: int = 32
     n_mels: int = 128
@@ -84,6 +112,7 @@ class MudarConfig:
     explicit_detach: bool = False
 
     def __post_init__(self) -> None:
+        check_clock(self.clock)
         if self.head not in RHYTHM_HEADS:
             raise ParameterError(f"head must be one of {RHYTHM_HEADS}, got {self.head!r}")
         if self.dim % self.heads:
@@ -98,11 +127,20 @@ class MudarConfig:
     def analysis_config(self, **overrides):
         """The :class:`~mudar.features.analysis.AnalysisConfig` that feeds this model: its frame
         clock (``fps``, ``sub``) and RGB frames of ``frame_size``; ``overrides`` replace fields."""
-        from mudar.clock import FrameClock
         from mudar.features.analysis import AnalysisConfig
 
-        kw = {"clock": FrameClock(fps=self.fps, sub=self.sub), "frame_size": self.frame_size}
+        kw = {"clock": self.clock, "frame_size": self.frame_size}
         return AnalysisConfig(**{**kw, **overrides})
+
+    @property
+    def fps(self) -> float:
+        """Video frames per second of the model (``clock.fps``)."""
+        return self.clock.fps
+
+    @property
+    def sub(self) -> int:
+        """Fine audio frames per video frame (``clock.sub``)."""
+        return self.clock.sub
 
     @property
     def n_frames(self) -> int:
@@ -124,7 +162,7 @@ class MudarConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> MudarConfig:
-        d = dict(d)
+        d = read_clock(d)
         for k in ("visual_grid", "visual_motion"):  # checkpoints from before these options
             d.setdefault(k, False)
         for k in ("encoder_channels", "audio_channels"):

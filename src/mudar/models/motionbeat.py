@@ -32,8 +32,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.models.audio_encoder import AudioEncoder
+from mudar.models.config import MudarConfig, check_clock, read_clock
 from mudar.models.mudar import sinusoid
 from mudar.models.phase import PhaseTransformer, phase_from_rows
 
@@ -46,10 +48,9 @@ class MotionBeatConfig:
     ----------
     clip_s : float
         Clip length, seconds; T = ``clip_s * fps`` frames.
-    fps : float
-        Frame rate of the model (music features and motion alike).
-    sub : int
-        Fine audio frames per video frame (the FrameClock's ``sub``).
+    clock : FrameClock
+        The model's frame clock: ``fps`` (music features and motion alike), ``sub`` fine audio
+        frames per video frame, ``sr``. ``fps`` and ``sub`` are read-only properties too.
     n_mels : int
         Mel bands of the audio input.
     tempogram_rows : int
@@ -84,8 +85,7 @@ class MotionBeatConfig:
     """
 
     clip_s: float = 8.0
-    fps: float = 8.0
-    sub: int = 8
+    clock: FrameClock = FrameClock()
     n_mels: int = 64
     tempogram_rows: int = 32
     audio_channels: tuple[int, ...] = (8, 16, 32)
@@ -104,6 +104,7 @@ class MotionBeatConfig:
     contact_eps: float = 0.01
 
     def __post_init__(self) -> None:
+        check_clock(self.clock)
         if self.dim % self.heads or (self.dim // self.heads) % 2:
             raise ParameterError(
                 f"dim={self.dim} / heads={self.heads} must be a whole, even head width"
@@ -128,22 +129,23 @@ class MotionBeatConfig:
         """Rows R of the stacked audio input: mel, onset envelope, beats, tempogram."""
         return self.n_mels + 2 + self.tempogram_rows
 
-    def clock(self):
-        """The :class:`~mudar.clock.FrameClock` of the model (``fps``, ``sub``, 16 kHz)."""
-        from mudar.clock import FrameClock
+    @property
+    def fps(self) -> float:
+        """Video frames per second of the model (``clock.fps``)."""
+        return self.clock.fps
 
-        return FrameClock(fps=self.fps, sub=self.sub)
+    @property
+    def sub(self) -> int:
+        """Fine audio frames per video frame (``clock.sub``)."""
+        return self.clock.sub
 
     def audio_config(self):
         """A :class:`~mudar.models.config.MudarConfig` with this model's audio input and
         encoder sizes: what :func:`~mudar.data.inputs.audio_input` and
         :class:`~mudar.models.audio_encoder.AudioEncoder` read."""
-        from mudar.models.config import MudarConfig
-
         return MudarConfig(
             clip_s=self.clip_s,
-            fps=self.fps,
-            sub=self.sub,
+            clock=self.clock,
             n_mels=self.n_mels,
             tempogram_rows=self.tempogram_rows,
             audio_channels=self.audio_channels,
@@ -157,7 +159,7 @@ class MotionBeatConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> MotionBeatConfig:
-        d = dict(d)
+        d = read_clock(d)
         if "audio_channels" in d:
             d["audio_channels"] = tuple(d["audio_channels"])
         return cls(**d)
