@@ -14,7 +14,6 @@ from mudar.data.motionbeat_set import (
     MotionBeatSet,
     find_dances,
     prepare_dance,
-    resample_motion,
 )
 from mudar.errors import InputError, ParameterError
 from mudar.models.checkpoint import load_motionbeat
@@ -30,15 +29,6 @@ def dances(tmp_path_factory):
     root = tmp_path_factory.mktemp("motionbeat") / "dances"
     made = make_motion_dataset(root, n=4, seed=2, duration_s=8.0)
     return root, made
-
-
-def test_resample_motion_is_linear_in_time():
-    x = np.arange(50, dtype=np.float64)[:, None] * 2.0  # 2 units per frame at 25 fps
-    y = resample_motion(x, fps_in=25.0, fps_out=8.0)
-    assert y.shape == (16, 1)  # 2 s
-    np.testing.assert_allclose(y[:, 0], np.arange(16) * 25 / 8 * 2.0, atol=1e-5)
-    tail = resample_motion(x, fps_in=25.0, fps_out=8.0, n_frames=20)
-    assert tail[-1, 0] == x[-1, 0]  # past the end: the last frame
 
 
 def test_prepared_dance_is_on_one_clock(dances):

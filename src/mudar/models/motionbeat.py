@@ -205,12 +205,12 @@ class MotionBeatTrainConfig:
     val_fraction : float
         Of the dances (never of the clips).
     augment : bool
-        Augment the training clips (:class:`~mudar.data.motionbeat_set.Augment`, from the
+        Augment the training clips (:class:`~mudar.data.augment.Augment`, from the
         fields below); validation clips never are.
     crop_jitter_s : float
         Random offset of each training window, up to this many seconds either way.
     mirror_p, scale_jitter, rotate_deg, mel_tilt, mel_band_sigma : float
-        See :class:`~mudar.data.motionbeat_set.Augment` (``scale_jitter`` is its ``scale``).
+        See :class:`~mudar.data.augment.Augment` (``scale_jitter`` is its ``scale``).
     seed, workers : int
     """
 
