@@ -23,10 +23,10 @@ def main() -> int:
 
     from mudar.losses.joint import JointLoss
     from mudar.losses.triplet import TripletLoss
-    from mudar.models.config import get_preset
     from mudar.models.mudar import MuDaR
+    from mudar.models.presets import get_preset
 
-    p = get_preset(args.preset)
+    p = get_preset("mudar", args.preset)
     c, b = p.model, p.train.batch_size
     torch.manual_seed(0)
     model = MuDaR(c)

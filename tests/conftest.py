@@ -150,8 +150,8 @@ def debug_checkpoint(tmp_path_factory):
     import torch
 
     from mudar.models.checkpoint import save_model
-    from mudar.models.config import PRESETS
     from mudar.models.mudar import MuDaR
+    from mudar.models.presets import MUDAR_PRESETS as PRESETS
 
     torch.manual_seed(0)
     model = MuDaR(PRESETS["debug"].model).eval()
@@ -164,7 +164,7 @@ def synthetic_dances(tmp_path_factory):
     """Six synthetic dances of 8 s (two per genre), prepared (and cached) on the debug clock of
     MotionBeat: ``(root, made, dances)``."""
     from mudar.data.motionbeat_set import DanceCache
-    from mudar.models.motionbeat import PRESETS
+    from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
     from mudar.synthetic.motion import make_motion_dataset
 
     debug = PRESETS["debug"]

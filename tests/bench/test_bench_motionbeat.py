@@ -17,8 +17,9 @@ from mudar.bench.motionbeat import (
 from mudar.errors import ParameterError
 from mudar.eval.retrieval import chance_retrieval
 from mudar.io.write import write_audio
-from mudar.models.motionbeat import PRESETS, MotionBeat
-from mudar.models.motionbeat_checkpoint import load_motionbeat
+from mudar.models.checkpoint import load_motionbeat
+from mudar.models.motionbeat import MotionBeat
+from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 from mudar.pipelines.songs import Song
 from mudar.synthetic.video import synth_music
 from mudar.training.motionbeat import MotionBeatModule
@@ -38,7 +39,7 @@ def model():
 
 
 def test_beat_table_on_a_click_track(model):
-    sr = DEBUG.model.clock().sr
+    sr = DEBUG.model.clock.sr
     y, beats = synth_music(tempo_bpm=120.0, duration_s=6.0, sr=sr, offset_s=0.25, seed=1)
     songs = [Song("click", y, sr, beats), Song("click-unannotated", y, sr)]
     table = beat_table(model, songs)
@@ -110,7 +111,7 @@ def test_genre_probe_reads_a_feature_that_holds_the_genre(rng):
 
 def test_motionbeat_tables_on_synthetic_dances(synthetic_dances, model):
     _, made, dances = synthetic_dances
-    sr = DEBUG.model.clock().sr
+    sr = DEBUG.model.clock.sr
     y, beats = synth_music(tempo_bpm=100.0, duration_s=5.0, sr=sr, seed=2)
     tables = motionbeat_tables(
         model,

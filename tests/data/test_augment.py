@@ -1,4 +1,5 @@
-"""Look augmentation: the pictures move as the look says, and the motion input follows them."""
+"""Look augmentation: the pictures move as the look says, and the motion input follows them;
+MotionBeat's joints augmentation keeps heights."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from mudar.data.augment import apply_look, draw_look
+from mudar.data.augment import Augment, apply_look, augment_joints, draw_look
 from mudar.data.sampling import rng_for
+from mudar.errors import ParameterError
 
 B = 32  # HOOF bins
 S = 32  # frame side
@@ -104,3 +106,12 @@ def test_looks_are_drawn_from_the_items_generator():
     assert 0.35 < np.mean([x["flip"] for x in looks]) < 0.65
     zooms = np.array([x["zoom"] for x in looks])
     assert zooms.min() >= 0.6 and zooms.max() <= 1.5 and (zooms < 1).any() and (zooms > 1).any()
+
+
+def test_augment_joints_keeps_heights_up_to_the_scale(rng):
+    j = rng.normal(size=(8, 23, 3)).astype(np.float32)
+    aug = Augment(scale=0.0, mirror_p=1.0)
+    out = augment_joints(j, rng=rng, augment=aug, skeleton="dwm23")
+    np.testing.assert_allclose(np.sort(out[..., 1], 1), np.sort(j[..., 1], 1), atol=1e-6)
+    with pytest.raises(ParameterError):
+        Augment(scale=1.5)

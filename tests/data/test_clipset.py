@@ -7,20 +7,16 @@ import numpy as np
 import pytest
 import torch
 
+from mudar.clock import FrameClock
 from mudar.data.cache import FeatureCache
 from mudar.data.clips import cut
-from mudar.data.clipset import (
-    ClipSet,
-    audio_input,
-    content_group,
-    pool_rows,
-    split_videos,
-)
+from mudar.data.clipset import ClipSet, content_group, split_videos
+from mudar.data.inputs import audio_input, pool_rows
 from mudar.data.prepare import load_manifest, prepare
 from mudar.data.sampling import avts_shift_allowed
 from mudar.errors import InputError, ParameterError
 from mudar.features.analysis import AnalysisConfig
-from mudar.models.config import PRESETS
+from mudar.models.presets import MUDAR_PRESETS as PRESETS
 from mudar.synthetic.video import make_dataset
 
 DEBUG = PRESETS["debug"]
@@ -175,16 +171,7 @@ def test_audio_input_rows(clipset):
     tg = pool_rows(music.tempogram, MC.tempogram_rows)
     assert np.allclose(x[m + 2 :], np.repeat(tg, sub, axis=1))
     with pytest.raises(ParameterError):
-        audio_input(music, config=dataclasses.replace(MC, sub=4))
-
-
-def test_pool_rows():
-    x = np.arange(12, dtype=np.float32).reshape(6, 2)
-    assert np.allclose(pool_rows(x, 3), [[1, 2], [5, 6], [9, 10]])
-    y = pool_rows(x, 4)  # 1.5 rows each
-    assert y.shape == (4, 2) and np.allclose(y.mean(0), x.mean(0))
-    assert np.allclose(y[0], (x[0] + 0.5 * x[1]) / 1.5)
-    assert np.allclose(pool_rows(np.ones((7, 3)), 2), 1.0)
+        audio_input(music, config=dataclasses.replace(MC, clock=FrameClock(sub=4)))
 
 
 def test_silent_and_short_videos_are_skipped_and_counted(features, ids, tmp_path):

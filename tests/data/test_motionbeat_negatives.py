@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mudar.clock import FrameClock
-from mudar.data.clipset import audio_input
+from mudar.data.inputs import audio_input
 from mudar.data.motionbeat_negatives import (
     RowLayout,
     beat_frames_from_rows,
@@ -18,11 +18,11 @@ from mudar.data.motionbeat_negatives import (
 from mudar.data.sampling import rng_for
 from mudar.errors import ParameterError
 from mudar.features.music import music_features
-from mudar.models.motionbeat import PRESETS
+from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 from mudar.synthetic.video import synth_music
 
 CONFIG = PRESETS["debug"].model  # 16 mels, 8 tempogram rows, sub 8, 8 fps
-LAYOUT = CONFIG.row_layout()
+LAYOUT = RowLayout.from_config(CONFIG)
 
 
 def rows(n_frames, *, pulse_every=None, pulse_at=(), beat_every=None, tg_row=None, rng=None):

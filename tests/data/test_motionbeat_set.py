@@ -7,18 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from mudar.data.motionbeat_set import (
-    Augment,
-    MotionBeatSet,
-    augment_joints,
-    mel_gain,
-    mirror_joints,
-    prepare_dance,
-    turn_joints,
-)
-from mudar.errors import ParameterError
-from mudar.models.motionbeat import PRESETS
-from mudar.synthetic.motion import REST_POSE, make_motion_dataset
+from mudar.data.augment import Augment, mel_gain
+from mudar.data.motionbeat_negatives import RowLayout
+from mudar.data.motionbeat_set import MotionBeatSet, prepare_dance
+from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
+from mudar.synthetic.motion import make_motion_dataset
 
 DEBUG = PRESETS["debug"]
 NULL = Augment(
@@ -33,39 +26,8 @@ def prepared(tmp_path_factory):
     return [prepare_dance(m.folder, config=DEBUG.model, train=DEBUG.train) for m in made]
 
 
-def test_the_rest_pose_is_its_own_mirror_image_and_mirroring_twice_is_identity(rng):
-    rest = REST_POSE[None].astype(np.float32)
-    np.testing.assert_allclose(mirror_joints(rest, skeleton="dwm23"), rest)
-    j = rng.normal(size=(5, 23, 3)).astype(np.float32)
-    once = mirror_joints(j, skeleton="dwm23")
-    np.testing.assert_allclose(once[:, 3], j[:, 12] * [-1, 1, 1])  # left arm <- right arm
-    np.testing.assert_allclose(mirror_joints(once, skeleton="dwm23"), j)
-    np.testing.assert_allclose(once[:, 0], j[:, 0] * [-1, 1, 1])  # the head stays
-    with pytest.raises(ParameterError):
-        mirror_joints(j, skeleton="j23")
-
-
-def test_a_quarter_turn_about_the_vertical():
-    j = np.array([[[1.0, 2.0, 0.0], [0.0, 5.0, 3.0]]])
-    out = turn_joints(j, np.pi / 2, up_axis=1)
-    np.testing.assert_allclose(out, [[[0.0, 2.0, -1.0], [3.0, 5.0, 0.0]]], atol=1e-6)
-    # heights and horizontal radii are kept whatever the angle and the up axis
-    z_up = turn_joints(j, 1.0, up_axis=2)
-    np.testing.assert_allclose(z_up[..., 2], j[..., 2])
-    np.testing.assert_allclose(np.hypot(z_up[..., 0], z_up[..., 1]), np.hypot(j[..., 0], j[..., 1]))
-
-
-def test_augment_joints_keeps_heights_up_to_the_scale(rng):
-    j = rng.normal(size=(8, 23, 3)).astype(np.float32)
-    aug = Augment(scale=0.0, mirror_p=1.0)
-    out = augment_joints(j, rng=rng, augment=aug, skeleton="dwm23")
-    np.testing.assert_allclose(np.sort(out[..., 1], 1), np.sort(j[..., 1], 1), atol=1e-6)
-    with pytest.raises(ParameterError):
-        Augment(scale=1.5)
-
-
 def test_mel_gain_touches_the_log_mel_only(prepared, rng):
-    layout = DEBUG.model.row_layout()
+    layout = RowLayout.from_config(DEBUG.model)
     ds = MotionBeatSet(prepared, DEBUG.model, DEBUG.train)
     rows = ds.rows[0][:, :64]
     out = mel_gain(rows, rng=rng, augment=Augment(), layout=layout)

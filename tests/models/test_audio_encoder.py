@@ -7,14 +7,15 @@ import math
 import pytest
 import torch
 
+from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.models.audio_encoder import AudioEncoder, time_factors
-from mudar.models.config import MudarConfig, get_preset
+from mudar.models.config import MudarConfig
+from mudar.models.presets import get_preset
 
 TINY = MudarConfig(
     clip_s=2.0,
-    fps=8.0,
-    sub=8,
+    clock=FrameClock(fps=8.0, sub=8),
     frame_size=16,
     hoof_bins=4,
     n_mels=16,
@@ -35,7 +36,7 @@ def test_time_factors_multiply_to_sub(sub, stages):
 
 
 @pytest.mark.parametrize(
-    "config", [TINY, get_preset("debug").model, get_preset("cpu").model], ids=str
+    "config", [TINY, get_preset("mudar", "debug").model, get_preset("mudar", "cpu").model], ids=str
 )
 def test_shape_is_one_feature_per_video_frame(config):
     enc = AudioEncoder(config)

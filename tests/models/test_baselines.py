@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 import torch
 
+from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.methods import LEARNED
 from mudar.models.baselines import AVTS, BASELINES, LLA, Multisensory, build_model
@@ -17,8 +18,7 @@ from mudar.models.mudar import Embeddings, MuDaR
 
 TINY = MudarConfig(
     clip_s=1.0,
-    fps=8.0,
-    sub=2,
+    clock=FrameClock(fps=8.0, sub=2),
     frame_size=16,
     hoof_bins=4,
     n_mels=8,

@@ -7,14 +7,14 @@ import math
 import pytest
 import torch
 
+from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.models.config import MudarConfig
 from mudar.models.injector import AGVA, AudioDropoutGate, RGBInjector, TileLinear, n_without_audio
 
 TINY = MudarConfig(
     clip_s=1.0,
-    fps=8.0,
-    sub=2,
+    clock=FrameClock(fps=8.0, sub=2),
     frame_size=16,
     hoof_bins=4,
     n_mels=8,

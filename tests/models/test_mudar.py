@@ -7,16 +7,17 @@ import dataclasses
 import pytest
 import torch
 
+from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.losses.triplet import TripletLoss
 from mudar.methods import RHYTHM_HEADS
-from mudar.models.config import MudarConfig, get_preset
+from mudar.models.config import MudarConfig
 from mudar.models.mudar import Embeddings, MuDaR, MudarOutput
+from mudar.models.presets import get_preset
 
 TINY = MudarConfig(
     clip_s=1.0,
-    fps=8.0,
-    sub=2,
+    clock=FrameClock(fps=8.0, sub=2),
     frame_size=16,
     hoof_bins=4,
     n_mels=8,
@@ -189,7 +190,7 @@ def test_bad_shapes():
 
 
 def test_cpu_preset_shapes():
-    cfg = get_preset("cpu").model
+    cfg = get_preset("mudar", "cpu").model
     model = MuDaR(cfg).eval()
     x = batch(cfg, 1)
     with torch.no_grad():

@@ -11,11 +11,10 @@ import pytest
 import torch
 
 from mudar.errors import InputError, ParameterError
-from mudar.features.flow import FLOW_BACKENDS, get_flow_backend
+from mudar.features.flow import FLOW_BACKENDS, PWCNetFlow, get_flow_backend
 from mudar.models.pwcnet import (
     FeaturePyramid,
     PWCNet,
-    PWCNetFlow,
     correlation,
     load_pwcnet,
     warp,

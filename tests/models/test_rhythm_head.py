@@ -9,6 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.methods import RHYTHM_HEADS
 from mudar.models.config import MudarConfig
@@ -25,8 +26,7 @@ from mudar.models.rhythm_head import (
 
 TINY = MudarConfig(
     clip_s=1.0,
-    fps=8.0,
-    sub=2,
+    clock=FrameClock(fps=8.0, sub=2),
     frame_size=16,
     hoof_bins=4,
     n_mels=8,

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mudar.data.clipset import audio_input
-from mudar.models.motionbeat import PRESETS
+from mudar.data.inputs import audio_input
+from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 from mudar.tasks.motionbeat_clips import eval_clips, tempo_similarity
 
 DEBUG = PRESETS["debug"]
@@ -19,7 +19,7 @@ def test_eval_clips_are_consecutive_and_take_the_model_inputs(synthetic_dances):
     assert clips.audio.shape == (len(clips), c.audio_rows, t * c.sub)
     assert clips.joints.shape == (len(clips), t, 23, 3)
     np.testing.assert_array_equal(clips.start[clips.dance == 0], np.arange(0, 64 - t + 1, t))
-    m = dances[1].music.slice(t, 2 * t, clock=c.clock())
+    m = dances[1].music.slice(t, 2 * t, clock=c.clock)
     i = int(np.flatnonzero((clips.dance == 1) & (clips.start == t))[0])
     np.testing.assert_allclose(clips.audio[i], audio_input(m, config=c.audio_config()))
 

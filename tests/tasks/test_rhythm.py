@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mudar.data.clips import cut
-from mudar.data.clipset import batch_inputs
+from mudar.data.inputs import batch_inputs
 from mudar.features.extract import analyze
 from mudar.models.checkpoint import load_model
 from mudar.tasks.rhythm import learned_rhythm

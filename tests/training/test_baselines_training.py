@@ -15,8 +15,8 @@ from mudar.errors import ParameterError
 from mudar.features.analysis import AnalysisConfig
 from mudar.models.baselines import BASELINES
 from mudar.models.checkpoint import load_model
-from mudar.models.config import PRESETS
 from mudar.models.mudar import MuDaR
+from mudar.models.presets import MUDAR_PRESETS as PRESETS
 from mudar.synthetic.video import make_dataset
 from mudar.tasks.embed import embed_analysis
 from mudar.training.baselines import BaselineModule, baseline_train_config

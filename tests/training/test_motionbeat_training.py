@@ -8,17 +8,16 @@ import pytest
 import torch
 
 from mudar.cli.main import main
-from mudar.data.clipset import audio_input
+from mudar.data.inputs import audio_input
 from mudar.data.motionbeat_set import (
     DanceCache,
     MotionBeatSet,
     find_dances,
     prepare_dance,
-    resample_motion,
 )
 from mudar.errors import InputError, ParameterError
-from mudar.models.motionbeat import PRESETS
-from mudar.models.motionbeat_checkpoint import load_motionbeat
+from mudar.models.checkpoint import load_motionbeat
+from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 from mudar.synthetic.motion import make_motion_dataset
 from mudar.training.motionbeat import other_dance_top1, train_motionbeat
 
@@ -30,15 +29,6 @@ def dances(tmp_path_factory):
     root = tmp_path_factory.mktemp("motionbeat") / "dances"
     made = make_motion_dataset(root, n=4, seed=2, duration_s=8.0)
     return root, made
-
-
-def test_resample_motion_is_linear_in_time():
-    x = np.arange(50, dtype=np.float64)[:, None] * 2.0  # 2 units per frame at 25 fps
-    y = resample_motion(x, fps_in=25.0, fps_out=8.0)
-    assert y.shape == (16, 1)  # 2 s
-    np.testing.assert_allclose(y[:, 0], np.arange(16) * 25 / 8 * 2.0, atol=1e-5)
-    tail = resample_motion(x, fps_in=25.0, fps_out=8.0, n_frames=20)
-    assert tail[-1, 0] == x[-1, 0]  # past the end: the last frame
 
 
 def test_prepared_dance_is_on_one_clock(dances):
@@ -86,7 +76,7 @@ def test_items_are_seeded_and_consistent(dances):
     assert item["joints"].shape == (t, 23, 3) and item["contact"].shape == (t,)
     # the music rows of a clip are audio_input of the clip: the same input as MuDaR's
     k, start = ds.clips[3]
-    clip = prepared[k].music.slice(start, start + t, clock=c.clock())
+    clip = prepared[k].music.slice(start, start + t, clock=c.clock)
     np.testing.assert_allclose(
         item["audio"].numpy(), audio_input(clip, config=c.audio_config()), atol=1e-4
     )

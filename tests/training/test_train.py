@@ -12,7 +12,7 @@ from mudar.data.prepare import prepare
 from mudar.errors import InputError, ParameterError
 from mudar.features.analysis import AnalysisConfig
 from mudar.models.checkpoint import load_model
-from mudar.models.config import PRESETS
+from mudar.models.presets import MUDAR_PRESETS as PRESETS
 from mudar.synthetic.video import make_dataset
 from mudar.training.train import train
 

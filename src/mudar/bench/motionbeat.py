@@ -61,9 +61,8 @@ from mudar.eval.classification import (
 from mudar.eval.retrieval import chance_retrieval, retrieval_scores
 from mudar.features.music import music_features
 from mudar.methods import BEAT_TRACKERS, CLASSIFY_FLOORS
-from mudar.models.checkpoint import load_model
-from mudar.models.motionbeat import get_preset
-from mudar.models.motionbeat_checkpoint import load_motionbeat
+from mudar.models.checkpoint import load_model, load_motionbeat
+from mudar.models.presets import get_preset
 from mudar.pipelines.songs import Song, load_songs
 from mudar.tasks.classify_cv import logistic_proba
 from mudar.tasks.motionbeat_clips import (
@@ -93,7 +92,7 @@ def beat_table(model, songs: Sequence[Song]) -> dict[str, dict[str, float]]:
     ----------
     model : MotionBeat
     songs : sequence of Song
-        At ``model.config.clock().sr``; those with ``reference_s`` give ``F_annotated`` (mean
+        At ``model.config.clock.sr``; those with ``reference_s`` give ``F_annotated`` (mean
         over them), the others ``F_vs_librosa`` (mean over them).
 
     Returns
@@ -103,7 +102,7 @@ def beat_table(model, songs: Sequence[Song]) -> dict[str, dict[str, float]]:
         where no song gives it; ``librosa`` has no ``F_vs_librosa``).
     """
     c = model.config
-    clock = c.clock()
+    clock = c.clock
     scores: dict[str, dict[str, list[float]]] = {m: {} for m in BEAT_TRACKERS}
     for song in songs:
         if song.sr != clock.sr:
@@ -464,7 +463,7 @@ def _run_bench(
     test_ids = list(meta["val_dances"])
     if not test_ids:
         raise ParameterError("no held-out dance: retrieval needs some (val_fraction > 0)")
-    tc = get_preset(preset).train
+    tc = get_preset("motionbeat", preset).train
     cache = DanceCache(run_dir / "cache" if cache_dir is None else cache_dir)
     dirs = {p.name: p for p in find_dances(data)}
     dances = [
@@ -476,7 +475,7 @@ def _run_bench(
         md = Path(music_dir)
         annotated = [(md / "sample.wav", md / "sample.beats")]
     songs = load_songs(
-        sr=model.config.clock().sr,
+        sr=model.config.clock.sr,
         dance_dirs=[dirs[i] for i in test_ids],
         annotated=annotated,
     )

@@ -19,7 +19,7 @@ import numpy as np
 from mudar.data.clipset import content_group
 from mudar.errors import ParameterError
 from mudar.methods import BENCH, LEARNED, RHYTHM_HEADS
-from mudar.models.config import get_preset
+from mudar.models.presets import get_preset
 
 MOTIONBEAT_TABLES = (
     "motionbeat_beats",
@@ -126,7 +126,7 @@ class Budget:
     ----------
     name : str
     preset : str
-        Model and training preset (:data:`mudar.models.config.PRESETS`).
+        Model and training preset (:data:`mudar.models.presets.MUDAR_PRESETS`).
     epochs : int
     clip_hop_s : float
         Seconds between training windows (fewer clips per epoch when larger).
@@ -146,7 +146,7 @@ class Budget:
         ``AnalysisConfig`` fields of the prepared features (e.g. ``{"size": 64}`` for a fast
         test).
     motionbeat_preset : str
-        MotionBeat preset (:data:`mudar.models.motionbeat.PRESETS`) of the MotionBeat step.
+        MotionBeat preset (:data:`mudar.models.presets.MOTIONBEAT_PRESETS`) of the MotionBeat step.
     motionbeat_epochs : int, optional
         Its epochs; default the preset's.
     """
@@ -168,7 +168,7 @@ class Budget:
 
     def __post_init__(self) -> None:
 
-        get_preset(self.preset)  # unknown preset: a ParameterError naming the known ones
+        get_preset("mudar", self.preset)  # unknown preset: a ParameterError naming the known ones
         if self.epochs < 1 or self.seeds < 1 or self.classify_epochs < 1:
             raise ParameterError("epochs, seeds and classify_epochs must be >= 1")
         if not self.clip_hop_s > 0:

@@ -54,7 +54,7 @@ from mudar.errors import InputError, MudarError, ParameterError
 from mudar.features.summary import raw_clip_matrix
 from mudar.methods import LEARNING_FREE
 from mudar.models.checkpoint import load_model
-from mudar.models.config import get_preset
+from mudar.models.presets import get_preset
 from mudar.tasks.embed import embedding_set
 from mudar.tasks.rhythm import dance_rhythm
 from mudar.threads import torch_threads
@@ -254,7 +254,9 @@ def _run(
     _check_out(out, plan)
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "plan.json", json.dumps(plan.to_dict(), indent=1))
-    model_config = dataclasses.replace(get_preset(budget.preset).model, **budget.model_overrides)
+    model_config = dataclasses.replace(
+        get_preset("mudar", budget.preset).model, **budget.model_overrides
+    )
     config = model_config.analysis_config(**budget.analysis_overrides)
 
     log(f"features of {data}")

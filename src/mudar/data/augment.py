@@ -1,4 +1,4 @@
-"""Look augmentation of training clips: other framings, orientations and colours.
+"""Augmentation of training clips: other looks of a video, other poses of a dancer.
 
 The dwm videos have one look (one avatar and backdrop, a tracking camera that keeps the dancer
 the same size); users' videos do not. A clip drawn for training can get one random *look*, the
@@ -18,15 +18,24 @@ the zoom. Colour does not change the flow.
 
 Draws come from the item's generator (:func:`mudar.data.sampling.rng_for`), so a clip's look is
 a function of (seed, epoch, index) only.
+
+MotionBeat's clips are joints and music rows, not pictures: :class:`Augment` says how they are
+augmented (a random offset of the window, the dancer mirrored left/right, scaled and turned about
+the vertical with :mod:`mudar.features.kinematic`'s geometry, :func:`augment_joints`; the
+log-mel's bands re-weighted, :func:`mel_gain`), from a stream seeded by (seed, epoch, index) too.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from mudar.errors import ParameterError
+from mudar.features.kinematic import MIRROR_PAIRS, mirror_joints, turn_joints
 
 ZOOM = (0.6, 1.5)
 ROLL_DEG = 12.0
@@ -71,7 +80,7 @@ def apply_look(
         RGB in [0, 1].
     motion : torch.Tensor, float32, shape (T, B + 1)
         HOOF (B bins, bin ``b`` centred on ``2 pi b / B`` anticlockwise from rightward) and the
-        log mean flow speed (:func:`mudar.data.clipset.motion_input`).
+        log mean flow speed (:func:`mudar.data.inputs.motion_input`).
     look : dict
         From :func:`draw_look`.
 
@@ -103,3 +112,123 @@ def apply_look(
     hoof.index_add_(1, torch.from_numpy(new_bins), motion[:, :bins])
     speed = torch.log1p(torch.expm1(motion[:, bins:]) * look["zoom"])
     return out, torch.cat([hoof, speed], dim=1)
+
+
+# --- MotionBeat: joints and music rows -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Augment:
+    """How a training clip is augmented (all cheap, numpy, per item).
+
+    Attributes
+    ----------
+    crop_frames : int
+        The window starts up to this many frames earlier or later than its slot (uniform),
+        kept inside the dance.
+    mirror_p : float
+        Probability that the dancer is mirrored (left and right joints swapped, one horizontal
+        axis negated).
+    scale : float
+        The joints are multiplied by a factor uniform in ``[1 - scale, 1 + scale]``.
+    rotate_deg : float
+        The dancer turns about the vertical through the root by an angle uniform in
+        ``[-rotate_deg, rotate_deg]`` degrees (180: any heading; the data's headings are the
+        capture room's, not the dance's).
+    mel_tilt : float
+        Spectral tilt of the log-mel, standardised units: band ``b`` of ``n`` gets
+        ``g * (2 b / (n - 1) - 1)`` with ``g`` uniform in ``[-mel_tilt, mel_tilt]`` (about
+        ``mel_tilt`` times 15-20 dB at the extreme bands of real music). A plain gain would do
+        nothing: each clip's log-mel is standardised.
+    mel_band_sigma : float
+        Plus an independent offset per band, normal with this standard deviation.
+    """
+
+    crop_frames: int = 8
+    mirror_p: float = 0.5
+    scale: float = 0.1
+    rotate_deg: float = 180.0
+    mel_tilt: float = 0.5
+    mel_band_sigma: float = 0.1
+
+    def __post_init__(self) -> None:
+        if (
+            self.crop_frames < 0
+            or not 0 <= self.mirror_p <= 1
+            or not 0 <= self.scale < 1
+            or self.rotate_deg < 0
+            or self.mel_tilt < 0
+            or self.mel_band_sigma < 0
+        ):
+            raise ParameterError(f"augmentation settings out of range: {self}")
+
+    @classmethod
+    def from_train(cls, train, *, fps: float) -> Augment:
+        """The augmentation of a :class:`~mudar.models.motionbeat.MotionBeatTrainConfig`."""
+        return cls(
+            crop_frames=round(train.crop_jitter_s * fps),
+            mirror_p=train.mirror_p,
+            scale=train.scale_jitter,
+            rotate_deg=train.rotate_deg,
+            mel_tilt=train.mel_tilt,
+            mel_band_sigma=train.mel_band_sigma,
+        )
+
+
+def augment_joints(
+    joints: np.ndarray,
+    *,
+    rng: np.random.Generator,
+    augment: Augment,
+    skeleton: str,
+    up_axis: int = 1,
+) -> np.ndarray:
+    """A random mirror (where the skeleton's pairs are known), turn and scale of a clip's joints.
+
+    Parameters
+    ----------
+    joints : np.ndarray, shape (T, J, 3)
+        Normalised (root at the origin horizontally).
+    rng : np.random.Generator
+    augment : Augment
+    skeleton : str
+    up_axis : int
+
+    Returns
+    -------
+    np.ndarray, float32, shape (T, J, 3)
+    """
+    # draw every number whatever applies, so that a setting does not shift the others' draws
+    mirror = rng.random() < augment.mirror_p
+    angle = np.deg2rad(rng.uniform(-augment.rotate_deg, augment.rotate_deg))
+    scale = rng.uniform(1 - augment.scale, 1 + augment.scale)
+    out = np.asarray(joints, dtype=np.float32)
+    if mirror and skeleton in MIRROR_PAIRS:
+        out = mirror_joints(out, skeleton=skeleton, up_axis=up_axis)
+    return (turn_joints(out, angle, up_axis=up_axis) * scale).astype(np.float32)
+
+
+def mel_gain(rows: np.ndarray, *, rng: np.random.Generator, augment: Augment, layout) -> np.ndarray:
+    """The stacked audio rows with a random spectral tilt and per-band offsets on the log-mel.
+
+    Parameters
+    ----------
+    rows : np.ndarray, shape (R, m)
+        :func:`~mudar.data.inputs.audio_input` rows (log-mel standardised).
+    rng : np.random.Generator
+    augment : Augment
+        ``mel_tilt`` and ``mel_band_sigma``.
+    layout : RowLayout
+
+    Returns
+    -------
+    np.ndarray, float32, shape (R, m)
+        A new array; only the log-mel rows differ.
+    """
+    n = layout.n_mels
+    tilt = rng.uniform(-augment.mel_tilt, augment.mel_tilt)
+    offsets = rng.normal(0.0, augment.mel_band_sigma, size=n) if augment.mel_band_sigma else 0.0
+    ramp = np.linspace(-1.0, 1.0, n) if n > 1 else np.zeros(1)
+    out = np.array(rows, dtype=np.float32)
+    out[:n] += (tilt * ramp + offsets).astype(np.float32)[:, None]
+    return out

@@ -9,7 +9,7 @@ positive's own music so that only the rhythm is wrong:
   quarter, either way at random): same sounds and tempo, the accents off the dance's beats.
 
 Here both are made **at the feature level**, on the stacked audio input of
-:func:`mudar.data.clipset.audio_input` (R rows by ``T * sub`` fine frames: log-mel, onset
+:func:`mudar.data.inputs.audio_input` (R rows by ``T * sub`` fine frames: log-mel, onset
 envelope, beats, tempogram), not by re-synthesising audio: stretching the log-mel along time
 keeps every band where it was (as a phase vocoder keeps the pitch), and no feature is
 recomputed. The rows that carry time explicitly are transformed to stay consistent:

@@ -7,7 +7,8 @@ A dance (a dwm-style folder: ``motion.npz`` and the music ``audio.ogg``, t = 0 a
 - the music features of the whole song (:func:`mudar.features.music.music_features`);
 - the joints, root-relative and scale-normalised with the height kept
   (:func:`mudar.features.kinematic.normalize_motion`, ``keep_height=True``: the rise and fall
-  of the body marks the beat in many dances), resampled to the clock (:func:`resample_motion`);
+  of the body marks the beat in many dances), resampled to the clock
+  (:func:`~mudar.features.kinematic.resample_motion`);
 - the foot-contact probability (the most planted foot, :func:`foot_contacts` at the motion's
   own frame rate, then resampled) and the kinematic beats (:func:`kinematic_beats`, seconds,
   put on their nearest frame).
@@ -19,17 +20,16 @@ within a run every dance is held in memory and clips are cut on the fly.
 An item of :class:`MotionBeatSet` is a clip of ``clip_s`` seconds (sliding windows of
 ``clip_hop_s``) with its hard negatives, drawn from ``rng_for(seed, epoch, index)``, and the
 index of its dance (the ECL leaves same-dance pairs out). A training set can augment its clips
-(:class:`Augment`), from a second stream seeded by the same three numbers: a random offset of
-the window, the dancer mirrored left/right, scaled and turned about the vertical, and the
-log-mel's bands re-weighted. 30 dances are few; without these the model learns them by heart.
+(:class:`~mudar.data.augment.Augment`), from a second stream seeded by the same three numbers:
+a random offset of the window, the dancer mirrored left/right, scaled and turned about the
+vertical, and the log-mel's bands re-weighted. 30 dances are few; without these the model
+learns them by heart.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,64 +39,17 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from mudar.data.cache import content_hash, save_npz
+from mudar.data.augment import Augment, augment_joints, mel_gain
+from mudar.data.cache import NpzCache, files_key
 from mudar.data.clips import sliding_windows
-from mudar.data.clipset import audio_input
-from mudar.data.motionbeat_negatives import hard_negatives, normalise_rows
+from mudar.data.inputs import audio_input
+from mudar.data.motionbeat_negatives import RowLayout, hard_negatives, normalise_rows
 from mudar.data.sampling import rng_for
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.features.music import MusicFeatures
 
 CACHE_VERSION = 2
 """2: the up axis is stored (mirroring and turning need it)."""
-
-MIRROR_PAIRS: dict[str, tuple[tuple[int, int], ...]] = {
-    # arm 3-6 <-> 12-15, leg 7-11 <-> 16-20, hand ends 21 <-> 22 (see kinematic.FOOT_JOINTS)
-    "dwm23": ((3, 12), (4, 13), (5, 14), (6, 15), (7, 16), (8, 17), (9, 18), (10, 19), (11, 20))
-    + ((21, 22),),
-    # COCO: eyes, ears, shoulders, elbows, wrists, hips, knees, ankles
-    "coco17": ((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)),
-}
-"""Left/right joint pairs of each skeleton, swapped when a dancer is mirrored."""
-
-
-def resample_motion(
-    x: np.ndarray, *, fps_in: float, fps_out: float, n_frames: int | None = None
-) -> np.ndarray:
-    """Resample a motion (or any per-frame series) to another frame rate.
-
-    Output frame ``k`` is at ``k / fps_out`` seconds and takes the linear interpolation of the
-    input frames around it (input frame ``i`` at ``i / fps_in``); beyond the last input frame
-    the last value is repeated.
-
-    Parameters
-    ----------
-    x : np.ndarray, shape (T_in, ...)
-    fps_in, fps_out : float
-        Frames per second.
-    n_frames : int, optional
-        Output frames; default the whole frames of the input's duration at ``fps_out``.
-
-    Returns
-    -------
-    np.ndarray, float32, shape (n_frames, ...)
-
-    Raises
-    ------
-    ParameterError
-        If a rate is not positive or ``x`` is empty.
-    """
-    x = np.asarray(x)
-    if not (fps_in > 0 and fps_out > 0) or x.shape[0] == 0:
-        raise ParameterError(
-            f"need positive rates and a non-empty series, got {fps_in}, {fps_out}, {x.shape}"
-        )
-    n = int(np.floor(x.shape[0] / fps_in * fps_out + 1e-6)) if n_frames is None else n_frames
-    pos = np.arange(n, dtype=np.float64) * fps_in / fps_out
-    lo = np.clip(np.floor(pos).astype(np.int64), 0, x.shape[0] - 1)
-    hi = np.clip(lo + 1, 0, x.shape[0] - 1)
-    w = np.clip(pos - lo, 0, 1).reshape(-1, *([1] * (x.ndim - 1)))
-    return (x[lo] * (1 - w) + x[hi] * w).astype(np.float32)
 
 
 @dataclass
@@ -171,7 +124,7 @@ class DanceFeatures:
 
 def dance_settings(config, train) -> dict:
     """Every setting :func:`prepare_dance` depends on (the cache key)."""
-    clock = config.clock()
+    clock = config.clock
     return {
         "version": CACHE_VERSION,
         "fps": clock.fps,
@@ -211,6 +164,7 @@ def prepare_dance(dance_dir: str | os.PathLike, *, config, train) -> DanceFeatur
         foot_contacts,
         kinematic_beats,
         normalize_motion,
+        resample_motion,
     )
     from mudar.features.music import music_features
     from mudar.io.audio import load_audio
@@ -218,7 +172,7 @@ def prepare_dance(dance_dir: str | os.PathLike, *, config, train) -> DanceFeatur
     clip = load_motion(dance_dir)
     if clip.music is None:
         raise InputError(f"{dance_dir}: no music file beside the motion")
-    clock = config.clock()
+    clock = config.clock
     y = load_audio(clip.music, sr=clock.sr)
     if y is None:
         raise InputError(f"{clip.music}: no audio stream")
@@ -254,11 +208,12 @@ def prepare_dance(dance_dir: str | os.PathLike, *, config, train) -> DanceFeatur
     )
 
 
-class DanceCache:
-    """Prepared dances in a folder: ``<id>-<key>.npz``, written atomically, no pickles.
+class DanceCache(NpzCache):
+    """Prepared dances in a folder: ``<id>-<key>.npz`` (:class:`~mudar.data.cache.NpzCache`).
 
-    ``key`` hashes the motion and music files' contents and :func:`dance_settings`, so a changed
-    file or setting is never served stale features.
+    ``key`` hashes the motion and music files' contents and :func:`dance_settings`
+    (:func:`~mudar.data.cache.files_key`), so a changed file or setting is never served stale
+    features.
 
     Parameters
     ----------
@@ -266,27 +221,13 @@ class DanceCache:
         Created on first write.
     """
 
-    def __init__(self, root: str | os.PathLike):
-        self.root = Path(root)
+    record = DanceFeatures
+    unreadable = (*NpzCache.unreadable, MudarError)
 
     def entry(self, dance_dir: Path, settings: dict) -> Path:
-        h = hashlib.blake2b(digest_size=8)
-        h.update(json.dumps(settings, sort_keys=True).encode())
         files = [dance_dir / "motion.npz", dance_dir / "audio.ogg"]
-        for f in files if dance_dir.is_dir() else [dance_dir]:
-            if f.is_file():
-                h.update(f.name.encode())
-                h.update(content_hash(f).encode())
-        return self.root / f"{dance_dir.name}-{h.hexdigest()}.npz"
-
-    def load(self, entry: Path) -> DanceFeatures | None:
-        if not entry.is_file():
-            return None
-        try:
-            with np.load(entry, allow_pickle=False) as z:
-                return DanceFeatures.from_arrays({k: z[k] for k in z.files})
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile, MudarError):
-            return None
+        key = files_key(files if dance_dir.is_dir() else [dance_dir], settings)
+        return self.root / f"{dance_dir.name}-{key}.npz"
 
     def get(self, dance_dir: str | os.PathLike, *, config, train) -> tuple[DanceFeatures, bool]:
         """The prepared dance, from the cache or computed and saved; and whether it was cached."""
@@ -296,175 +237,8 @@ class DanceCache:
         if found is not None:
             return found, True
         dance = prepare_dance(dance_dir, config=config, train=train)
-        save_npz(entry, dance.to_arrays())
+        self.save(entry, dance)
         return dance, False
-
-
-# --- augmentation -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Augment:
-    """How a training clip is augmented (all cheap, numpy, per item).
-
-    Attributes
-    ----------
-    crop_frames : int
-        The window starts up to this many frames earlier or later than its slot (uniform),
-        kept inside the dance.
-    mirror_p : float
-        Probability that the dancer is mirrored (left and right joints swapped, one horizontal
-        axis negated).
-    scale : float
-        The joints are multiplied by a factor uniform in ``[1 - scale, 1 + scale]``.
-    rotate_deg : float
-        The dancer turns about the vertical through the root by an angle uniform in
-        ``[-rotate_deg, rotate_deg]`` degrees (180: any heading; the data's headings are the
-        capture room's, not the dance's).
-    mel_tilt : float
-        Spectral tilt of the log-mel, standardised units: band ``b`` of ``n`` gets
-        ``g * (2 b / (n - 1) - 1)`` with ``g`` uniform in ``[-mel_tilt, mel_tilt]`` (about
-        ``mel_tilt`` times 15-20 dB at the extreme bands of real music). A plain gain would do
-        nothing: each clip's log-mel is standardised.
-    mel_band_sigma : float
-        Plus an independent offset per band, normal with this standard deviation.
-    """
-
-    crop_frames: int = 8
-    mirror_p: float = 0.5
-    scale: float = 0.1
-    rotate_deg: float = 180.0
-    mel_tilt: float = 0.5
-    mel_band_sigma: float = 0.1
-
-    def __post_init__(self) -> None:
-        if (
-            self.crop_frames < 0
-            or not 0 <= self.mirror_p <= 1
-            or not 0 <= self.scale < 1
-            or self.rotate_deg < 0
-            or self.mel_tilt < 0
-            or self.mel_band_sigma < 0
-        ):
-            raise ParameterError(f"augmentation settings out of range: {self}")
-
-    @classmethod
-    def from_train(cls, train, *, fps: float) -> Augment:
-        """The augmentation of a :class:`~mudar.models.motionbeat.MotionBeatTrainConfig`."""
-        return cls(
-            crop_frames=round(train.crop_jitter_s * fps),
-            mirror_p=train.mirror_p,
-            scale=train.scale_jitter,
-            rotate_deg=train.rotate_deg,
-            mel_tilt=train.mel_tilt,
-            mel_band_sigma=train.mel_band_sigma,
-        )
-
-
-def mirror_joints(joints: np.ndarray, *, skeleton: str, up_axis: int = 1) -> np.ndarray:
-    """The dancer's mirror image: left and right joints swapped, axis ``(up_axis + 2) % 3``
-    negated (x for y up: dwm's side-to-side axis; any horizontal axis would do, the mirror
-    images through two vertical planes differ by a turn).
-
-    Parameters
-    ----------
-    joints : np.ndarray, shape (T, J, 3)
-        Root-relative horizontally (the mirror passes through the origin).
-    skeleton : str
-        A key of :data:`MIRROR_PAIRS`.
-    up_axis : int
-
-    Returns
-    -------
-    np.ndarray, float32, shape (T, J, 3)
-
-    Raises
-    ------
-    ParameterError
-        An unknown skeleton.
-    """
-    if skeleton not in MIRROR_PAIRS:
-        raise ParameterError(f"no left/right pairs for skeleton {skeleton!r}")
-    perm = np.arange(joints.shape[1])
-    for a, b in MIRROR_PAIRS[skeleton]:
-        perm[a], perm[b] = b, a
-    out = np.array(joints[:, perm], dtype=np.float32)
-    out[..., (up_axis + 2) % 3] *= -1
-    return out
-
-
-def turn_joints(joints: np.ndarray, angle: float, *, up_axis: int = 1) -> np.ndarray:
-    """The joints turned by ``angle`` radians about the vertical axis through the origin, from
-    axis ``(up_axis + 1) % 3`` towards ``(up_axis + 2) % 3`` (z towards x for y up).
-
-    Returns float32 of the shape of ``joints`` ``(..., 3)``.
-    """
-    h1, h2 = (up_axis + 1) % 3, (up_axis + 2) % 3
-    c, s = np.cos(angle), np.sin(angle)
-    out = np.array(joints, dtype=np.float32)
-    x, z = joints[..., h1], joints[..., h2]
-    out[..., h1] = c * x - s * z
-    out[..., h2] = s * x + c * z
-    return out
-
-
-def augment_joints(
-    joints: np.ndarray,
-    *,
-    rng: np.random.Generator,
-    augment: Augment,
-    skeleton: str,
-    up_axis: int = 1,
-) -> np.ndarray:
-    """A random mirror (where the skeleton's pairs are known), turn and scale of a clip's joints.
-
-    Parameters
-    ----------
-    joints : np.ndarray, shape (T, J, 3)
-        Normalised (root at the origin horizontally).
-    rng : np.random.Generator
-    augment : Augment
-    skeleton : str
-    up_axis : int
-
-    Returns
-    -------
-    np.ndarray, float32, shape (T, J, 3)
-    """
-    # draw every number whatever applies, so that a setting does not shift the others' draws
-    mirror = rng.random() < augment.mirror_p
-    angle = np.deg2rad(rng.uniform(-augment.rotate_deg, augment.rotate_deg))
-    scale = rng.uniform(1 - augment.scale, 1 + augment.scale)
-    out = np.asarray(joints, dtype=np.float32)
-    if mirror and skeleton in MIRROR_PAIRS:
-        out = mirror_joints(out, skeleton=skeleton, up_axis=up_axis)
-    return (turn_joints(out, angle, up_axis=up_axis) * scale).astype(np.float32)
-
-
-def mel_gain(rows: np.ndarray, *, rng: np.random.Generator, augment: Augment, layout) -> np.ndarray:
-    """The stacked audio rows with a random spectral tilt and per-band offsets on the log-mel.
-
-    Parameters
-    ----------
-    rows : np.ndarray, shape (R, m)
-        :func:`~mudar.data.clipset.audio_input` rows (log-mel standardised).
-    rng : np.random.Generator
-    augment : Augment
-        ``mel_tilt`` and ``mel_band_sigma``.
-    layout : RowLayout
-
-    Returns
-    -------
-    np.ndarray, float32, shape (R, m)
-        A new array; only the log-mel rows differ.
-    """
-    n = layout.n_mels
-    tilt = rng.uniform(-augment.mel_tilt, augment.mel_tilt)
-    offsets = rng.normal(0.0, augment.mel_band_sigma, size=n) if augment.mel_band_sigma else 0.0
-    ramp = np.linspace(-1.0, 1.0, n) if n > 1 else np.zeros(1)
-    out = np.array(rows, dtype=np.float32)
-    out[:n] += (tilt * ramp + offsets).astype(np.float32)[:, None]
-    return out
 
 
 def find_dances(root: str | os.PathLike) -> list[Path]:
@@ -518,7 +292,7 @@ class MotionBeatSet(Dataset):
     ):
         self.config, self.train = config, train
         self.augment = augment
-        self.layout = config.row_layout()
+        self.layout = RowLayout.from_config(config)
         self.audio_config = config.audio_config()
         self.epoch = 0
         self.set_epoch(epoch)
@@ -559,7 +333,7 @@ class MotionBeatSet(Dataset):
         -------
         dict of str to torch.Tensor
             ``audio`` float32 (R, T * sub), the stacked audio rows (as
-            :func:`~mudar.data.clipset.audio_input` of the clip); ``neg_audio`` float32
+            :func:`~mudar.data.inputs.audio_input` of the clip); ``neg_audio`` float32
             (M, R, T * sub), the hard negatives (:func:`hard_negatives`); ``joints`` float32
             (T, J, 3); ``contact`` float32 (T,); ``kinematic_beats`` float32 (T,);
             ``music_beats`` float32 (T,) and ``onset_strength`` float32 (T,) of the music;

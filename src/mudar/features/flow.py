@@ -3,13 +3,15 @@
 A flow backend is any callable ``backend(prev, nxt) -> flow`` with a ``name``: ``prev`` and
 ``nxt`` are uint8 gray images of shape (H, W), ``flow`` is float32 of shape (H, W, 2) holding
 ``(dx, dy)`` in pixels per frame, image coordinates (x right, y down), such that
-``nxt[y + dy, x + dx] ~ prev[y, x]``. The classical OpenCV backends live here; a learned one (the
-paper's PWC-Net) registers itself with :func:`register_flow_backend` and every feature that
-takes ``backend="..."`` can use it.
+``nxt[y + dy, x + dx] ~ prev[y, x]``. The backends are registered here: the classical OpenCV ones
+(``"dis"``, ``"farneback"``) and the paper's PWC-Net (``"pwcnet"``, whose network lives in
+:mod:`mudar.models.pwcnet` and is imported only when that backend is built); more can be added
+with :func:`register_flow_backend`, and every feature that takes ``backend="..."`` can use them.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -23,6 +25,7 @@ __all__ = [
     "DISFlow",
     "FarnebackFlow",
     "FlowBackend",
+    "PWCNetFlow",
     "get_flow_backend",
     "register_flow_backend",
 ]
@@ -175,17 +178,54 @@ class FarnebackFlow:
         return f"FarnebackFlow({args})"
 
 
-def _pwcnet(**options) -> FlowBackend:
-    """``mudar.models.pwcnet.PWCNetFlow``, imported on first use so that flow needs no torch."""
-    from mudar.models.pwcnet import PWCNetFlow
+class PWCNetFlow:
+    """PWC-Net (Sun et al., CVPR 2018) as a flow backend, :mod:`mudar.models.pwcnet`.
 
-    return PWCNetFlow(**options)
+    The network (and torch) is imported when the backend is built, so that this module needs
+    no torch; :func:`mudar.models.pwcnet.estimate_flow` says how the frames are fed to it.
+
+    Parameters
+    ----------
+    weights : str or path-like
+        NVlabs' ``pwc_net.pth.tar`` or a state dict of the same layout (``--pwcnet-weights``).
+        Required: an untrained PWC-Net's flow is meaningless.
+    device : str or torch.device
+        Where the network runs.
+
+    Raises
+    ------
+    ParameterError
+        If ``weights`` is None, or the checkpoint does not fit PWC-Net.
+    InputError
+        If ``weights`` is missing or unreadable.
+    """
+
+    def __init__(self, weights: str | os.PathLike | None = None, device="cpu") -> None:
+        if weights is None:
+            raise ParameterError(
+                "the pwcnet flow backend needs trained weights: pass --pwcnet-weights PATH "
+                "(weights=PATH), e.g. NVlabs' pwc_net.pth.tar"
+            )
+        from mudar.models import pwcnet  # late: torch only for this backend
+
+        self.name = "pwcnet"
+        self.weights = str(weights)
+        self.device = str(device)
+        self._pwcnet = pwcnet
+        self.model = pwcnet.load_pwcnet(weights, map_location=device).to(device)
+
+    def __call__(self, prev: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+        _check_pair(prev, nxt)
+        return self._pwcnet.estimate_flow(self.model, prev, nxt)
+
+    def __repr__(self) -> str:
+        return f"PWCNetFlow(weights={self.weights!r}, device={self.device!r})"
 
 
 _REGISTRY: dict[str, Callable[..., FlowBackend]] = {
     "dis": DISFlow,
     "farneback": FarnebackFlow,
-    "pwcnet": _pwcnet,
+    "pwcnet": PWCNetFlow,
 }
 
 

@@ -1,17 +1,45 @@
-"""The configuration that builds a MuDaR model, and its named presets.
+"""The configuration that builds a MuDaR model, and the one that trains it.
 
 A checkpoint stores the config it was built from, so a model is rebuilt exactly as it was
-trained. Presets: ``debug`` (seconds, synthetic data, used by tests), ``cpu`` (the shipped model:
-all of the dwm dances in <= 15 min on 2 cores), ``paper`` (the paper's settings, for GPUs).
+trained. The named presets are in :mod:`mudar.models.presets`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.methods import IMPLICIT_LOSSES, RHYTHM_HEADS
+
+
+def check_clock(clock) -> None:
+    """A model config's clock must be a :class:`~mudar.clock.FrameClock`.
+
+    Raises
+    ------
+    ParameterError
+        If it is not.
+    """
+    if not isinstance(clock, FrameClock):
+        raise ParameterError(f"clock must be a FrameClock, got {type(clock).__name__}")
+
+
+def read_clock(d: dict) -> dict:
+    """A copy of a config dict with its ``clock`` a :class:`~mudar.clock.FrameClock`: from the
+    ``clock`` dict of :meth:`MudarConfig.to_dict`, or from the ``fps`` and ``sub`` fields of
+    the dicts written before configs held a clock (the shipped checkpoint's; 16 kHz)."""
+    d = dict(d)
+    old = {k: d.pop(k) for k in ("fps", "sub") if k in d}
+    clock = d.pop("clock", None)
+    if isinstance(clock, FrameClock):
+        d["clock"] = clock
+    elif clock is not None:
+        d["clock"] = FrameClock(**clock)
+    elif old:
+        d["clock"] = FrameClock(**old)
+    return d
 
 
 @dataclass(frozen=True)
@@ -22,10 +50,10 @@ class MudarConfig:
     ----------
     clip_s : float
         Clip length, seconds (paper: 8).
-    fps : float
-        Frame rate of the model (paper: 8); T = clip_s * fps frames.
-    sub : int
-        Fine audio frames per video frame (the FrameClock's ``sub``).
+    clock : FrameClock
+        The model's frame clock: video rate ``fps`` (paper: 8; T = clip_s * fps frames), fine
+        audio frames per video frame ``sub``, sample rate ``sr``. ``fps`` and ``sub`` are
+        read-only properties of the config too.
     frame_size : int
         Side of the RGB frames fed to the visual encoder (paper: 256).
     hoof_bins : int
@@ -66,8 +94,7 @@ class MudarConfig:
     """
 
     clip_s: float = 8.0
-    fps: float = 8.0
-    sub: int = 8
+    clock: FrameClock = FrameClock()
     frame_size: int = 64
     hoof_bins: int = 32
     n_mels: int = 128
@@ -85,6 +112,7 @@ class MudarConfig:
     explicit_detach: bool = False
 
     def __post_init__(self) -> None:
+        check_clock(self.clock)
         if self.head not in RHYTHM_HEADS:
             raise ParameterError(f"head must be one of {RHYTHM_HEADS}, got {self.head!r}")
         if self.dim % self.heads:
@@ -99,11 +127,20 @@ class MudarConfig:
     def analysis_config(self, **overrides):
         """The :class:`~mudar.features.analysis.AnalysisConfig` that feeds this model: its frame
         clock (``fps``, ``sub``) and RGB frames of ``frame_size``; ``overrides`` replace fields."""
-        from mudar.clock import FrameClock
         from mudar.features.analysis import AnalysisConfig
 
-        kw = {"clock": FrameClock(fps=self.fps, sub=self.sub), "frame_size": self.frame_size}
+        kw = {"clock": self.clock, "frame_size": self.frame_size}
         return AnalysisConfig(**{**kw, **overrides})
+
+    @property
+    def fps(self) -> float:
+        """Video frames per second of the model (``clock.fps``)."""
+        return self.clock.fps
+
+    @property
+    def sub(self) -> int:
+        """Fine audio frames per video frame (``clock.sub``)."""
+        return self.clock.sub
 
     @property
     def n_frames(self) -> int:
@@ -125,7 +162,7 @@ class MudarConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> MudarConfig:
-        d = dict(d)
+        d = read_clock(d)
         for k in ("visual_grid", "visual_motion"):  # checkpoints from before these options
             d.setdefault(k, False)
         for k in ("encoder_channels", "audio_channels"):
@@ -168,59 +205,3 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True)
-class Preset:
-    model: MudarConfig = field(default_factory=MudarConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-
-
-PRESETS: dict[str, Preset] = {
-    "debug": Preset(
-        MudarConfig(
-            clip_s=4.0,
-            frame_size=32,
-            n_mels=128,
-            encoder_channels=(8, 16),
-            audio_channels=(8,),
-            dim=32,
-            layers=1,
-            heads=2,
-        ),
-        TrainConfig(epochs=3, avts_from_epoch=2, batch_size=4, lr=1e-3, clip_hop_s=2.0),
-    ),
-    # the shipped model: a thinner pyramid halves the step time (0.55 s for 16 clips of 8 s);
-    # InfoNCE, because on the 30 training dances the triplet loss collapses (see losses/infonce)
-    "cpu": Preset(
-        MudarConfig(frame_size=64, encoder_channels=(8, 16, 32, 64), dim=128, layers=2),
-        TrainConfig(
-            epochs=16,
-            avts_from_epoch=11,
-            batch_size=16,
-            lr=3e-4,
-            clip_hop_s=2.0,
-            implicit_loss="infonce",
-        ),
-    ),
-    "paper": Preset(
-        MudarConfig(
-            frame_size=256,
-            encoder_channels=(16, 32, 64, 96, 128, 196),
-            dim=512,
-            layers=4,
-            heads=8,
-        ),
-        TrainConfig(epochs=50, avts_from_epoch=35, batch_size=384, lr=1e-4, clip_hop_s=4.0),
-    ),
-}
-
-
-def get_preset(name: str) -> Preset:
-    """The named preset; an unknown name is a :class:`ParameterError` listing the known ones."""
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ParameterError(
-            f"unknown preset {name!r}; known: {', '.join(sorted(PRESETS))}"
-        ) from None

@@ -26,14 +26,16 @@ tensors only; :mod:`mudar.training.motionbeat` makes them from files.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.models.audio_encoder import AudioEncoder
+from mudar.models.config import MudarConfig, check_clock, read_clock
 from mudar.models.mudar import sinusoid
 from mudar.models.phase import PhaseTransformer, phase_from_rows
 
@@ -46,10 +48,9 @@ class MotionBeatConfig:
     ----------
     clip_s : float
         Clip length, seconds; T = ``clip_s * fps`` frames.
-    fps : float
-        Frame rate of the model (music features and motion alike).
-    sub : int
-        Fine audio frames per video frame (the FrameClock's ``sub``).
+    clock : FrameClock
+        The model's frame clock: ``fps`` (music features and motion alike), ``sub`` fine audio
+        frames per video frame, ``sr``. ``fps`` and ``sub`` are read-only properties too.
     n_mels : int
         Mel bands of the audio input.
     tempogram_rows : int
@@ -84,8 +85,7 @@ class MotionBeatConfig:
     """
 
     clip_s: float = 8.0
-    fps: float = 8.0
-    sub: int = 8
+    clock: FrameClock = FrameClock()
     n_mels: int = 64
     tempogram_rows: int = 32
     audio_channels: tuple[int, ...] = (8, 16, 32)
@@ -104,6 +104,7 @@ class MotionBeatConfig:
     contact_eps: float = 0.01
 
     def __post_init__(self) -> None:
+        check_clock(self.clock)
         if self.dim % self.heads or (self.dim // self.heads) % 2:
             raise ParameterError(
                 f"dim={self.dim} / heads={self.heads} must be a whole, even head width"
@@ -128,22 +129,23 @@ class MotionBeatConfig:
         """Rows R of the stacked audio input: mel, onset envelope, beats, tempogram."""
         return self.n_mels + 2 + self.tempogram_rows
 
-    def clock(self):
-        """The :class:`~mudar.clock.FrameClock` of the model (``fps``, ``sub``, 16 kHz)."""
-        from mudar.clock import FrameClock
+    @property
+    def fps(self) -> float:
+        """Video frames per second of the model (``clock.fps``)."""
+        return self.clock.fps
 
-        return FrameClock(fps=self.fps, sub=self.sub)
+    @property
+    def sub(self) -> int:
+        """Fine audio frames per video frame (``clock.sub``)."""
+        return self.clock.sub
 
     def audio_config(self):
         """A :class:`~mudar.models.config.MudarConfig` with this model's audio input and
-        encoder sizes: what :func:`~mudar.data.clipset.audio_input` and
+        encoder sizes: what :func:`~mudar.data.inputs.audio_input` and
         :class:`~mudar.models.audio_encoder.AudioEncoder` read."""
-        from mudar.models.config import MudarConfig
-
         return MudarConfig(
             clip_s=self.clip_s,
-            fps=self.fps,
-            sub=self.sub,
+            clock=self.clock,
             n_mels=self.n_mels,
             tempogram_rows=self.tempogram_rows,
             audio_channels=self.audio_channels,
@@ -152,18 +154,12 @@ class MotionBeatConfig:
             dropout=self.dropout,
         )
 
-    def row_layout(self):
-        """The :class:`~mudar.data.motionbeat_negatives.RowLayout` of the audio input."""
-        from mudar.data.motionbeat_negatives import RowLayout
-
-        return RowLayout.from_config(self)
-
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> MotionBeatConfig:
-        d = dict(d)
+        d = read_clock(d)
         if "audio_channels" in d:
             d["audio_channels"] = tuple(d["audio_channels"])
         return cls(**d)
@@ -209,12 +205,12 @@ class MotionBeatTrainConfig:
     val_fraction : float
         Of the dances (never of the clips).
     augment : bool
-        Augment the training clips (:class:`~mudar.data.motionbeat_set.Augment`, from the
+        Augment the training clips (:class:`~mudar.data.augment.Augment`, from the
         fields below); validation clips never are.
     crop_jitter_s : float
         Random offset of each training window, up to this many seconds either way.
     mirror_p, scale_jitter, rotate_deg, mel_tilt, mel_band_sigma : float
-        See :class:`~mudar.data.motionbeat_set.Augment` (``scale_jitter`` is its ``scale``).
+        See :class:`~mudar.data.augment.Augment` (``scale_jitter`` is its ``scale``).
     seed, workers : int
     """
 
@@ -255,68 +251,6 @@ class MotionBeatTrainConfig:
         if "stretch" in d:
             d["stretch"] = tuple(d["stretch"])
         return cls(**d)
-
-
-@dataclass(frozen=True)
-class MotionBeatPreset:
-    model: MotionBeatConfig = field(default_factory=MotionBeatConfig)
-    train: MotionBeatTrainConfig = field(default_factory=MotionBeatTrainConfig)
-
-
-PRESETS: dict[str, MotionBeatPreset] = {
-    # seconds on a tiny synthetic set: the tests
-    "debug": MotionBeatPreset(
-        MotionBeatConfig(
-            clip_s=4.0,
-            n_mels=16,
-            tempogram_rows=8,
-            audio_channels=(8,),
-            dim=32,
-            heads=2,
-            music_layers=1,
-            motion_layers=1,
-            motion_conv_layers=1,
-        ),
-        MotionBeatTrainConfig(epochs=3, batch_size=4, lr=1e-3, clip_hop_s=1.0),
-    ),
-    # the dwm dances (37 min, 30 trained): 8 epochs of 27 steps, 0.8 s a step on one torch
-    # thread, about 3-4 minutes on the 2 shared cores. Augmented, regularised and stopped
-    # early: held-out song retrieval peaks near epoch 8 and falls after 10 (30 dances are few)
-    "cpu": MotionBeatPreset(
-        MotionBeatConfig(dim=64, dropout=0.2),
-        MotionBeatTrainConfig(
-            epochs=8,
-            batch_size=32,
-            lr=5e-4,
-            weight_decay=0.05,
-            lambda_sral=0.25,
-            clip_hop_s=2.0,
-        ),
-    ),
-    # GPU-sized: the paper's encoders are larger and train on AIST++ / FineDance
-    "paper": MotionBeatPreset(
-        MotionBeatConfig(
-            n_mels=128,
-            audio_channels=(16, 32, 64),
-            dim=512,
-            heads=8,
-            music_layers=4,
-            motion_layers=4,
-            motion_conv_layers=3,
-        ),
-        MotionBeatTrainConfig(epochs=100, batch_size=128, lr=1e-4, clip_hop_s=1.0),
-    ),
-}
-
-
-def get_preset(name: str) -> MotionBeatPreset:
-    """The named MotionBeat preset; an unknown name is a :class:`ParameterError`."""
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ParameterError(
-            f"unknown MotionBeat preset {name!r}; known: {', '.join(sorted(PRESETS))}"
-        ) from None
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -549,7 +483,7 @@ class MotionBeat(nn.Module):
         Parameters
         ----------
         audio : torch.Tensor, float32, shape (B, R, T * sub)
-            Stacked audio rows (:func:`mudar.data.clipset.audio_input`).
+            Stacked audio rows (:func:`mudar.data.inputs.audio_input`).
         joints : torch.Tensor, float32, shape (B, T, J, 3)
             Normalised joint positions on the model's clock (see :meth:`motion_features`).
         contact : torch.Tensor, float32, shape (B, T), optional

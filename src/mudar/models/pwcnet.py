@@ -16,14 +16,13 @@ import torch
 from torch import nn
 
 from mudar.errors import InputError, ParameterError
-from mudar.features.flow import _check_pair
 
 __all__ = [
     "PWCNET_CHANNELS",
     "FeaturePyramid",
     "PWCNet",
-    "PWCNetFlow",
     "correlation",
+    "estimate_flow",
     "load_pwcnet",
     "warp",
 ]
@@ -414,70 +413,38 @@ def load_pwcnet(path: str | os.PathLike, *, map_location: str | torch.device = "
     return model.eval()
 
 
-class PWCNetFlow:
-    """PWC-Net as a flow backend of :mod:`mudar.features.flow` (registered as ``"pwcnet"``).
+@torch.inference_mode()
+def estimate_flow(model: PWCNet, prev: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+    """Flow from one gray frame to the next with a trained PWC-Net.
 
     Follows NVlabs' ``script_pwc.py``: the frames are resized to multiples of 64, the network's
     level-2 flow is multiplied by 20, resized back to the frame size (bilinear) and rescaled by
-    the resize ratios. A gray frame is replicated to the three (BGR) channels.
+    the resize ratios. A gray frame is replicated to the three (BGR) channels. The frames are
+    not checked here: :class:`mudar.features.flow.PWCNetFlow` does that.
 
     Parameters
     ----------
-    weights : str or path-like
-        NVlabs' ``pwc_net.pth.tar`` or a state dict of the same layout (``--pwcnet-weights``).
-        Required: an untrained PWC-Net's flow is meaningless.
-    device : str or torch.device
-        Where the network runs.
+    model : PWCNet
+        Trained network (:func:`load_pwcnet`); it runs on the device of its weights.
+    prev, nxt : np.ndarray, uint8, shape (H, W)
+        Consecutive gray frames.
 
-    Raises
-    ------
-    ParameterError
-        If ``weights`` is None, or the checkpoint does not fit PWC-Net.
-    InputError
-        If ``weights`` is missing or unreadable.
+    Returns
+    -------
+    np.ndarray, float32, shape (H, W, 2)
+        ``(dx, dy)`` in pixels per frame, y down.
     """
-
-    def __init__(
-        self, weights: str | os.PathLike | None = None, device: str | torch.device = "cpu"
-    ) -> None:
-        if weights is None:
-            raise ParameterError(
-                "the pwcnet flow backend needs trained weights: pass --pwcnet-weights PATH "
-                "(weights=PATH), e.g. NVlabs' pwc_net.pth.tar"
-            )
-        self.name = "pwcnet"
-        self.weights = str(weights)
-        self.device = torch.device(device)
-        self.model = load_pwcnet(weights, map_location=self.device).to(self.device)
-
-    @torch.inference_mode()
-    def __call__(self, prev: np.ndarray, nxt: np.ndarray) -> np.ndarray:
-        """Flow from ``prev`` to ``nxt``.
-
-        Parameters
-        ----------
-        prev, nxt : np.ndarray, uint8, shape (H, W)
-            Consecutive gray frames.
-
-        Returns
-        -------
-        np.ndarray, float32, shape (H, W, 2)
-            ``(dx, dy)`` in pixels per frame, y down.
-        """
-        _check_pair(prev, nxt)
-        h, w = prev.shape
-        h64, w64 = 64 * math.ceil(h / 64), 64 * math.ceil(w / 64)
-        frames = torch.from_numpy(np.stack((prev, nxt))).to(self.device, torch.float32) / 255.0
-        frames = frames[:, None].expand(2, 3, h, w)
-        if (h64, w64) != (h, w):
-            frames = nn.functional.interpolate(
-                frames, size=(h64, w64), mode="bilinear", align_corners=False
-            )
-        flow = self.model(frames[:1], frames[1:])[0] * FLOW_SCALE  # (1, 2, h64 / 4, w64 / 4)
-        flow = nn.functional.interpolate(flow, size=(h, w), mode="bilinear", align_corners=False)
-        scale = torch.tensor([w / w64, h / h64], device=flow.device).view(1, 2, 1, 1)
-        flow = (flow * scale)[0].permute(1, 2, 0)
-        return np.ascontiguousarray(flow.cpu().numpy(), dtype=np.float32)
-
-    def __repr__(self) -> str:
-        return f"PWCNetFlow(weights={self.weights!r}, device={str(self.device)!r})"
+    device = next(model.parameters()).device
+    h, w = prev.shape
+    h64, w64 = 64 * math.ceil(h / 64), 64 * math.ceil(w / 64)
+    frames = torch.from_numpy(np.stack((prev, nxt))).to(device, torch.float32) / 255.0
+    frames = frames[:, None].expand(2, 3, h, w)
+    if (h64, w64) != (h, w):
+        frames = nn.functional.interpolate(
+            frames, size=(h64, w64), mode="bilinear", align_corners=False
+        )
+    flow = model(frames[:1], frames[1:])[0] * FLOW_SCALE  # (1, 2, h64 / 4, w64 / 4)
+    flow = nn.functional.interpolate(flow, size=(h, w), mode="bilinear", align_corners=False)
+    scale = torch.tensor([w / w64, h / h64], device=flow.device).view(1, 2, 1, 1)
+    flow = (flow * scale)[0].permute(1, 2, 0)
+    return np.ascontiguousarray(flow.cpu().numpy(), dtype=np.float32)

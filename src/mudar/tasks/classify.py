@@ -40,6 +40,14 @@ import torch.nn.functional as F
 from mudar.data.cached import cached_analyses
 from mudar.errors import InputError, ParameterError
 from mudar.eval.classification import file_means
+from mudar.models.checkpoint import (
+    checkpoint_doc,
+    load_checkpoint,
+    load_weights,
+    model_from_doc,
+    save_checkpoint,
+    state_of,
+)
 from mudar.models.classifier import ClassifierConfig, TwoStreamClassifier
 from mudar.tasks.classify_inputs import EmbeddingInputs, MediaInputs
 from mudar.threads import torch_threads
@@ -61,7 +69,6 @@ __all__ = [
     "two_stream_proba",
 ]
 
-FORMAT = "mudar-classifier"
 MODES = ("frozen", "finetune")
 BATCH_SIZE = {"frozen": 32, "finetune": 8}
 """Default clips per step: the fine-tuned encoders hold every frame's activations."""
@@ -464,54 +471,33 @@ def predict(clf: Classifier, emb) -> Predictions:
 
 
 def encoder_doc(model) -> dict:
-    """A MuDaR model as the dict :func:`mudar.models.checkpoint.save_model` writes."""
-    from mudar.models.checkpoint import FORMAT as CHECKPOINT_FORMAT
-
-    return {
-        "format": CHECKPOINT_FORMAT,
-        "version": 1,
-        "config": model.config.to_dict(),
-        "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-        "meta": dict(getattr(model, "meta", None) or {}),
-    }
+    """A MuDaR model as the dict :func:`mudar.models.checkpoint.save_model` writes (its
+    weights copied)."""
+    return checkpoint_doc(
+        family="mudar",
+        config=model.config.to_dict(),
+        state_dict=state_of(model, copy=True),
+        meta=getattr(model, "meta", None),
+    )
 
 
 def _encoder_from_doc(doc: dict):
-    from mudar.models.config import MudarConfig
-    from mudar.models.mudar import MuDaR
-
-    model = MuDaR(MudarConfig.from_dict(doc["config"]))
-    _load_weights(model, doc["state_dict"], "the classifier's embedding model does not load")
-    model.meta = dict(doc.get("meta") or {})
-    return model.eval()
-
-
-def _load_weights(model: torch.nn.Module, state_dict: dict, message: str) -> None:
-    """``model.load_state_dict``; weights that do not fit are one line, ``message (why)``."""
-    try:
-        model.load_state_dict(state_dict)
-    except RuntimeError as e:
-        first = str(e).splitlines()[0]
-        raise ParameterError(f"{message} ({first})") from None
+    return model_from_doc(doc, where="the classifier's embedding model")
 
 
 def save_classifier(clf: Classifier, path: str | os.PathLike) -> Path:
-    """Write a classifier file atomically (a ``torch.save`` dict without pickled code)."""
-    from mudar.atomic import atomic_path
-
-    doc = {
-        "format": FORMAT,
-        "version": 1,
-        "mode": clf.mode,
-        "config": clf.config.to_dict(),
-        "labels": list(clf.labels),
-        "state_dict": {k: v.detach().cpu() for k, v in clf.model.state_dict().items()},
-        "encoder": clf.encoder,
-        "info": dict(clf.info),
-    }
-    with atomic_path(path) as tmp:
-        torch.save(doc, tmp)
-    return Path(path)
+    """Write a classifier file atomically (a ``torch.save`` dict without pickled code,
+    :func:`mudar.models.checkpoint.save_checkpoint` of the ``"classifier"`` family)."""
+    return save_checkpoint(
+        path,
+        family="classifier",
+        mode=clf.mode,
+        config=clf.config.to_dict(),
+        labels=list(clf.labels),
+        state_dict=state_of(clf.model),
+        encoder=clf.encoder,
+        info=dict(clf.info),
+    )
 
 
 def load_classifier(path: str | os.PathLike) -> Classifier:
@@ -524,17 +510,9 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
     ParameterError
         Not a mudar classifier, or weights that do not fit its config.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such classifier file")
-    try:
-        doc = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for a bad file
-        raise InputError(f"{p}: cannot read classifier ({type(e).__name__})") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ParameterError(f"{p}: not a mudar classifier (make one with mudar classify train)")
+    doc = load_checkpoint(path, family="classifier")
     model = TwoStreamClassifier(ClassifierConfig.from_dict(doc["config"]))
-    _load_weights(model, doc["state_dict"], f"{p}: weights do not fit the stored config")
+    load_weights(model, doc["state_dict"], f"{Path(path)}: weights do not fit the stored config")
     return Classifier(
         model=model.eval(),
         labels=list(doc["labels"]),

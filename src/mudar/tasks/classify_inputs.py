@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from mudar.data.clips import cut
-from mudar.data.clipset import clip_inputs
+from mudar.data.inputs import clip_inputs
 
 
 class EmbeddingInputs:

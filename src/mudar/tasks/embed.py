@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from mudar.data.cache import save_npz
 from mudar.data.clips import cut, sliding_windows
-from mudar.data.clipset import batch_inputs
+from mudar.data.inputs import batch_inputs
 from mudar.errors import InputError, ParameterError
 from mudar.features.dance import peak_decision
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from mudar.data.clipset import audio_input
+from mudar.data.inputs import audio_input
 from mudar.errors import ParameterError
 from mudar.features.music import music_features
 from mudar.features.summary import band_means
@@ -29,7 +29,7 @@ class EvalClips:
     Attributes
     ----------
     audio : np.ndarray, float32, shape (N, R, T * sub)
-        MotionBeat's audio rows (:func:`~mudar.data.clipset.audio_input` of each clip).
+        MotionBeat's audio rows (:func:`~mudar.data.inputs.audio_input` of each clip).
     joints : np.ndarray, float32, shape (N, T, J, 3)
     contact : np.ndarray, float32, shape (N, T)
     dance : np.ndarray, int64, shape (N,)
@@ -77,7 +77,7 @@ def eval_clips(dances: Sequence, config) -> EvalClips:
     ParameterError
         No dance holds a whole clip.
     """
-    t, clock, ac = config.n_frames, config.clock(), config.audio_config()
+    t, clock, ac = config.n_frames, config.clock, config.audio_config()
     audio, joints, contact, dance, start, music, kin = [], [], [], [], [], [], []
     for k, d in enumerate(dances):
         for s in range(0, d.n_frames - t + 1, t):
@@ -190,7 +190,7 @@ def beat_activation(model, y: np.ndarray, *, batch_size: int = 16) -> np.ndarray
     ----------
     model : MotionBeat
     y : np.ndarray, shape (n_samples,)
-        Mono audio at ``model.config.clock().sr``.
+        Mono audio at ``model.config.clock.sr``.
 
     Returns
     -------
@@ -203,7 +203,7 @@ def beat_activation(model, y: np.ndarray, *, batch_size: int = 16) -> np.ndarray
         Audio shorter than one frame.
     """
     c = model.config
-    clock = c.clock()
+    clock = c.clock
     music = music_features(np.asarray(y, np.float32), clock=clock)
     n = music.n_frames
     if n < 1:

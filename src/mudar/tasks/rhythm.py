@@ -66,7 +66,7 @@ def learned_rhythm(
     import torch
 
     from mudar.data.clips import cut, sliding_windows
-    from mudar.data.clipset import batch_inputs
+    from mudar.data.inputs import batch_inputs
 
     cfg = model.config
     if analysis.dance is None:

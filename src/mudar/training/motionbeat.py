@@ -39,13 +39,13 @@ import torch.nn.functional as F
 from mudar.atomic import write_text
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.losses.motionbeat import EmbodiedContrastiveLoss, StructuralRhythmAlignmentLoss
+from mudar.models.checkpoint import load_motionbeat, save_motionbeat
 from mudar.models.motionbeat import (
     MotionBeat,
     MotionBeatConfig,
     MotionBeatOutput,
     MotionBeatTrainConfig,
 )
-from mudar.models.motionbeat_checkpoint import load_motionbeat, save_motionbeat
 from mudar.threads import torch_threads
 
 __all__ = ["MotionBeatModule", "MotionBeatTrainResult", "load_motionbeat", "train_motionbeat"]
@@ -221,7 +221,7 @@ def train_motionbeat(
     run_dir : path-like
         The run folder (see the module notes).
     preset : str
-        ``debug``, ``cpu`` or ``paper`` (:data:`mudar.models.motionbeat.PRESETS`).
+        ``debug``, ``cpu`` or ``paper`` (:data:`mudar.models.presets.MOTIONBEAT_PRESETS`).
     resume : bool
         Continue from ``run_dir/checkpoints/last.ckpt``.
     epochs, seed : int, optional
@@ -259,7 +259,7 @@ def train_motionbeat(
 
     from mudar.data.clipset import split_videos
     from mudar.data.motionbeat_set import Augment, DanceCache, MotionBeatSet, find_dances
-    from mudar.models.motionbeat import get_preset
+    from mudar.models.presets import get_preset
     from mudar.training.module import EpochSampler
     from mudar.training.trainer import (
         last_checkpoint,
@@ -272,7 +272,7 @@ def train_motionbeat(
     quiet_lightning()
     run_dir = Path(run_dir)
     mc, tc = preset_configs(
-        get_preset(preset),
+        get_preset("motionbeat", preset),
         model_overrides=model_overrides,
         train_overrides=train_overrides,
         epochs=epochs,

@@ -84,7 +84,7 @@ def train(
     from mudar.data.clipset import ClipSet, split_videos
     from mudar.data.prepare import load_manifest
     from mudar.models.checkpoint import save_model
-    from mudar.models.config import get_preset
+    from mudar.models.presets import get_preset
     from mudar.training.baselines import BaselineModule, baseline_train_config
     from mudar.training.module import EpochSampler, MudarModule
     from mudar.training.trainer import (
@@ -101,7 +101,7 @@ def train(
     quiet_lightning()
     run_dir = Path(run_dir)
     mc, tc = preset_configs(
-        get_preset(preset),
+        get_preset("mudar", preset),
         model_overrides=model_overrides,
         train_overrides=train_overrides,
         epochs=epochs,
