@@ -26,6 +26,23 @@ def check_clock(clock) -> None:
         raise ParameterError(f"clock must be a FrameClock, got {type(clock).__name__}")
 
 
+class Clocked:
+    """What a model config on a :class:`~mudar.clock.FrameClock` (its ``clock`` field) reads
+    off it: read-only ``fps`` and ``sub``."""
+
+    clock: FrameClock
+
+    @property
+    def fps(self) -> float:
+        """Video frames per second of the model (``clock.fps``)."""
+        return self.clock.fps
+
+    @property
+    def sub(self) -> int:
+        """Fine audio frames per video frame (``clock.sub``)."""
+        return self.clock.sub
+
+
 def read_clock(d: dict) -> dict:
     """A copy of a config dict with its ``clock`` a :class:`~mudar.clock.FrameClock`: from the
     ``clock`` dict of :meth:`MudarConfig.to_dict`, or from the ``fps`` and ``sub`` fields of
@@ -43,7 +60,7 @@ def read_clock(d: dict) -> dict:
 
 
 @dataclass(frozen=True)
-class MudarConfig:
+class MudarConfig(Clocked):
     """Sizes of every part of the model, and the clip it sees.
 
     Attributes
@@ -131,16 +148,6 @@ class MudarConfig:
 
         kw = {"clock": self.clock, "frame_size": self.frame_size}
         return AnalysisConfig(**{**kw, **overrides})
-
-    @property
-    def fps(self) -> float:
-        """Video frames per second of the model (``clock.fps``)."""
-        return self.clock.fps
-
-    @property
-    def sub(self) -> int:
-        """Fine audio frames per video frame (``clock.sub``)."""
-        return self.clock.sub
 
     @property
     def n_frames(self) -> int:

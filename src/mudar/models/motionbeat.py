@@ -35,13 +35,13 @@ from torch import nn
 from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.models.audio_encoder import AudioEncoder
-from mudar.models.config import MudarConfig, check_clock, read_clock
+from mudar.models.config import Clocked, MudarConfig, check_clock, read_clock
 from mudar.models.mudar import sinusoid
 from mudar.models.phase import PhaseTransformer, phase_from_rows
 
 
 @dataclass(frozen=True)
-class MotionBeatConfig:
+class MotionBeatConfig(Clocked):
     """Sizes of every part of MotionBeat, and the clip it sees.
 
     Attributes
@@ -128,16 +128,6 @@ class MotionBeatConfig:
     def audio_rows(self) -> int:
         """Rows R of the stacked audio input: mel, onset envelope, beats, tempogram."""
         return self.n_mels + 2 + self.tempogram_rows
-
-    @property
-    def fps(self) -> float:
-        """Video frames per second of the model (``clock.fps``)."""
-        return self.clock.fps
-
-    @property
-    def sub(self) -> int:
-        """Fine audio frames per video frame (``clock.sub``)."""
-        return self.clock.sub
 
     def audio_config(self):
         """A :class:`~mudar.models.config.MudarConfig` with this model's audio input and

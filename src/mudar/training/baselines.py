@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import dataclasses
 
-import lightning as L
-import numpy as np
 import torch
 
 from mudar.errors import ParameterError
 from mudar.models.baselines import BASELINES, build_model
 from mudar.models.config import MudarConfig, TrainConfig
+from mudar.training.module import SeededModule
 
 NEGATIVES = {"multisensory": "avts", "avts": "curriculum", "lla": "avc"}
 """The ClipSet negatives each baseline trains with (see the module docstring)."""
@@ -61,7 +60,7 @@ def baseline_train_config(method: str, train: TrainConfig) -> TrainConfig:
     return train
 
 
-class BaselineModule(L.LightningModule):
+class BaselineModule(SeededModule):
     """Trains one baseline of :mod:`mudar.models.baselines` with its own loss.
 
     Parameters
@@ -84,16 +83,6 @@ class BaselineModule(L.LightningModule):
         self.config = MudarConfig.from_dict(model_config)
         self.train_config = TrainConfig(**train_config)
         self.model = build_model(method, self.config)
-
-    def on_train_epoch_start(self) -> None:
-        dataset = self.trainer.train_dataloader.dataset
-        if hasattr(dataset, "set_epoch"):
-            dataset.set_epoch(self.current_epoch)
-
-    def on_train_batch_start(self, batch: dict, batch_idx: int) -> None:
-        # as MudarModule: dropout masks depend on (seed, epoch, batch) only
-        seed = np.random.SeedSequence([self.train_config.seed, self.current_epoch, batch_idx])
-        torch.manual_seed(int(seed.generate_state(1)[0]))
 
     def _losses(self, batch: dict) -> tuple[torch.Tensor, dict]:
         out = self.model(

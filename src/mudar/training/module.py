@@ -40,7 +40,24 @@ class EpochSampler(Sampler[int]):
         return self.n
 
 
-class MudarModule(L.LightningModule):
+class SeededModule(L.LightningModule):
+    """A LightningModule whose epochs are functions of (seed, epoch): the dataset's negatives
+    follow the epoch (its ``set_epoch``), and the torch generator is reseeded before each batch
+    from ``(train_config.seed, epoch, batch)``, so dropout masks do not depend on how much of
+    the global generator Lightning's loops consumed before (they consume differently on
+    resume). Every recipe's module is one; a subclass sets ``self.train_config``."""
+
+    def on_train_epoch_start(self) -> None:
+        dataset = self.trainer.train_dataloader.dataset
+        if hasattr(dataset, "set_epoch"):
+            dataset.set_epoch(self.current_epoch)
+
+    def on_train_batch_start(self, batch: dict, batch_idx: int) -> None:
+        seed = np.random.SeedSequence([self.train_config.seed, self.current_epoch, batch_idx])
+        torch.manual_seed(int(seed.generate_state(1)[0]))
+
+
+class MudarModule(SeededModule):
     """Trains :class:`MuDaR` with lambda1 * implicit + lambda2 * rhythm head (explicit) loss.
 
     The implicit loss is the triplet loss of Eq. 18, InfoNCE, or AVTS's contrastive loss
@@ -67,11 +84,6 @@ class MudarModule(L.LightningModule):
             self.implicit = TripletLoss(margin=tc.margin)
         self.joint = JointLoss(lambda_im=tc.lambda_im, lambda_ex=tc.lambda_ex)
 
-    def on_train_epoch_start(self) -> None:
-        dataset = self.trainer.train_dataloader.dataset
-        if hasattr(dataset, "set_epoch"):
-            dataset.set_epoch(self.current_epoch)
-
     def _losses(self, batch: dict, *, audio_dropout: bool) -> tuple[torch.Tensor, dict]:
         out = self.model(
             batch["frames"],
@@ -94,12 +106,6 @@ class MudarModule(L.LightningModule):
         l_ex = self.model.head.loss(out.head_out, batch["onsets"], batch["onset_strength"])
         total, parts = self.joint(l_im, l_ex)
         return total, parts
-
-    def on_train_batch_start(self, batch: dict, batch_idx: int) -> None:
-        # dropout masks depend on (seed, epoch, batch) only, not on how much of the global
-        # generator Lightning's loops consumed before (they consume differently on resume)
-        seed = np.random.SeedSequence([self.train_config.seed, self.current_epoch, batch_idx])
-        torch.manual_seed(int(seed.generate_state(1)[0]))
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         total, parts = self._losses(batch, audio_dropout=True)

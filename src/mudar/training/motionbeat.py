@@ -31,7 +31,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import lightning as L
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -46,12 +45,12 @@ from mudar.models.motionbeat import (
     MotionBeatOutput,
     MotionBeatTrainConfig,
 )
-from mudar.threads import torch_threads
+from mudar.training.module import SeededModule
 
 __all__ = ["MotionBeatModule", "MotionBeatTrainResult", "load_motionbeat", "train_motionbeat"]
 
 
-class MotionBeatModule(L.LightningModule):
+class MotionBeatModule(SeededModule):
     """Trains :class:`MotionBeat` with ``L_ECL + lambda_sral * L_SRAL`` and Adam.
 
     The SRAL aligns the accent head's probabilities with the motion's kinematic beats, over
@@ -78,16 +77,6 @@ class MotionBeatModule(L.LightningModule):
             tc.sral_temperature,
             corr_weight=tc.sral_corr_weight,
         )
-
-    def on_train_epoch_start(self) -> None:
-        dataset = self.trainer.train_dataloader.dataset
-        if hasattr(dataset, "set_epoch"):
-            dataset.set_epoch(self.current_epoch)
-
-    def on_train_batch_start(self, batch: dict, batch_idx: int) -> None:
-        # dropout masks from (seed, epoch, batch) only, whatever Lightning consumed before
-        seed = np.random.SeedSequence([self.train_config.seed, self.current_epoch, batch_idx])
-        torch.manual_seed(int(seed.generate_state(1)[0]))
 
     def losses(self, batch: dict) -> tuple[torch.Tensor, dict[str, torch.Tensor], MotionBeatOutput]:
         """The total loss of a batch, its parts (detached scalars) and the model's outputs."""
@@ -257,28 +246,22 @@ def train_motionbeat(
     from torch.utils.data import DataLoader
     from tqdm import tqdm
 
+    from mudar.data.augment import Augment
     from mudar.data.clipset import split_videos
-    from mudar.data.motionbeat_set import Augment, DanceCache, MotionBeatSet, find_dances
-    from mudar.models.presets import get_preset
-    from mudar.training.module import EpochSampler
-    from mudar.training.trainer import (
-        last_checkpoint,
-        make_trainer,
-        preset_configs,
-        quiet_lightning,
-    )
+    from mudar.data.motionbeat_set import DanceCache, MotionBeatSet, find_dances
+    from mudar.training.trainer import fit_run, start_run, train_loader
 
     t0 = time.perf_counter()
-    quiet_lightning()
-    run_dir = Path(run_dir)
-    mc, tc = preset_configs(
-        get_preset("motionbeat", preset),
+    run_dir, mc, tc, last = start_run(
+        "motionbeat",
+        preset,
+        run_dir,
+        resume=resume,
         model_overrides=model_overrides,
         train_overrides=train_overrides,
         epochs=epochs,
         seed=seed,
     )
-    last = last_checkpoint(run_dir, resume=resume)
     run_dir.mkdir(parents=True, exist_ok=True)
 
     # data: every dance prepared once (cached in the run), split by dance, never by clip
@@ -308,13 +291,7 @@ def train_motionbeat(
     val_set = MotionBeatSet([dances[i] for i in val_ids], mc, tc) if val_ids else None
     if len(train_set) == 0:
         raise InputError(f"{data}: no training clip of {mc.clip_s:g} s was found")
-    loader = DataLoader(
-        train_set,
-        batch_size=tc.batch_size,
-        sampler=EpochSampler(len(train_set), seed=tc.seed),
-        num_workers=tc.workers,
-        drop_last=len(train_set) > tc.batch_size,
-    )
+    loader = train_loader(train_set, tc)
     val_loader = None
     if val_set is not None and len(val_set):
         # one fixed shuffled order: batches mix dances, and every epoch sees the same batches
@@ -324,18 +301,20 @@ def train_motionbeat(
         )
 
     # model and fit
-    L.seed_everything(tc.seed, workers=True, verbose=False)
-    module = MotionBeatModule(mc.to_dict(), tc.to_dict())
-    trainer = make_trainer(
-        run_dir,
-        epochs=tc.epochs,
+    module, trainer = fit_run(
+        lambda: MotionBeatModule(mc.to_dict(), tc.to_dict()),
+        loader,
+        val_loader,
+        run_dir=run_dir,
+        train=tc,
+        last=last,
+        resume=resume,
         devices=devices,
         accelerator=accelerator,
         progress=progress,
         tensorboard=False,
+        threads=threads,
     )
-    with torch_threads(threads):
-        trainer.fit(module, loader, val_loader, ckpt_path=str(last) if resume else None)
 
     # save: the weights, their config, and what they were trained on
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}

@@ -78,30 +78,24 @@ def train(
     (it has no rhythm head). The saved checkpoint records the method.
     """
 
-    import lightning as L
     from torch.utils.data import DataLoader
 
     from mudar.data.clipset import ClipSet, split_videos
     from mudar.data.prepare import load_manifest
     from mudar.models.checkpoint import save_model
-    from mudar.models.presets import get_preset
     from mudar.training.baselines import BaselineModule, baseline_train_config
-    from mudar.training.module import EpochSampler, MudarModule
-    from mudar.training.trainer import (
-        last_checkpoint,
-        make_trainer,
-        preset_configs,
-        quiet_lightning,
-    )
+    from mudar.training.module import MudarModule
+    from mudar.training.trainer import fit_run, start_run, train_loader
 
     if method not in LEARNED:
         raise ParameterError(f"unknown method {method!r}; known: {', '.join(LEARNED)}")
 
     t0 = time.perf_counter()
-    quiet_lightning()
-    run_dir = Path(run_dir)
-    mc, tc = preset_configs(
-        get_preset("mudar", preset),
+    run_dir, mc, tc, last = start_run(
+        "mudar",
+        preset,
+        run_dir,
+        resume=resume,
         model_overrides=model_overrides,
         train_overrides=train_overrides,
         epochs=epochs,
@@ -109,7 +103,6 @@ def train(
     )
     if method != "mudar":
         tc = baseline_train_config(method, tc)
-    last = last_checkpoint(run_dir, resume=resume)
     if resume:
         import torch
 
@@ -129,13 +122,7 @@ def train(
     val_set = ClipSet(features, val_ids, mc, tc) if val_ids else None
     if len(train_set) == 0:
         raise InputError(f"{data}: no training clip of {mc.clip_s:g} s with music was found")
-    loader = DataLoader(
-        train_set,
-        batch_size=tc.batch_size,
-        sampler=EpochSampler(len(train_set), seed=tc.seed),
-        num_workers=tc.workers,
-        drop_last=len(train_set) > tc.batch_size,
-    )
+    loader = train_loader(train_set, tc)
     val_loader = (
         DataLoader(val_set, batch_size=tc.batch_size, num_workers=tc.workers)
         if val_set is not None and len(val_set)
@@ -143,15 +130,23 @@ def train(
     )
 
     # model and fit
-    L.seed_everything(tc.seed, workers=True, verbose=False)
-    if method == "mudar":
-        module = MudarModule(mc.to_dict(), tc.to_dict())
-    else:
-        module = BaselineModule(method, mc.to_dict(), tc.to_dict())
-    trainer = make_trainer(
-        run_dir, epochs=tc.epochs, devices=devices, accelerator=accelerator, progress=progress
+    def make_module():
+        if method == "mudar":
+            return MudarModule(mc.to_dict(), tc.to_dict())
+        return BaselineModule(method, mc.to_dict(), tc.to_dict())
+
+    module, _ = fit_run(
+        make_module,
+        loader,
+        val_loader,
+        run_dir=run_dir,
+        train=tc,
+        last=last,
+        resume=resume,
+        devices=devices,
+        accelerator=accelerator,
+        progress=progress,
     )
-    trainer.fit(module, loader, val_loader, ckpt_path=str(last) if resume else None)
 
     # save: the weights, their config, and what they were trained on
     model = module.model.cpu().eval()

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
+
+from torch.utils.data import DataLoader
+
+from mudar.models.presets import get_preset
+from mudar.threads import torch_threads
+from mudar.training.module import EpochSampler
 
 
 def quiet_lightning() -> None:
@@ -39,6 +46,70 @@ def preset_configs(
     return mc, tc
 
 
+def start_run(
+    family: str,
+    preset: str,
+    run_dir: str | os.PathLike,
+    *,
+    resume: bool,
+    model_overrides: dict | None = None,
+    train_overrides: dict | None = None,
+    epochs: int | None = None,
+    seed: int | None = None,
+):
+    """What every recipe does first: Lightning made quiet, the preset's configs with the
+    overrides applied (:func:`preset_configs`), and the run's checkpoint to resume from.
+
+    Parameters
+    ----------
+    family : {"mudar", "motionbeat"}
+        The preset family (:func:`mudar.models.presets.get_preset`).
+    preset : str
+    run_dir : path-like
+    resume : bool
+        Resuming needs ``run_dir/checkpoints/last.ckpt``.
+    model_overrides, train_overrides, epochs, seed
+        As :func:`preset_configs`.
+
+    Returns
+    -------
+    run_dir : Path
+    model_config, train_config
+    last : Path
+        ``run_dir/checkpoints/last.ckpt`` (:func:`last_checkpoint`).
+
+    Raises
+    ------
+    ParameterError
+        An unknown preset or a bad override.
+    InputError
+        Resuming without a checkpoint.
+    """
+    quiet_lightning()
+    run_dir = Path(run_dir)
+    mc, tc = preset_configs(
+        get_preset(family, preset),
+        model_overrides=model_overrides,
+        train_overrides=train_overrides,
+        epochs=epochs,
+        seed=seed,
+    )
+    return run_dir, mc, tc, last_checkpoint(run_dir, resume=resume)
+
+
+def train_loader(dataset, train):
+    """The training ``DataLoader`` of every recipe: batches of ``train.batch_size`` in the
+    order of an :class:`~mudar.training.module.EpochSampler` of ``train.seed``, ``train.workers``
+    workers, and the last, incomplete batch dropped when there is more than one batch."""
+    return DataLoader(
+        dataset,
+        batch_size=train.batch_size,
+        sampler=EpochSampler(len(dataset), seed=train.seed),
+        num_workers=train.workers,
+        drop_last=len(dataset) > train.batch_size,
+    )
+
+
 def last_checkpoint(run_dir: Path, *, resume: bool) -> Path:
     """The run's ``checkpoints/last.ckpt``; resuming without one is an InputError."""
     from mudar.errors import InputError
@@ -47,6 +118,67 @@ def last_checkpoint(run_dir: Path, *, resume: bool) -> Path:
     if resume and not last.is_file():
         raise InputError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
     return last
+
+
+def fit_run(
+    make_module,
+    loader,
+    val_loader,
+    *,
+    run_dir: Path,
+    train,
+    last: Path,
+    resume: bool,
+    devices: int | str = 1,
+    accelerator: str = "auto",
+    progress: bool = True,
+    tensorboard: bool = True,
+    threads: int | None = None,
+):
+    """Seed, build the module, fit it: the middle of every recipe.
+
+    Every generator is seeded from ``train.seed`` (``lightning.seed_everything``) before
+    ``make_module()`` draws the initial weights; the Trainer is :func:`make_trainer`'s.
+
+    Parameters
+    ----------
+    make_module : callable
+        ``make_module()`` returns the LightningModule to train.
+    loader, val_loader : DataLoader
+        Training and validation batches (``val_loader`` may be None).
+    run_dir : Path
+    train
+        The training config (``seed``, ``epochs``).
+    last : Path
+        The checkpoint a resumed run starts from (:func:`start_run`).
+    resume : bool
+    devices, accelerator, progress, tensorboard
+        As :func:`make_trainer`.
+    threads : int, optional
+        Torch threads while fitting (:func:`mudar.threads.torch_threads`); None keeps the
+        current setting.
+
+    Returns
+    -------
+    module : LightningModule
+        Trained.
+    trainer : lightning.Trainer
+    """
+    import lightning as L
+
+    L.seed_everything(train.seed, workers=True, verbose=False)
+    module = make_module()
+    trainer = make_trainer(
+        run_dir,
+        epochs=train.epochs,
+        devices=devices,
+        accelerator=accelerator,
+        progress=progress,
+        tensorboard=tensorboard,
+    )
+    with torch_threads(threads):
+        trainer.fit(module, loader, val_loader, ckpt_path=str(last) if resume else None)
+    return module, trainer
 
 
 def make_trainer(
