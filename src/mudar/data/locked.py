@@ -649,7 +649,8 @@ def lock_dance(
     ``duration_s`` updated, plus ``locked``, ``source_id``, ``looks``, the speed limits and the
     range used, the warp's knots, ``accent_times`` (all source accents on the output clock),
     ``target_times`` and ``matched_accent_times`` (the matched pairs), ``detected_accent_times``
-    (re-detected on the warped joints), ``source_accent_times``, ``beat_times``, ``lock`` (BAS
+    (re-detected on the warped joints), ``source_accent_times`` (detected on the source, source
+    clock), ``beat_times``, ``lock`` (BAS
     before and after, :func:`mudar.eval.lock.lock_scores`)).
 
     Parameters
@@ -744,6 +745,7 @@ def lock_dance(
 
     beats = np.asarray(analysis.music.beat_times, dtype=np.float64)
     detected = kinematic_beats(warped, fps=fps, root=ROOT)
+    before = kinematic_beats(joints, fps=fps, root=ROOT)  # the same detector, on the source
     source_end = (len(joints) - 1) / fps
     ia, ib = plan.matched[:, 0], plan.matched[:, 1]
     s0, s1 = float(plan.warp(0.0)), float(plan.warp((plan.n_frames - 1) / fps))
@@ -775,14 +777,14 @@ def lock_dance(
             "target_times": _r(plan.targets_s[ib]),
             "target_is_beat": [bool(x) for x in plan.target_is_beat[ib]],
             "detected_accent_times": _r(detected),
-            "source_accent_times": _r(plan.accents_s),
+            "source_accent_times": _r(before),
             "beat_times": _r(beats[beats <= duration + 0.5]),
             "source_duration_s": round(source_end + 1 / fps, 3),
             "onset_weight": float(onset_weight),
             "min_depth": float(min_depth),
             "music_tempo_bpm": round(float(analysis.music.tempo_bpm), 2),
             "lock": {
-                "before": lock_scores(plan.accents_s, beats, span_s=source_end + 1 / fps),
+                "before": lock_scores(before, beats, span_s=source_end + 1 / fps),
                 "after": lock_scores(detected, beats, span_s=duration),
             },
         }
