@@ -907,10 +907,13 @@ def make_locked(
     InputError
         ``src`` is not a folder of dances.
     ParameterError
-        Unknown look, ``jobs < 1``.
+        Unknown look, bad ``speed_range``, ``seconds`` or ``jobs``.
     """
     for name in looks:
         get_look(name)
+    _check_range(speed_range)
+    if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
+        raise ParameterError(f"seconds must be positive, got {seconds}")
     if not looks:
         raise ParameterError("no looks given")
     if jobs < 1:
