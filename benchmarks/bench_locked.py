@@ -126,10 +126,11 @@ def main() -> int:
         "render speed (drawing only, s per minute of video): "
         + ", ".join(f"{k} {v:.2f}" for k, v in speed.items())
     )
-    if batch.written:
+    built = sum(m["duration_s"] for m in metas if m["id"] in set(batch.written)) / 60
+    if built > 0:
         print(
             f"build wall time (analysis + warp + render + H.264/AAC encode of {len(looks)} "
-            f"looks, {args.jobs} job(s)): {wall / max(minutes, 1e-9):.1f} s per minute of dance"
+            f"looks, {args.jobs} job(s)): {wall / built:.1f} s per minute of dance"
         )
     print(json.dumps({"dances": len(metas), "failed": len(batch.failed)}))
     return 0

@@ -24,7 +24,10 @@ folder of them. The lock is verified on the written motion: accents re-detected 
 joints are scored against the beats (:mod:`mudar.eval.lock`).
 
 All looks of one dance sit in its folder and share its dance id (:func:`dance_group`), so that
-a split by dance keeps them together.
+a split by dance keeps them together. No ``video.mp4`` is written beside them: dataset discovery
+(:func:`mudar.data.dataset.find_videos`) is recursive, so a copy of one look would enter every
+dataset built on the set twice; the motion loaders (:func:`mudar.data.keypoints.
+load_dwm_motion`) read only ``motion.npz``, ``audio.ogg`` and ``meta.json``, which are written.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from mudar.features.extract import analyze
 from mudar.features.kinematic import ROOT_JOINTS, joint_speed, kinematic_beats
 from mudar.features.music import MusicFeatures
 from mudar.io.audio import load_audio_track
-from mudar.io.write import AAC_RATES, write_audio, write_video
+from mudar.io.write import AAC_RATES, write_video
 from mudar.synthetic.skeleton import get_look, render_frames
 
 __all__ = [
@@ -332,6 +335,8 @@ class TimeWarp:
             d[1:-1] = (w1 + w2) / (w1 / m[:-1] + w2 / m[1:])
             self.slopes = d
         self.slopes = np.asarray(self.slopes, dtype=np.float64)
+        if self.slopes.shape != (len(k),) or not np.all(self.slopes > 0):
+            raise ParameterError(f"slopes must be {len(k)} positive numbers, one per knot")
         self._h, self._m = h, m
 
     def _segment(self, tau: np.ndarray):
@@ -731,7 +736,7 @@ def lock_dance(
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "motion.npz") as tmp, open(tmp, "wb") as fh:
         np.savez(fh, joints=warped, fps=np.float32(fps))
-    write_audio(out / "audio.ogg", y, sr=sr)
+    _write_ogg(out / "audio.ogg", y, sr=sr)
     vy, vsr = (y, sr) if sr in AAC_RATES else _resampled(audio, duration)
     for look in look_objs:
         write_video(
@@ -793,6 +798,22 @@ def lock_dance(
     meta["joints"] = "23 joints x (x, y, z); y is up; units as in the source (about cm)"
     write_text(out / "meta.json", json.dumps(meta, indent=1))
     return meta
+
+
+def _write_ogg(path: Path, y: np.ndarray, *, sr: int) -> None:
+    """Write Ogg Vorbis atomically, in blocks.
+
+    Not :func:`mudar.io.write.write_audio`: libsndfile 1.2's Vorbis encoder segfaults when
+    handed a long signal in one call (a dwm song of 112 s, 2.5 M samples, crashes it; 60 s does
+    not), and it is called here with whole songs.
+    """
+    import soundfile as sf
+
+    y = np.clip(np.asarray(y, dtype=np.float32).reshape(len(y), -1), -1.0, 1.0)
+    with atomic_path(path) as tmp:
+        with sf.SoundFile(str(tmp), "w", int(sr), y.shape[1], format="OGG") as f:
+            for i in range(0, len(y), 1 << 16):
+                f.write(y[i : i + (1 << 16)])
 
 
 def _resampled(audio: Path, duration: float) -> tuple[np.ndarray, int]:
@@ -939,9 +960,8 @@ def make_locked(
             futures = [pool.submit(_lock_one, d, out / d.name, kwargs) for d in todo]
             for f in wrap(as_completed(futures), total=len(futures)):
                 _record(batch, *f.result())
-    names = {d.name for d in dances}
     for d in dances:
-        if d.name in names and is_complete(out / d.name, looks):
+        if is_complete(out / d.name, looks):
             batch.metas.append(json.loads((out / d.name / "meta.json").read_text("utf-8")))
     batch.written.sort()
     batch.failed.sort()
@@ -951,6 +971,8 @@ def make_locked(
 def _lock_one(src: Path, out: Path, kwargs: dict) -> tuple[str, str | None]:
     """(source, None) when written, (source, reason) when it failed; no partial folder."""
     existed = out.exists()
+    for stale in out.glob(".*.part") if existed else ():  # left by a killed run
+        stale.unlink(missing_ok=True)
     try:
         lock_dance(src, out, **kwargs)
     except (MudarError, OSError) as e:
