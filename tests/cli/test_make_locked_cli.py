@@ -69,3 +69,17 @@ def test_make_locked_bad_arguments(src, tmp_path, capsys):
     (only_bad / "D" / "audio.ogg").write_bytes(b"")
     code, _, err = run_cli(capsys, only_bad, "--out", tmp_path / "o2")
     assert code == 2 and "mudar: error: " in err and "motion.npz" in err
+
+
+def test_make_locked_in_parallel_gives_the_same_dances(src, tmp_path, capsys):
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert run_cli(capsys, src, "--out", one, "--looks", "small", "--seconds", "3")[0] == 0
+    code, text, err = run_cli(
+        capsys, src, "--out", two, "--looks", "small", "--seconds", "3", "--jobs", "2"
+    )
+    assert code == 0 and "2 dance(s) written" in text and "1 of 3 dance(s) skipped" in err
+    for i in range(2):
+        a = json.loads((one / f"DANCE_S_{i}" / "meta.json").read_text())
+        b = json.loads((two / f"DANCE_S_{i}" / "meta.json").read_text())
+        assert a["warp_knots"] == b["warp_knots"] and a["lock"] == b["lock"]
+        assert a["duration_s"] <= 3.0 * 1.25 + 0.05
