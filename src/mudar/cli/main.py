@@ -27,6 +27,7 @@ COMMANDS = (
     "bas",
     "demo",
     "bench",
+    "make_locked",
 )
 
 

@@ -1,0 +1,85 @@
+"""`mudar make-locked` end to end on made-up dwm-style dances, with a bad folder among them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mudar.cli.main import main
+from mudar.synthetic.motion import make_motion_dataset
+
+
+@pytest.fixture(scope="module")
+def src(tmp_path_factory):
+    root = tmp_path_factory.mktemp("dances")
+    make_motion_dataset(root, n=2, duration_s=4.0)
+    bad = root / "DANCE_S_bad"
+    bad.mkdir()
+    (bad / "motion.npz").write_bytes(b"not an npz")
+    (bad / "audio.ogg").write_bytes(b"")
+    return root
+
+
+def run_cli(capsys, *argv):
+    code = main(["make-locked", *map(str, argv), "--no-progress"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_make_locked_writes_skips_the_bad_folder_and_resumes(src, tmp_path, capsys):
+    out = tmp_path / "locked"
+    code, text, err = run_cli(capsys, src, "--out", out, "--looks", "small,side", "--jobs", "1")
+    assert code == 0, err
+    bad = src / "DANCE_S_bad"
+    assert f"mudar: error: {bad / 'motion.npz'}:" in err
+    assert "1 of 3 dance(s) skipped" in err and str(bad) in err
+    assert "Traceback" not in err
+    assert "2 dance(s) written, 0 already complete, 1 skipped" in text
+    assert "BAS before" in text and "all" in text
+    assert not (out / "DANCE_S_bad").exists()  # nothing half-written
+    for i in range(2):
+        d = out / f"DANCE_S_{i}"
+        assert {p.name for p in d.iterdir()} == {
+            "meta.json",
+            "motion.npz",
+            "audio.ogg",
+            "video_small.mp4",
+            "video_side.mp4",
+        }
+        meta = json.loads((d / "meta.json").read_text())
+        assert meta["locked"] and meta["source_id"] == f"DANCE_S_{i}"
+        assert meta["lock"]["after"]["true"] > 0.8
+    stamp = (out / "DANCE_S_0" / "video_small.mp4").stat().st_mtime_ns
+    code, text, err = run_cli(capsys, src, "--out", out, "--looks", "small,side")
+    assert code == 0
+    assert "0 dance(s) written, 2 already complete, 1 skipped" in text
+    assert (out / "DANCE_S_0" / "video_small.mp4").stat().st_mtime_ns == stamp
+
+
+def test_make_locked_bad_arguments(src, tmp_path, capsys):
+    code, _, err = run_cli(capsys, tmp_path / "missing", "--out", tmp_path / "o")
+    assert code == 2 and err.startswith("mudar: error: ") and "not a directory" in err
+    code, _, err = run_cli(capsys, src, "--out", tmp_path / "o", "--looks", "dwm,nope")
+    assert code == 2 and "unknown look 'nope'" in err
+    code, _, err = run_cli(capsys, src, "--out", tmp_path / "o", "--speed-range", "1.1,1.3")
+    assert code == 2 and err.count("speed_range") == 1  # once, not once per dance
+    only_bad = tmp_path / "only_bad"
+    (only_bad / "D").mkdir(parents=True)
+    (only_bad / "D" / "audio.ogg").write_bytes(b"")
+    code, _, err = run_cli(capsys, only_bad, "--out", tmp_path / "o2")
+    assert code == 2 and "mudar: error: " in err and "motion.npz" in err
+
+
+def test_make_locked_in_parallel_gives_the_same_dances(src, tmp_path, capsys):
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert run_cli(capsys, src, "--out", one, "--looks", "small", "--seconds", "3")[0] == 0
+    code, text, err = run_cli(
+        capsys, src, "--out", two, "--looks", "small", "--seconds", "3", "--jobs", "2"
+    )
+    assert code == 0 and "2 dance(s) written" in text and "1 of 3 dance(s) skipped" in err
+    for i in range(2):
+        a = json.loads((one / f"DANCE_S_{i}" / "meta.json").read_text())
+        b = json.loads((two / f"DANCE_S_{i}" / "meta.json").read_text())
+        assert a["warp_knots"] == b["warp_knots"] and a["lock"] == b["lock"]
+        assert a["duration_s"] <= 3.0 * 1.25 + 0.05
