@@ -2,8 +2,8 @@
 installed.
 
 A user who only wants rhythms installs ``mudar`` alone; training needs ``mudar[train]``
-(Lightning), retrieval ``mudar[retrieve]`` (FAISS), plots ``mudar[plots]`` (matplotlib);
-``mudar[all]`` has everything.
+(Lightning), retrieval ``mudar[retrieve]`` (FAISS), plots ``mudar[plots]`` (matplotlib), the web
+page ``mudar[serve]`` (FastAPI, uvicorn); ``mudar[all]`` has everything.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ EXTRAS = {
     "tensorboard": "train",
     "faiss": "retrieve",
     "matplotlib": "plots",
+    "fastapi": "serve",
+    "uvicorn": "serve",
 }
 """Which extra of the package installs each optional module."""
 

@@ -27,6 +27,7 @@ COMMANDS = (
     "bas",
     "demo",
     "bench",
+    "serve",
 )
 
 
