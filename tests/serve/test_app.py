@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra (fastapi) is not installed")
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx (the dev extra)")
 
-with warnings.catch_warnings():  # starlette's note about httpx's successor: not ours to fix
-    warnings.simplefilter("ignore", DeprecationWarning)
+with warnings.catch_warnings():  # starlette's note that it prefers httpx2 to httpx
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient  # noqa: E402
 
 import media_factory as mf  # noqa: E402
@@ -226,6 +226,37 @@ def test_a_file_that_breaks_in_a_job_is_one_line_error(served, truncated_mp4):
     assert done["state"] in ("error", "done")
     if done["state"] == "error":
         assert "\n" not in done["error"] and "Traceback" not in done["error"]
+
+
+def test_genre_with_a_classifier(tmp_path, debug_checkpoint):
+    from mudar.cli.main import main
+    from mudar.synthetic.video import make_dataset
+
+    make_dataset(tmp_path / "data", n=4, seed=3, duration_s=6.0)
+    cls = tmp_path / "cls.pt"
+    argv = ["classify", "train", "--data", str(tmp_path / "data"), "--out", str(cls)]
+    argv += ["--checkpoint", str(debug_checkpoint), "--epochs", "3", "--quiet", "--jobs", "1"]
+    assert main([*argv, "--cache", str(tmp_path / "cache")]) == 0
+    app = create_app(media=tmp_path / "data" / "waltz_0", classifier=cls, dance_method="hoof-flux")
+    with TestClient(app) as client:
+        assert client.get("/api/info").json()["genre"] is None
+        f = media(client, video=True)
+        done = finish(app, client.post("/api/analyze", json={"file": f["id"]}).json())
+        genre = done["result"]["genre"]
+        assert set(genre["scores"]) == {"chacha", "rumba", "tango", "waltz"}
+        assert genre["label"] == max(genre["scores"], key=genre["scores"].get)
+        assert sum(genre["scores"].values()) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_a_bad_classifier_or_index_fails_at_start(tmp_path, text_mp4):
+    from mudar.errors import MudarError
+
+    with pytest.raises(MudarError):
+        create_app(media=tmp_path, classifier=text_mp4)
+    with pytest.raises(MudarError, match="no such"):
+        create_app(media=tmp_path, index=tmp_path / "nope")
+    with pytest.raises(MudarError, match="unknown dance method"):
+        create_app(media=tmp_path, dance_method="nope")
 
 
 def test_retrieve_without_an_index_says_how_to_build_one(served):

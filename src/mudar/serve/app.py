@@ -102,19 +102,25 @@ def create_app(
     for what, p in (("index", index), ("classifier", classifier), ("media", media)):
         if p is not None and not Path(p).exists():
             raise InputError(f"{p}: no such {'folder' if what != 'classifier' else 'file'}")
-    settings = work.Settings(
-        dance_method=dance_method or default_dance_method(),
-        checkpoint=None if checkpoint is None else str(checkpoint),
-        classifier=None if classifier is None else str(classifier),
-        index=None if index is None else str(index),
-    )
     tmp = tempfile.TemporaryDirectory(prefix="mudar-serve-")
     root = Path(tmp.name)
-    store = FileStore(root / "files", max_bytes=int(max_upload_mb * 1e6))
-    if media is not None:
-        offered = store.add_media_folder(Path(media))
-    else:
-        offered = store.add_media_folder(make_demo_media(root / "demo", duration_s=demo_duration_s))
+    try:
+        settings = work.Settings(
+            dance_method=dance_method or default_dance_method(),
+            checkpoint=None if checkpoint is None else str(checkpoint),
+            classifier=None if classifier is None else str(classifier),
+            index=None if index is None else str(index),
+            cache_dir=str(root / "cache"),
+        )
+        settings.check()  # a bad classifier or index fails now, not at the first upload
+        store = FileStore(root / "files", max_bytes=int(max_upload_mb * 1e6))
+        folder = Path(media) if media is not None else None
+        if folder is None:
+            folder = make_demo_media(root / "demo", duration_s=demo_duration_s)
+        offered = store.add_media_folder(folder)
+    except BaseException:
+        tmp.cleanup()
+        raise
     log.info("%d media file(s) to pick", len(offered))
     jobs = JobQueue(root / "jobs")
 

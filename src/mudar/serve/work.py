@@ -41,12 +41,15 @@ class Settings:
         Genre classifier of ``mudar classify train`` (None: no genre).
     index : str or None
         Folder of ``mudar index build`` (None: no retrieval).
+    cache_dir : str or None
+        Feature cache of the embeddings (genre, retrieval); the server's temporary folder.
     """
 
     dance_method: str = "hoof-flux"
     checkpoint: str | None = None
     classifier: str | None = None
     index: str | None = None
+    cache_dir: str | None = None
     _setups: dict = field(default_factory=dict, repr=False)
     _classifier: object = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -56,6 +59,19 @@ class Settings:
             raise ParameterError(
                 f"unknown dance method {self.dance_method!r}; known: {', '.join(DANCE_RHYTHM)}"
             )
+
+    def check(self) -> None:
+        """Load the classifier and the index once, so that a bad one is an error at start.
+
+        Raises
+        ------
+        InputError, ParameterError, MissingDependency
+        """
+        self.genre_model()
+        if self.index is not None:
+            from mudar.tasks.index import Index  # faiss: only with an index
+
+            Index.load(self.index)
 
     def setup(self, method: str):
         """(AnalysisConfig, model) of ``method``, loaded once."""
@@ -122,7 +138,9 @@ def _genre(path: str, settings: Settings) -> dict:
     from mudar.pipelines.embed import embed_files
     from mudar.tasks.classify import predict
 
-    emb = embed_files([path], model=clf.encoder_model(), jobs=1, progress=False)
+    emb = embed_files(
+        [path], model=clf.encoder_model(), cache_dir=settings.cache_dir, jobs=1, progress=False
+    )
     if emb.skipped:
         return {"error": emb.skipped[0][1]}
     records = predict(clf, emb).records()
@@ -195,6 +213,7 @@ def retrieve_job(job: Job, f: StoredFile, *, direction: str, settings: Settings)
         top_k=10,
         lambda3=DEFAULT_LAMBDA3,
         checkpoint=settings.checkpoint,
+        cache_dir=settings.cache_dir,
     )
     return {
         "query": f.name,
