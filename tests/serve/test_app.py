@@ -63,6 +63,9 @@ def test_info_lists_the_demo_files_and_what_is_missing(served):
     assert {"dance-120bpm.mp4", "dance-90bpm.wav"} <= names
     assert info["retarget_methods"] == ["shift", "accel", "dtw"]
     assert "--classifier" in info["genre"] and "mudar index build" in info["index"]
+    from mudar.cli.sync import LOW_CONFIDENCE
+
+    assert info["low_sync_confidence"] == LOW_CONFIDENCE  # the page warns where the CLI does
 
 
 def test_an_upload_is_probed_served_and_removed(served, bar_video):

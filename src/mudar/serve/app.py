@@ -189,6 +189,7 @@ def create_app(
             "max_upload_mb": max_upload_mb,
             "dance_method": settings.dance_method,
             "retarget_methods": list(RETARGET),
+            "low_sync_confidence": work.LOW_SYNC_CONFIDENCE,
             "genre": None if settings.classifier else work.NO_GENRE_MODEL,
             "index": None if settings.index else work.NO_INDEX,
         }

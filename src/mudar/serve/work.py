@@ -18,6 +18,9 @@ from mudar.pipelines.timeline import file_timeline
 from mudar.serve.jobs import Job
 from mudar.serve.store import StoredFile
 
+LOW_SYNC_CONFIDENCE = 0.1
+"""Below this confidence the page says that the delay is not pinned down (as ``mudar sync``)."""
+
 NO_GENRE_MODEL = (
     "no genre model: start the server with --classifier CLS (a file of `mudar classify train`)"
 )

@@ -143,8 +143,10 @@ function showAnalysis(f, r) {
     $("sync").innerHTML = `<small>${esc(s.error)}</small>`;
   } else {
     const what = s.offset_s > 0 ? "late" : s.offset_s < 0 ? "early" : "in sync";
+    const low = s.confidence < state.info.low_sync_confidence
+      ? " (low: the dance does not pin the delay down)" : "";
     $("sync").innerHTML = `${s.offset_s >= 0 ? "+" : ""}${fmt(s.offset_s, 3)} s
-      <small>audio ${what}, confidence ${fmt(s.confidence, 2)}</small>`;
+      <small>audio ${what}, confidence ${fmt(s.confidence, 2)}${low}</small>`;
   }
   $("fix-btn").disabled = !!s.error;
   $("fix-download").hidden = true;
@@ -152,7 +154,8 @@ function showAnalysis(f, r) {
   const g = r.genre;
   $("genre-bars").innerHTML = "";
   if (g.error) {
-    $("genre").innerHTML = `<small>${esc(g.error)}</small>`;
+    $("genre").innerHTML = "<small>none</small>";
+    $("genre-bars").innerHTML = `<span class="hint">genre: ${esc(g.error)}</span>`;
   } else {
     $("genre").textContent = g.label;
     const scores = Object.entries(g.scores).sort((a, b) => b[1] - a[1]);
@@ -259,7 +262,8 @@ function drawTimeline() {
   const step = steps.find((s) => span / s <= 12) || 600;
   for (let s = Math.ceil(t0 / step) * step; s <= t1 + 1e-9; s += step) {
     el("line", { x1: x(s), x2: x(s), y1: AXIS_Y - 14, y2: AXIS_Y - 10, stroke: "#999" }, svg);
-    const lab = el("text", { x: x(s) - 8, y: AXIS_Y, class: "tick" }, svg);
+    const anchor = x(s) > right - 15 ? "end" : x(s) < left + 15 ? "start" : "middle";
+    const lab = el("text", { x: x(s), y: AXIS_Y, class: "tick", "text-anchor": anchor }, svg);
     lab.textContent = `${Number(s.toFixed(2))} s`;
   }
   state.cursor = el("line", { x1: -10, x2: -10, y1: 10, y2: AXIS_Y - 12, stroke: "#d00",
@@ -268,7 +272,6 @@ function drawTimeline() {
   state.tOf = (px) => t0 + ((px - left) / (right - left)) * (t1 - t0);
   state.plotLeft = left;
   box.replaceChildren(svg);
-  bindTimeline(svg);
   moveCursor();
 }
 
@@ -295,40 +298,44 @@ function svgX(svg, event) {
   return ((event.clientX - r.left) / r.width) * svg.viewBox.baseVal.width;
 }
 
-function bindTimeline(svg) {
-  svg.addEventListener("wheel", (e) => {
+// bound once, on the container: the SVG inside is redrawn at every zoom and pan step
+function bindTimeline(box) {
+  const svg = () => box.querySelector("svg");
+  box.addEventListener("wheel", (e) => {
+    if (!svg()) return;
     e.preventDefault();
-    zoom(e.deltaY > 0 ? 1.25 : 0.8, state.tOf(svgX(svg, e)));
+    zoom(e.deltaY > 0 ? 1.25 : 0.8, state.tOf(svgX(svg(), e)));
   }, { passive: false });
-  let drag = null;
-  svg.addEventListener("mousedown", (e) => {
-    drag = { x: svgX(svg, e), view: state.view.slice(), moved: false };
-    svg.classList.add("dragging");
+  box.addEventListener("mousedown", (e) => {
+    if (!svg()) return;
+    state.drag = { x: svgX(svg(), e), view: state.view.slice(), moved: false };
+    svg().classList.add("dragging");
   });
-  svg.addEventListener("mousemove", (e) => {
-    if (!drag) return;
-    const dx = svgX(svg, e) - drag.x;
+  box.addEventListener("mousemove", (e) => {
+    const drag = state.drag;
+    if (!drag || !svg()) return;
+    const dx = svgX(svg(), e) - drag.x;
     if (Math.abs(dx) > 3) drag.moved = true;
     if (!drag.moved) return;
     const dur = state.analysis.timeline.duration_s;
     const [a, b] = drag.view;
-    const dt = (dx / (svg.viewBox.baseVal.width - state.plotLeft - 10)) * (b - a);
+    const dt = (dx / (svg().viewBox.baseVal.width - state.plotLeft - 10)) * (b - a);
     const t0 = Math.min(Math.max(a - dt, 0), Math.max(dur - (b - a), 0));
     state.view = [t0, t0 + (b - a)];
-    const keep = drag;
     drawTimeline();
-    drag = keep;
+    svg().classList.add("dragging");
   });
   const end = (e) => {
-    if (drag && !drag.moved && e.type === "mouseup") {
-      const t = state.tOf(svgX(svg, e));
+    const drag = state.drag;
+    if (drag && !drag.moved && e.type === "mouseup" && svg()) {
+      const t = state.tOf(svgX(svg(), e));
       if (t >= 0) $("video").currentTime = t;  // click: seek
     }
-    drag = null;
-    svg.classList.remove("dragging");
+    state.drag = null;
+    if (svg()) svg().classList.remove("dragging");
   };
-  svg.addEventListener("mouseup", end);
-  svg.addEventListener("mouseleave", end);
+  box.addEventListener("mouseup", end);
+  box.addEventListener("mouseleave", end);
 }
 
 // the cursor follows the video, smoothly while it plays
@@ -454,6 +461,7 @@ async function init() {
     state.view = [0, Math.max(state.analysis.timeline.duration_s, 0.1)];
     drawTimeline();
   };
+  bindTimeline($("timeline"));
   window.addEventListener("resize", () => drawTimeline());
   requestAnimationFrame(tick);
 }
