@@ -16,10 +16,10 @@ with warnings.catch_warnings():  # starlette's note that it prefers httpx2 to ht
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient  # noqa: E402
 
-import media_factory as mf  # noqa: E402
 from mudar.io import probe  # noqa: E402
 from mudar.serve.app import create_app  # noqa: E402
 from mudar.serve.jobs import JobQueue  # noqa: E402
+from mudar.synthetic.video import make_clip  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +208,26 @@ def test_retarget_gives_a_playable_video(served, tmp_path):
     assert info.has_video and info.has_audio and info.duration_s == pytest.approx(6.0, abs=0.2)
 
 
+def test_a_running_retarget_is_cancelled_and_leaves_nothing(served):
+    client, app = served
+    video, song = media(client, video=True), media(client, video=False)
+    job = client.post("/api/retarget", json={"video": video["id"], "music": song["id"]}).json()
+    live = app.state.jobs.get(job["id"])
+    seen = []
+    for _ in range(2000):  # until it is encoding: progress moves with the frames written
+        if live.step == "re-timing and encoding" and live.progress > 0.16:
+            break
+        seen.append(live.state)
+        threading.Event().wait(0.005)
+    assert live.step == "re-timing and encoding", (live.state, live.step)
+    assert 0.15 < live.progress < 0.95
+    assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 200
+    done = finish(app, job)
+    assert done["state"] == "cancelled" and not done["download"]
+    assert not live.folder.exists()  # the half-written video is gone with its folder
+    assert client.get(f"/api/jobs/{job['id']}/download").status_code == 404
+
+
 def test_retarget_refuses_bad_requests(served):
     client, _ = served
     video, song = media(client, video=True), media(client, video=False)
@@ -274,7 +294,7 @@ def test_retrieve_ranks_the_index(tmp_path):
 
     songs = tmp_path / "media"
     for i, tempo in enumerate((100.0, 140.0)):
-        mf.make_clip(songs, name=f"d{i}", tempo_bpm=tempo, duration_s=6.0, seed=i)
+        make_clip(songs, name=f"d{i}", tempo_bpm=tempo, duration_s=6.0, seed=i)
     emb, meta = index_embeddings([str(songs)], jobs=1, progress=False)
     write_index(emb, tmp_path / "idx", kind="flat", meta=meta)
     app = create_app(media=songs, index=tmp_path / "idx")
@@ -324,6 +344,21 @@ def test_jobs_run_one_at_a_time_in_order_and_cancel(tmp_path):
     queue.wait(third)
     assert first.state == "cancelled" and not first.folder.exists()
     assert ran == [first.id, third.id] and third.result == {"ok": True}
+    queue.close()
+
+
+def test_only_the_newest_results_keep_their_files(tmp_path):
+    queue = JobQueue(tmp_path, keep=2)
+
+    def write(job):
+        job.output = job.folder / "out.txt"
+        job.output.write_text(job.id)
+        return {}
+
+    jobs = [queue.wait(queue.submit("w", write)) for _ in range(4)]
+    assert [j.to_dict()["download"] for j in jobs] == [False, False, True, True]
+    assert [j.folder.exists() for j in jobs] == [False, False, True, True]
+    assert all(j.state == "done" for j in jobs)
     queue.close()
 
 

@@ -95,10 +95,15 @@ class JobQueue:
     ----------
     root : Path
         Each job gets a folder ``root/<id>`` for its outputs.
+    keep : int
+        Finished jobs whose files are kept; past that the oldest one's files are removed (its
+        result stays, its download is gone), so that a server left running does not fill the
+        disk.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, keep: int = 20) -> None:
         self.root = Path(root)
+        self.keep = int(keep)
         self._jobs: dict[str, Job] = {}
         self._order: list[str] = []
         self._lock = threading.Condition()
@@ -206,4 +211,8 @@ class JobQueue:
                 job.progress = 1.0
             job.state, job.result, job.error = state, result, error
             job.step = step or state
+            kept = [j for j in self._jobs.values() if j.state == "done" and j.output is not None]
+            for old in kept[: max(len(kept) - self.keep, 0)]:  # oldest first
+                old.output, old.step = None, "done (its file was removed: too many results)"
+                shutil.rmtree(old.folder, ignore_errors=True)
             self._lock.notify_all()

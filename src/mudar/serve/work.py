@@ -177,7 +177,12 @@ def retarget_job(
     check_retarget_paths(video.path, music.path, out)
     dance_method = without_music("hoof-flux")  # as the command line's default, see its --help
     config, model = settings.setup(dance_method)
-    job.advance("detecting rhythms, re-timing and encoding", 0.15)
+    job.advance("detecting the rhythms", 0.1)
+
+    def encoded(share: float) -> None:  # raises Cancelled: the half-written video is dropped
+        label = "re-timing and encoding" if share < 1 else "measuring the result"
+        job.advance(label, 0.15 + 0.8 * share)
+
     report = retarget_files(
         video.path,
         music.path,
@@ -193,6 +198,7 @@ def retarget_job(
         config=config,
         model=model,
         progress=False,
+        on_progress=encoded,
     )
     job.output = out
     report["video"], report["music"], report["out"] = video.name, music.name, out.name
