@@ -236,7 +236,12 @@ def test_retarget_refuses_bad_requests(served):
     assert r.status_code == 400 and "shift, accel, dtw" in r.json()["detail"]
     r = client.post("/api/retarget", json={"video": song["id"], "music": video["id"]})
     assert r.status_code == 400 and "no pictures" in r.json()["detail"]
-    assert client.post("/api/retarget", json={"video": video["id"]}).status_code == 422
+    r = client.post("/api/retarget", json={"video": video["id"]})
+    assert r.status_code == 422 and r.json()["detail"] == "bad request: music: Field required"
+    r = client.post(
+        "/api/analyze", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422 and isinstance(r.json()["detail"], str)
 
 
 def test_a_file_that_breaks_in_a_job_is_one_line_error(served, truncated_mp4):

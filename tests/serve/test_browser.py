@@ -166,3 +166,17 @@ def test_a_bad_file_is_one_message_on_the_page(server, browser, tmp_path):
     # the server still serves: a demo file is analysed after it
     browser.find_element(By.ID, "analyze-btn").click()
     wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#timeline svg .beat"))
+
+
+def test_several_uploads_queue_and_all_finish(server, browser):
+    url, app = server
+    browser.get(url)
+    wait(browser, 20).until(lambda d: len(Select(d.find_element(By.ID, "media-select")).options))
+    videos = sorted(str(f.path) for f in app.state.store.media() if f.path.suffix == ".mp4")
+    assert len(videos) >= 2
+    browser.find_element(By.ID, "upload-input").send_keys("\n".join(videos[:2]))
+    rows = lambda d: d.find_elements(By.CSS_SELECTOR, "#jobs .job.done .name")  # noqa: E731
+    wait(browser).until(lambda d: sum(r.text.startswith("analyse ") for r in rows(d)) == 2)
+    names = sorted(r.text for r in rows(browser) if r.text.startswith("analyse "))
+    assert names == sorted(f"analyse {Path(v).name}" for v in videos[:2])
+    assert not browser.find_element(By.ID, "error").is_displayed()

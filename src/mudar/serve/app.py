@@ -90,6 +90,7 @@ def create_app(
     """
     fastapi = require("fastapi", purpose="mudar serve")
     from fastapi import Body, HTTPException, Request
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse, JSONResponse
     from fastapi.staticfiles import StaticFiles
     from starlette.concurrency import run_in_threadpool
@@ -151,6 +152,14 @@ def create_app(
     async def _mudar_error(_request, e: MudarError):
         return JSONResponse({"detail": public(str(e))}, status_code=400)
 
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(_request, e: RequestValidationError):  # one line, not pydantic's list
+        parts = [
+            f"{'.'.join(str(x) for x in err['loc'][1:]) or 'body'}: {err['msg']}"
+            for err in e.errors()
+        ]
+        return JSONResponse({"detail": "bad request: " + "; ".join(parts)}, status_code=422)
+
     @app.exception_handler(Exception)
     async def _bug(_request, e: Exception):  # logged with its traceback; one line for the page
         log.exception("request failed")
@@ -195,7 +204,7 @@ def create_app(
         }
 
     @app.post("/api/upload")
-    async def upload(request: Request, name: str):
+    async def upload(request: Request, name: str = "upload"):
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > store.max_bytes:
             raise HTTPException(413, _too_large(name, max_upload_mb))
