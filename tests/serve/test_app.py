@@ -283,6 +283,8 @@ def test_a_bad_classifier_or_index_fails_at_start(tmp_path, text_mp4):
         create_app(media=tmp_path, classifier=text_mp4)
     with pytest.raises(MudarError, match="no such"):
         create_app(media=tmp_path, index=tmp_path / "nope")
+    with pytest.raises(MudarError, match="nope.pt: no such file"):
+        create_app(media=tmp_path, checkpoint=tmp_path / "nope.pt")
     with pytest.raises(MudarError, match="unknown dance method"):
         create_app(media=tmp_path, dance_method="nope")
 

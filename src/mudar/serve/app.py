@@ -100,9 +100,14 @@ def create_app(
 
     if not max_upload_mb > 0:
         raise ParameterError(f"the upload limit must be positive, got {max_upload_mb} MB")
-    for what, p in (("index", index), ("classifier", classifier), ("media", media)):
+    for kind, p in (
+        ("folder", index),
+        ("file", classifier),
+        ("folder", media),
+        ("file", checkpoint),
+    ):
         if p is not None and not Path(p).exists():
-            raise InputError(f"{p}: no such {'folder' if what != 'classifier' else 'file'}")
+            raise InputError(f"{p}: no such {kind}")
     tmp = tempfile.TemporaryDirectory(prefix="mudar-serve-")
     root = Path(tmp.name)
     try:

@@ -50,7 +50,7 @@ function remember(f) {
   if (f.has_audio) addOption($("song-select"), f);
 }
 
-function upload(file, onProgress) {
+function upload(file, onProgress, onStart) {
   // XMLHttpRequest, not fetch: it reports upload progress
   return new Promise((resolve, reject) => {
     const limit = state.info.max_upload_mb * 1e6;
@@ -69,6 +69,8 @@ function upload(file, onProgress) {
                                                                      : `upload failed (${x.status})`));
     };
     x.onerror = () => reject(new Error(`${file.name}: upload failed (server unreachable)`));
+    x.onabort = () => reject(new Error(`${file.name}: upload cancelled`));
+    if (onStart) onStart(x);
     x.send(file);
   });
 }
@@ -352,7 +354,8 @@ async function uploadAll(files, then) {
     const row = jobRow({ id: "up" + Math.random().toString(36).slice(2), state: "running",
                          progress: 0, step: "uploading" }, `upload ${file.name}`);
     try {
-      const f = await upload(file, (p) => { row.querySelector("progress").value = p; });
+      const f = await upload(file, (p) => { row.querySelector("progress").value = p; },
+                             (xhr) => { row.querySelector(".cancel").onclick = () => xhr.abort(); });
       row.querySelector("progress").value = 1;
       row.querySelector(".step").textContent = "uploaded";
       row.className = "job done";
