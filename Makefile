@@ -1,10 +1,12 @@
-# Fresh machine: `make demo` sets up and runs the demo, `make test` sets up and runs the tests.
+# Fresh machine: `make demo` sets up and runs the demo, `make test` sets up and runs the tests,
+# `make serve` the web page (http://127.0.0.1:8000/; `make serve PORT=8080` for another port).
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+PORT   ?= 8000
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo serve test lint bench clean
 
 setup: $(STAMP)
 
@@ -18,6 +20,9 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/mudar demo --out mudar-demo
+
+serve: $(STAMP)
+	$(VENV)/bin/mudar serve --port $(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -2,9 +2,9 @@
 installed.
 
 A user who only wants rhythms installs ``mudar`` alone; training needs ``mudar[train]``
-(Lightning), retrieval ``mudar[retrieve]`` (FAISS), plots ``mudar[plots]`` (matplotlib);
-feature extraction on Ray and WebDataset shards ``mudar[cluster]``; ``mudar[all]`` has
-everything.
+(Lightning), retrieval ``mudar[retrieve]`` (FAISS), plots ``mudar[plots]`` (matplotlib), the web
+page ``mudar[serve]`` (FastAPI, uvicorn), feature extraction on Ray and WebDataset shards
+``mudar[cluster]``; ``mudar[all]`` has everything.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ EXTRAS = {
     "matplotlib": "plots",
     "ray": "cluster",
     "webdataset": "cluster",
+    "fastapi": "serve",
+    "uvicorn": "serve",
 }
 """Which extra of the package installs each optional module."""
 

@@ -28,6 +28,7 @@ COMMANDS = (
     "demo",
     "bench",
     "make_locked",
+    "serve",
 )
 
 

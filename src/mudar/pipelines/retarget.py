@@ -9,7 +9,7 @@ it reached.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +91,7 @@ def retarget_files(
     checkpoint: str | None = None,
     progress: bool | None = None,
     keep_rhythms: bool = False,
+    on_progress: Callable[[float], None] | None = None,
 ) -> dict:
     """Retarget ``video`` onto ``music`` into ``out``, then measure the written file.
 
@@ -127,6 +128,9 @@ def retarget_files(
     keep_rhythms : bool
         Also return the rhythm points themselves (``"rhythm_times"``: ``dance``, ``music``,
         ``dance_after``, ``music_after`` in seconds), e.g. to plot them.
+    on_progress : callable, optional
+        Called with the share of the output frames encoded (0 to 1), every few frames; an
+        exception it raises stops the work, and ``out`` is not written (the web page's cancel).
 
     Returns
     -------
@@ -169,6 +173,8 @@ def retarget_files(
     side, crop = _frame_geometry(v_info.width, v_info.height, max_side)
     source = _looped_frames(video, fps=fps, n_frames=n_src, side=side, crop=crop)
     frames = resample_frames(source, plan.source_times, fps=fps, mode=resample)
+    if on_progress is not None:
+        frames = _reporting(frames, total=plan.n_frames, on_progress=on_progress)
     bar = tqdm(
         frames,
         total=plan.n_frames,
@@ -215,6 +221,16 @@ def retarget_files(
             )
         }
     return result
+
+
+def _reporting(frames: Iterator, *, total: int, on_progress: Callable[[float], None]) -> Iterator:
+    """``frames``, calling ``on_progress(k / total)`` every 8 frames and at the end."""
+    k = 0
+    for k, frame in enumerate(frames):
+        if k % 8 == 0:
+            on_progress(k / max(total, 1))
+        yield frame
+    on_progress((k + 1) / max(total, 1))
 
 
 def _dance_points(analysis, *, method: str, model=None) -> np.ndarray:

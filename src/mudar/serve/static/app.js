@@ -1,0 +1,472 @@
+// The page of `mudar serve`: uploads, jobs and their progress, the timeline (SVG, drawn here:
+// no library, no network). All the computation is the server's.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { info: null, current: null, analysis: null, view: null, jobs: {} };
+
+function showError(msg) {
+  const e = $("error");
+  e.textContent = msg;
+  e.hidden = !msg;
+}
+
+async function api(path, options = {}) {
+  let r;
+  try {
+    r = await fetch(path, options);
+  } catch (err) {
+    throw new Error("the server cannot be reached (is `mudar serve` still running?)");
+  }
+  let body = null;
+  try { body = await r.json(); } catch (err) { body = null; }
+  if (!r.ok) {
+    const d = body && body.detail;
+    throw new Error(typeof d === "string" ? d : `request failed (${r.status})`);
+  }
+  return body;
+}
+
+function postJSON(path, data) {
+  return api(path, { method: "POST", headers: { "Content-Type": "application/json" },
+                     body: JSON.stringify(data) });
+}
+
+// ---- files -------------------------------------------------------------------------------
+
+function addOption(select, f) {
+  const o = document.createElement("option");
+  o.value = f.id;
+  o.textContent = f.name + (f.picked ? "" : " (uploaded)");
+  select.appendChild(o);
+  return o;
+}
+
+function fileById(id) { return state.files[id]; }
+
+function remember(f) {
+  state.files[f.id] = f;
+  if (f.has_video) addOption($("media-select"), f);
+  if (f.has_audio) addOption($("song-select"), f);
+}
+
+function upload(file, onProgress, onStart) {
+  // XMLHttpRequest, not fetch: it reports upload progress
+  return new Promise((resolve, reject) => {
+    const limit = state.info.max_upload_mb * 1e6;
+    if (file.size > limit) {
+      reject(new Error(`${file.name}: larger than the upload limit of ${state.info.max_upload_mb} MB`));
+      return;
+    }
+    const x = new XMLHttpRequest();
+    x.open("POST", "/api/upload?name=" + encodeURIComponent(file.name));
+    x.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
+    x.onload = () => {
+      let body = null;
+      try { body = JSON.parse(x.responseText); } catch (err) { body = null; }
+      if (x.status === 200) resolve(body);
+      else reject(new Error((body && typeof body.detail === "string") ? body.detail
+                                                                     : `upload failed (${x.status})`));
+    };
+    x.onerror = () => reject(new Error(`${file.name}: upload failed (server unreachable)`));
+    x.onabort = () => reject(new Error(`${file.name}: upload cancelled`));
+    if (onStart) onStart(x);
+    x.send(file);
+  });
+}
+
+// ---- jobs --------------------------------------------------------------------------------
+
+function jobRow(job, title) {
+  let row = $("job-" + job.id);
+  if (!row) {
+    row = document.createElement("div");
+    row.id = "job-" + job.id;
+    row.className = "job";
+    row.innerHTML = `<span class="name"></span><progress max="1"></progress>
+      <span class="step"></span><button class="cancel">cancel</button>`;
+    row.querySelector(".name").textContent = title;
+    row.querySelector(".cancel").onclick = () =>
+      postJSON(`/api/jobs/${job.id}/cancel`, {}).catch((e) => showError(e.message));
+    $("jobs").prepend(row);
+  }
+  row.className = "job " + job.state;
+  row.querySelector("progress").value = job.progress;
+  let step = job.state === "queued" && job.queue_position > 0
+    ? `queued (${job.queue_position} before it)` : job.step;
+  if (job.state === "error") step = job.error;
+  row.querySelector(".step").textContent = step;
+  row.querySelector(".cancel").hidden = !(job.state === "queued" || job.state === "running");
+  return row;
+}
+
+// Queue a job and follow it until it ends; resolves with the finished job.
+async function runJob(path, data, title) {
+  let job = await postJSON(path, data);
+  jobRow(job, title);
+  while (job.state === "queued" || job.state === "running") {
+    await new Promise((r) => setTimeout(r, 400));
+    job = await api(`/api/jobs/${job.id}`);
+    jobRow(job, title);
+  }
+  if (job.state === "error") throw new Error(job.error);
+  return job;
+}
+
+// ---- analysis ----------------------------------------------------------------------------
+
+function fmt(x, d = 2) { return (x === null || x === undefined) ? "n/a" : Number(x).toFixed(d); }
+
+async function analyse(fileId) {
+  const f = fileById(fileId);
+  showError("");
+  const job = await runJob("/api/analyze", { file: fileId }, `analyse ${f.name}`);
+  if (job.state !== "done") return;
+  const row = $("job-" + job.id);
+  row.onclick = () => showAnalysis(f, job.result);
+  showAnalysis(f, job.result);
+}
+
+function showAnalysis(f, r) {
+  state.current = f;
+  state.analysis = r;
+  $("analysis").hidden = false;
+  $("retarget").hidden = false;
+  $("retrieve").hidden = false;
+  $("current-name").textContent = f.name;
+  const t = r.timeline;
+  $("tempo").innerHTML = t.music ? `${fmt(t.music.tempo_bpm, 1)} <small>BPM</small>`
+                                 : "<small>no sound</small>";
+  const b = r.bas;
+  $("bas").innerHTML = b.error ? `<small>${esc(b.error)}</small>`
+    : `${fmt(b.bas_motion, 3)} <small>motion &rarr; music, ${fmt(b.bas_music, 3)} music &rarr; motion</small>`;
+  const s = r.sync;
+  if (s.error) {
+    $("sync").innerHTML = `<small>${esc(s.error)}</small>`;
+  } else {
+    const what = s.offset_s > 0 ? "late" : s.offset_s < 0 ? "early" : "in sync";
+    const low = s.confidence < state.info.low_sync_confidence
+      ? " (low: the dance does not pin the delay down)" : "";
+    $("sync").innerHTML = `${s.offset_s >= 0 ? "+" : ""}${fmt(s.offset_s, 3)} s
+      <small>audio ${what}, confidence ${fmt(s.confidence, 2)}${low}</small>`;
+  }
+  $("fix-btn").disabled = !!s.error;
+  $("fix-download").hidden = true;
+  $("fix-info").textContent = "";
+  const g = r.genre;
+  $("genre-bars").innerHTML = "";
+  if (g.error) {
+    $("genre").innerHTML = "<small>none</small>";
+    $("genre-bars").innerHTML = `<span class="hint">genre: ${esc(g.error)}</span>`;
+  } else {
+    $("genre").textContent = g.label;
+    const scores = Object.entries(g.scores).sort((a, b) => b[1] - a[1]);
+    for (const [label, p] of scores) {
+      const span = document.createElement("span");
+      span.className = "bar";
+      span.innerHTML = `<i style="width:${Math.round(p * 80)}px"></i>${esc(label)} ${fmt(p, 2)}`;
+      $("genre-bars").appendChild(span);
+    }
+  }
+  const v = $("video");
+  v.src = `/api/files/${f.id}`;
+  state.view = [0, Math.max(t.duration_s, 0.1)];
+  drawTimeline();
+  $("index-note").textContent = state.info.index || "";
+  $("retrieve-btn").disabled = !!state.info.index;
+}
+
+function esc(s) {
+  return String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+}
+
+// ---- the timeline ------------------------------------------------------------------------
+
+const SVG = "http://www.w3.org/2000/svg";
+const LANES = { music: [20, 100], dance: [125, 205] };  // y ranges, px
+const AXIS_Y = 222;
+
+function el(name, attrs, parent) {
+  const e = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+function curvePoints(curve, x, [top, bottom], [t0, t1]) {
+  const pts = [];
+  const n = curve.values.length;
+  const i0 = Math.max(0, Math.floor((t0 - curve.t0) / curve.dt) - 1);
+  const i1 = Math.min(n - 1, Math.ceil((t1 - curve.t0) / curve.dt) + 1);
+  const step = Math.max(1, Math.floor((i1 - i0) / 2000));  // at most ~2000 points drawn
+  for (let i = i0; i <= i1; i += step) {
+    const t = curve.t0 + i * curve.dt;
+    pts.push(`${x(t).toFixed(1)},${(bottom - curve.values[i] * (bottom - top)).toFixed(1)}`);
+  }
+  return pts.join(" ");
+}
+
+function drawTimeline() {
+  const box = $("timeline");
+  const r = state.analysis;
+  if (!r) return;
+  const t = r.timeline;
+  const width = Math.max(box.clientWidth, 300);
+  const left = 70, right = width - 10;
+  const [t0, t1] = state.view;
+  const x = (s) => left + ((s - t0) / (t1 - t0)) * (right - left);
+  const svg = el("svg", { viewBox: `0 0 ${width} 230`, id: "timeline-svg" });
+  el("rect", { x: 0, y: 0, width, height: 230, fill: "#fff" }, svg);
+  const clip = el("clipPath", { id: "plot-clip" }, el("defs", {}, svg));
+  el("rect", { x: left, y: 0, width: right - left, height: 230 }, clip);
+  const plot = el("g", { "clip-path": "url(#plot-clip)" }, svg);
+  for (const [name, [top, bottom]] of Object.entries(LANES)) {
+    el("line", { x1: left, x2: right, y1: bottom, y2: bottom, stroke: "#ccc" }, svg);
+    const label = el("text", { x: 4, y: (top + bottom) / 2, class: "lane-label" }, svg);
+    label.textContent = name;
+  }
+  // music: onset envelope and beats
+  const m = t.music, c = t.curves;
+  if (c.onset_envelope) {
+    el("polyline", { points: curvePoints(c.onset_envelope, x, LANES.music, state.view),
+                     fill: "none", stroke: "#2a6fb0", "stroke-width": 1, class: "onset" }, plot);
+  }
+  if (m) {
+    for (const b of m.beat_times) {
+      if (b < t0 || b > t1) continue;
+      el("line", { x1: x(b), x2: x(b), y1: LANES.music[0], y2: LANES.music[1],
+                   stroke: "#e07b00", "stroke-width": 1.5, class: "beat" }, plot);
+    }
+  } else {
+    const note = el("text", { x: left + 8, y: 60, class: "lane-label" }, svg);
+    note.textContent = "no sound";
+  }
+  // dance: rhythm strength and rhythm points
+  const d = t.dance;
+  if (c.dance_strength) {
+    el("polyline", { points: curvePoints(c.dance_strength, x, LANES.dance, state.view),
+                     fill: "none", stroke: "#6a9f3a", "stroke-width": 1.2, class: "strength" }, plot);
+  }
+  if (d) {
+    for (const p of d.rhythm_times) {
+      if (p < t0 || p > t1) continue;
+      el("circle", { cx: x(p), cy: LANES.dance[0] + 6, r: 4, fill: "#b0306a", class: "dance-point" }, plot);
+      el("line", { x1: x(p), x2: x(p), y1: LANES.dance[0] + 6, y2: LANES.dance[1],
+                   stroke: "#b0306a", "stroke-opacity": 0.35 }, plot);
+    }
+  } else {
+    const note = el("text", { x: left + 8, y: 165, class: "lane-label" }, svg);
+    note.textContent = "no pictures";
+  }
+  // time axis
+  const span = t1 - t0;
+  const steps = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
+  const step = steps.find((s) => span / s <= 12) || 600;
+  for (let s = Math.ceil(t0 / step) * step; s <= t1 + 1e-9; s += step) {
+    el("line", { x1: x(s), x2: x(s), y1: AXIS_Y - 14, y2: AXIS_Y - 10, stroke: "#999" }, svg);
+    const anchor = x(s) > right - 15 ? "end" : x(s) < left + 15 ? "start" : "middle";
+    const lab = el("text", { x: x(s), y: AXIS_Y, class: "tick", "text-anchor": anchor }, svg);
+    lab.textContent = `${Number(s.toFixed(2))} s`;
+  }
+  state.cursor = el("line", { x1: -10, x2: -10, y1: 10, y2: AXIS_Y - 12, stroke: "#d00",
+                              "stroke-width": 2, id: "cursor" }, svg);
+  state.xOf = x;
+  state.tOf = (px) => t0 + ((px - left) / (right - left)) * (t1 - t0);
+  state.plotLeft = left;
+  box.replaceChildren(svg);
+  moveCursor();
+}
+
+function moveCursor() {
+  if (!state.cursor || !state.xOf) return;
+  const px = state.xOf($("video").currentTime || 0);
+  state.cursor.setAttribute("x1", px);
+  state.cursor.setAttribute("x2", px);
+}
+
+function zoom(factor, centre) {
+  const dur = Math.max(state.analysis.timeline.duration_s, 0.1);
+  let [t0, t1] = state.view;
+  const c = centre === undefined ? (t0 + t1) / 2 : centre;
+  let span = Math.min(Math.max((t1 - t0) * factor, 0.5), dur);
+  t0 = c - (c - t0) * (span / (t1 - t0));
+  t0 = Math.min(Math.max(t0, 0), dur - span);
+  state.view = [t0, t0 + span];
+  drawTimeline();
+}
+
+function svgX(svg, event) {
+  const r = svg.getBoundingClientRect();
+  return ((event.clientX - r.left) / r.width) * svg.viewBox.baseVal.width;
+}
+
+// bound once, on the container: the SVG inside is redrawn at every zoom and pan step
+function bindTimeline(box) {
+  const svg = () => box.querySelector("svg");
+  box.addEventListener("wheel", (e) => {
+    if (!svg()) return;
+    e.preventDefault();
+    zoom(e.deltaY > 0 ? 1.25 : 0.8, state.tOf(svgX(svg(), e)));
+  }, { passive: false });
+  box.addEventListener("mousedown", (e) => {
+    if (!svg()) return;
+    state.drag = { x: svgX(svg(), e), view: state.view.slice(), moved: false };
+    svg().classList.add("dragging");
+  });
+  box.addEventListener("mousemove", (e) => {
+    const drag = state.drag;
+    if (!drag || !svg()) return;
+    const dx = svgX(svg(), e) - drag.x;
+    if (Math.abs(dx) > 3) drag.moved = true;
+    if (!drag.moved) return;
+    const dur = state.analysis.timeline.duration_s;
+    const [a, b] = drag.view;
+    const dt = (dx / (svg().viewBox.baseVal.width - state.plotLeft - 10)) * (b - a);
+    const t0 = Math.min(Math.max(a - dt, 0), Math.max(dur - (b - a), 0));
+    state.view = [t0, t0 + (b - a)];
+    drawTimeline();
+    svg().classList.add("dragging");
+  });
+  const end = (e) => {
+    const drag = state.drag;
+    if (drag && !drag.moved && e.type === "mouseup" && svg()) {
+      const t = state.tOf(svgX(svg(), e));
+      if (t >= 0) $("video").currentTime = t;  // click: seek
+    }
+    state.drag = null;
+    if (svg()) svg().classList.remove("dragging");
+  };
+  box.addEventListener("mouseup", end);
+  box.addEventListener("mouseleave", end);
+}
+
+// the cursor follows the video, smoothly while it plays
+function tick() {
+  moveCursor();
+  requestAnimationFrame(tick);
+}
+
+// ---- wiring ------------------------------------------------------------------------------
+
+async function uploadAll(files, then) {
+  const out = [];
+  for (const file of files) {
+    const row = jobRow({ id: "up" + Math.random().toString(36).slice(2), state: "running",
+                         progress: 0, step: "uploading" }, `upload ${file.name}`);
+    try {
+      const f = await upload(file, (p) => { row.querySelector("progress").value = p; },
+                             (xhr) => { row.querySelector(".cancel").onclick = () => xhr.abort(); });
+      row.querySelector("progress").value = 1;
+      row.querySelector(".step").textContent = "uploaded";
+      row.className = "job done";
+      row.querySelector(".cancel").hidden = true;
+      remember(f);
+      out.push(f);
+      if (then) then(f);
+    } catch (e) {
+      row.remove();
+      showError(e.message);
+    }
+  }
+  return out;
+}
+
+async function init() {
+  state.files = {};
+  try {
+    state.info = await api("/api/info");
+  } catch (e) {
+    showError(e.message);
+    return;
+  }
+  for (const f of state.info.media) remember(f);
+  for (const m of state.info.retarget_methods) {
+    const o = document.createElement("option");
+    o.value = m;
+    o.textContent = m;
+    if (m === "dtw") o.selected = true;
+    $("method-select").appendChild(o);
+  }
+  $("limits").textContent = `Uploads up to ${state.info.max_upload_mb} MB. Dance rhythm: ` +
+    `${state.info.dance_method}.`;
+
+  $("upload-input").addEventListener("change", async (e) => {
+    const files = Array.from(e.target.files);
+    e.target.value = "";
+    showError("");
+    // every upload is analysed; the analyses queue on the server and run one after another
+    await uploadAll(files, (f) => {
+      $("media-select").value = f.id;
+      analyse(f.id).catch((err) => showError(err.message));
+    });
+  });
+  $("analyze-btn").onclick = () => {
+    const id = $("media-select").value;
+    if (id) analyse(id).catch((e) => showError(e.message));
+  };
+  $("fix-btn").onclick = async () => {
+    const f = state.current;
+    showError("");
+    try {
+      const job = await runJob("/api/fix", { file: f.id }, `fix the sync of ${f.name}`);
+      if (job.state !== "done") return;
+      const a = $("fix-download");
+      a.href = `/api/jobs/${job.id}/download`;
+      a.hidden = false;
+      $("fix-info").textContent = `audio moved by ${fmt(job.result.offset_s, 3)} s`;
+    } catch (e) { showError(e.message); }
+  };
+  $("song-input").addEventListener("change", async (e) => {
+    const files = Array.from(e.target.files);
+    e.target.value = "";
+    showError("");
+    const got = await uploadAll(files);
+    if (got.length && got[0].has_audio) $("song-select").value = got[0].id;
+  });
+  $("retarget-btn").onclick = async () => {
+    const f = state.current, music = $("song-select").value, method = $("method-select").value;
+    showError("");
+    try {
+      const job = await runJob("/api/retarget", { video: f.id, music, method },
+                               `retarget ${f.name} (${method})`);
+      if (job.state !== "done") return;
+      const r = job.result;
+      $("retarget-result").hidden = false;
+      $("retarget-video").src = `/api/jobs/${job.id}/download`;
+      $("retarget-download").href = `/api/jobs/${job.id}/download`;
+      $("retarget-info").textContent =
+        `${r.out}: ${fmt(r.duration_s, 1)} s, BAS ${fmt(r.bas_before, 3)} before \u2192 ` +
+        `${fmt(r.bas_after, 3)} after; mean offset to the music ${fmt(r.offset_before_s, 3)} s ` +
+        `\u2192 ${fmt(r.offset_after_s, 3)} s; speed ${fmt(r.min_speed)}x..${fmt(r.max_speed)}x`;
+    } catch (e) { showError(e.message); }
+  };
+  $("retrieve-btn").onclick = async () => {
+    const f = state.current, direction = $("direction-select").value;
+    showError("");
+    try {
+      const job = await runJob("/api/retrieve", { file: f.id, direction },
+                               `search the index with ${f.name}`);
+      if (job.state !== "done") return;
+      const body = $("retrieve-results").querySelector("tbody");
+      body.innerHTML = "";
+      job.result.results.forEach((h, i) => {
+        const tr = document.createElement("tr");
+        tr.innerHTML = `<td>${i + 1}</td><td>${fmt(h.score, 3)}</td><td>${esc(h.file)}</td>` +
+          `<td>${fmt(h.start_s, 1)}</td>`;
+        body.appendChild(tr);
+      });
+      $("retrieve-results").hidden = false;
+    } catch (e) { showError(e.message); }
+  };
+  $("zoom-in").onclick = () => zoom(0.5);
+  $("zoom-out").onclick = () => zoom(2);
+  $("zoom-reset").onclick = () => {
+    state.view = [0, Math.max(state.analysis.timeline.duration_s, 0.1)];
+    drawTimeline();
+  };
+  bindTimeline($("timeline"));
+  window.addEventListener("resize", () => drawTimeline());
+  requestAnimationFrame(tick);
+}
+
+init();

@@ -1,0 +1,240 @@
+"""What each job of the page does: the same pipeline calls as the command line's ``mudar
+rhythm``, ``sync``, ``bas``, ``classify predict``, ``retarget`` and ``retrieve``, in steps that
+report progress and can be cancelled between them. No computation of its own."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mudar.errors import MudarError, ParameterError
+from mudar.methods import DANCE_RHYTHM, RETARGET
+from mudar.pipelines.bas import bas_file
+from mudar.pipelines.method import analysis_setup, without_music
+from mudar.pipelines.retarget import check_retarget_paths, retarget_files
+from mudar.pipelines.sync import sync_file
+from mudar.pipelines.timeline import file_timeline
+from mudar.serve.jobs import Job
+from mudar.serve.store import StoredFile
+
+LOW_SYNC_CONFIDENCE = 0.1
+"""Below this confidence the page says that the delay is not pinned down (as ``mudar sync``)."""
+
+NO_GENRE_MODEL = (
+    "no genre model: start the server with --classifier CLS (a file of `mudar classify train`)"
+)
+NO_INDEX = (
+    "no index: build one with `mudar index build DANCES_AND_SONGS... --out IDX` and start the "
+    "server with --index IDX"
+)
+
+
+@dataclass
+class Settings:
+    """What the server was started with.
+
+    Attributes
+    ----------
+    dance_method : str
+        Dance rhythm method of the timeline (:data:`mudar.methods.DANCE_RHYTHM`).
+    checkpoint : str or None
+        MuDaR model of the ``mudar`` methods (None: the shipped one).
+    classifier : str or None
+        Genre classifier of ``mudar classify train`` (None: no genre).
+    index : str or None
+        Folder of ``mudar index build`` (None: no retrieval).
+    cache_dir : str or None
+        Feature cache of the embeddings (genre, retrieval); the server's temporary folder.
+    """
+
+    dance_method: str = "hoof-flux"
+    checkpoint: str | None = None
+    classifier: str | None = None
+    index: str | None = None
+    cache_dir: str | None = None
+    _setups: dict = field(default_factory=dict, repr=False)
+    _classifier: object = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.dance_method not in DANCE_RHYTHM:
+            raise ParameterError(
+                f"unknown dance method {self.dance_method!r}; known: {', '.join(DANCE_RHYTHM)}"
+            )
+
+    def check(self) -> None:
+        """Load the classifier and the index once, so that a bad one is an error at start.
+
+        Raises
+        ------
+        InputError, ParameterError, MissingDependency
+        """
+        self.genre_model()
+        if self.index is not None:
+            from mudar.tasks.index import Index  # faiss: only with an index
+
+            Index.load(self.index)
+
+    def setup(self, method: str):
+        """(AnalysisConfig, model) of ``method``, loaded once."""
+        with self._lock:
+            if method not in self._setups:
+                self._setups[method] = analysis_setup(method, checkpoint=self.checkpoint)
+            return self._setups[method]
+
+    def genre_model(self):
+        with self._lock:
+            if self._classifier is None and self.classifier is not None:
+                from mudar.tasks.classify import load_classifier  # torch: only with one
+
+                self._classifier = load_classifier(self.classifier)
+            return self._classifier
+
+
+def _section(fn, *args, **kwargs) -> dict:
+    """``fn``'s report, or ``{"error": message}`` when the file does not allow it (a video
+    without sound has no sync estimate): the other sections still show."""
+    try:
+        return fn(*args, **kwargs)
+    except MudarError as e:
+        return {"error": str(e)}
+
+
+def analyze_job(job: Job, f: StoredFile, settings: Settings) -> dict:
+    """Timeline (rhythm report and curves), sync estimate, BAS and genre of one file."""
+    path = str(f.path)
+    job.advance("loading the model", 0.02)
+    config, model = settings.setup(settings.dance_method)
+    job.advance("music and dance rhythm", 0.1)
+    timeline = file_timeline(path, config=config, method=settings.dance_method, model=model)
+    result = {"file": f.to_dict(), "timeline": timeline}
+
+    job.advance("sync estimate", 0.45)
+    if f.has_video and f.has_audio:
+        result["sync"] = _section(sync_file, path)
+    else:
+        result["sync"] = {"error": "needs a video with sound"}
+
+    job.advance("beat alignment score", 0.65)
+    if f.has_video and f.has_audio:
+        result["bas"] = _section(
+            bas_file, path, method=settings.dance_method, checkpoint=settings.checkpoint
+        )
+    else:
+        result["bas"] = {"error": "needs a video with sound"}
+
+    job.advance("genre", 0.85)
+    result["genre"] = _genre(path, settings)
+    for section in ("sync", "bas"):  # the page names files by their names, not temporary paths
+        for key in ("file", "music"):
+            if key in result[section]:
+                result[section][key] = f.name
+    result["timeline"]["file"] = f.name
+    return result
+
+
+def _genre(path: str, settings: Settings) -> dict:
+    clf = settings.genre_model()
+    if clf is None:
+        return {"error": NO_GENRE_MODEL}
+    from mudar.pipelines.embed import embed_files
+    from mudar.tasks.classify import predict
+
+    emb = embed_files(
+        [path], model=clf.encoder_model(), cache_dir=settings.cache_dir, jobs=1, progress=False
+    )
+    if emb.skipped:
+        return {"error": emb.skipped[0][1]}
+    records = predict(clf, emb).records()
+    return {"label": records[0]["label"], "scores": records[0]["scores"]}
+
+
+def fix_job(job: Job, f: StoredFile) -> dict:
+    """The sync estimate and the repaired copy (``mudar sync --fix``)."""
+    out = job.folder / f"{Path(f.name).stem}-synced{_video_suffix(f.name)}"
+    job.advance("estimating the delay and writing the repaired video", 0.1)
+    report = sync_file(str(f.path), fixed=out)
+    job.output = out
+    report["file"], report["fixed"] = f.name, out.name
+    return report
+
+
+def retarget_job(
+    job: Job,
+    video: StoredFile,
+    music: StoredFile,
+    *,
+    method: str,
+    settings: Settings,
+    max_side: int = 640,
+) -> dict:
+    """The dance of ``video`` re-timed onto ``music`` (``mudar retarget``)."""
+    if method not in RETARGET:
+        raise ParameterError(f"unknown retarget method {method!r}; known: {', '.join(RETARGET)}")
+    out = job.folder / f"{Path(video.name).stem}-on-{Path(music.name).stem}-{method}.mp4"
+    job.advance("checking the files", 0.05)
+    check_retarget_paths(video.path, music.path, out)
+    dance_method = without_music("hoof-flux")  # as the command line's default, see its --help
+    config, model = settings.setup(dance_method)
+    job.advance("detecting the rhythms", 0.1)
+
+    def encoded(share: float) -> None:  # raises Cancelled: the half-written video is dropped
+        label = "re-timing and encoding" if share < 1 else "measuring the result"
+        job.advance(label, 0.15 + 0.8 * share)
+
+    report = retarget_files(
+        video.path,
+        music.path,
+        out,
+        method=method,
+        dance_method=dance_method,
+        music_rhythm="onsets",
+        resample="blend",
+        min_speed=0.5,
+        max_speed=2.0,
+        sigma_s=0.1,
+        max_side=max_side,
+        config=config,
+        model=model,
+        progress=False,
+        on_progress=encoded,
+    )
+    job.output = out
+    report["video"], report["music"], report["out"] = video.name, music.name, out.name
+    return report
+
+
+def retrieve_job(job: Job, f: StoredFile, *, direction: str, settings: Settings) -> dict:
+    """The clips of the index that fit ``f`` (``mudar retrieve``)."""
+    from mudar.pipelines.retrieve import retrieve_file
+    from mudar.tasks.retrieve import DEFAULT_LAMBDA3, DIRECTIONS
+
+    if settings.index is None:
+        raise ParameterError(NO_INDEX)
+    if direction not in DIRECTIONS:
+        raise ParameterError(f"unknown direction {direction!r}; known: {', '.join(DIRECTIONS)}")
+    job.advance("embedding the query and ranking the index", 0.1)
+    hits, emb = retrieve_file(
+        settings.index,
+        str(f.path),
+        direction=direction,
+        top_k=10,
+        lambda3=DEFAULT_LAMBDA3,
+        checkpoint=settings.checkpoint,
+        cache_dir=settings.cache_dir,
+    )
+    return {
+        "query": f.name,
+        "direction": direction,
+        "lambda": DEFAULT_LAMBDA3,
+        "query_clips": len(emb),
+        "results": [h.as_dict() for h in hits],
+    }
+
+
+def _video_suffix(name: str) -> str:
+    from mudar.io.write import CONTAINERS
+
+    suffix = Path(name).suffix.lower()
+    return suffix if suffix in CONTAINERS else ".mkv"

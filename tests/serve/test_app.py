@@ -1,0 +1,383 @@
+"""The web API of ``mudar serve``: every endpoint with good and bad files, the job queue's
+order, progress and cancel, the size limit, and the temporary folder's cleanup."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the serve extra (fastapi) is not installed")
+pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx (the dev extra)")
+
+with warnings.catch_warnings():  # starlette's note that it prefers httpx2 to httpx
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient  # noqa: E402
+
+from mudar.io import probe  # noqa: E402
+from mudar.serve.app import create_app  # noqa: E402
+from mudar.serve.jobs import JobQueue  # noqa: E402
+from mudar.synthetic.video import make_clip  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def served():
+    """(client, app) on the synthetic demo dances of 6 s."""
+    app = create_app(demo_duration_s=6.0)
+    with TestClient(app) as client:
+        yield client, app
+
+
+def media(client, *, video: bool) -> dict:
+    files = client.get("/api/info").json()["media"]
+    return next(f for f in files if f["has_video"] == video)
+
+
+def finish(app, job: dict) -> dict:
+    app.state.jobs.wait(app.state.jobs.get(job["id"]), timeout=120)
+    return app.state.jobs.get(job["id"]).to_dict()
+
+
+def upload(client, path: Path, name: str | None = None):
+    return client.post(f"/api/upload?name={name or path.name}", content=Path(path).read_bytes())
+
+
+# --- page, info, files --------------------------------------------------------------------
+
+
+def test_the_page_and_its_script_are_served(served):
+    client, _ = served
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert 'id="timeline"' in page.text and "/static/app.js" in page.text
+    assert "http" not in client.get("/static/app.js").text.split("SVG = ")[0]  # no CDN
+    assert client.get("/static/style.css").status_code == 200
+
+
+def test_info_lists_the_demo_files_and_what_is_missing(served):
+    client, _ = served
+    info = client.get("/api/info").json()
+    names = {f["name"] for f in info["media"]}
+    assert {"dance-120bpm.mp4", "dance-90bpm.wav"} <= names
+    assert info["retarget_methods"] == ["shift", "accel", "dtw"]
+    assert "--classifier" in info["genre"] and "mudar index build" in info["index"]
+    from mudar.cli.sync import LOW_CONFIDENCE
+
+    assert info["low_sync_confidence"] == LOW_CONFIDENCE  # the page warns where the CLI does
+
+
+def test_an_upload_is_probed_served_and_removed(served, bar_video):
+    client, app = served
+    r = upload(client, bar_video)
+    assert r.status_code == 200, r.text
+    f = r.json()
+    assert f["has_video"] and f["has_audio"] and f["duration_s"] == pytest.approx(2.0, abs=0.1)
+    got = client.get(f"/api/files/{f['id']}")
+    assert got.status_code == 200 and got.content == Path(bar_video).read_bytes()
+    folder = app.state.store.get(f["id"]).path.parent
+    assert client.delete(f"/api/files/{f['id']}").json() == {"removed": f["id"]}
+    assert not folder.exists()
+    assert client.get(f"/api/files/{f['id']}").status_code == 404
+
+
+def test_an_upload_name_cannot_leave_its_folder(served, bar_video):
+    client, app = served
+    r = upload(client, bar_video, name="..%2F..%2Fescape.mp4")
+    assert r.status_code == 200
+    path = app.state.store.get(r.json()["id"]).path
+    assert path.name == "escape.mp4" and app.state.store.root in path.parents
+
+
+@pytest.mark.parametrize(
+    ("fixture", "message"),
+    [("empty_file", "the file is empty"), ("text_mp4", "not a video or audio file")],
+)
+def test_a_bad_upload_is_one_clear_message(served, request, fixture, message):
+    client, app = served
+    before = set(p.name for p in app.state.store.root.iterdir())
+    r = upload(client, request.getfixturevalue(fixture))
+    assert r.status_code == 400
+    detail = r.json()["detail"]
+    assert message in detail and "Traceback" not in detail and "/tmp" not in detail
+    assert set(p.name for p in app.state.store.root.iterdir()) == before  # nothing kept
+    assert client.get("/api/info").status_code == 200  # still serving
+
+
+def test_an_offered_file_cannot_be_deleted(served):
+    client, _ = served
+    assert client.delete(f"/api/files/{media(client, video=True)['id']}").status_code == 400
+
+
+def test_unknown_ids_are_404(served):
+    client, _ = served
+    assert client.get("/api/files/nope").status_code == 404
+    assert client.delete("/api/files/nope").status_code == 404
+    for path in ("/api/jobs/nope", "/api/jobs/nope/download"):
+        r = client.get(path)
+        assert r.status_code == 404 and "nope" in r.json()["detail"]
+    assert client.post("/api/jobs/nope/cancel").status_code == 404
+    for route in ("analyze", "fix"):
+        assert client.post(f"/api/{route}", json={"file": "nope"}).status_code == 404
+    r = client.post("/api/retarget", json={"video": "nope", "music": "nope"})
+    assert r.status_code == 404
+
+
+def test_too_big_an_upload_is_refused(tmp_path, bar_video):
+    (tmp_path / "media").mkdir()
+    app = create_app(media=tmp_path / "media", max_upload_mb=0.001)  # 1000 bytes
+    with TestClient(app) as client:
+        r = upload(client, bar_video)
+        assert r.status_code == 413 and "upload limit of 0.001 MB" in r.json()["detail"]
+        # without a Content-Length the stream is cut at the limit
+        chunks = (b"x" * 600 for _ in range(3))
+        r = client.post("/api/upload?name=big.mp4", content=chunks)
+        assert r.status_code == 413
+        assert list(app.state.store.root.iterdir()) == []
+        assert client.get("/api/info").json()["max_upload_mb"] == 0.001
+
+
+def test_the_temporary_folder_is_removed_at_shutdown(tmp_path, bar_video):
+    app = create_app(media=tmp_path)
+    root = app.state.store.root.parent
+    with TestClient(app) as client:
+        assert upload(client, bar_video).status_code == 200
+        assert root.is_dir()
+    assert not root.exists()
+
+
+# --- jobs ---------------------------------------------------------------------------------
+
+
+def test_analyze_gives_the_timeline_tempo_bas_and_sync(served):
+    client, app = served
+    f = media(client, video=True)
+    job = client.post("/api/analyze", json={"file": f["id"]}).json()
+    assert job["state"] in ("queued", "running")
+    done = finish(app, job)
+    assert done["state"] == "done", done["error"]
+    r = client.get(f"/api/jobs/{job['id']}").json()["result"]
+    t = r["timeline"]
+    assert t["file"] == f["name"] and t["duration_s"] == pytest.approx(6.0, abs=0.1)
+    assert t["music"]["tempo_bpm"] > 0 and len(t["music"]["beat_times"]) > 3
+    assert len(t["dance"]["rhythm_times"]) > 3
+    env = t["curves"]["onset_envelope"]
+    assert len(env["values"]) * env["dt"] == pytest.approx(t["duration_s"], abs=0.2)
+    assert max(env["values"]) == 1.0 and min(env["values"]) == 0.0
+    assert len(t["curves"]["dance_strength"]["values"]) == round(6.0 * t["fps"])
+    assert set(r["sync"]) == {"file", "offset_s", "confidence"}
+    assert 0.0 <= r["sync"]["confidence"] <= 1.0
+    assert 0.0 <= r["bas"]["bas_motion"] <= 1.0 and r["bas"]["file"] == f["name"]
+    assert "--classifier" in r["genre"]["error"]
+    assert client.get(f"/api/jobs/{job['id']}/download").status_code == 404  # nothing to get
+
+
+def test_a_song_is_analysed_without_sync_or_bas(served):
+    client, app = served
+    song = media(client, video=False)
+    job = client.post("/api/analyze", json={"file": song["id"]}).json()
+    r = client.get(f"/api/jobs/{finish(app, job)['id']}").json()["result"]
+    assert r["timeline"]["dance"] is None and r["timeline"]["curves"]["dance_strength"] is None
+    assert r["sync"] == {"error": "needs a video with sound"}
+    assert client.post("/api/fix", json={"file": song["id"]}).status_code == 400
+
+
+def test_fix_writes_a_repaired_video_to_download(served):
+    client, app = served
+    f = media(client, video=True)
+    done = finish(app, client.post("/api/fix", json={"file": f["id"]}).json())
+    assert done["state"] == "done" and done["download"], done["error"]
+    assert done["result"]["fixed"] == "dance-120bpm-synced.mp4"
+    r = client.get(f"/api/jobs/{done['id']}/download")
+    assert r.status_code == 200 and "dance-120bpm-synced.mp4" in r.headers["content-disposition"]
+
+
+def test_retarget_gives_a_playable_video(served, tmp_path):
+    client, app = served
+    video, song = media(client, video=True), media(client, video=False)
+    job = client.post("/api/retarget", json={"video": video["id"], "music": song["id"]}).json()
+    done = finish(app, job)
+    assert done["state"] == "done", done["error"]
+    r = done["result"]
+    assert r["method"] == "dtw" and r["out"].endswith("-dtw.mp4") and r["bas_after"] is not None
+    got = client.get(f"/api/jobs/{job['id']}/download")
+    out = tmp_path / "out.mp4"
+    out.write_bytes(got.content)
+    info = probe(out)
+    assert info.has_video and info.has_audio and info.duration_s == pytest.approx(6.0, abs=0.2)
+
+
+def test_a_running_retarget_is_cancelled_and_leaves_nothing(served):
+    client, app = served
+    video, song = media(client, video=True), media(client, video=False)
+    job = client.post("/api/retarget", json={"video": video["id"], "music": song["id"]}).json()
+    live = app.state.jobs.get(job["id"])
+    seen = []
+    for _ in range(2000):  # until it is encoding: progress moves with the frames written
+        if live.step == "re-timing and encoding" and live.progress > 0.16:
+            break
+        seen.append(live.state)
+        threading.Event().wait(0.005)
+    assert live.step == "re-timing and encoding", (live.state, live.step)
+    assert 0.15 < live.progress < 0.95
+    assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 200
+    done = finish(app, job)
+    assert done["state"] == "cancelled" and not done["download"]
+    assert not live.folder.exists()  # the half-written video is gone with its folder
+    assert client.get(f"/api/jobs/{job['id']}/download").status_code == 404
+
+
+def test_retarget_refuses_bad_requests(served):
+    client, _ = served
+    video, song = media(client, video=True), media(client, video=False)
+    ask = {"video": video["id"], "music": song["id"], "method": "x"}
+    r = client.post("/api/retarget", json=ask)
+    assert r.status_code == 400 and "shift, accel, dtw" in r.json()["detail"]
+    r = client.post("/api/retarget", json={"video": song["id"], "music": video["id"]})
+    assert r.status_code == 400 and "no pictures" in r.json()["detail"]
+    r = client.post("/api/retarget", json={"video": video["id"]})
+    assert r.status_code == 422 and r.json()["detail"] == "bad request: music: Field required"
+    r = client.post(
+        "/api/analyze", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422 and isinstance(r.json()["detail"], str)
+
+
+def test_a_file_that_breaks_in_a_job_is_one_line_error(served, truncated_mp4):
+    client, app = served
+    r = upload(client, truncated_mp4)
+    if r.status_code == 400:  # refused at once: as good
+        assert "Traceback" not in r.json()["detail"]
+        return
+    done = finish(app, client.post("/api/analyze", json={"file": r.json()["id"]}).json())
+    assert done["state"] in ("error", "done")
+    if done["state"] == "error":
+        assert "\n" not in done["error"] and "Traceback" not in done["error"]
+
+
+def test_genre_with_a_classifier(tmp_path, debug_checkpoint):
+    from mudar.cli.main import main
+    from mudar.synthetic.video import make_dataset
+
+    make_dataset(tmp_path / "data", n=4, seed=3, duration_s=6.0)
+    cls = tmp_path / "cls.pt"
+    argv = ["classify", "train", "--data", str(tmp_path / "data"), "--out", str(cls)]
+    argv += ["--checkpoint", str(debug_checkpoint), "--epochs", "3", "--quiet", "--jobs", "1"]
+    assert main([*argv, "--cache", str(tmp_path / "cache")]) == 0
+    app = create_app(media=tmp_path / "data" / "waltz_0", classifier=cls, dance_method="hoof-flux")
+    with TestClient(app) as client:
+        assert client.get("/api/info").json()["genre"] is None
+        f = media(client, video=True)
+        done = finish(app, client.post("/api/analyze", json={"file": f["id"]}).json())
+        genre = done["result"]["genre"]
+        assert set(genre["scores"]) == {"chacha", "rumba", "tango", "waltz"}
+        assert genre["label"] == max(genre["scores"], key=genre["scores"].get)
+        assert sum(genre["scores"].values()) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_a_bad_classifier_or_index_fails_at_start(tmp_path, text_mp4):
+    from mudar.errors import MudarError
+
+    with pytest.raises(MudarError):
+        create_app(media=tmp_path, classifier=text_mp4)
+    with pytest.raises(MudarError, match="no such"):
+        create_app(media=tmp_path, index=tmp_path / "nope")
+    with pytest.raises(MudarError, match="nope.pt: no such file"):
+        create_app(media=tmp_path, checkpoint=tmp_path / "nope.pt")
+    with pytest.raises(MudarError, match="unknown dance method"):
+        create_app(media=tmp_path, dance_method="nope")
+
+
+def test_retrieve_without_an_index_says_how_to_build_one(served):
+    client, _ = served
+    r = client.post("/api/retrieve", json={"file": media(client, video=True)["id"]})
+    assert r.status_code == 400 and "mudar index build" in r.json()["detail"]
+
+
+def test_retrieve_ranks_the_index(tmp_path):
+    pytest.importorskip("faiss", reason="retrieval needs faiss (the retrieve extra)")
+    from mudar.pipelines.index import index_embeddings, write_index
+
+    songs = tmp_path / "media"
+    for i, tempo in enumerate((100.0, 140.0)):
+        make_clip(songs, name=f"d{i}", tempo_bpm=tempo, duration_s=6.0, seed=i)
+    emb, meta = index_embeddings([str(songs)], jobs=1, progress=False)
+    write_index(emb, tmp_path / "idx", kind="flat", meta=meta)
+    app = create_app(media=songs, index=tmp_path / "idx")
+    with TestClient(app) as client:
+        assert client.get("/api/info").json()["index"] is None
+        f = media(client, video=True)
+        job = client.post("/api/retrieve", json={"file": f["id"], "direction": "dance2music"})
+        done = finish(app, job.json())
+        assert done["state"] == "done", done["error"]
+        hits = done["result"]["results"]
+        assert len(hits) == 2 and {Path(h["file"]).stem for h in hits} == {"d0", "d1"}
+        assert hits[0]["score"] >= hits[1]["score"]
+        bad = client.post("/api/retrieve", json={"file": f["id"], "direction": "sideways"})
+        assert finish(app, bad.json())["state"] == "error"
+
+
+# --- the queue itself ---------------------------------------------------------------------
+
+
+def test_jobs_run_one_at_a_time_in_order_and_cancel(tmp_path):
+    queue = JobQueue(tmp_path)
+    gate, ran = threading.Event(), []
+
+    def slow(job):
+        job.advance("waiting", 0.5)
+        gate.wait(10)
+        ran.append(job.id)
+        job.advance("after the gate", 0.9)  # a cancelled job stops here
+        return {"ok": True}
+
+    def quick(job):
+        ran.append(job.id)
+        return {"ok": True}
+
+    first = queue.submit("slow", slow)
+    second, third = queue.submit("quick", quick), queue.submit("quick", quick)
+    assert queue.position(third) == 2
+    queue.cancel(second)  # queued: never starts, its folder goes
+    assert second.state == "cancelled" and not second.folder.exists()
+    for _ in range(100):
+        if first.state == "running" and first.step == "waiting":
+            break
+        threading.Event().wait(0.02)
+    assert first.to_dict()["progress"] == 0.5
+    queue.cancel(first)  # running: stops at its next step
+    gate.set()
+    queue.wait(third)
+    assert first.state == "cancelled" and not first.folder.exists()
+    assert ran == [first.id, third.id] and third.result == {"ok": True}
+    queue.close()
+
+
+def test_only_the_newest_results_keep_their_files(tmp_path):
+    queue = JobQueue(tmp_path, keep=2)
+
+    def write(job):
+        job.output = job.folder / "out.txt"
+        job.output.write_text(job.id)
+        return {}
+
+    jobs = [queue.wait(queue.submit("w", write)) for _ in range(4)]
+    assert [j.to_dict()["download"] for j in jobs] == [False, False, True, True]
+    assert [j.folder.exists() for j in jobs] == [False, False, True, True]
+    assert all(j.state == "done" for j in jobs)
+    queue.close()
+
+
+def test_a_bug_in_a_job_is_one_line_and_the_queue_goes_on(tmp_path):
+    queue = JobQueue(tmp_path)
+
+    def broken(job):
+        raise ZeroDivisionError("division by zero")
+
+    bad = queue.wait(queue.submit("broken", broken))
+    assert bad.state == "error"
+    assert bad.error == "internal error (ZeroDivisionError: division by zero)"
+    good = queue.wait(queue.submit("quick", lambda job: {"n": 1}))
+    assert good.state == "done" and good.result == {"n": 1}
+    queue.close()
