@@ -237,3 +237,16 @@ def test_write_audio_errors(tmp_path):
     with pytest.raises(InputError):
         write_audio(tmp_path / "nope" / "x.wav", mf.tone(0.1), sr=16000)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_long_ogg_is_written_whole(tmp_path):
+    # libsndfile 1.2's Vorbis encoder crashed the process on a 112 s song given in one call
+    import soundfile as sf
+
+    from mudar.io.write import write_audio
+
+    sr = 22050
+    t = np.arange(int(115 * sr)) / sr
+    out = write_audio(tmp_path / "long.ogg", 0.3 * np.sin(2 * np.pi * 440 * t), sr=sr)
+    info = sf.info(str(out))
+    assert info.samplerate == sr and abs(info.duration - 115) < 0.1

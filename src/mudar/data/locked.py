@@ -52,7 +52,7 @@ from mudar.features.extract import analyze
 from mudar.features.kinematic import ROOT_JOINTS, joint_speed, kinematic_beats
 from mudar.features.music import MusicFeatures
 from mudar.io.audio import load_audio_track
-from mudar.io.write import AAC_RATES, write_video
+from mudar.io.write import AAC_RATES, write_audio, write_video
 from mudar.synthetic.skeleton import get_look, render_frames
 
 __all__ = [
@@ -736,7 +736,7 @@ def lock_dance(
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "motion.npz") as tmp, open(tmp, "wb") as fh:
         np.savez(fh, joints=warped, fps=np.float32(fps))
-    _write_ogg(out / "audio.ogg", y, sr=sr)
+    write_audio(out / "audio.ogg", y, sr=sr)
     vy, vsr = (y, sr) if sr in AAC_RATES else _resampled(audio, duration)
     for look in look_objs:
         write_video(
@@ -798,22 +798,6 @@ def lock_dance(
     meta["joints"] = "23 joints x (x, y, z); y is up; units as in the source (about cm)"
     write_text(out / "meta.json", json.dumps(meta, indent=1))
     return meta
-
-
-def _write_ogg(path: Path, y: np.ndarray, *, sr: int) -> None:
-    """Write Ogg Vorbis atomically, in blocks.
-
-    Not :func:`mudar.io.write.write_audio`: libsndfile 1.2's Vorbis encoder segfaults when
-    handed a long signal in one call (a dwm song of 112 s, 2.5 M samples, crashes it; 60 s does
-    not), and it is called here with whole songs.
-    """
-    import soundfile as sf
-
-    y = np.clip(np.asarray(y, dtype=np.float32).reshape(len(y), -1), -1.0, 1.0)
-    with atomic_path(path) as tmp:
-        with sf.SoundFile(str(tmp), "w", int(sr), y.shape[1], format="OGG") as f:
-            for i in range(0, len(y), 1 << 16):
-                f.write(y[i : i + (1 << 16)])
 
 
 def _resampled(audio: Path, duration: float) -> tuple[np.ndarray, int]:

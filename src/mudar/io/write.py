@@ -148,6 +148,10 @@ def write_video(
     return dest
 
 
+AUDIO_BLOCK = 1 << 16
+"""Samples handed to libsndfile per call."""
+
+
 def write_audio(
     path: str | os.PathLike, y: np.ndarray, *, sr: int, subtype: str | None = None
 ) -> Path:
@@ -187,8 +191,13 @@ def write_audio(
     y = _check_audio(y, sr)
     if subtype not in ("FLOAT", "DOUBLE"):
         y = np.clip(y, -1.0, 1.0)
+    y = y.reshape(len(y), -1)
     with atomic_path(dest) as tmp:
-        sf.write(str(tmp), y, int(sr), format=major, subtype=subtype)
+        # in blocks: libsndfile 1.2's Vorbis encoder segfaults on a long signal in one call
+        # (a 112 s song does it; 60 s does not)
+        with sf.SoundFile(str(tmp), "w", int(sr), y.shape[1], format=major, subtype=subtype) as f:
+            for i in range(0, len(y), AUDIO_BLOCK):
+                f.write(y[i : i + AUDIO_BLOCK])
     return dest
 
 
