@@ -106,3 +106,68 @@ def test_cli_prepare_format_shards_and_a_missing_index(tmp_path, capsys):
     assert "--shard-mb must be positive" in capsys.readouterr().err
     with pytest.raises(InputError, match="no index.json"):
         ShardIndex.load(tmp_path / "data")
+
+
+def _clip_rank(rank, world, port, root, out, ids):
+    from mudar.data.shards import ShardClips
+    from mudar.models.presets import get_preset
+
+    os.environ.pop("RANK", None), os.environ.pop("WORLD_SIZE", None)
+    dist.init_process_group(
+        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world
+    )
+    try:
+        p = get_preset("mudar", "debug")
+        clips = ShardClips(root, ids, p.model, p.train, videos_per_set=2)
+        seen = [(int(x["video"]), int(x["start"])) for x in clips]
+        every: list = [None] * world
+        dist.all_gather_object(every, seen)
+        if rank == 0:
+            with open(out, "w") as f:
+                json.dump(every, f)
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.fixture(scope="module")
+def debug_features(tmp_path_factory):
+    """Eight 6 s dances prepared on the debug preset's clock, one per shard."""
+    from mudar.models.presets import get_preset
+
+    root = tmp_path_factory.mktemp("debug-shards")
+    make_dataset(root / "data", n=8, seed=9, duration_s=6.0, label_file="meta")
+    config = get_preset("mudar", "debug").model.analysis_config()
+    prepare(root / "data", root / "features", config=config, progress=False)
+    write_shards(root / "features", max_bytes=1, progress=False)
+    return root / "features"
+
+
+def test_two_ddp_ranks_train_on_disjoint_clips_that_cover_the_set(debug_features, tmp_path):
+    from mudar.models.presets import get_preset
+
+    p = get_preset("mudar", "debug")
+    index = ShardIndex.load(debug_features)
+    ids = index.video_ids
+    every = index.clips(fps=p.model.fps, clip_s=p.model.clip_s, hop_s=p.train.clip_hop_s)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "clips.json"
+    mp.spawn(_clip_rank, args=(2, port, str(debug_features), str(out), ids), nprocs=2, join=True)
+    a, b = ([tuple(c) for c in r] for r in json.loads(out.read_text()))
+    assert len(a) == len(b) > 0  # ranks step together
+    assert not set(a) & set(b) and len(set(a)) == len(a)  # no clip twice in the epoch
+    want = {(ids.index(v), start) for v, start in every}
+    assert set(a) | set(b) == want  # equal shards: together, every clip
+
+
+def test_mudar_train_streams_the_shards(debug_features, tmp_path, capsys):
+    code = main(
+        [
+            "train", "--data", str(debug_features), "--out", str(tmp_path / "run"), "--preset", "debug",
+            "--epochs", "1", "--stream", "--no-progress",
+        ]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "run" / "model.pt").is_file()
+    assert "trained 1 epochs on" in capsys.readouterr().err

@@ -29,6 +29,12 @@ def add_parser(sub) -> None:
     p.add_argument("--epochs", type=int, help="override the preset's epochs")
     p.add_argument("--seed", type=int, help="override the preset's seed")
     p.add_argument("--devices", default="1", help="devices per node, e.g. 4 for 4-GPU DDP")
+    p.add_argument(
+        "--stream",
+        action="store_true",
+        help="read the training clips from DATA's WebDataset shards (mudar prepare --format "
+        "shards): each DDP rank and worker its own shards, not every video in memory",
+    )
     p.add_argument("--accelerator", default="auto", help="auto, cpu, gpu (default auto)")
     p.add_argument("--jobs", type=int, default=2, help="worker processes for feature extraction")
     p.add_argument(
@@ -67,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=not args.no_progress,
         train_overrides={"augment": True} if args.augment else None,
+        stream=args.stream,
     )
     print(
         f"trained {r.epochs} epochs on {r.n_train_clips} clips of {r.n_train_videos} videos "

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -186,7 +186,64 @@ class ClipSet(Dataset):
         max_tries: int = MAX_TRIES,
         augment: bool = False,
     ):
-        self.features_dir = Path(features_dir)
+        self._setup(
+            features_dir,
+            config,
+            train,
+            epoch=epoch,
+            max_shift_s=max_shift_s,
+            max_similarity=max_similarity,
+            max_tries=max_tries,
+            augment=augment,
+        )
+        manifest = {it["id"]: it for it in load_manifest(self.features_dir)}
+        unknown = [i for i in item_ids if i not in manifest]
+        if unknown:
+            raise InputError(
+                f"{features_dir}: {len(unknown)} id(s) not in the manifest, e.g. {unknown[:3]}"
+            )
+        cache = FeatureCache(self.features_dir)
+
+        def videos():
+            for vid in sorted(set(item_ids)):
+                item = manifest[vid]
+                reason = self._item_reason(item)
+                if reason:
+                    self.skipped[reason] += 1
+                    continue
+                yield vid, cache.load(self.features_dir / item["entry"])
+
+        self._add_videos(videos())
+
+    @classmethod
+    def from_videos(
+        cls,
+        videos: Iterable[tuple[str, Analysis | None]],
+        config: MudarConfig,
+        train: TrainConfig,
+        **options,
+    ) -> ClipSet:
+        """The clips of analyses already in memory (e.g. read from shards by
+        :class:`mudar.data.shards.ShardClips`), in the order given; ``options`` as for the
+        constructor. A ``None`` analysis counts as unreadable."""
+        self = cls.__new__(cls)
+        self._setup(None, config, train, **options)
+        self._add_videos(videos)
+        return self
+
+    def _setup(
+        self,
+        features_dir,
+        config: MudarConfig,
+        train: TrainConfig,
+        *,
+        epoch: int = 0,
+        max_shift_s: float | None = None,
+        max_similarity: float = MAX_SIMILARITY,
+        max_tries: int = MAX_TRIES,
+        augment: bool = False,
+    ) -> None:
+        self.features_dir = Path(features_dir) if features_dir is not None else None
         self.augment = bool(augment)
         self.config = config
         self.train = train
@@ -200,28 +257,23 @@ class ClipSet(Dataset):
         self.skipped: Counter = Counter()
         self.fallbacks: Counter = Counter()
 
-        manifest = {it["id"]: it for it in load_manifest(self.features_dir)}
-        unknown = [i for i in item_ids if i not in manifest]
-        if unknown:
-            raise InputError(
-                f"{features_dir}: {len(unknown)} id(s) not in the manifest, e.g. {unknown[:3]}"
-            )
-        cache = FeatureCache(self.features_dir)
+    def _item_reason(self, item: dict) -> str | None:
+        """Why a manifest item cannot give clips, read before its features are loaded."""
+        if not item.get("has_music", True):
+            return "no_music"
+        if not item.get("has_dance", True):
+            return "no_video"
+        if int(item.get("n_frames", self.clip_frames)) < self.clip_frames:
+            return "too_short"
+        return None
+
+    def _add_videos(self, videos: Iterable[tuple[str, Analysis | None]]) -> None:
+        """Keep the usable videos and cut their clips."""
+        config, train = self.config, self.train
         self.video_ids: list[str] = []
         self.analyses: list[Analysis] = []
         self.clips: list[tuple[int, int]] = []
-        for vid in sorted(set(item_ids)):
-            item = manifest[vid]
-            if not item.get("has_music", True):
-                self.skipped["no_music"] += 1
-                continue
-            if not item.get("has_dance", True):
-                self.skipped["no_video"] += 1
-                continue
-            if int(item.get("n_frames", self.clip_frames)) < self.clip_frames:
-                self.skipped["too_short"] += 1
-                continue
-            analysis = cache.load(self.features_dir / item["entry"])
+        for vid, analysis in videos:
             if analysis is None:
                 self.skipped["unreadable"] += 1
                 continue
@@ -259,8 +311,8 @@ class ClipSet(Dataset):
             return "too_short"
         if a.frames is None:
             raise InputError(
-                f"{self.features_dir}: {vid} has no RGB frames; prepare the features with "
-                "frame_size > 0"
+                f"{self.features_dir or 'shards'}: {vid} has no RGB frames; prepare the "
+                "features with frame_size > 0"
             )
         clock = a.clock
         if abs(clock.fps - c.fps) > 1e-9 or clock.sub != c.sub:

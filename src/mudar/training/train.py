@@ -68,6 +68,7 @@ def train(
     model_overrides: dict | None = None,
     train_overrides: dict | None = None,
     method: str = "mudar",
+    stream: bool = False,
 ) -> TrainResult:
     """Train MuDaR (or a baseline: ``method``) self-supervised on the videos (or prepared
     features) in ``data``.
@@ -76,6 +77,11 @@ def train(
     preset's model and training configs, the negatives of its paper
     (:func:`mudar.training.baselines.baseline_train_config`) and no threshold calibration
     (it has no rhythm head). The saved checkpoint records the method.
+
+    ``stream`` reads the training clips from the WebDataset shards of the feature folder
+    (``mudar prepare --format shards``; :class:`mudar.data.shards.ShardClips`: each DDP rank
+    and DataLoader worker its own shards, negatives within groups of videos) instead of
+    holding every training video in memory; validation still reads the npz cache.
     """
 
     from torch.utils.data import DataLoader
@@ -118,11 +124,16 @@ def train(
     items = load_manifest(features)
     train_ids, val_ids = split_videos(items, tc.val_fraction, tc.seed)
     write_text(run_dir / "split.json", json.dumps({"train": train_ids, "val": val_ids}, indent=1))
-    train_set = ClipSet(features, train_ids, mc, tc, augment=tc.augment)
+    if stream:
+        from mudar.data.shards import ShardClips
+
+        train_set = ShardClips(features, train_ids, mc, tc, augment=tc.augment)
+    else:
+        train_set = ClipSet(features, train_ids, mc, tc, augment=tc.augment)
     val_set = ClipSet(features, val_ids, mc, tc) if val_ids else None
     if len(train_set) == 0:
         raise InputError(f"{data}: no training clip of {mc.clip_s:g} s with music was found")
-    loader = train_loader(train_set, tc)
+    loader = train_loader(train_set, tc, stream=stream)
     val_loader = (
         DataLoader(val_set, batch_size=tc.batch_size, num_workers=tc.workers)
         if val_set is not None and len(val_set)

@@ -97,10 +97,18 @@ def start_run(
     return run_dir, mc, tc, last_checkpoint(run_dir, resume=resume)
 
 
-def train_loader(dataset, train):
+def train_loader(dataset, train, *, stream: bool = False):
     """The training ``DataLoader`` of every recipe: batches of ``train.batch_size`` in the
     order of an :class:`~mudar.training.module.EpochSampler` of ``train.seed``, ``train.workers``
-    workers, and the last, incomplete batch dropped when there is more than one batch."""
+    workers, and the last, incomplete batch dropped when there is more than one batch.
+    ``stream``: an iterable dataset that orders (and splits) itself, read as it comes."""
+    if stream:
+        return DataLoader(
+            dataset,
+            batch_size=train.batch_size,
+            num_workers=train.workers,
+            drop_last=len(dataset) > train.batch_size,
+        )
     return DataLoader(
         dataset,
         batch_size=train.batch_size,
