@@ -63,6 +63,10 @@ class MudarConfig:
         AGVA) through a stop-gradient, so only the implicit loss shapes the shared encoders and
         the rhythm head trains the injector and head alone. Our option; the paper (False)
         trains the encoders with both losses.
+    agva_order : {"paper", "legacy"}
+        Eq. 7 of AGVA: ``softmax(tanh(W2 x))`` as the paper (``paper``, the default of new
+        configs) or ``softmax(W2 tanh(x))`` (``legacy``: the first shipped model; a checkpoint
+        without this field is read so).
     """
 
     clip_s: float = 8.0
@@ -83,8 +87,11 @@ class MudarConfig:
     visual_grid: bool = True
     visual_motion: bool = True
     explicit_detach: bool = False
+    agva_order: str = "paper"
 
     def __post_init__(self) -> None:
+        if self.agva_order not in ("paper", "legacy"):
+            raise ParameterError(f"agva_order must be 'paper' or 'legacy', got {self.agva_order!r}")
         if self.head not in RHYTHM_HEADS:
             raise ParameterError(f"head must be one of {RHYTHM_HEADS}, got {self.head!r}")
         if self.dim % self.heads:
@@ -128,6 +135,7 @@ class MudarConfig:
         d = dict(d)
         for k in ("visual_grid", "visual_motion"):  # checkpoints from before these options
             d.setdefault(k, False)
+        d.setdefault("agva_order", "legacy")  # checkpoints from before Eq. 7's fix
         for k in ("encoder_channels", "audio_channels"):
             if k in d:
                 d[k] = tuple(d[k])
@@ -192,8 +200,15 @@ PRESETS: dict[str, Preset] = {
     ),
     # the shipped model: a thinner pyramid halves the step time (0.55 s for 16 clips of 8 s);
     # InfoNCE, because on the 30 training dances the triplet loss collapses (see losses/infonce)
+    # agva_order="legacy": the shipped model was trained so (docs/paper.md, Eq. 7)
     "cpu": Preset(
-        MudarConfig(frame_size=64, encoder_channels=(8, 16, 32, 64), dim=128, layers=2),
+        MudarConfig(
+            frame_size=64,
+            encoder_channels=(8, 16, 32, 64),
+            dim=128,
+            layers=2,
+            agva_order="legacy",
+        ),
         TrainConfig(
             epochs=16,
             avts_from_epoch=11,
