@@ -167,8 +167,16 @@ class TrainConfig:
     val_fraction: float = 0.15  # of the videos (never of the clips)
     seed: int = 0
     workers: int = 0
+    # AVC negatives (mudar.data.sampling.AVC_RULES): "iou" (onset IoU < 0.3, the shipped
+    # model's) or "paper" (Eq. 16: Hamming distance of the onsets - alpha T > 0)
+    avc_rule: str = "iou"
+    avc_alpha: float = 0.15  # alpha of Eq. 16 (mudar.data.sampling.DEFAULT_ALPHA)
 
     def __post_init__(self) -> None:
+        if self.avc_rule not in ("iou", "paper"):
+            raise ParameterError(f"avc_rule must be 'iou' or 'paper', got {self.avc_rule!r}")
+        if not 0 <= self.avc_alpha <= 1:
+            raise ParameterError(f"avc_alpha must be in [0, 1], got {self.avc_alpha}")
         if self.implicit_loss not in IMPLICIT_LOSSES:
             raise ParameterError(
                 f"implicit_loss must be one of {IMPLICIT_LOSSES}, got {self.implicit_loss!r}"
