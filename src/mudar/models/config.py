@@ -67,6 +67,9 @@ class MudarConfig:
         Eq. 7 of AGVA: ``softmax(tanh(W2 x))`` as the paper (``paper``, the default of new
         configs) or ``softmax(W2 tanh(x))`` (``legacy``: the first shipped model; a checkpoint
         without this field is read so).
+    hoof_vote : {"nearest", "literal"}
+        HOOF voting of the motion input (:data:`mudar.features.hoof.HOOF_VOTES`): the nearest
+        bin (default, the shipped model's) or Eq. 4 as written (``literal``).
     """
 
     clip_s: float = 8.0
@@ -88,6 +91,7 @@ class MudarConfig:
     visual_motion: bool = True
     explicit_detach: bool = False
     agva_order: str = "paper"
+    hoof_vote: str = "nearest"
 
     def __post_init__(self) -> None:
         if self.agva_order not in ("paper", "legacy"):
@@ -109,7 +113,11 @@ class MudarConfig:
         from mudar.clock import FrameClock
         from mudar.features.analysis import AnalysisConfig
 
-        kw = {"clock": FrameClock(fps=self.fps, sub=self.sub), "frame_size": self.frame_size}
+        kw = {
+            "clock": FrameClock(fps=self.fps, sub=self.sub),
+            "frame_size": self.frame_size,
+            "hoof_vote": self.hoof_vote,
+        }
         return AnalysisConfig(**{**kw, **overrides})
 
     @property
