@@ -82,6 +82,7 @@ def test_every_method_is_in_the_tables_it_applies_to(bench):
         "bas_shift",
         "bas_accel",
         "bas_dtw",
+        "bas_dtw-points",
     }
     for row in t["rhythm"].values():
         assert 0 <= row["f1"]["mean"] <= 1

@@ -2,7 +2,7 @@
 
 Dance i (its first ``dance_s`` seconds) is re-timed onto the music of dance j (its first
 ``music_s`` seconds; shorter, so that ``shift`` has windows to choose from) with each planner
-of :mod:`mudar.tasks.retarget` (shift, accel, dtw), from the dance rhythm points of the method
+of :mod:`mudar.tasks.retarget` (shift, accel, dtw, dtw-points), from the dance rhythm points of the method
 and the music's onset maxima. *Before* is dance i played as it is with music j; *after* is what
 the time map makes of dance i's rhythm points (the plan, on a ``plan_fps`` output grid: no
 video is written and nothing is detected again, unlike ``benchmarks/bench_retarget.py``).
@@ -22,7 +22,7 @@ import numpy as np
 
 from mudar.methods import RETARGET
 
-METRICS = ("bas_true", "bas_before", "bas_shift", "bas_accel", "bas_dtw")
+METRICS = ("bas_true", "bas_before") + tuple(f"bas_{m}" for m in RETARGET)
 """Columns of the retargeting table."""
 
 
