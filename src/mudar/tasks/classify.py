@@ -1,11 +1,11 @@
 """Dance classification (paper sec. 4.2): a genre per clip and per file from an EmbeddingSet.
 
 The classifier is the two-stream head of :mod:`mudar.models.classifier` (visual embedding +
-visual rhythm, audio embedding + music onsets), trained with Adam (lr 4e-3) and step decay
-(x ``gamma`` at fixed fractions of the epochs; :data:`SCHEDULES`: ``paper`` is sec. 4.2's 70
-epochs of batch 64, /10 after epochs 20 and 50; ``scaled``, the default, 40 epochs /10 after
-half and three quarters of them), cross-entropy (optionally weighted by inverse class frequency), seeded and on the CPU. A file's
-scores are the mean of its clips' probabilities.
+visual rhythm, audio embedding + music onsets), trained with Adam (lr 4e-3) and step decay (x
+``gamma`` at fixed fractions of the epochs; :data:`SCHEDULES`: ``paper`` is sec. 4.2's 70 epochs
+of batch 64, /10 after epochs 20 and 50; ``scaled``, the default, 40 epochs /10 after half and
+three quarters of them), cross-entropy (optionally weighted by inverse class frequency), seeded
+and on the CPU. A file's scores are the mean of its clips' probabilities.
 
 Two modes:
 
