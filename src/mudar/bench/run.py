@@ -556,6 +556,8 @@ def score_run(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) -> 
     """The rows of one trained run in every table it is scored for."""
     from mudar.models.checkpoint import load_model
     from mudar.tasks.embed import embedding_set
+    from mudar.tasks.rhythm import learned_rhythm
+    from mudar.training.calibrate import paper_rule_frames
 
     model = load_model(model_path)
     seed, name = ctx.seed, run.name
@@ -564,9 +566,13 @@ def score_run(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) -> 
     out: dict = {}
     noaudio = None
     if "rhythm" in run.tables or "retarget" in run.tables:
-        noaudio = [rhythm.rhythm_frames(a, "mudar-noaudio", model=model) for a in test]
+        learned = [learned_rhythm(model, a, with_audio=False) for a in test]
+        noaudio = [np.asarray(r.frames, dtype=int) for r in learned]
     if "rhythm" in run.tables:
         preds = [{name: f} for f in noaudio]
+        if run.is_main and run.method == "mudar":  # the paper's decision, p > 0.5 per frame
+            for p, r in zip(preds, learned, strict=True):
+                p[rhythm.paper_rule_row(name)] = paper_rule_frames(r.probability)
         if "no-audio" in ablations:
             row = ABLATIONS["no-audio"].row
             for p, a in zip(preds, test, strict=True):
