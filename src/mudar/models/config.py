@@ -70,6 +70,13 @@ class MudarConfig:
     hoof_vote : {"nearest", "literal"}
         HOOF voting of the motion input (:data:`mudar.features.hoof.HOOF_VOTES`): the nearest
         bin (default, the shipped model's) or Eq. 4 as written (``literal``).
+    flow : str
+        Optical-flow backend of the motion input (``dis``, the default; ``pwcnet``, the
+        paper's, needs its weights: prepare the features with ``mudar prepare --flow pwcnet
+        --pwcnet-weights PATH``).
+    aspect : {"pad", "crop", "squash"}
+        How non-square video becomes square frames (``squash``: a plain resize to
+        ``frame_size``, the paper's "resized to 256 x 256").
     """
 
     clip_s: float = 8.0
@@ -92,6 +99,8 @@ class MudarConfig:
     explicit_detach: bool = False
     agva_order: str = "paper"
     hoof_vote: str = "nearest"
+    flow: str = "dis"
+    aspect: str = "pad"
 
     def __post_init__(self) -> None:
         if self.agva_order not in ("paper", "legacy"):
@@ -117,6 +126,8 @@ class MudarConfig:
             "clock": FrameClock(fps=self.fps, sub=self.sub),
             "frame_size": self.frame_size,
             "hoof_vote": self.hoof_vote,
+            "flow": self.flow,
+            "aspect": self.aspect,
         }
         return AnalysisConfig(**{**kw, **overrides})
 
@@ -179,12 +190,17 @@ class TrainConfig:
     # model's) or "paper" (Eq. 16: Hamming distance of the onsets - alpha T > 0)
     avc_rule: str = "iou"
     avc_alpha: float = 0.15  # alpha of Eq. 16 (mudar.data.sampling.DEFAULT_ALPHA)
+    # training clips (mudar.data.clips.CLIP_MODES): "windows" every clip_hop_s, or "middle",
+    # the paper's one clip of clip_s around the middle of each video
+    clip_mode: str = "windows"
 
     def __post_init__(self) -> None:
         if self.avc_rule not in ("iou", "paper"):
             raise ParameterError(f"avc_rule must be 'iou' or 'paper', got {self.avc_rule!r}")
         if not 0 <= self.avc_alpha <= 1:
             raise ParameterError(f"avc_alpha must be in [0, 1], got {self.avc_alpha}")
+        if self.clip_mode not in ("windows", "middle"):
+            raise ParameterError(f"clip_mode must be 'windows' or 'middle', got {self.clip_mode!r}")
         if self.implicit_loss not in IMPLICIT_LOSSES:
             raise ParameterError(
                 f"implicit_loss must be one of {IMPLICIT_LOSSES}, got {self.implicit_loss!r}"
