@@ -38,8 +38,9 @@ RHYTHM_HEADS = ("focal", "bce", "regression", "crf")
 IMPLICIT_LOSSES = ("triplet", "infonce", "contrastive")
 """Implicit-pathway losses: the paper's triplet (Eq. 18), InfoNCE, AVTS's contrastive loss."""
 
-RETARGET = ("shift", "accel", "dtw")
-"""Retargeting patterns of sec. 4.4."""
+RETARGET = ("shift", "accel", "dtw", "dtw-points")
+"""Retargeting patterns of sec. 4.4 (``dtw``: pulse trains on a time grid; ``dtw-points``: Eq.
+22-23 as written, over the rhythm points)."""
 
 BEAT_TRACKERS = ("motionbeat", "motionbeat-dp", "input-beats", "librosa")
 """Beat trackers of MotionBeat's beat table."""

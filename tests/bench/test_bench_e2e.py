@@ -69,6 +69,7 @@ def test_every_method_is_in_the_tables_it_applies_to(bench):
     assert video_methods == set(t["speed"])
     assert {"mudar", "hoof-flux", "directogram", "mudar-audio", "mudar-data50"} <= set(t["rhythm"])
     assert {"chance", "all"} <= set(t["rhythm"])
+    assert "mudar (p>0.5)" in t["rhythm"]  # the paper's decision rule, beside the peaks
     assert not {"multisensory", "avts", "lla"} & set(t["rhythm"])  # no rhythm head
     assert {"mudar", "multisensory", "avts", "lla", "mudar-norhythm", "majority", "raw"} <= set(
         t["classification"]
@@ -82,6 +83,7 @@ def test_every_method_is_in_the_tables_it_applies_to(bench):
         "bas_shift",
         "bas_accel",
         "bas_dtw",
+        "bas_dtw-points",
     }
     for row in t["rhythm"].values():
         assert 0 <= row["f1"]["mean"] <= 1

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mudar.data.clips import cut, middle_window, sliding_windows
+from mudar.data.clips import CLIP_MODES, cut, middle_window, sliding_windows, training_windows
 from mudar.errors import ParameterError
 from mudar.features.analysis import AnalysisConfig
 from mudar.features.extract import analyze
@@ -10,6 +10,31 @@ from mudar.features.extract import analyze
 def test_middle_window_is_the_papers_8_s():
     assert middle_window(480, fps=8) == (208, 272)  # 4 s either side of 30 s
     assert middle_window(50, fps=8) == (0, 50)
+
+
+def test_training_windows_modes():
+    assert CLIP_MODES == ("windows", "middle")
+    assert training_windows(160, fps=8, mode="middle") == [(48, 112)]  # 20 s: 6-14 s
+    assert training_windows(100, fps=8, hop_s=4) == sliding_windows(100, fps=8, hop_s=4)
+    assert training_windows(50, fps=8, mode="middle") == [(0, 50)]  # shorter than a clip
+    assert training_windows(0, fps=8, mode="middle") == []
+    with pytest.raises(ParameterError):
+        training_windows(100, fps=8, mode="all")
+
+
+def test_middle_clip_of_a_20_s_video_is_6_to_14_s(tmp_path):
+    from mudar.clock import FrameClock
+    from mudar.synthetic.video import make_dataset
+
+    make_dataset(tmp_path, n=1, seed=0, duration_s=20.0)
+    (video,) = sorted(tmp_path.rglob("*.mp4"))
+    a = analyze(video, AnalysisConfig(clock=FrameClock(fps=8.0, sub=2), size=32))
+    assert a.n_frames == 160
+    ((start, stop),) = training_windows(a.n_frames, fps=8.0, window_s=8.0, mode="middle")
+    clip = cut(a, start, stop)
+    assert clip.start_s == pytest.approx(6.0)
+    assert clip.start_s + clip.n_frames / 8.0 == pytest.approx(14.0)
+    np.testing.assert_array_equal(clip.music.onsets, a.music.onsets[48:112])
 
 
 def test_sliding_windows_cover_the_file():

@@ -218,3 +218,15 @@ def test_augmented_items_get_a_reproducible_look_and_the_same_music(features, id
     torch.testing.assert_close(aug[3]["frames"], a["frames"])  # same (seed, epoch, index)
     aug.set_epoch(1)
     assert not torch.allclose(aug[3]["frames"], a["frames"])  # a new look each epoch
+
+
+def test_the_paper_clip_mode_and_avc_rule_reach_the_clips(features, ids):
+    middle = ClipSet(
+        features, ids, MC, dataclasses.replace(TC, clip_mode="middle", avc_rule="paper")
+    )
+    assert len(middle) == len(middle.video_ids)  # one clip per video: the middle one
+    for v, start in middle.clips:
+        n = middle.analyses[v].n_frames
+        assert abs((start + MC.n_frames / 2) - n / 2) <= 1  # centred on the video's middle
+    item = middle[0]  # AVC under Eq. 16's rule
+    assert int(item["neg_video"]) != int(item["video"]) or int(item["neg_fallback"]) == 1

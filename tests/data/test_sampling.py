@@ -9,6 +9,7 @@ from mudar.data.sampling import (
     draw_avts_shift,
     eighth_note_frames,
     negative_kind,
+    rhythm_score,
     rhythm_similarity,
     rng_for,
 )
@@ -156,6 +157,54 @@ def test_avc_respects_the_similarity_rule():
     d = draw_avc_negative(rng_for(0, 0, 0), 0, videos[:4], onsets[:4], max_tries=50)
     assert d.fallback and d.index == 3 and d.similarity == pytest.approx(0.8)
     assert d.tries == 50
+
+
+def test_rhythm_score_eq_16_on_hand_made_onsets():
+    # T = 8; pos and neg differ on frames 1, 2 and 5: Hamming distance 3
+    pos = np.array([1, 1, 0, 0, 1, 0, 0, 0])
+    neg = np.array([1, 0, 1, 0, 1, 1, 0, 0])
+    assert rhythm_score(pos, neg, alpha=0.25) == pytest.approx(3 - 0.25 * 8)  # 1 > 0: kept
+    assert rhythm_score(pos, neg, alpha=0.5) == pytest.approx(3 - 4)  # -1: refused
+    assert rhythm_score(pos, neg, alpha=3 / 8) == pytest.approx(0.0)  # 0 is not positive
+    assert rhythm_score(pos, pos, alpha=0.0) == 0.0  # the same rhythm is never kept
+    assert rhythm_score(pos, 1 - pos, alpha=1.0) == 0.0  # every frame differs: T - T
+    # values are read as binary and the score is symmetric
+    assert rhythm_score(pos * 0.7, neg * 3, alpha=0.25) == rhythm_score(neg, pos, alpha=0.25)
+    with pytest.raises(ParameterError):
+        rhythm_score(pos, neg[:4], alpha=0.1)
+    with pytest.raises(ParameterError):
+        rhythm_score(pos, neg, alpha=1.5)
+
+
+def test_avc_paper_rule_keeps_only_positive_scores():
+    t = 16
+    anchor = np.zeros(t)
+    anchor[::4] = 1  # 4 onsets
+    same = anchor.copy()  # Hamming 0
+    near = anchor.copy()
+    near[2] = 1  # Hamming 1
+    other = np.roll(anchor, 2)  # Hamming 8
+    videos = np.array([0, 1, 1, 2, 3])
+    onsets = np.stack([anchor, same, same, near, other])
+    # alpha 0.25: s_rhy = H - 4 is positive only for `other` (8 - 4 = 4)
+    for i in range(50):
+        d = draw_avc_negative(
+            rng_for(0, 0, i), 0, videos, onsets, rule="paper", alpha=0.25, max_tries=100
+        )
+        assert d.index == 4 and not d.fallback and d.similarity == pytest.approx(4.0)
+    # alpha 0.6 (9.6 frames): nothing passes; the highest score seen is returned, flagged
+    d = draw_avc_negative(
+        rng_for(0, 0, 0), 0, videos, onsets, rule="paper", alpha=0.6, max_tries=200
+    )
+    assert d.fallback and d.index == 4 and d.similarity == pytest.approx(8 - 9.6)
+    # alpha 0: anything with a different rhythm passes, the same rhythm never
+    for i in range(50):
+        d = draw_avc_negative(rng_for(1, 0, i), 0, videos, onsets, rule="paper", alpha=0.0)
+        assert d.index in (3, 4) and not d.fallback
+    with pytest.raises(ParameterError):
+        draw_avc_negative(rng_for(0, 0, 0), 0, videos, onsets, rule="hamming")
+    with pytest.raises(ParameterError):
+        draw_avc_negative(rng_for(0, 0, 0), 0, videos, onsets, rule="paper", alpha=-0.1)
 
 
 def test_avc_needs_another_video():

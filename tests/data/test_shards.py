@@ -164,8 +164,8 @@ def test_two_ddp_ranks_train_on_disjoint_clips_that_cover_the_set(debug_features
 def test_mudar_train_streams_the_shards(debug_features, tmp_path, capsys):
     code = main(
         [
-            "train", "--data", str(debug_features), "--out", str(tmp_path / "run"), "--preset", "debug",
-            "--epochs", "1", "--stream", "--no-progress",
+            "train", "--data", str(debug_features), "--out", str(tmp_path / "run"),
+            "--preset", "debug", "--epochs", "1", "--stream", "--no-progress",
         ]
     )  # fmt: skip
     assert code == 0, capsys.readouterr().err

@@ -76,6 +76,62 @@ def reference_hoof(flow: np.ndarray, bins: int) -> np.ndarray:
     return out
 
 
+def reference_hoof_literal(flow: np.ndarray, bins: int) -> np.ndarray:
+    """Eq. 4 as written, plainly: every bin within 2 pi / B of the direction gets the vote."""
+    dx, dy = flow[..., 0].astype(np.float64), flow[..., 1].astype(np.float64)
+    theta = np.mod(np.arctan2(-dy, dx), 2 * np.pi)
+    width = 2 * np.pi / bins
+    out = np.zeros(bins)
+    for b in range(bins):
+        d = np.abs(np.angle(np.exp(1j * (theta - b * width))))
+        out[b] = np.hypot(dx, dy)[d <= width].sum()
+    return out
+
+
+@pytest.mark.parametrize(
+    "deg, bins_",
+    [(0.0, (31, 0, 1)), (90.0, (7, 8, 9)), (45.0, (3, 4, 5)), (5.625, (0, 1)), (-8.0, (31, 0))],
+)
+def test_literal_vote_is_eq_4_as_written(deg, bins_):
+    # a direction on a bin centre is within 2 pi / B of three centres, between two of two
+    a = np.radians(deg)
+    h = hoof(uniform_flow(2 * np.cos(a), -2 * np.sin(a)), bins=B, vote="literal")
+    assert set(np.flatnonzero(h > 0)) == set(bins_)
+    np.testing.assert_allclose(h[list(bins_)], 600 * 2.0, rtol=1e-4)  # each the full magnitude
+    near = hoof(uniform_flow(2 * np.cos(a), -2 * np.sin(a)), bins=B)
+    np.testing.assert_allclose(h.sum(), len(bins_) * near.sum(), rtol=1e-4)
+
+
+def test_literal_vote_equals_its_reference(rng):
+    # directions kept 0.05 bin or more off the centres, where a rounding could flip a vote
+    u = rng.uniform(0, B, 4000)
+    u = np.floor(u) + 0.05 + 0.9 * (u - np.floor(u))
+    a, r = u * 2 * np.pi / B, rng.uniform(0.5, 4, 4000)
+    flow = np.stack([r * np.cos(a), -r * np.sin(a)], -1).reshape(80, 50, 2).astype(np.float32)
+    got = hoof(flow, bins=B, vote="literal")
+    np.testing.assert_allclose(got, reference_hoof_literal(flow, B), rtol=1e-4)
+    np.testing.assert_allclose(got.sum(), 2 * hoof(flow, bins=B).sum(), rtol=1e-4)
+    with pytest.raises(ParameterError):
+        hoof(flow, bins=B, vote="soft")
+
+
+def test_literal_vote_reaches_the_analysis_without_changing_the_default_key():
+    from mudar.features.analysis import AnalysisConfig
+    from mudar.models.config import MudarConfig
+    from mudar.models.presets import MUDAR_PRESETS as PRESETS
+
+    # the keys of main before the option (the shipped model's caches): unchanged
+    assert AnalysisConfig().key() == "25e3ecdac9d9"
+    assert PRESETS["cpu"].model.analysis_config().key() == "86d6a5ac598f"
+    literal = AnalysisConfig(hoof_vote="literal")
+    assert literal.key() != AnalysisConfig().key()
+    assert AnalysisConfig.from_dict(literal.to_dict()) == literal
+    assert AnalysisConfig.from_dict(AnalysisConfig().to_dict()) == AnalysisConfig()
+    assert MudarConfig(hoof_vote="literal").analysis_config().hoof_vote == "literal"
+    with pytest.raises(ParameterError):
+        AnalysisConfig(hoof_vote="soft")
+
+
 def test_hoof_equals_reference(rng):
     flow = rng.normal(0, 3, (64, 48, 2)).astype(np.float32)
     fast, slow = hoof(flow, bins=12), reference_hoof(flow, 12)

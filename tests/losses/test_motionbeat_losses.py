@@ -2,12 +2,17 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 from mudar.errors import ParameterError
-from mudar.losses.motionbeat import EmbodiedContrastiveLoss, StructuralRhythmAlignmentLoss
+from mudar.losses.motionbeat import (
+    EmbodiedContrastiveLoss,
+    StructuralRhythmAlignmentLoss,
+    soft_dtw,
+)
 
 
 def t(x):
@@ -172,3 +177,72 @@ def test_ecl_leaves_same_dance_pairs_out(rng):
     assert distinct.item() == pytest.approx(plain.item(), abs=1e-6)
     with pytest.raises(ParameterError):
         EmbodiedContrastiveLoss(tau)(a, v, groups=torch.zeros(3, dtype=torch.long))
+
+
+# --- the summarised paper's forms (anchor="music", form="soft_dtw") ----------------------------
+
+
+def test_ecl_music_anchor_without_negatives_is_the_same_infonce():
+    torch.manual_seed(0)
+    a, v = torch.randn(6, 8), torch.randn(6, 8)
+    g = torch.tensor([0, 0, 1, 2, 3, 4])
+    default = EmbodiedContrastiveLoss(0.1)(a, v, groups=g)
+    music = EmbodiedContrastiveLoss(0.1, anchor="music")(a, v, groups=g)
+    torch.testing.assert_close(music, default)
+
+
+def test_ecl_music_anchor_uses_motion_negatives_and_tempo_by_hand():
+    torch.manual_seed(1)
+    a, v = torch.randn(4, 5), torch.randn(4, 5)
+    neg = torch.randn(4, 2, 5)
+    tempo = torch.tensor([120.0, 122.0, 90.0, 150.0])  # clips 0 and 1 within 6 %
+    w, tau = 3.0, 0.2
+    loss, parts = EmbodiedContrastiveLoss(tau, hard_weight=w, anchor="music")(
+        a, v, neg, tempo=tempo, return_parts=True
+    )
+    an, vn, nn_ = F.normalize(a, dim=-1), F.normalize(v, dim=-1), F.normalize(neg, dim=-1)
+    l_av = []
+    for i in range(4):
+        terms = []
+        for j in range(4):
+            bonus = math.log(w) if {i, j} == {0, 1} else 0.0
+            terms.append(an[i] @ vn[j] / tau + bonus)
+        terms += [an[i] @ nn_[i, m] / tau + math.log(w) for m in range(2)]
+        l_av.append(-(an[i] @ vn[i] / tau - torch.logsumexp(torch.stack(terms), 0)))
+    l_va = F.cross_entropy((vn @ an.T) / tau, torch.arange(4))
+    torch.testing.assert_close(loss, 0.5 * (torch.stack(l_av).mean() + l_va))
+    assert parts["tempo_negatives"] == pytest.approx(0.5)  # clips 0 and 1 have one each
+    with pytest.raises(ParameterError):
+        EmbodiedContrastiveLoss(anchor="dance")
+
+
+def test_soft_dtw_tends_to_dtw_and_is_zero_divergence_for_equal_sequences(rng):
+    x = torch.tensor(rng.normal(size=(1, 5)))
+    y = torch.tensor(rng.normal(size=(1, 6)))
+    c = ((x[0, :, None] - y[0, None, :]) ** 2).numpy()
+    d = np.full((6, 7), np.inf)
+    d[0, 0] = 0
+    for i in range(1, 6):
+        for j in range(1, 7):
+            d[i, j] = c[i - 1, j - 1] + min(d[i - 1, j - 1], d[i - 1, j], d[i, j - 1])
+    assert float(soft_dtw(x, y, gamma=1e-4)[0]) == pytest.approx(d[5, 6], abs=1e-3)
+    assert float(soft_dtw(x, y, gamma=1.0)[0]) < d[5, 6]  # the soft minimum is below the min
+
+
+def test_sral_soft_dtw_prefers_accents_on_the_events():
+    t = 32
+    events = torch.zeros(1, t)
+    events[0, ::8] = 1  # one event a bar of 8 frames (2 beats of 4)
+    on = events.clone()
+    off = torch.roll(events, 4, dims=1)  # half a bar late
+    sral = StructuralRhythmAlignmentLoss(form="soft_dtw", beat_frames=4, bar_beats=2, gamma=0.01)
+    l_on, p_on = sral(on, events, return_parts=True)
+    l_off, p_off = sral(off, events, return_parts=True)
+    assert float(p_on["bar_tv"]) == pytest.approx(0.0, abs=1e-6)
+    assert float(p_off["bar_tv"]) == pytest.approx(1.0, abs=1e-6)
+    assert float(l_on) < float(l_off)
+    x = on.clone().requires_grad_(True)
+    sral(x, events).backward()
+    assert torch.isfinite(x.grad).all()
+    with pytest.raises(ParameterError):
+        StructuralRhythmAlignmentLoss(form="dtw")

@@ -50,11 +50,17 @@ def agva_by_hand(m: AGVA, f_rgb: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         m_c = torch.sigmoid(lin(m.w_c, torch.relu(lin(m.w_b, joint))))
         # Eq. 6: v_k' = (1 + m_c) * v_k
         cells_c = [(1 + m_c) * v for v in cells]
-        # Eq. 7: m_s = softmax_k(w_s . tanh(relu(U_v' v_k') * relu(U_a' a)))
         ua_s = torch.relu(lin(m.u_a_s, a[i]))
-        logits = torch.stack(
-            [lin(m.w_s, torch.tanh(torch.relu(lin(m.u_v_s, v)) * ua_s))[0] for v in cells_c]
-        )
+        if m.order == "paper":
+            # Eq. 7 as written: m_s = softmax_k(tanh(W2 . (relu(U_v' v_k') * relu(U_a' a))))
+            logits = torch.stack(
+                [torch.tanh(lin(m.w_s, torch.relu(lin(m.u_v_s, v)) * ua_s)[0]) for v in cells_c]
+            )
+        else:
+            # legacy: m_s = softmax_k(W2 . tanh(relu(U_v' v_k') * relu(U_a' a)))
+            logits = torch.stack(
+                [lin(m.w_s, torch.tanh(torch.relu(lin(m.u_v_s, v)) * ua_s))[0] for v in cells_c]
+            )
         e = torch.exp(logits - logits.max())
         m_s = e / e.sum()
         # Eq. 8: v = sum_k m_s[k] v_k'
@@ -62,9 +68,10 @@ def agva_by_hand(m: AGVA, f_rgb: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
     return torch.stack(out)
 
 
-def test_agva_equals_a_transcription_of_eq_5_to_8():
+@pytest.mark.parametrize("order", ["paper", "legacy"])
+def test_agva_equals_a_transcription_of_eq_5_to_8(order):
     torch.manual_seed(0)
-    m = AGVA(channels=4, audio_dim=3).double()
+    m = AGVA(channels=4, audio_dim=3, order=order).double()
     f_rgb = torch.randn(2, 4, 2, 3, dtype=torch.float64)
     a = torch.randn(2, 3, dtype=torch.float64)
     with torch.no_grad():
@@ -74,6 +81,54 @@ def test_agva_equals_a_transcription_of_eq_5_to_8():
     assert m_c.shape == (2, 4) and bool(((m_c > 0) & (m_c < 1)).all())
     assert m_s.shape == (2, 2, 3)
     torch.testing.assert_close(m_s.sum((1, 2)), torch.ones(2, dtype=torch.float64))
+
+
+def test_agva_orders_differ_and_paper_is_the_default():
+    torch.manual_seed(0)
+    paper = AGVA(channels=4, audio_dim=3)
+    legacy = AGVA(channels=4, audio_dim=3, order="legacy")
+    legacy.load_state_dict(paper.state_dict())  # same weights, other order
+    f, a = torch.randn(2, 4, 3, 3), torch.randn(2, 3)
+    assert paper.order == "paper" and MudarConfig().agva_order == "paper"
+    with torch.no_grad():
+        assert not torch.allclose(paper(f, a), legacy(f, a))
+    with pytest.raises(ParameterError):
+        AGVA(channels=4, audio_dim=3, order="sideways")
+    with pytest.raises(ParameterError):
+        MudarConfig(agva_order="sideways")
+
+
+def test_config_without_agva_order_reads_as_legacy():
+    d = TINY.to_dict()
+    del d["agva_order"]
+    assert MudarConfig.from_dict(d).agva_order == "legacy"
+    assert MudarConfig.from_dict(TINY.to_dict()).agva_order == "paper"
+    assert RGBInjector(MudarConfig.from_dict(d)).gate.agva.order == "legacy"
+
+
+def test_shipped_checkpoint_keeps_its_agva():
+    """The shipped model (no ``agva_order`` stored) runs AGVA in the form it was trained with:
+    its own AGVA equals the legacy transcription, not the paper's, on its own weights."""
+    from mudar.models.checkpoint import default_checkpoint_path, load_model
+
+    path = default_checkpoint_path()
+    if not path.is_file():
+        pytest.skip(f"no shipped checkpoint at {path}")
+    stored = torch.load(path, map_location="cpu", weights_only=True)
+    assert "agva_order" not in stored["config"]
+    model = load_model(path)
+    agva = model.injector.gate.agva
+    assert model.config.agva_order == "legacy" and agva.order == "legacy"
+    torch.manual_seed(0)
+    c = model.config.encoder_channels[-1]
+    f = torch.randn(2, c, 2, 2, dtype=torch.float64)
+    a = torch.randn(2, model.config.dim, dtype=torch.float64)
+    agva = agva.double()
+    with torch.no_grad():
+        got = agva(f, a)
+        torch.testing.assert_close(got, agva_by_hand(agva, f, a))
+        agva.order = "paper"
+        assert not torch.allclose(got, agva(f, a))
 
 
 def test_agva_spatial_attention_follows_the_audio():

@@ -61,7 +61,7 @@ def test_info_lists_the_demo_files_and_what_is_missing(served):
     info = client.get("/api/info").json()
     names = {f["name"] for f in info["media"]}
     assert {"dance-120bpm.mp4", "dance-90bpm.wav"} <= names
-    assert info["retarget_methods"] == ["shift", "accel", "dtw"]
+    assert info["retarget_methods"] == ["shift", "accel", "dtw", "dtw-points"]  # paper sec. 4.4
     assert "--classifier" in info["genre"] and "mudar index build" in info["index"]
     from mudar.cli.sync import LOW_CONFIDENCE
 

@@ -17,6 +17,7 @@ from mudar.models.checkpoint import load_model
 from mudar.models.classifier import ClassifierConfig
 from mudar.pipelines.embed import embed_files
 from mudar.tasks.classify import (
+    SCHEDULES,
     load_classifier,
     predict,
     save_classifier,
@@ -50,6 +51,50 @@ def test_training_is_seeded_and_leaves_the_global_rng_alone():
     two = train_classifier(emb, config=FAST, epochs=2, seed=5)
     for k, v in one.model.state_dict().items():
         torch.testing.assert_close(v, two.model.state_dict()[k])
+
+
+def test_paper_schedule_is_sec_4_2(monkeypatch):
+    """Adam 4e-3, /10 after epochs 20 and 50, batch 64, 70 epochs: the rate of every epoch
+    and the batch size are recorded from inside the training loop."""
+    rates, batches = [], []
+    real_step = torch.optim.Adam.step
+
+    def step(self, *a, **k):
+        rates.append(self.param_groups[0]["lr"])
+        return real_step(self, *a, **k)
+
+    real_split = torch.Tensor.split
+
+    def split(self, size, *a, **k):
+        batches.append(size)
+        return real_split(self, size, *a, **k)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step)
+    monkeypatch.setattr(torch.Tensor, "split", split)
+    emb = make_emb({"a": 2, "b": 2})  # fewer clips than 64: one step an epoch
+    clf = train_classifier(emb, config=FAST, seed=0, schedule="paper")
+    info = clf.info
+    assert (info["schedule"], info["epochs"], info["lr"], info["batch_size"]) == (
+        "paper",
+        70,
+        4e-3,
+        64,
+    )
+    assert len(rates) == 70 and set(batches) == {64}
+    np.testing.assert_allclose(rates[:20], 4e-3)
+    np.testing.assert_allclose(rates[20:50], 4e-4)
+    np.testing.assert_allclose(rates[50:], 4e-5)
+    # the default schedule is unchanged: 40 epochs, /10 after 20 and 30, batch 32
+    rates.clear()
+    batches.clear()
+    clf = train_classifier(emb, config=FAST, seed=0)
+    assert clf.info["schedule"] == "scaled" and clf.info["epochs"] == 40
+    assert len(rates) == 40 and set(batches) == {32}
+    np.testing.assert_allclose(rates[19:21], [4e-3, 4e-4])
+    np.testing.assert_allclose(rates[29:31], [4e-4, 4e-5])
+    assert SCHEDULES["scaled"].epochs == 40
+    with pytest.raises(ParameterError):
+        train_classifier(emb, config=FAST, schedule="fast")
 
 
 def test_labels_are_checked():

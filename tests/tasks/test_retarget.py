@@ -13,13 +13,20 @@ from mudar.tasks.retarget import (
     plan_retarget,
     resample_frames,
     retarget_report,
+    rhythm_point_dtw,
     time_map_accel,
     time_map_dtw,
+    time_map_dtw_points,
     time_map_shift,
 )
 
 FPS = 25.0
-MAPS = {"shift": time_map_shift, "accel": time_map_accel, "dtw": time_map_dtw}
+MAPS = {
+    "shift": time_map_shift,
+    "accel": time_map_accel,
+    "dtw": time_map_dtw,
+    "dtw-points": time_map_dtw_points,
+}
 
 
 def grid(duration_s, fps=FPS):
@@ -48,6 +55,49 @@ def test_accel_maps_each_dance_interval_onto_its_music_interval(rng):
     # before the first pair and after the last: real time
     assert s[0] == pytest.approx(d[0] - m[0])
     assert speeds[-3:] == pytest.approx(1.0)
+
+
+def test_rhythm_point_dtw_is_eq_22_23():
+    # known answer: a = (1, 2, 3), v = (1, 1.1, 2.1, 3): 1.1 is an extra dance point
+    path, cost = rhythm_point_dtw(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.1, 2.1, 3.0]))
+    assert path.tolist() == [[0, 0], [0, 1], [1, 2], [2, 3]]
+    assert cost == pytest.approx(0 + 0.1 + 0.1 + 0)
+
+
+def test_rhythm_point_dtw_equals_brute_force(rng):
+    """The DP cost is the minimum over every monotone path (enumerated recursively)."""
+    from functools import cache
+
+    def brute(a, v):
+        @cache
+        def best(i, j):
+            d = abs(a[i] - v[j])
+            if (i, j) == (0, 0):
+                return d
+            prev = [best(i - 1, j - 1)] if i and j else []
+            prev += [best(i - 1, j)] if i else []
+            prev += [best(i, j - 1)] if j else []
+            return d + min(prev)
+
+        return best(len(a) - 1, len(v) - 1)
+
+    for _ in range(5):
+        a, v = np.sort(rng.uniform(0, 5, 4)), np.sort(rng.uniform(0, 5, 5))
+        path, cost = rhythm_point_dtw(a, v)
+        assert cost == pytest.approx(brute(a, v))
+        assert sum(abs(a[i] - v[j]) for i, j in path) == pytest.approx(cost)
+        assert np.all(np.diff(path, axis=0) >= 0) and np.all(np.diff(path, axis=0).sum(1) >= 1)
+
+
+def test_dtw_points_lands_matched_points_on_the_music():
+    m = np.array([1.0, 2.0, 3.0, 4.0])
+    d = np.array([1.0, 1.1, 2.2, 3.4, 4.6])  # 1.1: a spurious dance point
+    s = time_map_dtw_points(d, m, dance_duration_s=8.0, music_duration_s=6.0, fps=FPS)
+    t = grid(6.0)
+    # pairs (0,0), (1,2), (2,3), (3,4): each music point shows its dance point
+    np.testing.assert_allclose(np.interp(m, t, s), [1.0, 2.2, 3.4, 4.6], atol=1e-9)
+    speeds = local_speed(s, fps=FPS)
+    assert speeds.min() >= 0.5 - 1e-9 and speeds.max() <= 2.0 + 1e-9
 
 
 def test_accel_clips_speeds_and_keeps_aiming():

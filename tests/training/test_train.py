@@ -55,6 +55,10 @@ def test_debug_training_lowers_the_loss(features, tmp_path):
     model = load_model(r.model_path)
     assert model.config == DEBUG
     assert 0 <= model.meta["threshold"] < 1
+    # the threshold was calibrated on training videos, never on the held-out ones
+    calib = model.meta["calibration_videos"]
+    assert calib and set(calib) <= set(model.meta["train_videos"])
+    assert not set(calib) & set(model.meta["val_videos"])
     assert (tmp_path / "run" / "split.json").is_file()
 
 

@@ -1,13 +1,13 @@
 """Retargeting: BAS of a test dance re-timed onto another test dance's music, per rhythm method.
 
 Dance i (its first ``dance_s`` seconds) is re-timed onto the music of dance j (its first
-``music_s`` seconds; shorter, so that ``shift`` has windows to choose from) with each planner
-of :mod:`mudar.tasks.retarget` (shift, accel, dtw), from the dance rhythm points of the method
-and the music's onset maxima. *Before* is dance i played as it is with music j; *after* is what
-the time map makes of dance i's rhythm points (the plan, on a ``plan_fps`` output grid: no
-video is written and nothing is detected again, unlike ``benchmarks/bench_retarget.py``).
-*True* is each dance with its own music. BAS is the FACT/AIST++ form (mean over the dance
-rhythm points), sigma 0.1 s.
+``music_s`` seconds; shorter, so that ``shift`` has windows to choose from) with each planner of
+:mod:`mudar.tasks.retarget` (shift, accel, dtw, dtw-points), from the dance rhythm points of the
+method and the music's onset maxima. *Before* is dance i played as it is with music j; *after*
+is what the time map makes of dance i's rhythm points (the plan, on a ``plan_fps`` output grid:
+no video is written and nothing is detected again, unlike ``benchmarks/bench_retarget.py``).
+*True* is each dance with its own music. BAS is the FACT/AIST++ form (mean over the dance rhythm
+points), sigma 0.1 s.
 
 A method whose rhythm follows the dance well makes *after* a fair mark of what retargeting
 gains; *true* says how well real dancers' rhythm points (as the method sees them) sit on their
@@ -25,7 +25,7 @@ from mudar.features.dance import rhythm_times
 from mudar.methods import RETARGET
 from mudar.tasks.retarget import dance_times_in_output, music_rhythm_seconds, plan_retarget
 
-METRICS = ("bas_true", "bas_before", "bas_shift", "bas_accel", "bas_dtw")
+METRICS = ("bas_true", "bas_before") + tuple(f"bas_{m}" for m in RETARGET)
 """Columns of the retargeting table."""
 
 

@@ -21,6 +21,12 @@ METRICS = ("precision", "recall", "f1", "f1_exact", "f1_shifted")
 """Columns of the rhythm table (``f1_exact``: tolerance 0 frames)."""
 
 
+def paper_rule_row(name: str) -> str:
+    """Row of a learned method's rhythm by the paper's rule, every frame with ``p > 0.5``
+    (:func:`mudar.training.calibrate.paper_rule_frames`), beside its calibrated peaks."""
+    return f"{name} (p>0.5)"
+
+
 def rhythm_frames(analysis, method: str, *, model=None) -> np.ndarray:
     """Dance rhythm frames of a whole analysed video (:func:`mudar.tasks.rhythm.dance_rhythm`).
 

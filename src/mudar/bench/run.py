@@ -56,8 +56,9 @@ from mudar.methods import LEARNING_FREE
 from mudar.models.checkpoint import load_model
 from mudar.models.presets import get_preset
 from mudar.tasks.embed import embedding_set
-from mudar.tasks.rhythm import dance_rhythm
+from mudar.tasks.rhythm import dance_rhythm, learned_rhythm
 from mudar.threads import torch_threads
+from mudar.training.calibrate import paper_rule_frames
 from mudar.training.train import train
 
 SCORING_VERSION = 3  # 2: the rhythm floor `peaks`; 3: its own random stream
@@ -565,9 +566,13 @@ def score_run(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) -> 
     out: dict = {}
     noaudio = None
     if "rhythm" in run.tables or "retarget" in run.tables:
-        noaudio = [rhythm.rhythm_frames(a, "mudar-noaudio", model=model) for a in test]
+        learned = [learned_rhythm(model, a, with_audio=False) for a in test]
+        noaudio = [np.asarray(r.frames, dtype=int) for r in learned]
     if "rhythm" in run.tables:
         preds = [{name: f} for f in noaudio]
+        if run.is_main and run.method == "mudar":  # the paper's decision, p > 0.5 per frame
+            for p, r in zip(preds, learned, strict=True):
+                p[rhythm.paper_rule_row(name)] = paper_rule_frames(r.probability)
         if "no-audio" in ablations:
             row = ABLATIONS["no-audio"].row
             for p, a in zip(preds, test, strict=True):

@@ -60,7 +60,9 @@ NOTES = {
     "rhythm": "multisensory, avts and lla have no rhythm head. `mudar-audio`: MuDaR with the "
     "music at inference (the labels can leak through the audio branch). `f1_shifted`: the "
     "rhythm rolled by half the video; not beating it means rate without timing. `peaks`: the "
-    "learned heads' peak picker on white noise; not beating it means the F1 is the picker's.",
+    "learned heads' peak picker on white noise; not beating it means the F1 is the picker's. "
+    "`mudar (p>0.5)`: the paper's decision, every frame with p > 0.5, instead of the peaks "
+    "above the threshold calibrated on training videos.",
     "classification": "hoof-flux and directogram give no embeddings; `raw` is a logistic "
     "regression on their learning-free features (with the music's). A baseline's visual "
     "rhythm input is zero. `mudar-norhythm`: the classifier without rhythm inputs.",

@@ -1,7 +1,11 @@
 """Which frames make a clip: the paper's middle 8 s, or sliding windows over a whole file.
 
 Clips are cut from an :class:`~mudar.features.analysis.Analysis` of the whole file, so a file is
-decoded once however many clips are taken from it.
+decoded once however many clips are taken from it. The training clips of a video follow
+``TrainConfig.clip_mode`` (:data:`CLIP_MODES`, :func:`training_windows`): ``"middle"`` is the
+paper's (sec. 4.1: one clip per video, 4 s either side of its middle, the beginning and end
+discarded as noise), ``"windows"`` (the default) windows every ``clip_hop_s`` seconds, for
+small data sets where one clip per video is too few.
 """
 
 from __future__ import annotations
@@ -20,6 +24,48 @@ def middle_window(n_frames: int, *, fps: float, length_s: float = 8.0) -> tuple[
         return 0, max(n_frames, 0)
     start = (n_frames - length) // 2
     return start, start + length
+
+
+CLIP_MODES = ("windows", "middle")
+"""How training clips are taken from a video (``TrainConfig.clip_mode``)."""
+
+
+def training_windows(
+    n_frames: int, *, fps: float, window_s: float = 8.0, hop_s: float = 4.0, mode: str = "windows"
+) -> list[tuple[int, int]]:
+    """Frames ``(start, stop)`` of the training clips of a video.
+
+    Parameters
+    ----------
+    n_frames : int
+        Frames of the whole video.
+    fps : float
+        Frames per second.
+    window_s : float
+        Clip length, seconds (the paper: 8).
+    hop_s : float
+        Seconds between window starts (``mode="windows"`` only).
+    mode : {"windows", "middle"}
+        ``"middle"``: the one clip of ``window_s`` around the middle (:func:`middle_window`);
+        ``"windows"``: :func:`sliding_windows`.
+
+    Returns
+    -------
+    list of (int, int)
+        Empty for an empty video; a video shorter than one clip gives one shorter window (the
+        caller decides whether it is too short).
+
+    Raises
+    ------
+    ParameterError
+        Unknown ``mode``, or a length or hop shorter than one frame.
+    """
+    if mode not in CLIP_MODES:
+        raise ParameterError(f"clip mode must be one of {CLIP_MODES}, got {mode!r}")
+    if mode == "middle":
+        start, stop = middle_window(n_frames, fps=fps, length_s=window_s)
+        return [(start, stop)] if stop > start else []
+    return sliding_windows(n_frames, fps=fps, window_s=window_s, hop_s=hop_s)
 
 
 def sliding_windows(

@@ -29,7 +29,7 @@ from torch.utils.data import Dataset
 
 from mudar.data.augment import apply_look, draw_look
 from mudar.data.cache import FeatureCache
-from mudar.data.clips import cut, sliding_windows
+from mudar.data.clips import cut, training_windows
 from mudar.data.inputs import audio_input, frames_input, motion_input, pool_rows, resize_frames
 from mudar.data.prepare import load_manifest
 from mudar.data.sampling import (
@@ -284,11 +284,12 @@ class ClipSet(Dataset):
             v = len(self.video_ids)
             self.video_ids.append(vid)
             self.analyses.append(self._compact(analysis))
-            for start, _ in sliding_windows(
+            for start, _ in training_windows(
                 analysis.n_frames,
                 fps=config.fps,
                 window_s=config.clip_s,
                 hop_s=train.clip_hop_s,
+                mode=train.clip_mode,
             ):
                 self.clips.append((v, start))
         t = self.clip_frames
@@ -429,6 +430,8 @@ class ClipSet(Dataset):
             self.clip_onsets,
             max_similarity=self.max_similarity,
             max_tries=self.max_tries,
+            rule=self.train.avc_rule,
+            alpha=self.train.avc_alpha,
         )
         if draw.fallback:
             self.fallbacks["avc_similar"] += 1

@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from mudar.atomic import write_text
 from mudar.data.cache import FeatureCache
-from mudar.data.clips import sliding_windows
+from mudar.data.clips import sliding_windows, training_windows
 from mudar.data.clipset import ClipSet
 from mudar.data.prepare import load_manifest
 from mudar.errors import InputError, ParameterError
@@ -307,8 +307,12 @@ class ShardClips(IterableDataset):
         cfg = self.config
         return sum(
             len(
-                sliding_windows(
-                    v["n_frames"], fps=cfg.fps, window_s=cfg.clip_s, hop_s=self.train.clip_hop_s
+                training_windows(
+                    v["n_frames"],
+                    fps=cfg.fps,
+                    window_s=cfg.clip_s,
+                    hop_s=self.train.clip_hop_s,
+                    mode=self.train.clip_mode,
                 )
             )
             for v in shard["videos"]

@@ -40,6 +40,10 @@ class AnalysisConfig:
         Also keep RGB frames at this side for the models (0: keep none).
     flow_weights : str
         Weights file of a learned flow backend (``pwcnet``); empty for the others.
+    hoof_vote : {"nearest", "literal"}
+        How a flow vector votes in the HOOF (:data:`mudar.features.hoof.HOOF_VOTES`): the
+        nearest bin (default) or Eq. 4 as written. Written to :meth:`to_dict` (and so to the
+        cache key) only when not the default, so the default's caches keep their keys.
     """
 
     clock: FrameClock = DEFAULT_CLOCK
@@ -50,8 +54,13 @@ class AnalysisConfig:
     camera: str = "median"
     frame_size: int = 0
     flow_weights: str = ""
+    hoof_vote: str = "nearest"
 
     def __post_init__(self) -> None:
+        if self.hoof_vote not in ("nearest", "literal"):
+            raise ParameterError(
+                f"hoof_vote must be 'nearest' or 'literal', got {self.hoof_vote!r}"
+            )
         if self.size < 16:
             raise ParameterError(f"size must be >= 16 pixels, got {self.size}")
         if self.hoof_bins < 2:
@@ -60,7 +69,10 @@ class AnalysisConfig:
             raise ParameterError(f"frame_size must be >= 0, got {self.frame_size}")
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        d = dataclasses.asdict(self)
+        if d["hoof_vote"] == "nearest":  # the default: keys of older caches stay valid
+            del d["hoof_vote"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> AnalysisConfig:

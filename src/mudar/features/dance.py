@@ -310,6 +310,7 @@ def dance_features(
     bins: int = 32,
     camera: str = "median",
     scale: float = 0.5,
+    vote: str = "nearest",
 ) -> DanceFeatures:
     """HOOF, HOOF flux and dance rhythm of a clip, streaming over its frames.
 
@@ -319,7 +320,7 @@ def dance_features(
         Gray frames on the model clock, e.g. ``mudar.io.iter_frames(path, fps=fps, gray=True)``.
     fps : float
         Frame rate of ``frames``, frames per second.
-    backend, bins, camera, scale
+    backend, bins, camera, scale, vote
         See :func:`mudar.features.hoof.hoof_sequence`.
 
     Returns
@@ -332,7 +333,9 @@ def dance_features(
     """
     if fps <= 0:
         raise ParameterError(f"fps must be positive, got {fps}")
-    h, mag = hoof_sequence(frames, backend=backend, bins=bins, camera=camera, scale=scale)
+    h, mag = hoof_sequence(
+        frames, backend=backend, bins=bins, camera=camera, scale=scale, vote=vote
+    )
     strength = hoof_flux(h, mag)
     return DanceFeatures(
         hoof=h, magnitude=mag, strength=strength, rhythm_frames=pick_rhythm(strength, fps=fps)

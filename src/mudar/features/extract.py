@@ -105,7 +105,12 @@ def _analyze_video(
     options = {"weights": config.flow_weights} if config.flow_weights else {}
     backend = get_flow_backend(config.flow, **options)
     feats = dance_features(
-        stream, fps=clock.fps, backend=backend, bins=config.hoof_bins, camera=config.camera
+        stream,
+        fps=clock.fps,
+        backend=backend,
+        bins=config.hoof_bins,
+        camera=config.camera,
+        vote=config.hoof_vote,
     )
     if feats.hoof.shape[0] == 0:
         raise DecodeError(f"{path}: no decodable video frame")

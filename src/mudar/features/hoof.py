@@ -5,6 +5,16 @@ orientation is measured counter-clockwise from rightward motion with up positive
 ``theta = atan2(-dy, dx)`` (image y points down), and bin ``b`` of ``B`` is centred on
 ``theta = 2 pi b / B``: bin 0 is rightward motion, bin ``B/4`` upward, ``B/2`` leftward, ``3B/4``
 downward.
+
+Two ways to vote (:data:`HOOF_VOTES`):
+
+- ``"nearest"`` (the default): a vector votes into the one bin whose centre is nearest its
+  direction, a histogram in the usual sense (every vector counted once), as in Chaudhry et al.'s
+  HOOF [12]. The shipped model and every feature cache were made so.
+- ``"literal"``: Eq. 4 as written, the indicator ``|theta - phi| <= 2 pi / B``. That window is
+  two bins wide, so a vector votes its full magnitude into the two bins whose centres bracket
+  its direction (three when it lies on a centre, within 1 % of a bin): the histogram counts
+  every vector about twice and is the nearest-bin one smoothed by a box of two bins.
 """
 
 from __future__ import annotations
@@ -17,9 +27,15 @@ import numpy as np
 from mudar.errors import ParameterError
 from mudar.features.flow import FlowBackend, get_flow_backend
 
-__all__ = ["CAMERA_MODES", "hoof", "hoof_sequence"]
+__all__ = ["CAMERA_MODES", "HOOF_VOTES", "hoof", "hoof_sequence"]
 
 CAMERA_MODES = ("median", "none")
+HOOF_VOTES = ("nearest", "literal")
+"""How a flow vector votes: the nearest bin, or every bin within ``2 pi / B`` (Eq. 4 as written)."""
+_ON_CENTRE = 0.01
+"""Bins: a direction this close to a bin centre is on it (Eq. 4's ``<=``): ten times the error
+of cv2's angle (< 0.001 bin at 32 bins), so that axis-aligned and diagonal flows are found on
+their centres."""
 
 
 def _check_bins(bins: int) -> None:
@@ -32,21 +48,47 @@ def _check_speed(min_speed: float) -> None:
         raise ParameterError(f"min_speed must be >= 0 pixels per frame, got {min_speed}")
 
 
-def _hoof(dx: np.ndarray, dy: np.ndarray, bins: int, min_speed: float = 0.0) -> np.ndarray:
+def _check_vote(vote: str) -> None:
+    if vote not in HOOF_VOTES:
+        raise ParameterError(f"vote must be one of {HOOF_VOTES}, got {vote!r}")
+
+
+def _hoof(
+    dx: np.ndarray, dy: np.ndarray, bins: int, min_speed: float = 0.0, vote: str = "nearest"
+) -> np.ndarray:
     """Unchecked HOOF of flow components ``dx``, ``dy`` (float32, same shape), float64 (bins,)."""
     # Eq. 3: orientation with up positive; cartToPolar is ~3x faster than hypot + arctan2 and
     # its angle error (< 0.3 degree) is far below a bin (11.25 degrees at 32 bins)
     mag, ang = cv2.cartToPolar(dx, -dy)
-    idx = (ang * (bins / (2 * np.pi)) + 0.5).astype(np.intp)  # bin 0 centred on theta = 0
     if min_speed > 0:
         mag[mag < min_speed] = 0
+    if vote == "literal":
+        return _hoof_literal(ang.ravel(), mag.ravel(), bins)
+    idx = (ang * (bins / (2 * np.pi)) + 0.5).astype(np.intp)  # bin 0 centred on theta = 0
     # Eq. 4: magnitudes summed per bin; index ``bins`` is the wrap-around half of bin 0
     h = np.bincount(idx.ravel(), weights=mag.ravel(), minlength=bins + 1)
     h[0] += h[bins:].sum()
     return h[:bins]
 
 
-def hoof(flow: np.ndarray, *, bins: int = 32, min_speed: float = 0.0) -> np.ndarray:
+def _hoof_literal(ang: np.ndarray, mag: np.ndarray, bins: int) -> np.ndarray:
+    """Eq. 4 as written: each vector in every bin ``b`` with ``|2 pi b / B - phi| <= 2 pi / B``
+    (circular). In bin units ``u = phi B / 2 pi``, those are ``floor(u)`` and ``floor(u) + 1``,
+    and ``floor(u) - 1`` too when ``u`` is on a centre."""
+    u = ang.astype(np.float64) * (bins / (2 * np.pi))
+    lo = np.floor(u)
+    frac = u - lo
+    on = (frac <= _ON_CENTRE) | (frac >= 1 - _ON_CENTRE)  # on a centre: three bins
+    lo = np.where(frac >= 1 - _ON_CENTRE, lo + 1, lo).astype(np.intp)
+    h = np.bincount(lo % bins, weights=mag, minlength=bins)
+    h += np.bincount((lo + 1) % bins, weights=mag, minlength=bins)
+    h += np.bincount((lo[on] - 1) % bins, weights=mag[on], minlength=bins)
+    return h
+
+
+def hoof(
+    flow: np.ndarray, *, bins: int = 32, min_speed: float = 0.0, vote: str = "nearest"
+) -> np.ndarray:
     """Histogram of oriented optical flow of one flow field (Eq. 3-4).
 
     Parameters
@@ -58,12 +100,16 @@ def hoof(flow: np.ndarray, *, bins: int = 32, min_speed: float = 0.0) -> np.ndar
         counter-clockwise from rightward motion (up is ``+pi/2``).
     min_speed : float
         Vectors slower than this, pixels per frame, do not vote (0: all vote, as in Eq. 4).
+    vote : {"nearest", "literal"}
+        The nearest bin (default), or every bin within ``2 pi / B`` (Eq. 4 as written); see
+        the module doc.
 
     Returns
     -------
     np.ndarray, float32, shape (bins,)
         Flow magnitude (pixels per frame) summed over the pixels of each bin; not normalised,
-        so ``hoof(flow).sum()`` is the total flow magnitude of the frame.
+        so ``hoof(flow).sum()`` is the total flow magnitude of the frame (about twice that
+        with ``vote="literal"``).
 
     Raises
     ------
@@ -72,11 +118,12 @@ def hoof(flow: np.ndarray, *, bins: int = 32, min_speed: float = 0.0) -> np.ndar
     """
     _check_bins(bins)
     _check_speed(min_speed)
+    _check_vote(vote)
     flow = np.asarray(flow)
     if flow.ndim != 3 or flow.shape[-1] != 2:
         raise ParameterError(f"flow must have shape (H, W, 2), got {flow.shape}")
     flow = flow.astype(np.float32, copy=False)
-    return _hoof(flow[..., 0], flow[..., 1], bins, min_speed).astype(np.float32)
+    return _hoof(flow[..., 0], flow[..., 1], bins, min_speed, vote).astype(np.float32)
 
 
 def hoof_sequence(
@@ -87,6 +134,7 @@ def hoof_sequence(
     camera: str = "median",
     scale: float = 0.5,
     min_speed: float = 0.0,
+    vote: str = "nearest",
 ) -> tuple[np.ndarray, np.ndarray]:
     """HOOF of every frame of a clip, streaming over its frames.
 
@@ -120,6 +168,8 @@ def hoof_sequence(
     min_speed : float
         Vectors slower than this after camera compensation, input pixels per frame, do not
         vote (a dead zone against flow noise; 0 by default, as in Eq. 4).
+    vote : {"nearest", "literal"}
+        See :func:`hoof`.
 
     Returns
     -------
@@ -141,6 +191,7 @@ def hoof_sequence(
     if not 0 < scale <= 1:
         raise ParameterError(f"scale must be in (0, 1], got {scale}")
     _check_speed(min_speed)
+    _check_vote(vote)
     flow_fn = get_flow_backend(backend) if isinstance(backend, str) else backend
 
     rows: list[np.ndarray] = []
@@ -180,7 +231,7 @@ def hoof_sequence(
                 dx, dy = dx - g[0], dy - g[1]
             dx = np.ascontiguousarray(dx, dtype=np.float32) * np.float32(fx)
             dy = np.ascontiguousarray(dy, dtype=np.float32) * np.float32(fy)
-            rows.append(_hoof(dx, dy, bins, min_speed) * (fx * fy))
+            rows.append(_hoof(dx, dy, bins, min_speed, vote) * (fx * fy))
         prev = small
 
     if not rows:

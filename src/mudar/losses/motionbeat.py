@@ -10,6 +10,18 @@ rhythm alignment loss.
   whose softmax favours lag 0.
 
 Both are ``nn.Module``s that can return their parts for logging, as the MuDaR losses.
+
+**The paper's forms, read from secondary summaries** (only the abstract is in
+``shared/papers``; these are *not* checked against the paper's text): ECL's anchor is the
+music and its negatives are *motion* embeddings, tempo-aware ones (motion of a similar tempo
+but another bar phase or accent pattern) and beat-jitter ones (the motion shifted by about one
+beat); SRAL is a beat-level soft-DTW between the accents and the motion events plus a bar-level
+distance between their distributions. Options select them:
+``EmbodiedContrastiveLoss(anchor="music")`` (motion negatives given, or formed from the batch's
+other motions of a similar tempo) and ``StructuralRhythmAlignmentLoss(form="soft_dtw")``. The
+defaults (``anchor="motion"``, ``form="lag_softmax"``) are today's forms, which the MotionBeat
+bench figures were measured with; the summarised forms are unmeasured (their training wiring,
+in the MotionBeat training config, belongs to another part of the code).
 """
 
 from __future__ import annotations
@@ -21,6 +33,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from mudar.errors import ParameterError
+
+ECL_ANCHORS = ("motion", "music")
+"""ECL's anchor: ``motion`` (music hard negatives, today's) or ``music`` (motion negatives, the
+summarised paper's)."""
+SRAL_FORMS = ("lag_softmax", "soft_dtw")
+"""SRAL's form: ``lag_softmax`` (today's) or ``soft_dtw`` (the summarised paper's)."""
 
 
 class EmbodiedContrastiveLoss(nn.Module):
@@ -52,6 +70,17 @@ class EmbodiedContrastiveLoss(nn.Module):
         ``w``, ``> 0``.
     eps : float
         Guards the normalisation of zero vectors.
+    anchor : {"motion", "music"}
+        ``"motion"`` (default): the form above, music hard negatives in motion -> music.
+        ``"music"``: the summarised paper's form (module doc): the hard negatives are *motion*
+        embeddings and enter the music -> motion direction, ``L_a->v = -mean_i log(exp s_ii /
+        (sum_j exp(s_ji + log w_ij) + sum_m exp h_im))`` with ``h_im = a_i . n_im / tau + log
+        w``; with ``tempo`` given, the batch's other motions whose tempo is within
+        ``tempo_tol`` of clip i's (another dance at a similar tempo: another bar phase or
+        accent pattern) are tempo-aware negatives, weighted ``w_ij = w`` (1 for the others).
+    tempo_tol : float
+        Relative tempo difference under which two clips count as "similar BPM" (``anchor=
+        "music"`` with ``tempo``), ``>= 0``.
 
     Attributes
     ----------
@@ -59,15 +88,29 @@ class EmbodiedContrastiveLoss(nn.Module):
         The last call's parts, detached (see :meth:`forward`).
     """
 
-    def __init__(self, temperature: float = 0.1, *, hard_weight: float = 1.0, eps: float = 1e-8):
+    def __init__(
+        self,
+        temperature: float = 0.1,
+        *,
+        hard_weight: float = 1.0,
+        eps: float = 1e-8,
+        anchor: str = "motion",
+        tempo_tol: float = 0.06,
+    ):
         super().__init__()
         if not temperature > 0 or not hard_weight > 0:
             raise ParameterError(
                 f"temperature and hard_weight must be > 0, got {temperature}, {hard_weight}"
             )
+        if anchor not in ECL_ANCHORS:
+            raise ParameterError(f"anchor must be one of {ECL_ANCHORS}, got {anchor!r}")
+        if not tempo_tol >= 0:
+            raise ParameterError(f"tempo_tol must be >= 0, got {tempo_tol}")
         self.temperature = float(temperature)
         self.hard_weight = float(hard_weight)
         self.eps = float(eps)
+        self.anchor = anchor
+        self.tempo_tol = float(tempo_tol)
         self.parts: dict[str, torch.Tensor] = {}
 
     def forward(
@@ -77,6 +120,7 @@ class EmbodiedContrastiveLoss(nn.Module):
         hard_negatives: torch.Tensor | None = None,
         *,
         groups: torch.Tensor | None = None,
+        tempo: torch.Tensor | None = None,
         return_parts: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The ECL of a batch.
@@ -88,9 +132,13 @@ class EmbodiedContrastiveLoss(nn.Module):
         motion : torch.Tensor, shape (B, E)
             Motion clip embeddings.
         hard_negatives : torch.Tensor, shape (B, M, E), optional
-            Music embeddings of each clip's hard negatives; None or ``M = 0``: plain InfoNCE.
+            Embeddings of each clip's hard negatives: music (``anchor="motion"``) or motion,
+            e.g. the clip's motion shifted by about one beat (``anchor="music"``); None or
+            ``M = 0``: none.
         groups : torch.Tensor, int, shape (B,), optional
             Dance of each clip; same-dance pairs other than the positive are left out.
+        tempo : torch.Tensor, shape (B,), optional
+            Tempo of each clip, BPM (``anchor="music"`` only): the tempo-aware negatives.
         return_parts : bool
             Also return the parts.
 
@@ -125,6 +173,10 @@ class EmbodiedContrastiveLoss(nn.Module):
             )
         if groups is not None and tuple(groups.shape) != (b,):
             raise ParameterError(f"groups must have shape ({b},), got {tuple(groups.shape)}")
+        if tempo is not None and tuple(tempo.shape) != (b,):
+            raise ParameterError(f"tempo must have shape ({b},), got {tuple(tempo.shape)}")
+        if self.anchor == "music":
+            return self._music_anchor(music, motion, hard_negatives, groups, tempo, return_parts)
         a = F.normalize(music, dim=-1, eps=self.eps)
         v = F.normalize(motion, dim=-1, eps=self.eps)
         cos = v @ a.T  # (B, B): motion i against music j
@@ -158,6 +210,50 @@ class EmbodiedContrastiveLoss(nn.Module):
             "hard_acc": hard_acc.detach(),
             "hard_gap": hard_gap.detach(),
             "log_candidates": n_cand.log().mean().detach(),
+        }
+        return (loss, self.parts) if return_parts else loss
+
+    def _music_anchor(self, music, motion, hard_negatives, groups, tempo, return_parts):
+        """``anchor="music"``: motion negatives in the music -> motion direction."""
+        b = music.shape[0]
+        a = F.normalize(music, dim=-1, eps=self.eps)
+        v = F.normalize(motion, dim=-1, eps=self.eps)
+        cos = a @ v.T  # (B, B): music i against motion j
+        s = cos / self.temperature
+        target = torch.arange(b, device=music.device)
+        eye = torch.eye(b, dtype=torch.bool, device=s.device)
+        same = torch.zeros_like(eye)
+        if groups is not None:
+            same = (groups[:, None] == groups[None, :]) & ~eye
+        n_tempo = torch.zeros((), device=music.device)
+        logits_av = s
+        if tempo is not None:  # tempo-aware negatives: other dances at a similar tempo
+            t = tempo.to(s.dtype).clamp_min(self.eps)
+            close = ((t[:, None] / t[None, :]).log().abs() <= math.log1p(self.tempo_tol)) & ~eye
+            close = close & ~same
+            logits_av = logits_av + close.to(s.dtype) * math.log(self.hard_weight)
+            n_tempo = close.sum(1).to(s.dtype).mean()
+        logits_av = logits_av.masked_fill(same, float("-inf"))
+        pos = cos.diagonal()
+        hard_acc = hard_gap = torch.zeros((), device=music.device)
+        if hard_negatives is not None and hard_negatives.shape[1] > 0:
+            n = F.normalize(hard_negatives, dim=-1, eps=self.eps)
+            cos_h = torch.einsum("be,bme->bm", a, n)  # (B, M): music i against its negatives
+            h = cos_h / self.temperature + math.log(self.hard_weight)
+            logits_av = torch.cat([logits_av, h], dim=1)
+            hard_acc = (pos[:, None] > cos_h).float().mean()
+            hard_gap = (pos - cos_h.max(1).values).mean()
+        l_av = F.cross_entropy(logits_av, target)
+        l_va = F.cross_entropy(s.T.masked_fill(same, float("-inf")), target)
+        loss = 0.5 * (l_va + l_av)
+        self.parts = {
+            "nce": loss.detach(),
+            "motion_to_music": l_va.detach(),
+            "music_to_motion": l_av.detach(),
+            "acc": (logits_av.argmax(1) == target).float().mean().detach(),
+            "hard_acc": hard_acc.detach(),
+            "hard_gap": hard_gap.detach(),
+            "tempo_negatives": n_tempo.detach(),
         }
         return (loss, self.parts) if return_parts else loss
 
@@ -200,6 +296,22 @@ class StructuralRhythmAlignmentLoss(nn.Module):
         ``w_c``, ``>= 0``.
     eps : float
         Added to the standard deviations.
+    form : {"lag_softmax", "soft_dtw"}
+        ``"lag_softmax"`` (default): the loss above. ``"soft_dtw"``: the summarised paper's
+        form (module doc): the accents and events are averaged per beat (``beat_frames``
+        frames), standardised, and compared by the soft-DTW divergence (Cuturi & Blondel 2017,
+        squared cost, smoothing ``gamma``; ``D(x, y) - (D(x, x) + D(y, y)) / 2``, 0 for equal
+        sequences) divided by the number of beats; plus ``bar_weight`` times the bar-level
+        distance, the total variation between the distributions of accent and of events over
+        the ``bar_beats * beat_frames`` positions of a bar (each summed over the clip's bars).
+    beat_frames : int
+        Frames per beat (``soft_dtw``), ``>= 1``: 4 is 120 BPM at 8 fps.
+    bar_beats : int
+        Beats per bar (``soft_dtw``), ``>= 1``.
+    gamma : float
+        Soft-DTW smoothing, ``> 0``.
+    bar_weight : float
+        Weight of the bar-level term, ``>= 0``.
 
     Attributes
     ----------
@@ -214,6 +326,11 @@ class StructuralRhythmAlignmentLoss(nn.Module):
         *,
         corr_weight: float = 1.0,
         eps: float = 1e-6,
+        form: str = "lag_softmax",
+        beat_frames: int = 4,
+        bar_beats: int = 4,
+        gamma: float = 0.1,
+        bar_weight: float = 1.0,
     ):
         super().__init__()
         if max_lag < 1 or not temperature > 0 or corr_weight < 0:
@@ -221,6 +338,18 @@ class StructuralRhythmAlignmentLoss(nn.Module):
                 f"need max_lag >= 1, temperature > 0 and corr_weight >= 0, got {max_lag}, "
                 f"{temperature}, {corr_weight}"
             )
+        if form not in SRAL_FORMS:
+            raise ParameterError(f"form must be one of {SRAL_FORMS}, got {form!r}")
+        if beat_frames < 1 or bar_beats < 1 or not gamma > 0 or bar_weight < 0:
+            raise ParameterError(
+                f"need beat_frames >= 1, bar_beats >= 1, gamma > 0 and bar_weight >= 0, got "
+                f"{beat_frames}, {bar_beats}, {gamma}, {bar_weight}"
+            )
+        self.form = form
+        self.beat_frames = int(beat_frames)
+        self.bar_beats = int(bar_beats)
+        self.gamma = float(gamma)
+        self.bar_weight = float(bar_weight)
         self.max_lag = int(max_lag)
         self.temperature = float(temperature)
         self.corr_weight = float(corr_weight)
@@ -289,6 +418,8 @@ class StructuralRhythmAlignmentLoss(nn.Module):
             raise ParameterError(
                 f"clips of {accent.shape[1]} frames are too short for max_lag={self.max_lag}"
             )
+        if self.form == "soft_dtw":
+            return self._soft_dtw_form(accent, events, return_parts)
         c = self.lag_correlation(accent, events)  # (B, 2L+1)
         log_p = torch.log_softmax(c / self.temperature, dim=1)
         lag_ce = -log_p[:, self.max_lag]
@@ -315,6 +446,83 @@ class StructuralRhythmAlignmentLoss(nn.Module):
             "valid": w.mean().detach(),
         }
         return (loss, self.parts) if return_parts else loss
+
+    def _soft_dtw_form(self, accent, events, return_parts):
+        """``form="soft_dtw"``: beat-level soft-DTW divergence + bar-level distance."""
+        b, t = accent.shape
+        k = self.beat_frames
+        n_beats = t // k
+        if n_beats < 1:
+            raise ParameterError(f"clips of {t} frames are shorter than a beat of {k} frames")
+        ev = events.to(accent.dtype)
+        x = _standardise(accent[:, : n_beats * k].reshape(b, n_beats, k).mean(2), self.eps)
+        y = _standardise(ev[:, : n_beats * k].reshape(b, n_beats, k).mean(2), self.eps)
+        div = soft_dtw(x, y, gamma=self.gamma) - 0.5 * (
+            soft_dtw(x, x, gamma=self.gamma) + soft_dtw(y, y, gamma=self.gamma)
+        )
+        beat_term = div / n_beats
+        bar = k * self.bar_beats
+        n_bars = t // bar
+        if n_bars >= 1:
+            p = accent[:, : n_bars * bar].clamp_min(0).reshape(b, n_bars, bar).sum(1)
+            q = ev[:, : n_bars * bar].clamp_min(0).reshape(b, n_bars, bar).sum(1)
+            p = p / (p.sum(1, keepdim=True) + self.eps)
+            q = q / (q.sum(1, keepdim=True) + self.eps)
+            bar_term = 0.5 * (p - q).abs().sum(1)
+        else:
+            bar_term = torch.zeros_like(beat_term)
+        per_item = beat_term + self.bar_weight * bar_term
+        w = (ev.std(1, unbiased=False) > self.eps).to(accent.dtype)
+        n = w.sum()
+        loss = (per_item * w).sum() / n if n > 0 else accent.sum() * 0.0
+
+        def mean(v: torch.Tensor) -> torch.Tensor:
+            return ((v * w).sum() / n).detach() if n > 0 else torch.zeros((), device=v.device)
+
+        self.parts = {
+            "sral": loss.detach(),
+            "beat_sdtw": mean(beat_term),
+            "bar_tv": mean(bar_term),
+            "valid": w.mean().detach(),
+        }
+        return (loss, self.parts) if return_parts else loss
+
+
+def soft_dtw(x: torch.Tensor, y: torch.Tensor, *, gamma: float) -> torch.Tensor:
+    """Soft-DTW (Cuturi & Blondel 2017) of two batches of 1-D sequences, squared cost.
+
+    ``R(i, j) = (x_i - y_j)^2 + softmin_gamma(R(i-1, j-1), R(i-1, j), R(i, j-1))``,
+    ``softmin_gamma(r) = -gamma log sum exp(-r / gamma)``, ``R(0, 0) = 0``; returns
+    ``R(n, m)``. As ``gamma -> 0`` it is the DTW cost.
+
+    Parameters
+    ----------
+    x : torch.Tensor, shape (B, n)
+    y : torch.Tensor, shape (B, m)
+    gamma : float
+        ``> 0``.
+
+    Returns
+    -------
+    torch.Tensor, shape (B,)
+    """
+    if x.ndim != 2 or y.ndim != 2 or x.shape[0] != y.shape[0]:
+        raise ParameterError(f"x and y must be (B, n) and (B, m), got {x.shape}, {y.shape}")
+    if not gamma > 0:
+        raise ParameterError(f"gamma must be > 0, got {gamma}")
+    b, n = x.shape
+    m = y.shape[1]
+    cost = (x[:, :, None] - y[:, None, :]) ** 2  # (B, n, m)
+    inf = torch.full((b,), float("inf"), dtype=x.dtype, device=x.device)
+    prev = [torch.zeros(b, dtype=x.dtype, device=x.device)] + [inf] * m  # row 0
+    for i in range(1, n + 1):
+        row = [inf]
+        for j in range(1, m + 1):
+            r = torch.stack([prev[j - 1], prev[j], row[j - 1]], dim=1)
+            soft = -gamma * torch.logsumexp(-r / gamma, dim=1)
+            row.append(cost[:, i - 1, j - 1] + soft)
+        prev = row
+    return prev[m]
 
 
 def _standardise(x: torch.Tensor, eps: float) -> torch.Tensor:

@@ -108,6 +108,20 @@ class MudarConfig(Clocked):
         AGVA) through a stop-gradient, so only the implicit loss shapes the shared encoders and
         the rhythm head trains the injector and head alone. Our option; the paper (False)
         trains the encoders with both losses.
+    agva_order : {"paper", "legacy"}
+        Eq. 7 of AGVA: ``softmax(tanh(W2 x))`` as the paper (``paper``, the default of new
+        configs) or ``softmax(W2 tanh(x))`` (``legacy``: the first shipped model; a checkpoint
+        without this field is read so).
+    hoof_vote : {"nearest", "literal"}
+        HOOF voting of the motion input (:data:`mudar.features.hoof.HOOF_VOTES`): the nearest
+        bin (default, the shipped model's) or Eq. 4 as written (``literal``).
+    flow : str
+        Optical-flow backend of the motion input (``dis``, the default; ``pwcnet``, the
+        paper's, needs its weights: prepare the features with ``mudar prepare --flow pwcnet
+        --pwcnet-weights PATH``).
+    aspect : {"pad", "crop", "squash"}
+        How non-square video becomes square frames (``squash``: a plain resize to
+        ``frame_size``, the paper's "resized to 256 x 256").
     """
 
     clip_s: float = 8.0
@@ -127,9 +141,15 @@ class MudarConfig(Clocked):
     visual_grid: bool = True
     visual_motion: bool = True
     explicit_detach: bool = False
+    agva_order: str = "paper"
+    hoof_vote: str = "nearest"
+    flow: str = "dis"
+    aspect: str = "pad"
 
     def __post_init__(self) -> None:
         check_clock(self.clock)
+        if self.agva_order not in ("paper", "legacy"):
+            raise ParameterError(f"agva_order must be 'paper' or 'legacy', got {self.agva_order!r}")
         if self.head not in RHYTHM_HEADS:
             raise ParameterError(f"head must be one of {RHYTHM_HEADS}, got {self.head!r}")
         if self.dim % self.heads:
@@ -146,7 +166,13 @@ class MudarConfig(Clocked):
         clock (``fps``, ``sub``) and RGB frames of ``frame_size``; ``overrides`` replace fields."""
         from mudar.features.analysis import AnalysisConfig
 
-        kw = {"clock": self.clock, "frame_size": self.frame_size}
+        kw = {
+            "clock": self.clock,
+            "frame_size": self.frame_size,
+            "hoof_vote": self.hoof_vote,
+            "flow": self.flow,
+            "aspect": self.aspect,
+        }
         return AnalysisConfig(**{**kw, **overrides})
 
     @property
@@ -172,6 +198,7 @@ class MudarConfig(Clocked):
         d = read_clock(d)
         for k in ("visual_grid", "visual_motion"):  # checkpoints from before these options
             d.setdefault(k, False)
+        d.setdefault("agva_order", "legacy")  # checkpoints from before Eq. 7's fix
         for k in ("encoder_channels", "audio_channels"):
             if k in d:
                 d[k] = tuple(d[k])
@@ -203,8 +230,21 @@ class TrainConfig:
     val_fraction: float = 0.15  # of the videos (never of the clips)
     seed: int = 0
     workers: int = 0
+    # AVC negatives (mudar.data.sampling.AVC_RULES): "iou" (onset IoU < 0.3, the shipped
+    # model's) or "paper" (Eq. 16: Hamming distance of the onsets - alpha T > 0)
+    avc_rule: str = "iou"
+    avc_alpha: float = 0.15  # alpha of Eq. 16 (mudar.data.sampling.DEFAULT_ALPHA)
+    # training clips (mudar.data.clips.CLIP_MODES): "windows" every clip_hop_s, or "middle",
+    # the paper's one clip of clip_s around the middle of each video
+    clip_mode: str = "windows"
 
     def __post_init__(self) -> None:
+        if self.avc_rule not in ("iou", "paper"):
+            raise ParameterError(f"avc_rule must be 'iou' or 'paper', got {self.avc_rule!r}")
+        if not 0 <= self.avc_alpha <= 1:
+            raise ParameterError(f"avc_alpha must be in [0, 1], got {self.avc_alpha}")
+        if self.clip_mode not in ("windows", "middle"):
+            raise ParameterError(f"clip_mode must be 'windows' or 'middle', got {self.clip_mode!r}")
         if self.implicit_loss not in IMPLICIT_LOSSES:
             raise ParameterError(
                 f"implicit_loss must be one of {IMPLICIT_LOSSES}, got {self.implicit_loss!r}"

@@ -21,11 +21,16 @@ Readings of the paper where it leaves a choice (written down here once):
 
       m_c  = sigma(W_c delta(W_b (1/hw) sum_k delta(U_a a) * delta(U_v v_k)))        (5)
       v_k' = (1 + m_c) * v_k                                                         (6)
-      m_s  = softmax_k(w_s . tanh(delta(U_v' v_k') * delta(U_a' a)))                 (7)
+      m_s  = softmax_k(tanh(w_s . (delta(U_v' v_k') * delta(U_a' a))))               (7)
       v    = sum_k m_s[k] v_k'                                                       (8)
 
   with a bottleneck of C/2 in W_b, and an attention width of C in U_v', U_a'.
-  The ``1 +`` of Eq. 6 keeps the map when the audio says nothing (m_c -> 0).
+  The ``1 +`` of Eq. 6 keeps the map when the audio says nothing (m_c -> 0), as in the
+  reference's code. ``U_a`` in Eq. 5 is the reference's too (the paper writes ``f_a`` bare);
+  it lets the audio width differ from C.
+- **Eq. 7's order** (``MudarConfig.agva_order``): ``"paper"`` is the paper's and the
+  reference's ``softmax(tanh(W2(.)))``; ``"legacy"`` is ``softmax(W2(tanh(.)))``, the form the
+  first shipped model was trained with (a checkpoint without the field loads as ``legacy``).
 - **The audio dropout gate** (Eq. 9-10) sends the first ``floor(b * p)`` clips of a batch of b
   through ``Linear(Tile(.))`` and the others through AGVA, in training only (the data order is
   shuffled, so which clips go without audio is random). In evaluation every clip takes AGVA;
@@ -45,6 +50,9 @@ from torch import nn
 
 from mudar.errors import ParameterError
 from mudar.models.config import MudarConfig
+
+AGVA_ORDERS = ("paper", "legacy")
+"""Eq. 7's order: ``paper`` softmax(tanh(W2 x)), ``legacy`` softmax(W2 tanh(x))."""
 
 
 class TileLinear(nn.Module):
@@ -87,10 +95,15 @@ class AGVA(nn.Module):
         C, channels of ``f_rgb``.
     audio_dim : int
         Width of the audio feature.
+    order : {"paper", "legacy"}
+        Eq. 7: tanh after ``W2`` (the paper's) or before it (the first shipped model's).
     """
 
-    def __init__(self, channels: int, audio_dim: int):
+    def __init__(self, channels: int, audio_dim: int, *, order: str = "paper"):
         super().__init__()
+        if order not in AGVA_ORDERS:
+            raise ParameterError(f"order must be one of {AGVA_ORDERS}, got {order!r}")
+        self.order = order
         c, hidden = channels, max(channels // 2, 1)
         # Eq. 5: channel attention
         self.u_a_c = nn.Linear(audio_dim, c)
@@ -130,7 +143,11 @@ class AGVA(nn.Module):
         m_c = torch.sigmoid(self.w_c(relu(self.w_b(joint.mean(1)))))  # Eq. 5, (N, C)
         v_c = v * (1.0 + m_c[:, None])  # Eq. 6
         q = relu(self.u_v_s(v_c)) * relu(self.u_a_s(audio))[:, None]
-        m_s = torch.softmax(self.w_s(torch.tanh(q))[..., 0], dim=1)  # Eq. 7, (N, hw)
+        if self.order == "paper":  # Eq. 7: softmax(tanh(W2 q))
+            logits = torch.tanh(self.w_s(q)[..., 0])
+        else:  # the first shipped model: softmax(W2 tanh(q))
+            logits = self.w_s(torch.tanh(q))[..., 0]
+        m_s = torch.softmax(logits, dim=1)  # Eq. 7, (N, hw)
         out = torch.einsum("nk,nkc->nc", m_s, v_c)  # Eq. 8
         if return_maps:
             return out, m_c, m_s.view(n, h, w)
@@ -161,15 +178,27 @@ class AudioDropoutGate(nn.Module):
         Width of the audio feature and of the output.
     p : float
         Fraction of each training batch that goes without audio, in [0, 1).
+    agva_order : {"paper", "legacy"}
+        Eq. 7's order in AGVA (:data:`AGVA_ORDERS`).
     """
 
-    def __init__(self, channels: int, height: int, width: int, audio_dim: int, dim: int, p: float):
+    def __init__(
+        self,
+        channels: int,
+        height: int,
+        width: int,
+        audio_dim: int,
+        dim: int,
+        p: float,
+        *,
+        agva_order: str = "paper",
+    ):
         super().__init__()
         if not 0 <= p < 1:
             raise ParameterError(f"p must be in [0, 1), got {p}")
         self.p = p
         self.tile_linear = TileLinear(channels, height, width, dim)
-        self.agva = AGVA(channels, audio_dim)
+        self.agva = AGVA(channels, audio_dim, order=agva_order)
         self.agva_proj = nn.Linear(channels, dim)  # Eq. 8's C-vector to d
 
     def forward(
@@ -209,7 +238,7 @@ class RGBInjector(nn.Module):
     config : MudarConfig
         Uses ``encoder_channels[-1]`` and ``frame_size / 2**len(encoder_channels)`` (the shape
         of ``f_rgb``), ``dim`` (the audio feature and output width), ``heads``, ``dropout``,
-        ``audio_dropout`` (p) and ``n_frames``.
+        ``audio_dropout`` (p), ``agva_order`` and ``n_frames``.
     """
 
     def __init__(self, config: MudarConfig):
@@ -218,7 +247,15 @@ class RGBInjector(nn.Module):
         c = config.encoder_channels[-1]
         self.f_rgb_shape = (c, side, side)
         self.n_frames = config.n_frames
-        self.gate = AudioDropoutGate(c, side, side, config.dim, config.dim, config.audio_dropout)
+        self.gate = AudioDropoutGate(
+            c,
+            side,
+            side,
+            config.dim,
+            config.dim,
+            config.audio_dropout,
+            agva_order=config.agva_order,
+        )
         self.attention = nn.MultiheadAttention(
             config.dim, config.heads, dropout=config.dropout, batch_first=True
         )

@@ -46,8 +46,15 @@ MUDAR_PRESETS: dict[str, Preset] = {
     ),
     # the shipped model: a thinner pyramid halves the step time (0.55 s for 16 clips of 8 s);
     # InfoNCE, because on the 30 training dances the triplet loss collapses (see losses/infonce)
+    # agva_order="legacy": the shipped model was trained so (docs/paper.md, Eq. 7)
     "cpu": Preset(
-        MudarConfig(frame_size=64, encoder_channels=(8, 16, 32, 64), dim=128, layers=2),
+        MudarConfig(
+            frame_size=64,
+            encoder_channels=(8, 16, 32, 64),
+            dim=128,
+            layers=2,
+            agva_order="legacy",
+        ),
         TrainConfig(
             epochs=16,
             avts_from_epoch=11,
@@ -57,15 +64,34 @@ MUDAR_PRESETS: dict[str, Preset] = {
             implicit_loss="infonce",
         ),
     ),
+    # the paper's form of every item (docs/paper.md; tests/models/test_paper_preset.py checks
+    # each setting against sec. 3-4.1). PWC-Net flow needs its weights: prepare the features
+    # with `mudar prepare --flow pwcnet --pwcnet-weights PATH --aspect squash --frame-size 256`
     "paper": Preset(
         MudarConfig(
+            clip_s=8.0,
             frame_size=256,
             encoder_channels=(16, 32, 64, 96, 128, 196),
             dim=512,
             layers=4,
             heads=8,
+            visual_motion=False,  # HOOF in the implicit token is ours
+            explicit_detach=False,
+            agva_order="paper",
+            hoof_vote="literal",
+            flow="pwcnet",
+            aspect="squash",
         ),
-        TrainConfig(epochs=50, avts_from_epoch=35, batch_size=384, lr=1e-4, clip_hop_s=4.0),
+        TrainConfig(
+            epochs=50,
+            avts_from_epoch=35,
+            batch_size=384,
+            lr=1e-4,
+            implicit_loss="triplet",
+            augment=False,
+            avc_rule="paper",
+            clip_mode="middle",
+        ),
     ),
 }
 

@@ -105,7 +105,7 @@ def retarget_files(
     video, music, out : Path
         Inputs (see :func:`check_retarget_paths`) and the output video (``.mp4``, ``.mov``,
         ``.mkv``).
-    method : {"shift", "accel", "dtw"}
+    method : {"shift", "accel", "dtw", "dtw-points"}
     dance_method : str
         A :data:`mudar.methods.DANCE_RHYTHM` entry, used for ``video`` and for ``out``.
     music_rhythm : {"onsets", "beats"}

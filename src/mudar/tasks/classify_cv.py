@@ -44,6 +44,7 @@ from mudar.models.logistic import fit_logistic
 from mudar.tasks.classify import (
     BATCH_SIZE,
     MODES,
+    SCHEDULES,
     fit_two_stream,
     load_analyses,
     training_labels,
@@ -256,6 +257,7 @@ def grouped_kfold_accuracy(
     encoder_lr: float = 1e-4,
     balanced: bool = False,
     progress: bool = False,
+    schedule: str = "scaled",
 ) -> CVReport:
     """Accuracy of the two-stream classifier and baselines, k folds grouped by file.
 
@@ -280,6 +282,9 @@ def grouped_kfold_accuracy(
         regression alike.
     progress : bool
         Print a line per fold and method.
+    schedule : {"scaled", "paper"}
+        Lr steps and batch size of the two-stream training
+        (:data:`~mudar.tasks.classify.SCHEDULES`); ``epochs``, ``lr`` given explicitly.
 
     Returns
     -------
@@ -338,12 +343,13 @@ def grouped_kfold_accuracy(
             epochs=epochs,
             lr=lr,
             gamma=0.1,
-            batch_size=BATCH_SIZE[mode],
+            batch_size=SCHEDULES[schedule].batch_size or BATCH_SIZE[mode],
             weight_decay=1e-4,
             balanced=balanced,
             seed=seed + k,
             encoder_lr=encoder_lr,
             progress=False,
+            lr_steps=SCHEDULES[schedule].lr_steps,
         )
         out = np.zeros((int(test.sum()), c), np.float32)
         out[:, cols] = two_stream_proba(model, source, np.flatnonzero(test))

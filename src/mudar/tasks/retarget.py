@@ -12,6 +12,9 @@ Given the dance rhythm points ``R_v`` of a video V (seconds in V) and the music 
 - :func:`time_map_dtw`: dynamic time warping (Eq. 22-23, :func:`librosa.sequence.dtw`) between
   the two rhythm sequences, as pulse trains on a common grid, with steps whose slopes are the
   allowed speeds: a monotone map with bounded local speed.
+- :func:`time_map_dtw_points` (method ``dtw-points``): Eq. 22-23 as written, a DTW over the
+  rhythm points themselves, ``d(i, j) = |P_i^a - P_j^v|``, steps (1, 1), (1, 0), (0, 1); the
+  matched pairs, made one-to-one, are the knots of the map.
 
 Conventions
 -----------
@@ -55,8 +58,10 @@ __all__ = [
     "plan_retarget",
     "resample_frames",
     "retarget_report",
+    "rhythm_point_dtw",
     "time_map_accel",
     "time_map_dtw",
+    "time_map_dtw_points",
     "time_map_shift",
 ]
 
@@ -141,13 +146,14 @@ def plan_retarget(
         dance_duration_s)`` are ignored.
     music_times : array-like, shape (m,)
         Music rhythm points of A, seconds. Points outside ``[0, music_duration_s)`` are ignored.
-    method : {"shift", "accel", "dtw"}
+    method : {"shift", "accel", "dtw", "dtw-points"}
     dance_duration_s, music_duration_s : float
         Lengths of V and A, seconds.
     fps : float
         Output frame rate; the map has ``max(1, round(music_duration_s * fps))`` entries.
     min_speed, max_speed : float
-        Bounds of the local speed for ``accel`` and ``dtw``; ``min_speed <= 1 <= max_speed``.
+        Bounds of the local speed for ``accel``, ``dtw`` and ``dtw-points``;
+        ``min_speed <= 1 <= max_speed``.
     width_s : float
         ``dtw`` only: width of the rhythm pulses, seconds.
 
@@ -172,6 +178,10 @@ def plan_retarget(
         times, notes = _shift(dance_times, music_times, **common)
     elif method == "accel":
         times, notes = _accel(
+            dance_times, music_times, **common, min_speed=min_speed, max_speed=max_speed
+        )
+    elif method == "dtw-points":
+        times, notes = _dtw_points(
             dance_times, music_times, **common, min_speed=min_speed, max_speed=max_speed
         )
     else:
@@ -373,6 +383,98 @@ def time_map_dtw(
         speed_penalty=speed_penalty,
         smooth_s=smooth_s,
     )[0]
+
+
+def time_map_dtw_points(
+    dance_times,
+    music_times,
+    *,
+    dance_duration_s: float,
+    music_duration_s: float,
+    fps: float,
+    min_speed: float = 0.5,
+    max_speed: float = 2.0,
+) -> np.ndarray:
+    """Time map of the ``dtw-points`` method: Eq. 22-23 as written, DTW over rhythm points.
+
+    The music rhythm points ``P_i^a`` (rows) and the dance rhythm points ``P_j^v`` (columns;
+    V looped when shorter than A, to A's length), each in seconds from its own start, are
+    aligned by the classic DTW
+
+        ``c(i, j) = d(i, j) + min(c(i-1, j-1), c(i-1, j), c(i, j-1))``,
+        ``d(i, j) = |P_i^a - P_j^v|``,
+
+    from ``(0, 0)`` to the last pair of points. The warping path may pair one point with
+    several; its pairs where both indices grow (the first of each run) become the knots
+    ``(P_i^a, P_j^v)`` of a piecewise-linear map, which starts at ``P_0^v - P_0^a`` (or V's
+    start) and keeps its speed in ``[min_speed, max_speed]`` (a knot out of reach is aimed at
+    and missed, as in ``accel``). After the last knot V plays at 1x.
+
+    Parameters
+    ----------
+    dance_times, music_times : array-like, shape (k,), (m,)
+        Rhythm points of V and of A, seconds.
+    dance_duration_s, music_duration_s : float
+        Lengths of V and A, seconds.
+    fps : float
+        Output frame rate.
+    min_speed, max_speed : float
+        Speed bounds, ``0 < min_speed <= 1 <= max_speed``.
+
+    Returns
+    -------
+    np.ndarray, float64, shape (max(1, round(music_duration_s * fps)),)
+        Source time of each output frame, seconds on V's looped timeline. With no rhythm points
+        on a side: the ``shift`` map.
+
+    Raises
+    ------
+    ParameterError
+    """
+    return _dtw_points(
+        dance_times,
+        music_times,
+        dance_duration_s=dance_duration_s,
+        music_duration_s=music_duration_s,
+        fps=fps,
+        min_speed=min_speed,
+        max_speed=max_speed,
+    )[0]
+
+
+def rhythm_point_dtw(p_a: np.ndarray, p_v: np.ndarray) -> tuple[np.ndarray, float]:
+    """The warping path and cost of Eq. 22-23 between two sequences of rhythm points.
+
+    Parameters
+    ----------
+    p_a, p_v : np.ndarray, shape (n,), (k,)
+        Rhythm point positions, seconds, ``n, k >= 1``.
+
+    Returns
+    -------
+    path : np.ndarray, int, shape (L, 2)
+        ``(i, j)`` pairs from ``(0, 0)`` to ``(n - 1, k - 1)``, each step one of (1, 1),
+        (1, 0), (0, 1).
+    cost : float
+        ``c(n - 1, k - 1)``, seconds.
+    """
+    p_a = np.asarray(p_a, dtype=np.float64)
+    p_v = np.asarray(p_v, dtype=np.float64)
+    n, k = len(p_a), len(p_v)
+    if n < 1 or k < 1:
+        raise ParameterError(f"need at least one rhythm point on each side, got {n} and {k}")
+    d = np.abs(p_a[:, None] - p_v[None, :])  # Eq. 23
+    c = np.full((n + 1, k + 1), np.inf)
+    c[0, 0] = 0.0
+    for i in range(1, n + 1):  # Eq. 22
+        for j in range(1, k + 1):
+            c[i, j] = d[i - 1, j - 1] + min(c[i - 1, j - 1], c[i - 1, j], c[i, j - 1])
+    i, j, path = n, k, [(n - 1, k - 1)]
+    while (i, j) != (1, 1):
+        moves = ((c[i - 1, j - 1], i - 1, j - 1), (c[i - 1, j], i - 1, j), (c[i, j - 1], i, j - 1))
+        _, i, j = min(moves, key=lambda x: x[0])
+        path.append((i - 1, j - 1))
+    return np.array(path[::-1], dtype=int), float(c[n, k])
 
 
 def local_speed(source_times, *, fps: float) -> np.ndarray:
@@ -763,6 +865,43 @@ def _dtw(
     if kt[0] > 0:  # the path starts at row 0, so this is only a guard
         kt, ks = np.r_[0.0, kt], np.r_[max(0.0, ks[0] - kt[0]), ks]
     return _smooth_map(np.interp(t, kt, ks), fps=fps, smooth_s=smooth_s), []
+
+
+def _dtw_points(
+    dance_times,
+    music_times,
+    *,
+    dance_duration_s,
+    music_duration_s,
+    fps,
+    min_speed,
+    max_speed,
+) -> tuple[np.ndarray, list[str]]:
+    _check_speeds(min_speed, max_speed)
+    shift, notes = _shift(
+        dance_times,
+        music_times,
+        dance_duration_s=dance_duration_s,
+        music_duration_s=music_duration_s,
+        fps=fps,
+    )
+    if notes:
+        return shift, [f"{notes[0]} (dtw-points has nothing to align)"]
+    T_v, T_a = float(dance_duration_s), float(music_duration_s)
+    d = _loop(_rhythm(dance_times, "dance_times", T_v), T_v, max(T_v, T_a))
+    m = _rhythm(music_times, "music_times", T_a)
+    path, _ = rhythm_point_dtw(m, d)
+    keep, last_i, last_j = [], -1, -1
+    for i, j in path:  # one-to-one: the first pair of each run
+        if i > last_i and j > last_j:
+            keep.append((i, j))
+            last_i, last_j = i, j
+    ki = np.array([p[0] for p in keep])
+    kj = np.array([p[1] for p in keep])
+    t = _grid(T_a, fps)
+    s0 = max(0.0, float(d[kj[0]] - m[ki[0]]))
+    kt, ks = _chase(0.0, s0, m[ki], d[kj], t[-1], min_speed, max_speed)
+    return np.interp(t, kt, ks), []
 
 
 def _smooth_map(s: np.ndarray, *, fps: float, smooth_s: float) -> np.ndarray:

@@ -161,11 +161,13 @@ def train(
 
     # save: the weights, their config, and what they were trained on
     model = module.model.cpu().eval()
-    threshold = None
-    if method == "mudar" and val_set is not None and len(val_set):
-        from mudar.training.calibrate import best_threshold
+    threshold, calib_ids = None, []
+    if method == "mudar":  # on a split of the training videos: the held-out ones stay unseen
+        from mudar.training.calibrate import best_threshold, calibration_ids
 
-        threshold = best_threshold(model, val_set)
+        calib_ids = calibration_ids(train_ids, seed=tc.seed)
+        calib_set = ClipSet(features, calib_ids, mc, tc)
+        threshold = best_threshold(model, calib_set) if len(calib_set) else None
     meta = {
         "method": method,
         "preset": preset,
@@ -173,6 +175,7 @@ def train(
         "train_videos": train_ids,
         "val_videos": val_ids,
         "threshold": threshold,
+        "calibration_videos": calib_ids,
     }
     model_path = save_model(model, run_dir / "model.pt", meta=meta)
     return TrainResult(
