@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +122,24 @@ def split_videos(
 # --- the dataset ------------------------------------------------------------------------------
 
 
-class ClipSet(Dataset):
+class EpochClips(Dataset):
+    """A map-style dataset of ``clips`` whose negatives are drawn for an epoch: Lightning's
+    epoch hook calls :meth:`set_epoch` (the curriculum and the seeds follow it)."""
+
+    clips: list
+    epoch: int = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw the negatives of ``epoch`` from now on."""
+        if epoch < 0:
+            raise ParameterError(f"epoch must be >= 0, got {epoch}")
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+
+class ClipSet(EpochClips):
     """Training triplets from a prepared feature folder.
 
     Parameters
@@ -146,6 +163,9 @@ class ClipSet(Dataset):
     augment : bool
         Give each clip a random look (framing and colour, :mod:`mudar.data.augment`), drawn
         from the item's generator after its negative: for training sets only.
+    videos : iterable of (str, Analysis or None), optional
+        The videos themselves, instead of ``features_dir`` and ``item_ids`` (see
+        :meth:`from_videos`).
 
     Attributes
     ----------
@@ -185,64 +205,8 @@ class ClipSet(Dataset):
         max_similarity: float = MAX_SIMILARITY,
         max_tries: int = MAX_TRIES,
         augment: bool = False,
+        videos: Iterable[tuple[str, Analysis | None]] | None = None,
     ):
-        self._setup(
-            features_dir,
-            config,
-            train,
-            epoch=epoch,
-            max_shift_s=max_shift_s,
-            max_similarity=max_similarity,
-            max_tries=max_tries,
-            augment=augment,
-        )
-        manifest = {it["id"]: it for it in load_manifest(self.features_dir)}
-        unknown = [i for i in item_ids if i not in manifest]
-        if unknown:
-            raise InputError(
-                f"{features_dir}: {len(unknown)} id(s) not in the manifest, e.g. {unknown[:3]}"
-            )
-        cache = FeatureCache(self.features_dir)
-
-        def videos():
-            for vid in sorted(set(item_ids)):
-                item = manifest[vid]
-                reason = self._item_reason(item)
-                if reason:
-                    self.skipped[reason] += 1
-                    continue
-                yield vid, cache.load(self.features_dir / item["entry"])
-
-        self._add_videos(videos())
-
-    @classmethod
-    def from_videos(
-        cls,
-        videos: Iterable[tuple[str, Analysis | None]],
-        config: MudarConfig,
-        train: TrainConfig,
-        **options,
-    ) -> ClipSet:
-        """The clips of analyses already in memory (e.g. read from shards by
-        :class:`mudar.data.shards.ShardClips`), in the order given; ``options`` as for the
-        constructor. A ``None`` analysis counts as unreadable."""
-        self = cls.__new__(cls)
-        self._setup(None, config, train, **options)
-        self._add_videos(videos)
-        return self
-
-    def _setup(
-        self,
-        features_dir,
-        config: MudarConfig,
-        train: TrainConfig,
-        *,
-        epoch: int = 0,
-        max_shift_s: float | None = None,
-        max_similarity: float = MAX_SIMILARITY,
-        max_tries: int = MAX_TRIES,
-        augment: bool = False,
-    ) -> None:
         self.features_dir = Path(features_dir) if features_dir is not None else None
         self.augment = bool(augment)
         self.config = config
@@ -256,6 +220,38 @@ class ClipSet(Dataset):
         self.max_shift = max(1, round(shift_s * config.fps))
         self.skipped: Counter = Counter()
         self.fallbacks: Counter = Counter()
+        self._add_videos(self._manifest_videos(item_ids) if videos is None else videos)
+
+    @classmethod
+    def from_videos(
+        cls,
+        videos: Iterable[tuple[str, Analysis | None]],
+        config: MudarConfig,
+        train: TrainConfig,
+        **options,
+    ) -> ClipSet:
+        """The clips of analyses already in memory (e.g. read from shards by
+        :class:`mudar.data.shards.ShardClips`), in the order given; ``options`` as for the
+        constructor. A ``None`` analysis counts as unreadable."""
+        return cls(None, (), config, train, videos=videos, **options)
+
+    def _manifest_videos(self, item_ids: Sequence[str]) -> Iterator[tuple[str, Analysis | None]]:
+        """``(id, analysis)`` of the manifest items, sorted by id, those that cannot give clips
+        counted in :attr:`skipped` without loading their features."""
+        manifest = {it["id"]: it for it in load_manifest(self.features_dir)}
+        unknown = [i for i in item_ids if i not in manifest]
+        if unknown:
+            raise InputError(
+                f"{self.features_dir}: {len(unknown)} id(s) not in the manifest, e.g. {unknown[:3]}"
+            )
+        cache = FeatureCache(self.features_dir)
+        for vid in sorted(set(item_ids)):
+            item = manifest[vid]
+            reason = self._item_reason(item)
+            if reason:
+                self.skipped[reason] += 1
+                continue
+            yield vid, cache.load(self.features_dir / item["entry"])
 
     def _item_reason(self, item: dict) -> str | None:
         """Why a manifest item cannot give clips, read before its features are loaded."""
@@ -341,16 +337,7 @@ class ClipSet(Dataset):
 
     # - epochs
 
-    def set_epoch(self, epoch: int) -> None:
-        """Draw the negatives of ``epoch`` from now on (the curriculum and the seeds)."""
-        if epoch < 0:
-            raise ParameterError(f"epoch must be >= 0, got {epoch}")
-        self.epoch = int(epoch)
-
     # - items
-
-    def __len__(self) -> int:
-        return len(self.clips)
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         """Clip ``index`` with its negative for the current epoch.

@@ -37,15 +37,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
 
 from mudar.data.augment import Augment, augment_joints, mel_gain
 from mudar.data.cache import NpzCache, files_key
 from mudar.data.clips import sliding_windows
+from mudar.data.clipset import EpochClips
 from mudar.data.inputs import audio_input
 from mudar.data.motionbeat_negatives import RowLayout, hard_negatives, normalise_rows
 from mudar.data.sampling import rng_for
-from mudar.errors import InputError, MudarError, ParameterError
+from mudar.errors import InputError, MudarError
 from mudar.features.music import MusicFeatures
 
 CACHE_VERSION = 2
@@ -257,7 +257,7 @@ def find_dances(root: str | os.PathLike) -> list[Path]:
     return found
 
 
-class MotionBeatSet(Dataset):
+class MotionBeatSet(EpochClips):
     """Training clips of MotionBeat from prepared dances.
 
     Parameters
@@ -316,15 +316,6 @@ class MotionBeatSet(Dataset):
                 d.n_frames, fps=config.fps, window_s=config.clip_s, hop_s=train.clip_hop_s
             ):
                 self.clips.append((k, start))
-
-    def set_epoch(self, epoch: int) -> None:
-        """Draw the negatives of ``epoch`` from now on."""
-        if epoch < 0:
-            raise ParameterError(f"epoch must be >= 0, got {epoch}")
-        self.epoch = int(epoch)
-
-    def __len__(self) -> int:
-        return len(self.clips)
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         """Clip ``index`` with its hard negatives (and augmentation) for the current epoch.
