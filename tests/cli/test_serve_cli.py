@@ -29,6 +29,15 @@ def test_defaults_listen_on_this_computer_only():
     args = build_parser().parse_args(["serve"])
     assert (args.host, args.port, args.max_upload_mb) == ("127.0.0.1", 8000, 500.0)
     assert args.media is None and args.index is None and args.classifier is None
+    assert not args.no_genre  # the shipped classifier, unless --no-genre
+
+
+def test_the_shipped_genre_classifier_loads():
+    from mudar.models.checkpoint import default_classifier_path
+    from mudar.tasks.classify import load_classifier
+
+    clf = load_classifier(default_classifier_path())
+    assert sorted(clf.labels) == ["chacha", "rumba", "tango", "waltz"]
 
 
 @pytest.mark.parametrize(
@@ -83,6 +92,7 @@ def test_it_serves_and_cleans_up_when_stopped(tmp_path, bar_video):
                 time.sleep(0.1)
         assert info is not None, proc.stderr.read() if proc.poll() is not None else "no answer"
         assert [f["name"] for f in info["media"]] == ["bar.mp4"]
+        assert info["genre"] is None  # the shipped genre classifier is loaded: no "no genre model"
         assert len(list(tmp_path.glob("mudar-serve-*"))) == 1  # its temporary folder
     finally:
         proc.send_signal(signal.SIGINT)

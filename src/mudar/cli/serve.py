@@ -34,7 +34,13 @@ def add_parser(sub) -> None:
         help="offer the videos and songs of DIR to pick (default: synthetic demo dances)",
     )
     p.add_argument("--index", metavar="IDX", help="folder of `mudar index build`, for retrieval")
-    p.add_argument("--classifier", metavar="CLS", help="genre classifier of `mudar classify train`")
+    genre = p.add_mutually_exclusive_group()
+    genre.add_argument(
+        "--classifier",
+        metavar="CLS",
+        help="genre classifier of `mudar classify train` (default: the shipped one)",
+    )
+    genre.add_argument("--no-genre", action="store_true", help="no genre classification")
     add_checkpoint(p)
     p.add_argument(
         "--method",
@@ -60,12 +66,16 @@ def run(args: argparse.Namespace) -> int:
     if not args.max_upload_mb > 0:
         raise ParameterError(f"--max-upload-mb must be positive, got {args.max_upload_mb}")
     uvicorn = require("uvicorn", purpose="mudar serve")
+    from mudar.models.checkpoint import default_classifier_path
     from mudar.serve.app import create_app
 
+    classifier = args.classifier
+    if classifier is None and not args.no_genre and default_classifier_path().is_file():
+        classifier = default_classifier_path()
     app = create_app(
         media=args.media,
         index=args.index,
-        classifier=args.classifier,
+        classifier=classifier,
         checkpoint=args.checkpoint,
         dance_method=args.method,
         max_upload_mb=args.max_upload_mb,

@@ -51,6 +51,8 @@ FORMATS = {
 """The format tag of each model family's checkpoints."""
 
 DEFAULT_CHECKPOINT = "mudar-cpu.pt"
+DEFAULT_CLASSIFIER = "genre-cpu.cls"
+"""The genre classifier shipped beside the model (``mudar classify train`` on the dwm dances)."""
 
 _NOUN = {  # how the messages name a file of each family
     None: "mudar checkpoint",
@@ -69,6 +71,12 @@ _LIGHTNING_NOT_OF = {
 def default_checkpoint_path() -> Path:
     """The model shipped inside the package (trained with the ``cpu`` preset on dwm)."""
     return Path(str(resources.files("mudar") / "checkpoints" / DEFAULT_CHECKPOINT))
+
+
+def default_classifier_path() -> Path:
+    """The genre classifier shipped inside the package (frozen two-stream head on the shipped
+    model's embeddings of the 35 dwm dances; MODEL_CARD.md)."""
+    return Path(str(resources.files("mudar") / "checkpoints" / DEFAULT_CLASSIFIER))
 
 
 def _check_family(family: str | None, *, optional: bool = False) -> None:
