@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from mudar.features.analysis import AnalysisConfig
+from mudar.features.analysis import Analysis, AnalysisConfig
 from mudar.features.extract import analyze
 from mudar.tasks.rhythm import rhythm_report
 
@@ -46,14 +46,22 @@ def file_rhythm(
     ParameterError
         An unknown method, or a learned one without its model.
     """
+    analysis, report = analysed_rhythm(path, config=config, method=method, model=model)
+    if plot is not None:
+        from mudar.report.plots import plot_rhythm  # matplotlib: only for a plot
+
+        plot_rhythm(analysis, plot)
+    return report
+
+
+def analysed_rhythm(
+    path: str | os.PathLike, *, config: AnalysisConfig, method: str, model=None
+) -> tuple[Analysis, dict]:
+    """The file decoded and analysed once, and its rhythm report: for callers that draw from
+    the analysis too (:func:`file_rhythm`'s plot, :mod:`mudar.pipelines.timeline`)."""
     with _one_thread(model):
         analysis = analyze(path, config)
-        report = rhythm_report(analysis, method=method, model=model)
-        if plot is not None:
-            from mudar.report.plots import plot_rhythm  # matplotlib: only for a plot
-
-            plot_rhythm(analysis, plot)
-    return report
+        return analysis, rhythm_report(analysis, method=method, model=model)
 
 
 def _one_thread(model) -> contextlib.AbstractContextManager:

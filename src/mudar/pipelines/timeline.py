@@ -8,9 +8,7 @@ import os
 import numpy as np
 
 from mudar.features.analysis import Analysis, AnalysisConfig
-from mudar.features.extract import analyze
-from mudar.pipelines.rhythm import _one_thread
-from mudar.tasks.rhythm import rhythm_report
+from mudar.pipelines.rhythm import analysed_rhythm
 
 
 def file_timeline(
@@ -45,9 +43,7 @@ def file_timeline(
     ParameterError
         An unknown method, or a learned one without its model.
     """
-    with _one_thread(model):
-        analysis = analyze(path, config)
-        report = rhythm_report(analysis, method=method, model=model)
+    analysis, report = analysed_rhythm(path, config=config, method=method, model=model)
     strength = None
     if report["dance"] is not None:
         strength = np.asarray(report["dance"]["rhythm_strength"], np.float64)
