@@ -1,5 +1,6 @@
 """`mudar bench` end to end on tiny synthetic dances with a budget of seconds."""
 
+import dataclasses
 import json
 
 import pytest
@@ -76,7 +77,12 @@ def test_every_method_is_in_the_tables_it_applies_to(bench):
     )
     assert video_methods | {"mudar-norhythm", "chance"} <= set(t["retrieval_sync"])
     assert set(t["retarget"]) == {"mudar", "hoof-flux", "directogram"}
-    assert set(t["rhythm"]["mudar"]) == {"precision", "recall", "f1", "f1_exact", "f1_shifted"}
+    timing = {"gain", "f1_70ms", "gain_70ms"}
+    assert set(t["rhythm"]["mudar"]) == {"precision", "recall", "f1", "f1_exact", "f1_shifted"} | (
+        timing
+    )
+    assert timing <= set(t["rhythm"]["hoof-flux"]) and "f1_70ms" in t["rhythm"]["chance"]
+    assert set(bench.meta["timing"]["mudar"]) == {"gain", "gain_70ms"}
     assert set(t["retarget"]["mudar"]) == {
         "bas_true",
         "bas_before",
@@ -169,3 +175,58 @@ def test_an_out_folder_of_another_budget_is_refused(bench, videos):
     other = Budget(name="other", preset="debug", epochs=2, clip_hop_s=2.0, seeds=1, ablations=())
     with pytest.raises(ParameterError, match="another budget"):
         run_bench(videos, bench.out, budget=other, progress=False)
+
+
+@pytest.fixture(scope="module")
+def locked_videos(videos, tmp_path_factory):
+    """The dances laid out as a beat-locked set: two looks of each, ``<dance>/video_<look>``."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("bench-locked")
+    for meta in sorted(videos.glob("*/meta.json")):
+        dance = root / meta.parent.name
+        dance.mkdir()
+        shutil.copy(meta, dance / "meta.json")
+        video = next(p for p in meta.parent.iterdir() if p.suffix == ".mp4")
+        for look in ("front", "side"):
+            shutil.copy(video, dance / f"video_{look}.mp4")
+    return root
+
+
+def test_a_locked_set_is_tested_in_looks_never_trained_on(locked_videos, tmp_path):
+    budget = dataclasses.replace(TINY, ablations=())
+    out = tmp_path / "out"
+    result = run_bench(
+        locked_videos,
+        out,
+        budget=budget,
+        methods=["mudar", "hoof-flux"],
+        threads=1,
+        progress=False,
+        test_looks=["side"],
+    )
+    split = json.loads((out / "splits" / "s0" / "split.json").read_text())
+    assert split["test_looks"] == ["side"]
+    assert split["test"] and all(i.endswith("/video_side") for i in split["test"])
+    assert split["train"] and all(i.endswith("/video_front") for i in split["train"])
+    dances = {i.split("/")[0] for i in split["test"]}
+    assert not dances & {i.split("/")[0] for i in split["train"]}
+    assert result.meta["test_looks"] == ["side"] and not result.meta["failed"]
+    assert "gain_70ms" in result.tables["rhythm"]["mudar"]
+    assert "look(s) side only" in (out / "tables.md").read_text()
+    # the same folder with other test looks would mix two benches
+    from mudar.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="other test looks"):
+        run_bench(locked_videos, out, budget=budget, methods=["hoof-flux"], progress=False)
+
+
+def test_cli_test_looks_on_videos_that_are_not_a_locked_set(videos, tmp_path, capsys):
+    out = tmp_path / "o"
+    code = main(
+        ["bench", "--data", str(videos), "--out", str(out), "--quick", "--methods", "hoof-flux"]
+        + ["--test-looks", "side", "--no-progress"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "beat-locked set" in err and "Traceback" not in err
+    assert not out.exists()  # refused before anything is written

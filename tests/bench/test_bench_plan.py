@@ -139,3 +139,41 @@ def test_retarget_pairs():
     assert retarget_pairs({"a": "x", "b": "y"}, 3, seed=0) == [
         p for p in retarget_pairs({"a": "x", "b": "y"}, 3, seed=0) if p[2] == "other genre"
     ]
+
+
+LOOKS = ("dwm", "side", "high")
+LOCKED = [
+    {"id": f"{it['id'].split('/')[0]}/video_{look}", "label": it["label"], "entry": f"e/{k}.npz"}
+    for k, (it, look) in enumerate((it, look) for it in ITEMS for look in LOOKS)
+]
+
+
+def test_a_locked_set_is_split_by_dance_with_all_its_looks():
+    # every look has its own content (entry), but the looks of one dance go together
+    train, test = split_dances(LOCKED, test_fraction=0.3, seed=0)
+    dance = {i.split("/")[0] for i in test}
+    assert not dance & {i.split("/")[0] for i in train}
+    assert len(test) == 3 * len(dance)  # every look of a test dance is tested
+
+
+def test_test_looks_are_never_seen_in_training():
+    train, test = split_dances(LOCKED, test_fraction=0.3, seed=0, test_looks=["high"])
+    assert {i.rsplit("_", 1)[1] for i in test} == {"high"}
+    assert {i.rsplit("_", 1)[1] for i in train} == {"dwm", "side"}
+    assert not {i.split("/")[0] for i in train} & {i.split("/")[0] for i in test}
+    # the same dances as without test looks: only the looks differ
+    _, all_looks = split_dances(LOCKED, test_fraction=0.3, seed=0)
+    assert {i.split("/")[0] for i in test} == {i.split("/")[0] for i in all_looks}
+
+
+@pytest.mark.parametrize(
+    "items, looks, match",
+    [
+        (ITEMS, ["high"], "beat-locked set"),
+        (LOCKED, ["back"], "not in the set; it has dwm, high, side"),
+        (LOCKED, ["dwm", "side", "high"], "no look to train on"),
+    ],
+)
+def test_bad_test_looks_are_one_clear_error(items, looks, match):
+    with pytest.raises(ParameterError, match=match):
+        split_dances(items, test_fraction=0.3, seed=0, test_looks=looks)

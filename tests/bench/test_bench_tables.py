@@ -156,3 +156,40 @@ def test_write_tables(tmp_path):
     text = m.read_text()
     assert "0.600 ± 0.141" in text
     assert "lla-s0: E" in text  # failed runs are named
+
+
+def test_rhythm_rows_have_the_timing_columns():
+    from mudar.bench.rhythm import rhythm_rows
+
+    fps, n = 8.0, 400
+    rng = np.random.default_rng(0)
+    onsets = np.zeros(n, int)
+    onsets[rng.choice(n, 90, replace=False)] = 1
+    frames = np.flatnonzero(onsets)
+    times = frames / fps
+    # a rhythm that is the onsets (timing) and one at their rate but elsewhere (rate only)
+    elsewhere = np.sort(rng.choice(n, len(frames), replace=False))
+    videos = [(onsets, {"locked": frames, "rate": elsewhere})]
+    timed = [(times, n / fps, {"locked": times, "rate": elsewhere / fps})]
+    rows = rhythm_rows(videos, seed=0, fps=fps, timed=timed)
+    assert rows["locked"]["f1"] == 1.0 and rows["locked"]["f1_70ms"] == 1.0
+    assert rows["locked"]["gain"] == pytest.approx(1.0 - rows["locked"]["f1_shifted"])
+    assert rows["locked"]["gain_70ms"] > 0.5
+    assert abs(rows["rate"]["gain_70ms"]) < 0.15
+    assert "f1_70ms" not in rhythm_rows(videos, seed=0, fps=fps)["locked"]
+
+
+def test_timing_intervals_say_found_only_when_the_interval_leaves_out_zero():
+    from mudar.bench.tables import timing_intervals, timing_markdown
+
+    seeds = [
+        {"rhythm": {"mudar": {"gain": 0.02, "gain_70ms": g}, "hoof-flux": {"gain_70ms": h}}}
+        for g, h in ((0.20, 0.05), (0.22, -0.04), (0.18, 0.01))
+    ]
+    t = timing_intervals(seeds)
+    assert t["mudar"]["gain_70ms"]["found"] and t["mudar"]["gain_70ms"]["n"] == 3
+    assert not t["hoof-flux"]["gain_70ms"]["found"]
+    assert list(t) == ["mudar", "hoof-flux"]
+    md = timing_markdown(t)
+    assert "| mudar | +0.020 [+0.020, +0.020] **yes** | +0.200 [" in md
+    assert "| hoof-flux |  | +0.007 [" in md and md.count("] **yes**") == 2

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mudar.atomic import write_text
 from mudar.data.cache import FeatureCache
+from mudar.data.dataset import find_videos
 from mudar.data.prepare import MANIFESTS, load_manifest, prepare
 from mudar.errors import InputError, ParameterError
 from mudar.features.analysis import AnalysisConfig
@@ -68,6 +69,21 @@ def prepared_features(
     if not report.done:
         raise InputError(f"{data}: no video could be prepared")
     return Path(out_dir)
+
+
+def video_ids(data: str | os.PathLike) -> list[str]:
+    """The ids of the videos of ``data`` (a folder of videos, or of features made by ``mudar
+    prepare``) without analysing anything.
+
+    Raises
+    ------
+    InputError
+        Not a folder, or no video in it.
+    """
+    data = Path(data)
+    if (data / MANIFESTS).is_dir():
+        return [str(it["id"]) for it in load_manifest(data)]
+    return [v.id for v in find_videos(data)]
 
 
 def usable_items(features: str | os.PathLike) -> list[dict]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mudar.data.clipset import content_group
+from mudar.data.dataset import dance_group, look_of
 from mudar.errors import ParameterError
 from mudar.methods import BENCH, LEARNED, RHYTHM_HEADS
 from mudar.models.presets import get_preset
@@ -368,12 +369,18 @@ def make_plan(
 
 
 def split_dances(
-    items: Sequence[Mapping], *, test_fraction: float, seed: int
+    items: Sequence[Mapping],
+    *,
+    test_fraction: float,
+    seed: int,
+    test_looks: Sequence[str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Split dances (never clips) into training and test ids, stratified by genre.
 
-    Dances are grouped first (:func:`mudar.data.clipset.content_group`: copies of one video
-    go together). Within each genre the groups are shuffled (seeded) and
+    Dances are grouped first: copies of one video go together
+    (:func:`mudar.data.clipset.content_group`), and so do all the looks of one dance of a
+    beat-locked set (:func:`mudar.data.dataset.dance_group`, when every id is
+    ``<dance>/video_<look>``). Within each genre the groups are shuffled (seeded) and
     ``round(test_fraction * n)`` of them, at least one and never all, are held out; a genre of
     a single dance cannot be both trained and tested and stays in training.
 
@@ -384,6 +391,10 @@ def split_dances(
     test_fraction : float
         In (0, 1).
     seed : int
+    test_looks : sequence of str, optional
+        Looks of a locked set held out of training: the training dances are trained on in the
+        other looks only and the test dances are scored in these looks only (looks never seen
+        in training). Default: every look on both sides (still split by dance).
 
     Returns
     -------
@@ -393,14 +404,21 @@ def split_dances(
     Raises
     ------
     ParameterError
-        ``test_fraction`` outside (0, 1), or no genre with two dances (nothing can be tested).
+        ``test_fraction`` outside (0, 1), no genre with two dances (nothing can be tested),
+        ``test_looks`` on a set that is not a locked set, or looks it lacks or that leave
+        nothing to train on.
     """
 
     if not 0 < test_fraction < 1:
         raise ParameterError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    looks = {str(it["id"]): look_of(dict(it)) for it in items}
+    locked = bool(looks) and all(v is not None for v in looks.values())
+    group = dance_group if locked else content_group
+    if test_looks:
+        check_looks(test_looks, list(looks))
     groups: dict[str, list[Mapping]] = {}
     for it in items:
-        groups.setdefault(content_group(dict(it)), []).append(it)
+        groups.setdefault(group(dict(it)), []).append(it)
     by_genre: dict[str, list[str]] = {}
     for key in sorted(groups):
         by_genre.setdefault(str(groups[key][0].get("label") or ""), []).append(key)
@@ -414,9 +432,39 @@ def split_dances(
         test_keys.update(keys[i] for i in rng.permutation(len(keys))[:n_test])
     if not test_keys:
         raise ParameterError("no genre has two dances: nothing can be held out for testing")
-    train = sorted(str(it["id"]) for k, g in groups.items() if k not in test_keys for it in g)
-    test = sorted(str(it["id"]) for k in test_keys for it in groups[k])
+    held = set(test_looks or ())
+
+    def side(key: str, test: bool) -> list[str]:
+        ids = [str(it["id"]) for it in groups[key]]
+        if not held:
+            return ids
+        return [i for i in ids if (looks[i] in held) == test]
+
+    train = sorted(i for k in groups if k not in test_keys for i in side(k, False))
+    test = sorted(i for k in test_keys for i in side(k, True))
     return train, test
+
+
+def check_looks(test_looks: Sequence[str], ids: Sequence[str]) -> None:
+    """Raise :class:`ParameterError` unless ``test_looks`` are looks of a locked set (every id
+    ``<dance>/video_<look>``) that leave another look to train on."""
+    looks = [look_of(str(i)) for i in ids]
+    if not looks or any(lk is None for lk in looks):
+        raise ParameterError(
+            "test looks need a beat-locked set (videos <dance>/video_<look>.mp4, made by "
+            "mudar make-locked)"
+        )
+    have = sorted(set(looks))
+    missing = sorted(set(test_looks) - set(have))
+    if missing:
+        raise ParameterError(
+            f"look(s) {', '.join(missing)} not in the set; it has {', '.join(have)}"
+        )
+    if set(have) <= set(test_looks):
+        raise ParameterError(
+            f"test looks {', '.join(test_looks)} leave no look to train on (the set has "
+            f"{', '.join(have)})"
+        )
 
 
 def subsample_dances(

@@ -5,7 +5,12 @@ over videos (:func:`mudar.eval.visual_rhythm.score_rhythm`). A learned method is
 *without the music* at inference (the audio dropout path), the honest measure of a visual
 rhythm detector; ``mudar-audio`` (with the music) is the ablation. ``f1_shifted`` is each
 method's rhythm rolled by half the video: a method that scores no better than that follows the
-music's rate, not its timing.
+music's rate, not its timing; ``gain`` is ``f1 - f1_shifted``. ``f1_70ms`` scores rhythm *times*
+refined below the frame (a parabola through the per-frame curve at each peak,
+:func:`mudar.eval.timing.refine_times`) against the music's onset times within 70 ms, and
+``gain_70ms`` is its own gain over the same times rolled by half the video
+(:func:`mudar.eval.timing.score_timing`): the figures that see timing where +-1 frame at 8 fps
+lets the rate alone score well.
 """
 
 from __future__ import annotations
@@ -17,8 +22,13 @@ import numpy as np
 from mudar.clock import DEFAULT_FPS
 from mudar.methods import RHYTHM_FLOORS
 
-METRICS = ("precision", "recall", "f1", "f1_exact", "f1_shifted")
-"""Columns of the rhythm table (``f1_exact``: tolerance 0 frames)."""
+METRICS = ("precision", "recall", "f1", "f1_exact", "f1_shifted", "gain", "f1_70ms", "gain_70ms")
+"""Columns of the rhythm table (``f1_exact``: tolerance 0 frames; ``gain``: f1 - f1_shifted;
+``f1_70ms`` and ``gain_70ms``: the timing F-measure in seconds and its gain)."""
+
+TimedVideo = tuple[np.ndarray, float, Mapping[str, np.ndarray]]
+"""One video for the 70 ms columns: music onset times (s), its length (s), rhythm times (s)
+per row name (:func:`mudar.tasks.evaluate.timed_video`)."""
 
 
 def paper_rule_row(name: str) -> str:
@@ -27,31 +37,13 @@ def paper_rule_row(name: str) -> str:
     return f"{name} (p>0.5)"
 
 
-def rhythm_frames(analysis, method: str, *, model=None) -> np.ndarray:
-    """Dance rhythm frames of a whole analysed video (:func:`mudar.tasks.rhythm.dance_rhythm`).
-
-    Parameters
-    ----------
-    analysis : Analysis
-    method : {"mudar", "mudar-noaudio", "hoof-flux", "directogram"}
-    model : MuDaR, optional
-        For the ``mudar`` methods.
-
-    Returns
-    -------
-    np.ndarray, int, shape (k,)
-    """
-    from mudar.tasks.rhythm import dance_rhythm
-
-    return np.asarray(dance_rhythm(analysis, method=method, model=model)[0], dtype=int)
-
-
 def rhythm_rows(
     videos: Sequence[tuple[np.ndarray, Mapping[str, np.ndarray]]],
     *,
     seed: int,
     floors: bool = False,
     fps: float = DEFAULT_FPS,
+    timed: Sequence[TimedVideo] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Rows of the rhythm table.
 
@@ -65,15 +57,21 @@ def rhythm_rows(
         Also the floor rows (``chance``, ``peaks``, ``all``).
     fps : float
         Frame rate of the sequences.
+    timed : sequence of TimedVideo, optional
+        The same videos in seconds, for ``f1_70ms`` and ``gain_70ms`` (and a ``chance`` row of
+        random times at the onset rate); without it those columns are absent.
 
     Returns
     -------
     dict
-        Row -> :data:`METRICS` (``f1_shifted`` absent for the floors).
+        Row -> :data:`METRICS` (``f1_shifted`` and the gains absent for the floors, except the
+        70 ms columns of ``chance``).
     """
+    from mudar.eval.timing import score_timing
     from mudar.eval.visual_rhythm import score_rhythm
 
     scores = score_rhythm(videos, tolerance=1, seed=seed, controls=True, fps=fps)
+    timing = score_timing(timed, seed=seed) if timed is not None else {}
     names = {name for _, preds in videos for name in preds}
     keep = [n for n in sorted(names)] + (list(RHYTHM_FLOORS) if floors else [])
     rows = {}
@@ -87,5 +85,9 @@ def rhythm_rows(
         }
         if f"{name}-shifted" in scores:
             row["f1_shifted"] = scores[f"{name}-shifted"]["f1"]
+            row["gain"] = round(row["f1"] - row["f1_shifted"], 4)
+        if name in timing:
+            row["f1_70ms"] = timing[name]["f1"]
+            row["gain_70ms"] = timing[name]["timing_gain"]
         rows[name] = row
     return rows

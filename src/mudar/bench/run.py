@@ -35,20 +35,33 @@ import torch
 
 from mudar.atomic import write_text
 from mudar.bench import classification, retarget, retrieval, rhythm, speed
-from mudar.bench.data import load_analyses, prepared_features, usable_items, write_subset
+from mudar.bench.data import (
+    load_analyses,
+    prepared_features,
+    usable_items,
+    video_ids,
+    write_subset,
+)
 from mudar.bench.motionbeat import run_motionbeat_bench
 from mudar.bench.plan import (
     ABLATIONS,
     Budget,
     Plan,
     Run,
+    check_looks,
     make_plan,
     retarget_pairs,
     split_dances,
     subsample_dances,
 )
 from mudar.bench.report import write_report
-from mudar.bench.tables import aggregate, not_beaten, paired_gaps, write_tables
+from mudar.bench.tables import (
+    aggregate,
+    not_beaten,
+    paired_gaps,
+    timing_intervals,
+    write_tables,
+)
 from mudar.data.clips import cut
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.features.summary import raw_clip_matrix
@@ -56,12 +69,13 @@ from mudar.methods import LEARNING_FREE
 from mudar.models.checkpoint import load_model
 from mudar.models.presets import get_preset
 from mudar.tasks.embed import embedding_set
+from mudar.tasks.evaluate import timed_video
 from mudar.tasks.rhythm import dance_rhythm, learned_rhythm
 from mudar.threads import torch_threads
 from mudar.training.calibrate import paper_rule_frames
 from mudar.training.train import train
 
-SCORING_VERSION = 3  # 2: the rhythm floor `peaks`; 3: its own random stream
+SCORING_VERSION = 4  # 2: the rhythm floor `peaks`; 3: its own random stream; 4: timing columns
 """Bumped when the scoring changes: results.json of an older version are computed again."""
 
 
@@ -91,7 +105,8 @@ class Seed:
     ----------
     seed : int
     ids : list of str
-        Every dance, sorted; the file order of the seed's EmbeddingSets.
+        The seed's videos (its training and test ids), sorted; the file order of its
+        EmbeddingSets.
     train_ids, test_ids : list of str
     analyses : dict of str to Analysis
     labels : dict of str to str
@@ -169,9 +184,15 @@ def _merge(into: dict, results: dict) -> None:
         into.setdefault(table, {}).update(rows)
 
 
-def _check_out(out: Path, plan: Plan) -> None:
-    """An OUT folder holds one budget: results of another would be mixed in."""
+def _check_out(out: Path, plan: Plan, test_looks: tuple[str, ...] = ()) -> None:
+    """An OUT folder holds one budget and one choice of test looks: results of another would be
+    mixed in."""
     doc = _read_json(out / "plan.json")
+    if doc and doc.get("test_looks", []) != list(test_looks):
+        held = ", ".join(doc.get("test_looks", [])) or "none"
+        raise ParameterError(
+            f"{out} holds a bench with other test looks ({held}); use another --out"
+        )
     if doc and doc.get("budget") != plan.budget.to_dict():
         raise ParameterError(
             f"{out} holds a bench of another budget ({doc['budget'].get('name')}); "
@@ -189,6 +210,7 @@ def run_bench(
     jobs: int = 2,
     threads: int | None = None,
     progress: bool = True,
+    test_looks: Sequence[str] | None = None,
 ) -> BenchResult:
     """Train and score every method of the plan, write the tables and the report.
 
@@ -210,6 +232,9 @@ def run_bench(
         Torch threads of training and scoring; default :func:`bench_threads`'s choice.
     progress : bool
         Log each step on stderr.
+    test_looks : sequence of str, optional
+        On a beat-locked set: looks held out of training, the test dances scored in them only
+        (:func:`mudar.bench.plan.split_dances`).
 
     Returns
     -------
@@ -233,6 +258,7 @@ def run_bench(
             jobs=jobs,
             threads=n,
             progress=progress,
+            test_looks=tuple(test_looks or ()),
         )
 
 
@@ -246,15 +272,21 @@ def _run(
     jobs: int,
     threads: int,
     progress: bool,
+    test_looks: tuple[str, ...],
 ) -> BenchResult:
 
     t0 = time.perf_counter()
     log = _log(progress)
     plan = make_plan(budget, seeds=seeds, methods=methods)
     out = Path(out)
-    _check_out(out, plan)
+    if test_looks:  # before anything is written
+        check_looks(test_looks, video_ids(data))
+    _check_out(out, plan, test_looks)
     out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "plan.json", json.dumps(plan.to_dict(), indent=1))
+    write_text(
+        out / "plan.json",
+        json.dumps({**plan.to_dict(), "test_looks": list(test_looks)}, indent=1),
+    )
     model_config = dataclasses.replace(
         get_preset("mudar", budget.preset).model, **budget.model_overrides
     )
@@ -278,13 +310,18 @@ def _run(
 
     per_seed, failed, timings, n_test = [], [], {}, 0
     for seed in plan.seeds:
-        train_ids, test_ids = split_dances(items, test_fraction=budget.test_fraction, seed=seed)
+        train_ids, test_ids = split_dances(
+            items, test_fraction=budget.test_fraction, seed=seed, test_looks=test_looks
+        )
         n_test = len(test_ids)
         write_text(
             out / "splits" / f"s{seed}" / "split.json",
-            json.dumps({"train": train_ids, "test": test_ids}, indent=1),
+            json.dumps(
+                {"train": train_ids, "test": test_ids, "test_looks": list(test_looks)}, indent=1
+            ),
         )
-        ctx = Seed(seed, ids, train_ids, test_ids, analyses, labels, by_id)
+        used = sorted(train_ids + test_ids)  # with test looks, a dance in the other looks is out
+        ctx = Seed(seed, used, train_ids, test_ids, analyses, labels, by_id)
         result: dict = {}
         try:
             free, secs, fresh = _cached(
@@ -343,6 +380,7 @@ def _run(
         "ablations": list(plan.ablations),
         "n_dances": len(ids),
         "n_test": n_test,
+        "test_looks": list(test_looks),
         "prepare_s": round(t_prep, 1),
         "runs": timings,
         "failed": failed,
@@ -357,6 +395,7 @@ def _run(
     )
     gaps = paired_gaps(per_seed)
     meta["mudar_not_ahead"] = not_beaten(tables, gaps)
+    meta["timing"] = timing_intervals(per_seed)
     write_tables(out, tables, meta=meta, gaps=gaps)
     write_text(out / "meta.json", json.dumps(meta, indent=1))
     try:
@@ -493,7 +532,13 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
     # Table 1: rhythm frames of each method, and the floors
     strengths = {m: [dance_rhythm(a, method=m) for a in test] for m in free}
     videos = [(a.music.onsets, {m: strengths[m][k][0] for m in free}) for k, a in enumerate(test)]
-    out["rhythm"] = rhythm.rhythm_rows(videos, seed=seed, floors=True, fps=test[0].clock.fps)
+    timed = [
+        timed_video(a, *(dict(zip(free, x, strict=True)) for x in _by_kind(strengths, k)))
+        for k, a in enumerate(test)
+    ]
+    out["rhythm"] = rhythm.rhythm_rows(
+        videos, seed=seed, floors=True, fps=test[0].clock.fps, timed=timed
+    )
 
     # Table 2: the floors, on the clips of every dance
     analyses = [ctx.analyses[i] for i in ctx.ids]
@@ -556,6 +601,11 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
     return out
 
 
+def _by_kind(strengths: dict, k: int) -> tuple[list, list]:
+    """Video ``k``'s rhythm frames and curves, each a list in the order of ``strengths``."""
+    return [strengths[m][k][0] for m in strengths], [strengths[m][k][1] for m in strengths]
+
+
 def score_run(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) -> dict:
     """The rows of one trained run in every table it is scored for."""
 
@@ -570,15 +620,18 @@ def score_run(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) -> 
         noaudio = [np.asarray(r.frames, dtype=int) for r in learned]
     if "rhythm" in run.tables:
         preds = [{name: f} for f in noaudio]
+        curves = [{name: r.probability} for r in learned]
         if run.is_main and run.method == "mudar":  # the paper's decision, p > 0.5 per frame
-            for p, r in zip(preds, learned, strict=True):
+            for p, c, r in zip(preds, curves, learned, strict=True):
                 p[rhythm.paper_rule_row(name)] = paper_rule_frames(r.probability)
+                c[rhythm.paper_rule_row(name)] = r.probability
         if "no-audio" in ablations:
             row = ABLATIONS["no-audio"].row
-            for p, a in zip(preds, test, strict=True):
-                p[row] = rhythm.rhythm_frames(a, "mudar", model=model)
+            for p, c, a in zip(preds, curves, test, strict=True):
+                p[row], c[row] = dance_rhythm(a, method="mudar", model=model)
         videos = [(a.music.onsets, p) for a, p in zip(test, preds, strict=True)]
-        out["rhythm"] = rhythm.rhythm_rows(videos, seed=seed)
+        timed = [timed_video(a, p, c) for a, p, c in zip(test, preds, curves, strict=True)]
+        out["rhythm"] = rhythm.rhythm_rows(videos, seed=seed, timed=timed)
 
     if {"classification", "retrieval_sync", "retrieval_genre", "speed"} & set(run.tables):
         emb = embedding_set(model, [(i, ctx.labels[i], ctx.analyses[i]) for i in ctx.ids])

@@ -192,6 +192,59 @@ def paired_gaps(per_seed: Iterable[Mapping]) -> dict:
     return out
 
 
+TIMING_METRICS = ("gain", "gain_70ms")
+"""Rhythm-table columns whose interval over seeds says whether a method found timing."""
+
+
+def timing_intervals(per_seed: Iterable[Mapping]) -> dict:
+    """Per rhythm row and timing gain (:data:`TIMING_METRICS`): its mean over seeds and 95 %
+    interval (:func:`mudar.eval.timing.gain_interval`); ``found`` when the interval leaves out 0
+    on the positive side: the test of "this method knows when, not only how often".
+
+    Returns
+    -------
+    dict
+        ``{row: {metric: {"mean", "low", "high", "n", "found"}}}``.
+    """
+    from mudar.eval.timing import gain_interval
+
+    gains: dict[str, dict[str, list[float]]] = {}
+    for result in per_seed:
+        for row, metrics in result.get("rhythm", {}).items():
+            for metric in TIMING_METRICS:
+                v = metrics.get(metric)
+                if v is not None and not math.isnan(float(v)):
+                    gains.setdefault(row, {}).setdefault(metric, []).append(float(v))
+    return {
+        row: {m: gain_interval(g) for m, g in gains[row].items()} for row in ordered(gains, ROWS)
+    }
+
+
+def timing_markdown(intervals: Mapping) -> str:
+    """The lines under the rhythm table that say which rows found timing."""
+    if not intervals:
+        return ""
+    lines = [
+        "Timing found? Each gain over the seeds, mean [95 % interval]; **yes** when the "
+        "interval leaves out 0 (with one seed the interval has no width: run more seeds).",
+        "",
+        "| row | " + " | ".join(TIMING_METRICS) + " |",
+        "|---" * (len(TIMING_METRICS) + 1) + "|",
+    ]
+    for row, metrics in intervals.items():
+        cells = []
+        for m in TIMING_METRICS:
+            g = metrics.get(m)
+            cells.append(
+                ""
+                if g is None
+                else f"{g['mean']:+.3f} [{g['low']:+.3f}, {g['high']:+.3f}]"
+                + (" **yes**" if g["found"] and g["n"] > 1 else "")
+            )
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    return "\n".join(lines + [""])
+
+
 def not_beaten(tables: Mapping, gaps: Mapping | None = None) -> list[dict]:
     """Where MuDaR (or, in the MotionBeat tables, MotionBeat) does not beat a baseline or a
     floor (by the mean over seeds).
@@ -324,7 +377,13 @@ def markdown(tables: Mapping, *, meta: Mapping, gaps: Mapping | None = None) -> 
         f"{n_seeds} seed(s) "
         + ("(mean ± std over seeds, std with ddof=1)" if n_seeds > 1 else "(one seed: no std)")
         + f"; {meta.get('n_dances', '?')} dances, {meta.get('n_test', '?')} held out per "
-        "seed (grouped by dance, from every genre with two or more).",
+        "seed (grouped by dance, from every genre with two or more)"
+        + (
+            f"; test dances in the look(s) {', '.join(meta['test_looks'])} only, never seen in "
+            "training."
+            if meta.get("test_looks")
+            else "."
+        ),
     ]
     head += [
         "",
@@ -353,6 +412,8 @@ def markdown(tables: Mapping, *, meta: Mapping, gaps: Mapping | None = None) -> 
                 table, rows, n_seeds=n_seeds, gaps=None if gaps is None else gaps.get(table, {})
             )
         )
+        if table == "rhythm" and meta.get("timing"):
+            parts.append(timing_markdown(meta["timing"]))
     return "\n".join(parts)
 
 

@@ -48,6 +48,13 @@ def add_parser(sub) -> None:
         help=f"comma-separated MuDaR ablations among {','.join(ABLATIONS)}, or 'none' "
         "(default: the budget's)",
     )
+    p.add_argument(
+        "--test-looks",
+        metavar="LOOKS",
+        help="on a beat-locked set (mudar make-locked): comma-separated looks held out of "
+        "training; the test dances are scored in these looks only (default: every look on "
+        "both sides, split by dance all the same)",
+    )
     p.add_argument("--json", action="store_true", help="print tables.json instead of tables.md")
     p.add_argument("--jobs", type=int, default=2, help="worker processes for feature extraction")
     p.add_argument(
@@ -87,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         threads=args.threads,
         progress=not args.no_progress,
+        test_looks=[x.strip() for x in (args.test_looks or "").split(",") if x.strip()],
     )
     if args.json:
         print(json.dumps(result.tables, indent=1))

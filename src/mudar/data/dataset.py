@@ -2,6 +2,8 @@
 
 Labels come from ``labels.csv`` at the root (columns ``path,label``, paths relative to the root)
 or from a ``meta.json`` beside a video with a ``genre`` field (the layout of the dwm data).
+A beat-locked set (``mudar make-locked``) holds several looks of each dance,
+``<dance>/video_<look>.mp4``: :func:`dance_group` and :func:`look_of` read them off the ids.
 """
 
 from __future__ import annotations
@@ -87,3 +89,34 @@ def meta_label(video: Path) -> str | None:
     except (OSError, ValueError, AttributeError):
         return None
     return str(genre) if genre else None
+
+
+def dance_group(item: dict | str) -> str:
+    """The dance a video of the locked set belongs to: its folder.
+
+    For :func:`mudar.data.clipset.split_videos` (``group=dance_group``): every look of one
+    dance (``<dance>/video_<look>.mp4``, id ``<dance>/video_<look>``) goes to the same side.
+
+    Parameters
+    ----------
+    item : dict or str
+        A manifest item (its ``id``) or a bare id.
+    """
+    vid = item if isinstance(item, str) else str(item["id"])
+    return vid.rsplit("/", 1)[0] if "/" in vid else vid
+
+
+def look_of(item: dict | str) -> str | None:
+    """The look of a video of the locked set (``<dance>/video_<look>``), or None for an id of
+    another layout.
+
+    Parameters
+    ----------
+    item : dict or str
+        A manifest item (its ``id``) or a bare id.
+    """
+    vid = item if isinstance(item, str) else str(item["id"])
+    if "/" not in vid:
+        return None
+    name = vid.rsplit("/", 1)[1]
+    return name[len("video_") :] if name.startswith("video_") and len(name) > 6 else None

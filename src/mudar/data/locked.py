@@ -45,6 +45,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from mudar.atomic import atomic_path, write_text
+from mudar.data.dataset import dance_group, look_of
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.eval.lock import lock_scores
 from mudar.features.analysis import AnalysisConfig
@@ -64,6 +65,7 @@ __all__ = [
     "fit_warp",
     "is_complete",
     "lock_dance",
+    "look_of",
     "make_locked",
     "match_accents",
     "music_targets",
@@ -599,21 +601,6 @@ def plan_lock(
     while n > 1 and warp((n - 1) / fps) > end + 1e-9:
         n -= 1
     return LockPlan(warp, n, accents, t, w, isb, np.stack([ia, ib], axis=1))
-
-
-def dance_group(item: dict | str) -> str:
-    """The dance a video of the locked set belongs to: its folder.
-
-    For :func:`mudar.data.clipset.split_videos` (``group=dance_group``): every look of one
-    dance (``<dance>/video_<look>.mp4``, id ``<dance>/video_<look>``) goes to the same side.
-
-    Parameters
-    ----------
-    item : dict or str
-        A manifest item (its ``id``) or a bare id.
-    """
-    vid = item if isinstance(item, str) else str(item["id"])
-    return vid.rsplit("/", 1)[0] if "/" in vid else vid
 
 
 def video_name(look: str) -> str:
