@@ -10,7 +10,7 @@ import torch
 from mudar.clock import FrameClock
 from mudar.data.cache import FeatureCache
 from mudar.data.clips import cut
-from mudar.data.clipset import ClipSet, content_group, split_videos
+from mudar.data.clipset import ClipSet, content_group, music_group, split_videos
 from mudar.data.inputs import audio_input, pool_rows
 from mudar.data.prepare import load_manifest, prepare
 from mudar.data.sampling import avts_shift_allowed
@@ -58,6 +58,7 @@ def test_items_have_the_documented_shapes_and_dtypes(clipset):
         "onsets": ((t,), torch.float32),
         "onset_strength": ((t,), torch.float32),
         "video": ((), torch.int64),
+        "music_group": ((), torch.int64),
         "start": ((), torch.int64),
         "neg_video": ((), torch.int64),
         "neg_start": ((), torch.int64),
@@ -230,3 +231,22 @@ def test_the_paper_clip_mode_and_avc_rule_reach_the_clips(features, ids):
         assert abs((start + MC.n_frames / 2) - n / 2) <= 1  # centred on the video's middle
     item = middle[0]  # AVC under Eq. 16's rule
     assert int(item["neg_video"]) != int(item["video"]) or int(item["neg_fallback"]) == 1
+
+
+def test_looks_of_one_dance_are_one_piece_of_music(features, ids):
+    """Two looks of a dance (same music, other pictures) are one music group: an AVC negative
+    comes from other music, and the group reaches the batch for InfoNCE."""
+    cache = FeatureCache(features)
+    manifest = {it["id"]: it for it in load_manifest(features)}
+    a = {i: cache.load(features / manifest[i]["entry"]) for i in ids}
+    other_look = dataclasses.replace(a[ids[0]], frames=1.0 - a[ids[0]].frames)
+    videos = [*a.items(), (ids[0] + "-side", other_look)]
+    cs = ClipSet.from_videos(videos, MC, TC)
+    groups = cs.video_groups
+    assert groups[0] == groups[-1] == music_group(a[ids[0]])
+    assert len(set(groups)) == len(ids)  # the other dances have their own music
+    cs.set_epoch(0)
+    for i in range(len(cs)):
+        item = cs[i]
+        assert item["music_group"] == groups[int(item["video"])]
+        assert groups[int(item["neg_video"])] != groups[int(item["video"])]

@@ -18,6 +18,7 @@ these arrays copy-on-write.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -63,6 +64,25 @@ def content_group(item: dict) -> str:
     if entry:
         return Path(entry).name.split("-", 1)[0]
     return str(item["id"])
+
+
+MUSIC_KEY_FRAMES = 64
+"""Frames of the onset envelope that identify a soundtrack (:func:`music_group`)."""
+
+
+def music_group(a: Analysis) -> int:
+    """An id of a video's soundtrack: the same for every video with the same music.
+
+    The looks of one dance of a beat-locked set (or the camera views of one performance) share
+    their music; as training pairs they are one song, not several: an AVC negative must come
+    from other music, and InfoNCE must not count the same music of another look as a negative.
+    The id hashes the first :data:`MUSIC_KEY_FRAMES` frames of the onset envelope (rounded,
+    so that two encodings of one recording agree), a 63-bit integer that is the same in every
+    process (DDP ranks, shards).
+    """
+    env = np.round(np.asarray(a.music.onset_strength[:MUSIC_KEY_FRAMES], np.float64), 3)
+    digest = hashlib.blake2b(env.astype(np.float32).tobytes(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
 
 
 def split_videos(
@@ -267,6 +287,7 @@ class ClipSet(EpochClips):
         """Keep the usable videos and cut their clips."""
         config, train = self.config, self.train
         self.video_ids: list[str] = []
+        self.video_groups: list[int] = []
         self.analyses: list[Analysis] = []
         self.clips: list[tuple[int, int]] = []
         for vid, analysis in videos:
@@ -279,6 +300,7 @@ class ClipSet(EpochClips):
                 continue
             v = len(self.video_ids)
             self.video_ids.append(vid)
+            self.video_groups.append(music_group(analysis))
             self.analyses.append(self._compact(analysis))
             for start, _ in training_windows(
                 analysis.n_frames,
@@ -293,6 +315,7 @@ class ClipSet(EpochClips):
         for i, (v, s) in enumerate(self.clips):
             self.clip_onsets[i] = self.analyses[v].music.onsets[s : s + t]
         self.clip_videos = np.array([v for v, _ in self.clips], dtype=np.int64)
+        self.clip_groups = np.array([self.video_groups[v] for v, _ in self.clips], dtype=np.int64)
 
     # - loading
 
@@ -349,6 +372,7 @@ class ClipSet(EpochClips):
             ``audio`` and ``neg_audio`` float32 (R, T * sub) (:func:`audio_input`);
             ``neg_kind`` int64 (0 AVC, 1 AVTS: the kind actually used); ``onsets`` float32 (T,)
             music onset maxima; ``onset_strength`` float32 (T,); ``video`` int64;
+            ``music_group`` int64 (:func:`music_group`: the videos with this music);
             ``start`` int64 (first frame); ``neg_video`` int64 and ``neg_start`` int64 (where
             the negative music comes from); ``neg_fallback`` int64 (1 when the negative could
             not follow its rule, see :attr:`fallbacks`).
@@ -375,6 +399,7 @@ class ClipSet(EpochClips):
             "onsets": torch.from_numpy(clip.music.onsets.astype(np.float32)),
             "onset_strength": torch.from_numpy(clip.music.onset_strength.astype(np.float32)),
             "video": torch.tensor(v, dtype=torch.int64),
+            "music_group": torch.tensor(self.video_groups[v], dtype=torch.int64),
             "start": torch.tensor(start, dtype=torch.int64),
             "neg_video": torch.tensor(neg_v, dtype=torch.int64),
             "neg_start": torch.tensor(neg_start, dtype=torch.int64),
@@ -385,7 +410,7 @@ class ClipSet(EpochClips):
         """(kind used, video, start frame, fallback) of clip ``index``'s negative music."""
         v, start = self.clips[index]
         kind = negative_kind(self.epoch, self.train.avts_from_epoch)
-        has_other = len(self.video_ids) > 1
+        has_other = len(set(self.video_groups)) > 1  # other music, not only another look
         fallback = False
         if kind == AVC and not has_other:
             self.fallbacks["avc_one_video"] += 1
@@ -405,15 +430,15 @@ class ClipSet(EpochClips):
                 return AVTS, v, start + shift, fallback
             if not has_other:
                 raise ParameterError(
-                    f"clip {index} of {self.video_ids[v]} has no negative: one video only, "
-                    "and no time shift that Eq. 17 allows fits in it"
+                    f"clip {index} of {self.video_ids[v]} has no negative: one piece of music "
+                    "only, and no time shift that Eq. 17 allows fits in it"
                 )
             self.fallbacks["avts_no_shift"] += 1
             fallback = True
         draw = draw_avc_negative(
             rng,
             index,
-            self.clip_videos,
+            self.clip_groups,
             self.clip_onsets,
             max_similarity=self.max_similarity,
             max_tries=self.max_tries,

@@ -90,7 +90,7 @@ class BaselineModule(SeededModule):
             batch["motion"],
             batch["audio"],
             neg_audio=batch["neg_audio"],
-            video=batch.get("video"),
+            video=batch.get("music_group", batch.get("video")),  # same music, not a negative
         )
         return self.model.loss(out)
 

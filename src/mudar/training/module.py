@@ -94,7 +94,10 @@ class MudarModule(SeededModule):
         )
         if isinstance(self.implicit, InfoNCELoss):
             l_im = self.implicit(
-                out.visual_emb, out.audio_emb, out.neg_audio_emb, groups=batch.get("video")
+                out.visual_emb,
+                out.audio_emb,
+                out.neg_audio_emb,
+                groups=batch.get("music_group", batch.get("video")),  # same music: no negative
             )
         elif isinstance(self.implicit, ContrastiveLoss):
             l_im, _ = self.implicit(
