@@ -1,6 +1,11 @@
 """Does `mudar sync` find a known audio delay? Synthetic dances and the real dances of dwm.
 
-Run: `.venv/bin/python benchmarks/bench_sync.py [--files 4] [--synthetic 8] [--limit N]`
+Run: `.venv/bin/python benchmarks/bench_sync.py [--files 4] [--synthetic 8] [--limit N]
+[--data DIR [--look LOOK]]`
+
+``--data`` takes another folder of dwm-style dances, e.g. a beat-locked set made by `mudar
+make-locked` with ``--look`` naming which of its videos (``video_<look>.mp4``) to use: there the
+motion *is* locked to the music, so the delays should be found.
 
 Each video is estimated as it is (true delay 0: the dwm videos are taken as in sync) and with its
 audio delayed by +0.3 s and by -0.2 s. The delays are applied to the decoded audio before the
@@ -123,6 +128,8 @@ def table(results: dict[str, dict[float, list]]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, by_delay in results.items():
+        if not by_delay[0.0]:  # e.g. --synthetic 0
+            continue
         videos, signal = name.split(" / ")
         base = np.array([e.offset_s for e in by_delay[0.0]])
         for d in DELAYS:
@@ -149,7 +156,11 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=4, help="dwm videos also checked as real files")
     ap.add_argument("--synthetic", type=int, default=8, help="synthetic control dances")
     ap.add_argument("--limit", type=int, help="only the first N dwm videos")
+    ap.add_argument("--data", type=Path, default=DWM, help="folder of dwm-style dances")
+    ap.add_argument("--look", help="a locked set's look: its DANCE_*/video_<look>.mp4")
     args = ap.parse_args()
+    name = "dwm" if args.look is None else f"locked {args.look}"
+    pattern = "DANCE_*/video.mp4" if args.look is None else f"DANCE_*/video_{args.look}.mp4"
     results: dict[str, dict[float, list]] = {}
     t_start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mudar-sync-") as tmp:
@@ -160,11 +171,11 @@ def main() -> int:
             for d in DELAYS:
                 syn[d].append(estimate(a.dance.strength, y, a.clock, a.n_frames, delay_s=d))
 
-        videos = sorted(DWM.glob("DANCE_*/video.mp4"))[: args.limit]
+        videos = sorted(args.data.glob(pattern))[: args.limit]
         if not videos:
-            print(f"dwm skipped: no {DWM}/DANCE_*/video.mp4 (the shared dwm data is absent)")
-        flux = results.setdefault("dwm / hoof-flux", {d: [] for d in DELAYS})
-        mocap = results.setdefault("dwm / mocap speed", {d: [] for d in DELAYS})
+            print(f"{name} skipped: no {args.data}/{pattern}")
+        flux = results.setdefault(f"{name} / hoof-flux", {d: [] for d in DELAYS})
+        mocap = results.setdefault(f"{name} / mocap speed", {d: [] for d in DELAYS})
         agree = []
         for i, path in enumerate(videos):
             a, y = analyse(path)
@@ -184,11 +195,11 @@ def main() -> int:
                 flush=True,
             )
         if not videos:
-            del results["dwm / hoof-flux"], results["dwm / mocap speed"]
+            del results[f"{name} / hoof-flux"], results[f"{name} / mocap speed"]
     print(table(results))
     if agree:
         print(
-            f"\nReal files (first {min(args.files, len(videos))} dwm videos, 3 delays each, "
+            f"\nReal files (first {min(args.files, len(videos))} {name} videos, 3 delays each, "
             f"audio shifted and re-encoded, video stream copied): the file estimate differs "
             f"from the feature-level one by at most {max(agree):.3f} s "
             f"(median {np.median(agree):.3f} s)."
