@@ -11,6 +11,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from mudar.atomic import write_text
 from mudar.data.cache import FeatureCache
 from mudar.data.dataset import find_videos
@@ -157,4 +159,24 @@ def load_analyses(features: str | os.PathLike, items: Sequence[dict]) -> dict:
         if a is None:
             raise InputError(f"{it['path']}: its features {it['entry']} cannot be read")
         out[it["id"]] = a
+    return out
+
+
+def locked_accents(items: Sequence[dict]) -> dict[str, np.ndarray]:
+    """The dancer's own kinematic accents of the videos of a beat-locked set, by id.
+
+    ``detected_accent_times`` (seconds) of the ``meta.json`` beside each video
+    (:func:`mudar.data.locked.lock_dance` re-detects them on the warped joints): the timing a
+    visual rhythm could at best recover, the reference above every method. Items of another
+    layout, or whose meta.json is gone, are left out.
+    """
+    out = {}
+    for it in items:
+        meta = Path(str(it.get("path", ""))).parent / "meta.json"
+        try:
+            doc = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and doc.get("locked") and "detected_accent_times" in doc:
+            out[str(it["id"])] = np.asarray(doc["detected_accent_times"], np.float64)
     return out

@@ -26,6 +26,10 @@ METRICS = ("precision", "recall", "f1", "f1_exact", "f1_shifted", "gain", "f1_70
 """Columns of the rhythm table (``f1_exact``: tolerance 0 frames; ``gain``: f1 - f1_shifted;
 ``f1_70ms`` and ``gain_70ms``: the timing F-measure in seconds and its gain)."""
 
+ORACLE = "accents (oracle)"
+"""Row of a beat-locked set's own kinematic accents (:func:`mudar.bench.data.locked_accents`):
+what a visual rhythm could at best find, the ceiling of the timing columns."""
+
 TimedVideo = tuple[np.ndarray, float, Mapping[str, np.ndarray]]
 """One video for the 70 ms columns: music onset times (s), its length (s), rhythm times (s)
 per row name (:func:`mudar.tasks.evaluate.timed_video`)."""

@@ -37,6 +37,7 @@ from mudar.atomic import write_text
 from mudar.bench import classification, retarget, retrieval, rhythm, speed
 from mudar.bench.data import (
     load_analyses,
+    locked_accents,
     prepared_features,
     usable_items,
     video_ids,
@@ -75,7 +76,7 @@ from mudar.threads import torch_threads
 from mudar.training.calibrate import paper_rule_frames
 from mudar.training.train import train
 
-SCORING_VERSION = 4  # 2: the rhythm floor `peaks`; 3: its own random stream; 4: timing columns
+SCORING_VERSION = 5  # 2: `peaks`; 3: its own random stream; 4: timing columns; 5: accents
 """Bumped when the scoring changes: results.json of an older version are computed again."""
 
 
@@ -536,6 +537,12 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
         timed_video(a, *(dict(zip(free, x, strict=True)) for x in _by_kind(strengths, k)))
         for k, a in enumerate(test)
     ]
+    accents = locked_accents([ctx.items[i] for i in ctx.test_ids])
+    if len(accents) == len(test):  # a locked set: the dancer's own accents, as a reference
+        for k, (i, a) in enumerate(zip(ctx.test_ids, test, strict=True)):
+            t = accents[i][(accents[i] >= 0) & (accents[i] < a.duration_s)]
+            videos[k][1][rhythm.ORACLE] = np.unique(np.round(t * a.clock.fps).astype(int))
+            timed[k][2][rhythm.ORACLE] = t
     out["rhythm"] = rhythm.rhythm_rows(
         videos, seed=seed, floors=True, fps=test[0].clock.fps, timed=timed
     )
