@@ -77,12 +77,12 @@ def test_every_method_is_in_the_tables_it_applies_to(bench):
     )
     assert video_methods | {"mudar-norhythm", "chance"} <= set(t["retrieval_sync"])
     assert set(t["retarget"]) == {"mudar", "hoof-flux", "directogram"}
-    timing = {"gain", "f1_70ms", "gain_70ms"}
+    timing = {"gain", "f1_70ms", "gain_70ms", "f1_70ms_beats", "gain_70ms_beats"}
     assert set(t["rhythm"]["mudar"]) == {"precision", "recall", "f1", "f1_exact", "f1_shifted"} | (
         timing
     )
     assert timing <= set(t["rhythm"]["hoof-flux"]) and "f1_70ms" in t["rhythm"]["chance"]
-    assert set(bench.meta["timing"]["mudar"]) == {"gain", "gain_70ms"}
+    assert set(bench.meta["timing"]["mudar"]) == {"gain", "gain_70ms", "gain_70ms_beats"}
     assert set(t["retarget"]["mudar"]) == {
         "bas_true",
         "bas_before",

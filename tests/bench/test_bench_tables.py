@@ -177,6 +177,12 @@ def test_rhythm_rows_have_the_timing_columns():
     assert rows["locked"]["gain_70ms"] > 0.5
     assert abs(rows["rate"]["gain_70ms"]) < 0.15
     assert "f1_70ms" not in rhythm_rows(videos, seed=0, fps=fps)["locked"]
+    assert "f1_70ms_beats" not in rows["locked"]
+    # against beats: every other onset is a beat here
+    with_beats = [(*timed[0], times[::2])]
+    rows = rhythm_rows(videos, seed=0, fps=fps, timed=with_beats)
+    assert rows["locked"]["f1_70ms_beats"] == pytest.approx(2 / 3, abs=0.01)  # p 1/2, r 1
+    assert rows["locked"]["gain_70ms_beats"] > 0.3
 
 
 def test_timing_intervals_say_found_only_when_the_interval_leaves_out_zero():

@@ -22,17 +22,30 @@ import numpy as np
 from mudar.clock import DEFAULT_FPS
 from mudar.methods import RHYTHM_FLOORS
 
-METRICS = ("precision", "recall", "f1", "f1_exact", "f1_shifted", "gain", "f1_70ms", "gain_70ms")
+METRICS = (
+    "precision",
+    "recall",
+    "f1",
+    "f1_exact",
+    "f1_shifted",
+    "gain",
+    "f1_70ms",
+    "gain_70ms",
+    "f1_70ms_beats",
+    "gain_70ms_beats",
+)
 """Columns of the rhythm table (``f1_exact``: tolerance 0 frames; ``gain``: f1 - f1_shifted;
-``f1_70ms`` and ``gain_70ms``: the timing F-measure in seconds and its gain)."""
+``f1_70ms`` and ``gain_70ms``: the timing F-measure in seconds and its gain; ``_beats``: the
+same against the music's beats, which a beat-locked set's accents were put on)."""
 
 ORACLE = "accents (oracle)"
 """Row of a beat-locked set's own kinematic accents (:func:`mudar.bench.data.locked_accents`):
 what a visual rhythm could at best find, the ceiling of the timing columns."""
 
-TimedVideo = tuple[np.ndarray, float, Mapping[str, np.ndarray]]
+TimedVideo = tuple
 """One video for the 70 ms columns: music onset times (s), its length (s), rhythm times (s)
-per row name (:func:`mudar.tasks.evaluate.timed_video`)."""
+per row name (:func:`mudar.tasks.evaluate.timed_video`), and optionally the music's beat
+times (s)."""
 
 
 def paper_rule_row(name: str) -> str:
@@ -63,7 +76,8 @@ def rhythm_rows(
         Frame rate of the sequences.
     timed : sequence of TimedVideo, optional
         The same videos in seconds, for ``f1_70ms`` and ``gain_70ms`` (and a ``chance`` row of
-        random times at the onset rate); without it those columns are absent.
+        random times at the onset rate); without it those columns are absent. A fourth element,
+        the music's beat times (s), gives the ``_beats`` columns.
 
     Returns
     -------
@@ -75,7 +89,10 @@ def rhythm_rows(
     from mudar.eval.visual_rhythm import score_rhythm
 
     scores = score_rhythm(videos, tolerance=1, seed=seed, controls=True, fps=fps)
-    timing = score_timing(timed, seed=seed) if timed is not None else {}
+    timing = score_timing([v[:3] for v in timed], seed=seed) if timed is not None else {}
+    beats = {}
+    if timed is not None and all(len(v) > 3 for v in timed):
+        beats = score_timing([(v[3], v[1], v[2]) for v in timed], seed=seed)
     names = {name for _, preds in videos for name in preds}
     keep = [n for n in sorted(names)] + (list(RHYTHM_FLOORS) if floors else [])
     rows = {}
@@ -93,5 +110,8 @@ def rhythm_rows(
         if name in timing:
             row["f1_70ms"] = timing[name]["f1"]
             row["gain_70ms"] = timing[name]["timing_gain"]
+        if name in beats:
+            row["f1_70ms_beats"] = beats[name]["f1"]
+            row["gain_70ms_beats"] = beats[name]["timing_gain"]
         rows[name] = row
     return rows

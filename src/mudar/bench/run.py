@@ -76,7 +76,7 @@ from mudar.threads import torch_threads
 from mudar.training.calibrate import paper_rule_frames
 from mudar.training.train import train
 
-SCORING_VERSION = 5  # 2: `peaks`; 3: its own random stream; 4: timing columns; 5: accents
+SCORING_VERSION = 6  # 2: peaks; 3: its random stream; 4: timing columns; 5: accents; 6: beats
 """Bumped when the scoring changes: results.json of an older version are computed again."""
 
 
@@ -534,7 +534,10 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
     strengths = {m: [dance_rhythm(a, method=m) for a in test] for m in free}
     videos = [(a.music.onsets, {m: strengths[m][k][0] for m in free}) for k, a in enumerate(test)]
     timed = [
-        timed_video(a, *(dict(zip(free, x, strict=True)) for x in _by_kind(strengths, k)))
+        (
+            *timed_video(a, *(dict(zip(free, x, strict=True)) for x in _by_kind(strengths, k))),
+            a.music.beat_times,
+        )
         for k, a in enumerate(test)
     ]
     accents = locked_accents([ctx.items[i] for i in ctx.test_ids])
@@ -637,7 +640,10 @@ def score_run(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) -> 
             for p, c, a in zip(preds, curves, test, strict=True):
                 p[row], c[row] = dance_rhythm(a, method="mudar", model=model)
         videos = [(a.music.onsets, p) for a, p in zip(test, preds, strict=True)]
-        timed = [timed_video(a, p, c) for a, p, c in zip(test, preds, curves, strict=True)]
+        timed = [
+            (*timed_video(a, p, c), a.music.beat_times)
+            for a, p, c in zip(test, preds, curves, strict=True)
+        ]
         out["rhythm"] = rhythm.rhythm_rows(videos, seed=seed, timed=timed)
 
     if {"classification", "retrieval_sync", "retrieval_genre", "speed"} & set(run.tables):

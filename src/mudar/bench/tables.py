@@ -192,7 +192,7 @@ def paired_gaps(per_seed: Iterable[Mapping]) -> dict:
     return out
 
 
-TIMING_METRICS = ("gain", "gain_70ms")
+TIMING_METRICS = ("gain", "gain_70ms", "gain_70ms_beats")
 """Rhythm-table columns whose interval over seeds says whether a method found timing."""
 
 
