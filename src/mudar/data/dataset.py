@@ -1,7 +1,8 @@
 """A dataset is a folder of videos, searched recursively, with optional labels.
 
 Labels come from ``labels.csv`` at the root (columns ``path,label``, paths relative to the root)
-or from a ``meta.json`` beside a video with a ``genre`` field (the layout of the dwm data).
+or from a ``meta.json`` beside a video with a ``genre`` field (the layout of the dwm data). An
+AIST++ tree is read by :mod:`mudar.data.aist_media` instead (its items carry official splits).
 """
 
 from __future__ import annotations
@@ -30,11 +31,14 @@ class VideoItem:
     id : str
         Path relative to the dataset root, without extension ('/'-separated); unique.
     label : str or None
+    split : str or None
+        An official split (``train``, ``val``, ``test``) when the dataset has one (AIST++).
     """
 
     path: Path
     id: str
     label: str | None = None
+    split: str | None = None
 
 
 def find_videos(root: str | os.PathLike) -> list[VideoItem]:
