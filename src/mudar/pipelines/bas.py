@@ -90,7 +90,8 @@ def bas_file(
     checkpoint : str, optional
         Model of the ``mudar`` methods (default: the shipped one).
     music_dir : path-like, optional
-        For AIST++: the folder of its music (``mBR0.wav`` ...).
+        For AIST++: the folder of its music (``mBR0.wav`` ...); default ``wav/`` beside the
+        ``keypoints3d/`` folder of the pickle.
 
     Returns
     -------
@@ -116,6 +117,8 @@ def bas_file(
     if not p.exists():
         raise InputError(f"{p}: no such file or directory")
     if is_motion_path(p) or p.is_dir():
+        if music_dir is None and p.parent.name == "keypoints3d":  # a sequence of an AIST++ tree
+            music_dir = p.parent.parent / "wav"
         clip = load_motion(p, music_dir=music_dir)
         music_path = Path(music) if music is not None else clip.music
         if music_path is None:
