@@ -8,9 +8,17 @@ import numpy as np
 import pytest
 
 from aist_factory import IGNORED, LOCKED, SEQUENCES, SHIFTED, make_aist_tree
-from mudar.data.aist import AistSequence, is_aist_tree, load_sequence, read_aist_tree, read_names
+from mudar.data.aist import (
+    AistSequence,
+    aist_genre,
+    is_aist_tree,
+    load_sequence,
+    read_aist_tree,
+    read_names,
+)
 from mudar.data.aist_media import aist_items, render_sequence, upright_joints
 from mudar.data.clipset import choose_split
+from mudar.data.dataset import find_videos
 from mudar.data.keypoints import MotionClip
 from mudar.errors import InputError, ParameterError
 from mudar.io import probe
@@ -143,6 +151,10 @@ def test_camera_videos_get_the_wav_as_their_sound(tree_root, tmp_path):
     assert it.label == "break" and it.split == "train"
     info = probe(it.path)
     assert info.has_audio and info.duration_s == pytest.approx(6.0, abs=0.1)
+    # AIST++ names label the videos anywhere (mudar embed, mudar classify on a folder)
+    found = {v.path.name: v.label for v in find_videos(root / "videos")}
+    assert found["gBR_sBM_c01_d04_mBR0_ch01.mp4"] == "break" and len(found) == 4
+    assert aist_genre("gJB_sFM_cAll_d09_mJB5_ch10") == "ballet jazz" and aist_genre("x.mp4") is None
 
 
 def test_choose_split():

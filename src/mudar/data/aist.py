@@ -40,6 +40,7 @@ __all__ = [
     "SPLIT_FILES",
     "AistSequence",
     "AistTree",
+    "aist_genre",
     "is_aist_tree",
     "load_sequence",
     "read_aist_tree",
@@ -138,6 +139,13 @@ class AistTree:
                 f"{self.root}: no splits/{OFFICIAL}_{split}.txt, so no official {split} split"
             )
         return [s for s in self.sequences if s.split == split]
+
+
+def aist_genre(name: str) -> str | None:
+    """The genre of an AIST++ sequence or video name (``gBR_sBM_c01_d04_mBR0_ch01.mp4`` ->
+    ``break``), or None for another name."""
+    m = _NAME.match(Path(name).name.split(".")[0])
+    return AIST_GENRES.get(m.group("genre")) if m else None
 
 
 def is_aist_tree(root: str | os.PathLike) -> bool:
