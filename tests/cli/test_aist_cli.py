@@ -129,3 +129,10 @@ def test_a_bad_tree_skips_or_fails_in_one_line(capsys, tree_root, tmp_path):
 def test_a_tree_has_its_own_music(capsys, tree_root):
     code, _, err = run(capsys, "bas", tree_root, "--music", tree_root / "wav" / "mBR0.wav")
     assert code == 2 and "wav/<music id>.wav" in err
+
+
+def test_bad_options_are_one_line(capsys, tree_root, tmp_path):
+    code, _, err = run(capsys, "prepare", tree_root, "--out", tmp_path / "f", "--view", "c10")
+    assert code == 2 and err.strip().splitlines() == [
+        "mudar: error: camera must be one of c01 .. c09 (AIST's views), got 'c10'"
+    ]

@@ -17,6 +17,7 @@ their ``split`` the official cross-modal split.
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from mudar.data.aist import DEFAULT_CAMERA, AistSequence, load_sequence, read_ai
 from mudar.data.dataset import VideoItem
 from mudar.data.engines import run_tasks
 from mudar.data.keypoints import MotionClip
-from mudar.errors import InputError, MudarError
+from mudar.errors import InputError, MudarError, ParameterError
 
 __all__ = ["DEFAULT_LOOK", "MEDIA", "aist_items", "render_sequence", "upright_joints"]
 
@@ -142,9 +143,13 @@ def aist_items(
     ------
     InputError
         Not an AIST++ tree, or no usable sequence.
+    ParameterError
+        A camera that is not ``c01`` .. ``c09``, or an unknown look.
     """
     from mudar.synthetic.skeleton import get_look
 
+    if not re.fullmatch(r"c0[1-9]", camera):
+        raise ParameterError(f"camera must be one of c01 .. c09 (AIST's views), got {camera!r}")
     root = Path(root)
     tree = read_aist_tree(root)
     get_look(look)  # an unknown look is the user's error, not a skipped sequence per file
