@@ -22,6 +22,7 @@ import traceback
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from mudar.data.aist import DEFAULT_CAMERA, AistSequence, load_sequence, read_aist_tree
 from mudar.data.dataset import VideoItem
@@ -113,6 +114,8 @@ def aist_items(
     jobs: int = 1,
     engine: str = "local",
     address: str | None = None,
+    progress: bool = False,
+    initializer=None,
 ) -> tuple[list[VideoItem], list[tuple[str, str]]]:
     """The videos of an AIST++ tree's sequences, made under ``out_dir/media`` when missing.
 
@@ -130,6 +133,10 @@ def aist_items(
         Only every N-th sequence from the I-th.
     jobs, engine, address
         As for :func:`mudar.data.prepare.prepare`.
+    progress : bool
+        Show a progress bar.
+    initializer : callable, optional
+        Run once in each worker (see :func:`mudar.data.engines.run_tasks`).
 
     Returns
     -------
@@ -162,14 +169,18 @@ def aist_items(
         for s in seqs
     ]
     items, skipped = [], list(tree.skipped[i::n])
-    for name, status, payload in run_tasks(
-        make_media_one, tasks, engine=engine, jobs=jobs, address=address
-    ):
+    bar = tqdm(total=len(tasks), desc="aist++ videos", unit="seq", disable=not progress)
+    results = run_tasks(
+        make_media_one, tasks, engine=engine, jobs=jobs, address=address, initializer=initializer
+    )
+    for name, status, payload in results:
+        bar.update()
         seq = by_name[name]
         if status == "skip":
             skipped.append((str(seq.keypoints), payload))
             continue
         items.append(VideoItem(path=Path(payload), id=name, label=seq.genre, split=seq.split))
+    bar.close()
     items.sort(key=lambda it: it.id)
     return items, skipped
 

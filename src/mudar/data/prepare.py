@@ -116,6 +116,8 @@ def prepare(
             jobs=jobs,
             engine=engine,
             address=address,
+            progress=progress,
+            initializer=_init_worker,
         )
     else:
         items = find_videos(data_dir)[i::n]
