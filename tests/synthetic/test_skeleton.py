@@ -83,6 +83,22 @@ def test_the_camera_follows_a_travelling_dancer():
         assert 100 < np.nonzero(figure)[1].mean() < 220  # kept near the middle
 
 
+def test_coco17_keypoints_are_drawn_and_follow_the_arm():
+    from aist_factory import REST
+
+    pose = np.repeat(REST[None], 2, axis=0).copy()
+    pose[1, [7, 9], 1] += 50.0  # the left arm raised
+    f0, f1 = render_frames(pose, fps=FPS, skeleton="coco17")
+    assert f0.shape == (320, 320, 3) and f0.std() > 10
+    changed = np.any(f0 != f1, axis=-1)
+    assert changed.mean() > 0.003
+    assert 60 < np.nonzero(changed)[1].mean() < 260
+    with pytest.raises(ParameterError, match=r"\(T, 17, 3\) for coco17"):
+        next(render_frames(np.zeros((5, 23, 3)), fps=FPS, skeleton="coco17"))
+    with pytest.raises(ParameterError, match="unknown skeleton"):
+        next(render_frames(pose, fps=FPS, skeleton="smpl24"))
+
+
 def test_bad_inputs():
     with pytest.raises(ParameterError, match="shape"):
         next(render_frames(np.zeros((5, 17, 3)), fps=FPS))

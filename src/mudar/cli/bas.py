@@ -1,10 +1,11 @@
-"""``mudar bas MOTION_OR_VIDEO``: Beat Alignment Score of a dance against its music."""
+"""``mudar bas MOTION_OR_VIDEO``: Beat Alignment Score of a dance against its music; of every
+sequence of an AIST++ tree, and their mean, for ``mudar bas AIST_ROOT``."""
 
 from __future__ import annotations
 
 import argparse
 
-from mudar.cli.batch import print_result
+from mudar.cli.batch import print_result, print_skipped
 from mudar.cli.options import add_checkpoint, add_json, add_sigma
 from mudar.tasks.bas import FORMS
 
@@ -21,13 +22,16 @@ def add_parser(sub) -> None:
             "--method). The music is --music, else the motion's own (dwm audio.ogg) or the "
             "video's sound track; its beats come from mudar's beat tracker. Both published "
             "forms are printed: bas_motion (AI Choreographer/AIST++: mean over the motion "
-            "beats) and bas_music (Bailando: mean over the music beats)."
+            "beats) and bas_music (Bailando: mean over the music beats). Given an AIST++ tree "
+            "(keypoints3d/, wav/, splits/, ignore_list.txt), every sequence not ignored is "
+            "scored against wav/<music id>.wav, then the mean over the sequences is printed; "
+            "sequences that cannot be scored are reported on stderr and skipped."
         ),
     )
     p.add_argument(
         "file",
         metavar="MOTION_OR_VIDEO",
-        help="dwm dance folder, motion .npz, AIST++ .pkl, or a dance video",
+        help="dwm dance folder, motion .npz, AIST++ .pkl, a dance video, or an AIST++ tree",
     )
     p.add_argument("--music", metavar="FILE", help="the music (audio or video file)")
     p.add_argument(
@@ -48,14 +52,23 @@ def add_parser(sub) -> None:
         "model when installed, else hoof-flux); mudar is run as mudar-noaudio, so that the "
         "rhythm cannot copy the music it is scored against",
     )
+    p.add_argument(
+        "--split",
+        choices=("all", "train", "val", "test"),
+        default="all",
+        help="AIST++ tree: only the sequences of this official cross-modal split (default all)",
+    )
     add_checkpoint(p)
     add_json(p, "print one JSON object")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from mudar.data.aist import is_aist_tree
     from mudar.pipelines.bas import bas_file
 
+    if is_aist_tree(args.file):
+        return run_tree(args)
     report = bas_file(
         args.file,
         music=args.music,
@@ -83,3 +96,44 @@ def _text(r: dict) -> str:
             f"(AIST++), {f(r['bas_music'])} over music beats (Bailando)",
         ]
     )
+
+
+def run_tree(args: argparse.Namespace) -> int:
+    from mudar.errors import ParameterError
+    from mudar.pipelines.bas import bas_tree
+
+    if args.music or args.music_dir:
+        raise ParameterError(
+            "--music and --music-dir are for one motion file; an AIST++ tree's music is "
+            "wav/<music id>.wav"
+        )
+    report = bas_tree(
+        args.file,
+        sigma_s=args.sigma,
+        form=args.form,
+        split=None if args.split == "all" else args.split,
+    )
+    print_skipped([(s["file"], s["reason"]) for s in report["skipped"]])
+    print_result(report, _tree_text, as_json=args.json)
+    return 0
+
+
+def _tree_text(r: dict) -> str:
+    def f(x):
+        return "  n/a" if x is None else f"{x:.3f}"
+
+    lines = [
+        f"{r['root']}: {r['n_sequences']} sequence(s) scored ({r['split']}; "
+        f"{len(r['ignored'])} ignored, {len(r['skipped'])} skipped), sigma {r['sigma_s']:g} s",
+        f"  {'sequence':<28}{'genre':<18}{'BPM':>6}{'motion':>8}{'music':>8}",
+    ]
+    for s in r["sequences"]:
+        lines.append(
+            f"  {s['sequence']:<28}{s['genre']:<18}{s['music_tempo_bpm']:>6.1f}"
+            f"{f(s['bas_motion']):>8}{f(s['bas_music']):>8}"
+        )
+    lines.append(
+        f"  mean BAS: {f(r['bas_motion']).strip()} over motion beats (AIST++), "
+        f"{f(r['bas_music']).strip()} over music beats (Bailando)"
+    )
+    return "\n".join(lines)

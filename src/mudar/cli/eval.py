@@ -25,7 +25,9 @@ def add_parser(sub) -> None:
             "the labels can leak through the audio branch."
         ),
     )
-    p.add_argument("--data", required=True, help="folder of videos (or prepared features)")
+    p.add_argument(
+        "--data", required=True, help="folder of videos, an AIST++ tree, or prepared features"
+    )
     add_checkpoint(p, help="model (default: the shipped one)")
     p.add_argument("--methods", default=DEFAULT_METHODS, help=f"default {DEFAULT_METHODS}")
     p.add_argument("--features", help="feature cache folder (default: a temporary folder)")
@@ -36,6 +38,13 @@ def add_parser(sub) -> None:
         "--held-out",
         action="store_true",
         help="score only the videos the model's training kept out for validation",
+    )
+    p.add_argument(
+        "--split",
+        choices=("auto", "all", "train", "val", "test"),
+        default="auto",
+        help="score only the videos of this official split (AIST++: splits/crossmodal_*.txt); "
+        "auto (default): test when the data has an official split, else all",
     )
     p.set_defaults(run=run)
 
@@ -52,11 +61,13 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         seed=args.seed,
         held_out=args.held_out,
+        split=args.split,
     )
     if args.json:
         print(json.dumps(report))
         return 0
-    print(f"{report['data']}: {report['n_videos']} videos, {report['n_clips']} clips")
+    split = "" if report["split"] == "all" else f" ({report['split']} split)"
+    print(f"{report['data']}: {report['n_videos']} videos{split}, {report['n_clips']} clips")
     print(f"{'method':<24}{'precision':>10}{'recall':>8}{'F1':>8}   exact P/R/F1")
     rows = list(report["rhythm"].items())
     rows += [(f"{m} (shifted)", s) for m, s in report["shifted"].items()]

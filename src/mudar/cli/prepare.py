@@ -7,8 +7,11 @@ import os
 import sys
 
 from mudar.cli.options import add_analysis_options, analysis_config
+from mudar.data.aist import DEFAULT_CAMERA
+from mudar.data.aist_media import DEFAULT_LOOK
 from mudar.data.engines import ENGINES
 from mudar.errors import ParameterError
+from mudar.synthetic.skeleton import LOOKS
 
 
 def add_parser(sub) -> None:
@@ -18,7 +21,11 @@ def add_parser(sub) -> None:
         description=(
             "Decode every video under DATA_DIR once and cache its features in FEATURES_DIR. "
             "Resumable (done files are skipped), atomic, parallel. Bad files are skipped and "
-            "listed at the end; the exit status is 0 if any file succeeded."
+            "listed at the end; the exit status is 0 if any file succeeded. DATA_DIR may be an "
+            "AIST++ tree (keypoints3d/, wav/, splits/, ignore_list.txt, optional videos/): "
+            "each sequence becomes a video in FEATURES_DIR/media first (the --view camera's video "
+            "with its wav as the sound, or the keypoints rendered with the wav when there is "
+            "no videos/), labelled by genre and carrying its official split."
         ),
     )
     p.add_argument("data_dir", metavar="DATA_DIR")
@@ -58,6 +65,20 @@ def add_parser(sub) -> None:
         metavar="MB",
         help="with --format shards: about this many MB per tar shard (default 256)",
     )
+    p.add_argument(
+        "--view",
+        default=DEFAULT_CAMERA,
+        metavar="CAMERA",
+        help=f"AIST++ with videos/: the camera (view c01..c09) whose videos are used (default "
+        f"{DEFAULT_CAMERA})",
+    )
+    p.add_argument(
+        "--look",
+        default=DEFAULT_LOOK,
+        choices=list(LOOKS),
+        help=f"AIST++ without videos/: the look of the rendered keypoints (default "
+        f"{DEFAULT_LOOK}: 160x160 at 25 fps)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_analysis_options(p)
     p.set_defaults(run=run)
@@ -79,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         engine=args.engine,
         address=args.address,
+        camera=args.view,
+        look=args.look,
     )
     print(report.summary(), file=sys.stderr)
     if not report.done:

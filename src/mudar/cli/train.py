@@ -17,7 +17,11 @@ def add_parser(sub) -> None:
             "cluster)."
         ),
     )
-    p.add_argument("--data", required=True, help="folder of videos or of prepared features")
+    p.add_argument(
+        "--data",
+        required=True,
+        help="folder of videos, an AIST++ tree, or a folder of prepared features",
+    )
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder")
     p.add_argument("--preset", default="debug", help="debug, cpu or paper (default debug)")
     p.add_argument(
@@ -26,6 +30,14 @@ def add_parser(sub) -> None:
         help="mudar (default), or a baseline on the same clips and budget: multisensory, avts, lla",
     )
     p.add_argument("--resume", action="store_true", help="continue from RUN_DIR's last checkpoint")
+    p.add_argument(
+        "--split",
+        choices=("auto", "official", "random"),
+        default="auto",
+        help="training/validation videos: official (AIST++: crossmodal_train trains, "
+        "crossmodal_val validates, crossmodal_test is left out), random (by the preset's "
+        "val_fraction and seed), auto (default: official when the data has it)",
+    )
     p.add_argument("--epochs", type=int, help="override the preset's epochs")
     p.add_argument("--seed", type=int, help="override the preset's seed")
     p.add_argument("--devices", default="1", help="devices per node, e.g. 4 for 4-GPU DDP")
@@ -74,10 +86,11 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         train_overrides={"augment": True} if args.augment else None,
         stream=args.stream,
+        split=args.split,
     )
     print(
         f"trained {r.epochs} epochs on {r.n_train_clips} clips of {r.n_train_videos} videos "
-        f"({r.n_val_videos} held out) in {r.seconds:.0f} s -> {r.model_path}",
+        f"({r.n_val_videos} held out, {r.split} split) in {r.seconds:.0f} s -> {r.model_path}",
         file=sys.stderr,
     )
     return 0

@@ -139,6 +139,59 @@ def split_videos(
     return train, val
 
 
+SPLITS = ("auto", "official", "random")
+"""How :func:`choose_split` splits: ``official`` (the dataset's own, AIST++), ``random``
+(:func:`split_videos`), or ``auto`` (official when the items carry one)."""
+
+
+def choose_split(
+    items: Sequence[dict], how: str, val_fraction: float, seed: int
+) -> tuple[list[str], list[str], str]:
+    """Training and validation ids of prepared videos, by the dataset's split or at random.
+
+    The official split is the ``split`` of each manifest item (``mudar prepare`` on an AIST++
+    tree writes its cross-modal split there): ``train`` items train, ``val`` items validate,
+    ``test`` items and unlisted ones are left out (``mudar eval`` scores the test ones).
+
+    Parameters
+    ----------
+    items : sequence of dict
+        Manifest items (:func:`mudar.data.prepare.load_manifest`).
+    how : {"auto", "official", "random"}
+    val_fraction, seed
+        Of the random split (:func:`split_videos`).
+
+    Returns
+    -------
+    train_ids, val_ids : list of str
+        Sorted.
+    used : str
+        ``official`` or ``random``.
+
+    Raises
+    ------
+    ParameterError
+        Unknown ``how``, or ``official`` for items without a split.
+    InputError
+        An official split without training videos.
+    """
+    if how not in SPLITS:
+        raise ParameterError(f"split must be one of {', '.join(SPLITS)}, got {how!r}")
+    official = any(it.get("split") for it in items)
+    if how == "official" and not official:
+        raise ParameterError(
+            "--split official needs a dataset with an official split (an AIST++ tree with "
+            "splits/crossmodal_*.txt, prepared by mudar prepare)"
+        )
+    if how == "random" or not official:
+        return (*split_videos(items, val_fraction, seed), "random")
+    train = sorted(str(it["id"]) for it in items if it.get("split") == "train")
+    val = sorted(str(it["id"]) for it in items if it.get("split") == "val")
+    if not train:
+        raise InputError("the official split has no training video among the prepared ones")
+    return train, val, "official"
+
+
 # --- the dataset ------------------------------------------------------------------------------
 
 

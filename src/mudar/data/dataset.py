@@ -1,9 +1,11 @@
 """A dataset is a folder of videos, searched recursively, with optional labels.
 
 Labels come from ``labels.csv`` at the root (columns ``path,label``, paths relative to the root)
-or from a ``meta.json`` beside a video with a ``genre`` field (the layout of the dwm data).
-A beat-locked set (``mudar make-locked``) holds several looks of each dance,
-``<dance>/video_<look>.mp4``: :func:`dance_group` and :func:`look_of` read them off the ids.
+or from a ``meta.json`` beside a video with a ``genre`` field (the layout of the dwm data), else
+from an AIST++ name (``gBR_sBM_c01_d04_mBR0_ch01.mp4`` is break). An AIST++ tree is read by
+:mod:`mudar.data.aist_media` instead (its items carry official splits). A beat-locked set
+(``mudar make-locked``) holds several looks of each dance, ``<dance>/video_<look>.mp4``:
+:func:`dance_group` and :func:`look_of` read them off the ids.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from mudar.data.aist import aist_genre
 from mudar.errors import InputError
 
 VIDEO_EXTENSIONS = frozenset(
@@ -32,11 +35,14 @@ class VideoItem:
     id : str
         Path relative to the dataset root, without extension ('/'-separated); unique.
     label : str or None
+    split : str or None
+        An official split (``train``, ``val``, ``test``) when the dataset has one (AIST++).
     """
 
     path: Path
     id: str
     label: str | None = None
+    split: str | None = None
 
 
 def find_videos(root: str | os.PathLike) -> list[VideoItem]:
@@ -56,7 +62,7 @@ def find_videos(root: str | os.PathLike) -> list[VideoItem]:
         if p.suffix.lower() not in VIDEO_EXTENSIONS or not p.is_file() or p.name.startswith("."):
             continue
         rel = p.relative_to(root).as_posix()
-        label = labels.get(rel) or labels.get(p.name) or meta_label(p)
+        label = labels.get(rel) or labels.get(p.name) or meta_label(p) or aist_genre(p.name)
         items.append(VideoItem(path=p, id=rel.rsplit(".", 1)[0], label=label))
     if not items:
         raise InputError(

@@ -18,6 +18,8 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from mudar.atomic import write_text
+from mudar.data.aist import DEFAULT_CAMERA, is_aist_tree
+from mudar.data.aist_media import DEFAULT_LOOK, aist_items
 from mudar.data.cache import FeatureCache
 from mudar.data.dataset import VideoItem, find_videos
 from mudar.data.engines import run_tasks
@@ -67,13 +69,18 @@ def prepare(
     progress: bool = True,
     engine: str = "local",
     address: str | None = None,
+    camera: str = DEFAULT_CAMERA,
+    look: str = DEFAULT_LOOK,
 ) -> PrepareReport:
     """Extract the features of every video under ``data_dir`` into ``out_dir``.
 
     Parameters
     ----------
     data_dir : path-like
-        Dataset folder (see :func:`mudar.data.dataset.find_videos`).
+        Dataset folder (see :func:`mudar.data.dataset.find_videos`), or an AIST++ tree (see
+        :mod:`mudar.data.aist`): its sequences are made videos first, under
+        ``out_dir/media`` (:func:`mudar.data.aist_media.aist_items`), and their manifest items
+        carry the official ``split``.
     out_dir : path-like
         Feature folder: ``items/*.npz`` and ``manifests/shard-I-of-N.json``.
     config : AnalysisConfig, optional
@@ -87,6 +94,10 @@ def prepare(
         Where the per-file work runs (:mod:`mudar.data.engines`); same entries either way.
     address : str, optional
         Ray cluster to join (``"auto"``); ``engine="ray"`` only.
+    camera : str
+        AIST++ with ``videos/``: the camera whose videos are used.
+    look : str
+        AIST++ without videos: the look of the rendered keypoints.
 
     Returns
     -------
@@ -94,9 +105,23 @@ def prepare(
     """
     config = config or AnalysisConfig()
     i, n = shard
-    items = find_videos(data_dir)[i::n]
-    cache = FeatureCache(out_dir)
     report = PrepareReport()
+    if is_aist_tree(data_dir):
+        items, report.skipped = aist_items(
+            data_dir,
+            out_dir,
+            camera=camera,
+            look=look,
+            shard=shard,
+            jobs=jobs,
+            engine=engine,
+            address=address,
+            progress=progress,
+            initializer=_init_worker,
+        )
+    else:
+        items = find_videos(data_dir)[i::n]
+    cache = FeatureCache(out_dir)
     by_path = {str(it.path): it for it in items}
     results = analyze_files(
         list(by_path), cache, config, jobs=jobs, progress=progress, engine=engine, address=address
@@ -107,7 +132,10 @@ def prepare(
             continue
         item: VideoItem = by_path[path]
         report.cached += status == "cached"
-        report.done.append({"id": item.id, "path": path, "label": item.label, **payload})
+        official = {"split": item.split} if item.split is not None else {}
+        report.done.append(
+            {"id": item.id, "path": path, "label": item.label, **official, **payload}
+        )
     report.done.sort(key=lambda d: d["id"])
     _write_manifest(Path(out_dir), shard, config, report)
     return report

@@ -1,4 +1,5 @@
-"""The Beat Alignment Score of a motion file or a dance video against its music (``mudar bas``).
+"""The Beat Alignment Score of a motion file, a dance video or a whole AIST++ tree against its
+music (``mudar bas``).
 
 The files are read here: the keypoints (:func:`mudar.data.keypoints.load_motion`), the video's
 dance rhythm and the music's beats (:func:`mudar.features.extract.analyze`); the score is
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.data.keypoints import is_motion_path, load_motion
-from mudar.errors import InputError, ParameterError
+from mudar.errors import InputError, MudarError, ParameterError
 from mudar.eval.bas import DEFAULT_SIGMA_S
 from mudar.features.analysis import AnalysisConfig
 from mudar.features.extract import analyze
@@ -89,7 +90,8 @@ def bas_file(
     checkpoint : str, optional
         Model of the ``mudar`` methods (default: the shipped one).
     music_dir : path-like, optional
-        For AIST++: the folder of its music (``mBR0.wav`` ...).
+        For AIST++: the folder of its music (``mBR0.wav`` ...); default ``wav/`` beside the
+        ``keypoints3d/`` folder of the pickle.
 
     Returns
     -------
@@ -115,6 +117,8 @@ def bas_file(
     if not p.exists():
         raise InputError(f"{p}: no such file or directory")
     if is_motion_path(p) or p.is_dir():
+        if music_dir is None and p.parent.name == "keypoints3d":  # a sequence of an AIST++ tree
+            music_dir = p.parent.parent / "wav"
         clip = load_motion(p, music_dir=music_dir)
         music_path = Path(music) if music is not None else clip.music
         if music_path is None:
@@ -169,3 +173,82 @@ def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, wit
         own = (np.asarray(m.beat_times, np.float64), float(m.tempo_bpm), analysis.duration_s)
     times = np.asarray(frames, dtype=np.float64) / fps
     return times, fps, analysis.duration_s, method, own
+
+
+def bas_tree(
+    root: str | os.PathLike,
+    *,
+    sigma_s: float = DEFAULT_SIGMA_S,
+    form: str = "both",
+    split: str | None = None,
+) -> dict:
+    """The Beat Alignment Score of every sequence of an AIST++ tree, and their mean.
+
+    Each sequence is scored as one motion file (:func:`bas_file`: its keypoints' kinematic
+    beats against the beats of ``wav/<music id>.wav``, music offset 0). The pooled score is the
+    mean of the sequences' scores, as AI Choreographer and Bailando report it on AIST++. A
+    sequence that cannot be scored (a corrupt pickle, no beats) is skipped and listed.
+
+    Parameters
+    ----------
+    root : path-like
+        An AIST++ tree (:mod:`mudar.data.aist`).
+    sigma_s : float
+        Kernel width, seconds.
+    form : {"motion", "music", "both"}
+    split : {"train", "val", "test"}, optional
+        Only the sequences of this official (cross-modal) split; default all.
+
+    Returns
+    -------
+    dict
+        ``root``, ``split``, ``sigma_s``, ``n_sequences`` (scored), ``bas_motion`` and
+        ``bas_music`` (means over the sequences; None when no sequence has that score),
+        ``sequences`` (one :func:`bas_file` report each, with ``sequence``, ``genre`` and
+        ``split`` added), ``ignored`` (names of the ignore list), ``skipped`` (``{"file",
+        "reason"}`` of the sequences left out).
+
+    Raises
+    ------
+    InputError
+        Not an AIST++ tree, or no sequence to score.
+    ParameterError
+        Bad ``sigma_s``, ``form`` or ``split``.
+    """
+    from mudar.data.aist import read_aist_tree
+
+    if not (np.isfinite(sigma_s) and sigma_s > 0):
+        raise ParameterError(f"sigma must be a positive number of seconds, got {sigma_s}")
+    if form not in FORMS:
+        raise ParameterError(f"form must be one of {FORMS}, got {form!r}")
+    tree = read_aist_tree(root)
+    seqs = tree.select(split)
+    reports, skipped = [], [{"file": f, "reason": why} for f, why in tree.skipped]
+    for seq in seqs:
+        try:
+            r = bas_file(seq.keypoints, music=seq.music, sigma_s=sigma_s, form=form)
+        except MudarError as e:
+            skipped.append({"file": str(seq.keypoints), "reason": str(e)})
+            continue
+        reports.append({"sequence": seq.name, "genre": seq.genre, "split": seq.split, **r})
+    if not reports:
+        raise InputError(
+            f"{root}: no sequence could be scored"
+            + (f" ({skipped[0]['file']}: {skipped[0]['reason']})" if skipped else "")
+        )
+
+    def mean(key: str) -> float | None:
+        xs = [r[key] for r in reports if r[key] is not None]
+        return round(float(np.mean(xs)), 4) if xs else None
+
+    return {
+        "root": str(root),
+        "split": split or "all",
+        "sigma_s": float(sigma_s),
+        "n_sequences": len(reports),
+        "bas_motion": mean("bas_motion"),
+        "bas_music": mean("bas_music"),
+        "sequences": reports,
+        "ignored": tree.ignored,
+        "skipped": skipped,
+    }

@@ -14,6 +14,9 @@ from mudar.eval.timing import score_timing
 from mudar.features.analysis import AnalysisConfig
 from mudar.tasks.evaluate import check_methods, method_rhythms, rhythm_scores, timed_video
 
+EVAL_SPLITS = ("auto", "all", "train", "val", "test")
+"""Which videos ``mudar eval`` scores: those of an official split, or all."""
+
 
 def evaluate(
     data: str | os.PathLike,
@@ -25,13 +28,15 @@ def evaluate(
     seed: int = 0,
     progress: bool = True,
     held_out: bool = False,
+    split: str = "auto",
 ) -> dict:
     """Score visual rhythm methods against the music onsets of the whole videos in ``data``.
 
     Parameters
     ----------
     data : path-like
-        A folder of videos, or of features prepared by ``mudar prepare``.
+        A folder of videos, an AIST++ tree, or a folder of features prepared by
+        ``mudar prepare``.
     methods : list of str
         :data:`mudar.methods.RHYTHM_EVAL` names.
     checkpoint : path-like, optional
@@ -46,13 +51,17 @@ def evaluate(
     held_out : bool
         Score only the videos the model's training run kept out for validation (by id
         relative to the dataset folder).
+    split : {"auto", "all", "train", "val", "test"}
+        Score only the videos of this official split (the manifest items' ``split``, written
+        by ``mudar prepare`` for an AIST++ tree); ``auto``: ``test`` when the data has an
+        official split, else ``all``.
 
     Returns
     -------
     dict
         ``{"data", "n_videos", "n_clips", "rhythm": {method: {"precision", "recall", "f1",
         "tolerance_frames", "exact": {...}}}, "shifted": {method: {...}}, "timing_gain":
-        {method: float}, "timing": {method: {...}}, "skipped"}``
+        {method: float}, "timing": {method: {...}}, "skipped", "split"}``
         (:func:`mudar.tasks.evaluate.rhythm_scores`; ``timing``: the 70 ms F-measure of
         sub-frame rhythm times, :func:`mudar.eval.timing.score_timing`); videos without music
         or video are skipped (``"skipped"`` lists them).
@@ -60,11 +69,14 @@ def evaluate(
     Raises
     ------
     ParameterError
-        Unknown methods, or ``held_out`` without a learned method.
+        Unknown methods, ``held_out`` without a learned method, an unknown ``split`` or one
+        the data does not have.
     InputError
         No such folder, or nothing to score.
     """
     check_methods(methods)
+    if split not in EVAL_SPLITS:
+        raise ParameterError(f"split must be one of {', '.join(EVAL_SPLITS)}, got {split!r}")
     model = None
     if any(m.startswith("mudar") for m in methods):
         from mudar.models.checkpoint import load_model  # torch: for the learned methods only
@@ -82,7 +94,9 @@ def evaluate(
         feat_dir = Path(features) if features else Path(tempfile.mkdtemp(prefix="mudar-eval-"))
         prepare(data, feat_dir, config=config, jobs=jobs, progress=progress)
     cache = FeatureCache(feat_dir)
-    items = load_manifest(feat_dir)
+    items, split = _official(load_manifest(feat_dir), split)
+    if not items:
+        raise InputError(f"{data}: no video of the official {split} split was prepared")
     if held_out:
         if model is None:
             raise ParameterError("--held-out needs a learned method (the model knows its split)")
@@ -109,4 +123,20 @@ def evaluate(
         **rhythm_scores(videos, methods=methods, seed=seed, fps=clock.fps),
         "timing": score_timing(timed, seed=seed),
         "skipped": skipped,
+        "split": split,
     }
+
+
+def _official(items: list[dict], split: str) -> tuple[list[dict], str]:
+    """The items of an official split, and the split used (``auto`` resolved)."""
+    official = any(it.get("split") for it in items)
+    if split == "auto":
+        split = "test" if official else "all"
+    if split == "all":
+        return items, split
+    if not official:
+        raise ParameterError(
+            f"--split {split} needs a dataset with an official split (an AIST++ tree with "
+            "splits/crossmodal_*.txt)"
+        )
+    return [it for it in items if it.get("split") == split], split

@@ -7,8 +7,9 @@ camera motion as well as body motion. A :class:`Look` sets the picture size and 
 colours, the camera's viewing angle (yaw around the vertical axis, pitch), distance and zoom,
 and a mirror; :data:`LOOKS` names a few.
 
-The joints are ``(T, 23, 3)`` in the dwm layout (y up, centimetres, see
-``shared/data/README.md``); frames are interpolated linearly at the output frame times, so any
+The joints are ``(T, J, 3)``, y up, centimetres, floor at y = 0, in a layout named by a
+:class:`Skeleton`: the dwm layout (23 joints, see ``shared/data/README.md``, the default) or
+COCO-17 (AIST++ keypoints); frames are interpolated linearly at the output frame times, so any
 output frame rate works. :func:`render_frames` is a generator: one frame is held at a time.
 """
 
@@ -23,7 +24,18 @@ import numpy as np
 
 from mudar.errors import ParameterError
 
-__all__ = ["BONES", "LOOKS", "Look", "camera_track", "get_look", "n_output_frames", "render_frames"]
+__all__ = [
+    "BONES",
+    "LOOKS",
+    "SKELETONS",
+    "Look",
+    "Skeleton",
+    "camera_track",
+    "get_look",
+    "get_skeleton",
+    "n_output_frames",
+    "render_frames",
+]
 
 # extra points appended to the 23 joints: the mids the dwm bone list refers to
 _MIDS = ((0, 1), (3, 12), (10, 11), (19, 20))
@@ -58,11 +70,99 @@ mid(19,20) (the data README's list)."""
 _LIMB_RADIUS_CM = 4.5
 _TORSO_RADIUS_CM = 6.0
 _HEAD_RADIUS_CM = 11.0
-_TORSO = {(2, _NECK), (3, _NECK), (12, _NECK)}
 _NEAR_CM = 20.0  # near clipping plane of the camera
-_A = np.array([a for a, _ in BONES])
-_B = np.array([b for _, b in BONES])
-_RADII = np.array([_TORSO_RADIUS_CM if bone in _TORSO else _LIMB_RADIUS_CM for bone in BONES])
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """A joint layout the renderer can draw.
+
+    Attributes
+    ----------
+    name : str
+    n_joints : int
+        Joints J of the input ``(T, J, 3)``.
+    mids : tuple of (int, int)
+        Extra points appended after the joints (index ``J + i``): the mid-point of two joints.
+    bones : tuple of (int, int)
+        Limbs drawn, as index pairs into the joints and then the mids.
+    torso : frozenset of (int, int)
+        The bones drawn thicker (the trunk).
+    head : int
+        The point the head disc is centred on.
+    root : int
+        The waist: the point the camera follows.
+    """
+
+    name: str
+    n_joints: int
+    mids: tuple[tuple[int, int], ...]
+    bones: tuple[tuple[int, int], ...]
+    torso: frozenset
+    head: int
+    root: int
+
+    def points(self, pose: np.ndarray) -> np.ndarray:
+        """The joints ``(..., J, 3)`` with the mids appended, ``(..., J + len(mids), 3)``."""
+        mids = [(pose[..., a, :] + pose[..., b, :]) / 2 for a, b in self.mids]
+        return np.concatenate([pose, np.stack(mids, axis=-2)], axis=-2) if mids else pose
+
+
+# COCO-17: 0 nose, 1-2 eyes, 3-4 ears, 5-6 shoulders, 7-8 elbows, 9-10 wrists, 11-12 hips,
+# 13-14 knees, 15-16 ankles (left first); mids 17 head (between the ears), 18 neck, 19 waist
+_C_HEAD, _C_NECK, _C_WAIST = 17, 18, 19
+
+SKELETONS: dict[str, Skeleton] = {
+    "dwm23": Skeleton(
+        "dwm23",
+        23,
+        _MIDS,
+        BONES,
+        frozenset({(2, _NECK), (3, _NECK), (12, _NECK)}),
+        head=_HEAD,
+        root=2,
+    ),
+    "coco17": Skeleton(
+        "coco17",
+        17,
+        ((3, 4), (5, 6), (11, 12)),
+        (
+            (_C_HEAD, _C_NECK),
+            (_C_NECK, 5),
+            (_C_NECK, 6),
+            (_C_WAIST, _C_NECK),
+            (_C_WAIST, 11),
+            (_C_WAIST, 12),
+            (5, 7),
+            (7, 9),
+            (6, 8),
+            (8, 10),
+            (11, 13),
+            (13, 15),
+            (12, 14),
+            (14, 16),
+        ),
+        frozenset({(_C_NECK, 5), (_C_NECK, 6), (_C_WAIST, _C_NECK)}),
+        head=_C_HEAD,
+        root=_C_WAIST,
+    ),
+}
+"""Joint layouts :func:`render_frames` draws: ``dwm23`` (dwm motion capture) and ``coco17``
+(AIST++ keypoints3d), the names of :attr:`mudar.data.keypoints.MotionClip.skeleton`."""
+
+
+def get_skeleton(name: str) -> Skeleton:
+    """The :data:`SKELETONS` entry ``name``.
+
+    Raises
+    ------
+    ParameterError
+        An unknown name.
+    """
+    try:
+        return SKELETONS[name]
+    except KeyError:
+        raise ParameterError(f"unknown skeleton {name!r}; known: {', '.join(SKELETONS)}") from None
 
 
 @dataclass(frozen=True)
@@ -181,15 +281,19 @@ def n_output_frames(n_frames: int, fps: float, out_fps: float) -> int:
     return int(math.floor((n_frames - 1) / fps * out_fps + 1e-9)) + 1
 
 
-def camera_track(joints: np.ndarray, *, fps: float, follow_s: float) -> np.ndarray:
+def camera_track(
+    joints: np.ndarray, *, fps: float, follow_s: float, skeleton: str = "dwm23"
+) -> np.ndarray:
     """The point the camera follows: the dancer's waist on the floor, smoothed over time.
 
     Parameters
     ----------
-    joints : np.ndarray, shape (T, 23, 3)
+    joints : np.ndarray, shape (T, J, 3)
     fps : float
     follow_s : float
         Gaussian smoothing, seconds (0: none).
+    skeleton : str
+        The layout of ``joints`` (:data:`SKELETONS`), which says where the waist is.
 
     Returns
     -------
@@ -198,23 +302,26 @@ def camera_track(joints: np.ndarray, *, fps: float, follow_s: float) -> np.ndarr
     """
     from mudar.features.kinematic import gaussian_smooth
 
-    path = np.asarray(joints, dtype=np.float64)[:, 2][:, [0, 2]]
+    sk = get_skeleton(skeleton)
+    path = sk.points(np.asarray(joints, dtype=np.float64))[:, sk.root][:, [0, 2]]
     return gaussian_smooth(path, sigma=follow_s * fps, mode="odd")
 
 
 def render_frames(
-    joints: np.ndarray, *, fps: float, look: Look | None = None
+    joints: np.ndarray, *, fps: float, look: Look | None = None, skeleton: str = "dwm23"
 ) -> Iterator[np.ndarray]:
     """The frames of a dance video of ``joints``, one at a time.
 
     Parameters
     ----------
-    joints : np.ndarray, shape (T, 23, 3)
-        dwm-layout positions, y up, centimetres, at ``fps``.
+    joints : np.ndarray, shape (T, J, 3)
+        Positions, y up, centimetres, floor at y = 0, at ``fps``.
     fps : float
         Frame rate of ``joints``, frames per second.
     look : Look, optional
         Default ``LOOKS["dwm"]``.
+    skeleton : str
+        The joint layout (:data:`SKELETONS`): ``dwm23`` (default, J = 23) or ``coco17``.
 
     Yields
     ------
@@ -225,22 +332,25 @@ def render_frames(
     Raises
     ------
     ParameterError
-        Joints not (T, 23, 3) finite, or a bad ``fps``.
+        Joints not (T, J, 3) finite for the skeleton's J, an unknown skeleton, a bad ``fps``.
     """
     look = look or LOOKS["dwm"]
+    sk = get_skeleton(skeleton)
     j = np.asarray(joints, dtype=np.float64)
-    if j.ndim != 3 or j.shape[1:] != (23, 3) or j.shape[0] < 1:
-        raise ParameterError(f"joints must have shape (T, 23, 3), got {j.shape}")
+    if j.ndim != 3 or j.shape[1:] != (sk.n_joints, 3) or j.shape[0] < 1:
+        raise ParameterError(
+            f"joints must have shape (T, {sk.n_joints}, 3) for {sk.name}, got {j.shape}"
+        )
     if not np.all(np.isfinite(j)):
         raise ParameterError("joints hold NaN or infinite positions")
     if not (np.isfinite(fps) and fps > 0):
         raise ParameterError(f"fps must be positive, got {fps}")
-    return _frames(j, fps, look)
+    return _frames(j, fps, look, sk)
 
 
-def _frames(j: np.ndarray, fps: float, look: Look) -> Iterator[np.ndarray]:
+def _frames(j: np.ndarray, fps: float, look: Look, sk: Skeleton) -> Iterator[np.ndarray]:
     w, h = look.size
-    track = camera_track(j, fps=fps, follow_s=look.follow_s)
+    track = camera_track(j, fps=fps, follow_s=look.follow_s, skeleton=sk.name)
     room = _Room.around(j)
     focal = look.zoom * h
     yaw, pitch = math.radians(look.yaw_deg), math.radians(look.pitch_deg)
@@ -264,7 +374,7 @@ def _frames(j: np.ndarray, fps: float, look: Look) -> Iterator[np.ndarray]:
         cam = _Camera(rot, eye, focal, w, h)
         img = np.empty((h, w, 3), np.uint8)
         room.draw(img, cam, look)
-        _draw_figure(img, cam, pose, look)
+        _draw_figure(img, cam, pose, look, sk)
         if look.mirror:
             img = img[:, ::-1].copy()
         yield img
@@ -388,20 +498,22 @@ def _segments(img: np.ndarray, cam: _Camera, world: np.ndarray, colour, thicknes
         cv2.polylines(img, lines, False, colour, thickness, cv2.LINE_AA, shift=4)
 
 
-def _draw_figure(img: np.ndarray, cam: _Camera, pose: np.ndarray, look: Look) -> None:
-    pts = np.vstack([pose, [(pose[a] + pose[b]) / 2 for a, b in _MIDS]])
-    c = cam.to_camera(pts)
+def _draw_figure(img: np.ndarray, cam: _Camera, pose: np.ndarray, look: Look, sk: Skeleton) -> None:
+    bone_a = np.array([a for a, _ in sk.bones])
+    bone_b = np.array([b for _, b in sk.bones])
+    radii = np.array([_TORSO_RADIUS_CM if b in sk.torso else _LIMB_RADIUS_CM for b in sk.bones])
+    c = cam.to_camera(sk.points(pose))
     if np.any(c[:, 2] < _NEAR_CM):
         return  # the dancer is behind the camera (cannot happen with a following camera)
     px = cam.to_pixels(c)
     dark = tuple(int(v * 0.72) for v in look.figure)
-    depth = (c[_A, 2] + c[_B, 2]) / 2
+    depth = (c[bone_a, 2] + c[bone_b, 2]) / 2
     far = depth > float(np.median(c[:, 2])) + 8  # far limbs a shade darker
-    thick = np.maximum(1, np.round(2 * cam.focal * _RADII / depth)).astype(int)
+    thick = np.maximum(1, np.round(2 * cam.focal * radii / depth)).astype(int)
     ends = np.round(px * 16).astype(np.int64)
     for i in np.argsort(-depth):  # far to near
         colour = dark if far[i] else look.figure
-        pa, pb = tuple(ends[_A[i]]), tuple(ends[_B[i]])
+        pa, pb = tuple(ends[bone_a[i]]), tuple(ends[bone_b[i]])
         cv2.line(img, pa, pb, colour, int(thick[i]), cv2.LINE_AA, shift=4)
-    r = cam.focal * _HEAD_RADIUS_CM / c[_HEAD, 2]
-    cv2.circle(img, tuple(ends[_HEAD]), max(16, int(r * 16)), look.head, -1, cv2.LINE_AA, shift=4)
+    r = cam.focal * _HEAD_RADIUS_CM / c[sk.head, 2]
+    cv2.circle(img, tuple(ends[sk.head]), max(16, int(r * 16)), look.head, -1, cv2.LINE_AA, shift=4)

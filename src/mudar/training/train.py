@@ -35,6 +35,7 @@ class TrainResult:
     seconds: float
     threshold: float | None = None
     method: str = "mudar"
+    split: str = "random"
 
 
 def features_for(data: str | os.PathLike, run_dir: Path, model_config, *, jobs: int) -> Path:
@@ -69,6 +70,7 @@ def train(
     train_overrides: dict | None = None,
     method: str = "mudar",
     stream: bool = False,
+    split: str = "auto",
 ) -> TrainResult:
     """Train MuDaR (or a baseline: ``method``) self-supervised on the videos (or prepared
     features) in ``data``.
@@ -82,11 +84,16 @@ def train(
     (``mudar prepare --format shards``; :class:`mudar.data.shards.ShardClips`: each DDP rank
     and DataLoader worker its own shards, negatives within groups of videos) instead of
     holding every training video in memory; validation still reads the npz cache.
+
+    ``split`` picks the training and validation videos (:func:`mudar.data.clipset.choose_split`):
+    the dataset's official split (an AIST++ tree: ``crossmodal_train`` trains,
+    ``crossmodal_val`` validates, ``crossmodal_test`` is left for ``mudar eval``), a random one,
+    or ``auto`` (official when there is one).
     """
 
     from torch.utils.data import DataLoader
 
-    from mudar.data.clipset import ClipSet, split_videos
+    from mudar.data.clipset import SPLITS, ClipSet, choose_split
     from mudar.data.prepare import load_manifest
     from mudar.models.checkpoint import save_model
     from mudar.training.baselines import BaselineModule, baseline_train_config
@@ -95,6 +102,8 @@ def train(
 
     if method not in LEARNED:
         raise ParameterError(f"unknown method {method!r}; known: {', '.join(LEARNED)}")
+    if split not in SPLITS:
+        raise ParameterError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
 
     t0 = time.perf_counter()
     run_dir, mc, tc, last = start_run(
@@ -122,8 +131,11 @@ def train(
     # data: split by video, never by clip
     features = features_for(data, run_dir, mc, jobs=jobs)
     items = load_manifest(features)
-    train_ids, val_ids = split_videos(items, tc.val_fraction, tc.seed)
-    write_text(run_dir / "split.json", json.dumps({"train": train_ids, "val": val_ids}, indent=1))
+    train_ids, val_ids, split_used = choose_split(items, split, tc.val_fraction, tc.seed)
+    write_text(
+        run_dir / "split.json",
+        json.dumps({"split": split_used, "train": train_ids, "val": val_ids}, indent=1),
+    )
     if stream:
         from mudar.data.shards import ShardClips
 
@@ -174,6 +186,7 @@ def train(
         "train": tc.to_dict(),
         "train_videos": train_ids,
         "val_videos": val_ids,
+        "split": split_used,
         "threshold": threshold,
         "calibration_videos": calib_ids,
     }
@@ -189,4 +202,5 @@ def train(
         seconds=time.perf_counter() - t0,
         threshold=threshold,
         method=method,
+        split=split_used,
     )
