@@ -305,7 +305,7 @@ def _run(
     labels = {it["id"]: str(it.get("label") or "") for it in items}
     ids = sorted(by_id)
     log(
-        f"{len(ids)} dances ready in {t_prep:.0f} s; {len(plan.runs)} training runs planned; "
+        f"{len(ids)} videos ready in {t_prep:.0f} s; {len(plan.runs)} training runs planned; "
         f"{threads} torch thread(s)"
     )
 
