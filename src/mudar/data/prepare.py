@@ -37,13 +37,12 @@ class PrepareReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
+        """One line of counts (the skipped files are listed by the CLI)."""
         ok = len(self.done)
-        lines = [
+        return (
             f"{ok} file(s) ready ({ok - self.cached} extracted, {self.cached} already cached), "
             f"{len(self.skipped)} skipped"
-        ]
-        lines += [f"  skipped {p}: {why}" for p, why in self.skipped]
-        return "\n".join(lines)
+        )
 
 
 def parse_shard(text: str) -> tuple[int, int]:
