@@ -24,6 +24,7 @@ from mudar.data.engines import run_tasks
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.features.analysis import AnalysisConfig
 from mudar.features.extract import analyze
+from mudar.io.media import check_path
 
 MANIFESTS = "manifests"
 
@@ -158,6 +159,7 @@ def prepare_one(path: str, cache_root: str, config_dict: dict) -> tuple[str, str
     try:
         config = AnalysisConfig.from_dict(config_dict)
         cache = FeatureCache(cache_root)
+        check_path(path)  # the cache key reads the bytes: a bad path is one line, not a bug
         entry = cache.entry(path, config)
         analysis = cache.load(entry)
         status = "cached"
