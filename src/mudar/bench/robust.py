@@ -69,7 +69,7 @@ def good_inputs(folder: Path) -> Inputs:
     from mudar.synthetic.video import synth_music
 
     good = make_good(folder / "good", "good")
-    y, _ = synth_music(tempo_bpm=100.0, duration_s=6.0, sr=22050, seed=1)
+    y, _ = synth_music(tempo_bpm=100.0, duration_s=4.0, sr=22050, seed=1)
     music = write_audio(folder / "good" / "song.wav", y, sr=22050)
     return Inputs(good=good, music=music, classifier=default_classifier_path())
 
