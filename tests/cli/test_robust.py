@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mudar.bench.robust import api_call, case_argv, good_inputs, judge, run_cli
+from mudar.cli.robust import api_call, case_argv, good_inputs, judge, run_cli
 from mudar.errors import MudarError
 from mudar.synthetic.bad import BY_NAME, CASES, COMMANDS, corrupt_cache, make_good
 

@@ -1,5 +1,8 @@
 """Every command on every bad input of :mod:`mudar.synthetic.bad`: what the user sees.
 
+Not a subcommand: it runs the subcommands, so it lives beside them (only :mod:`mudar.cli`
+imports the command line).
+
 :func:`case_argv` says how a command is run on a case (the case's file in the command's input
 place, its outputs in a work folder); :func:`run_cli` runs the real entry point
 (:func:`mudar.cli.main.main`) in this process and records the exit status, the stderr lines,
