@@ -20,7 +20,7 @@ from mudar.synthetic.bad import CASES, COMMANDS, corrupt_cache, make_long
 
 
 def cases(*, quick: bool):
-    """The catalogue; the long case is 1 hour unless ``quick`` (then its 1 minute)."""
+    """The catalogue; the long case is 1 hour unless ``quick`` (then the catalogue's 30 s)."""
     if quick:
         return CASES
     hour = dataclasses.replace(
