@@ -21,3 +21,19 @@ class DecodeError(MudarError):
 
 class ParameterError(MudarError):
     """An argument out of range or inconsistent with another."""
+
+
+def with_path(path: object, reason: str) -> str:
+    """``PATH: REASON``, without naming the path twice (most reasons start with it)."""
+    return reason if reason.startswith(str(path)) else f"{path}: {reason}"
+
+
+def nothing_done(skipped: list[tuple[str, str]], total: int, *, what: str) -> InputError:
+    """The error of a batch in which no file succeeded: the one file's own error when one was
+    given, else ``no file could be WHAT`` with the list in its ``skipped`` attribute (the CLI
+    prints it above the error line)."""
+    if total == 1 and len(skipped) == 1:
+        return InputError(with_path(*skipped[0]))
+    e = InputError(f"no file could be {what} ({len(skipped)} of {total} failed)")
+    e.skipped = list(skipped)
+    return e

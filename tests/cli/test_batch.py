@@ -1,4 +1,5 @@
-"""The one batch loop of the commands that take several files: each file alone, failures skipped."""
+"""The one batch loop of the commands that take several files: each file alone, failures skipped
+and listed at the end."""
 
 import pytest
 
@@ -14,19 +15,27 @@ def work(path):
     return {"file": path}
 
 
-def test_failures_are_skipped_and_counted(capsys):
+def test_failures_are_skipped_and_listed_at_the_end(capsys):
     shown = []
-    code = run_each(["bad.mp4", "a.mp4", "b.mp4"], work, shown.append)
+
+    def show(result):
+        shown.append(result)
+        assert capsys.readouterr().err == ""  # nothing listed before the last result
+
+    code = run_each(["bad.mp4", "a.mp4", "b.mp4"], work, show)
     err = capsys.readouterr().err.splitlines()
     assert code == 0 and shown == [{"file": "a.mp4"}, {"file": "b.mp4"}]
-    assert err == ["mudar: error: bad.mp4: no such file", "mudar: 1 of 3 file(s) skipped"]
+    assert err == ["mudar: skipped bad.mp4: no such file", "mudar: 1 of 3 file(s) skipped"]
 
 
-def test_all_failed_is_exit_status_2_and_one_file_no_count(capsys):
+def test_all_failed_is_exit_status_2_and_one_file_one_line(capsys):
     assert run_each(["bad.mp4"], work, print) == 2
     assert capsys.readouterr().err == "mudar: error: bad.mp4: no such file\n"
     assert run_each(["bad1.mp4", "bad2.mp4"], work, print) == 2
-    assert capsys.readouterr().err.splitlines()[-1] == "mudar: 2 of 2 file(s) skipped"
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        "mudar: 2 of 2 file(s) skipped",
+        "mudar: error: no file could be analysed",
+    ]
 
 
 def test_only_the_named_errors_skip_a_file(capsys):
@@ -35,4 +44,4 @@ def test_only_the_named_errors_skip_a_file(capsys):
     code = run_each(["locked.mp4", "a.mp4"], work, print, errors=(InputError, OSError))
     out, err = capsys.readouterr()
     assert code == 0 and "a.mp4" in out
-    assert err.splitlines()[0] == "mudar: error: locked.mp4: Permission denied"
+    assert err.splitlines()[0] == "mudar: skipped locked.mp4: Permission denied"

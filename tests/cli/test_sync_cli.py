@@ -70,7 +70,8 @@ def test_batch_carries_on_past_bad_files(
     assert code == 0
     assert [json.loads(line)["file"] for line in out.splitlines()] == [str(late_video)]
     lines = err.strip().splitlines()
-    assert len(lines) == 3 and "no such file" in lines[0] and "no audio track" in lines[1]
+    assert len(lines) == 3 and all(line.startswith("mudar: skipped ") for line in lines[:2])
+    assert "no such file" in lines[0] and "no audio track" in lines[1]
     assert lines[2] == "mudar: 2 of 3 file(s) skipped"
     assert [p.name for p in (tmp_path / "out").iterdir()] == [late_video.name]
 

@@ -114,7 +114,9 @@ def test_cli_prepare(dataset, tmp_path, capsys):
     (only_bad / "x").mkdir(parents=True)
     (only_bad / "x" / "video.mp4").write_text("nope")
     code = main(["prepare", str(only_bad), "--out", str(tmp_path / "g"), "--no-progress"])
-    assert code == 2 and "no file could be prepared" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f"mudar: error: {only_bad / 'x' / 'video.mp4'}: not a")
+    assert err.count("\n") == 1
 
 
 def test_load_manifest_needs_prepare(tmp_path):

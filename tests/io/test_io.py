@@ -225,3 +225,15 @@ def test_frame_pairs_check_their_sizes(dance_clip):
         next(iter_frame_pairs(dance_clip.path, rgb_size=0))
     with pytest.raises(ParameterError, match="aspect"):
         next(iter_frame_pairs(dance_clip.path, aspect="fit"))
+
+
+def test_a_file_cut_in_a_packet_keeps_the_sound_before_the_cut(tmp_path):
+    """A faststart mp4 cut short ends in half an AAC packet: the sound before it is kept (it
+    was a DecodeError, so `mudar rhythm` refused a truncated download the video reader read)."""
+    from mudar.synthetic.bad import make_truncated_faststart
+
+    path = make_truncated_faststart(tmp_path, fraction=0.4)
+    y = load_audio(path, sr=16000)
+    frames = list(iter_frames(path, fps=8))
+    assert y is not None and 0.5 * 16000 < len(y) < 4 * 16000
+    assert 0 < len(frames) < 32

@@ -60,6 +60,15 @@ def test_a_file_of_another_family_is_refused(mudar_model, motionbeat_model, tmp_
         load_checkpoint(tmp_path / "gone.pt", family="motionbeat")
 
 
+def test_a_checkpoint_of_another_format_version_is_refused(mudar_model, tmp_path):
+    doc = torch.load(save_model(mudar_model, tmp_path / "m.pt"), weights_only=True)
+    assert doc["version"] == 1
+    doc["version"] = 2  # as a later mudar would write it
+    torch.save(doc, tmp_path / "v2.pt")
+    with pytest.raises(ParameterError, match="format version 2, written by another mudar"):
+        load_checkpoint(tmp_path / "v2.pt", family="mudar")
+
+
 def test_extra_fields_round_trip_and_the_doc_rebuilds_the_model(mudar_model, tmp_path):
     path = save_checkpoint(
         tmp_path / "c.pt",

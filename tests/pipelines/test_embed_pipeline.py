@@ -86,6 +86,7 @@ def test_cli_nothing_to_embed_is_one_clean_line(capsys, debug_checkpoint, text_m
         ["embed", str(text_mp4), "-o", str(out), "--quiet", "--checkpoint", str(debug_checkpoint)]
     )
     err = capsys.readouterr().err
-    assert code == 2 and err.startswith("mudar: error: no file could be embedded")
+    assert err == f"mudar: error: {text_mp4}: " + err.split(": ", 3)[-1]  # one line, the file's
+    assert code == 2 and "not a media file" in err and err.count("\n") == 1
     assert not out.exists()
     assert main(["embed", str(tmp_path / "nope"), "-o", str(out)]) == 2

@@ -195,10 +195,14 @@ def test_cli_train_predict_end_to_end(
     for r in recs:
         assert r["label"] in labels and set(r["scores"]) == set(labels)
         assert sum(r["scores"].values()) == pytest.approx(1, abs=1e-3)
-    assert captured.err.count("mudar: error:") == 1 and str(text_mp4) in captured.err
-    # nothing readable: one error line, exit 2
+    assert captured.err.splitlines() == [
+        f"mudar: skipped {text_mp4}: not a media file FFmpeg can read "
+        "(Invalid data found when processing input)",
+        "mudar: 1 of 3 file(s) skipped",
+    ]
+    # nothing readable: one error line naming the file, exit 2
     code = run_cli(["classify", "predict", "--model", str(cls), str(text_mp4), "--quiet"])
-    assert code == 2 and capsys.readouterr().err.startswith("mudar: error: no file")
+    assert code == 2 and capsys.readouterr().err.startswith(f"mudar: error: {text_mp4}: not a")
 
 
 def test_cli_errors_are_one_line(

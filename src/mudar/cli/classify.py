@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 
+from mudar.cli.batch import report_skipped
 from mudar.cli.options import add_cache_options, add_checkpoint, add_json, feature_cache
 
 
@@ -105,15 +106,10 @@ def _model_options(p: argparse.ArgumentParser, *, rhythm_flag: bool = True) -> N
     add_cache_options(p)
 
 
-def _report_skipped(skipped) -> None:
-    for path, reason in skipped:
-        what = reason if reason.startswith(str(path)) else f"{path}: {reason}"
-        print(f"mudar: error: {what}", file=sys.stderr)
-
-
 def load_data(args):
     """The EmbeddingSet and the MuDaR model of ``--data`` (:func:`load_or_embed`); the files
     that could not be embedded are reported."""
+    from mudar.errors import with_path
     from mudar.pipelines.embed import load_or_embed
 
     emb, encoder = load_or_embed(
@@ -123,7 +119,8 @@ def load_data(args):
         jobs=args.jobs,
         progress=not args.quiet,
     )
-    _report_skipped(emb.skipped)
+    for path, reason in emb.skipped:  # the data of train and eval: listed before the work
+        print(f"mudar: skipped {with_path(path, reason)}", file=sys.stderr)
     return emb, encoder
 
 
@@ -173,14 +170,13 @@ def run_predict(args: argparse.Namespace) -> int:
     emb = embed_files(
         paths, model=encoder, cache_dir=feature_cache(args), jobs=args.jobs, progress=not args.quiet
     )
-    _report_skipped(emb.skipped)
     for rec in predict(clf, emb).records():
         if args.json:
             print(json.dumps(rec), flush=True)
         else:
             p = rec["scores"][rec["label"]]
             print(f"{rec['file']}: {rec['label']} ({p:.2f})", flush=True)
-    return 0
+    return report_skipped(emb.skipped, len(paths), what="classified")
 
 
 def run_eval(args: argparse.Namespace) -> int:

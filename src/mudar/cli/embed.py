@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mudar.cli.batch import print_skipped
+from mudar.cli.batch import report_skipped
 from mudar.cli.options import add_cache_options, add_checkpoint, feature_cache
 
 
@@ -44,9 +44,8 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     emb.save(args.out)
-    print_skipped(emb.skipped)
     print(
         f"{args.out}: {len(emb.files)} file(s), {len(emb)} clip(s)"
         + (f"; {len(emb.skipped)} skipped" if emb.skipped else "")
     )
-    return 0
+    return report_skipped(emb.skipped, len(paths), what="embedded")

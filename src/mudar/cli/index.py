@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mudar.cli.batch import print_skipped
+from mudar.cli.batch import report_skipped
 from mudar.cli.options import add_cache_options, add_checkpoint, feature_cache
 
 
@@ -60,8 +60,6 @@ def _build(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=not args.quiet,
     )
-    if meta["source"] == "media":
-        print_skipped(emb.skipped)
     index = write_index(emb, args.out, kind=args.kind, meta=meta)
     if "checkpoint" not in meta:
         print(
@@ -74,4 +72,6 @@ def _build(args: argparse.Namespace) -> int:
         for name, side in index.sides.items()
     )
     print(f"{args.out}: {len(index.files)} file(s); {sides}")
-    return 0
+    if meta["source"] != "media":
+        return 0
+    return report_skipped(emb.skipped, len(index.files) + len(emb.skipped), what="indexed")

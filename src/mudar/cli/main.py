@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from mudar import __version__
-from mudar.errors import MudarError
+from mudar.errors import MudarError, with_path
 
 COMMANDS = (
     "rhythm",
@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except MudarError as e:
+        for path, reason in getattr(e, "skipped", ()):  # a batch in which nothing succeeded
+            print(f"mudar: skipped {with_path(path, reason)}", file=sys.stderr)
         print(f"mudar: error: {e}", file=sys.stderr)
         return 2
     except OSError as e:  # e.g. an output folder that cannot be written

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from mudar.cli.batch import report_skipped
 from mudar.cli.options import add_analysis_options, analysis_config
 from mudar.data.aist import DEFAULT_CAMERA
 from mudar.data.aist_media import DEFAULT_LOOK
@@ -103,11 +104,9 @@ def run(args: argparse.Namespace) -> int:
         camera=args.view,
         look=args.look,
     )
-    print(report.summary(), file=sys.stderr)
-    if not report.done:
-        print("mudar: error: no file could be prepared", file=sys.stderr)
-        return 2
-    if args.format == "shards":
+    if report.done:
+        print(report.summary(), file=sys.stderr)
+    if report.done and args.format == "shards":
         from mudar.data.shards import ShardIndex, write_shards
 
         folder = write_shards(
@@ -118,4 +117,5 @@ def run(args: argparse.Namespace) -> int:
             f"{len(index.video_ids)} video(s) in {len(index.shards)} shard(s): {folder}",
             file=sys.stderr,
         )
-    return 0
+    # the files that failed, listed at the end
+    return report_skipped(report.skipped, len(report.done) + len(report.skipped), what="prepared")

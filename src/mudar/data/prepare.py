@@ -26,6 +26,7 @@ from mudar.data.engines import run_tasks
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.features.analysis import AnalysisConfig
 from mudar.features.extract import analyze
+from mudar.io.media import check_path
 
 MANIFESTS = "manifests"
 
@@ -39,13 +40,12 @@ class PrepareReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
+        """One line of counts (the skipped files are listed by the CLI)."""
         ok = len(self.done)
-        lines = [
+        return (
             f"{ok} file(s) ready ({ok - self.cached} extracted, {self.cached} already cached), "
             f"{len(self.skipped)} skipped"
-        ]
-        lines += [f"  skipped {p}: {why}" for p, why in self.skipped]
-        return "\n".join(lines)
+        )
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -187,6 +187,7 @@ def prepare_one(path: str, cache_root: str, config_dict: dict) -> tuple[str, str
     try:
         config = AnalysisConfig.from_dict(config_dict)
         cache = FeatureCache(cache_root)
+        check_path(path)  # the cache key reads the bytes: a bad path is one line, not a bug
         entry = cache.entry(path, config)
         analysis = cache.load(entry)
         status = "cached"

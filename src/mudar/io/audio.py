@@ -90,11 +90,17 @@ def _decode(
         resampler = av.AudioResampler(format="flt", layout=layout, rate=sr)
         chunks: list[np.ndarray] = []
         start: float | None = None
-        for frame in c.decode(stream):
-            if start is None and frame.time is not None:
-                start = float(frame.time) - t0
-            for out in resampler.resample(frame):
-                chunks.append(out.to_ndarray().reshape(-1))
+        try:
+            for frame in c.decode(stream):
+                if start is None and frame.time is not None:
+                    start = float(frame.time) - t0
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1))
+        except av.error.InvalidDataError:
+            if not chunks:
+                raise
+            # a file cut short (a download stopped, a copy interrupted): its last packet is
+            # cut in half; keep the sound before it, as the video decoder keeps its frames
         for out in resampler.resample(None):
             chunks.append(out.to_ndarray().reshape(-1))
         if not chunks:

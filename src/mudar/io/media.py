@@ -50,12 +50,20 @@ class MediaInfo:
 
 
 def check_path(path: str | os.PathLike) -> Path:
-    """Raise :class:`InputError` unless ``path`` is an existing, non-empty regular file."""
+    """Raise :class:`InputError` unless ``path`` is an existing, readable, non-empty regular
+    file."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a media file")
+    try:
+        with open(p, "rb"):  # FFmpeg would call a file it may not read "not a media file"
+            pass
+    except PermissionError:
+        raise InputError(f"{p}: permission denied (the file cannot be read)") from None
+    except OSError as e:
+        raise InputError(f"{p}: cannot be read ({e.strerror or e})") from None
     if p.stat().st_size == 0:
         raise InputError(f"{p}: file is empty")
     return p

@@ -50,6 +50,9 @@ FORMATS = {
 }
 """The format tag of each model family's checkpoints."""
 
+VERSION = 1
+"""The checkpoint format version this mudar writes and reads."""
+
 DEFAULT_CHECKPOINT = "mudar-cpu.pt"
 DEFAULT_CLASSIFIER = "genre-cpu.cls"
 """The genre classifier shipped beside the model (``mudar classify train`` on the dwm dances)."""
@@ -117,7 +120,7 @@ def checkpoint_doc(
     _check_family(family)
     return {
         "format": FORMATS[family],
-        "version": 1,
+        "version": VERSION,
         **extra,
         "config": config,
         "state_dict": state_dict,
@@ -192,7 +195,8 @@ def load_checkpoint(
     InputError
         Missing or unreadable file.
     ParameterError
-        Not a checkpoint of ``family`` (of any family, when None), or an unknown family.
+        Not a checkpoint of ``family`` (of any family, when None), of another format version,
+        or an unknown family.
     """
     import torch
 
@@ -213,6 +217,11 @@ def load_checkpoint(
         found = tags[doc["format"]]
         if family is not None and found != family:
             raise not_a
+        if doc.get("version", VERSION) != VERSION:
+            raise ParameterError(
+                f"{p}: a {_NOUN[found]} of format version {doc['version']!r}, written by another "
+                f"mudar; this one reads version {VERSION}"
+            )
         doc = {**doc, "meta": doc.get("meta") or {}}
     elif "hyper_parameters" in doc and "state_dict" in doc and family != "classifier":
         doc = _from_lightning(doc, family, p)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mudar.atomic import atomic_path
 from mudar.errors import ParameterError
 from mudar.features.analysis import Analysis
 from mudar.features.dance import rhythm_times
@@ -20,13 +21,16 @@ def _pyplot():
 
 
 def _save(fig, out: str | os.PathLike, *, dpi: int = 110) -> Path:
-    """Lay out, write the PNG (creating its folder) and free the figure."""
+    """Lay out, write the PNG (creating its folder; atomically, so an interrupted or failed
+    write leaves nothing under ``out``) and free the figure."""
     plt = _pyplot()
     fig.tight_layout()
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=dpi)
-    plt.close(fig)
+    try:
+        with atomic_path(out) as tmp:
+            fig.savefig(tmp, dpi=dpi, format=out.suffix.lstrip(".").lower() or "png")
+    finally:
+        plt.close(fig)
     return out
 
 

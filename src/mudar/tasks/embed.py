@@ -32,7 +32,7 @@ from tqdm import tqdm
 from mudar.data.cache import save_npz
 from mudar.data.clips import cut, sliding_windows
 from mudar.data.inputs import batch_inputs
-from mudar.errors import InputError, ParameterError
+from mudar.errors import InputError, ParameterError, nothing_done
 from mudar.features.dance import peak_decision
 
 FORMAT = "mudar-embeddings-1"
@@ -257,6 +257,7 @@ def embedding_set(
 
     skipped = list(skipped or [])
     analysed = list(analysed)
+    total = len(analysed) + len(skipped)
     files, file_labels, parts = [], [], []
     for p, label, analysis in tqdm(analysed, desc="embed", unit="file", disable=not progress):
         if callable(analysis):
@@ -274,8 +275,7 @@ def embedding_set(
         file_labels.append(label or "")
         parts.append(part)
     if not parts:
-        reasons = "; ".join(f"{p}: {r}" for p, r in skipped[:3])
-        raise InputError(f"no file could be embedded ({reasons})")
+        raise nothing_done(skipped, total, what="embedded")
     clip = {k: np.concatenate([pt[k] for pt in parts]) for k in parts[0]}
     return EmbeddingSet(
         files=files,
