@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from mudar.cli.batch import print_result, print_skipped
+from mudar.cli.batch import print_result, report_skipped
 from mudar.cli.options import add_checkpoint, add_json, add_sigma
 from mudar.tasks.bas import FORMS
 
@@ -113,9 +113,9 @@ def run_tree(args: argparse.Namespace) -> int:
         form=args.form,
         split=None if args.split == "all" else args.split,
     )
-    print_skipped([(s["file"], s["reason"]) for s in report["skipped"]])
     print_result(report, _tree_text, as_json=args.json)
-    return 0
+    skipped = [(s["file"], s["reason"]) for s in report["skipped"]]  # listed at the end
+    return report_skipped(skipped, report["n_sequences"] + len(skipped), what="scored")
 
 
 def _tree_text(r: dict) -> str:
