@@ -190,7 +190,7 @@ def prepare_section(work: Path, *, videos: Path) -> list[tuple[str, str, str]]:
         (
             f"`mudar prepare --jobs 2` ({n_ref} videos, {t_ref:.0f} s) SIGKILLed, rerun",
             f"killed: {was_killed}, at {n_at_kill}/{n_ref} entries; unreadable then: "
-            f"{len(bad_at_kill)}; `.part` left: {parts}",
+            f"{len(bad_at_kill)}; `.part` left: {parts}, after the rerun: {leftovers(out)}",
             f"{'yes' if equal and not bad and not bad_at_kill else 'NO'}: after the rerun {why}, "
             f"{len(bad)} unreadable",
         )

@@ -87,6 +87,7 @@ def test_killed_prepare_leaves_no_corrupt_entry_and_resumes(videos, reference, t
     assert main(["prepare", str(videos), "--out", str(out), "--no-progress"]) == 0
     _assert_every_entry_loads(out)
     _assert_same_entries(reference, out)
+    assert not list(out.rglob(".*.part"))  # what the killed run was writing is swept
     assert [it["entry"] for it in load_manifest(out)] == [
         it["entry"] for it in load_manifest(reference)
     ]

@@ -17,7 +17,7 @@ import cv2
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from mudar.atomic import write_text
+from mudar.atomic import sweep_partials, write_text
 from mudar.data.cache import FeatureCache
 from mudar.data.dataset import VideoItem, find_videos
 from mudar.data.engines import run_tasks
@@ -96,6 +96,7 @@ def prepare(
     i, n = shard
     items = find_videos(data_dir)[i::n]
     cache = FeatureCache(out_dir)
+    sweep_partials(cache.root / "items")  # what a killed run was writing
     report = PrepareReport()
     by_path = {str(it.path): it for it in items}
     results = analyze_files(
