@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -141,9 +142,10 @@ def last_epoch(run_dir: Path) -> str:
 
 def train_section(work: Path, *, videos: Path, epochs: int, rng) -> list[tuple[str, str, str]]:
     base = ["train", "--data", videos, "--preset", "debug", "--epochs", epochs, "--seed", 3]
-    full = work / "train_full"
+    full, killed = work / "train_full", work / "train_killed"
+    for d in (full, killed):  # never resume a run of an earlier benchmark
+        shutil.rmtree(d, ignore_errors=True)
     t_full = run_to_end(mudar(*base, "--out", full, "--no-progress"))
-    killed = work / "train_killed"
     kills, points = [], []
     for share in sorted(rng.uniform(0.3, 0.95, 3)):
         resume = ["--resume"] if (killed / "checkpoints" / "last.ckpt").is_file() else []
@@ -171,6 +173,8 @@ def train_section(work: Path, *, videos: Path, epochs: int, rng) -> list[tuple[s
 
 def prepare_section(work: Path, *, videos: Path) -> list[tuple[str, str, str]]:
     rows = []
+    for d in ("prep_ref", "prep_killed", "prep_twice"):
+        shutil.rmtree(work / d, ignore_errors=True)
     ref = work / "prep_ref"
     t_ref = run_to_end(mudar("prepare", videos, "--out", ref, "--jobs", 2, "--no-progress"))
     n_ref = len(entries(ref))
