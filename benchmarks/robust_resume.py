@@ -5,10 +5,10 @@ Run: `.venv/bin/python benchmarks/robust_resume.py --out runs/robust [--quick] [
 (or through `benchmarks/bench_robust.py --sections resume`).
 
 - **train**: a `--preset debug` run on a few synthetic videos (features prepared inside the run),
-  uninterrupted, against the same run SIGKILLed at 3 random times (drawn from ``--seed``, each
-  a uniform share of the uninterrupted run's wall time) and restarted each time with `--resume`
-  (without it while no ``last.ckpt`` exists yet). The final ``model.pt`` weights are compared
-  bitwise.
+  uninterrupted, against the same run SIGKILLed at 3 random points drawn from ``--seed`` (one at
+  a random time before the first checkpoint, two at a random moment of two random later
+  epochs) and restarted each time with `--resume` (without it while no ``last.ckpt`` exists
+  yet). The final ``model.pt`` weights are compared bitwise.
 - **prepare killed**: `mudar prepare --jobs 2` SIGKILLed once some entries are written; every
   entry left must load, then a rerun must give the entries of an uninterrupted run.
 - **prepare twice at once**: two `mudar prepare` on one output folder started together; both
@@ -27,6 +27,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 
 def mudar_env() -> dict:
@@ -141,21 +143,45 @@ def last_epoch(run_dir: Path) -> str:
 
 
 def train_section(work: Path, *, videos: Path, epochs: int, rng) -> list[tuple[str, str, str]]:
+    """Three SIGKILLs at random points: one at a random time before the first checkpoint
+    (imports, the features, the first epoch), two at a random moment of random later epochs
+    (a random delay after the checkpoint of the epoch before, up to an epoch's time)."""
     base = ["train", "--data", videos, "--preset", "debug", "--epochs", epochs, "--seed", 3]
     full, killed = work / "train_full", work / "train_killed"
     for d in (full, killed):  # never resume a run of an earlier benchmark
         shutil.rmtree(d, ignore_errors=True)
-    t_full = run_to_end(mudar(*base, "--out", full, "--no-progress"))
-    kills, points = [], []
-    for share in sorted(rng.uniform(0.3, 0.95, 3)):
+    t0 = time.perf_counter()
+    proc = start(mudar(*base, "--out", full, "--no-progress"))
+    t_first = None  # seconds until the first checkpoint
+    while proc.poll() is None:
+        if t_first is None and (full / "checkpoints" / "epoch000.ckpt").is_file():
+            t_first = time.perf_counter() - t0
+        time.sleep(0.02)
+    t_full = time.perf_counter() - t0
+    if proc.returncode != 0 or t_first is None:
+        raise RuntimeError(f"the uninterrupted run failed ({proc.returncode})")
+    epoch_s = (t_full - t_first) / max(epochs - 1, 1)
+    later = sorted(rng.choice(np.arange(1, epochs - 2), size=2, replace=False).tolist())
+    plan = [(None, float(rng.uniform(0.3, 1.0) * t_first))]
+    plan += [(int(e), float(rng.uniform(0.0, 1.0) * epoch_s)) for e in later]
+    kills, points = 0, []
+    for epoch, delay in plan:
         resume = ["--resume"] if (killed / "checkpoints" / "last.ckpt").is_file() else []
+        t1 = time.perf_counter()
         proc = start(mudar(*base, "--out", killed, "--no-progress", *resume))
-        at = share * t_full
-        if kill_after(proc, at):
-            kills.append(at)
-            points.append(f"{at:.1f} s: {last_epoch(killed)}")
+        if epoch is not None:  # wait for the checkpoint of the epoch before
+            while proc.poll() is None and not list(
+                (killed / "checkpoints").glob(f"epoch{epoch - 1:03d}*.ckpt")
+            ):
+                time.sleep(0.01)
+        if kill_after(proc, delay):
+            kills += 1
+            where = "" if epoch is None else f", {delay:.2f} s after epoch {epoch - 1} ended"
+            points.append(
+                f"{time.perf_counter() - t1:.1f} s after launch{where}: {last_epoch(killed)}"
+            )
         else:
-            points.append(f"{at:.1f} s: had already finished")
+            points.append("had already finished")
     resume = ["--resume"] if (killed / "checkpoints" / "last.ckpt").is_file() else []
     run_to_end(mudar(*base, "--out", killed, "--no-progress", *resume))
     bitwise, diff = weights_equal(full / "model.pt", killed / "model.pt")
@@ -164,9 +190,11 @@ def train_section(work: Path, *, videos: Path, epochs: int, rng) -> list[tuple[s
     return [
         (
             f"`mudar train --preset debug --epochs {epochs}` (uninterrupted {t_full:.0f} s), "
-            f"SIGKILL x{len(kills)} then `--resume`",
+            f"SIGKILL x{kills}, each time restarted with `--resume` (without it while no "
+            "`last.ckpt` exists)",
             "; ".join(points),
-            f"{'yes' if ok else 'NO'}: final weights {verdict}",
+            f"{'yes' if ok else 'NO'}: final `model.pt` weights {verdict} to the uninterrupted "
+            "run's",
         )
     ]
 
@@ -219,13 +247,11 @@ def prepare_section(work: Path, *, videos: Path) -> list[tuple[str, str, str]]:
 
 def run(work: Path, *, quick: bool, seed: int = 0) -> str:
     """Run the three scenarios in ``work`` and return the markdown table."""
-    import numpy as np
-
     from mudar.synthetic.video import make_dataset
 
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
-    n_videos, epochs = (5, 6) if quick else (8, 12)
+    n_videos, epochs = (5, 8) if quick else (8, 16)
     videos = work / f"videos_{n_videos}"
     if not videos.is_dir():
         make_dataset(videos, n=n_videos, seed=1, duration_s=8.0)
