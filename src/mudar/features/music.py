@@ -589,7 +589,7 @@ def _pooled_tempogram(
     """
     m, sub, half = env.size, clock.sub, clock.sub // 2
     assert m == n * sub, (m, n, sub)  # music_features trims the audio to whole video frames
-    if not all_finite(env):
+    if not _all_finite(env):
         raise ParameterError("envelope holds non-finite values")
     pooled = np.zeros((win_length, n), dtype=np.float32)
     total = np.zeros(win_length, dtype=np.float64)
@@ -624,12 +624,12 @@ def _check_audio(y: np.ndarray) -> np.ndarray:
     if not np.issubdtype(y.dtype, np.number):
         raise ParameterError(f"audio must be numeric, got dtype {y.dtype}")
     y = y.astype(np.float32, copy=False)
-    if not all_finite(y):
+    if not _all_finite(y):
         raise ParameterError("audio holds non-finite samples")
     return y
 
 
-def all_finite(x: np.ndarray, *, block: int = 1 << 20) -> bool:
+def _all_finite(x: np.ndarray, *, block: int = 1 << 20) -> bool:
     """``np.all(np.isfinite(x))`` of a 1-D array, a block at a time (no mask as long as ``x``)."""
     return all(np.isfinite(x[s : s + block]).all() for s in range(0, x.size, block))
 
