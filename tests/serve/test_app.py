@@ -369,6 +369,16 @@ def test_only_the_newest_results_keep_their_files(tmp_path):
     queue.close()
 
 
+def test_only_the_newest_finished_jobs_are_remembered(tmp_path):
+    queue = JobQueue(tmp_path, remember=3)
+    jobs = [queue.wait(queue.submit("w", lambda job: {"n": 1})) for _ in range(5)]
+    assert [queue.get(j.id) is not None for j in jobs] == [False, False, True, True, True]
+    assert not jobs[0].folder.exists() and jobs[4].folder.exists()
+    later = queue.wait(queue.submit("w", lambda job: {"n": 2}))
+    assert queue.get(jobs[2].id) is None and queue.get(later.id).result == {"n": 2}
+    queue.close()
+
+
 def test_a_bug_in_a_job_is_one_line_and_the_queue_goes_on(tmp_path):
     queue = JobQueue(tmp_path)
 

@@ -17,7 +17,7 @@ import cv2
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from mudar.atomic import write_text
+from mudar.atomic import sweep_partials, write_text
 from mudar.data.aist import DEFAULT_CAMERA, is_aist_tree
 from mudar.data.aist_media import DEFAULT_LOOK, aist_items
 from mudar.data.cache import FeatureCache
@@ -122,6 +122,7 @@ def prepare(
     else:
         items = find_videos(data_dir)[i::n]
     cache = FeatureCache(out_dir)
+    sweep_partials(cache.root / "items")  # what a killed run was writing
     by_path = {str(it.path): it for it in items}
     results = analyze_files(
         list(by_path), cache, config, jobs=jobs, progress=progress, engine=engine, address=address

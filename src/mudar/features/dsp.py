@@ -15,7 +15,7 @@ centred analysis is centred at sample ``j * hop_length``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -24,6 +24,7 @@ from mudar.errors import ParameterError
 
 _PAD_MODES = ("constant", "reflect", "edge", "symmetric")
 _BLOCK = 1024
+_FLUX_BLOCK = 8192  # frames per block of the onset flux
 """Frames per FFT batch: bounds the float64 temporaries of long clips to a few MB."""
 
 
@@ -115,34 +116,99 @@ def stft_power(
     # that BLAS sums a mel product in the same order
     power = np.empty((frames.shape[0], 1 + n_fft // 2), dtype=real)
     for s in range(0, frames.shape[0], _BLOCK):
-        # librosa windows in float64 (scipy's window) and stores complex64 for float32 audio
-        spec = np.fft.rfft(frames[s : s + _BLOCK] * win, axis=-1)
-        if real is np.float32:
-            spec = spec.astype(np.complex64)
-        power[s : s + _BLOCK] = np.abs(spec) ** 2
+        power[s : s + _BLOCK] = _power_rows(frames[s : s + _BLOCK], win, real)
     return power.T
+
+
+def stft_power_blocks(
+    y: np.ndarray, *, n_fft: int, hop_length: int, pad_mode: str = "constant"
+) -> Iterator[tuple[int, np.ndarray]]:
+    """:func:`stft_power` with a Hann window, a block of frames at a time, so that a long
+    signal never holds its whole spectrogram (an hour at 64 frames/s and ``n_fft=1024`` is
+    2 GB in float32).
+
+    Yields
+    ------
+    start : int
+        Index of the block's first frame.
+    power : np.ndarray, shape (1 + n_fft // 2, b)
+        Columns ``start .. start + b - 1`` of :func:`stft_power`'s result, equal to them
+        (Fortran order, as there).
+
+    Raises
+    ------
+    ParameterError
+        As :func:`stft_power`.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ParameterError(f"y must have shape (n_samples,), got {y.shape}")
+    if n_fft < 1 or hop_length < 1:
+        raise ParameterError(f"n_fft and hop_length must be positive, got {n_fft}, {hop_length}")
+    if pad_mode not in _PAD_MODES:
+        raise ParameterError(f"pad_mode must be one of {_PAD_MODES}, got {pad_mode!r}")
+    if y.size == 0 and pad_mode != "constant":
+        raise ParameterError(f"pad_mode={pad_mode!r} needs at least one sample")
+    win = hann_window(n_fft)
+    real = np.float32 if y.dtype == np.float32 else np.float64
+    y = y.astype(real, copy=False)
+    # the padded signal piece by piece: a whole padded copy of an hour would be 230 MB
+    p = n_fft // 2
+    head, tail = _centred_pads(y, n_fft=n_fft, hop_length=hop_length, pad_mode=pad_mode)
+    n_frames = 1 + (y.size + 2 * p - n_fft) // hop_length
+    if y.size + 2 * p < n_fft:
+        raise ParameterError(f"n_fft={n_fft} is too large for {y.size} samples")
+    for s in range(0, n_frames, _BLOCK):
+        e = min(s + _BLOCK, n_frames)
+        a, b = s * hop_length, (e - 1) * hop_length + n_fft  # in the padded signal
+        piece = np.concatenate(
+            [
+                head[min(a, p) : min(b, p)],
+                y[max(a - p, 0) : max(b - p, 0)],
+                tail[max(a - p - y.size, 0) : max(b - p - y.size, 0)],
+            ]
+        )
+        frames = sliding_window_view(piece, n_fft)[::hop_length]
+        yield s, _power_rows(frames, win, real).T
+
+
+def _power_rows(frames: np.ndarray, win: np.ndarray, real: type) -> np.ndarray:
+    """``|rfft(frame * win)|**2`` of each row, shape (b, 1 + n_fft // 2)."""
+    # librosa windows in float64 (scipy's window) and stores complex64 for float32 audio
+    spec = np.fft.rfft(frames * win, axis=-1)
+    if real is np.float32:
+        spec = spec.astype(np.complex64)
+    return (np.abs(spec) ** 2).astype(real, copy=False)
 
 
 def _centred_frames(y: np.ndarray, *, n_fft: int, hop_length: int, pad_mode: str) -> np.ndarray:
     """Frames of ``y`` padded by ``n_fft // 2`` on each side, shape (n_frames, n_fft)."""
+    head, tail = _centred_pads(y, n_fft=n_fft, hop_length=hop_length, pad_mode=pad_mode)
+    padded = np.concatenate([head, y, tail])
+    if padded.size < n_fft:
+        raise ParameterError(f"n_fft={n_fft} is too large for {y.size} samples")
+    return sliding_window_view(padded, n_fft)[::hop_length]
+
+
+def _centred_pads(
+    y: np.ndarray, *, n_fft: int, hop_length: int, pad_mode: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n_fft // 2`` samples padded before and after ``y`` for centred frames."""
     p = n_fft // 2
     start_k = int(np.ceil(p / hop_length))
     tail_k = (y.size + p - n_fft) // hop_length + 1
     if tail_k <= start_k:
         padded = np.pad(y, (p, p), mode=pad_mode)
-    else:
-        # librosa pads the head and the tail separately, from the samples they reach; with
-        # reflection that differs from padding the whole signal when the tail piece is short
-        head = np.pad(y[: (start_k - 1) * hop_length - p + n_fft + 1], (p, 0), mode=pad_mode)
-        if tail_k * hop_length - p + n_fft <= y.size + p:
-            tail = np.pad(y[tail_k * hop_length - p :], (0, p), mode=pad_mode)
-            tail = tail[tail.size - p :]
-        else:  # no frame reaches the tail padding (possible when hop_length > n_fft / 2)
-            tail = np.zeros(p, dtype=y.dtype)
-        padded = np.concatenate([head[:p], y, tail])
-    if padded.size < n_fft:
-        raise ParameterError(f"n_fft={n_fft} is too large for {y.size} samples")
-    return sliding_window_view(padded, n_fft)[::hop_length]
+        return padded[:p], padded[padded.size - p :]
+    # librosa pads the head and the tail separately, from the samples they reach; with
+    # reflection that differs from padding the whole signal when the tail piece is short
+    head = np.pad(y[: (start_k - 1) * hop_length - p + n_fft + 1], (p, 0), mode=pad_mode)
+    if tail_k * hop_length - p + n_fft <= y.size + p:
+        tail = np.pad(y[tail_k * hop_length - p :], (0, p), mode=pad_mode)
+        tail = tail[tail.size - p :]
+    else:  # no frame reaches the tail padding (possible when hop_length > n_fft / 2)
+        tail = np.zeros(p, dtype=y.dtype)
+    return head[:p], tail
 
 
 def mel_filterbank(
@@ -306,12 +372,24 @@ def onset_strength(
             f"lag, max_size, n_fft and hop_length must be >= 1, got {lag}, {max_size}, "
             f"{n_fft}, {hop_length}"
         )
-    ref = S if max_size == 1 else _max_filter_bands(S, max_size)
-    flux = np.maximum(0.0, S[:, lag:] - ref[:, :-lag])
-    env = np.mean(flux, axis=0)
+    # over blocks of frames: the flux of an hour would be three more copies of the spectrogram
+    env = np.empty(max(S.shape[1] - lag, 0), dtype=np.result_type(S.dtype, np.float32))
+    for s, e in even_blocks(env.size, _FLUX_BLOCK):
+        prev = S[:, s:e]
+        ref = prev if max_size == 1 else _max_filter_bands(prev, max_size)
+        env[s:e] = np.mean(np.maximum(0.0, S[:, s + lag : e + lag] - ref), axis=0)
     pad_width = lag + (n_fft // (2 * hop_length) if center else 0)
     env = np.pad(env, (pad_width, 0), mode="constant")
     return env[: S.shape[1]] if center else env
+
+
+def even_blocks(n: int, size: int) -> list[tuple[int, int]]:
+    """``[(start, stop), ...]`` covering ``range(n)`` in blocks of ``size`` to ``2 * size``
+    items (one block when ``n < 2 * size``): no short last block, whose reductions numpy would
+    order differently (a block of one column is summed pairwise, not row after row)."""
+    k = max(1, n // size)
+    edges = [round(i * n / k) for i in range(k + 1)]
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
 
 
 def _max_filter_bands(S: np.ndarray, size: int) -> np.ndarray:
@@ -411,7 +489,9 @@ def _window_reduce(x: np.ndarray, pre: int, post: int, op: np.ufunc, fill: float
     return out
 
 
-def autocorrelation_tempogram(onset_envelope: np.ndarray, *, win_length: int) -> np.ndarray:
+def autocorrelation_tempogram(
+    onset_envelope: np.ndarray, *, win_length: int, start: int = 0, stop: int | None = None
+) -> np.ndarray:
     """Local autocorrelation of the onset envelope, as ``librosa.feature.tempogram``.
 
     Hann window of ``win_length`` frames centred on each frame (the envelope is padded by
@@ -424,10 +504,13 @@ def autocorrelation_tempogram(onset_envelope: np.ndarray, *, win_length: int) ->
         Onset strength.
     win_length : int
         Window, frames; row ``l`` of the result is lag ``l``.
+    start, stop : int
+        Only columns ``start .. stop - 1`` (default all): equal to those of the whole, so a long
+        envelope can be done in pieces.
 
     Returns
     -------
-    np.ndarray, float64, shape (win_length, m)
+    np.ndarray, float64, shape (win_length, stop - start)
 
     Raises
     ------
@@ -444,9 +527,13 @@ def autocorrelation_tempogram(onset_envelope: np.ndarray, *, win_length: int) ->
         return np.zeros((win_length, 0), dtype=np.float64)
     if not np.all(np.isfinite(x)):
         raise ParameterError("onset_envelope must be finite")
+    stop = m if stop is None else stop
+    if not 0 <= start <= stop <= m:
+        raise ParameterError(f"need 0 <= start <= stop <= {m}, got {start}, {stop}")
     half = win_length // 2
     padded = np.pad(x, (half, half), mode="linear_ramp", end_values=(0, 0))
-    frames = sliding_window_view(padded, win_length)[:m]
+    frames = sliding_window_view(padded, win_length)[start:stop]
+    m = stop - start
     window = hann_window(win_length)
     n_pad = next_fast_len_real(2 * win_length - 1)
     out = np.empty((m, win_length), dtype=np.float64)

@@ -93,9 +93,23 @@ def melspectrogram(
         raise ParameterError(f"n_fft and n_mels must be positive, got {n_fft}, {n_mels}")
     if y.size == 0:
         raise ParameterError("audio is empty")
-    power = dsp.stft_power(y, n_fft=n_fft, hop_length=hop_length, pad_mode="reflect")
     fb = dsp.mel_filterbank(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
-    return dsp.power_to_db(fb @ power, ref=np.max, top_db=TOP_DB).astype(np.float32)
+    # block by block: the mel power of an hour is 128 rows, its STFT power would be 513
+    mel = None
+    for start, power in dsp.stft_power_blocks(
+        y, n_fft=n_fft, hop_length=hop_length, pad_mode="reflect"
+    ):
+        block = fb @ power
+        if mel is None:
+            mel = np.empty((n_mels, 1 + len(y) // hop_length), dtype=block.dtype)
+        mel[:, start : start + block.shape[1]] = block
+    # dsp.power_to_db(mel, ref=np.max, top_db=TOP_DB) in place, a block at a time (the same
+    # numbers: each step is elementwise, and the floor is the maximum of the whole)
+    ref = np.max(mel)
+    for s, e in dsp.even_blocks(mel.shape[1], 8192):
+        mel[:, s:e] = dsp.power_to_db(mel[:, s:e], ref=ref, top_db=None)
+    np.maximum(mel, mel.max() - TOP_DB, out=mel)
+    return mel.astype(np.float32, copy=False)
 
 
 def superflux_envelope(
@@ -275,6 +289,7 @@ def estimate_tempo(
     std_bpm: float = STD_BPM,
     max_bpm: float = MAX_BPM,
     tg: np.ndarray | None = None,
+    tg_mean: np.ndarray | None = None,
 ) -> float:
     """Global tempo: the strongest periodicity of the onset envelope under a broad prior.
 
@@ -306,6 +321,8 @@ def estimate_tempo(
         Fastest tempo considered, BPM.
     tg : np.ndarray, shape (win_length, m), optional
         Tempogram of ``envelope`` from :func:`tempogram`, to avoid computing it twice.
+    tg_mean : np.ndarray, shape (win_length,), optional
+        Its mean over frames instead (what a long file keeps); wins over ``tg``.
 
     Returns
     -------
@@ -327,13 +344,16 @@ def estimate_tempo(
         )
     if not np.any(envelope > 0):
         return 0.0
-    if tg is None:
+    if tg_mean is not None:
+        ac = np.asarray(tg_mean, dtype=np.float64)
+    elif tg is None:
         if win_length is None:
             win_length = max(1, round(TEMPOGRAM_WIN_S * sr / hop_length))
         tg = tempogram(envelope, sr=sr, hop_length=hop_length, win_length=win_length)
     elif tg.ndim != 2 or tg.shape[1] != envelope.size:
         raise ParameterError(f"tg must have shape (win_length, {envelope.size}), got {tg.shape}")
-    ac = tg.mean(axis=1, dtype=np.float64)
+    if tg_mean is None:
+        ac = tg.mean(axis=1, dtype=np.float64)
     lags = np.arange(len(ac), dtype=np.float64)
     with np.errstate(divide="ignore"):
         bpm = 60.0 * sr / (hop_length * lags)
@@ -533,8 +553,8 @@ def music_features(
     lag = max(1, round(N_FFT / 4 / hop))
     env = superflux_envelope(mel, sr=sr, hop_length=hop, n_fft=N_FFT, lag=lag, max_size=3)
     onsets_s = onset_times(env, sr=sr, hop_length=hop)
-    tg = tempogram(env, sr=sr, hop_length=hop, win_length=win)
-    tempo_bpm = estimate_tempo(env, sr=sr, hop_length=hop, tg=tg)
+    tg, tg_mean = _pooled_tempogram(env, clock=clock, n=n, win_length=win)
+    tempo_bpm = estimate_tempo(env, sr=sr, hop_length=hop, tg_mean=tg_mean)
     beats_s = track_beats(env, sr=sr, hop_length=hop, tempo_bpm=tempo_bpm)
     strength = clock.pool(env, n, reduce="max")
     top = float(strength.max(initial=0.0))
@@ -546,11 +566,55 @@ def music_features(
         onset_times=onsets_s,
         beat_times=beats_s,
         tempo_bpm=tempo_bpm,
-        tempogram=clock.pool(tg, n, reduce="mean").astype(np.float32),
+        tempogram=tg,
         onset_strength=strength.astype(np.float32),
         onsets=clock.events_to_frames(onsets_s, n),
         beats=clock.events_to_frames(beats_s, n),
     )
+
+
+def _pooled_tempogram(
+    env: np.ndarray, *, clock: FrameClock, n: int, win_length: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The tempogram of ``env`` mean-pooled onto ``n`` video frames, and its mean over the fine
+    frames, made a block of fine frames at a time: the numbers of
+    ``clock.pool(tempogram(env, ...), n, reduce="mean")`` (and of its ``mean(axis=1)`` up to
+    the order of the sum) without the whole fine tempogram, 512 rows at 64 frames/s (an hour of
+    it is 470 MB in float32).
+
+    Returns
+    -------
+    pooled : np.ndarray, float32, shape (win_length, n)
+    mean : np.ndarray, float64, shape (win_length,)
+    """
+    m, sub, half = env.size, clock.sub, clock.sub // 2
+    assert m == n * sub, (m, n, sub)  # music_features trims the audio to whole video frames
+    if not _all_finite(env):
+        raise ParameterError("envelope holds non-finite values")
+    pooled = np.zeros((win_length, n), dtype=np.float32)
+    total = np.zeros(win_length, dtype=np.float64)
+    # video frame k pools fine frames k*sub - half .. k*sub + half - 1, the first repeated
+    # before the start (clock.pool): a stream of fine columns, shifted by half a video frame
+    pending = np.zeros((win_length, 0), dtype=np.float32)
+    k = 0
+    # blocks start where tempogram()'s FFT batches do, so every column is computed alike
+    for a in range(0, m, TEMPOGRAM_BLOCK):
+        tg = dsp.autocorrelation_tempogram(
+            env, win_length=win_length, start=a, stop=min(a + TEMPOGRAM_BLOCK, m)
+        ).astype(np.float32)
+        total += tg.sum(axis=1, dtype=np.float64)
+        parts = [pending, tg] if a else [np.repeat(tg[:, :1], half, axis=1), tg]
+        pending = np.concatenate(parts, axis=1)
+        del tg, parts  # before the next block is computed
+        full = min(pending.shape[1] // sub, n - k)
+        pooled[:, k : k + full] = pending[:, : full * sub].reshape(win_length, full, sub).mean(-1)
+        pending = pending[:, full * sub :]
+        k += full
+    return pooled, total / max(m, 1)
+
+
+TEMPOGRAM_BLOCK = 4096
+"""Fine frames per block of :func:`_pooled_tempogram` (a multiple of the FFT batch)."""
 
 
 def _check_audio(y: np.ndarray) -> np.ndarray:
@@ -560,9 +624,14 @@ def _check_audio(y: np.ndarray) -> np.ndarray:
     if not np.issubdtype(y.dtype, np.number):
         raise ParameterError(f"audio must be numeric, got dtype {y.dtype}")
     y = y.astype(np.float32, copy=False)
-    if not np.all(np.isfinite(y)):
+    if not _all_finite(y):
         raise ParameterError("audio holds non-finite samples")
     return y
+
+
+def _all_finite(x: np.ndarray, *, block: int = 1 << 20) -> bool:
+    """``np.all(np.isfinite(x))`` of a 1-D array, a block at a time (no mask as long as ``x``)."""
+    return all(np.isfinite(x[s : s + block]).all() for s in range(0, x.size, block))
 
 
 def _check_envelope(envelope: np.ndarray) -> np.ndarray:

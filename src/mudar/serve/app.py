@@ -182,7 +182,9 @@ def create_app(
     def job_or_404(job_id: str):
         job = jobs.get(job_id)
         if job is None:
-            raise HTTPException(404, f"no job {job_id!r}")
+            raise HTTPException(
+                404, f"no job {job_id!r} (a finished job is forgotten after {jobs.remember} more)"
+            )
         return job
 
     def job_view(job) -> dict:

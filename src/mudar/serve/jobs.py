@@ -99,11 +99,16 @@ class JobQueue:
         Finished jobs whose files are kept; past that the oldest one's files are removed (its
         result stays, its download is gone), so that a server left running does not fill the
         disk.
+    remember : int
+        Finished jobs remembered at all; past that the oldest one is forgotten (its id answers
+        404), so that the results of a server left running (a timeline of an hour of video is
+        megabytes) do not grow its memory without end.
     """
 
-    def __init__(self, root: Path, *, keep: int = 20) -> None:
+    def __init__(self, root: Path, *, keep: int = 20, remember: int = 500) -> None:
         self.root = Path(root)
         self.keep = int(keep)
+        self.remember = int(remember)
         self._jobs: dict[str, Job] = {}
         self._order: list[str] = []
         self._lock = threading.Condition()
@@ -215,4 +220,8 @@ class JobQueue:
             for old in kept[: max(len(kept) - self.keep, 0)]:  # oldest first
                 old.output, old.step = None, "done (its file was removed: too many results)"
                 shutil.rmtree(old.folder, ignore_errors=True)
+            ended = [i for i in self._order if self._jobs[i].state in STATES[2:]]
+            for old_id in ended[: max(len(ended) - self.remember, 0)]:  # oldest first
+                shutil.rmtree(self._jobs.pop(old_id).folder, ignore_errors=True)
+                self._order.remove(old_id)
             self._lock.notify_all()

@@ -6,11 +6,31 @@ import dataclasses
 import os
 from pathlib import Path
 
+import torch
+from lightning.fabric.plugins import TorchCheckpointIO
 from torch.utils.data import DataLoader
 
+from mudar.atomic import atomic_path
 from mudar.models.presets import get_preset
 from mudar.threads import torch_threads
 from mudar.training.module import EpochSampler
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Lightning checkpoints written to a temporary file beside their destination, then renamed
+    (:func:`mudar.atomic.atomic_path`).
+
+    Lightning's own save writes a temporary file in the system's temporary folder and moves it:
+    a copy, not a rename, when that folder is on another filesystem than the run (a cluster
+    node's local ``/tmp``, a shared run folder), so a run killed during the copy left a
+    truncated ``last.ckpt`` that ``--resume`` cannot read, and the temporary file behind.
+    """
+
+    def save_checkpoint(self, checkpoint: dict, path, storage_options=None) -> None:
+        if storage_options is not None:
+            raise TypeError(f"{type(self).__name__} takes no storage_options")
+        with atomic_path(path) as tmp:
+            torch.save(checkpoint, tmp)
 
 
 def quiet_lightning() -> None:
@@ -200,7 +220,8 @@ def make_trainer(
 ):
     """A deterministic ``lightning.Trainer`` writing into ``run_dir``.
 
-    ``checkpoints/`` holds every epoch (``epochNNN.ckpt``) and ``last.ckpt`` (for resuming);
+    ``checkpoints/`` holds every epoch (``epochNNN.ckpt``) and ``last.ckpt`` (for resuming),
+    each written atomically (:class:`AtomicCheckpointIO`);
     ``logs/version_N/metrics.csv`` the CSV log (a resumed run adds a version), and ``tb/`` the
     TensorBoard log when ``tensorboard`` is installed and asked for. ``devices`` > 1 trains with
     DDP.
@@ -224,6 +245,7 @@ def make_trainer(
         devices=devices,
         strategy="ddp" if isinstance(devices, int) and devices > 1 else "auto",
         logger=loggers,
+        plugins=[AtomicCheckpointIO()],
         callbacks=[
             ModelCheckpoint(
                 dirpath=run_dir / "checkpoints",
