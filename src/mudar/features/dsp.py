@@ -56,6 +56,36 @@ def hann_window(n: int) -> np.ndarray:
     return w[:-1]
 
 
+def hamming_window(n: int) -> np.ndarray:
+    """Periodic Hamming window, as ``scipy.signal.get_window("hamming", n, fftbins=True)``.
+
+    Parameters
+    ----------
+    n : int
+        Length, samples, ``>= 1``.
+
+    Returns
+    -------
+    np.ndarray, float64, shape (n,)
+
+    Raises
+    ------
+    ParameterError
+        If ``n < 1``.
+    """
+    if n < 1:
+        raise ParameterError(f"window length must be >= 1, got {n}")
+    if n == 1:
+        return np.ones(n, dtype=np.float64)
+    # scipy's general_hamming(alpha=0.54): a = [0.54, 0.46] on n + 1 points, the last dropped
+    fac = np.linspace(-np.pi, np.pi, n + 1, dtype=np.float64)
+    return (0.54 + 0.46 * np.cos(fac))[:-1]
+
+
+WINDOWS = {"hann": hann_window, "hamming": hamming_window}
+"""STFT windows by name: ``hann`` (librosa's default) and ``hamming`` (MuDaR's Eq. 1)."""
+
+
 def stft_power(
     y: np.ndarray,
     *,
@@ -74,8 +104,9 @@ def stft_power(
         FFT size and window length, samples.
     hop_length : int
         Hop between frames, samples.
-    window : "hann" or np.ndarray, shape (n_fft,)
-        Analysis window.
+    window : {"hann", "hamming"} or np.ndarray, shape (n_fft,)
+        Analysis window: a name of :data:`WINDOWS` (periodic, as scipy's ``get_window(name,
+        n_fft, fftbins=True)``) or the samples.
     pad_mode : {"constant", "reflect", "edge", "symmetric"}
         How the edges are padded by ``n_fft // 2`` samples; librosa's default is
         ``"constant"`` (zeros).
@@ -101,9 +132,9 @@ def stft_power(
     if y.size == 0 and pad_mode != "constant":
         raise ParameterError(f"pad_mode={pad_mode!r} needs at least one sample")
     if isinstance(window, str):
-        if window != "hann":
-            raise ParameterError(f"only the 'hann' window is supported, got {window!r}")
-        win = hann_window(n_fft)
+        if window not in WINDOWS:
+            raise ParameterError(f"window must be one of {tuple(WINDOWS)}, got {window!r}")
+        win = WINDOWS[window](n_fft)
     else:
         win = np.asarray(window, dtype=np.float64)
         if win.shape != (n_fft,):
