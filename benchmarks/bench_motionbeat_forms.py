@@ -18,7 +18,9 @@ the MuDaR row is left out, it does not depend on the form). The forms
 - ``both``: the two together.
 
 Prints one table: per form, the mean and the sample standard deviation over the seeds of each
-figure, then every seed's figures. A run folder per (form, seed) under ``--out`` (default a
+figure; then each form's seed-paired difference from the default (mean and standard deviation
+over the seeds: a difference within about one standard deviation is noise), then every seed's
+figures. A run folder per (form, seed) under ``--out`` (default a
 temporary folder) holds its ``tables.json``; a second call with the same ``--out`` reuses
 the finished ones.
 """
@@ -55,7 +57,6 @@ COLUMNS = (
     ("song m2d mAP", "motionbeat_retrieval_song", "motionbeat", "m2d_mAP"),
     ("song d2m mAP", "motionbeat_retrieval_song", "motionbeat", "d2m_mAP"),
     ("val top1", "motionbeat_train", "motionbeat", "val_top1"),
-    ("train s", "motionbeat_train", "motionbeat", "train_s"),
 )
 """(column, table, row, metric) of the printed table."""
 
@@ -141,8 +142,21 @@ def main() -> int:
         for c in cols:
             v = np.array([results[form][s][c] for s in seeds])
             std = f" ± {v.std(ddof=1):.3f}" if len(v) > 1 else ""
-            cells.append(f"{v.mean():.3f}{std}" if c != "train s" else f"{v.mean():.0f}")
+            cells.append(f"{v.mean():.3f}{std}")
         print(f"| {form} | " + " | ".join(cells) + " |")
+    if "default" in forms and len(forms) > 1:
+        print("\nseed-paired difference from the default (mean ± sample std over seeds):\n")
+        print("| form - default | " + " | ".join(cols) + " |")
+        print("|---" * (len(cols) + 1) + "|")
+        for form in forms:
+            if form == "default":
+                continue
+            cells = []
+            for c in cols:
+                d = np.array([results[form][s][c] - results["default"][s][c] for s in seeds])
+                std = f" ± {d.std(ddof=1):.3f}" if len(d) > 1 else ""
+                cells.append(f"{d.mean():+.3f}{std}")
+            print(f"| {form} | " + " | ".join(cells) + " |")
     print("\nper seed:")
     for form in forms:
         for s in seeds:
