@@ -250,3 +250,28 @@ def test_looks_of_one_dance_are_one_piece_of_music(features, ids):
         item = cs[i]
         assert item["music_group"] == groups[int(item["video"])]
         assert groups[int(item["neg_video"])] != groups[int(item["video"])]
+
+
+def test_avc_rule_and_alpha_reach_the_draw(features, ids, monkeypatch):
+    import mudar.data.clipset as clipset_module
+
+    seen = []
+    real = clipset_module.draw_avc_negative
+
+    def spy(*args, **kwargs):
+        seen.append((kwargs["rule"], kwargs["alpha"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(clipset_module, "draw_avc_negative", spy)
+    paper = ClipSet(features, ids, MC, dataclasses.replace(TC, avc_rule="paper", avc_alpha=0.3))
+    paper[0]  # epoch 0 < avts_from_epoch: an AVC negative
+    assert seen == [("paper", 0.3)]
+    # Eq. 16 with alpha = 1 keeps no candidate (s_rhy = Hamming - T <= 0): every draw falls
+    # back; the IoU rule does not read alpha
+    strict = ClipSet(features, ids, MC, dataclasses.replace(TC, avc_rule="paper", avc_alpha=1.0))
+    assert all(int(strict[i]["neg_fallback"]) == 1 for i in range(len(strict)))
+    assert strict.fallbacks["avc_similar"] == len(strict)
+    iou = ClipSet(features, ids, MC, dataclasses.replace(TC, avc_rule="iou", avc_alpha=1.0))
+    plain = ClipSet(features, ids, MC, TC)
+    for i in range(len(iou)):
+        torch.testing.assert_close(iou[i]["neg_audio"], plain[i]["neg_audio"])

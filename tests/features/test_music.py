@@ -236,3 +236,39 @@ def test_a_minute_of_music_takes_well_under_half_a_second(rng: np.random.Generat
         music_features(y, clock=DEFAULT_CLOCK)
         best = min(best, time.perf_counter() - start)
     assert best < 0.5
+
+
+def test_stft_window_reaches_the_music_features_without_changing_the_default_key(
+    audio_wav: Path,
+) -> None:
+    from mudar.features.analysis import AnalysisConfig
+    from mudar.features.extract import analyze
+    from mudar.models.config import MudarConfig
+    from mudar.models.presets import MUDAR_PRESETS
+
+    # the keys before the option (the shipped model's caches): unchanged
+    assert AnalysisConfig().key() == "25e3ecdac9d9"
+    assert MUDAR_PRESETS["cpu"].model.analysis_config().key() == "86d6a5ac598f"
+    hamming = AnalysisConfig(stft_window="hamming")
+    assert hamming.key() != AnalysisConfig().key()
+    assert AnalysisConfig.from_dict(hamming.to_dict()) == hamming
+    assert MudarConfig(stft_window="hamming").analysis_config().stft_window == "hamming"
+    assert MudarConfig.from_dict(MUDAR_PRESETS["cpu"].model.to_dict()).stft_window == "hann"
+    old = MUDAR_PRESETS["cpu"].model.to_dict()
+    del old["stft_window"]  # a checkpoint from before the option
+    assert MudarConfig.from_dict(old).stft_window == "hann"
+    with pytest.raises(ParameterError):
+        AnalysisConfig(stft_window="blackman")
+    with pytest.raises(ParameterError):
+        music_features(np.zeros(16000, np.float32), clock=DEFAULT_CLOCK, window="blackman")
+    # the analysis of a file uses it
+    got = analyze(audio_wav, config=hamming).music
+    y = load_audio(audio_wav, sr=SR)
+    want = music_features(y, clock=DEFAULT_CLOCK, n_frames=got.n_frames, window="hamming")
+    np.testing.assert_array_equal(got.mel, want.mel)
+    m = got.mel.shape[1]
+    np.testing.assert_array_equal(
+        got.mel, melspectrogram(DEFAULT_CLOCK.fit_audio(y, got.n_frames), sr=SR, hop_length=HOP,
+                                window="hamming")[:, :m]
+    )  # fmt: skip
+    assert not np.array_equal(got.mel, analyze(audio_wav).music.mel)

@@ -246,3 +246,37 @@ def test_sral_soft_dtw_prefers_accents_on_the_events():
     assert torch.isfinite(x.grad).all()
     with pytest.raises(ParameterError):
         StructuralRhythmAlignmentLoss(form="dtw")
+
+
+def test_ecl_music_anchor_log_candidates_counts_the_weighted_negatives():
+    torch.manual_seed(2)
+    a, v, neg = torch.randn(4, 5), torch.randn(4, 5), torch.randn(4, 2, 5)
+    tempo = torch.tensor([120.0, 122.0, 90.0, float("nan")])  # nan: nobody's negative
+    g = torch.tensor([0, 1, 1, 2])
+    _, parts = EmbodiedContrastiveLoss(hard_weight=3.0, anchor="music")(
+        a, v, neg, groups=g, tempo=tempo, return_parts=True
+    )
+    # clip 0: 4 in-batch + 2 (w - 1) for its tempo neighbour 1 + 2 w hard; clip 1: 3 (clip 2
+    # is its dance) + 2 + 6; clip 2: 3 + 6; clip 3: 4 + 6
+    want = np.log([4 + 2 + 6, 3 + 2 + 6, 3 + 6, 4 + 6]).mean()
+    assert float(parts["log_candidates"]) == pytest.approx(want, rel=1e-6)
+    assert float(parts["tempo_negatives"]) == pytest.approx(0.5)
+
+
+def test_sral_soft_dtw_per_clip_beats_equal_each_length_alone(rng):
+    acc = torch.tensor(rng.random((5, 24)), dtype=torch.float32)
+    ev = torch.tensor(rng.random((5, 24)) > 0.7, dtype=torch.float32)
+    k = torch.tensor([4, 3, 4, 6, 3])
+    sral = StructuralRhythmAlignmentLoss(form="soft_dtw")
+    loss, parts = sral(acc, ev, beat_frames=k, return_parts=True)
+    per_clip = []
+    for i in range(5):
+        alone = StructuralRhythmAlignmentLoss(form="soft_dtw", beat_frames=int(k[i]))
+        per_clip.append(alone(acc[i : i + 1], ev[i : i + 1]))
+    torch.testing.assert_close(loss, torch.stack(per_clip).mean())
+    # without beat_frames every clip takes the constructor's
+    torch.testing.assert_close(
+        sral(acc, ev), sral(acc, ev, beat_frames=torch.full((5,), 4)), rtol=0, atol=0
+    )
+    with pytest.raises(ParameterError):
+        sral(acc, ev, beat_frames=torch.tensor([4, 0, 4, 4, 4]))

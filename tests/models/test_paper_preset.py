@@ -22,6 +22,7 @@ MODEL_SETTINGS = [
     ("visual_motion", False, "sec. 3.2: the visual token is the pyramid's map only"),
     ("agva_order", "paper", "Eq. 7: softmax(tanh(W2(.)))"),
     ("hoof_vote", "literal", "Eq. 4: |theta - phi| <= 2 pi / B"),
+    ("stft_window", "hamming", "Eq. 1: w is the Hamming window"),
     ("head", "focal", "Eq. 15 + Eq. 19: binary prediction, focal loss"),
     ("explicit_detach", False, "Eq. 20: joint training of both pathways"),
 ]
@@ -52,6 +53,7 @@ def test_paper_analysis_is_the_papers():
     a = PAPER.model.analysis_config()
     assert (a.clock.fps, a.clock.sr) == (8.0, DEFAULT_SR) and DEFAULT_SR == 16000  # 16 kHz
     assert (a.frame_size, a.flow, a.aspect, a.hoof_vote) == (256, "pwcnet", "squash", "literal")
+    assert a.stft_window == "hamming"
 
 
 def test_paper_preset_builds_the_model():
@@ -68,4 +70,4 @@ def test_cpu_preset_keeps_its_deviations_on_purpose():
     assert cpu.train.implicit_loss == "infonce" and cpu.train.clip_mode == "windows"
     assert cpu.model.agva_order == "legacy" and cpu.model.hoof_vote == "nearest"
     assert cpu.model.visual_motion and cpu.model.flow == "dis"
-    assert cpu.train.avc_rule == "iou"
+    assert cpu.train.avc_rule == "iou" and cpu.model.stft_window == "hann"

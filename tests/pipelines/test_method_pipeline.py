@@ -29,3 +29,24 @@ def test_learned_methods_run_on_the_models_clock(debug_checkpoint):
     assert asked.frame_size == model.config.frame_size
     with pytest.raises(ParameterError, match="--fps must be the model's"):
         analysis_setup("mudar", checkpoint=debug_checkpoint, fps=30.0)
+
+
+def test_a_model_brings_its_music_and_hoof_analysis(tmp_path):
+    import dataclasses
+
+    import torch
+
+    from mudar.models.checkpoint import save_model
+    from mudar.models.mudar import MuDaR
+    from mudar.models.presets import MUDAR_PRESETS
+
+    torch.manual_seed(0)
+    mc = dataclasses.replace(
+        MUDAR_PRESETS["debug"].model, stft_window="hamming", hoof_vote="literal"
+    )
+    path = save_model(MuDaR(mc).eval(), tmp_path / "paperish.pt", meta={"threshold": 0.2})
+    config, _ = analysis_setup("mudar", checkpoint=path)
+    assert (config.stft_window, config.hoof_vote) == ("hamming", "literal")
+    # what the command line asks for wins
+    config, _ = analysis_setup("mudar", checkpoint=path, stft_window="hann")
+    assert (config.stft_window, config.hoof_vote) == ("hann", "literal")

@@ -368,6 +368,7 @@ def run_motionbeat_bench(
     folds: int = 4,
     threads: int | None = None,
     progress: bool = False,
+    train_overrides: dict | None = None,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Train MotionBeat on the dwm-style dances under ``data`` (one seed), then every table.
 
@@ -401,6 +402,9 @@ def run_motionbeat_bench(
         setting (1 is fastest on a busy shared machine, see
         :func:`~mudar.training.motionbeat.train_motionbeat`).
     progress : bool
+    train_overrides : dict, optional
+        Fields of the preset's training config to replace (e.g. ``{"ecl_anchor": "music",
+        "sral_form": "soft_dtw"}``, the summarised losses).
 
     Returns
     -------
@@ -424,6 +428,7 @@ def run_motionbeat_bench(
             cache_dir=cache_dir,
             folds=folds,
             progress=progress,
+            train_overrides=train_overrides,
         )
 
 
@@ -441,6 +446,7 @@ def _run_bench(
     cache_dir,
     folds,
     progress,
+    train_overrides=None,
 ) -> dict:
     """:func:`run_motionbeat_bench` once the threads are set."""
 
@@ -456,6 +462,7 @@ def _run_bench(
         val_dances=test_dances,
         cache_dir=cache_dir,
         resume=resumed,
+        train_overrides=train_overrides,
     )
     t0 = time.perf_counter()
     model = load_motionbeat(r.model_path)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from mudar.clock import DEFAULT_FPS, DEFAULT_SR, FrameClock
 from mudar.eval.bas import DEFAULT_SIGMA_S
+from mudar.features.hoof import HOOF_VOTES
+from mudar.features.music import STFT_WINDOWS
 
 
 def add_analysis_options(p: argparse.ArgumentParser) -> None:
@@ -36,6 +38,18 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="NVlabs PWC-Net PyTorch weights, for --flow pwcnet",
     )
+    g.add_argument(
+        "--stft-window",
+        choices=STFT_WINDOWS,
+        help="STFT window of the music features: hann (librosa's) or hamming (the paper's "
+        "Eq. 1); default the model's, else hann",
+    )
+    g.add_argument(
+        "--hoof-vote",
+        choices=HOOF_VOTES,
+        help="HOOF voting: nearest (one bin) or literal (Eq. 4 as written); default the "
+        "model's, else nearest",
+    )
     g.add_argument("--hoof-bins", type=int, default=32, help="HOOF orientation bins (default 32)")
     g.add_argument(
         "--camera",
@@ -48,7 +62,7 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
 def analysis_options(args: argparse.Namespace) -> dict:
     """The options of :func:`add_analysis_options`, as keyword arguments of
     :func:`mudar.pipelines.method.analysis_setup`."""
-    return {
+    out = {
         "fps": args.fps,
         "sr": args.sr,
         "size": args.size,
@@ -58,6 +72,10 @@ def analysis_options(args: argparse.Namespace) -> dict:
         "camera": args.camera,
         "flow_weights": args.pwcnet_weights,
     }
+    for k in ("stft_window", "hoof_vote"):  # not given: the model's (analysis_setup)
+        if getattr(args, k, None):
+            out[k] = getattr(args, k)
+    return out
 
 
 def analysis_config(args: argparse.Namespace, **extra):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from mudar.losses.motionbeat import ECL_ANCHORS, SRAL_FORMS
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -63,12 +65,29 @@ def add_parser(sub) -> None:
         help="mudar (videos, default) or motionbeat (a music encoder from dwm-style dances: "
         "motion.npz + audio.ogg per folder)",
     )
+    g = p.add_argument_group("motionbeat recipe")
+    g.add_argument(
+        "--ecl-anchor",
+        choices=ECL_ANCHORS,
+        help="ECL form: motion (the preset's: music hard negatives) or music (the summarised "
+        "paper's: beat-jitter and tempo-aware motion negatives)",
+    )
+    g.add_argument(
+        "--sral-form",
+        choices=SRAL_FORMS,
+        help="SRAL form: lag_softmax (the preset's) or soft_dtw (the summarised paper's: "
+        "beat-level soft-DTW plus a bar-level distance)",
+    )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "recipe", "mudar") == "motionbeat":
         return run_motionbeat(args)
+    if getattr(args, "ecl_anchor", None) or getattr(args, "sral_form", None):
+        from mudar.errors import ParameterError
+
+        raise ParameterError("--ecl-anchor and --sral-form are for --recipe motionbeat")
     from mudar.training.train import train
 
     devices = int(args.devices) if args.devices.isdigit() else args.devices
@@ -114,6 +133,7 @@ def run_motionbeat(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         devices=devices,
         accelerator=args.accelerator,
+        train_overrides=motionbeat_overrides(args) or None,
     )
     print(
         f"trained MotionBeat {r.epochs} epochs on {r.n_train_clips} clips of "
@@ -122,3 +142,13 @@ def run_motionbeat(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def motionbeat_overrides(args: argparse.Namespace) -> dict:
+    """The MotionBeat training-config fields that ``--ecl-anchor`` and ``--sral-form`` set."""
+    out = {}
+    if getattr(args, "ecl_anchor", None):
+        out["ecl_anchor"] = args.ecl_anchor
+    if getattr(args, "sral_form", None):
+        out["sral_form"] = args.sral_form
+    return out

@@ -45,7 +45,7 @@ from mudar.data.clipset import EpochClips
 from mudar.data.inputs import audio_input
 from mudar.data.motionbeat_negatives import RowLayout, hard_negatives, normalise_rows
 from mudar.data.sampling import rng_for
-from mudar.errors import InputError, MudarError
+from mudar.errors import InputError, MudarError, ParameterError
 from mudar.features.music import MusicFeatures
 
 CACHE_VERSION = 2
@@ -325,8 +325,12 @@ class MotionBeatSet(EpochClips):
         dict of str to torch.Tensor
             ``audio`` float32 (R, T * sub), the stacked audio rows (as
             :func:`~mudar.data.inputs.audio_input` of the clip); ``neg_audio`` float32
-            (M, R, T * sub), the hard negatives (:func:`hard_negatives`); ``joints`` float32
-            (T, J, 3); ``contact`` float32 (T,); ``kinematic_beats`` float32 (T,);
+            (M, R, T * sub), the hard negatives (:func:`hard_negatives`), or, with
+            ``ecl_anchor="music"``, ``neg_joints`` float32 (M, T, J, 3) and ``neg_contact``
+            float32 (M, T), the motion shifted by about a beat (:func:`motion_jitter_starts`;
+            augmented as the clip); ``joints`` float32 (T, J, 3); ``contact`` float32 (T,);
+            ``tempo`` float32 (), the song's tempo, BPM (0: none); ``kinematic_beats`` float32
+            (T,);
             ``music_beats`` float32 (T,) and ``onset_strength`` float32 (T,) of the music;
             ``dance`` int64 (index in :attr:`dances`); ``start`` int64 (first frame, after the
             crop offset).
@@ -351,32 +355,120 @@ class MotionBeatSet(EpochClips):
         else:
             src_start = start * sub
         audio = normalise_rows(rows[:, src_start : src_start + t * sub], layout=self.layout)
-        negs = hard_negatives(
-            rows,
-            layout=self.layout,
-            fps=self.config.fps,
-            start=src_start,
-            length=t * sub,
-            rng=rng_for(tc.seed, self.epoch, index),
-            stretch=tc.stretch,
-            n_jitter=tc.n_jitter,
-            fraction=tc.jitter_fraction,
-            tempo_bpm=d.music.tempo_bpm,
-        )
+        rng = rng_for(tc.seed, self.epoch, index)
+        item = {"audio": torch.from_numpy(audio)}
         sl = slice(start, start + t)
         joints = d.joints[sl]
+        if tc.ecl_anchor == "music":
+            # motion negatives: the clip's motion shifted by about one beat (same augmentation)
+            starts = motion_jitter_starts(
+                start,
+                n_frames=d.n_frames,
+                length=t,
+                fps=self.config.fps,
+                tempo_bpm=d.music.tempo_bpm,
+                rng=rng,
+                n=tc.n_jitter,
+                beats=tc.motion_jitter_beats,
+                fraction=tc.jitter_fraction,
+            )
+            joints = np.concatenate([joints, *(d.joints[s : s + t] for s in starts)])
+            neg_contact = np.zeros((len(starts), t), np.float32)
+            for i, s in enumerate(starts):
+                neg_contact[i] = d.contact[s : s + t]
+            item["neg_contact"] = torch.from_numpy(neg_contact)
+        else:
+            negs = hard_negatives(
+                rows,
+                layout=self.layout,
+                fps=self.config.fps,
+                start=src_start,
+                length=t * sub,
+                rng=rng,
+                stretch=tc.stretch,
+                n_jitter=tc.n_jitter,
+                fraction=tc.jitter_fraction,
+                tempo_bpm=d.music.tempo_bpm,
+            )
+            item["neg_audio"] = torch.from_numpy(negs)
         if aug is not None:
             joints = augment_joints(
                 joints, rng=arng, augment=aug, skeleton=d.skeleton, up_axis=d.up_axis
             )
+        joints = np.ascontiguousarray(joints, dtype=np.float32)
+        if tc.ecl_anchor == "music":
+            item["neg_joints"] = torch.from_numpy(joints[t:].reshape(-1, t, *joints.shape[1:]))
+            joints = joints[:t]
         return {
-            "audio": torch.from_numpy(audio),
-            "neg_audio": torch.from_numpy(negs),
-            "joints": torch.from_numpy(np.ascontiguousarray(joints, dtype=np.float32)),
+            **item,
+            "joints": torch.from_numpy(joints),
             "contact": torch.from_numpy(d.contact[sl].astype(np.float32)),
+            "tempo": torch.tensor(d.music.tempo_bpm, dtype=torch.float32),
             "kinematic_beats": torch.from_numpy(d.kinematic_beats[sl].astype(np.float32)),
             "music_beats": torch.from_numpy(d.music.beats[sl].astype(np.float32)),
             "onset_strength": torch.from_numpy(d.music.onset_strength[sl].astype(np.float32)),
             "dance": torch.tensor(k, dtype=torch.int64),
             "start": torch.tensor(start, dtype=torch.int64),
         }
+
+
+def motion_jitter_starts(
+    start: int,
+    *,
+    n_frames: int,
+    length: int,
+    fps: float,
+    tempo_bpm: float,
+    rng: np.random.Generator,
+    n: int = 1,
+    beats: float = 1.0,
+    fraction: float = 0.25,
+) -> list[int]:
+    """First frames of a clip's beat-jitter motion negatives: the window moved by about a beat.
+
+    Each negative moves the window by ``beats + u`` beats, ``u`` uniform in ``[-fraction,
+    fraction]``, later or earlier at random (the other way where the dance ends first), and
+    by at least one frame; a window that fits neither way is moved as far as the dance allows.
+
+    Parameters
+    ----------
+    start : int
+        The clip's first frame.
+    n_frames : int
+        Frames of the dance.
+    length : int
+        Frames of a clip, ``<= n_frames``.
+    fps : float
+    tempo_bpm : float
+        The song's tempo; 0 (none found): 120.
+    rng : np.random.Generator
+    n : int
+        Negatives, ``>= 0``.
+    beats, fraction : float
+        The shift and its spread, beats.
+
+    Returns
+    -------
+    list of int
+        ``n`` first frames, each in ``[0, n_frames - length]``.
+
+    Raises
+    ------
+    ParameterError
+        A clip longer than the dance, or a start outside it.
+    """
+    last = n_frames - length
+    if n < 0 or last < 0 or not 0 <= start <= last:
+        raise ParameterError(
+            f"need n >= 0 and 0 <= start <= n_frames - length, got n={n}, start={start}, "
+            f"n_frames={n_frames}, length={length}"
+        )
+    beat = fps * 60.0 / (tempo_bpm if tempo_bpm > 0 else 120.0)
+    out = []
+    for _ in range(n):
+        shift = max(1, round((beats + rng.uniform(-fraction, fraction)) * beat))
+        sign = 1 if rng.random() < 0.5 else -1
+        if not 0 <= start + sign * shift <= last:
+            sign = -sign
+        out.append(min(max(start + sign * shift, 0), last))
+    return out

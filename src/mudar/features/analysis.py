@@ -15,7 +15,7 @@ import numpy as np
 from mudar.clock import DEFAULT_CLOCK, FrameClock
 from mudar.errors import ParameterError
 from mudar.features.dance import DanceFeatures
-from mudar.features.music import MusicFeatures
+from mudar.features.music import STFT_WINDOWS, MusicFeatures
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,10 @@ class AnalysisConfig:
         How a flow vector votes in the HOOF (:data:`mudar.features.hoof.HOOF_VOTES`): the
         nearest bin (default) or Eq. 4 as written. Written to :meth:`to_dict` (and so to the
         cache key) only when not the default, so the default's caches keep their keys.
+    stft_window : {"hann", "hamming"}
+        STFT window of the music features (:data:`mudar.features.music.STFT_WINDOWS`): Hann
+        (default, librosa's) or Hamming (Eq. 1 as written). Written to :meth:`to_dict` only
+        when not the default, as ``hoof_vote``.
     """
 
     clock: FrameClock = DEFAULT_CLOCK
@@ -55,11 +59,16 @@ class AnalysisConfig:
     frame_size: int = 0
     flow_weights: str = ""
     hoof_vote: str = "nearest"
+    stft_window: str = "hann"
 
     def __post_init__(self) -> None:
         if self.hoof_vote not in ("nearest", "literal"):
             raise ParameterError(
                 f"hoof_vote must be 'nearest' or 'literal', got {self.hoof_vote!r}"
+            )
+        if self.stft_window not in STFT_WINDOWS:
+            raise ParameterError(
+                f"stft_window must be one of {STFT_WINDOWS}, got {self.stft_window!r}"
             )
         if self.size < 16:
             raise ParameterError(f"size must be >= 16 pixels, got {self.size}")
@@ -70,8 +79,11 @@ class AnalysisConfig:
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
-        if d["hoof_vote"] == "nearest":  # the default: keys of older caches stay valid
+        # the defaults of later fields are left out: keys of older caches stay valid
+        if d["hoof_vote"] == "nearest":
             del d["hoof_vote"]
+        if d["stft_window"] == "hann":
+            del d["stft_window"]
         return d
 
     @classmethod

@@ -57,6 +57,36 @@ def hann_window(n: int) -> np.ndarray:
     return w[:-1]
 
 
+def hamming_window(n: int) -> np.ndarray:
+    """Periodic Hamming window, as ``scipy.signal.get_window("hamming", n, fftbins=True)``.
+
+    Parameters
+    ----------
+    n : int
+        Length, samples, ``>= 1``.
+
+    Returns
+    -------
+    np.ndarray, float64, shape (n,)
+
+    Raises
+    ------
+    ParameterError
+        If ``n < 1``.
+    """
+    if n < 1:
+        raise ParameterError(f"window length must be >= 1, got {n}")
+    if n == 1:
+        return np.ones(n, dtype=np.float64)
+    # scipy's general_hamming(alpha=0.54): a = [0.54, 0.46] on n + 1 points, the last dropped
+    fac = np.linspace(-np.pi, np.pi, n + 1, dtype=np.float64)
+    return (0.54 + 0.46 * np.cos(fac))[:-1]
+
+
+WINDOWS = {"hann": hann_window, "hamming": hamming_window}
+"""STFT windows by name: ``hann`` (librosa's default) and ``hamming`` (MuDaR's Eq. 1)."""
+
+
 def stft_power(
     y: np.ndarray,
     *,
@@ -75,8 +105,9 @@ def stft_power(
         FFT size and window length, samples.
     hop_length : int
         Hop between frames, samples.
-    window : "hann" or np.ndarray, shape (n_fft,)
-        Analysis window.
+    window : {"hann", "hamming"} or np.ndarray, shape (n_fft,)
+        Analysis window: a name of :data:`WINDOWS` (periodic, as scipy's ``get_window(name,
+        n_fft, fftbins=True)``) or the samples.
     pad_mode : {"constant", "reflect", "edge", "symmetric"}
         How the edges are padded by ``n_fft // 2`` samples; librosa's default is
         ``"constant"`` (zeros).
@@ -101,14 +132,7 @@ def stft_power(
         raise ParameterError(f"pad_mode must be one of {_PAD_MODES}, got {pad_mode!r}")
     if y.size == 0 and pad_mode != "constant":
         raise ParameterError(f"pad_mode={pad_mode!r} needs at least one sample")
-    if isinstance(window, str):
-        if window != "hann":
-            raise ParameterError(f"only the 'hann' window is supported, got {window!r}")
-        win = hann_window(n_fft)
-    else:
-        win = np.asarray(window, dtype=np.float64)
-        if win.shape != (n_fft,):
-            raise ParameterError(f"window must have shape ({n_fft},), got {win.shape}")
+    win = _analysis_window(window, n_fft)
     real = np.float32 if y.dtype == np.float32 else np.float64
     y = y.astype(real, copy=False)
     frames = _centred_frames(y, n_fft=n_fft, hop_length=hop_length, pad_mode=pad_mode)
@@ -120,12 +144,28 @@ def stft_power(
     return power.T
 
 
+def _analysis_window(window: str | np.ndarray, n_fft: int) -> np.ndarray:
+    """The window samples of :func:`stft_power`'s ``window`` argument."""
+    if isinstance(window, str):
+        if window not in WINDOWS:
+            raise ParameterError(f"window must be one of {tuple(WINDOWS)}, got {window!r}")
+        return WINDOWS[window](n_fft)
+    win = np.asarray(window, dtype=np.float64)
+    if win.shape != (n_fft,):
+        raise ParameterError(f"window must have shape ({n_fft},), got {win.shape}")
+    return win
+
+
 def stft_power_blocks(
-    y: np.ndarray, *, n_fft: int, hop_length: int, pad_mode: str = "constant"
+    y: np.ndarray,
+    *,
+    n_fft: int,
+    hop_length: int,
+    window: str | np.ndarray = "hann",
+    pad_mode: str = "constant",
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """:func:`stft_power` with a Hann window, a block of frames at a time, so that a long
-    signal never holds its whole spectrogram (an hour at 64 frames/s and ``n_fft=1024`` is
-    2 GB in float32).
+    """:func:`stft_power`, a block of frames at a time, so that a long signal never holds its
+    whole spectrogram (an hour at 64 frames/s and ``n_fft=1024`` is 2 GB in float32).
 
     Yields
     ------
@@ -149,7 +189,7 @@ def stft_power_blocks(
         raise ParameterError(f"pad_mode must be one of {_PAD_MODES}, got {pad_mode!r}")
     if y.size == 0 and pad_mode != "constant":
         raise ParameterError(f"pad_mode={pad_mode!r} needs at least one sample")
-    win = hann_window(n_fft)
+    win = _analysis_window(window, n_fft)
     real = np.float32 if y.dtype == np.float32 else np.float64
     y = y.astype(real, copy=False)
     # the padded signal piece by piece: a whole padded copy of an hour would be 230 MB

@@ -61,7 +61,9 @@ def analyze(
         if y is None:
             raise DecodeError(f"{path}: no audio could be decoded")
         n = clock.n_frames(len(y) / clock.sr)
-    music_feats = music_features(y, clock=clock, n_frames=n) if y is not None else None
+    music_feats = None
+    if y is not None:
+        music_feats = music_features(y, clock=clock, n_frames=n, window=config.stft_window)
     return Analysis(
         path=str(path),
         config=config,

@@ -24,6 +24,9 @@ from mudar.features import dsp
 
 N_FFT = 1024
 """STFT window, samples: 64 ms at 16 kHz, between SuperFlux's 46 ms and librosa's 93 ms."""
+STFT_WINDOWS = ("hann", "hamming")
+"""STFT windows: ``hann`` (the default: librosa's, which the paper's text names) and ``hamming``
+(Eq. 1 of the MuDaR paper; the ``paper`` preset's)."""
 N_MELS = 128
 """Mel bands, fmin..sr/2; at 16 kHz with ``N_FFT`` no band falls between two FFT bins."""
 FMIN = 27.5
@@ -57,6 +60,7 @@ def melspectrogram(
     n_mels: int = N_MELS,
     fmin: float = FMIN,
     fmax: float | None = None,
+    window: str = "hann",
 ) -> np.ndarray:
     """Log-mel spectrogram in dB relative to the loudest bin, floored at ``-TOP_DB``.
 
@@ -76,6 +80,9 @@ def melspectrogram(
         Number of mel bands.
     fmin, fmax : float
         Band edges of the mel filterbank, Hz; ``fmax=None`` means ``sr / 2``.
+    window : {"hann", "hamming"}
+        STFT window (:data:`STFT_WINDOWS`): periodic Hann (default, librosa's) or Hamming
+        (MuDaR's Eq. 1).
 
     Returns
     -------
@@ -85,19 +92,20 @@ def melspectrogram(
     Raises
     ------
     ParameterError
-        If ``y`` is not 1-D or the settings are not positive.
+        If ``y`` is not 1-D, the settings are not positive or the window is unknown.
     """
     y = _check_audio(y)
     _check_rate(sr=sr, hop_length=hop_length)
     if n_fft <= 0 or n_mels <= 0:
         raise ParameterError(f"n_fft and n_mels must be positive, got {n_fft}, {n_mels}")
+    _check_window(window)
     if y.size == 0:
         raise ParameterError("audio is empty")
     fb = dsp.mel_filterbank(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
     # block by block: the mel power of an hour is 128 rows, its STFT power would be 513
     mel = None
     for start, power in dsp.stft_power_blocks(
-        y, n_fft=n_fft, hop_length=hop_length, pad_mode="reflect"
+        y, n_fft=n_fft, hop_length=hop_length, window=window, pad_mode="reflect"
     ):
         block = fb @ power
         if mel is None:
@@ -512,7 +520,7 @@ class MusicFeatures:
 
 
 def music_features(
-    y: np.ndarray, *, clock: FrameClock, n_frames: int | None = None
+    y: np.ndarray, *, clock: FrameClock, n_frames: int | None = None, window: str = "hann"
 ) -> MusicFeatures:
     """All music features of a clip, on the clip's video frames.
 
@@ -525,6 +533,9 @@ def music_features(
     n_frames : int, optional
         Number of video frames; ``y`` is trimmed or zero-padded to fit. Default: the whole video
         frames in ``y``.
+    window : {"hann", "hamming"}
+        STFT window of the mel spectrogram (:func:`melspectrogram`), and so of everything
+        computed from it.
 
     Returns
     -------
@@ -534,9 +545,10 @@ def music_features(
     Raises
     ------
     ParameterError
-        If ``y`` is not 1-D, holds non-finite values, or ``n_frames < 0``.
+        If ``y`` is not 1-D, holds non-finite values, ``n_frames < 0`` or the window is unknown.
     """
     y = _check_audio(y)
+    _check_window(window)
     sr, hop = clock.sr, clock.hop
     n = clock.n_frames(len(y) / sr) if n_frames is None else int(n_frames)
     if n < 0:
@@ -547,7 +559,7 @@ def music_features(
     if m == 0:
         mel = np.zeros((N_MELS, 0), dtype=np.float32)
     else:
-        mel = melspectrogram(y, sr=sr, hop_length=hop)[:, :m]
+        mel = melspectrogram(y, sr=sr, hop_length=hop, window=window)[:, :m]
     # lag spans the distance from the window's centre to where it falls to half (madmom's
     # SuperFlux diff_ratio=0.5): N_FFT/4 = 1 hop here, 2 frames of 5 ms in the SuperFlux paper
     lag = max(1, round(N_FFT / 4 / hop))
@@ -615,6 +627,11 @@ def _pooled_tempogram(
 
 TEMPOGRAM_BLOCK = 4096
 """Fine frames per block of :func:`_pooled_tempogram` (a multiple of the FFT batch)."""
+
+
+def _check_window(window: str) -> None:
+    if window not in STFT_WINDOWS:
+        raise ParameterError(f"window must be one of {STFT_WINDOWS}, got {window!r}")
 
 
 def _check_audio(y: np.ndarray) -> np.ndarray:

@@ -20,8 +20,9 @@ distance between their distributions. Options select them:
 ``EmbodiedContrastiveLoss(anchor="music")`` (motion negatives given, or formed from the batch's
 other motions of a similar tempo) and ``StructuralRhythmAlignmentLoss(form="soft_dtw")``. The
 defaults (``anchor="motion"``, ``form="lag_softmax"``) are today's forms, which the MotionBeat
-bench figures were measured with; the summarised forms are unmeasured (their training wiring,
-in the MotionBeat training config, belongs to another part of the code).
+bench figures were measured with. Training selects the summarised forms with
+``MotionBeatTrainConfig.ecl_anchor`` and ``sral_form`` (``mudar train --recipe motionbeat
+--ecl-anchor music --sral-form soft_dtw``); docs/paper.md has their measured figures.
 """
 
 from __future__ import annotations
@@ -153,6 +154,10 @@ class EmbodiedContrastiveLoss(nn.Module):
             clip's best-scoring hard negative; 0 without hard negatives), ``log_candidates``
             (mean log of the motion -> music candidates each clip was scored against: the loss
             of a model that cannot tell them apart, the chance level of ``motion_to_music``).
+            With ``anchor="music"``, ``acc``, ``hard_acc``, ``hard_gap`` and
+            ``log_candidates`` are of the music -> motion direction (the one with the hard
+            negatives), and ``tempo_negatives`` is the mean number of tempo-aware negatives
+            per clip.
 
         Raises
         ------
@@ -226,6 +231,7 @@ class EmbodiedContrastiveLoss(nn.Module):
         if groups is not None:
             same = (groups[:, None] == groups[None, :]) & ~eye
         n_tempo = torch.zeros((), device=music.device)
+        n_cand = b - same.sum(1).to(s.dtype)
         logits_av = s
         if tempo is not None:  # tempo-aware negatives: other dances at a similar tempo
             t = tempo.to(s.dtype).clamp_min(self.eps)
@@ -233,6 +239,7 @@ class EmbodiedContrastiveLoss(nn.Module):
             close = close & ~same
             logits_av = logits_av + close.to(s.dtype) * math.log(self.hard_weight)
             n_tempo = close.sum(1).to(s.dtype).mean()
+            n_cand = n_cand + (self.hard_weight - 1) * close.sum(1).to(s.dtype)
         logits_av = logits_av.masked_fill(same, float("-inf"))
         pos = cos.diagonal()
         hard_acc = hard_gap = torch.zeros((), device=music.device)
@@ -241,6 +248,7 @@ class EmbodiedContrastiveLoss(nn.Module):
             cos_h = torch.einsum("be,bme->bm", a, n)  # (B, M): music i against its negatives
             h = cos_h / self.temperature + math.log(self.hard_weight)
             logits_av = torch.cat([logits_av, h], dim=1)
+            n_cand = n_cand + self.hard_weight * hard_negatives.shape[1]
             hard_acc = (pos[:, None] > cos_h).float().mean()
             hard_gap = (pos - cos_h.max(1).values).mean()
         l_av = F.cross_entropy(logits_av, target)
@@ -254,6 +262,7 @@ class EmbodiedContrastiveLoss(nn.Module):
             "hard_acc": hard_acc.detach(),
             "hard_gap": hard_gap.detach(),
             "tempo_negatives": n_tempo.detach(),
+            "log_candidates": n_cand.log().mean().detach(),
         }
         return (loss, self.parts) if return_parts else loss
 
@@ -381,6 +390,7 @@ class StructuralRhythmAlignmentLoss(nn.Module):
         accent: torch.Tensor,
         events: torch.Tensor,
         *,
+        beat_frames: torch.Tensor | None = None,
         return_parts: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The SRAL of a batch.
@@ -392,6 +402,9 @@ class StructuralRhythmAlignmentLoss(nn.Module):
         events : torch.Tensor, shape (B, T)
             The motion's per-frame events (e.g. 0/1 kinematic beats). A clip whose events are
             constant (no event at all) has no correlation and does not count.
+        beat_frames : torch.Tensor, int, shape (B,), optional
+            Frames per beat of each clip (``form="soft_dtw"``; e.g. from its tempo), each
+            ``>= 1``; default the ``beat_frames`` of the constructor for every clip.
         return_parts : bool
             Also return the parts.
 
@@ -419,7 +432,7 @@ class StructuralRhythmAlignmentLoss(nn.Module):
                 f"clips of {accent.shape[1]} frames are too short for max_lag={self.max_lag}"
             )
         if self.form == "soft_dtw":
-            return self._soft_dtw_form(accent, events, return_parts)
+            return self._soft_dtw_form(accent, events, beat_frames, return_parts)
         c = self.lag_correlation(accent, events)  # (B, 2L+1)
         log_p = torch.log_softmax(c / self.temperature, dim=1)
         lag_ce = -log_p[:, self.max_lag]
@@ -447,10 +460,40 @@ class StructuralRhythmAlignmentLoss(nn.Module):
         }
         return (loss, self.parts) if return_parts else loss
 
-    def _soft_dtw_form(self, accent, events, return_parts):
+    def _soft_dtw_form(self, accent, events, beat_frames, return_parts):
         """``form="soft_dtw"``: beat-level soft-DTW divergence + bar-level distance."""
         b, t = accent.shape
-        k = self.beat_frames
+        if beat_frames is None:
+            beat, bar = self._beat_and_bar(accent, events, self.beat_frames)
+        else:
+            if tuple(beat_frames.shape) != (b,) or bool((beat_frames < 1).any()):
+                raise ParameterError(f"beat_frames must be ({b},) and >= 1, got {beat_frames}")
+            # the clips of one beat length together: one soft-DTW per length in the batch
+            beat = accent.new_zeros(b)
+            bar = accent.new_zeros(b)
+            for k in beat_frames.unique().tolist():
+                sel = beat_frames == k
+                beat[sel], bar[sel] = self._beat_and_bar(accent[sel], events[sel], int(k))
+        per_item = beat + self.bar_weight * bar
+        ev = events.to(accent.dtype)
+        w = (ev.std(1, unbiased=False) > self.eps).to(accent.dtype)
+        n = w.sum()
+        loss = (per_item * w).sum() / n if n > 0 else accent.sum() * 0.0
+
+        def mean(v: torch.Tensor) -> torch.Tensor:
+            return ((v * w).sum() / n).detach() if n > 0 else torch.zeros((), device=v.device)
+
+        self.parts = {
+            "sral": loss.detach(),
+            "beat_sdtw": mean(beat),
+            "bar_tv": mean(bar),
+            "valid": w.mean().detach(),
+        }
+        return (loss, self.parts) if return_parts else loss
+
+    def _beat_and_bar(self, accent, events, k):
+        """The beat-level and bar-level terms (B,) of clips with beats of ``k`` frames."""
+        b, t = accent.shape
         n_beats = t // k
         if n_beats < 1:
             raise ParameterError(f"clips of {t} frames are shorter than a beat of {k} frames")
@@ -471,21 +514,7 @@ class StructuralRhythmAlignmentLoss(nn.Module):
             bar_term = 0.5 * (p - q).abs().sum(1)
         else:
             bar_term = torch.zeros_like(beat_term)
-        per_item = beat_term + self.bar_weight * bar_term
-        w = (ev.std(1, unbiased=False) > self.eps).to(accent.dtype)
-        n = w.sum()
-        loss = (per_item * w).sum() / n if n > 0 else accent.sum() * 0.0
-
-        def mean(v: torch.Tensor) -> torch.Tensor:
-            return ((v * w).sum() / n).detach() if n > 0 else torch.zeros((), device=v.device)
-
-        self.parts = {
-            "sral": loss.detach(),
-            "beat_sdtw": mean(beat_term),
-            "bar_tv": mean(bar_term),
-            "valid": w.mean().detach(),
-        }
-        return (loss, self.parts) if return_parts else loss
+        return beat_term, bar_term
 
 
 def soft_dtw(x: torch.Tensor, y: torch.Tensor, *, gamma: float) -> torch.Tensor:

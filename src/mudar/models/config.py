@@ -118,10 +118,13 @@ class MudarConfig(Clocked):
     flow : str
         Optical-flow backend of the motion input (``dis``, the default; ``pwcnet``, the
         paper's, needs its weights: prepare the features with ``mudar prepare --flow pwcnet
-        --pwcnet-weights PATH``).
+        --pwcnet-weights PATH``, and ``--hoof-vote``, ``--stft-window`` as the model's).
     aspect : {"pad", "crop", "squash"}
         How non-square video becomes square frames (``squash``: a plain resize to
         ``frame_size``, the paper's "resized to 256 x 256").
+    stft_window : {"hann", "hamming"}
+        STFT window of the music features (:data:`mudar.features.music.STFT_WINDOWS`): Hann
+        (default, the shipped model's; librosa's default) or Hamming (Eq. 1 as written).
     """
 
     clip_s: float = 8.0
@@ -145,9 +148,14 @@ class MudarConfig(Clocked):
     hoof_vote: str = "nearest"
     flow: str = "dis"
     aspect: str = "pad"
+    stft_window: str = "hann"
 
     def __post_init__(self) -> None:
         check_clock(self.clock)
+        if self.stft_window not in ("hann", "hamming"):
+            raise ParameterError(
+                f"stft_window must be 'hann' or 'hamming', got {self.stft_window!r}"
+            )
         if self.agva_order not in ("paper", "legacy"):
             raise ParameterError(f"agva_order must be 'paper' or 'legacy', got {self.agva_order!r}")
         if self.head not in RHYTHM_HEADS:
@@ -172,6 +180,7 @@ class MudarConfig(Clocked):
             "hoof_vote": self.hoof_vote,
             "flow": self.flow,
             "aspect": self.aspect,
+            "stft_window": self.stft_window,
         }
         return AnalysisConfig(**{**kw, **overrides})
 

@@ -34,6 +34,7 @@ from torch import nn
 
 from mudar.clock import FrameClock
 from mudar.errors import ParameterError
+from mudar.losses.motionbeat import ECL_ANCHORS, SRAL_FORMS
 from mudar.models.audio_encoder import AudioEncoder
 from mudar.models.config import Clocked, MudarConfig, check_clock, read_clock
 from mudar.models.mudar import sinusoid
@@ -186,6 +187,23 @@ class MotionBeatTrainConfig:
         Softmax temperature of the SRAL, units of correlation.
     sral_corr_weight : float
         Weight of the ``1 - c(0)`` term of the SRAL.
+    ecl_anchor : {"motion", "music"}
+        The ECL's form (:data:`~mudar.losses.motionbeat.ECL_ANCHORS`): ``"motion"`` (default,
+        the bench's figures) takes music hard negatives (``stretch``, ``n_jitter``);
+        ``"music"`` (the summarised paper's, read from summaries) takes *motion* negatives:
+        ``n_jitter`` beat-jitter ones (the clip's motion shifted by about
+        ``motion_jitter_beats`` beats, through the motion encoder) and the batch's other
+        dances within ``ecl_tempo_tol`` of the clip's tempo (tempo-aware ones, weighted
+        ``hard_weight``).
+    ecl_tempo_tol : float
+        Relative tempo difference under which two dances count as "similar BPM"
+        (``ecl_anchor="music"``).
+    motion_jitter_beats : float
+        Shift of the beat-jitter motion negatives, beats (``ecl_anchor="music"``).
+    sral_form : {"lag_softmax", "soft_dtw"}
+        The SRAL's form (:data:`~mudar.losses.motionbeat.SRAL_FORMS`): ``"lag_softmax"``
+        (default, the bench's figures) or ``"soft_dtw"`` (the summarised paper's: beat-level
+        soft-DTW and a bar-level distance, beats of each clip's tempo).
     kinematic_sigma_s : float
         Smoothing of the joint speed before its minima are taken (the SRAL's motion events).
     kinematic_min_separation_s : float
@@ -218,6 +236,10 @@ class MotionBeatTrainConfig:
     sral_max_lag_s: float = 0.25
     sral_temperature: float = 0.1
     sral_corr_weight: float = 1.0
+    ecl_anchor: str = "motion"
+    ecl_tempo_tol: float = 0.06
+    motion_jitter_beats: float = 1.0
+    sral_form: str = "lag_softmax"
     kinematic_sigma_s: float = 5.0 / 60.0
     kinematic_min_separation_s: float = 0.15
     clip_hop_s: float = 2.0
@@ -231,6 +253,19 @@ class MotionBeatTrainConfig:
     mel_band_sigma: float = 0.1
     seed: int = 0
     workers: int = 0
+
+    def __post_init__(self) -> None:
+        if self.ecl_anchor not in ECL_ANCHORS:
+            raise ParameterError(
+                f"ecl_anchor must be one of {ECL_ANCHORS}, got {self.ecl_anchor!r}"
+            )
+        if self.sral_form not in SRAL_FORMS:
+            raise ParameterError(f"sral_form must be one of {SRAL_FORMS}, got {self.sral_form!r}")
+        if not self.ecl_tempo_tol >= 0 or not self.motion_jitter_beats > 0:
+            raise ParameterError(
+                f"need ecl_tempo_tol >= 0 and motion_jitter_beats > 0, got "
+                f"{self.ecl_tempo_tol}, {self.motion_jitter_beats}"
+            )
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -260,6 +295,8 @@ class MotionBeatOutput:
         Per-frame encoder outputs.
     accent_logits : torch.Tensor, shape (B, T)
         The music accent head (the SRAL takes ``sigmoid`` of it).
+    neg_motion_emb : torch.Tensor, shape (B, M, E), or None
+        Of each clip's motion negatives, when given (the ECL with ``anchor="music"``).
     """
 
     music_emb: torch.Tensor
@@ -268,6 +305,7 @@ class MotionBeatOutput:
     music_frames: torch.Tensor
     motion_frames: torch.Tensor
     accent_logits: torch.Tensor
+    neg_motion_emb: torch.Tensor | None = None
 
 
 @dataclass
@@ -467,6 +505,8 @@ class MotionBeat(nn.Module):
         contact: torch.Tensor | None = None,
         *,
         neg_audio: torch.Tensor | None = None,
+        neg_joints: torch.Tensor | None = None,
+        neg_contact: torch.Tensor | None = None,
     ) -> MotionBeatOutput:
         """Both encoders on a batch of B clips of T frames.
 
@@ -481,6 +521,12 @@ class MotionBeat(nn.Module):
         neg_audio : torch.Tensor, shape (B, M, R, T * sub), optional
             Hard negatives of each clip (:mod:`mudar.data.motionbeat_negatives`); they go
             through the music encoder in one pass with the positives.
+        neg_joints : torch.Tensor, shape (B, M, T, J, 3), optional
+            Motion negatives of each clip (e.g. its motion shifted by about a beat,
+            :func:`mudar.data.motionbeat_set.motion_jitter_starts`); they go through the motion
+            encoder in one pass with the positives.
+        neg_contact : torch.Tensor, shape (B, M, T), optional
+            Their foot contact (needed when ``contact`` is given).
 
         Returns
         -------
@@ -515,14 +561,36 @@ class MotionBeat(nn.Module):
             m = neg_audio.shape[1]
             both = torch.cat([audio, neg_audio.flatten(0, 1)])
         frames_all, emb_all, accent_all = self.encode_music(both)
-        motion_frames, motion_emb = self.encode_motion(joints, contact)
+        mj = 0
+        joints_all, contact_all = joints, contact
+        if neg_joints is not None:
+            if (
+                neg_joints.ndim != 5
+                or neg_joints.shape[0] != b
+                or neg_joints.shape[2:] != (joints.shape[1:])
+            ):
+                raise ParameterError(
+                    f"neg_joints must be (B={b}, M, {t}, {self.config.n_joints}, 3), "
+                    f"got {tuple(neg_joints.shape)}"
+                )
+            mj = neg_joints.shape[1]
+            joints_all = torch.cat([joints, neg_joints.flatten(0, 1)])
+            if contact is not None:
+                if neg_contact is None or neg_contact.shape != neg_joints.shape[:3]:
+                    raise ParameterError(
+                        f"neg_contact must be {tuple(neg_joints.shape[:3])} with contact, got "
+                        f"{None if neg_contact is None else tuple(neg_contact.shape)}"
+                    )
+                contact_all = torch.cat([contact, neg_contact.flatten(0, 1)])
+        motion_frames, motion_emb = self.encode_motion(joints_all, contact_all)
         return MotionBeatOutput(
             music_emb=emb_all[:b],
-            motion_emb=motion_emb,
+            motion_emb=motion_emb[:b],
             neg_music_emb=emb_all[b:].view(b, m, -1) if m else None,
             music_frames=frames_all[:b],
-            motion_frames=motion_frames,
+            motion_frames=motion_frames[:b],
             accent_logits=accent_all[:b],
+            neg_motion_emb=motion_emb[b:].view(b, mj, -1) if mj else None,
         )
 
     @torch.no_grad()

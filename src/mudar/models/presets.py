@@ -66,7 +66,8 @@ MUDAR_PRESETS: dict[str, Preset] = {
     ),
     # the paper's form of every item (docs/paper.md; tests/models/test_paper_preset.py checks
     # each setting against sec. 3-4.1). PWC-Net flow needs its weights: prepare the features
-    # with `mudar prepare --flow pwcnet --pwcnet-weights PATH --aspect squash --frame-size 256`
+    # with `mudar prepare --flow pwcnet --pwcnet-weights PATH --aspect squash --frame-size 256
+    # --hoof-vote literal --stft-window hamming`
     "paper": Preset(
         MudarConfig(
             clip_s=8.0,
@@ -81,6 +82,7 @@ MUDAR_PRESETS: dict[str, Preset] = {
             hoof_vote="literal",
             flow="pwcnet",
             aspect="squash",
+            stft_window="hamming",  # Eq. 1 (docs/paper.md: Eq. 1 over "LibROSA defaults")
         ),
         TrainConfig(
             epochs=50,

@@ -43,7 +43,8 @@ def analysis_setup(
         Audio analysis rate, Hz.
     **fields
         Other :class:`~mudar.features.analysis.AnalysisConfig` fields (``size``, ``flow`` ...);
-        a model sets ``frame_size`` itself.
+        a model sets ``frame_size`` itself, and ``stft_window`` and ``hoof_vote`` where not
+        given.
 
     Returns
     -------
@@ -64,7 +65,13 @@ def analysis_setup(
         model = load_model(checkpoint)
         if fps is not None and fps != model.config.fps:
             raise ParameterError(f"--fps must be the model's {model.config.fps:g} for {method}")
-        fields = {**fields, "frame_size": model.config.frame_size}
+        # the model's music and HOOF analysis unless asked otherwise
+        fields = {
+            "stft_window": model.config.stft_window,
+            "hoof_vote": model.config.hoof_vote,
+            **fields,
+            "frame_size": model.config.frame_size,
+        }
     if model is not None and fps is None:
         clock = FrameClock(fps=model.config.fps, sr=sr, sub=model.config.sub)
     else:

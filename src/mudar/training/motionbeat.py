@@ -4,7 +4,9 @@ Build data (each dance prepared once on the model's clock and cached in the run,
 :mod:`mudar.data.motionbeat_set`; dances split into training and validation, never clips;
 training clips augmented), build the model (:class:`~mudar.models.motionbeat.MotionBeat`), fit
 with ``L = L_ECL + lambda_sral * L_SRAL`` (:mod:`mudar.losses.motionbeat`, same-dance pairs
-left out of the ECL) and AdamW, save.
+left out of the ECL; ``ecl_anchor`` and ``sral_form`` of the training config select each
+loss's form, the summarised paper's ``"music"`` (motion negatives) and ``"soft_dtw"`` beside
+the defaults) and AdamW, save.
 
 Validation, per epoch: the losses on the held-out dances' clips in one fixed shuffled order
 (so that a batch mixes dances, as a training batch does), with ``val/log_candidates`` the
@@ -71,26 +73,53 @@ class MotionBeatModule(SeededModule):
         self.config = MotionBeatConfig.from_dict(model_config)
         self.train_config = tc = MotionBeatTrainConfig.from_dict(train_config)
         self.model = MotionBeat(self.config)
-        self.ecl = EmbodiedContrastiveLoss(tc.temperature, hard_weight=tc.hard_weight)
+        self.ecl = EmbodiedContrastiveLoss(
+            tc.temperature,
+            hard_weight=tc.hard_weight,
+            anchor=tc.ecl_anchor,
+            tempo_tol=tc.ecl_tempo_tol,
+        )
         self.sral = StructuralRhythmAlignmentLoss(
             max(1, round(tc.sral_max_lag_s * self.config.fps)),
             tc.sral_temperature,
             corr_weight=tc.sral_corr_weight,
+            form=tc.sral_form,
+            beat_frames=beat_frames(torch.tensor([0.0]), self.config.fps).item(),
         )
 
     def losses(self, batch: dict) -> tuple[torch.Tensor, dict[str, torch.Tensor], MotionBeatOutput]:
         """The total loss of a batch, its parts (detached scalars) and the model's outputs."""
+        tc = self.train_config
+        music_anchor = tc.ecl_anchor == "music"
         out = self.model(
-            batch["audio"], batch["joints"], batch["contact"], neg_audio=batch["neg_audio"]
+            batch["audio"],
+            batch["joints"],
+            batch["contact"],
+            neg_audio=batch.get("neg_audio"),
+            neg_joints=batch.get("neg_joints"),
+            neg_contact=batch.get("neg_contact"),
         )
-        groups = batch["dance"] if self.train_config.mask_same_dance else None
+        groups = batch["dance"] if tc.mask_same_dance else None
+        tempo = batch.get("tempo")
         l_ecl, p_ecl = self.ecl(
-            out.music_emb, out.motion_emb, out.neg_music_emb, groups=groups, return_parts=True
+            out.music_emb,
+            out.motion_emb,
+            out.neg_motion_emb if music_anchor else out.neg_music_emb,
+            groups=groups,
+            # a song without a tempo (0) is nobody's tempo-aware negative
+            tempo=torch.where(tempo > 0, tempo, torch.nan) if music_anchor else None,
+            return_parts=True,
         )
+        beats = None
+        if tc.sral_form == "soft_dtw" and tempo is not None:
+            beats = beat_frames(tempo, self.config.fps)
         l_sral, p_sral = self.sral(
-            torch.sigmoid(out.accent_logits), batch["kinematic_beats"], return_parts=True
+            torch.sigmoid(out.accent_logits),
+            batch["kinematic_beats"],
+            beat_frames=beats,
+            return_parts=True,
         )
-        total = l_ecl + self.train_config.lambda_sral * l_sral
+        total = l_ecl + tc.lambda_sral * l_sral
         parts = {"loss": total.detach(), "ecl": l_ecl.detach(), **p_ecl, **p_sral}
         parts.pop("nce")  # = ecl
         return total, parts, out
@@ -126,6 +155,23 @@ class MotionBeatModule(SeededModule):
     def configure_optimizers(self):
         tc = self.train_config
         return torch.optim.AdamW(self.model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+
+
+def beat_frames(tempo: torch.Tensor, fps: float) -> torch.Tensor:
+    """Frames per beat of each clip's song (the soft-DTW SRAL's beats), ``>= 1``.
+
+    Parameters
+    ----------
+    tempo : torch.Tensor, shape (B,)
+        BPM; 0 or NaN (no tempo found): 120.
+    fps : float
+
+    Returns
+    -------
+    torch.Tensor, int64, shape (B,)
+    """
+    bpm = torch.where(tempo > 0, tempo, torch.full_like(tempo, 120.0))
+    return (fps * 60.0 / bpm).round().clamp_min(1).to(torch.int64)
 
 
 def other_dance_top1(
