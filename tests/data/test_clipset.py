@@ -275,3 +275,11 @@ def test_avc_rule_and_alpha_reach_the_draw(features, ids, monkeypatch):
     plain = ClipSet(features, ids, MC, TC)
     for i in range(len(iou)):
         torch.testing.assert_close(iou[i]["neg_audio"], plain[i]["neg_audio"])
+
+
+def test_features_of_another_window_or_hoof_vote_are_refused(features, ids):
+    """The paper preset's Hamming window and literal HOOF on default features: one clear error,
+    not a model silently trained on the wrong analysis."""
+    for change in ({"stft_window": "hamming"}, {"hoof_vote": "literal"}):
+        with pytest.raises(ParameterError, match="prepare them with --stft-window"):
+            ClipSet(features, ids, dataclasses.replace(MC, **change), TC)

@@ -393,6 +393,13 @@ class ClipSet(EpochClips):
                 f"{vid}: features at {clock.fps:g} fps, sub {clock.sub}; the model needs "
                 f"{c.fps:g} fps, sub {c.sub}"
             )
+        made = (a.config.stft_window, a.config.hoof_vote)
+        if made != (c.stft_window, c.hoof_vote):  # e.g. the paper preset on default features
+            raise ParameterError(
+                f"{vid}: features made with the {made[0]} window and {made[1]} HOOF votes; the "
+                f"model needs {c.stft_window} and {c.hoof_vote} (prepare them with "
+                f"--stft-window {c.stft_window} --hoof-vote {c.hoof_vote})"
+            )
         if a.dance.hoof.shape[1] != c.hoof_bins:
             raise ParameterError(
                 f"{vid}: features have {a.dance.hoof.shape[1]} HOOF bins, the model {c.hoof_bins}"
