@@ -13,13 +13,19 @@ goes:
 
 1. ``joints 3D``: the accents of meta.json (minima of the mean joint speed, root-relative,
    :func:`mudar.features.kinematic.kinematic_beats` on the warped joints), and the same minima
-   re-detected here on the joints resampled to the analysis rate;
+   re-detected here on the joints resampled to the analysis rate, and with the dancer's
+   travel across the floor left in (world-frame speeds, ``root=None``: what a flow relative to
+   the room sees);
 2. ``joints 2D``: the same minima of the joints as the following camera sees them, in pixels
    (:func:`mudar.synthetic.skeleton.project_joints`), root-relative and as they move in the
-   picture (the camera's lag left in);
+   picture (the camera's lag left in), and weighted as a flow over the drawn figure would
+   weigh them (:func:`bone_weighted_speed`: long bones count more, the hands less);
 3. ``flow magnitude``: minima of the total optical-flow magnitude of each frame (the analysis'
    ``dance.magnitude``), with the camera's global motion (the median flow vector) removed, as
-   the analysis does by default, and without (``camera="none"``);
+   the analysis does by default, and without (``camera="none"``); unless ``--no-diagnose``,
+   also from flow computed here: over the dancer's bounding box only (an oracle, from the
+   projected joints), with the dancer's travel removed there, with a homography camera, and
+   with finer flow (see :func:`flow_diagnosis`);
 4. ``hoof-flux``: the peaks of the HOOF flux, mudar's learning-free dance rhythm;
 5. ``directogram``: the peaks of Davis & Agrawala's impact envelope.
 
@@ -72,6 +78,22 @@ def peak_times(frames: np.ndarray, curve: np.ndarray, *, fps: float) -> np.ndarr
     return refine_times(curve, np.asarray(frames, int), fps=fps)
 
 
+def bone_weighted_speed(px: np.ndarray, *, root: int) -> np.ndarray:
+    """Root-relative speed of the drawn figure as a flow would sum it: per bone, the mean speed
+    of its two ends times its length in the picture (+1 pixel), summed over bones; the mid
+    points the renderer adds are taken in the picture (the projection's mean, close to the
+    projected mean). px: (T, 23, 2) pixels; returns (T,), pixels^2 per frame."""
+    from mudar.synthetic.skeleton import get_skeleton
+
+    sk = get_skeleton("dwm23")
+    pts = np.concatenate([px, np.stack([(px[:, a] + px[:, b]) / 2 for a, b in sk.mids], 1)], 1)
+    v = np.gradient(pts, axis=0)
+    speed = np.linalg.norm(v - v[:, root : root + 1], axis=-1)
+    a, b = np.array(sk.bones).T
+    length = np.linalg.norm(pts[:, a] - pts[:, b], axis=-1) + 1.0
+    return (length * (speed[:, a] + speed[:, b]) / 2).sum(axis=1)
+
+
 def joint_rungs(
     folder: Path, look_name: str, fps: float
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -91,12 +113,18 @@ def joint_rungs(
     for rate in dict.fromkeys((src_fps, fps)):
         j3 = joints if rate == src_fps else resample_motion(joints, fps_in=src_fps, fps_out=rate)
         out[f"joints 3D @{rate:g}"] = centred_minima(joint_speed(j3, fps=rate, root=root), fps=rate)
+        out[f"joints 3D, travel left in @{rate:g}"] = centred_minima(
+            joint_speed(j3, fps=rate, root=None), fps=rate
+        )
         j2 = flat if rate == look.fps else resample_motion(flat, fps_in=look.fps, fps_out=rate)
         out[f"joints 2D (camera), root-relative @{rate:g}"] = centred_minima(
             joint_speed(j2, fps=rate, root=root), fps=rate
         )
         out[f"joints 2D (camera), in the picture @{rate:g}"] = centred_minima(
             joint_speed(j2, fps=rate, root=None), fps=rate
+        )
+        out[f"joints 2D (camera), root-relative, weighted by bone length @{rate:g}"] = (
+            centred_minima(bone_weighted_speed(j2[..., :2], root=root), fps=rate)
         )
     return out, px
 
@@ -124,8 +152,10 @@ def flow_diagnosis(
     """Rung 3's diagnosis: minima (s) of the flow magnitude computed here as the analysis does
     (DIS "ultrafast" on the frame at half of ``size``, the median flow removed), summed over
     the dancer's box only (an oracle: the projected joints' bounding box plus 6 flow pixels),
-    with a homography camera instead of the median, and with finer flow (DIS at its finest
-    pyramid level 0 instead of 2)."""
+    there also with the dancer's own median flow removed (their travel across the floor, which
+    root-relative joint speeds leave out), over the whole frame with a homography camera
+    instead of the median (the floor is a plane), and all again with finer flow (DIS at its
+    finest pyramid level 0 instead of 2)."""
     import cv2
 
     from mudar.features.flow import DISFlow
@@ -144,16 +174,28 @@ def flow_diagnosis(
         (x0, y0), (x1, y1) = pts.min(0) - 6, pts.max(0) + 6
         box = np.zeros((small, small), bool)
         box[max(0, int(y0)) : max(0, int(y1) + 1), max(0, int(x0)) : max(0, int(x1) + 1)] = True
+        box |= not box.any()  # the dancer out of the picture (a following camera should not)
         for tag, dis in flows.items():
             fl = dis(prev, cur)
-            m = np.linalg.norm(fl - np.median(fl[::4, ::4].reshape(-1, 2), axis=0), axis=-1)
-            mh = np.linalg.norm(fl - _homography_flow(fl), axis=-1)
-            for name, v in (
-                (f"camera removed{tag}", m.sum()),
-                (f"camera removed{tag}, dancer's box only (oracle)", m[box].sum()),
-                (f"homography camera removed{tag}", mh.sum()),
-            ):
-                curves.setdefault(name, [0.0]).append(float(v))
+            rel = fl - np.median(fl[::4, ::4].reshape(-1, 2), axis=0)  # relative to the room
+            dancer = rel[box] - np.median(rel[box], axis=0)  # relative to the dancer's travel
+            rows = [
+                (
+                    f"camera removed{tag}, dancer's box only (oracle)",
+                    np.linalg.norm(rel[box], axis=-1),
+                ),
+                (
+                    f"camera and dancer's travel removed{tag}, dancer's box only (oracle)",
+                    np.linalg.norm(dancer, axis=-1),
+                ),
+            ]
+            if tag:
+                rows.append((f"camera removed{tag}", np.linalg.norm(rel, axis=-1)))
+            else:
+                mh = np.linalg.norm(fl - _homography_flow(fl), axis=-1)
+                rows.append((f"homography camera removed{tag}", mh))
+            for name, v in rows:
+                curves.setdefault(name, [0.0]).append(float(v.sum()))
         prev = cur
     return {
         f"flow magnitude minima, {name} @{rate:g}": centred_minima(
