@@ -25,7 +25,7 @@ goes:
    the analysis does by default, and without (``camera="none"``); unless ``--no-diagnose``,
    also from flow computed here: over the dancer's bounding box only (an oracle, from the
    projected joints), with the dancer's travel removed there, with a homography camera, and
-   with finer flow (see :func:`flow_diagnosis`);
+   with finer flow or Farneback's flow (see :func:`flow_diagnosis`);
 4. ``hoof-flux``: the peaks of the HOOF flux, mudar's learning-free dance rhythm;
 5. ``directogram``: the peaks of Davis & Agrawala's impact envelope.
 
@@ -155,14 +155,18 @@ def flow_diagnosis(
     there also with the dancer's own median flow removed (their travel across the floor, which
     root-relative joint speeds leave out), over the whole frame with a homography camera
     instead of the median (the floor is a plane), and all again with finer flow (DIS at its
-    finest pyramid level 0 instead of 2)."""
+    finest pyramid level 0 instead of 2) and with Farneback's dense flow (Davis & Agrawala's)."""
     import cv2
 
-    from mudar.features.flow import DISFlow
+    from mudar.features.flow import DISFlow, FarnebackFlow
     from mudar.io import iter_frames
 
     small = size // 2
-    flows = {"": DISFlow(), ", finer flow": DISFlow(finest_scale=0)}
+    flows = {
+        "": DISFlow(),
+        ", finer flow": DISFlow(finest_scale=0),
+        ", Farneback flow": FarnebackFlow(),
+    }
     curves: dict[str, list[float]] = {}
     prev = None
     for k, frame in enumerate(iter_frames(video, fps=rate, size=size, gray=True)):
