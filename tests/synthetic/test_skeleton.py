@@ -7,7 +7,14 @@ import pytest
 
 from mudar.errors import ParameterError
 from mudar.synthetic.motion import REST_POSE, dance_joints
-from mudar.synthetic.skeleton import LOOKS, Look, get_look, n_output_frames, render_frames
+from mudar.synthetic.skeleton import (
+    LOOKS,
+    Look,
+    get_look,
+    n_output_frames,
+    project_joints,
+    render_frames,
+)
 
 FPS = 25.0
 
@@ -81,6 +88,24 @@ def test_the_camera_follows_a_travelling_dancer():
         figure = np.all(np.abs(f.astype(int) - Look().figure) < 30, axis=-1)
         assert figure.sum() > 200
         assert 100 < np.nonzero(figure)[1].mean() < 220  # kept near the middle
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_projected_joints_land_on_the_drawn_figure(joints, mirror):
+    look = Look("t", yaw_deg=30.0, pitch_deg=20.0, mirror=mirror)
+    px = project_joints(joints[:12], fps=FPS, look=look)
+    assert px.shape == (n_output_frames(12, FPS, look.fps), 23, 2)
+    for img, p in zip(render_frames(joints[:12], fps=FPS, look=look), px, strict=True):
+        x, y = np.round(p[2]).astype(int)  # the waist, on the thick trunk
+        assert np.abs(img[y, x].astype(int) - look.figure).max() < 40
+
+
+def test_a_camera_that_does_not_lag_keeps_the_waist_in_the_middle():
+    walk = np.repeat(REST_POSE[None], 20, axis=0).copy()
+    walk[:, :, 0] += np.linspace(0, 100, 20)[:, None]
+    px = project_joints(walk, fps=FPS, look=Look("t", follow_s=0.0, yaw_deg=0.0))
+    np.testing.assert_allclose(px[:, 2, 0], 160.0, atol=1e-9)  # waist straight ahead: x = w/2
+    assert np.all(px[:, 0, 1] < px[:, 9, 1])  # y down: the head above the ankle
 
 
 def test_coco17_keypoints_are_drawn_and_follow_the_arm():

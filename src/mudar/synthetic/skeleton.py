@@ -34,6 +34,7 @@ __all__ = [
     "get_look",
     "get_skeleton",
     "n_output_frames",
+    "project_joints",
     "render_frames",
 ]
 
@@ -348,10 +349,10 @@ def render_frames(
     return _frames(j, fps, look, sk)
 
 
-def _frames(j: np.ndarray, fps: float, look: Look, sk: Skeleton) -> Iterator[np.ndarray]:
+def _cameras(j: np.ndarray, fps: float, look: Look, sk: Skeleton) -> Iterator[tuple]:
+    """Per output frame: the interpolated pose (J, 3) and the following camera that sees it."""
     w, h = look.size
     track = camera_track(j, fps=fps, follow_s=look.follow_s, skeleton=sk.name)
-    room = _Room.around(j)
     focal = look.zoom * h
     yaw, pitch = math.radians(look.yaw_deg), math.radians(look.pitch_deg)
     # camera axes (world): right, up, forward; forward points from the camera to the dancer
@@ -371,13 +372,57 @@ def _frames(j: np.ndarray, fps: float, look: Look, sk: Skeleton) -> Iterator[np.
         tx, tz = (1 - u) * track[i0] + u * track[i1]
         aim = np.array([tx, look.aim_cm, tz])
         eye = aim - fwd * (look.distance_cm / max(math.cos(pitch), 1e-6))
-        cam = _Camera(rot, eye, focal, w, h)
+        yield pose, _Camera(rot, eye, focal, w, h)
+
+
+def _frames(j: np.ndarray, fps: float, look: Look, sk: Skeleton) -> Iterator[np.ndarray]:
+    w, h = look.size
+    room = _Room.around(j)
+    for pose, cam in _cameras(j, fps, look, sk):
         img = np.empty((h, w, 3), np.uint8)
         room.draw(img, cam, look)
         _draw_figure(img, cam, pose, look, sk)
         if look.mirror:
             img = img[:, ::-1].copy()
         yield img
+
+
+def project_joints(
+    joints: np.ndarray, *, fps: float, look: Look | None = None, skeleton: str = "dwm23"
+) -> np.ndarray:
+    """Where the joints appear in the pictures of :func:`render_frames`: the dance as the
+    following camera sees it.
+
+    Parameters
+    ----------
+    joints : np.ndarray, shape (T, J, 3)
+        Positions, y up, centimetres, floor at y = 0, at ``fps``.
+    fps : float
+        Frame rate of ``joints``, frames per second.
+    look : Look, optional
+        Default ``LOOKS["dwm"]``.
+    skeleton : str
+        The joint layout (:data:`SKELETONS`).
+
+    Returns
+    -------
+    np.ndarray, float64, shape (n_output_frames, J, 2)
+        ``(x, y)`` in pixels of the picture (x right, y down, mirrored as the picture is), at
+        ``look.fps``: row ``k`` is output frame ``k`` of :func:`render_frames`.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`render_frames`.
+    """
+    look = look or LOOKS["dwm"]
+    render_frames(joints, fps=fps, look=look, skeleton=skeleton)  # the checks; nothing drawn
+    j = np.asarray(joints, dtype=np.float64)
+    sk = get_skeleton(skeleton)
+    px = np.stack([cam.to_pixels(cam.to_camera(pose)) for pose, cam in _cameras(j, fps, look, sk)])
+    if look.mirror:
+        px[..., 0] = look.size[0] - 1 - px[..., 0]  # column i of the picture goes to w - 1 - i
+    return px
 
 
 class _Camera:
