@@ -45,42 +45,24 @@ def hann_window(n: int) -> np.ndarray:
     ParameterError
         If ``n < 1``.
     """
-    if n < 1:
-        raise ParameterError(f"window length must be >= 1, got {n}")
-    if n == 1:
-        return np.ones(n, dtype=np.float64)
-    # scipy's general_cosine with a = [0.5, 0.5] on n + 1 points, the last one dropped
-    fac = np.linspace(-np.pi, np.pi, n + 1, dtype=np.float64)
-    w = np.zeros(n + 1, dtype=np.float64)
-    for k, a in enumerate((0.5, 0.5)):
-        w += a * np.cos(k * fac)
-    return w[:-1]
+    return _periodic_cosine(n, 0.5)
 
 
 def hamming_window(n: int) -> np.ndarray:
-    """Periodic Hamming window, as ``scipy.signal.get_window("hamming", n, fftbins=True)``.
+    """Periodic Hamming window, as ``scipy.signal.get_window("hamming", n, fftbins=True)``;
+    parameters, returns and raises as :func:`hann_window`."""
+    return _periodic_cosine(n, 0.54)
 
-    Parameters
-    ----------
-    n : int
-        Length, samples, ``>= 1``.
 
-    Returns
-    -------
-    np.ndarray, float64, shape (n,)
-
-    Raises
-    ------
-    ParameterError
-        If ``n < 1``.
-    """
+def _periodic_cosine(n: int, a0: float) -> np.ndarray:
+    """``a0 + (1 - a0) cos`` on ``n + 1`` points over [-pi, pi], the last dropped: scipy's
+    ``general_hamming(a0)`` with ``fftbins=True`` (Hann is ``a0 = 0.5``)."""
     if n < 1:
         raise ParameterError(f"window length must be >= 1, got {n}")
     if n == 1:
         return np.ones(n, dtype=np.float64)
-    # scipy's general_hamming(alpha=0.54): a = [0.54, 0.46] on n + 1 points, the last dropped
     fac = np.linspace(-np.pi, np.pi, n + 1, dtype=np.float64)
-    return (0.54 + 0.46 * np.cos(fac))[:-1]
+    return (a0 + (1.0 - a0) * np.cos(fac))[:-1]
 
 
 WINDOWS = {"hann": hann_window, "hamming": hamming_window}
