@@ -142,38 +142,70 @@ def test_retarget_pairs():
 
 
 LOOKS = ("dwm", "side", "high")
-LOCKED = [
-    {"id": f"{it['id'].split('/')[0]}/video_{look}", "label": it["label"], "entry": f"e/{k}.npz"}
-    for k, (it, look) in enumerate((it, look) for it in ITEMS for look in LOOKS)
-]
 
 
-def test_a_locked_set_is_split_by_dance_with_all_its_looks():
+@pytest.fixture
+def locked(tmp_path):
+    """The dances as a beat-locked set: three looks each, beside a meta.json that says so."""
+    items = []
+    for k, it in enumerate(ITEMS):
+        dance = it["id"].split("/")[0]
+        (tmp_path / dance).mkdir()
+        (tmp_path / dance / "meta.json").write_text('{"locked": true}')
+        for look in LOOKS:
+            items.append(
+                {
+                    "id": f"{dance}/video_{look}",
+                    "path": str(tmp_path / dance / f"video_{look}.mp4"),
+                    "label": it["label"],
+                    "entry": f"e/h{k}{look}-cfg.npz",  # each look its own content
+                }
+            )
+    return items
+
+
+def test_a_locked_set_is_split_by_dance_with_all_its_looks(locked):
     # every look has its own content (entry), but the looks of one dance go together
-    train, test = split_dances(LOCKED, test_fraction=0.3, seed=0)
+    train, test = split_dances(locked, test_fraction=0.3, seed=0)
     dance = {i.split("/")[0] for i in test}
     assert not dance & {i.split("/")[0] for i in train}
     assert len(test) == 3 * len(dance)  # every look of a test dance is tested
 
 
-def test_test_looks_are_never_seen_in_training():
-    train, test = split_dances(LOCKED, test_fraction=0.3, seed=0, test_looks=["high"])
+def test_test_looks_are_never_seen_in_training(locked):
+    train, test = split_dances(locked, test_fraction=0.3, seed=0, test_looks=["high"])
     assert {i.rsplit("_", 1)[1] for i in test} == {"high"}
     assert {i.rsplit("_", 1)[1] for i in train} == {"dwm", "side"}
     assert not {i.split("/")[0] for i in train} & {i.split("/")[0] for i in test}
     # the same dances as without test looks: only the looks differ
-    _, all_looks = split_dances(LOCKED, test_fraction=0.3, seed=0)
+    _, all_looks = split_dances(locked, test_fraction=0.3, seed=0)
     assert {i.split("/")[0] for i in test} == {i.split("/")[0] for i in all_looks}
 
 
 @pytest.mark.parametrize(
-    "items, looks, match",
+    "which, looks, match",
     [
-        (ITEMS, ["high"], "beat-locked set"),
-        (LOCKED, ["back"], "not in the set; it has dwm, high, side"),
-        (LOCKED, ["dwm", "side", "high"], "no look to train on"),
+        ("plain", ["high"], "beat-locked set"),
+        ("unmarked", ["high"], "beat-locked set"),  # the names alone do not make a locked set
+        ("locked", ["back"], "not in the set; it has dwm, high, side"),
+        ("locked", ["dwm", "side", "high"], "no look to train on"),
     ],
 )
-def test_bad_test_looks_are_one_clear_error(items, looks, match):
+def test_bad_test_looks_are_one_clear_error(locked, which, looks, match):
+    items = {
+        "plain": ITEMS,
+        "locked": locked,
+        "unmarked": [{k: v for k, v in it.items() if k != "path"} for it in locked],
+    }[which]
     with pytest.raises(ParameterError, match=match):
         split_dances(items, test_fraction=0.3, seed=0, test_looks=looks)
+
+
+def test_videos_named_like_looks_without_the_lock_are_split_by_content(locked):
+    """A folder of clips/video_01.mp4 ... is not a locked set: each video is its own dance."""
+    unmarked = [{k: v for k, v in it.items() if k != "path"} for it in locked]
+    train, test = split_dances(unmarked, test_fraction=0.3, seed=0)
+    by_dance = {}
+    for i in test:
+        by_dance.setdefault(i.split("/")[0], []).append(i)
+    assert any(len(v) < len(LOOKS) for v in by_dance.values())  # looks split apart

@@ -283,3 +283,22 @@ def test_features_of_another_window_or_hoof_vote_are_refused(features, ids):
     for change in ({"stft_window": "hamming"}, {"hoof_vote": "literal"}):
         with pytest.raises(ParameterError, match="prepare them with --stft-window"):
             ClipSet(features, ids, dataclasses.replace(MC, **change), TC)
+
+
+def test_training_split_keeps_the_looks_of_a_locked_dance_together(tmp_path):
+    from mudar.data.clipset import choose_split, video_group
+    from mudar.data.dataset import dance_group
+
+    items = []
+    for d in range(6):
+        (tmp_path / f"D{d}").mkdir()
+        (tmp_path / f"D{d}" / "meta.json").write_text('{"locked": true}')
+        for look in ("dwm", "side"):
+            path = tmp_path / f"D{d}" / f"video_{look}.mp4"
+            items.append({"id": f"D{d}/video_{look}", "path": str(path), "entry": f"h{d}{look}-c"})
+    assert video_group(items) is dance_group
+    train, val, how = choose_split(items, "auto", 0.34, 0)
+    assert how == "random" and val
+    assert not {dance_group(i) for i in train} & {dance_group(i) for i in val}
+    # without the lock beside them the same names are plain videos, grouped by content
+    assert video_group([{**it, "path": "elsewhere.mp4"} for it in items]) is content_group

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mudar.data.clipset import content_group
+from mudar.data.clipset import video_group
 from mudar.data.dataset import dance_group, look_of
 from mudar.errors import ParameterError
 from mudar.methods import BENCH, LEARNED, RHYTHM_HEADS
@@ -377,12 +377,12 @@ def split_dances(
 ) -> tuple[list[str], list[str]]:
     """Split dances (never clips) into training and test ids, stratified by genre.
 
-    Dances are grouped first: copies of one video go together
-    (:func:`mudar.data.clipset.content_group`), and so do all the looks of one dance of a
-    beat-locked set (:func:`mudar.data.dataset.dance_group`, when every id is
-    ``<dance>/video_<look>``). Within each genre the groups are shuffled (seeded) and
-    ``round(test_fraction * n)`` of them, at least one and never all, are held out; a genre of
-    a single dance cannot be both trained and tested and stays in training.
+    Dances are grouped first (:func:`mudar.data.clipset.video_group`): copies of one video go
+    together, and so do all the looks of one dance of a beat-locked set (every video
+    ``<dance>/video_<look>.mp4`` beside a ``meta.json`` that says it is locked). Within each
+    genre the groups are shuffled (seeded) and ``round(test_fraction * n)`` of them, at least
+    one and never all, are held out; a genre of a single dance cannot be both trained and
+    tested and stays in training.
 
     Parameters
     ----------
@@ -411,11 +411,15 @@ def split_dances(
 
     if not 0 < test_fraction < 1:
         raise ParameterError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    group = video_group(items)
     looks = {str(it["id"]): look_of(dict(it)) for it in items}
-    locked = bool(looks) and all(v is not None for v in looks.values())
-    group = dance_group if locked else content_group
     if test_looks:
         check_looks(test_looks, list(looks))
+        if group is not dance_group:
+            raise ParameterError(
+                "test looks need a beat-locked set (the meta.json beside each video says "
+                '"locked": true, as mudar make-locked writes it)'
+            )
     groups: dict[str, list[Mapping]] = {}
     for it in items:
         groups.setdefault(group(dict(it)), []).append(it)

@@ -31,6 +31,7 @@ from torch.utils.data import Dataset
 from mudar.data.augment import apply_look, draw_look
 from mudar.data.cache import FeatureCache
 from mudar.data.clips import cut, training_windows
+from mudar.data.dataset import dance_group, is_locked
 from mudar.data.inputs import audio_input, frames_input, motion_input, pool_rows, resize_frames
 from mudar.data.prepare import load_manifest
 from mudar.data.sampling import (
@@ -83,6 +84,15 @@ def music_group(a: Analysis) -> int:
     env = np.round(np.asarray(a.music.onset_strength[:MUSIC_KEY_FRAMES], np.float64), 3)
     digest = hashlib.blake2b(env.astype(np.float32).tobytes(), digest_size=8).digest()
     return int.from_bytes(digest, "big") >> 1
+
+
+def video_group(items: Sequence[dict]) -> Callable[[dict], str]:
+    """How to group ``items`` before a split: by dance when they are all videos of a beat-locked
+    set (:func:`mudar.data.dataset.is_locked`: its looks of one dance go together), else by
+    content (:func:`content_group`)."""
+    if items and all(is_locked(dict(it)) for it in items):
+        return dance_group
+    return content_group
 
 
 def split_videos(
@@ -184,7 +194,7 @@ def choose_split(
             "splits/crossmodal_*.txt, prepared by mudar prepare)"
         )
     if how == "random" or not official:
-        return (*split_videos(items, val_fraction, seed), "random")
+        return (*split_videos(items, val_fraction, seed, group=video_group(items)), "random")
     train = sorted(str(it["id"]) for it in items if it.get("split") == "train")
     val = sorted(str(it["id"]) for it in items if it.get("split") == "val")
     if not train:

@@ -126,3 +126,17 @@ def look_of(item: dict | str) -> str | None:
         return None
     name = vid.rsplit("/", 1)[1]
     return name[len("video_") :] if name.startswith("video_") and len(name) > 6 else None
+
+
+def is_locked(item: dict) -> bool:
+    """Whether a manifest item (its ``path``) is a video of a beat-locked set: its id is
+    ``<dance>/video_<look>`` and the ``meta.json`` beside it says ``"locked": true`` (what
+    ``mudar make-locked`` writes). Another layout, or a video no longer there, is not."""
+    if look_of(item) is None:
+        return False
+    meta = Path(str(item.get("path", ""))).parent / "meta.json"
+    try:
+        doc = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and doc.get("locked") is True
