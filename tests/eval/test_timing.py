@@ -62,3 +62,8 @@ def test_gain_interval_leaves_out_zero_only_when_the_gain_is_clear():
     assert not noisy["found"] and noisy["low"] < 0 < noisy["high"]
     with pytest.raises(ParameterError):
         gain_interval([])
+    # three seeds: the t interval (4.30 standard errors), not the normal one (1.96)
+    three = gain_interval([0.007, 0.015, 0.023])
+    assert three["high"] - three["mean"] == pytest.approx(4.303 * 0.008 / np.sqrt(3), abs=1e-3)
+    assert not three["found"]  # a normal interval would have said found
+    assert not gain_interval([0.2])["found"]  # one seed says nothing about the spread

@@ -225,8 +225,8 @@ def timing_markdown(intervals: Mapping) -> str:
     if not intervals:
         return ""
     lines = [
-        "Timing found? Each gain over the seeds, mean [95 % interval]; **yes** when the "
-        "interval leaves out 0 (with one seed the interval has no width: run more seeds).",
+        "Timing found? Each gain over the seeds, mean [95 % Student-t interval]; **yes** when "
+        "the interval leaves out 0 (one seed cannot say: run more seeds).",
         "",
         "| row | " + " | ".join(TIMING_METRICS) + " |",
         "|---" * (len(TIMING_METRICS) + 1) + "|",
