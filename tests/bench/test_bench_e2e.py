@@ -107,7 +107,12 @@ def test_outputs_of_a_bench(bench):
     assert set(trained["train"]) | set(trained["val"]) == set(split["train"])  # no test dance
     md = (out / "tables.md").read_text()
     assert "### Visual rhythm" in md and "| mudar |" in md
-    assert "<img src='plots/rhythm.png'>" in (out / "report.html").read_text()
+    page = (out / "report.html").read_text()
+    assert "<img src='plots/rhythm.png'>" in page
+    assert (
+        "<img src='plots/rhythm-timing.png'>" in page
+        and (out / "plots/rhythm-timing.png").is_file()
+    )
 
 
 def test_a_finished_bench_resumes_without_training(bench, videos, monkeypatch):

@@ -34,6 +34,9 @@ PLOTTED = {
 }
 """Metrics drawn per table (the speed table's others are on other scales)."""
 
+TIMING_PLOT = ("gain", "gain_70ms", "gain_70ms_beats")
+"""The rhythm table's timing gains, drawn apart (their scale is around 0, not 0-1)."""
+
 SHORT = {
     "rhythm": "Visual rhythm (Table 1), no music at inference",
     "classification": "Genre classification (Table 2)",
@@ -113,6 +116,14 @@ def write_report(out: str | os.PathLike, tables: Mapping, *, meta: Mapping) -> P
         groups = _groups(rows, PLOTTED.get(table, ()), keep)
         if groups:
             png = plot_bars(groups, plots / f"{table}.png", title=SHORT.get(table, table))
+            body += f"<img src='plots/{png.name}'>"
+        timing = _groups(rows, TIMING_PLOT, keep) if table == "rhythm" else {}
+        if timing:
+            png = plot_bars(
+                timing,
+                plots / "rhythm-timing.png",
+                title="Timing gain: the score minus its shifted control (> 0: timing, not rate)",
+            )
             body += f"<img src='plots/{png.name}'>"
         sections.append((TITLES.get(table, table), body))
 

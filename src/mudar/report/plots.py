@@ -267,6 +267,7 @@ def plot_bars(
             linewidth=1.2,
         )
     ax.set_xticks(range(n), list(groups))
+    ax.axhline(0.0, color="black", linewidth=0.6)  # where bars below zero start
     ax.set_ylabel(ylabel)
     ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, frameon=False)
     if title:
