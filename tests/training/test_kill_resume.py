@@ -22,6 +22,7 @@ from mudar.features.analysis import AnalysisConfig
 from mudar.models.checkpoint import load_model
 from mudar.models.presets import MUDAR_PRESETS
 from mudar.synthetic.video import make_dataset
+from mudar.threads import torch_threads
 from mudar.training.train import train
 from mudar.training.trainer import AtomicCheckpointIO, make_trainer
 
@@ -44,7 +45,8 @@ def features(tmp_path_factory):
 @pytest.fixture(scope="module")
 def uninterrupted(features, tmp_path_factory):
     run = tmp_path_factory.mktemp("full") / "run"
-    return train(features, run, preset="debug", epochs=EPOCHS, progress=False).model_path
+    with torch_threads(1):  # as the killed subprocess (OMP_NUM_THREADS=1): bitwise comparable
+        return train(features, run, preset="debug", epochs=EPOCHS, progress=False).model_path
 
 
 def assert_same_weights(a: Path, b: Path) -> None:
@@ -75,15 +77,17 @@ def test_sigkilled_mid_epoch_and_resumed_ends_with_the_same_weights(
     assert torch.load(last, weights_only=True)["epoch"] < EPOCHS - 1
 
     args = ["train", "--data", str(features), "--preset", "debug", "--epochs", str(EPOCHS)]
-    assert main([*args, "--out", str(run), "--resume", "--no-progress"]) == 0
+    with torch_threads(1):
+        assert main([*args, "--out", str(run), "--resume", "--no-progress"]) == 0
     assert_same_weights(uninterrupted, run / "model.pt")
 
 
 def test_killed_before_the_model_was_saved_resumes_to_it(features, uninterrupted, tmp_path):
     run = tmp_path / "run"
-    train(features, run, preset="debug", epochs=EPOCHS, progress=False)
-    (run / "model.pt").unlink()  # as if killed after the last checkpoint
-    train(features, run, preset="debug", epochs=EPOCHS, resume=True, progress=False)
+    with torch_threads(1):
+        train(features, run, preset="debug", epochs=EPOCHS, progress=False)
+        (run / "model.pt").unlink()  # as if killed after the last checkpoint
+        train(features, run, preset="debug", epochs=EPOCHS, resume=True, progress=False)
     assert_same_weights(uninterrupted, run / "model.pt")
 
 
