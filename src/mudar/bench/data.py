@@ -15,7 +15,7 @@ import numpy as np
 
 from mudar.atomic import write_text
 from mudar.data.cache import FeatureCache
-from mudar.data.dataset import find_videos
+from mudar.data.dataset import find_videos, is_locked, meta_beside
 from mudar.data.prepare import MANIFESTS, load_manifest, prepare
 from mudar.errors import InputError, ParameterError
 from mudar.features.analysis import AnalysisConfig
@@ -172,11 +172,7 @@ def locked_accents(items: Sequence[dict]) -> dict[str, np.ndarray]:
     """
     out = {}
     for it in items:
-        meta = Path(str(it.get("path", ""))).parent / "meta.json"
-        try:
-            doc = json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(doc, dict) and doc.get("locked") and "detected_accent_times" in doc:
+        doc = meta_beside(str(it.get("path", ""))) if is_locked(it) else {}
+        if "detected_accent_times" in doc:
             out[str(it["id"])] = np.asarray(doc["detected_accent_times"], np.float64)
     return out

@@ -535,7 +535,7 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
     videos = [(a.music.onsets, {m: strengths[m][k][0] for m in free}) for k, a in enumerate(test)]
     timed = [
         (
-            *timed_video(a, *(dict(zip(free, x, strict=True)) for x in _by_kind(strengths, k))),
+            *timed_video(a, videos[k][1], {m: strengths[m][k][1] for m in free}),
             a.music.beat_times,
         )
         for k, a in enumerate(test)
@@ -609,11 +609,6 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
         out["speed"][m] = row
     out["_extra"] = extra
     return out
-
-
-def _by_kind(strengths: dict, k: int) -> tuple[list, list]:
-    """Video ``k``'s rhythm frames and curves, each a list in the order of ``strengths``."""
-    return [strengths[m][k][0] for m in strengths], [strengths[m][k][1] for m in strengths]
 
 
 def score_run(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) -> dict:

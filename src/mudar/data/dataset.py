@@ -87,14 +87,19 @@ def _read_labels_csv(root: Path) -> dict[str, str]:
 
 def meta_label(video: Path) -> str | None:
     """The ``genre`` of the ``meta.json`` beside a file (the dwm layout), or None."""
-    meta = video.parent / "meta.json"
-    if not meta.is_file():
-        return None
-    try:
-        genre = json.loads(meta.read_text(encoding="utf-8")).get("genre")
-    except (OSError, ValueError, AttributeError):
-        return None
+    genre = meta_beside(video).get("genre")
     return str(genre) if genre else None
+
+
+def meta_beside(path: str | os.PathLike) -> dict:
+    """The ``meta.json`` beside a file (the dwm and locked layouts); ``{}`` when there is none
+    or it cannot be read as a JSON object."""
+    meta = Path(path).parent / "meta.json"
+    try:
+        doc = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def dance_group(item: dict | str) -> str:
@@ -134,9 +139,4 @@ def is_locked(item: dict) -> bool:
     ``mudar make-locked`` writes). Another layout, or a video no longer there, is not."""
     if look_of(item) is None:
         return False
-    meta = Path(str(item.get("path", ""))).parent / "meta.json"
-    try:
-        doc = json.loads(meta.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(doc, dict) and doc.get("locked") is True
+    return meta_beside(str(item.get("path", ""))).get("locked") is True

@@ -24,8 +24,9 @@ from mudar.errors import ParameterError
 
 _PAD_MODES = ("constant", "reflect", "edge", "symmetric")
 _BLOCK = 1024
-_FLUX_BLOCK = 8192  # frames per block of the onset flux
 """Frames per FFT batch: bounds the float64 temporaries of long clips to a few MB."""
+_FLUX_BLOCK = 8192
+"""Frames per block of the onset flux (:func:`onset_strength`)."""
 
 
 def hann_window(n: int) -> np.ndarray:
@@ -105,16 +106,7 @@ def stft_power(
         If ``y`` is not 1-D, a size is not positive, the window or ``pad_mode`` is not
         supported, or ``y`` is empty with a pad mode that needs samples.
     """
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ParameterError(f"y must have shape (n_samples,), got {y.shape}")
-    if n_fft < 1 or hop_length < 1:
-        raise ParameterError(f"n_fft and hop_length must be positive, got {n_fft}, {hop_length}")
-    if pad_mode not in _PAD_MODES:
-        raise ParameterError(f"pad_mode must be one of {_PAD_MODES}, got {pad_mode!r}")
-    if y.size == 0 and pad_mode != "constant":
-        raise ParameterError(f"pad_mode={pad_mode!r} needs at least one sample")
-    win = _analysis_window(window, n_fft)
+    y, win = _stft_args(y, n_fft=n_fft, hop_length=hop_length, window=window, pad_mode=pad_mode)
     real = np.float32 if y.dtype == np.float32 else np.float64
     y = y.astype(real, copy=False)
     frames = _centred_frames(y, n_fft=n_fft, hop_length=hop_length, pad_mode=pad_mode)
@@ -124,6 +116,23 @@ def stft_power(
     for s in range(0, frames.shape[0], _BLOCK):
         power[s : s + _BLOCK] = _power_rows(frames[s : s + _BLOCK], win, real)
     return power.T
+
+
+def _stft_args(
+    y: np.ndarray, *, n_fft: int, hop_length: int, window: str | np.ndarray, pad_mode: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """``y`` as an array and the window's samples, the arguments of :func:`stft_power` and
+    :func:`stft_power_blocks` checked (raises as they say)."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ParameterError(f"y must have shape (n_samples,), got {y.shape}")
+    if n_fft < 1 or hop_length < 1:
+        raise ParameterError(f"n_fft and hop_length must be positive, got {n_fft}, {hop_length}")
+    if pad_mode not in _PAD_MODES:
+        raise ParameterError(f"pad_mode must be one of {_PAD_MODES}, got {pad_mode!r}")
+    if y.size == 0 and pad_mode != "constant":
+        raise ParameterError(f"pad_mode={pad_mode!r} needs at least one sample")
+    return y, _analysis_window(window, n_fft)
 
 
 def _analysis_window(window: str | np.ndarray, n_fft: int) -> np.ndarray:
@@ -162,16 +171,7 @@ def stft_power_blocks(
     ParameterError
         As :func:`stft_power`.
     """
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ParameterError(f"y must have shape (n_samples,), got {y.shape}")
-    if n_fft < 1 or hop_length < 1:
-        raise ParameterError(f"n_fft and hop_length must be positive, got {n_fft}, {hop_length}")
-    if pad_mode not in _PAD_MODES:
-        raise ParameterError(f"pad_mode must be one of {_PAD_MODES}, got {pad_mode!r}")
-    if y.size == 0 and pad_mode != "constant":
-        raise ParameterError(f"pad_mode={pad_mode!r} needs at least one sample")
-    win = _analysis_window(window, n_fft)
+    y, win = _stft_args(y, n_fft=n_fft, hop_length=hop_length, window=window, pad_mode=pad_mode)
     real = np.float32 if y.dtype == np.float32 else np.float64
     y = y.astype(real, copy=False)
     # the padded signal piece by piece: a whole padded copy of an hour would be 230 MB

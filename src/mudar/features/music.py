@@ -24,7 +24,7 @@ from mudar.features import dsp
 
 N_FFT = 1024
 """STFT window, samples: 64 ms at 16 kHz, between SuperFlux's 46 ms and librosa's 93 ms."""
-STFT_WINDOWS = ("hann", "hamming")
+STFT_WINDOWS = tuple(dsp.WINDOWS)
 """STFT windows: ``hann`` (the default: librosa's, which the paper's text names) and ``hamming``
 (Eq. 1 of the MuDaR paper; the ``paper`` preset's)."""
 N_MELS = 128

@@ -335,7 +335,12 @@ def render_frames(
     ParameterError
         Joints not (T, J, 3) finite for the skeleton's J, an unknown skeleton, a bad ``fps``.
     """
-    look = look or LOOKS["dwm"]
+    j, sk = _checked(joints, fps, skeleton)
+    return _frames(j, fps, look or LOOKS["dwm"], sk)
+
+
+def _checked(joints: np.ndarray, fps: float, skeleton: str) -> tuple[np.ndarray, Skeleton]:
+    """The joints as float64 and their skeleton; raises as :func:`render_frames` says."""
     sk = get_skeleton(skeleton)
     j = np.asarray(joints, dtype=np.float64)
     if j.ndim != 3 or j.shape[1:] != (sk.n_joints, 3) or j.shape[0] < 1:
@@ -346,7 +351,7 @@ def render_frames(
         raise ParameterError("joints hold NaN or infinite positions")
     if not (np.isfinite(fps) and fps > 0):
         raise ParameterError(f"fps must be positive, got {fps}")
-    return _frames(j, fps, look, sk)
+    return j, sk
 
 
 def _cameras(j: np.ndarray, fps: float, look: Look, sk: Skeleton) -> Iterator[tuple]:
@@ -416,9 +421,7 @@ def project_joints(
         As :func:`render_frames`.
     """
     look = look or LOOKS["dwm"]
-    render_frames(joints, fps=fps, look=look, skeleton=skeleton)  # the checks; nothing drawn
-    j = np.asarray(joints, dtype=np.float64)
-    sk = get_skeleton(skeleton)
+    j, sk = _checked(joints, fps, skeleton)
     px = np.stack([cam.to_pixels(cam.to_camera(pose)) for pose, cam in _cameras(j, fps, look, sk)])
     if look.mirror:
         px[..., 0] = look.size[0] - 1 - px[..., 0]  # column i of the picture goes to w - 1 - i
