@@ -18,6 +18,7 @@ from mudar.features.analysis import Analysis, AnalysisConfig
 from mudar.features.dance import DanceFeatures, dance_features
 from mudar.features.music import music_features
 from mudar.io import iter_frames, load_audio, probe
+from mudar.io.buffer import RowBuffer
 from mudar.io.media import MediaInfo
 from mudar.io.video import iter_frame_pairs
 
@@ -80,7 +81,8 @@ def _analyze_video(
 ) -> tuple[DanceFeatures, np.ndarray | None]:
     clock = config.clock
     max_frames = n_expected if n_expected > 0 else None
-    small = _Frames(n_expected, config.frame_size)
+    s = config.frame_size
+    small = RowBuffer(n_expected, (s, s, 3), np.uint8)  # sized from the duration
     # one pass over the file: gray for the flow, plus small RGB straight from the decoded frames
     # when they are kept (no large RGB picture in between)
     if config.frame_size > 0:
@@ -120,34 +122,11 @@ def _analyze_video(
     return feats, frames
 
 
-def _keep_rgb(pairs, store: _Frames):
+def _keep_rgb(pairs, store: RowBuffer):
     """Pass the gray frames of (gray, rgb) pairs on to the flow, keeping the RGB ones."""
     for gray, rgb in pairs:
         store.append(rgb)
         yield gray
-
-
-class _Frames:
-    """The small RGB frames, written into one array sized from the expected count (the file's
-    duration), so that an hour of them is not held twice (a list, then ``np.stack``)."""
-
-    def __init__(self, n_expected: int, size: int) -> None:
-        self.buf = np.empty((max(n_expected, 0), size, size, 3), dtype=np.uint8)
-        self.extra: list[np.ndarray] = []  # beyond the expected count (no duration known)
-        self.n = 0
-
-    def append(self, rgb: np.ndarray) -> None:
-        if self.n < len(self.buf):
-            self.buf[self.n] = rgb
-        else:
-            self.extra.append(rgb)
-        self.n += 1
-
-    def array(self) -> np.ndarray:
-        """The frames, uint8, shape (n, size, size, 3)."""
-        if self.extra:
-            return np.concatenate([self.buf, np.stack(self.extra)])
-        return self.buf if self.n == len(self.buf) else self.buf[: self.n].copy()
 
 
 def _info_dict(info: MediaInfo) -> dict:

@@ -9,6 +9,7 @@ import numpy as np
 
 from mudar.clock import DEFAULT_SR
 from mudar.errors import DecodeError, ParameterError
+from mudar.io.buffer import RowBuffer
 from mudar.io.media import container_start, open_media, stream_time
 
 
@@ -89,25 +90,25 @@ def _decode(
         declared = stream_time(stream, stream.duration)  # mp4/mov know it; mkv may not
         resampler = av.AudioResampler(format="flt", layout=layout, rate=sr)
         expected = declared or (c.duration or 0) / 1e6
-        buf = _Samples(round((expected + 1.0) * sr) * n_channels)
+        buf = RowBuffer(max(round((expected + 1.0) * sr) * n_channels, 1 << 16))
         start: float | None = None
         try:
             for frame in c.decode(stream):
                 if start is None and frame.time is not None:
                     start = float(frame.time) - t0
                 for out in resampler.resample(frame):
-                    buf.add(out.to_ndarray().reshape(-1))
+                    buf.extend(out.to_ndarray().reshape(-1))
         except av.error.InvalidDataError:
             if not buf.n:
                 raise
             # a file cut short (a download stopped, a copy interrupted): its last packet is
             # cut in half; keep the sound before it, as the video decoder keeps its frames
         for out in resampler.resample(None):
-            buf.add(out.to_ndarray().reshape(-1))
+            buf.extend(out.to_ndarray().reshape(-1))
         if not buf.n:
             raise DecodeError(f"{path}: audio stream holds no decodable samples")
     # packed float: channels interleaved
-    y = buf.samples().reshape(-1, n_channels)
+    y = buf.view().reshape(-1, n_channels)
     offset = round((start or 0.0) * sr)
     if offset > 0:
         y = np.concatenate([np.zeros((offset, n_channels), np.float32), y])
@@ -117,25 +118,3 @@ def _decode(
         # the codec's end padding (AAC: up to 1024 samples) is not part of the track
         y = y[: max(0, round(((start or 0.0) + declared) * sr))]
     return y, sr
-
-
-class _Samples:
-    """Decoded samples written into one array as they come, sized from the declared duration
-    (doubled when that was short): an hour of audio is not held twice, as a list of chunks
-    and their concatenation."""
-
-    def __init__(self, capacity: int) -> None:
-        self.buf = np.empty(max(capacity, 1 << 16), dtype=np.float32)
-        self.n = 0
-
-    def add(self, x: np.ndarray) -> None:
-        if self.n + x.size > self.buf.size:
-            grown = np.empty(max(2 * self.buf.size, self.n + x.size), dtype=np.float32)
-            grown[: self.n] = self.buf[: self.n]
-            self.buf = grown
-        self.buf[self.n : self.n + x.size] = x
-        self.n += x.size
-
-    def samples(self) -> np.ndarray:
-        """The samples so far, float32, shape (n,) (a view)."""
-        return self.buf[: self.n]
