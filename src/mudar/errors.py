@@ -28,12 +28,18 @@ def with_path(path: object, reason: str) -> str:
     return reason if reason.startswith(str(path)) else f"{path}: {reason}"
 
 
+class BatchError(InputError):
+    """A batch in which no file succeeded; :attr:`skipped` lists ``(file, reason)`` of each
+    (the CLI prints them above the error line)."""
+
+    def __init__(self, skipped: list[tuple[str, str]], total: int, *, what: str) -> None:
+        self.skipped = list(skipped)
+        super().__init__(f"no file could be {what} ({len(self.skipped)} of {total} failed)")
+
+
 def nothing_done(skipped: list[tuple[str, str]], total: int, *, what: str) -> InputError:
     """The error of a batch in which no file succeeded: the one file's own error when one was
-    given, else ``no file could be WHAT`` with the list in its ``skipped`` attribute (the CLI
-    prints it above the error line)."""
+    given, else a :class:`BatchError`."""
     if total == 1 and len(skipped) == 1:
         return InputError(with_path(*skipped[0]))
-    e = InputError(f"no file could be {what} ({len(skipped)} of {total} failed)")
-    e.skipped = list(skipped)
-    return e
+    return BatchError(skipped, total, what=what)

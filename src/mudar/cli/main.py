@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from mudar import __version__
-from mudar.errors import MudarError, with_path
+from mudar.errors import BatchError, MudarError, with_path
 
 COMMANDS = (
     "rhythm",
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except MudarError as e:
-        for path, reason in getattr(e, "skipped", ()):  # a batch in which nothing succeeded
+        for path, reason in e.skipped if isinstance(e, BatchError) else ():
             print(f"mudar: skipped {with_path(path, reason)}", file=sys.stderr)
         print(f"mudar: error: {e}", file=sys.stderr)
         return 2
