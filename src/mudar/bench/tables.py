@@ -239,7 +239,7 @@ def timing_markdown(intervals: Mapping) -> str:
                 ""
                 if g is None
                 else f"{g['mean']:+.3f} [{g['low']:+.3f}, {g['high']:+.3f}]"
-                + (" **yes**" if g["found"] and g["n"] > 1 else "")
+                + (" **yes**" if g["found"] else "")  # never from one seed (gain_interval)
             )
         lines.append(f"| {row} | " + " | ".join(cells) + " |")
     return "\n".join(lines + [""])
