@@ -6,11 +6,12 @@ so a new method is added once. Names are the paper's where it has one.
 
 from __future__ import annotations
 
-DANCE_RHYTHM = ("mudar", "mudar-noaudio", "hoof-flux", "directogram")
+DANCE_RHYTHM = ("mudar", "mudar-noaudio", "hoof-flux", "directogram", "motion-energy")
 """Dance rhythm of a video (``mudar rhythm --method``): the learned model with and without the
-music (the audio dropout path), HOOF flux, and Davis & Agrawala's directogram."""
+music (the audio dropout path), HOOF flux, Davis & Agrawala's directogram, and the minima of
+the motion energy between the video's own frames (the dancer's stops)."""
 
-LEARNING_FREE = ("hoof-flux", "directogram")
+LEARNING_FREE = ("hoof-flux", "directogram", "motion-energy")
 """Dance rhythm methods without training."""
 
 RHYTHM_FLOORS = ("chance", "peaks", "all")

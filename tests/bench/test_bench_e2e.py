@@ -9,7 +9,7 @@ import torch
 from mudar.bench.plan import TABLES, Budget
 from mudar.bench.run import run_bench
 from mudar.cli.main import main
-from mudar.methods import BENCH, MUSIC_ENCODERS
+from mudar.methods import BENCH, LEARNING_FREE, MUSIC_ENCODERS
 from mudar.synthetic.video import make_dataset
 
 TINY = Budget(
@@ -68,7 +68,7 @@ def test_every_method_is_in_the_tables_it_applies_to(bench):
     assert not any(k.startswith("motionbeat") for k in t)
     video_methods = set(BENCH) - set(MUSIC_ENCODERS)
     assert video_methods == set(t["speed"])
-    assert {"mudar", "hoof-flux", "directogram", "mudar-audio", "mudar-data50"} <= set(t["rhythm"])
+    assert {"mudar", *LEARNING_FREE, "mudar-audio", "mudar-data50"} <= set(t["rhythm"])
     assert {"chance", "all"} <= set(t["rhythm"])
     assert "mudar (p>0.5)" in t["rhythm"]  # the paper's decision rule, beside the peaks
     assert not {"multisensory", "avts", "lla"} & set(t["rhythm"])  # no rhythm head
@@ -76,7 +76,7 @@ def test_every_method_is_in_the_tables_it_applies_to(bench):
         t["classification"]
     )
     assert video_methods | {"mudar-norhythm", "chance"} <= set(t["retrieval_sync"])
-    assert set(t["retarget"]) == {"mudar", "hoof-flux", "directogram"}
+    assert set(t["retarget"]) == {"mudar", "hoof-flux", "directogram", "motion-energy"}
     timing = {"gain", "f1_70ms", "gain_70ms", "f1_70ms_beats", "gain_70ms_beats"}
     assert set(t["rhythm"]["mudar"]) == {"precision", "recall", "f1", "f1_exact", "f1_shifted"} | (
         timing

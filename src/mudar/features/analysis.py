@@ -15,6 +15,7 @@ import numpy as np
 from mudar.clock import DEFAULT_CLOCK, FrameClock
 from mudar.errors import ParameterError
 from mudar.features.dance import DanceFeatures
+from mudar.features.energy import ENERGY_STEPS
 from mudar.features.music import STFT_WINDOWS, MusicFeatures
 
 
@@ -48,6 +49,10 @@ class AnalysisConfig:
         STFT window of the music features (:data:`mudar.features.music.STFT_WINDOWS`): Hann
         (default, librosa's) or Hamming (Eq. 1 as written). Written to :meth:`to_dict` only
         when not the default, as ``hoof_vote``.
+    energy_steps : int
+        Samples per frame of the motion energy measured between the video's own frames
+        (:mod:`mudar.features.energy`; 0: not measured). Always in the key: caches made before
+        it lack the energy and are made again.
     """
 
     clock: FrameClock = DEFAULT_CLOCK
@@ -60,6 +65,7 @@ class AnalysisConfig:
     flow_weights: str = ""
     hoof_vote: str = "nearest"
     stft_window: str = "hann"
+    energy_steps: int = ENERGY_STEPS
 
     def __post_init__(self) -> None:
         if self.hoof_vote not in ("nearest", "literal"):
@@ -76,6 +82,8 @@ class AnalysisConfig:
             raise ParameterError(f"hoof_bins must be >= 2, got {self.hoof_bins}")
         if self.frame_size < 0:
             raise ParameterError(f"frame_size must be >= 0, got {self.frame_size}")
+        if not 0 <= self.energy_steps <= 64:
+            raise ParameterError(f"energy_steps must be in [0, 64], got {self.energy_steps}")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)

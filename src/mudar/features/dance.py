@@ -244,12 +244,16 @@ class DanceFeatures:
         Rhythm strength (HOOF flux) in [0, 1].
     rhythm_frames : np.ndarray, int, shape (k,)
         Frames of the dance rhythm.
+    energy : np.ndarray or None, float32, shape (T, steps)
+        Motion energy measured between the video's own frames, ``steps`` samples per frame
+        (:mod:`mudar.features.energy`); None where it was not measured.
     """
 
     hoof: np.ndarray
     magnitude: np.ndarray
     strength: np.ndarray
     rhythm_frames: np.ndarray
+    energy: np.ndarray | None = None
 
     FIELDS: ClassVar[tuple[str, ...]] = ("hoof", "magnitude", "strength", "rhythm_frames")
 
@@ -264,16 +268,20 @@ class DanceFeatures:
             magnitude=self.magnitude[start:stop],
             strength=self.strength[start:stop],
             rhythm_frames=r[(r >= start) & (r < stop)] - start,
+            energy=None if self.energy is None else self.energy[start:stop],
         )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for ``np.savez`` (no pickles)."""
-        return {
+        out = {
             "hoof": np.asarray(self.hoof, dtype=np.float32),
             "magnitude": np.asarray(self.magnitude, dtype=np.float32),
             "strength": np.asarray(self.strength, dtype=np.float32),
             "rhythm_frames": np.asarray(self.rhythm_frames, dtype=np.int64),
         }
+        if self.energy is not None:
+            out["energy"] = np.asarray(self.energy, dtype=np.float32)
+        return out
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> DanceFeatures:
@@ -292,12 +300,19 @@ class DanceFeatures:
             magnitude=np.asarray(arrays["magnitude"], dtype=np.float32),
             strength=np.asarray(arrays["strength"], dtype=np.float32),
             rhythm_frames=np.asarray(arrays["rhythm_frames"], dtype=np.int64),
+            energy=np.asarray(arrays["energy"], np.float32) if "energy" in arrays else None,
         )
         t = len(out.magnitude)
-        if out.hoof.ndim != 2 or out.hoof.shape[0] != t or out.strength.shape != (t,):
+        e = out.energy
+        if (
+            out.hoof.ndim != 2
+            or out.hoof.shape[0] != t
+            or out.strength.shape != (t,)
+            or (e is not None and (e.ndim != 2 or e.shape[0] != t))
+        ):
             raise ParameterError(
                 f"inconsistent shapes: hoof {out.hoof.shape}, magnitude {out.magnitude.shape}, "
-                f"strength {out.strength.shape}"
+                f"strength {out.strength.shape}" + ("" if e is None else f", energy {e.shape}")
             )
         return out
 

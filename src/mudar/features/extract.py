@@ -16,6 +16,7 @@ import numpy as np
 from mudar.errors import DecodeError
 from mudar.features.analysis import Analysis, AnalysisConfig
 from mudar.features.dance import DanceFeatures, dance_features
+from mudar.features.energy import MotionEnergy
 from mudar.features.music import music_features
 from mudar.io import iter_frames, load_audio, probe
 from mudar.io.buffer import RowBuffer
@@ -83,6 +84,8 @@ def _analyze_video(
     max_frames = n_expected if n_expected > 0 else None
     s = config.frame_size
     small = RowBuffer(n_expected, (s, s, 3), np.uint8)  # sized from the duration
+    # the motion energy sees every decoded frame, not only those on the clock
+    energy = MotionEnergy() if config.energy_steps > 0 else None
     # one pass over the file: gray for the flow, plus small RGB straight from the decoded frames
     # when they are kept (no large RGB picture in between)
     if config.frame_size > 0:
@@ -93,6 +96,7 @@ def _analyze_video(
             rgb_size=config.frame_size,
             aspect=config.aspect,
             max_frames=max_frames,
+            tap=energy,
         )
         stream = _keep_rgb(pairs, small)
     else:
@@ -103,6 +107,7 @@ def _analyze_video(
             aspect=config.aspect,
             gray=True,
             max_frames=max_frames,
+            tap=energy,
         )
     from mudar.features.flow import get_flow_backend
 
@@ -118,6 +123,8 @@ def _analyze_video(
     )
     if feats.hoof.shape[0] == 0:
         raise DecodeError(f"{path}: no decodable video frame")
+    if energy is not None:
+        feats.energy = energy.on_clock(len(feats), fps=clock.fps, steps=config.energy_steps)
     frames = small.array() if config.frame_size > 0 else None
     return feats, frames
 

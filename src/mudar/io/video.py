@@ -8,7 +8,8 @@ Decoding streams: only the previous and current frame are held, at the output si
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import av
 import numpy as np
@@ -29,6 +30,7 @@ def iter_frames(
     aspect: str = "pad",
     gray: bool = False,
     max_frames: int | None = None,
+    tap: FrameTap | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield frames of ``path`` at ``fps``, as ``size`` x ``size`` images.
 
@@ -48,6 +50,9 @@ def iter_frames(
         Yield (size, size) uint8 luma instead of (size, size, 3) RGB.
     max_frames : int, optional
         Stop after this many output frames.
+    tap : FrameTap, optional
+        Also shown every decoded frame, as gray at its own side, with its time (see
+        :class:`FrameTap`).
 
     Yields
     ------
@@ -63,7 +68,7 @@ def iter_frames(
     if aspect not in ASPECTS:
         raise ParameterError(f"aspect must be one of {ASPECTS}, got {aspect!r}")
     converter = _Converter(size, aspect, "gray" if gray else "rgb24")
-    for frame in _pick_frames(path, fps=fps, max_frames=max_frames):
+    for frame in _pick_frames(path, fps=fps, max_frames=max_frames, tap=_tapper(tap, aspect)):
         yield converter(frame)
 
 
@@ -75,6 +80,7 @@ def iter_frame_pairs(
     rgb_size: int = 64,
     aspect: str = "pad",
     max_frames: int | None = None,
+    tap: FrameTap | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield the frames of :func:`iter_frames` twice over: gray for the flow, small RGB for a model.
 
@@ -94,6 +100,8 @@ def iter_frame_pairs(
         As :func:`iter_frames`, for both pictures.
     max_frames : int, optional
         Stop after this many output frames.
+    tap : FrameTap, optional
+        As :func:`iter_frames`.
 
     Yields
     ------
@@ -116,14 +124,39 @@ def iter_frame_pairs(
         raise ParameterError(f"aspect must be one of {ASPECTS}, got {aspect!r}")
     to_gray = _Converter(size, aspect, "gray", luma_plane=False)
     to_rgb = _Converter(rgb_size, aspect, "rgb24", area=True)
-    for frame in _pick_frames(path, fps=fps, max_frames=max_frames):
+    for frame in _pick_frames(path, fps=fps, max_frames=max_frames, tap=_tapper(tap, aspect)):
         yield to_gray(frame), to_rgb(frame)
 
 
+class FrameTap(Protocol):
+    """What wants every decoded frame of a video, not only those on the clock: its ``size``
+    (side in pixels of the gray picture it is shown) and ``__call__(time_s, gray)``, called in
+    decoding order with the frame's presentation time (seconds from the start) and its gray
+    picture, ``size`` x ``size`` uint8 framed as the clock's frames are (``aspect``)."""
+
+    size: int
+
+    def __call__(self, time_s: float, gray: np.ndarray) -> None: ...
+
+
+def _tapper(tap: FrameTap | None, aspect: str) -> Callable[[float, av.VideoFrame], None] | None:
+    """``tap`` as a callback on decoded frames (each converted to its gray picture)."""
+    if tap is None:
+        return None
+    converter = _Converter(tap.size, aspect, "gray")
+    return lambda t, frame: tap(t, converter(frame))
+
+
 def _pick_frames(
-    path: str | os.PathLike, *, fps: float, max_frames: int | None
+    path: str | os.PathLike,
+    *,
+    fps: float,
+    max_frames: int | None,
+    tap: Callable[[float, av.VideoFrame], None] | None = None,
 ) -> Iterator[av.VideoFrame]:
-    """The decoded frame nearest to each target time ``k / fps`` (see the module docstring)."""
+    """The decoded frame nearest to each target time ``k / fps`` (see the module docstring);
+    ``tap``, if given, is called with every decoded frame (its time and the frame) before the
+    clock's frames that lie before it are yielded."""
     with open_media(path) as c:
         if not c.streams.video:
             raise DecodeError(f"{path}: has no video stream")
@@ -139,6 +172,8 @@ def _pick_frames(
             t = float(frame.time) - t0
             if prev is not None and t > prev[0]:
                 last_dt = t - prev[0]
+            if tap is not None:
+                tap(t, frame)
             # emit every target time that lies before this frame: nearest of prev/current
             while k / fps <= t:
                 if max_frames is not None and k >= max_frames:

@@ -11,11 +11,10 @@ import numpy as np
 
 from mudar.data.clips import sliding_windows
 from mudar.errors import ParameterError
-from mudar.eval.timing import refine_times
 from mudar.eval.visual_rhythm import score_rhythm
 from mudar.features.analysis import Analysis
-from mudar.methods import RHYTHM_EVAL, RHYTHM_FLOORS
-from mudar.tasks.rhythm import dance_rhythm, learned_rhythm
+from mudar.methods import LEARNING_FREE, RHYTHM_EVAL, RHYTHM_FLOORS
+from mudar.tasks.rhythm import dance_rhythm, learned_rhythm, rhythm_seconds
 
 
 def check_methods(methods: list[str]) -> None:
@@ -54,7 +53,7 @@ def method_rhythms(
     """
     preds: dict[str, np.ndarray] = {}
     curves: dict[str, np.ndarray] = {}
-    for m in ("hoof-flux", "directogram"):
+    for m in LEARNING_FREE:
         if m in methods:
             preds[m], curves[m] = dance_rhythm(analysis, method=m)
     learned = [m for m in methods if m.startswith("mudar")]
@@ -109,7 +108,7 @@ def timed_video(
     analysis: Analysis, preds: dict[str, np.ndarray], curves: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, float, dict[str, np.ndarray]]:
     """One video for :func:`mudar.eval.timing.score_timing`: the music's onset times, the
-    video's length and each method's rhythm times refined below the frame (seconds)."""
-    fps = analysis.clock.fps
-    times = {m: refine_times(curves[m], np.asarray(f, int), fps=fps) for m, f in preds.items()}
+    video's length and each method's rhythm times below the frame (seconds,
+    :func:`mudar.tasks.rhythm.rhythm_seconds`)."""
+    times = {m: rhythm_seconds(analysis, m, f, curves[m]) for m, f in preds.items()}
     return analysis.music.onset_times, analysis.duration_s, times

@@ -130,10 +130,54 @@ def dance_rhythm(
 
         d = analysis.dance
         return directogram_rhythm(d.hoof * d.magnitude[:, None], fps=analysis.clock.fps)
+    if method == "motion-energy":  # the stops, between the video's own frames
+        from mudar.features.energy import energy_stillness
+
+        fps = analysis.clock.fps
+        frames = np.round(rhythm_seconds(analysis, method) * fps).astype(int)
+        frames = np.unique(np.clip(frames, 0, analysis.n_frames - 1))
+        return frames, energy_stillness(_energy(analysis), fps=fps)
     if model is None:
         raise ParameterError(f"method {method!r} needs a model")
     r = learned_rhythm(model, analysis, with_audio=(method == "mudar"))
     return r.frames, r.probability
+
+
+def rhythm_seconds(
+    analysis: Analysis,
+    method: str,
+    frames: np.ndarray | None = None,
+    curve: np.ndarray | None = None,
+) -> np.ndarray:
+    """A method's rhythm times in seconds from the start of ``analysis`` (float64).
+
+    ``motion-energy`` has its own, measured below the frame at the video's rate; any other
+    method's ``frames`` are refined below the frame on the ``curve`` they were picked on
+    (:func:`mudar.eval.timing.refine_times`), or taken as they are without a curve.
+    """
+    fps = analysis.clock.fps
+    if method == "motion-energy":
+        from mudar.features.energy import energy_minima
+
+        t = energy_minima(_energy(analysis), fps=fps)
+        return t[(t >= 0) & (t < analysis.n_frames / fps)]
+    if frames is None:
+        raise ParameterError(f"method {method!r}: its rhythm frames are needed")
+    if curve is None:
+        return rhythm_times(frames, fps=fps)
+    from mudar.eval.timing import refine_times
+
+    return refine_times(curve, np.asarray(frames, int), fps=fps)
+
+
+def _energy(analysis: Analysis) -> np.ndarray:
+    e = analysis.dance.energy if analysis.dance is not None else None
+    if e is None:
+        raise ParameterError(
+            f"{analysis.path}: its features have no motion energy (made with energy_steps=0 "
+            "or by an older mudar); analyse it again"
+        )
+    return e
 
 
 def _times(x: np.ndarray) -> list[float]:
@@ -175,7 +219,7 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux", model=None) 
         frames, strength = dance_rhythm(analysis, method=method, model=model)
         dance = {
             "method": method,
-            "rhythm_times": _times(rhythm_times(frames, fps=fps) + analysis.start_s),
+            "rhythm_times": _times(rhythm_seconds(analysis, method, frames) + analysis.start_s),
             "rhythm_strength": [round(float(s), 4) for s in strength],
         }
     # a whole file reports its own length; a clip, the frames it spans
