@@ -38,7 +38,7 @@ def batch(config: MudarConfig, b: int, seed: int = 0) -> dict[str, torch.Tensor]
     t, s, r = config.n_frames, config.frame_size, config.audio_rows
     return {
         "frames": torch.rand(b, t, 3, s, s, generator=g),
-        "motion": torch.rand(b, t, config.hoof_bins + 1, generator=g),
+        "motion": torch.rand(b, t, config.motion_dim, generator=g),
         "audio": torch.randn(b, r, t * config.sub, generator=g),
         "neg_audio": torch.randn(b, r, t * config.sub, generator=g),
         "video": torch.arange(b) // 2,  # clips 0-1 of video 0, 2-3 of video 1, ...

@@ -37,7 +37,7 @@ def batch(config: MudarConfig, b: int, seed: int = 0) -> dict[str, torch.Tensor]
     t, s, r = config.n_frames, config.frame_size, config.audio_rows
     return {
         "frames": torch.rand(b, t, 3, s, s, generator=g),
-        "motion": torch.randn(b, t, config.hoof_bins + 1, generator=g),
+        "motion": torch.randn(b, t, config.motion_dim, generator=g),
         "audio": torch.randn(b, r, t * config.sub, generator=g),
         "neg_audio": torch.randn(b, r, t * config.sub, generator=g),
         "onsets": (torch.rand(b, t, generator=g) < 0.25).float(),

@@ -107,7 +107,7 @@ def test_regression_head_regresses_the_onset_strength():
 def test_crf_head_predicts_marginals_and_decodes_viterbi():
     torch.manual_seed(0)
     head = CRFHead(TINY)
-    out = head(torch.randn(3, 6, TINY.hoof_bins + 1), torch.randn(3, 6, TINY.dim))
+    out = head(torch.randn(3, 6, TINY.motion_dim), torch.randn(3, 6, TINY.dim))
     assert out.shape == (3, 6, 2)
     pred = head.predict(out)  # p(rhythm) per frame, for the calibrated peak decision
     assert pred.shape == (3, 6) and bool(((pred >= 0) & (pred <= 1)).all())
@@ -123,7 +123,7 @@ def test_every_head_trains(kind):
     head = build_head(dataclasses.replace(TINY, head=kind))
     assert head.kind == kind
     b, t = 3, 9
-    motion = torch.randn(b, t, TINY.hoof_bins + 1)
+    motion = torch.randn(b, t, TINY.motion_dim)
     injected = torch.randn(b, t, TINY.dim, requires_grad=True)
     onsets = (torch.rand(b, t) < 0.3).float()
     out = head(motion, injected)
@@ -143,6 +143,6 @@ def test_head_input_checks():
     with pytest.raises(ParameterError):
         head(torch.randn(2, 5, TINY.hoof_bins), torch.randn(2, 5, TINY.dim))
     with pytest.raises(ParameterError):
-        head(torch.randn(2, 5, TINY.hoof_bins + 1), torch.randn(2, 4, TINY.dim))
+        head(torch.randn(2, 5, TINY.motion_dim), torch.randn(2, 4, TINY.dim))
     with pytest.raises(ParameterError):
         head.loss(torch.randn(2, 5), torch.zeros(2, 4), torch.zeros(2, 5))

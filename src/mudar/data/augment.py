@@ -70,7 +70,7 @@ def _picture_map(look: dict) -> np.ndarray:
 
 
 def apply_look(
-    frames: torch.Tensor, motion: torch.Tensor, look: dict
+    frames: torch.Tensor, motion: torch.Tensor, look: dict, *, bins: int | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """A clip as it would look under ``look``.
 
@@ -78,11 +78,14 @@ def apply_look(
     ----------
     frames : torch.Tensor, float32, shape (T, 3, S, S)
         RGB in [0, 1].
-    motion : torch.Tensor, float32, shape (T, B + 1)
-        HOOF (B bins, bin ``b`` centred on ``2 pi b / B`` anticlockwise from rightward) and the
-        log mean flow speed (:func:`mudar.data.inputs.motion_input`).
+    motion : torch.Tensor, float32, shape (T, B + 1 + E)
+        HOOF (B bins, bin ``b`` centred on ``2 pi b / B`` anticlockwise from rightward), the
+        log mean flow speed and E motion-energy samples (:func:`mudar.data.inputs.motion_input`).
     look : dict
         From :func:`draw_look`.
+    bins : int, optional
+        B (default: all but the last column, a motion input without energy). The energy is
+        relative to its clip's mean, so a look leaves it as it is.
 
     Returns
     -------
@@ -103,15 +106,15 @@ def apply_look(
     mean = out.mean(dim=(1, 2, 3), keepdim=True)
     out = ((out - mean) * look["contrast"] + mean + look["brightness"]).clamp(0.0, 1.0)
 
-    bins = motion.shape[1] - 1
+    bins = motion.shape[1] - 1 if bins is None else bins
     angles = 2 * np.pi * np.arange(bins) / bins
     directions = np.stack([np.cos(angles), -np.sin(angles)])  # y down
     moved = m @ directions
     new_bins = np.round(np.arctan2(-moved[1], moved[0]) / (2 * np.pi) * bins).astype(int) % bins
     hoof = torch.zeros_like(motion[:, :bins])
     hoof.index_add_(1, torch.from_numpy(new_bins), motion[:, :bins])
-    speed = torch.log1p(torch.expm1(motion[:, bins:]) * look["zoom"])
-    return out, torch.cat([hoof, speed], dim=1)
+    speed = torch.log1p(torch.expm1(motion[:, bins : bins + 1]) * look["zoom"])
+    return out, torch.cat([hoof, speed, motion[:, bins + 1 :]], dim=1)
 
 
 # --- MotionBeat: joints and music rows -------------------------------------------------------

@@ -457,9 +457,10 @@ class ClipSet(EpochClips):
         neg_music = self.analyses[neg_v].music.slice(
             neg_start, neg_start + t, clock=self.analyses[neg_v].clock
         )
-        frames, motion = frames_input(clip.frames), torch.from_numpy(motion_input(clip))
+        motion = motion_input(clip, energy=self.config.motion_energy)
+        frames, motion = frames_input(clip.frames), torch.from_numpy(motion)
         if self.augment:  # a random look for this clip (mudar.data.augment)
-            frames, motion = apply_look(frames, motion, draw_look(rng))
+            frames, motion = apply_look(frames, motion, draw_look(rng), bins=self.config.hoof_bins)
         return {
             "frames": frames,
             "motion": motion,

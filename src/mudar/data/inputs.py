@@ -120,25 +120,46 @@ def audio_input(music: MusicFeatures, *, config: MudarConfig) -> np.ndarray:
     return out
 
 
-def motion_input(analysis: Analysis) -> np.ndarray:
-    """The motion input: normalised HOOF and the log mean flow speed.
+def motion_input(analysis: Analysis, *, energy: int = 0) -> np.ndarray:
+    """The motion input: normalised HOOF, the log mean flow speed, and the motion energy.
 
     Parameters
     ----------
     analysis : Analysis
         With dance features, of ``T`` frames.
+    energy : int
+        Samples per frame of the motion energy to append (a model's ``motion_energy``; 0:
+        none). The analysis must have been made with as many (``energy_steps``).
 
     Returns
     -------
-    np.ndarray, float32, shape (T, B + 1)
-        HOOF (each row sums to 1, or 0 where nothing moves) and
+    np.ndarray, float32, shape (T, B + 1 + energy)
+        HOOF (each row sums to 1, or 0 where nothing moves),
         ``log1p(magnitude / size**2)``, the log of one plus the mean flow speed in pixels per
-        frame at the analysis size.
+        frame at the analysis size, and ``log1p(e / mean(e))`` of the energy samples ``e``
+        (the mean over the clip: a figure's size and contrast scale the energy, and a stop is
+        a dip against the clip's own motion).
+
+    Raises
+    ------
+    ParameterError
+        If the energy is asked for and the features lack it or have another number of samples.
     """
     d = analysis.dance
     size = analysis.config.size
     speed = np.log1p(d.magnitude.astype(np.float32) / float(size * size))
-    return np.concatenate([d.hoof.astype(np.float32), speed[:, None]], axis=1)
+    parts = [d.hoof.astype(np.float32), speed[:, None]]
+    if energy:
+        e = d.energy
+        if e is None or e.shape[1] != energy:
+            got = "none" if e is None else f"{e.shape[1]} samples a frame"
+            raise ParameterError(
+                f"{analysis.path}: the model reads {energy} motion-energy samples a frame, the "
+                f"features have {got}; prepare them again for this model"
+            )
+        e = e.astype(np.float32)
+        parts.append(np.log1p(e / (float(e.mean()) + 1e-6)))
+    return np.concatenate(parts, axis=1)
 
 
 def frames_input(frames: np.ndarray) -> torch.Tensor:
@@ -168,7 +189,7 @@ def clip_inputs(
     -------
     frames : torch.Tensor, float32, shape (T, 3, S, S), or None
         RGB resized to ``config.frame_size``; a short clip repeats its last frame.
-    motion : torch.Tensor, float32, shape (T, B + 1), or None
+    motion : torch.Tensor, float32, shape (T, config.motion_dim), or None
         :func:`motion_input`, zero-padded.
     audio : torch.Tensor, float32, shape (R, T * sub), or None
         :func:`audio_input`, zero-padded.
@@ -178,7 +199,7 @@ def clip_inputs(
     frames = motion = music = None
     if video:
         frames = pad_to(frames_input(resize_frames(clip.frames, config.frame_size)), t, "edge")
-        motion = pad_to(torch.from_numpy(motion_input(clip)), t)
+        motion = pad_to(torch.from_numpy(motion_input(clip, energy=config.motion_energy)), t)
     if audio:
         music = pad_to(torch.from_numpy(audio_input(clip.music, config=config)).T, t * config.sub).T
     return frames, motion, music

@@ -74,7 +74,8 @@ class MudarConfig(Clocked):
     frame_size : int
         Side of the RGB frames fed to the visual encoder (paper: 256).
     hoof_bins : int
-        HOOF orientation bins B; the motion input has B + 1 channels (HOOF and log magnitude).
+        HOOF orientation bins B; the motion input has B + 1 channels (HOOF and log magnitude),
+        plus ``motion_energy``.
     n_mels : int
         Mel bands of the audio input.
     tempogram_rows : int
@@ -125,6 +126,12 @@ class MudarConfig(Clocked):
     stft_window : {"hann", "hamming"}
         STFT window of the music features (:data:`mudar.features.music.STFT_WINDOWS`): Hann
         (default, the shipped model's; librosa's default) or Hamming (Eq. 1 as written).
+    motion_energy : int
+        Samples per frame of the motion energy (:mod:`mudar.features.energy`: the picture's
+        change between the video's own frames, camera removed) appended to the motion input
+        (0: none, the first shipped models). Our addition: the HOOF and the flow magnitude of
+        8 fps frames lose the moments a dancer stops, the energy keeps them
+        (docs/paper.md).
     """
 
     clip_s: float = 8.0
@@ -149,9 +156,12 @@ class MudarConfig(Clocked):
     flow: str = "dis"
     aspect: str = "pad"
     stft_window: str = "hann"
+    motion_energy: int = 0
 
     def __post_init__(self) -> None:
         check_clock(self.clock)
+        if not 0 <= self.motion_energy <= 64:
+            raise ParameterError(f"motion_energy must be in [0, 64], got {self.motion_energy}")
         if self.stft_window not in ("hann", "hamming"):
             raise ParameterError(
                 f"stft_window must be 'hann' or 'hamming', got {self.stft_window!r}"
@@ -182,12 +192,19 @@ class MudarConfig(Clocked):
             "aspect": self.aspect,
             "stft_window": self.stft_window,
         }
+        if self.motion_energy:
+            kw["energy_steps"] = self.motion_energy
         return AnalysisConfig(**{**kw, **overrides})
 
     @property
     def n_frames(self) -> int:
         """T, video frames per clip."""
         return round(self.clip_s * self.fps)
+
+    @property
+    def motion_dim(self) -> int:
+        """Channels of the motion input: HOOF, log magnitude, motion energy samples."""
+        return self.hoof_bins + 1 + self.motion_energy
 
     @property
     def grid_cells(self) -> int:

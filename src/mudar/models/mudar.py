@@ -110,7 +110,7 @@ def visual_token(
 ) -> torch.Tensor:
     """The per-frame visual token of the implicit pathway, (B, T, d): the coarsest pyramid map
     ``f_rgb`` (B, T, C, h, w), its grid flattened (``config.visual_grid``) or averaged, through
-    ``proj``, plus the motion input (B, T, hoof_bins + 1) through ``motion_proj`` when the
+    ``proj``, plus the motion input (B, T, motion_dim) through ``motion_proj`` when the
     config has ``visual_motion``. Shared by MuDaR and the baselines, so they see the same input.
     """
     x = proj(f_rgb.flatten(2) if config.visual_grid else f_rgb.mean(dim=(3, 4)))
@@ -183,7 +183,7 @@ class MuDaR(nn.Module):
         cells = config.grid_cells if config.visual_grid else 1
         self.visual_proj = nn.Linear(self.visual_encoder.out_channels * cells, config.dim)
         self.visual_motion_proj = (
-            nn.Linear(config.hoof_bins + 1, config.dim) if config.visual_motion else None
+            nn.Linear(config.motion_dim, config.dim) if config.visual_motion else None
         )
         self.visual_transformer = TemporalTransformer(config)
         self.visual_out = nn.Linear(config.dim, config.dim)
@@ -235,7 +235,7 @@ class MuDaR(nn.Module):
         ----------
         f_rgb : torch.Tensor, shape (B, T, C, h, w)
             From :meth:`encode_frames`.
-        motion : torch.Tensor, shape (B, T, hoof_bins + 1)
+        motion : torch.Tensor, shape (B, T, motion_dim)
             The motion input; required when ``config.visual_motion``.
         """
         x = visual_token(
@@ -270,7 +270,7 @@ class MuDaR(nn.Module):
         ----------
         frames : torch.Tensor, float32, shape (B, T, 3, S, S)
             RGB in [0, 1], S = ``config.frame_size``.
-        motion : torch.Tensor, float32, shape (B, T, hoof_bins + 1)
+        motion : torch.Tensor, float32, shape (B, T, motion_dim)
             Per-frame normalised HOOF and log magnitude.
         audio : torch.Tensor, float32, shape (B, R, T * sub), or None
             The stacked audio rows (R = ``config.audio_rows``); None: a video without music
@@ -291,9 +291,9 @@ class MuDaR(nn.Module):
         """
         self._check_frames(frames)
         b, t = frames.shape[:2]
-        if motion.shape != (b, t, self.config.hoof_bins + 1):
+        if motion.shape != (b, t, self.config.motion_dim):
             raise ParameterError(
-                f"motion must have shape {(b, t, self.config.hoof_bins + 1)}, got {motion.shape}"
+                f"motion must have shape {(b, t, self.config.motion_dim)}, got {motion.shape}"
             )
         if audio is not None:
             self._check_audio(audio, b, t, "audio")
@@ -342,7 +342,7 @@ class MuDaR(nn.Module):
         Parameters
         ----------
         frames : torch.Tensor, shape (B, T, 3, S, S)
-        motion : torch.Tensor, shape (B, T, hoof_bins + 1)
+        motion : torch.Tensor, shape (B, T, motion_dim)
         audio : torch.Tensor, shape (B, R, T * sub), optional
             Without it every clip takes the injector's audio-free path.
 
@@ -361,9 +361,9 @@ class MuDaR(nn.Module):
         """The rhythm head's raw output (see :meth:`rhythm`), e.g. for ``head.rhythm_frames``."""
         self._check_frames(frames)
         b, t = frames.shape[:2]
-        if motion.shape != (b, t, self.config.hoof_bins + 1):
+        if motion.shape != (b, t, self.config.motion_dim):
             raise ParameterError(
-                f"motion must have shape {(b, t, self.config.hoof_bins + 1)}, got {motion.shape}"
+                f"motion must have shape {(b, t, self.config.motion_dim)}, got {motion.shape}"
             )
         audio_feat = None
         if audio is not None:
@@ -391,7 +391,7 @@ class MuDaR(nn.Module):
         ----------
         frames : torch.Tensor, shape (B, T, 3, S, S), optional
         audio : torch.Tensor, shape (B', R, T' * sub), optional
-        motion : torch.Tensor, shape (B, T, hoof_bins + 1), optional
+        motion : torch.Tensor, shape (B, T, motion_dim), optional
             With ``frames``: also the visual rhythm without the music (as :meth:`rhythm`
             with no audio), from the same encoded frames. Required with ``frames`` when the
             visual embedding takes the motion (``config.visual_motion``).
@@ -410,9 +410,9 @@ class MuDaR(nn.Module):
             f_rgb = self.encode_frames(frames)
             if motion is not None:
                 b, t = frames.shape[:2]
-                if motion.shape != (b, t, self.config.hoof_bins + 1):
+                if motion.shape != (b, t, self.config.motion_dim):
                     raise ParameterError(
-                        f"motion must have shape {(b, t, self.config.hoof_bins + 1)}, "
+                        f"motion must have shape {(b, t, self.config.motion_dim)}, "
                         f"got {motion.shape}"
                     )
             v_frames, v_emb = self.implicit_visual(f_rgb, motion)

@@ -41,12 +41,14 @@ MUDAR_PRESETS: dict[str, Preset] = {
             dim=32,
             layers=1,
             heads=2,
+            motion_energy=4,
         ),
         TrainConfig(epochs=3, avts_from_epoch=2, batch_size=4, lr=1e-3, clip_hop_s=2.0),
     ),
     # the shipped model: a thinner pyramid halves the step time (0.55 s for 16 clips of 8 s);
     # InfoNCE, because on the 30 training dances the triplet loss collapses (see losses/infonce)
     # agva_order="legacy": the shipped model was trained so (docs/paper.md, Eq. 7)
+    # motion_energy=4: the stops of the dancer, which the 8 fps HOOF loses (features/energy)
     "cpu": Preset(
         MudarConfig(
             frame_size=64,
@@ -54,6 +56,7 @@ MUDAR_PRESETS: dict[str, Preset] = {
             dim=128,
             layers=2,
             agva_order="legacy",
+            motion_energy=4,
         ),
         TrainConfig(
             epochs=16,

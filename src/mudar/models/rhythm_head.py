@@ -167,7 +167,7 @@ class RhythmHead(nn.Module):
 
     def __init__(self, config: MudarConfig):
         super().__init__()
-        self.features = RhythmFeatures(config.hoof_bins + 1, config.dim, config.dim)
+        self.features = RhythmFeatures(config.motion_dim, config.dim, config.dim)
 
     def forward(self, motion: torch.Tensor, injected: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -200,7 +200,7 @@ class EstimatorHead(RhythmHead):
         """
         Parameters
         ----------
-        motion : torch.Tensor, shape (B, T, hoof_bins + 1)
+        motion : torch.Tensor, shape (B, T, motion_dim)
         injected : torch.Tensor, shape (B, T, d)
 
         Returns

@@ -88,7 +88,7 @@ class MediaInputs:
         cfg, emb = self.encoder.config, self.emb
         t, s, b = cfg.n_frames, cfg.frame_size, len(idx)
         frames = torch.zeros(b, t, 3, s, s)
-        motion = torch.zeros(b, t, cfg.hoof_bins + 1)
+        motion = torch.zeros(b, t, cfg.motion_dim)
         audio = torch.zeros(b, cfg.audio_rows, t * cfg.sub)
         for k, i in enumerate(idx.tolist()):
             start = round(float(emb.clip_start_s[i]) * cfg.fps)

@@ -129,7 +129,7 @@ class LLA(Streams):
         Parameters
         ----------
         frames : torch.Tensor, shape (B, T, 3, S, S)
-        motion : torch.Tensor, shape (B, T, hoof_bins + 1), or None
+        motion : torch.Tensor, shape (B, T, motion_dim), or None
             None only when the config's visual token takes no motion.
         audio, neg_audio : torch.Tensor, shape (B, R, T * sub)
         video : torch.Tensor, int, shape (B,), optional

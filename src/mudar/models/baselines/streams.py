@@ -76,7 +76,7 @@ class Streams(nn.Module):
         cells = config.grid_cells if config.visual_grid else 1
         self.visual_proj = nn.Linear(self.visual_encoder.out_channels * cells, config.dim)
         self.visual_motion_proj = (
-            nn.Linear(config.hoof_bins + 1, config.dim) if config.visual_motion else None
+            nn.Linear(config.motion_dim, config.dim) if config.visual_motion else None
         )
         self.audio_encoder = AudioEncoder(config)
 
@@ -103,10 +103,10 @@ class Streams(nn.Module):
                 )
 
     def check_motion(self, motion: torch.Tensor | None, frames: torch.Tensor) -> None:
-        """``motion`` is (B, T, hoof_bins + 1) for the frames; None only if the visual token
+        """``motion`` is (B, T, motion_dim) for the frames; None only if the visual token
         does not take it."""
         b, t = frames.shape[:2]
-        shape = (b, t, self.config.hoof_bins + 1)
+        shape = (b, t, self.config.motion_dim)
         if motion is None:
             if self.visual_motion_proj is not None:
                 raise ParameterError("this model's visual embedding needs the motion input")
@@ -142,7 +142,7 @@ class Streams(nn.Module):
         )
 
     def visual_stream(self, frames: torch.Tensor, motion: torch.Tensor | None) -> torch.Tensor:
-        """Per-frame visual features of the dance, (B, T, 3, S, S) and (B, T, hoof_bins + 1)
+        """Per-frame visual features of the dance, (B, T, 3, S, S) and (B, T, motion_dim)
         -> (B, T, d)."""
         raise NotImplementedError
 
@@ -199,7 +199,7 @@ class Streams(nn.Module):
         ----------
         frames : torch.Tensor, shape (B, T, 3, S, S), optional
         audio : torch.Tensor, shape (B', R, T' * sub), optional
-        motion : torch.Tensor, shape (B, T, hoof_bins + 1), optional
+        motion : torch.Tensor, shape (B, T, motion_dim), optional
             Required with ``frames`` when the visual token takes it (``config.visual_motion``,
             as MuDaR). A baseline has no rhythm head: with ``motion`` the rhythm is a constant
             0 per frame (no peaks; it correlates 0 with any music in retrieval's rhythm score),
