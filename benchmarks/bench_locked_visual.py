@@ -26,10 +26,14 @@ goes:
    also from flow computed here: over the dancer's bounding box only (an oracle, from the
    projected joints), with the dancer's travel removed there, with a homography camera, and
    with finer flow or Farneback's flow (see :func:`flow_diagnosis`);
-4. ``hoof-flux``: the peaks of the HOOF flux, mudar's learning-free dance rhythm;
-5. ``directogram``: the peaks of Davis & Agrawala's impact envelope.
+4. ``motion energy``: the minima of the motion energy, the picture's change between the
+   video's own frames with the camera's motion taken out (:mod:`mudar.features.energy`; `mudar
+   rhythm --method motion-energy`): measured between decoded frames whatever the analysis
+   rate, so its two rows differ only by their clocks;
+5. ``hoof-flux``: the peaks of the HOOF flux, mudar's learning-free dance rhythm;
+6. ``directogram``: the peaks of Davis & Agrawala's impact envelope.
 
-Rungs 3-5 run at the video's frame rate (25 fps) and at ``--fps`` (default 8, the model's
+Rungs 3-6 run at the video's frame rate (25 fps) and at ``--fps`` (default 8, the model's
 clock). Every minimum or peak is refined below the frame (:func:`mudar.eval.timing.refine_times`
 on its curve), and every curve is smoothed as the joint speed is (a Gaussian of
 :data:`~mudar.features.kinematic.BAILANDO_SIGMA_S`) before its minima are taken. The flow of
@@ -236,10 +240,11 @@ def flow_diagnosis(
 
 
 def video_rungs(video: Path, fps: float) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
-    """Rungs 3-5 from the video, seconds; and the music onset times and duration (s)."""
+    """Rungs 3-6 from the video, seconds; and the music onset times and duration (s)."""
     from mudar.clock import FrameClock
     from mudar.features.analysis import AnalysisConfig
     from mudar.features.directogram import directogram_rhythm
+    from mudar.features.energy import energy_minima
     from mudar.features.extract import analyze
     from mudar.io import probe
     from mudar.tasks.sync import sync_clock
@@ -262,6 +267,9 @@ def video_rungs(video: Path, fps: float) -> tuple[dict[str, np.ndarray], np.ndar
                 continue
             out[f"flow magnitude minima, {tag}, uncentred @{rate:g}"] = centred_minima(
                 d.magnitude, fps=rate
+            )
+            out[f"motion energy minima (motion-energy) @{rate:g}"] = energy_minima(
+                d.energy, fps=rate
             )
             out[f"hoof-flux @{rate:g}"] = peak_times(d.rhythm_frames, d.strength, fps=rate)
             frames, env = directogram_rhythm(d.hoof * d.magnitude[:, None], fps=rate)
@@ -292,7 +300,7 @@ def dance_signals(folder: Path, look: str, fps: float, *, diagnose: bool = True)
     }
 
 
-RUNGS = ("joints 3D", "joints 2D", "flow magnitude", "hoof-flux", "directogram")
+RUNGS = ("joints 3D", "joints 2D", "flow magnitude", "motion energy", "hoof-flux", "directogram")
 
 
 def _row_order(name: str) -> tuple:

@@ -17,7 +17,8 @@ truth, the median absolute error and the mean confidence. ``relative`` rows scor
 ``estimate(delayed) - estimate(original)`` against the delay, which cancels any constant bias
 of a video.
 
-Signals: ``hoof-flux`` (what `mudar sync` uses: learning-free, from the video) and, on dwm only,
+Signals: ``hoof-flux`` and ``motion-energy`` (learning-free, from the video: the HOOF flux,
+and pulses at the dancer's stops, :func:`mudar.tasks.sync.stop_pulses`) and, on dwm only,
 ``mocap speed``, the mean joint speed of the motion capture the videos were rendered from: the
 best motion signal there is, as a reference. ``synthetic`` dances (stick figure, drum music,
 three tempo sections of 4 s, so that the delay is not ambiguous modulo one beat) are a control
@@ -163,18 +164,26 @@ def main() -> int:
     pattern = "DANCE_*/video.mp4" if args.look is None else f"DANCE_*/video_{args.look}.mp4"
     results: dict[str, dict[float, list]] = {}
     t_start = time.perf_counter()
+    from mudar.tasks.sync import stop_pulses
+
     with tempfile.TemporaryDirectory(prefix="mudar-sync-") as tmp:
         tmp = Path(tmp)
         syn = results.setdefault("synthetic / hoof-flux", {d: [] for d in DELAYS})
+        syn_stops = results.setdefault("synthetic / motion-energy", {d: [] for d in DELAYS})
         for seed in range(args.synthetic):
             a, y = analyse(synthetic_clip(tmp, seed), size=128)
+            pulses = stop_pulses(a)
             for d in DELAYS:
                 syn[d].append(estimate(a.dance.strength, y, a.clock, a.n_frames, delay_s=d))
+                syn_stops[d].append(
+                    estimate(pulses, y, a.clock, a.n_frames, delay_s=d, fps=a.clock.fine_rate)
+                )
 
         videos = sorted(args.data.glob(pattern))[: args.limit]
         if not videos:
             print(f"{name} skipped: no {args.data}/{pattern}")
         flux = results.setdefault(f"{name} / hoof-flux", {d: [] for d in DELAYS})
+        stops = results.setdefault(f"{name} / motion-energy", {d: [] for d in DELAYS})
         mocap = results.setdefault(f"{name} / mocap speed", {d: [] for d in DELAYS})
         agree = []
         for i, path in enumerate(videos):
@@ -183,6 +192,10 @@ def main() -> int:
             for d in DELAYS:
                 e = estimate(a.dance.strength, y, a.clock, a.n_frames, delay_s=d)
                 flux[d].append(e)
+                pulses = stop_pulses(a)
+                stops[d].append(
+                    estimate(pulses, y, a.clock, a.n_frames, delay_s=d, fps=a.clock.fine_rate)
+                )
                 mocap[d].append(estimate(speed, y, a.clock, a.n_frames, delay_s=d, fps=speed_fps))
                 if i < args.files:
                     f = file_estimate(path, tmp, d)
@@ -190,12 +203,15 @@ def main() -> int:
             e = flux[0.0][-1]
             print(
                 f"{path.parent.name}: hoof-flux {e.offset_s:+.3f} s ({e.confidence:.2f}), "
+                f"motion-energy {stops[0.0][-1].offset_s:+.3f} s "
+                f"({stops[0.0][-1].confidence:.2f}), "
                 f"mocap {mocap[0.0][-1].offset_s:+.3f} s",
                 file=sys.stderr,
                 flush=True,
             )
         if not videos:
-            del results[f"{name} / hoof-flux"], results[f"{name} / mocap speed"]
+            for signal in ("hoof-flux", "motion-energy", "mocap speed"):
+                del results[f"{name} / {signal}"]
     print(table(results))
     if agree:
         print(

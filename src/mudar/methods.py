@@ -14,6 +14,10 @@ the motion energy between the video's own frames (the dancer's stops)."""
 LEARNING_FREE = ("hoof-flux", "directogram", "motion-energy")
 """Dance rhythm methods without training."""
 
+SYNC = ("hoof-flux", "motion-energy")
+"""Dance curves ``mudar sync --method`` correlates with the music's onsets: the HOOF flux, and
+pulses at the dancer's stops (:func:`mudar.tasks.sync.stop_pulses`)."""
+
 RHYTHM_FLOORS = ("chance", "peaks", "all")
 """Rows of a rhythm score that are no method: seeded random frames at the true onset rate, the
 learned heads' peak picker on white noise, and every frame."""

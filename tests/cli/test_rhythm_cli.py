@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from mudar.cli.main import main
@@ -116,6 +117,19 @@ def test_bad_parameters_are_clean_errors(capsys, bar_video):
     assert code == 2 and err.startswith("mudar: error:")
     code, _, err = run_cli(capsys, "rhythm", str(bar_video), "--method", "nope")
     assert code == 2 and "nope" in err
+
+
+def test_motion_energy_rhythm_from_the_command_line(capsys, dance_clip):
+    code, out, err = run_cli(
+        capsys, "rhythm", str(dance_clip.path), "--json", "--method", "motion-energy"
+    )
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["dance"]["method"] == "motion-energy"
+    times = np.asarray(r["dance"]["rhythm_times"])
+    assert len(times) >= 4 and np.all(np.diff(times) > 0)
+    # the stops are timed below the 8 fps frame: not all on its grid
+    assert np.any(np.abs(times * 8 - np.round(times * 8)) > 0.05)
 
 
 def test_console_script_prints_no_traceback(text_mp4):

@@ -46,6 +46,12 @@ def test_json_and_text(capsys, late_video):
     assert r["offset_s"] == pytest.approx(0.3, abs=0.08) and r["confidence"] > 0.15
     code, out, _ = run_sync(capsys, late_video, "--max-offset", "0.5")
     assert code == 0 and out.startswith(f"{late_video}: audio 0.3") and "late" in out
+    code, out, err = run_sync(capsys, late_video, "--json", "--method", "motion-energy")
+    assert code == 0, err
+    assert json.loads(out)["offset_s"] == pytest.approx(0.3, abs=0.08)
+    with pytest.raises(SystemExit) as exit_:
+        run_sync(capsys, late_video, "--method", "nope")
+    assert exit_.value.code == 2 and "invalid choice" in capsys.readouterr().err
 
 
 def test_fix_writes_a_synced_copy_with_the_same_video(capsys, late_video, tmp_path):

@@ -181,9 +181,9 @@ def delayed_copy(src, dest, delay_s: float):
     return remux_with_audio(src, dest, shift_audio(y, offset_s=-delay_s, sr=sr), sr=sr)
 
 
-def estimate_file(path):
+def estimate_file(path, method="hoof-flux"):
     clock = sync_clock(probe(path).native_fps)
-    return sync_offset(analyze(path, AnalysisConfig(clock=clock, size=128)))
+    return sync_offset(analyze(path, AnalysisConfig(clock=clock, size=128)), method=method)
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +209,24 @@ def test_delay_of_a_dance_video_is_found(dance_videos, delay_s):
 
 def test_dance_off_the_music_gets_low_confidence(dance_videos):
     assert estimate_file(dance_videos["uncoupled"]).confidence < 0.1
+
+
+@pytest.mark.parametrize("delay_s", [0.0, 0.3, -0.2])
+def test_the_dancers_stops_find_the_delay_too(dance_videos, delay_s):
+    from mudar.tasks.rhythm import rhythm_seconds
+    from mudar.tasks.sync import stop_pulses
+
+    e = estimate_file(dance_videos[delay_s], method="motion-energy")
+    assert abs(e.offset_s - delay_s) < TOLERANCE_S
+    assert e.confidence > 0.05
+    assert estimate_file(dance_videos["uncoupled"], method="motion-energy").confidence < 0.05
+    a = analyze(dance_videos[0.0], AnalysisConfig(clock=sync_clock(25.0), size=128))
+    pulses = stop_pulses(a)
+    assert len(pulses) == int(a.duration_s * a.clock.fine_rate)
+    # one pulse of unit area per stop, at the stop
+    stops = rhythm_seconds(a, "motion-energy")
+    assert len(stops) > 10 and abs(pulses.sum() - len(stops)) < 1.0
+    assert pulses[int(round(stops[5] * a.clock.fine_rate))] > 0.5 * pulses.max()
 
 
 def test_report_keys_and_rounding(dance_videos):

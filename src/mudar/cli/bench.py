@@ -21,8 +21,8 @@ def add_parser(sub) -> None:
         description=(
             "Train MuDaR and the baselines (multisensory, avts, lla) under one budget on each "
             "seed's training dances, score them and the learning-free methods (hoof-flux, "
-            "directogram) on its held-out dances, and write OUT/tables.json, OUT/tables.md "
-            "and OUT/report.html: visual rhythm (without music at inference), genre "
+            "directogram, motion-energy) on its held-out dances, and write OUT/tables.json, "
+            "OUT/tables.md and OUT/report.html: visual rhythm (without music at inference), genre "
             "classification, sync and genre retrieval, retargeting BAS and speed, with "
             "MuDaR's ablations. Resumable: trained runs are kept in OUT/runs. The full bench "
             "takes <= 60 min on 2 cores, --quick <= 10 min. A run that fails is reported and "

@@ -6,6 +6,7 @@ import argparse
 
 from mudar.cli.batch import BATCH_NOTE, add_files, print_result, run_each
 from mudar.clock import DEFAULT_SR
+from mudar.methods import SYNC
 from mudar.tasks.sync import DEFAULT_MAX_OFFSET_S, SYNC_FPS
 
 LOW_CONFIDENCE = 0.1
@@ -34,6 +35,14 @@ def add_parser(sub) -> None:
         default=DEFAULT_MAX_OFFSET_S,
         metavar="SECONDS",
         help=f"search the delay within +-SECONDS (default {DEFAULT_MAX_OFFSET_S:g})",
+    )
+    p.add_argument(
+        "--method",
+        choices=SYNC,
+        default="hoof-flux",
+        help="the dance curve lined up with the music's onsets: hoof-flux (the HOOF flux, "
+        "default) or motion-energy (pulses at the dancer's stops, timed between the video's "
+        "own frames)",
     )
     p.add_argument(
         "--fix",
@@ -83,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             size=args.size,
             flow=args.flow,
             max_offset_s=args.max_offset,
+            method=args.method,
             fixed=outputs.get(path),
         ),
         lambda report: print_result(report, _text, as_json=args.json),

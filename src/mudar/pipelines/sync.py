@@ -18,6 +18,7 @@ from mudar.io import probe
 from mudar.io.audio import load_audio_track
 from mudar.io.remux import remux_with_audio
 from mudar.io.write import AAC_RATES, CONTAINERS
+from mudar.methods import SYNC
 from mudar.tasks.sync import (
     DEFAULT_MAX_OFFSET_S,
     SyncEstimate,
@@ -36,6 +37,7 @@ def sync_estimate(
     size: int = 256,
     flow: str = "dis",
     max_offset_s: float = DEFAULT_MAX_OFFSET_S,
+    method: str = "hoof-flux",
 ) -> SyncEstimate:
     """The audio delay of a video with sound.
 
@@ -53,6 +55,8 @@ def sync_estimate(
         Optical-flow backend.
     max_offset_s : float
         The delay is searched within +-``max_offset_s`` seconds.
+    method : str
+        The dance curve, one of :data:`mudar.methods.SYNC`.
 
     Returns
     -------
@@ -65,6 +69,8 @@ def sync_estimate(
     ParameterError
         A video too short for the search range, bad settings.
     """
+    if method not in SYNC:
+        raise ParameterError(f"unknown sync method {method!r}; known: {', '.join(SYNC)}")
     info = probe(path)
     if not info.has_video:
         raise InputError(f"{path}: no video track, nothing to sync")
@@ -72,7 +78,7 @@ def sync_estimate(
         raise InputError(f"{path}: no audio track, nothing to sync")
     clock = sync_clock(info.native_fps, sr=sr, fps=fps)
     config = AnalysisConfig(clock=clock, size=size, flow=flow)
-    return sync_offset(analyze(path, config), max_offset_s=max_offset_s)
+    return sync_offset(analyze(path, config), max_offset_s=max_offset_s, method=method)
 
 
 def sync_file(path: str, *, fixed: Path | None = None, **settings) -> dict:

@@ -231,7 +231,8 @@ def sync_offset(
         Search range either way, seconds.
     method : str
         Dance rhythm strength, as :func:`mudar.tasks.rhythm.dance_rhythm`: ``hoof-flux``
-        (learning-free, any frame rate) or a learned model's.
+        (learning-free, any frame rate), ``motion-energy`` (the stops, timed between the
+        video's own frames: :func:`stop_pulses`) or a learned model's.
     model : MuDaR, optional
         For the learned methods.
 
@@ -254,15 +255,37 @@ def sync_offset(
             f"{analysis.path}: {analysis.duration_s:.2f} s is too short to search offsets of "
             f"+-{max_offset_s:g} s (it needs {2 * max_offset_s:g} s); lower the search range"
         )
-    _, strength = dance_rhythm(analysis, method=method, model=model)
     clock = analysis.clock
+    if method == "motion-energy":
+        strength, fps = stop_pulses(analysis), clock.fine_rate
+    else:
+        strength, fps = dance_rhythm(analysis, method=method, model=model)[1], clock.fps
     return estimate_offset(
         strength,
         analysis.music.onset_envelope,
-        fps=clock.fps,
+        fps=fps,
         rate=clock.fine_rate,
         max_offset_s=max_offset_s,
     )
+
+
+STOP_PULSE_S = 0.04
+"""Standard deviation of the pulse :func:`stop_pulses` puts at each stop, seconds."""
+
+
+def stop_pulses(analysis: Analysis) -> np.ndarray:
+    """The dancer's stops (the ``motion-energy`` rhythm, timed below the video frame) as a
+    curve on the onset envelope's grid (``clock.fine_rate``): a Gaussian pulse of
+    :data:`STOP_PULSE_S` at each, to correlate with the music's onsets."""
+    from mudar.features.kinematic import gaussian_smooth
+    from mudar.tasks.rhythm import rhythm_seconds
+
+    rate = analysis.clock.fine_rate
+    n = math.floor(analysis.duration_s * rate)
+    t = rhythm_seconds(analysis, "motion-energy")
+    curve = np.zeros(n)
+    np.add.at(curve, np.clip(np.round(t * rate).astype(int), 0, n - 1), 1.0)
+    return gaussian_smooth(curve, sigma=STOP_PULSE_S * rate)
 
 
 def sync_report(file: str, estimate: SyncEstimate) -> dict:
