@@ -174,6 +174,14 @@ def test_cli_unknown_ablation_is_one_line_and_writes_nothing(tmp_path, capsys):
     assert "unknown ablation(s) detatch" in err and "contrastive" in err and "Traceback" not in err
 
 
+def test_cli_unknown_preset_is_one_line_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "o"
+    code = main(["bench", "--data", str(tmp_path), "--out", str(out), "--preset", "huge"])
+    assert code == 2 and not out.exists()
+    err = capsys.readouterr().err
+    assert "unknown preset 'huge'" in err and "cpu-energy" in err and "Traceback" not in err
+
+
 def test_an_out_folder_of_another_budget_is_refused(bench, videos):
     from mudar.errors import ParameterError
 

@@ -26,11 +26,18 @@ def test_motionbeat_presets_build_and_unknown_names_are_refused():
 
 
 def test_mudar_presets_round_trip_and_unknown_names_are_refused():
-    assert set(MUDAR_PRESETS) == {"debug", "cpu", "paper"}
+    assert set(MUDAR_PRESETS) == {"debug", "cpu", "cpu-energy", "paper"}
     for p in MUDAR_PRESETS.values():
         assert MudarConfig.from_dict(p.model.to_dict()) == p.model
     assert get_preset("mudar", "debug") is MUDAR_PRESETS["debug"]
-    with pytest.raises(ParameterError, match="unknown preset 'huge'; known: cpu, debug, paper"):
+    # cpu-energy is cpu with the motion energy; cpu stays the shipped model's recipe
+    cpu, energy = MUDAR_PRESETS["cpu"], MUDAR_PRESETS["cpu-energy"]
+    assert cpu.model.motion_energy == 0 and energy.model.motion_energy == 4
+    assert energy.model.motion_dim == cpu.model.motion_dim + 4 and energy.train == cpu.train
+    assert energy.model.analysis_config() == cpu.model.analysis_config()
+    with pytest.raises(
+        ParameterError, match="unknown preset 'huge'; known: cpu, cpu-energy, debug, paper"
+    ):
         get_preset("mudar", "huge")
 
 

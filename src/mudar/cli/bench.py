@@ -49,6 +49,11 @@ def add_parser(sub) -> None:
         "(default: the budget's)",
     )
     p.add_argument(
+        "--preset",
+        help="MuDaR's preset for every learned run (default cpu), e.g. cpu-energy: the cpu "
+        "preset with the motion energy in the motion input",
+    )
+    p.add_argument(
         "--test-looks",
         metavar="LOOKS",
         help="on a beat-locked set (mudar make-locked): comma-separated looks held out of "
@@ -82,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     if args.methods:
         methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     budget = QUICK if args.quick else FULL
+    if args.preset:
+        budget = dataclasses.replace(budget, preset=args.preset)  # unknown: ParameterError
     if args.ablations is not None:
         names = [a.strip() for a in args.ablations.split(",") if a.strip() not in ("", "none")]
         budget = dataclasses.replace(budget, ablations=tuple(names))  # unknown: ParameterError

@@ -25,7 +25,9 @@ def add_parser(sub) -> None:
         help="folder of videos, an AIST++ tree, or a folder of prepared features",
     )
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder")
-    p.add_argument("--preset", default="debug", help="debug, cpu or paper (default debug)")
+    p.add_argument(
+        "--preset", default="debug", help="debug, cpu, cpu-energy or paper (default debug)"
+    )
     p.add_argument(
         "--method",
         default="mudar",
