@@ -224,6 +224,25 @@ def test_augmented_items_get_a_reproducible_look_and_the_same_music(features, id
     assert not torch.allclose(aug[3]["frames"], a["frames"])  # a new look each epoch
 
 
+def test_an_energy_model_reads_the_energy_and_refuses_features_without_it(
+    features, ids, tmp_path_factory
+):
+    energy_model = dataclasses.replace(MC, motion_energy=4)
+    with pytest.raises(ParameterError, match="--motion-energy"):
+        ClipSet(features, ids, energy_model, TC)
+    root = tmp_path_factory.mktemp("clipset_energy")
+    make_dataset(root / "data", n=4, seed=0, duration_s=6.0)
+    config = AnalysisConfig(frame_size=32, size=64, energy_steps=4)
+    prepare(root / "data", root / "features", config=config, progress=False)
+    energy_ids = [it["id"] for it in load_manifest(root / "features")]
+    item = ClipSet(root / "features", energy_ids, energy_model, TC)[3]
+    b = MC.hoof_bins
+    assert item["motion"].shape == (MC.n_frames, b + 1 + 4)
+    assert torch.all(item["motion"][:, b + 1 :] >= 0) and item["motion"][:, b + 1 :].std() > 0
+    aug = ClipSet(root / "features", energy_ids, energy_model, TC, augment=True)[3]
+    torch.testing.assert_close(aug["motion"][:, b + 1 :], item["motion"][:, b + 1 :])
+
+
 def test_the_paper_clip_mode_and_avc_rule_reach_the_clips(features, ids):
     middle = ClipSet(
         features, ids, MC, dataclasses.replace(TC, clip_mode="middle", avc_rule="paper")

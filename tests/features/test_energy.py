@@ -16,6 +16,7 @@ from mudar.io import iter_frames
 from mudar.io.write import write_video
 
 FPS = 25.0
+ENERGY = AnalysisConfig(energy_steps=4)
 
 
 def _stops(duration_s: float, period_s: float, phase_s: float) -> np.ndarray:
@@ -48,7 +49,7 @@ def test_minima_of_the_energy_are_the_stops(tmp_path: Path, pan: float) -> None:
     period, phase = 0.53, 0.2 + 1 / 24
     stops = _stops(8.0, period, phase)
     video = _video(tmp_path / "v.mp4", stops=stops, period_s=period, pan_px_s=pan)
-    a = analyze(video, AnalysisConfig(), music=False)
+    a = analyze(video, ENERGY, music=False)
     e = a.dance.energy
     assert e.shape == (a.n_frames, 4) and e.dtype == np.float32
     t = energy_minima(e, fps=a.clock.fps)
@@ -127,14 +128,30 @@ def test_motion_energy_rhythm_and_its_clear_error_without_energy(tmp_path: Path)
 
     stops = _stops(8.0, 0.53, 0.2)
     video = _video(tmp_path / "v.mp4", stops=stops, period_s=0.53)
-    a = analyze(video, AnalysisConfig(), music=False)
+    a = analyze(video, ENERGY, music=False)
     report = rhythm_report(a, method="motion-energy")
     times = np.asarray(report["dance"]["rhythm_times"])
     assert len(times) >= 10 and report["dance"]["method"] == "motion-energy"
     frames, strength = dance_rhythm(a, method="motion-energy")
     assert strength.shape == (a.n_frames,)
     np.testing.assert_array_equal(frames, np.unique(np.round(times * 8).astype(int)))
-    plain = analyze(video, AnalysisConfig(energy_steps=0), music=False)
+    plain = analyze(video, AnalysisConfig(), music=False)  # the default measures none
     assert plain.dance.energy is None
     with pytest.raises(ParameterError, match="no motion energy"):
         dance_rhythm(plain, method="motion-energy")
+
+
+def test_only_what_reads_the_energy_asks_for_it():
+    from mudar.features.analysis import energy_config
+    from mudar.pipelines.method import analysis_setup
+
+    plain = AnalysisConfig()
+    assert plain.energy_steps == 0 and "energy_steps" not in plain.to_dict()
+    assert energy_config(plain, ["hoof-flux", "directogram"]) is plain
+    assert energy_config(plain, ["hoof-flux", "motion-energy"]).energy_steps == 4
+    assert energy_config(ENERGY, ["motion-energy"]) is ENERGY
+    assert ENERGY.key() != plain.key() and AnalysisConfig.from_dict(ENERGY.to_dict()) == ENERGY
+    assert analysis_setup("motion-energy")[0].energy_steps == 4
+    assert analysis_setup("hoof-flux")[0].energy_steps == 0
+    with pytest.raises(ParameterError):
+        AnalysisConfig(energy_steps=-1)

@@ -182,8 +182,11 @@ def delayed_copy(src, dest, delay_s: float):
 
 
 def estimate_file(path, method="hoof-flux"):
+    from mudar.features.analysis import energy_config
+
     clock = sync_clock(probe(path).native_fps)
-    return sync_offset(analyze(path, AnalysisConfig(clock=clock, size=128)), method=method)
+    config = energy_config(AnalysisConfig(clock=clock, size=128), [method])
+    return sync_offset(analyze(path, config), method=method)
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +223,8 @@ def test_the_dancers_stops_find_the_delay_too(dance_videos, delay_s):
     assert abs(e.offset_s - delay_s) < TOLERANCE_S
     assert e.confidence > 0.05
     assert estimate_file(dance_videos["uncoupled"], method="motion-energy").confidence < 0.05
-    a = analyze(dance_videos[0.0], AnalysisConfig(clock=sync_clock(25.0), size=128))
+    config = AnalysisConfig(clock=sync_clock(25.0), size=128, energy_steps=4)
+    a = analyze(dance_videos[0.0], config)
     pulses = stop_pulses(a)
     assert len(pulses) == int(a.duration_s * a.clock.fine_rate)
     # one pulse of unit area per stop, at the stop

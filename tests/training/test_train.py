@@ -1,6 +1,7 @@
 """`mudar train` end to end on synthetic data: loss goes down, resume is exact, models load."""
 
 import csv
+import dataclasses
 
 import numpy as np
 import pytest
@@ -127,3 +128,32 @@ def test_cli_errors_are_one_line(features, tmp_path, capsys):
     assert "nothing to resume" in capsys.readouterr().err
     assert main(["train", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "r")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_a_model_with_the_motion_energy_trains_and_reads_it_at_inference(tmp_path):
+    """Videos -> features with the energy -> a model that reads it -> its rhythm of a file,
+    the analysis asking for the energy because the model does."""
+    from mudar.features.extract import analyze
+    from mudar.pipelines.method import analysis_setup
+    from mudar.tasks.rhythm import rhythm_report
+
+    make_dataset(tmp_path / "videos", n=4, seed=2, duration_s=6.0)
+    r = train(
+        tmp_path / "videos",
+        tmp_path / "run",
+        preset="debug",
+        epochs=1,
+        progress=False,
+        model_overrides={"motion_energy": 4},
+    )
+    model = load_model(r.model_path)
+    assert model.config.motion_energy == 4 and model.config.motion_dim == DEBUG.motion_dim + 4
+    video = sorted((tmp_path / "videos").rglob("*.mp4"))[0]
+    config, loaded = analysis_setup("mudar-noaudio", checkpoint=r.model_path)
+    assert config.energy_steps == 4
+    report = rhythm_report(analyze(video, config), method="mudar-noaudio", model=loaded)
+    assert len(report["dance"]["rhythm_strength"]) > 0
+    # without the energy the model's input cannot be made: one clear error
+    plain = analyze(video, dataclasses.replace(config, energy_steps=0))
+    with pytest.raises(ParameterError, match="prepare them again"):
+        rhythm_report(plain, method="mudar-noaudio", model=loaded)

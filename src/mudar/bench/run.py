@@ -65,6 +65,7 @@ from mudar.bench.tables import (
 )
 from mudar.data.clips import cut
 from mudar.errors import InputError, MudarError, ParameterError
+from mudar.features.analysis import energy_config
 from mudar.features.summary import raw_clip_matrix
 from mudar.methods import LEARNING_FREE
 from mudar.models.checkpoint import load_model
@@ -291,7 +292,7 @@ def _run(
     model_config = dataclasses.replace(
         get_preset("mudar", budget.preset).model, **budget.model_overrides
     )
-    config = model_config.analysis_config(**budget.analysis_overrides)
+    config = energy_config(model_config.analysis_config(**budget.analysis_overrides), plan.methods)
 
     log(f"features of {data}")
     t_prep = time.perf_counter()

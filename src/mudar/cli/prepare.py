@@ -12,6 +12,7 @@ from mudar.data.aist import DEFAULT_CAMERA
 from mudar.data.aist_media import DEFAULT_LOOK
 from mudar.data.engines import ENGINES
 from mudar.errors import ParameterError
+from mudar.features.energy import ENERGY_STEPS
 from mudar.synthetic.skeleton import LOOKS
 
 
@@ -80,6 +81,13 @@ def add_parser(sub) -> None:
         help=f"AIST++ without videos/: the look of the rendered keypoints (default "
         f"{DEFAULT_LOOK}: 160x160 at 25 fps)",
     )
+    p.add_argument(
+        "--motion-energy",
+        action="store_true",
+        help="also measure the motion energy between the video's own frames (the "
+        "motion-energy method and the cpu-energy preset read it; about doubles the video "
+        "analysis time)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_analysis_options(p)
     p.set_defaults(run=run)
@@ -91,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     if args.shard_mb <= 0:
         raise ParameterError(f"--shard-mb must be positive, got {args.shard_mb:g}")
     shard = parse_shard(args.shard)
-    config = analysis_config(args, frame_size=args.frame_size)
+    energy = {"energy_steps": ENERGY_STEPS} if args.motion_energy else {}
+    config = analysis_config(args, frame_size=args.frame_size, **energy)
     report = prepare(
         args.data_dir,
         args.out,

@@ -60,7 +60,8 @@ def add_parser(sub) -> None:
         dest="dance_method",
         default="hoof-flux",
         help="dance rhythm of VIDEO and of the output: hoof-flux (learning-free, the default), "
-        "mudar (the learned model, run without the music, as mudar-noaudio), mudar-noaudio. "
+        "mudar (the learned model, run without the music, as mudar-noaudio), mudar-noaudio, "
+        "directogram, motion-energy (the dancer's stops). "
         "The shipped model finds the rate of a dance's rhythm but not its timing without the "
         "music (see its MODEL_CARD), so retiming follows hoof-flux unless asked",
     )

@@ -30,7 +30,8 @@ def add_parser(sub) -> None:
         "--method",
         help="dance rhythm: mudar (the learned model, default when one is installed), "
         "mudar-noaudio (the model without the music), hoof-flux (learning-free), "
-        "directogram (learning-free, Davis & Agrawala's impacts)",
+        "directogram (learning-free, Davis & Agrawala's impacts), motion-energy "
+        "(learning-free: the dancer's stops, timed between the video's own frames)",
     )
     add_checkpoint(p)
     add_analysis_options(p)

@@ -45,7 +45,7 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--method",
         help="dance rhythm of the timeline: mudar (default when the model is installed), "
-        "mudar-noaudio, hoof-flux, directogram",
+        "mudar-noaudio, hoof-flux, directogram, motion-energy",
     )
     p.add_argument(
         "--max-upload-mb",

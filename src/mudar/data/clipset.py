@@ -410,6 +410,11 @@ class ClipSet(EpochClips):
                 f"model needs {c.stft_window} and {c.hoof_vote} (prepare them with "
                 f"--stft-window {c.stft_window} --hoof-vote {c.hoof_vote})"
             )
+        if c.motion_energy and a.config.energy_steps != c.motion_energy:
+            raise ParameterError(
+                f"{vid}: features with {a.config.energy_steps} motion-energy samples a frame; "
+                f"the model reads {c.motion_energy} (prepare them with --motion-energy)"
+            )
         if a.dance.hoof.shape[1] != c.hoof_bins:
             raise ParameterError(
                 f"{vid}: features have {a.dance.hoof.shape[1]} HOOF bins, the model {c.hoof_bins}"

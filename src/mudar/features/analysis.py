@@ -15,7 +15,6 @@ import numpy as np
 from mudar.clock import DEFAULT_CLOCK, FrameClock
 from mudar.errors import ParameterError
 from mudar.features.dance import DanceFeatures
-from mudar.features.energy import ENERGY_STEPS
 from mudar.features.music import STFT_WINDOWS, MusicFeatures
 
 
@@ -51,8 +50,10 @@ class AnalysisConfig:
         when not the default, as ``hoof_vote``.
     energy_steps : int
         Samples per frame of the motion energy measured between the video's own frames
-        (:mod:`mudar.features.energy`; 0: not measured). Always in the key: caches made before
-        it lack the energy and are made again.
+        (:mod:`mudar.features.energy`; 0, the default: not measured). It costs about as much
+        again as the rest of the video analysis, so only what reads it asks for it: the
+        ``motion-energy`` method (:func:`energy_config`) and models with ``motion_energy``.
+        Written to :meth:`to_dict` only when not 0, as ``hoof_vote``.
     """
 
     clock: FrameClock = DEFAULT_CLOCK
@@ -65,7 +66,7 @@ class AnalysisConfig:
     flow_weights: str = ""
     hoof_vote: str = "nearest"
     stft_window: str = "hann"
-    energy_steps: int = ENERGY_STEPS
+    energy_steps: int = 0
 
     def __post_init__(self) -> None:
         if self.hoof_vote not in ("nearest", "literal"):
@@ -92,6 +93,8 @@ class AnalysisConfig:
             del d["hoof_vote"]
         if d["stft_window"] == "hann":
             del d["stft_window"]
+        if d["energy_steps"] == 0:
+            del d["energy_steps"]
         return d
 
     @classmethod
@@ -175,3 +178,13 @@ class Analysis:
             frames=np.asarray(arrays["frames"]) if "frames" in arrays else None,
             info=meta.get("info", {}),
         )
+
+
+def energy_config(config: AnalysisConfig, methods) -> AnalysisConfig:
+    """``config`` with the motion energy measured when one of ``methods`` reads it (the
+    ``motion-energy`` method) and ``config`` does not measure it yet; else ``config``."""
+    from mudar.features.energy import ENERGY_STEPS
+
+    if "motion-energy" in methods and config.energy_steps == 0:
+        return dataclasses.replace(config, energy_steps=ENERGY_STEPS)
+    return config

@@ -43,7 +43,6 @@ MUDAR_PRESETS: dict[str, Preset] = {
             dim=32,
             layers=1,
             heads=2,
-            motion_energy=4,
         ),
         TrainConfig(epochs=3, avts_from_epoch=2, batch_size=4, lr=1e-3, clip_hop_s=2.0),
     ),

@@ -11,7 +11,7 @@ from mudar.data.cache import FeatureCache
 from mudar.data.prepare import MANIFESTS, load_manifest, prepare
 from mudar.errors import InputError, ParameterError
 from mudar.eval.timing import score_timing
-from mudar.features.analysis import AnalysisConfig
+from mudar.features.analysis import AnalysisConfig, energy_config
 from mudar.tasks.evaluate import check_methods, method_rhythms, rhythm_scores, timed_video
 
 EVAL_SPLITS = ("auto", "all", "train", "val", "test")
@@ -83,6 +83,7 @@ def evaluate(
 
         model = load_model(checkpoint)
     config = model.config.analysis_config() if model else AnalysisConfig(frame_size=0)
+    config = energy_config(config, methods)
     clock = config.clock
 
     data = Path(data)

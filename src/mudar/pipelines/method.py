@@ -7,7 +7,7 @@ import os
 
 from mudar.clock import DEFAULT_FPS, DEFAULT_SR, FrameClock
 from mudar.errors import ParameterError
-from mudar.features.analysis import AnalysisConfig
+from mudar.features.analysis import AnalysisConfig, energy_config
 
 
 def without_music(method: str) -> str:
@@ -72,8 +72,10 @@ def analysis_setup(
             **fields,
             "frame_size": model.config.frame_size,
         }
+        if model.config.motion_energy:
+            fields["energy_steps"] = model.config.motion_energy
     if model is not None and fps is None:
         clock = FrameClock(fps=model.config.fps, sr=sr, sub=model.config.sub)
     else:
         clock = FrameClock(fps=DEFAULT_FPS if fps is None else fps, sr=sr)
-    return AnalysisConfig(clock=clock, **fields), model
+    return energy_config(AnalysisConfig(clock=clock, **fields), [method]), model

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mudar.clock import DEFAULT_SR
 from mudar.errors import DecodeError, InputError, ParameterError
-from mudar.features.analysis import AnalysisConfig
+from mudar.features.analysis import AnalysisConfig, energy_config
 from mudar.features.extract import analyze
 from mudar.io import probe
 from mudar.io.audio import load_audio_track
@@ -77,7 +77,7 @@ def sync_estimate(
     if not info.has_audio:
         raise InputError(f"{path}: no audio track, nothing to sync")
     clock = sync_clock(info.native_fps, sr=sr, fps=fps)
-    config = AnalysisConfig(clock=clock, size=size, flow=flow)
+    config = energy_config(AnalysisConfig(clock=clock, size=size, flow=flow), [method])
     return sync_offset(analyze(path, config), max_offset_s=max_offset_s, method=method)
 
 

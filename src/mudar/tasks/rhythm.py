@@ -174,8 +174,8 @@ def _energy(analysis: Analysis) -> np.ndarray:
     e = analysis.dance.energy if analysis.dance is not None else None
     if e is None:
         raise ParameterError(
-            f"{analysis.path}: its features have no motion energy (made with energy_steps=0 "
-            "or by an older mudar); analyse it again"
+            f"{analysis.path}: its features have no motion energy (the motion-energy method "
+            "needs it: analyse with energy_steps=4, or `mudar prepare --motion-energy`)"
         )
     return e
 
