@@ -4,6 +4,8 @@ Run: `.venv/bin/python benchmarks/bench_rhythm.py [--repeats 3] [--dance DANCE_I
 Reads ../shared/data/dwm; prints a table of seconds and real-time factors (duration / seconds).
 Targets (2-core machine): analysis >= 50x real time, analysis <= 3x decode-only, whole command
 (process start-up and imports included) >= 15x.
+The analysis with the motion energy (`--method motion-energy`, `mudar prepare --motion-energy`:
+every decoded frame, not only the clock's) is timed beside the default's.
 The stages of the default (learned) command are timed too: the analysis that keeps the model's
 RGB frames, torch import + model load (a fresh process), and the model over the file's windows;
 the command overlaps the analysis with the import and load in a worker process.
@@ -73,6 +75,10 @@ def main() -> int:
     cold = time.perf_counter() - t
     t_decode = timed(lambda: decode_only(path), args.repeats)
     t_analysis = timed(lambda: analyze(path), args.repeats)
+    from mudar.features.analysis import AnalysisConfig
+
+    energy = AnalysisConfig(energy_steps=4)  # what --method motion-energy asks for
+    t_energy = timed(lambda: analyze(path, energy), args.repeats)
     learned = default_checkpoint_path().is_file()
     if learned:
         load = [
@@ -108,6 +114,7 @@ def main() -> int:
         ("decode only (video + audio)", t_decode),
         ("analysis (in process, warm)", t_analysis),
         ("analysis (in process, first call)", cold),
+        ("  with the motion energy", t_energy),
     ]
     if learned:
         rows += [
