@@ -23,9 +23,17 @@ def _stops(duration_s: float, period_s: float, phase_s: float) -> np.ndarray:
     return np.arange(phase_s, duration_s, period_s)
 
 
-def _video(path: Path, *, stops: np.ndarray, period_s: float, pan_px_s: float = 0.0) -> Path:
+def _video(
+    path: Path,
+    *,
+    stops: np.ndarray,
+    period_s: float,
+    pan_px_s: float = 0.0,
+    contrast: float = 1.0,
+) -> Path:
     """A bar that swings to and fro, stopping at ``stops`` (its speed |sin|, zero there), on a
-    textured floor the camera pans over at ``pan_px_s``; 25 fps."""
+    textured floor the camera pans over at ``pan_px_s``; 25 fps; ``contrast`` < 1 squeezes
+    every colour towards mid-grey (a dim, flat video)."""
     rng = np.random.default_rng(0)
     floor = (rng.random((160, 900)) * 120 + 60).astype(np.uint8)
     floor = np.repeat(np.repeat(floor[::8, ::8], 8, 0), 8, 1)[:160, :900]
@@ -39,16 +47,18 @@ def _video(path: Path, *, stops: np.ndarray, period_s: float, pan_px_s: float = 
         img = np.stack([floor[:, pan : pan + 160]] * 3, -1).copy()
         cx = int(round(80 + x * 0.8))
         img[40:120, max(0, cx - 4) : cx + 4] = (200, 30, 30)
-        frames.append(img)
+        frames.append((128 + contrast * (img.astype(np.float32) - 128)).astype(np.uint8))
     return write_video(path, frames, fps=FPS, crf=18)
 
 
-@pytest.mark.parametrize("pan", [0.0, 40.0])
-def test_minima_of_the_energy_are_the_stops(tmp_path: Path, pan: float) -> None:
+@pytest.mark.parametrize("pan, contrast", [(0.0, 1.0), (40.0, 1.0), (40.0, 0.2)])
+def test_minima_of_the_energy_are_the_stops(tmp_path: Path, pan: float, contrast: float) -> None:
     # stops off the 8 fps grid: a third of a clock frame after it
     period, phase = 0.53, 0.2 + 1 / 24
     stops = _stops(8.0, period, phase)
-    video = _video(tmp_path / "v.mp4", stops=stops, period_s=period, pan_px_s=pan)
+    video = _video(
+        tmp_path / "v.mp4", stops=stops, period_s=period, pan_px_s=pan, contrast=contrast
+    )
     a = analyze(video, ENERGY, music=False)
     e = a.dance.energy
     assert e.shape == (a.n_frames, 4) and e.dtype == np.float32

@@ -13,8 +13,11 @@ on the same decode as the HOOF) and put on the clock as ``steps`` samples per cl
 Per pair of decoded frames (gray, ``side`` x ``side``): the camera's motion is the median of a
 DIS flow between them (as the HOOF's ``camera="median"``), the earlier frame is shifted by it,
 and the energy is the summed absolute difference of the pixels that changed by more than
-``level`` grey levels (below: compression noise), over ``255 * side**2``, so in [0, 1]. It is
-placed at the middle of the two frames' times.
+``level`` of the frame's grey range (its 1st to 99th percentile, at least 8 levels; below:
+compression noise), over the range times ``side**2``. Relative to the range, so that a dim or
+flat video counts the same changes as a contrasted one (with a fixed 20 grey levels the stops
+of a picture at a third of its contrast were lost; at 0.15 of the range they are kept down to a
+seventh of it). It is placed at the middle of the two frames' times.
 """
 
 from __future__ import annotations
@@ -36,8 +39,12 @@ ENERGY_STEPS = 4
 ENERGY_SIDE = 128
 """Side in pixels of the gray frames the energy is measured on (the HOOF's flow side)."""
 
-CHANGE_LEVEL = 20
-"""Grey levels (of 255) a pixel must change by to count."""
+CHANGE_LEVEL = 0.15
+"""Share of the frame's grey range a pixel must change by to count (20 grey levels on a picture
+that spans 130, as the rendered dances do)."""
+
+MIN_RANGE = 8.0
+"""Smallest grey range a frame is taken to have (a blank frame's noise does not count)."""
 
 
 class MotionEnergy:
@@ -48,15 +55,15 @@ class MotionEnergy:
     ----------
     side : int
         Side of the gray frames, pixels.
-    level : int
-        Grey levels a pixel must change by to count.
+    level : float
+        Share of the frame's grey range a pixel must change by to count.
     """
 
-    def __init__(self, *, side: int = ENERGY_SIDE, level: int = CHANGE_LEVEL) -> None:
+    def __init__(self, *, side: int = ENERGY_SIDE, level: float = CHANGE_LEVEL) -> None:
         import cv2
 
-        if side < 16 or not 0 <= level < 255:
-            raise ParameterError(f"side must be >= 16 and level in [0, 255), got {side}, {level}")
+        if side < 16 or not 0 <= level < 1:
+            raise ParameterError(f"side must be >= 16 and level in [0, 1), got {side}, {level}")
         self.size, self.level = side, level
         self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
         self._prev: tuple[float, np.ndarray] | None = None
@@ -76,9 +83,11 @@ class MotionEnergy:
         h, w = gray.shape
         moved = cv2.warpAffine(prev[1], shift, (w, h), borderMode=cv2.BORDER_REPLICATE)
         diff = cv2.absdiff(gray, moved)
-        changed = diff[diff > self.level]
+        lo, hi = np.percentile(gray[::4, ::4], (1, 99))
+        spread = max(float(hi - lo), MIN_RANGE)
+        changed = diff[diff > self.level * spread]
         self.times.append((prev[0] + time_s) / 2)
-        self.values.append(float(changed.sum(dtype=np.int64)) / (255.0 * gray.size))
+        self.values.append(float(changed.sum(dtype=np.int64)) / (spread * gray.size))
 
     def on_clock(self, n_frames: int, *, fps: float, steps: int = ENERGY_STEPS) -> np.ndarray:
         """The energy at ``steps`` evenly spaced times within each clock frame.
