@@ -18,9 +18,10 @@ truth, the median absolute error and the mean confidence. ``relative`` rows scor
 of a video.
 
 Signals: ``hoof-flux`` and ``motion-energy`` (learning-free, from the video: the HOOF flux,
-and pulses at the dancer's stops, :func:`mudar.tasks.sync.stop_pulses`) and, on dwm only,
-``mocap speed``, the mean joint speed of the motion capture the videos were rendered from: the
-best motion signal there is, as a reference. ``synthetic`` dances (stick figure, drum music,
+and pulses at the dancer's stops, :func:`mudar.tasks.sync.stop_pulses`); on a locked set
+``accents (oracle)``, the same pulses at the dancer's true accents (its meta.json): the most a
+visual signal could give; and ``mocap speed``, the mean joint speed of the motion capture the
+videos were rendered from, as a reference. ``synthetic`` dances (stick figure, drum music,
 three tempo sections of 4 s, so that the delay is not ambiguous modulo one beat) are a control
 where motion and music are locked by construction.
 """
@@ -59,14 +60,15 @@ def estimate(strength, y, clock, n_frames, *, delay_s: float, fps: float | None 
 
 
 def analyse(path: Path, *, size: int = 256):
-    """Analysis of a video on the sync clock, and its audio at the analysis rate."""
+    """Analysis of a video on the sync clock (with the motion energy), and its audio at the
+    analysis rate."""
     from mudar.features.analysis import AnalysisConfig
     from mudar.features.extract import analyze
     from mudar.io import load_audio, probe
     from mudar.tasks.sync import sync_clock
 
     clock = sync_clock(probe(path).native_fps)
-    a = analyze(path, AnalysisConfig(clock=clock, size=size), music=False)
+    a = analyze(path, AnalysisConfig(clock=clock, size=size, energy_steps=4), music=False)
     return a, load_audio(path, sr=clock.sr)
 
 
@@ -77,6 +79,26 @@ def mocap_speed(folder: Path) -> tuple[np.ndarray, float]:
     speed = np.zeros(len(joints))
     speed[1:] = np.linalg.norm(np.diff(joints, axis=0), axis=-1).mean(-1)
     return speed, float(z["fps"])
+
+
+def accent_pulses(folder: Path, analysis) -> np.ndarray | None:
+    """A beat-locked dance's true accents (``detected_accent_times`` of its meta.json) as
+    :func:`mudar.tasks.sync.stop_pulses` draws the stops: the best a visual signal could give;
+    None for a dance without them (dwm)."""
+    import json
+
+    from mudar.features.kinematic import gaussian_smooth
+    from mudar.tasks.sync import STOP_PULSE_S
+
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    if "detected_accent_times" not in meta:
+        return None
+    rate = analysis.clock.fine_rate
+    n = int(analysis.duration_s * rate)
+    t = np.asarray(meta["detected_accent_times"], np.float64)
+    curve = np.zeros(n)
+    np.add.at(curve, np.clip(np.round(t * rate).astype(int), 0, n - 1), 1.0)
+    return gaussian_smooth(curve, sigma=STOP_PULSE_S * rate)
 
 
 def synthetic_clip(folder: Path, seed: int) -> Path:
@@ -185,11 +207,17 @@ def main() -> int:
         flux = results.setdefault(f"{name} / hoof-flux", {d: [] for d in DELAYS})
         stops = results.setdefault(f"{name} / motion-energy", {d: [] for d in DELAYS})
         mocap = results.setdefault(f"{name} / mocap speed", {d: [] for d in DELAYS})
+        oracle = results.setdefault(f"{name} / accents (oracle)", {d: [] for d in DELAYS})
         agree = []
         for i, path in enumerate(videos):
             a, y = analyse(path)
             speed, speed_fps = mocap_speed(path.parent)
+            accents = accent_pulses(path.parent, a)
             for d in DELAYS:
+                if accents is not None:
+                    oracle[d].append(
+                        estimate(accents, y, a.clock, a.n_frames, delay_s=d, fps=a.clock.fine_rate)
+                    )
                 e = estimate(a.dance.strength, y, a.clock, a.n_frames, delay_s=d)
                 flux[d].append(e)
                 pulses = stop_pulses(a)
@@ -209,8 +237,8 @@ def main() -> int:
                 file=sys.stderr,
                 flush=True,
             )
-        if not videos:
-            for signal in ("hoof-flux", "motion-energy", "mocap speed"):
+        for signal in ("hoof-flux", "motion-energy", "mocap speed", "accents (oracle)"):
+            if not results[f"{name} / {signal}"][0.0]:
                 del results[f"{name} / {signal}"]
     print(table(results))
     if agree:

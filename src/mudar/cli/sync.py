@@ -39,10 +39,10 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--method",
         choices=SYNC,
-        default="hoof-flux",
-        help="the dance curve lined up with the music's onsets: hoof-flux (the HOOF flux, "
-        "default) or motion-energy (pulses at the dancer's stops, timed between the video's "
-        "own frames)",
+        default="motion-energy",
+        help="the dance curve lined up with the music's onsets: motion-energy (pulses at the "
+        "dancer's stops, timed between the video's own frames; the default) or hoof-flux (the "
+        "HOOF flux)",
     )
     p.add_argument(
         "--fix",

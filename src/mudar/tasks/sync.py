@@ -5,7 +5,9 @@ frame) and the music's onset envelope rise and fall together when picture and so
 sync. If the sound is late by ``d`` seconds, the music is the in-sync music shifted by ``d``, and
 the normalised cross-correlation of the two curves peaks at lag ``d``. This module finds that
 lag to a fraction of a video frame and says how much it stands out; the command ``mudar sync``
-reads the files and writes the repaired one.
+reads the files and writes the repaired one. The dance curve is the HOOF flux or, what the
+command uses by default, pulses at the dancer's stops (:func:`stop_pulses`), timed between the
+video's own frames.
 
 Sign convention: ``offset_s > 0`` means the **audio is late** (a kick is heard ``offset_s``
 after the step it goes with); the repair advances the audio by ``offset_s``
