@@ -102,3 +102,15 @@ def test_eval_reports_timing_gain_and_the_70ms_f_measure(trained, capsys):
     assert main(["eval", "--data", str(root / "videos"), "--methods", "hoof-flux"]) == 0
     out = capsys.readouterr().out
     assert "F1@70ms" in out and "hoof-flux" in out.split("F1@70ms")[1]
+
+
+def test_eval_of_the_motion_energy_measures_it_and_times_it_below_the_frame(trained, capsys):
+    root, _ = trained
+    args = ["eval", "--data", str(root / "videos"), "--methods", "hoof-flux,motion-energy"]
+    assert main([*args, "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert list(r["rhythm"]) == ["hoof-flux", "motion-energy", "chance", "peaks", "all"]
+    assert set(r["timing"]) == {"hoof-flux", "motion-energy", "chance"}
+    assert 0 < r["rhythm"]["motion-energy"]["f1"] <= 1
+    s = r["timing"]["motion-energy"]
+    assert s["timing_gain"] == pytest.approx(s["f1"] - s["f1_shifted"], abs=1e-4)
