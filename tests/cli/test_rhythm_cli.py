@@ -119,7 +119,25 @@ def test_bad_parameters_are_clean_errors(capsys, bar_video):
     assert code == 2 and "nope" in err
 
 
-def test_motion_energy_rhythm_from_the_command_line(capsys, dance_clip):
+def test_motion_energy_rhythm_from_the_command_line(capsys, dance_clip, tmp_path, monkeypatch):
+    from mudar.report import plots
+
+    drawn = {}
+    real = plots.plot_rhythm
+
+    def spy(analysis, out, **kw):
+        drawn.update(kw)
+        return real(analysis, out, **kw)
+
+    monkeypatch.setattr(plots, "plot_rhythm", spy)
+    png = tmp_path / "me.png"
+    code, _, err = run_cli(
+        capsys, "rhythm", str(dance_clip.path), "--method", "motion-energy", "--plot", str(png)
+    )
+    assert code == 0, err
+    # the plot draws the method asked for, not hoof-flux
+    assert drawn["dance"]["method"] == "motion-energy" and png.stat().st_size > 10_000
+
     code, out, err = run_cli(
         capsys, "rhythm", str(dance_clip.path), "--json", "--method", "motion-energy"
     )

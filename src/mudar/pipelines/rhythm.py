@@ -50,7 +50,7 @@ def file_rhythm(
     if plot is not None:
         from mudar.report.plots import plot_rhythm  # matplotlib: only for a plot
 
-        plot_rhythm(analysis, plot)
+        plot_rhythm(analysis, plot, dance=report["dance"])
     return report
 
 

@@ -40,6 +40,7 @@ def plot_rhythm(
     *,
     true_beats: np.ndarray | None = None,
     title: str | None = None,
+    dance: dict | None = None,
 ) -> Path:
     """Music onset envelope, beats and dance rhythm of one file on one time axis.
 
@@ -51,6 +52,11 @@ def plot_rhythm(
     true_beats : np.ndarray, optional
         Ground-truth motion beats in seconds (synthetic data), drawn as dashed lines.
     title : str, optional
+    dance : dict, optional
+        The dance rhythm to draw: a rhythm report's ``"dance"`` (``method``, ``rhythm_times``
+        in seconds of the file, ``rhythm_strength`` per frame), as
+        :func:`mudar.tasks.rhythm.rhythm_report` gives it. Default: hoof-flux, from the
+        analysis.
 
     Returns
     -------
@@ -98,11 +104,16 @@ def plot_rhythm(
         row += 1
     if analysis.dance is not None:
         d, ax = analysis.dance, axes[row]
-        t = t0 + clock.frame_times(len(d.strength))
+        if dance is None:
+            method, strength = "hoof-flux", d.strength
+            rt = t0 + rhythm_times(d.rhythm_frames, fps=clock.fps)
+        else:
+            method, strength = dance["method"], np.asarray(dance["rhythm_strength"])
+            rt = np.asarray(dance["rhythm_times"], np.float64)
+        t = t0 + clock.frame_times(len(strength))
         ax.fill_between(
-            t, d.strength, step="mid", alpha=0.35, color="tab:blue", label="hoof-flux strength"
+            t, strength, step="mid", alpha=0.35, color="tab:blue", label=f"{method} strength"
         )
-        rt = t0 + rhythm_times(d.rhythm_frames, fps=clock.fps)
         ax.plot(rt, np.full(len(rt), 1.1), "o", ms=4, color="tab:blue", label="dance rhythm")
         if analysis.music is not None:
             ax.vlines(t0 + analysis.music.beat_times, 0, 1.05, color="tab:red", lw=0.6, alpha=0.5)
