@@ -4,9 +4,10 @@ the camera's motion taken out, and its minima, the moments the dancer stops.
 Why (``benchmarks/bench_locked_visual.py``): on dances whose kinematic accents were put on the
 music's beats, the minima of the joints' speed keep the timing (70 ms F-measure +0.18 to +0.23
 over their time-shifted control) and so does this difference of frames at the video's own rate
-(+0.09 to +0.15 in three looks), while the minima of the optical flow's magnitude and the HOOF
-flux lose it (about +0.05 and 0). Flow on a thin, fast figure is poor; a changed pixel is a
-changed pixel. Frames taken on the 8 fps clock differ too much to keep it (+0.04 to +0.11), so
+(+0.09 to +0.11 against the beats in the looks ``high`` and ``dwm``), while the minima of the
+optical flow's magnitude and the HOOF flux lose it (+0.01 to +0.04, and 0). Flow on a thin,
+fast figure is poor; a changed pixel is a changed pixel. Frames taken on the 8 fps clock differ
+too much to keep as much (+0.04 to +0.11 in a first exploration of three looks), so
 the energy is measured between consecutive *decoded* frames (a :class:`~mudar.io.video.FrameTap`
 on the same decode as the HOOF) and put on the clock as ``steps`` samples per clock frame.
 
@@ -115,7 +116,7 @@ def sample_times(n_frames: int, *, fps: float, steps: int) -> np.ndarray:
     return (np.arange(n_frames)[:, None] + part[None, :]) / fps
 
 
-def energy_minima(energy: np.ndarray, *, fps: float, start_s: float = 0.0) -> np.ndarray:
+def energy_minima(energy: np.ndarray, *, fps: float) -> np.ndarray:
     """Times (s) of the moments the motion stops: the minima of the energy.
 
     The energy's samples, in time order, are smoothed by a Gaussian of
@@ -128,8 +129,6 @@ def energy_minima(energy: np.ndarray, *, fps: float, start_s: float = 0.0) -> np
         :meth:`MotionEnergy.on_clock`'s samples.
     fps : float
         The clock's frame rate.
-    start_s : float
-        Time of frame 0 (a clip's start), added to the times.
 
     Returns
     -------
@@ -148,7 +147,7 @@ def energy_minima(energy: np.ndarray, *, fps: float, start_s: float = 0.0) -> np
     s = gaussian_smooth(curve, sigma=BAILANDO_SIGMA_S * rate)
     k = np.flatnonzero((s[1:-1] < s[:-2]) & (s[1:-1] < s[2:])) + 1
     # sample j lies at (j + 0.5) / rate - 0.5 / fps (sample_times)
-    return refine_times(-s, k, fps=rate) + 0.5 / rate - 0.5 / fps + start_s
+    return refine_times(-s, k, fps=rate) + 0.5 / rate - 0.5 / fps
 
 
 def energy_stillness(energy: np.ndarray, *, fps: float) -> np.ndarray:
