@@ -87,18 +87,12 @@ def accent_pulses(folder: Path, analysis) -> np.ndarray | None:
     None for a dance without them (dwm)."""
     import json
 
-    from mudar.features.kinematic import gaussian_smooth
-    from mudar.tasks.sync import STOP_PULSE_S
+    from mudar.tasks.sync import pulse_curve
 
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     if "detected_accent_times" not in meta:
         return None
-    rate = analysis.clock.fine_rate
-    n = int(analysis.duration_s * rate)
-    t = np.asarray(meta["detected_accent_times"], np.float64)
-    curve = np.zeros(n)
-    np.add.at(curve, np.clip(np.round(t * rate).astype(int), 0, n - 1), 1.0)
-    return gaussian_smooth(curve, sigma=STOP_PULSE_S * rate)
+    return pulse_curve(meta["detected_accent_times"], analysis)
 
 
 def synthetic_clip(folder: Path, seed: int) -> Path:

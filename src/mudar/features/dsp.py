@@ -106,15 +106,16 @@ def stft_power(
         If ``y`` is not 1-D, a size is not positive, the window or ``pad_mode`` is not
         supported, or ``y`` is empty with a pad mode that needs samples.
     """
-    y, win = _stft_args(y, n_fft=n_fft, hop_length=hop_length, window=window, pad_mode=pad_mode)
-    real = np.float32 if y.dtype == np.float32 else np.float64
-    y = y.astype(real, copy=False)
-    frames = _centred_frames(y, n_fft=n_fft, hop_length=hop_length, pad_mode=pad_mode)
-    # rows of frames here, transposed at the end: Fortran order like librosa's STFT matrix, so
-    # that BLAS sums a mel product in the same order
-    power = np.empty((frames.shape[0], 1 + n_fft // 2), dtype=real)
-    for s in range(0, frames.shape[0], _BLOCK):
-        power[s : s + _BLOCK] = _power_rows(frames[s : s + _BLOCK], win, real)
+    # the blocks of stft_power_blocks, gathered as rows and transposed at the end: Fortran
+    # order like librosa's STFT matrix, so that BLAS sums a mel product in the same order
+    power = None
+    for s, block in stft_power_blocks(
+        y, n_fft=n_fft, hop_length=hop_length, window=window, pad_mode=pad_mode
+    ):
+        if power is None:  # y is checked by now
+            n_frames = 1 + (len(y) + 2 * (n_fft // 2) - n_fft) // hop_length
+            power = np.empty((n_frames, block.shape[0]), dtype=block.dtype)
+        power[s : s + block.shape[1]] = block.T
     return power.T
 
 
@@ -201,15 +202,6 @@ def _power_rows(frames: np.ndarray, win: np.ndarray, real: type) -> np.ndarray:
     if real is np.float32:
         spec = spec.astype(np.complex64)
     return (np.abs(spec) ** 2).astype(real, copy=False)
-
-
-def _centred_frames(y: np.ndarray, *, n_fft: int, hop_length: int, pad_mode: str) -> np.ndarray:
-    """Frames of ``y`` padded by ``n_fft // 2`` on each side, shape (n_frames, n_fft)."""
-    head, tail = _centred_pads(y, n_fft=n_fft, hop_length=hop_length, pad_mode=pad_mode)
-    padded = np.concatenate([head, y, tail])
-    if padded.size < n_fft:
-        raise ParameterError(f"n_fft={n_fft} is too large for {y.size} samples")
-    return sliding_window_view(padded, n_fft)[::hop_length]
 
 
 def _centred_pads(

@@ -352,16 +352,17 @@ def estimate_tempo(
         )
     if not np.any(envelope > 0):
         return 0.0
-    if tg_mean is not None:
-        ac = np.asarray(tg_mean, dtype=np.float64)
-    elif tg is None:
-        if win_length is None:
-            win_length = max(1, round(TEMPOGRAM_WIN_S * sr / hop_length))
-        tg = tempogram(envelope, sr=sr, hop_length=hop_length, win_length=win_length)
-    elif tg.ndim != 2 or tg.shape[1] != envelope.size:
-        raise ParameterError(f"tg must have shape (win_length, {envelope.size}), got {tg.shape}")
     if tg_mean is None:
-        ac = tg.mean(axis=1, dtype=np.float64)
+        if tg is None:
+            if win_length is None:
+                win_length = max(1, round(TEMPOGRAM_WIN_S * sr / hop_length))
+            tg = tempogram(envelope, sr=sr, hop_length=hop_length, win_length=win_length)
+        elif tg.ndim != 2 or tg.shape[1] != envelope.size:
+            raise ParameterError(
+                f"tg must have shape (win_length, {envelope.size}), got {tg.shape}"
+            )
+        tg_mean = tg.mean(axis=1, dtype=np.float64)
+    ac = np.asarray(tg_mean, dtype=np.float64)
     lags = np.arange(len(ac), dtype=np.float64)
     with np.errstate(divide="ignore"):
         bpm = 60.0 * sr / (hop_length * lags)

@@ -109,10 +109,7 @@ def bas_file(
     ParameterError
         Bad ``sigma_s``, ``form`` or ``method``.
     """
-    if not (np.isfinite(sigma_s) and sigma_s > 0):
-        raise ParameterError(f"sigma must be a positive number of seconds, got {sigma_s}")
-    if form not in FORMS:
-        raise ParameterError(f"form must be one of {FORMS}, got {form!r}")
+    _check_scoring(sigma_s, form)
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file or directory")
@@ -175,6 +172,15 @@ def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, wit
     return times, fps, analysis.duration_s, method, own
 
 
+def _check_scoring(sigma_s: float, form: str) -> None:
+    """Refuse a bad kernel width or BAS form before any file is read (a tree's sequences
+    would each fail on it and be listed as skipped)."""
+    if not (np.isfinite(sigma_s) and sigma_s > 0):
+        raise ParameterError(f"sigma must be a positive number of seconds, got {sigma_s}")
+    if form not in FORMS:
+        raise ParameterError(f"form must be one of {FORMS}, got {form!r}")
+
+
 def bas_tree(
     root: str | os.PathLike,
     *,
@@ -217,10 +223,7 @@ def bas_tree(
     """
     from mudar.data.aist import read_aist_tree
 
-    if not (np.isfinite(sigma_s) and sigma_s > 0):
-        raise ParameterError(f"sigma must be a positive number of seconds, got {sigma_s}")
-    if form not in FORMS:
-        raise ParameterError(f"form must be one of {FORMS}, got {form!r}")
+    _check_scoring(sigma_s, form)
     tree = read_aist_tree(root)
     seqs = tree.select(split)
     reports, skipped = [], [{"file": f, "reason": why} for f, why in tree.skipped]

@@ -65,15 +65,15 @@ def analysis_setup(
         model = load_model(checkpoint)
         if fps is not None and fps != model.config.fps:
             raise ParameterError(f"--fps must be the model's {model.config.fps:g} for {method}")
-        # the model's music and HOOF analysis unless asked otherwise
+        # the model's music and HOOF analysis unless asked otherwise; its frames and energy
+        own = model.config.analysis_config()
         fields = {
-            "stft_window": model.config.stft_window,
-            "hoof_vote": model.config.hoof_vote,
+            "stft_window": own.stft_window,
+            "hoof_vote": own.hoof_vote,
             **fields,
-            "frame_size": model.config.frame_size,
+            "frame_size": own.frame_size,
+            "energy_steps": own.energy_steps,
         }
-        if model.config.motion_energy:
-            fields["energy_steps"] = model.config.motion_energy
     if model is not None and fps is None:
         clock = FrameClock(fps=model.config.fps, sr=sr, sub=model.config.sub)
     else:

@@ -277,15 +277,23 @@ STOP_PULSE_S = 0.04
 
 def stop_pulses(analysis: Analysis) -> np.ndarray:
     """The dancer's stops (the ``motion-energy`` rhythm, timed below the video frame) as a
-    curve on the onset envelope's grid (``clock.fine_rate``): a Gaussian pulse of
-    :data:`STOP_PULSE_S` at each, to correlate with the music's onsets."""
-    from mudar.features.kinematic import gaussian_smooth
+    curve on the onset envelope's grid (``clock.fine_rate``), to correlate with the music's
+    onsets (:func:`pulse_curve`)."""
     from mudar.tasks.rhythm import rhythm_seconds
+
+    return pulse_curve(rhythm_seconds(analysis, "motion-energy"), analysis)
+
+
+def pulse_curve(times_s: np.ndarray, analysis: Analysis) -> np.ndarray:
+    """Event times (seconds of ``analysis``) as a curve on its onset envelope's grid
+    (``clock.fine_rate``, over its duration): a Gaussian pulse of unit area and
+    :data:`STOP_PULSE_S` at each."""
+    from mudar.features.kinematic import gaussian_smooth
 
     rate = analysis.clock.fine_rate
     n = math.floor(analysis.duration_s * rate)
-    t = rhythm_seconds(analysis, "motion-energy")
     curve = np.zeros(n)
+    t = np.asarray(times_s, dtype=np.float64)
     np.add.at(curve, np.clip(np.round(t * rate).astype(int), 0, n - 1), 1.0)
     return gaussian_smooth(curve, sigma=STOP_PULSE_S * rate)
 
