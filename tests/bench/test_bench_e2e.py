@@ -76,6 +76,16 @@ def test_every_method_is_in_the_tables_it_applies_to(bench):
         t["classification"]
     )
     assert video_methods | {"mudar-norhythm", "chance"} <= set(t["retrieval_sync"])
+    # sync by the rhythm times below the frame: every method with a rhythm, none without
+    timed = {f"{m} (timed)" for m in ("mudar", *LEARNING_FREE)}
+    assert timed <= set(t["retrieval_sync"]) and not timed & set(t.get("retrieval_genre", {}))
+    assert "multisensory (timed)" not in t["retrieval_sync"]
+    expected = t["retrieval_sync"]["chance (expected)"]  # 1 / N: one relevant clip among N
+    n = round(1 / expected["R@1"]["mean"])
+    assert expected["R@5"]["mean"] == pytest.approx(min(5, n) / n)
+    assert expected["P@10"]["mean"] == pytest.approx(min(10, n) / n / 10)
+    for row in timed:
+        assert 0 <= t["retrieval_sync"][row]["R@1"]["mean"] <= 1
     assert set(t["retarget"]) == {"mudar", "hoof-flux", "directogram", "motion-energy"}
     timing = {"gain", "f1_70ms", "gain_70ms", "f1_70ms_beats", "gain_70ms_beats"}
     assert set(t["rhythm"]["mudar"]) == {"precision", "recall", "f1", "f1_exact", "f1_shifted"} | (
@@ -229,6 +239,7 @@ def test_a_locked_set_is_tested_in_looks_never_trained_on(locked_videos, tmp_pat
     assert result.meta["test_looks"] == ["side"] and not result.meta["failed"]
     assert "gain_70ms" in result.tables["rhythm"]["mudar"]
     assert "gain_70ms" in result.tables["rhythm"]["accents (oracle)"]  # the reference row
+    assert "accents (oracle) (timed)" in result.tables["retrieval_sync"]
     assert "look(s) side only" in (out / "tables.md").read_text()
     # the same folder with other test looks would mix two benches
     from mudar.errors import ParameterError

@@ -8,6 +8,7 @@ from mudar.tasks.retrieve import (
     embedding_similarity,
     hybrid_similarity,
     rhythm_similarity_matrix,
+    timed_similarity_matrix,
 )
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -88,6 +89,29 @@ def test_rhythm_similarity_bad_inputs():
         rhythm_similarity_matrix(np.zeros((2, 8)), np.zeros((2, 8)), onsets_len=[9, 8])
     with pytest.raises(ParameterError, match="non-finite"):
         rhythm_similarity_matrix(np.full((2, 8), np.nan), np.zeros((2, 8)))
+
+
+def test_timed_similarity_tells_the_same_moment_from_the_same_tempo(rng):
+    beats = np.arange(0.3, 8.0, 0.5)  # one tempo, phase 0.3 s
+    same = beats + rng.uniform(-0.04, 0.04, len(beats))  # the dance of this clip, within 70 ms
+    other = beats + 0.25  # the same tempo, half a beat later (another moment)
+    s = timed_similarity_matrix([beats], [same, other, beats[::2], []])
+    assert s.shape == (1, 4) and s.dtype == np.float32
+    assert s[0, 0] == pytest.approx(1.0)
+    assert s[0, 1] == 0.0  # +-2 frames of S_r at 8 fps would forgive this shift
+    assert s[0, 2] == pytest.approx(2 * 8 / (16 + 8))  # every other beat: F-measure 2/3
+    assert s[0, 3] == 0.0
+    # one-to-one: two dance times at one beat count once
+    assert timed_similarity_matrix([[1.0]], [[0.99, 1.01]])[0, 0] == pytest.approx(2 / 3)
+
+
+def test_timed_similarity_bad_inputs():
+    with pytest.raises(ParameterError, match="window_s"):
+        timed_similarity_matrix([[1.0]], [[1.0]], window_s=0)
+    with pytest.raises(ParameterError, match="finite"):
+        timed_similarity_matrix([[np.nan]], [[1.0]])
+    with pytest.raises(ParameterError, match="1-D"):
+        timed_similarity_matrix([[1.0]], [[[1.0]]])
 
 
 def test_hybrid_similarity_is_eq_21(rng):

@@ -11,7 +11,10 @@ Scores (:func:`mudar.eval.retrieval.retrieval_scores`, ties pessimistic): R@1, R
 A learned method ranks by ``S_hyb`` (Eq. 21, lambda3 = 0.5; a baseline's rhythm is 0, so it
 ranks by its embeddings), ``mudar-norhythm`` by the embeddings alone (lambda3 = 1), a
 learning-free method by the rhythm similarity of its per-frame strength with the onsets
-(lambda3 = 0), and ``chance`` by seeded random scores.
+(lambda3 = 0), and ``chance`` by seeded random scores. The sync table also ranks, in rows
+``<method> (timed)``, by the coincidence of the music's beats with each method's rhythm times
+below the frame (:func:`mudar.tasks.retrieve.timed_similarity_matrix`): the frame-level
+similarities cannot tell the clip of the same moment from another of the same tempo.
 """
 
 from __future__ import annotations
@@ -22,7 +25,12 @@ import numpy as np
 
 from mudar.errors import ParameterError
 from mudar.eval.retrieval import relevance_from_labels, retrieval_scores
-from mudar.tasks.retrieve import embedding_similarity, hybrid_similarity, rhythm_similarity_matrix
+from mudar.tasks.retrieve import (
+    embedding_similarity,
+    hybrid_similarity,
+    rhythm_similarity_matrix,
+    timed_similarity_matrix,
+)
 
 METRICS = ("R@1", "R@5", "P@10", "mAP")
 """Columns of the retrieval tables."""
@@ -91,6 +99,44 @@ def rhythm_similarity(onsets, visual_rhythm, lengths) -> np.ndarray:
     """``S_r`` of every music clip with every dance clip of one set (lengths shared)."""
 
     return rhythm_similarity_matrix(onsets, visual_rhythm, onsets_len=lengths, visual_len=lengths)
+
+
+EXPECTED_CHANCE = "chance (expected)"
+"""Sync row of the expected scores of a random ranking
+(:func:`mudar.eval.retrieval.chance_retrieval`): the floor that ``chance``, one seeded draw of
+it, scatters around (R@1 = 1 / N among N test clips)."""
+
+
+def timed_row(name: str) -> str:
+    """Row of a method ranked by :func:`timed_similarity`."""
+    return f"{name} (timed)"
+
+
+def timed_similarity(analyses, windows, times) -> np.ndarray:
+    """``S_t`` of every music clip with every dance clip of one set.
+
+    Parameters
+    ----------
+    analyses : sequence of Analysis
+        With music.
+    windows : sequence of (file, start, stop)
+        Clip frames, :func:`mudar.bench.classification.clip_windows`.
+    times : sequence of np.ndarray
+        Per file, the method's rhythm times (s from the start of the file).
+
+    Returns
+    -------
+    np.ndarray, float32, shape (N, N)
+    """
+
+    def inside(t, f, a, b):
+        fps = analyses[f].clock.fps
+        t = np.asarray(t, np.float64)
+        return t[(t >= a / fps) & (t < b / fps)] - a / fps
+
+    music = [inside(analyses[f].music.beat_times, f, a, b) for f, a, b in windows]
+    dance = [inside(times[f], f, a, b) for f, a, b in windows]
+    return timed_similarity_matrix(music, dance)
 
 
 def retrieval_rows(

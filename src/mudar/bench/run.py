@@ -65,6 +65,7 @@ from mudar.bench.tables import (
 )
 from mudar.data.clips import cut
 from mudar.errors import InputError, MudarError, ParameterError
+from mudar.eval.retrieval import chance_retrieval
 from mudar.features.analysis import energy_config
 from mudar.features.summary import raw_clip_matrix
 from mudar.methods import LEARNING_FREE
@@ -72,7 +73,7 @@ from mudar.models.checkpoint import load_model
 from mudar.models.presets import get_preset
 from mudar.tasks.embed import embedding_set
 from mudar.tasks.evaluate import timed_video
-from mudar.tasks.rhythm import dance_rhythm, learned_rhythm
+from mudar.tasks.rhythm import dance_rhythm, learned_rhythm, rhythm_seconds
 from mudar.threads import torch_threads
 from mudar.training.calibrate import paper_rule_frames
 from mudar.training.train import train
@@ -534,7 +535,7 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
     # Table 1: rhythm frames of each method, and the floors
     strengths = {m: [dance_rhythm(a, method=m) for a in test] for m in free}
     videos = [(a.music.onsets, {m: strengths[m][k][0] for m in free}) for k, a in enumerate(test)]
-    timed = [
+    timed_rows = [
         (
             *timed_video(a, videos[k][1], {m: strengths[m][k][1] for m in free}),
             a.music.beat_times,
@@ -546,9 +547,9 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
         for k, (i, a) in enumerate(zip(ctx.test_ids, test, strict=True)):
             t = accents[i][(accents[i] >= 0) & (accents[i] < a.duration_s)]
             videos[k][1][rhythm.ORACLE] = np.unique(np.round(t * a.clock.fps).astype(int))
-            timed[k][2][rhythm.ORACLE] = t
+            timed_rows[k][2][rhythm.ORACLE] = t
     out["rhythm"] = rhythm.rhythm_rows(
-        videos, seed=seed, floors=True, fps=test[0].clock.fps, timed=timed
+        videos, seed=seed, floors=True, fps=test[0].clock.fps, timed=timed_rows
     )
 
     # Table 2: the floors, on the clips of every dance
@@ -574,6 +575,19 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
     sims["chance"] = np.random.default_rng(seed).random((len(t_windows), len(t_windows)))
     for task, rows in retrieval.retrieval_rows(sims, t_file, t_labels).items():
         out[f"retrieval_{task}"] = rows
+    # sync by the rhythm times below the frame (and the dancer's own accents on a locked set)
+    timed = {m: [row[2][m] for row in timed_rows] for m in free}
+    if len(accents) == len(test):
+        timed[rhythm.ORACLE] = [row[2][rhythm.ORACLE] for row in timed_rows]
+    out["retrieval_sync"] |= _timed_sync(test, t_windows, timed, t_file, t_labels)
+    # and the expectation of a random ranking, of which `chance` is one draw
+    expected = chance_retrieval(np.full(len(t_file), len(t_file)), ks=(1, 5, 10))
+    out["retrieval_sync"][retrieval.EXPECTED_CHANCE] = {
+        "R@1": expected["R@1"],
+        "R@5": expected["R@5"],
+        "P@10": expected["R@10"] / 10,  # one relevant clip: P@10 = R@10 / 10
+        "mAP": expected["mAP"],
+    }
 
     # retargeting with each method's rhythm
     pairs = retarget_pairs(
@@ -610,6 +624,16 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
         out["speed"][m] = row
     out["_extra"] = extra
     return out
+
+
+def _timed_sync(test, windows, times: dict, clip_file, labels) -> dict:
+    """Sync rows ``<row> (timed)``: the test clips ranked by :func:`retrieval.timed_similarity`
+    of each row's rhythm times (per test file, seconds)."""
+    sims = {
+        retrieval.timed_row(m): retrieval.timed_similarity(test, windows, t)
+        for m, t in times.items()
+    }
+    return retrieval.retrieval_rows(sims, clip_file, labels)["sync"]
 
 
 def score_run(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) -> dict:
@@ -668,6 +692,20 @@ def score_run(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) -> 
                 chosen, sub.clip_file, sub.clip_labels
             ).items():
                 out[f"retrieval_{task}"] = rows
+            if "rhythm" in run.tables and "retrieval_sync" in run.tables:  # by its rhythm times
+                t_windows = classification.clip_windows(test, clip_s=model.config.clip_s)
+                t_file = np.array([w[0] for w in t_windows])
+                times = [
+                    rhythm_seconds(a, name, r.frames, r.probability)
+                    for a, r in zip(test, learned, strict=True)
+                ]
+                out["retrieval_sync"] |= _timed_sync(
+                    test,
+                    t_windows,
+                    {name: times},
+                    t_file,
+                    [ctx.labels[ctx.test_ids[f]] for f in t_file],
+                )
         if "speed" in run.tables:
             row: dict = {"train_s": info.get("seconds"), "query_ms": speed.index_query_ms(sub)}
             t_feat = ctx.extra.get("analysis_s")
