@@ -36,8 +36,15 @@ METRICS = {
 FLOORS = (*RHYTHM_FLOORS, *CLASSIFY_FLOORS)
 """Rows that are no method: random or constant answers, or raw features."""
 
-ROWS = (*BENCH, *(a.row for a in ABLATIONS.values()), *FLOORS)
-"""Row order of every table (rows a table lacks are skipped)."""
+ROWS = (
+    *BENCH,
+    *(a.row for a in ABLATIONS.values()),
+    *FLOORS,
+    retrieval.EXPECTED_CHANCE,
+    *(retrieval.timed_row(m) for m in (*BENCH, rhythm.ORACLE)),
+)
+"""Row order of every table (rows a table lacks are skipped): the methods, their ablations, the
+floors, then the sync rows ranked by rhythm times."""
 
 TITLES = {
     "rhythm": "Visual rhythm (Table 1): test dances against their music onsets, +-1 frame, "
