@@ -257,3 +257,42 @@ def test_cli_test_looks_on_videos_that_are_not_a_locked_set(videos, tmp_path, ca
     err = capsys.readouterr().err
     assert code == 2 and "beat-locked set" in err and "Traceback" not in err
     assert not out.exists()  # refused before anything is written
+
+
+def test_an_aist_tree_is_benched_as_it_ships(tmp_path):
+    """`mudar bench --data aist/`: the AIST++ sequences are rendered, prepared and split by
+    sequence like any dance (two per genre here, so that each genre can be tested)."""
+    import aist_factory as F
+
+    root = F.make_aist_tree(tmp_path / "aist", duration_s=10.0)
+    extra = []
+    for genre, music_id, t0 in (("HO", "mHO3", 0.1), ("BR", "mBR2", 0.15), ("PO", "mPO3", 0.05)):
+        name = f"g{genre}_sBM_cAll_d19_{music_id}_ch09"
+        beat = 60.0 / F.aist_tempo(music_id)
+        keypoints = F.dance_keypoints(beat_s=beat, t0=t0, duration_s=10.0)
+        F.write_pickle(root / "keypoints3d" / f"{name}.pkl", keypoints)
+        y, _ = F.synth_music(
+            tempo_bpm=F.aist_tempo(music_id),
+            duration_s=12.0,
+            sr=F.SR,
+            offset_s=t0,
+            tonal_bed=False,
+        )
+        F.write_audio(root / "wav" / f"{music_id}.wav", y, sr=F.SR)
+        extra.append(name)
+    train = root / "splits" / "crossmodal_train.txt"
+    train.write_text("\n".join(train.read_text().split() + extra))
+    budget = dataclasses.replace(TINY, ablations=())
+    result = run_bench(
+        root,
+        tmp_path / "out",
+        budget=budget,
+        methods=["hoof-flux", "motion-energy"],
+        threads=1,
+        progress=False,
+    )
+    assert not result.meta["failed"]
+    assert {"hoof-flux", "motion-energy"} <= set(result.tables["rhythm"])
+    assert "motion-energy (timed)" in result.tables["retrieval_sync"]
+    split = json.loads((tmp_path / "out" / "splits" / "s0" / "split.json").read_text())
+    assert split["test"] and all(i.startswith("g") for i in split["test"] + split["train"])
