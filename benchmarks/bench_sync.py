@@ -81,15 +81,14 @@ def mocap_speed(folder: Path) -> tuple[np.ndarray, float]:
     return speed, float(z["fps"])
 
 
-def accent_pulses(folder: Path, analysis) -> np.ndarray | None:
-    """A beat-locked dance's true accents (``detected_accent_times`` of its meta.json) as
-    :func:`mudar.tasks.sync.stop_pulses` draws the stops: the best a visual signal could give;
-    None for a dance without them (dwm)."""
-    import json
-
+def accent_pulses(video: Path, analysis) -> np.ndarray | None:
+    """A beat-locked dance's true accents (``detected_accent_times`` of the meta.json beside
+    ``video``) as :func:`mudar.tasks.sync.stop_pulses` draws the stops: the best a visual signal
+    could give; None for a dance without them (dwm)."""
+    from mudar.data.dataset import meta_beside
     from mudar.tasks.sync import pulse_curve
 
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta = meta_beside(video)
     if "detected_accent_times" not in meta:
         return None
     return pulse_curve(meta["detected_accent_times"], analysis)
@@ -206,7 +205,7 @@ def main() -> int:
         for i, path in enumerate(videos):
             a, y = analyse(path)
             speed, speed_fps = mocap_speed(path.parent)
-            accents = accent_pulses(path.parent, a)
+            accents = accent_pulses(path, a)
             for d in DELAYS:
                 if accents is not None:
                     oracle[d].append(

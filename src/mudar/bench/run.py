@@ -579,7 +579,7 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
     timed = {m: [row[2][m] for row in timed_rows] for m in free}
     if len(accents) == len(test):
         timed[rhythm.ORACLE] = [row[2][rhythm.ORACLE] for row in timed_rows]
-    out["retrieval_sync"] |= _timed_sync(test, t_windows, timed, t_file, t_labels)
+    out["retrieval_sync"] |= _timed_sync(ctx, clip_s, timed)
     # and the expectation of a random ranking, of which `chance` is one draw
     expected = chance_retrieval(np.full(len(t_file), len(t_file)), ks=(1, 5, 10))
     out["retrieval_sync"][retrieval.EXPECTED_CHANCE] = {
@@ -626,9 +626,13 @@ def score_learning_free(ctx: Seed, plan: Plan, config, clip_s: float) -> dict:
     return out
 
 
-def _timed_sync(test, windows, times: dict, clip_file, labels) -> dict:
-    """Sync rows ``<row> (timed)``: the test clips ranked by :func:`retrieval.timed_similarity`
-    of each row's rhythm times (per test file, seconds)."""
+def _timed_sync(ctx: Seed, clip_s: float, times: dict) -> dict:
+    """Sync rows ``<row> (timed)``: the seed's test clips ranked by
+    :func:`retrieval.timed_similarity` of each row's rhythm times (per test file, seconds)."""
+    test = ctx.test_analyses
+    windows = classification.clip_windows(test, clip_s=clip_s)
+    clip_file = np.array([w[0] for w in windows])
+    labels = [ctx.labels[ctx.test_ids[f]] for f in clip_file]
     sims = {
         retrieval.timed_row(m): retrieval.timed_similarity(test, windows, t)
         for m, t in times.items()
@@ -693,19 +697,11 @@ def score_run(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) -> 
             ).items():
                 out[f"retrieval_{task}"] = rows
             if "rhythm" in run.tables and "retrieval_sync" in run.tables:  # by its rhythm times
-                t_windows = classification.clip_windows(test, clip_s=model.config.clip_s)
-                t_file = np.array([w[0] for w in t_windows])
                 times = [
                     rhythm_seconds(a, name, r.frames, r.probability)
                     for a, r in zip(test, learned, strict=True)
                 ]
-                out["retrieval_sync"] |= _timed_sync(
-                    test,
-                    t_windows,
-                    {name: times},
-                    t_file,
-                    [ctx.labels[ctx.test_ids[f]] for f in t_file],
-                )
+                out["retrieval_sync"] |= _timed_sync(ctx, model.config.clip_s, {name: times})
         if "speed" in run.tables:
             row: dict = {"train_s": info.get("seconds"), "query_ms": speed.index_query_ms(sub)}
             t_feat = ctx.extra.get("analysis_s")

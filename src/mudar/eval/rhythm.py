@@ -48,8 +48,8 @@ def event_f_measure(reference_s, estimated_s, *, window_s: float) -> EventScore:
     """
     if not np.isfinite(window_s) or window_s < 0:
         raise ParameterError(f"window_s must be a finite non-negative number, got {window_s}")
-    ref = _times(reference_s, "reference_s")
-    est = _times(estimated_s, "estimated_s")
+    ref = event_times(reference_s, "reference_s")
+    est = event_times(estimated_s, "estimated_s")
     if len(ref) == 0 and len(est) == 0:
         return EventScore(1.0, 1.0, 1.0, 0, 0)
     if len(ref) == 0 or len(est) == 0:
@@ -80,7 +80,9 @@ def prf(matched: int, n_reference: int, n_estimated: int) -> tuple[float, float,
     return p, r, f
 
 
-def _times(x, name: str) -> np.ndarray:
+def event_times(x, name: str) -> np.ndarray:
+    """``x`` as sorted float64 event times; :class:`ParameterError` naming ``name`` unless it
+    is 1-D and finite."""
     a = np.asarray(x, dtype=np.float64)
     if a.ndim != 1 or not np.all(np.isfinite(a)):
         raise ParameterError(f"{name} must be a 1-D array of finite times in seconds")

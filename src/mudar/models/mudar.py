@@ -200,6 +200,11 @@ class MuDaR(nn.Module):
         if frames.ndim != 5 or tuple(frames.shape[2:]) != (3, s, s):
             raise ParameterError(f"frames must have shape (B, T, 3, {s}, {s}), got {frames.shape}")
 
+    def _check_motion(self, motion: torch.Tensor, frames: torch.Tensor) -> None:
+        shape = (*frames.shape[:2], self.config.motion_dim)
+        if motion.shape != shape:
+            raise ParameterError(f"motion must have shape {shape}, got {motion.shape}")
+
     def _check_audio(self, audio: torch.Tensor, b: int | None, t: int | None, name: str) -> None:
         c = self.config
         if audio.ndim != 3 or audio.shape[1] != c.audio_rows:
@@ -290,11 +295,8 @@ class MuDaR(nn.Module):
             If a shape does not fit the config or the others.
         """
         self._check_frames(frames)
+        self._check_motion(motion, frames)
         b, t = frames.shape[:2]
-        if motion.shape != (b, t, self.config.motion_dim):
-            raise ParameterError(
-                f"motion must have shape {(b, t, self.config.motion_dim)}, got {motion.shape}"
-            )
         if audio is not None:
             self._check_audio(audio, b, t, "audio")
         if neg_audio is not None:
@@ -360,11 +362,8 @@ class MuDaR(nn.Module):
     ) -> torch.Tensor:
         """The rhythm head's raw output (see :meth:`rhythm`), e.g. for ``head.rhythm_frames``."""
         self._check_frames(frames)
+        self._check_motion(motion, frames)
         b, t = frames.shape[:2]
-        if motion.shape != (b, t, self.config.motion_dim):
-            raise ParameterError(
-                f"motion must have shape {(b, t, self.config.motion_dim)}, got {motion.shape}"
-            )
         audio_feat = None
         if audio is not None:
             self._check_audio(audio, b, t, "audio")
@@ -409,12 +408,7 @@ class MuDaR(nn.Module):
             self._check_frames(frames)
             f_rgb = self.encode_frames(frames)
             if motion is not None:
-                b, t = frames.shape[:2]
-                if motion.shape != (b, t, self.config.motion_dim):
-                    raise ParameterError(
-                        f"motion must have shape {(b, t, self.config.motion_dim)}, "
-                        f"got {motion.shape}"
-                    )
+                self._check_motion(motion, frames)
             v_frames, v_emb = self.implicit_visual(f_rgb, motion)
             if motion is not None:
                 rhythm = self.head.predict(self.head_output(f_rgb, motion))

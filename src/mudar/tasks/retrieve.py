@@ -189,25 +189,18 @@ def timed_similarity_matrix(music_times, dance_times, *, window_s: float = 0.07)
     ParameterError
         A non-positive window, or times that are not 1-D and finite.
     """
-    from mudar.eval.rhythm import count_matches
+    from mudar.eval.rhythm import count_matches, event_times, prf
 
     if not np.isfinite(window_s) or window_s <= 0:
         raise ParameterError(f"window_s must be positive, got {window_s}")
-    music = [_clip_times(t, "music_times") for t in music_times]
-    dance = [_clip_times(t, "dance_times") for t in dance_times]
+    music = [event_times(t, "music_times") for t in music_times]
+    dance = [event_times(t, "dance_times") for t in dance_times]
     out = np.zeros((len(music), len(dance)), np.float32)
     for i, m in enumerate(music):
         for j, v in enumerate(dance):
             if len(m) and len(v):
-                out[i, j] = 2 * count_matches(m, v, window_s=window_s) / (len(m) + len(v))
+                out[i, j] = prf(count_matches(m, v, window_s=window_s), len(m), len(v))[2]
     return out
-
-
-def _clip_times(t, name: str) -> np.ndarray:
-    a = np.asarray(t, dtype=np.float64)
-    if a.ndim != 1 or not np.all(np.isfinite(a)):
-        raise ParameterError(f"{name} must hold 1-D arrays of finite times in seconds")
-    return np.sort(a)
 
 
 def hybrid_similarity(embedding_sim, rhythm_sim, *, lambda3: float = DEFAULT_LAMBDA3):
