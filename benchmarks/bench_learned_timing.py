@@ -98,21 +98,17 @@ def train(series: list[tuple[np.ndarray, np.ndarray]], *, steps: int, seed: int)
 
 
 def detector_times(net, x: np.ndarray, t: np.ndarray, q: float) -> np.ndarray:
+    """The peaks of the detector's probability above its ``q`` quantile, at least 4 samples
+    apart (the higher kept), refined below the sample; seconds."""
     import torch
+    from scipy.signal import find_peaks
 
     from mudar.eval.timing import refine_times
 
     with torch.no_grad():
         p = torch.sigmoid(net(torch.from_numpy(x)[None, None])[0, 0]).numpy().astype(np.float64)
-    k = np.flatnonzero((p[1:-1] > p[:-2]) & (p[1:-1] >= p[2:])) + 1
-    k = k[p[k] >= np.quantile(p, q)]
-    keep: list[int] = []
-    for j in k[np.argsort(-p[k])]:  # the highest first; none within 3 samples of a kept one
-        if all(abs(j - i) > 3 for i in keep):
-            keep.append(int(j))
-    k = np.sort(np.array(keep, int))
-    rate = 1.0 / (t[1] - t[0])
-    return refine_times(p, k, fps=rate) + t[0]
+    k, _ = find_peaks(p, height=np.quantile(p, q), distance=4)
+    return refine_times(p, k, fps=1.0 / (t[1] - t[0])) + t[0]
 
 
 def run_seed(cache, items: dict, split: dict, *, steps: int, seed: int) -> dict:
@@ -124,24 +120,29 @@ def run_seed(cache, items: dict, split: dict, *, steps: int, seed: int) -> dict:
     loaded = {i: a for i, a in loaded.items() if a and a.music and a.dance is not None}
     if any(a.dance.energy is None for a in loaded.values()):
         sys.exit("the bench's features have no motion energy: run it with --preset cpu-energy")
+    test = []  # per held-out video: its analysis, energy series and the rule's times
+    for i in test_ids:
+        a = loaded[i]
+        m = energy_minima(a.dance.energy, fps=a.clock.fps)
+        test.append((a, *energy_series(a), m[(m >= 0) & (m < a.duration_s)]))
     out = {}
     for target in ("onsets", "beats"):
         series = []
-        for i in train_ids & set(loaded):
+        for i in sorted(train_ids & set(loaded)):  # a set's order changes from run to run
             a = loaded[i]
             x, t = energy_series(a)
             ref = a.music.onset_times if target == "onsets" else a.music.beat_times
             series.append((x, sample_targets(ref, t)))
         net = train(series, steps=steps, seed=seed)
+        learned = []  # per held-out video, the detector's times at each threshold
+        for _, x, t, _ in test:
+            learned.append({q: detector_times(net, x, t, q) for q in QUANTILES})
         for ref_name in ("onsets", "beats"):
             videos = []
-            for i in test_ids:
-                a = loaded[i]
-                x, t = energy_series(a)
-                m = energy_minima(a.dance.energy, fps=a.clock.fps)
-                times = {"motion-energy (minima)": m[(m >= 0) & (m < a.duration_s)]}
+            for (a, _, _, minima), by_q in zip(test, learned, strict=True):
+                times = {"motion-energy (minima)": minima}
                 for q in QUANTILES:
-                    times[f"learned on {target}, peaks > q{q:g}"] = detector_times(net, x, t, q)
+                    times[f"learned on {target}, peaks > q{q:g}"] = by_q[q]
                 ref = a.music.onset_times if ref_name == "onsets" else a.music.beat_times
                 videos.append((ref, a.duration_s, times))
             for name, s in score_timing(videos, seed=seed).items():
