@@ -4,10 +4,11 @@ Run: `.venv/bin/python benchmarks/bench_avc_alpha.py [--data ../shared/data/dwm]
 
 Onsets of every dwm song on the model clock (8 fps), cut into 8 s clips every 4 s; random pairs
 of clips of two different songs are scored by Eq. 16 as written (the share of frames whose
-onsets differ, kept when above alpha: :func:`mudar.data.sampling.rhythm_score`) and by the
-onset IoU rule (kept when below 0.3: :func:`mudar.data.sampling.rhythm_similarity`). Prints the
+onsets differ, kept when above alpha: :func:`mudar.data.clips.sampling.rhythm_score`) and by the
+onset IoU rule (kept when below 0.3: :func:`mudar.data.clips.sampling.rhythm_similarity`). Prints
+the
 percentiles of the differing share, the share kept at each alpha, and the agreement of the two
-rules at :data:`mudar.data.sampling.DEFAULT_ALPHA`.
+rules at :data:`mudar.data.clips.sampling.DEFAULT_ALPHA`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mudar.data.sampling import DEFAULT_ALPHA, MAX_SIMILARITY, rhythm_score, rhythm_similarity
+from mudar.data.clips.sampling import DEFAULT_ALPHA, MAX_SIMILARITY, rhythm_score, rhythm_similarity
 from mudar.features.analysis import AnalysisConfig
 from mudar.features.extract import analyze
 

@@ -21,9 +21,9 @@ import argparse
 import json
 from pathlib import Path
 
-from mudar.data.cache import FeatureCache
-from mudar.data.clipset import ClipSet
-from mudar.data.prepare import load_manifest
+from mudar.data.clips.clipset import ClipSet
+from mudar.data.store.cache import FeatureCache
+from mudar.data.store.prepare import load_manifest
 from mudar.eval.visual_rhythm import score_rhythm
 from mudar.models.checkpoint import load_model
 from mudar.models.config import TrainConfig

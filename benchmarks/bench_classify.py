@@ -62,7 +62,7 @@ def main() -> int:
     if args.emb:
         emb = EmbeddingSet.load(args.emb)
     else:
-        from mudar.data.dataset import find_videos
+        from mudar.data.readers.dataset import find_videos
 
         items = find_videos(DWM)
         emb = embed_files(

@@ -7,7 +7,7 @@ Run: `.venv/bin/python benchmarks/bench_cluster.py [--data DIR] [--videos N] [--
 Each prepare run starts from an empty feature folder; the clip rate counts the training clips
 (4 s every 2 s, the ``cpu`` preset's) the prepared videos hold. Reading: the time to load every
 prepared video once, as a training epoch does, from the npz cache (one file per video) and from
-WebDataset shards (:class:`mudar.data.shards.VideoStream`, one process).
+WebDataset shards (:class:`mudar.data.clips.stream.VideoStream`, one process).
 
 On one machine Ray costs its start-up (a few seconds) and gains nothing the process pool does
 not have; it is there for many machines (``--address auto``). The table says what each costs.
@@ -31,9 +31,10 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
 
-    from mudar.data.cache import FeatureCache
-    from mudar.data.prepare import load_manifest, prepare
-    from mudar.data.shards import ShardIndex, VideoStream, write_shards
+    from mudar.data.clips.stream import VideoStream
+    from mudar.data.store.cache import FeatureCache
+    from mudar.data.store.prepare import load_manifest, prepare
+    from mudar.data.store.shards import ShardIndex, write_shards
     from mudar.features.analysis import AnalysisConfig
     from mudar.synthetic.video import make_dataset
 
@@ -76,8 +77,8 @@ def main() -> int:
 
 
 def _clips(features: Path) -> int:
-    from mudar.data.clips import sliding_windows
-    from mudar.data.prepare import load_manifest
+    from mudar.data.clips.windows import sliding_windows
+    from mudar.data.store.prepare import load_manifest
 
     return sum(
         len(sliding_windows(it["n_frames"], fps=8.0, window_s=4.0, hop_s=2.0))

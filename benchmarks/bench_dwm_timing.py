@@ -49,7 +49,7 @@ def main() -> int:
     from scipy.ndimage import gaussian_filter1d
     from scipy.signal import find_peaks
 
-    from mudar.data.keypoints import load_dwm_motion
+    from mudar.data.readers.keypoints import load_dwm_motion
     from mudar.eval.visual_rhythm import score_rhythm
     from mudar.features.extract import analyze
     from mudar.features.kinematic import ROOT_JOINTS, joint_speed, kinematic_beats

@@ -103,7 +103,7 @@ def detector_times(net, x: np.ndarray, t: np.ndarray, q: float) -> np.ndarray:
     import torch
     from scipy.signal import find_peaks
 
-    from mudar.eval.timing import refine_times
+    from mudar.features.dance import refine_times
 
     with torch.no_grad():
         p = torch.sigmoid(net(torch.from_numpy(x)[None, None])[0, 0]).numpy().astype(np.float64)
@@ -156,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=1500, help="training steps per detector")
     args = p.parse_args(argv)
 
-    from mudar.data.cache import FeatureCache
-    from mudar.data.prepare import load_manifest
+    from mudar.data.store.cache import FeatureCache
+    from mudar.data.store.prepare import load_manifest
     from mudar.eval.timing import gain_interval
 
     feat = args.bench / "features"

@@ -3,7 +3,7 @@
 Run: `.venv/bin/python benchmarks/bench_locked.py [--out DIR] [--looks dwm,side,colours]
 [--seconds S] [--jobs N] [--dances N]`
 
-Builds the locked set from `../shared/data/dwm` with `mudar.data.locked.make_locked` (the work
+Builds the locked set from `../shared/data/dwm` with `mudar.pipelines.locked.make_locked` (the work
 of `mudar make-locked`; a dance already complete in `--out` is reused, so a built set is only
 scored) and prints, per dance (with `--per-dance`), per genre and pooled over all accents:
 
@@ -75,8 +75,8 @@ def main() -> int:
         return 0
     from tqdm import tqdm
 
-    from mudar.data.locked import make_locked
     from mudar.eval.lock import lock_table, lock_table_text
+    from mudar.pipelines.locked import make_locked
 
     looks = [s for s in args.looks.split(",") if s]
     src = DWM

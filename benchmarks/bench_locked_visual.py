@@ -34,7 +34,7 @@ goes:
 6. ``directogram``: the peaks of Davis & Agrawala's impact envelope.
 
 Rungs 3-6 run at the video's frame rate (25 fps) and at ``--fps`` (default 8, the model's
-clock). Every minimum or peak is refined below the frame (:func:`mudar.eval.timing.refine_times`
+clock). Every minimum or peak is refined below the frame (:func:`mudar.features.dance.refine_times`
 on its curve), and every curve is smoothed as the joint speed is (a Gaussian of
 :data:`~mudar.features.kinematic.BAILANDO_SIGMA_S`) before its minima are taken. The flow of
 frame ``k`` is the motion from frame ``k - 1`` into ``k``, centred half a frame before ``k``:
@@ -101,7 +101,7 @@ def centred_minima(curve: np.ndarray, *, fps: float, shift_frames: float = 0.0) 
     ``shift_frames`` (-0.5 for a flow magnitude, whose frame ``k`` is the motion from ``k - 1``
     into ``k``).
     """
-    from mudar.eval.timing import refine_times
+    from mudar.features.dance import refine_times
     from mudar.features.kinematic import BAILANDO_SIGMA_S, gaussian_smooth
 
     s = gaussian_smooth(np.asarray(curve, np.float64), sigma=BAILANDO_SIGMA_S * fps)
@@ -111,7 +111,7 @@ def centred_minima(curve: np.ndarray, *, fps: float, shift_frames: float = 0.0) 
 
 def peak_times(frames: np.ndarray, curve: np.ndarray, *, fps: float) -> np.ndarray:
     """Peak frames refined below the frame on their curve, seconds."""
-    from mudar.eval.timing import refine_times
+    from mudar.features.dance import refine_times
 
     return refine_times(curve, np.asarray(frames, int), fps=fps)
 

@@ -36,7 +36,7 @@ def load_or_embed(args):
         return EmbeddingSet.load(args.emb), args.emb
     if not DWM.is_dir():
         return None, f"{DWM} not found (give --emb EMB.npz or the shared dwm data)"
-    from mudar.data.dataset import find_videos
+    from mudar.data.readers.dataset import find_videos
 
     items = find_videos(DWM)
     emb = embed_files(

@@ -61,7 +61,7 @@ def main() -> int:
 
     import torch
 
-    from mudar.data.clipset import ClipSet
+    from mudar.data.clips.clipset import ClipSet
     from mudar.errors import MudarError
     from mudar.models.checkpoint import default_checkpoint_path, load_model
     from mudar.models.config import TrainConfig

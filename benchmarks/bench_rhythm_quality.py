@@ -28,8 +28,8 @@ def main() -> int:
     if not DWM.is_dir():
         print(f"skipped: {DWM} not found (the benchmark needs the shared dwm data)")
         return 0
-    from mudar.data.cache import FeatureCache
-    from mudar.data.prepare import load_manifest, prepare
+    from mudar.data.store.cache import FeatureCache
+    from mudar.data.store.prepare import load_manifest, prepare
     from mudar.eval.rhythm import event_f_measure
 
     out = Path(args.features or tempfile.mkdtemp(prefix="mudar-features-"))

@@ -85,7 +85,7 @@ def accent_pulses(video: Path, analysis) -> np.ndarray | None:
     """A beat-locked dance's true accents (``detected_accent_times`` of the meta.json beside
     ``video``) as :func:`mudar.tasks.sync.stop_pulses` draws the stops: the best a visual signal
     could give; None for a dance without them (dwm)."""
-    from mudar.data.dataset import meta_beside
+    from mudar.data.readers.dataset import meta_beside
     from mudar.tasks.sync import pulse_curve
 
     meta = meta_beside(video)

@@ -80,7 +80,7 @@ def unreadable(folder: Path) -> list[str]:
     """Entries of a feature folder that do not load completely (every array read)."""
     import numpy as np
 
-    from mudar.data.cache import FeatureCache
+    from mudar.data.store.cache import FeatureCache
 
     cache = FeatureCache(folder)
     bad = []

@@ -2,7 +2,8 @@
 
 Each sequence is a COCO-17 figure (y up, centimetres, 60 fps) whose arms swing and knees bend
 as ``cos(pi (t - t0) / beat)``: every joint stops at ``t0 + k * beat``. The music of its id is a
-drum track at the id's AIST tempo (:func:`mudar.data.keypoints.aist_tempo`) with its first beat
+drum track at the id's AIST tempo (:func:`mudar.data.readers.keypoints.aist_tempo`) with its first
+beat
 at ``OFFSET_S``. A locked sequence has ``t0 = OFFSET_S`` (it stops on every beat); the shifted
 control has ``t0`` half a beat later (it stops between the beats).
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mudar.data.keypoints import aist_tempo
+from mudar.data.readers.keypoints import aist_tempo
 from mudar.io.write import write_audio
 from mudar.synthetic.video import synth_music
 

@@ -163,7 +163,7 @@ def debug_checkpoint(tmp_path_factory):
 def synthetic_dances(tmp_path_factory):
     """Six synthetic dances of 8 s (two per genre), prepared (and cached) on the debug clock of
     MotionBeat: ``(root, made, dances)``."""
-    from mudar.data.motionbeat_set import DanceCache
+    from mudar.data.clips.motionbeat_set import DanceCache
     from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
     from mudar.synthetic.motion import make_motion_dataset
 
@@ -184,7 +184,7 @@ def video_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def video_emb(debug_checkpoint, synthetic_videos, video_cache):
     """The synthetic videos embedded by the (random) debug model, features in ``video_cache``."""
-    from mudar.data.dataset import find_videos
+    from mudar.data.readers.dataset import find_videos
     from mudar.pipelines.embed import embed_files
 
     items = find_videos(synthetic_videos)

@@ -89,7 +89,7 @@ def test_tasks_and_models_touch_no_files_and_no_command_line(layer):
 
 def test_tasks_never_decode_media():
     """Decoding (``analyze``, dataset preparation) is the pipelines' job."""
-    assert _offenders("mudar.tasks", ("mudar.features.extract", "mudar.data.prepare")) == []
+    assert _offenders("mudar.tasks", ("mudar.features.extract", "mudar.data.store.prepare")) == []
 
 
 def test_models_know_nothing_of_files_data_or_what_uses_them():

@@ -79,7 +79,7 @@ def test_each_command_on_each_bad_input(cmd, name, made, inputs, tmp_path):
         first = json.loads(run.out.splitlines()[0])
         assert Path(first["file"]).name == (inputs.good if case.kind == "checkpoint" else path).name
     if case.kind == "cache":  # the spoilt entries were recomputed and written again
-        from mudar.data.cache import FeatureCache
+        from mudar.data.store.cache import FeatureCache
         from mudar.features.analysis import Analysis
 
         entries = sorted((tmp_path / "work").rglob("items/*.npz"))

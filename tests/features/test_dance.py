@@ -13,6 +13,7 @@ from mudar.features.dance import (
     dance_features,
     hoof_flux,
     pick_rhythm,
+    refine_times,
     rhythm_times,
 )
 
@@ -272,3 +273,23 @@ def test_peak_decision_picks_peaks_of_the_scaled_curve():
     assert peak_decision(p, fps=8, threshold=0.5).tolist() == [4, 8]
     assert peak_decision(np.full(10, 0.3), fps=8, threshold=0.0).size == 0
     assert peak_decision(np.zeros(0), fps=8, threshold=0.0).size == 0
+
+
+def test_refinement_finds_the_vertex_of_a_sampled_parabola():
+    fps = 8.0
+    t_true = np.array([1.30, 2.04, 3.51])  # seconds, between frames
+    frames = np.arange(40)
+    curve = np.zeros(40)
+    for t in t_true:  # a parabolic bump per event, wide enough that neighbours stay on it
+        curve = np.maximum(curve, 1.0 - ((frames / fps - t) * fps / 1.5) ** 2)
+    peaks = np.round(t_true * fps).astype(int)
+    got = refine_times(curve, peaks, fps=fps)
+    np.testing.assert_allclose(got, t_true, atol=1e-9)
+    assert np.abs(got - peaks / fps).max() <= 0.5 / fps
+
+
+def test_refinement_keeps_ends_and_flat_tops():
+    curve = np.array([1.0, 0.5, 0.5, 0.5, 0.2, 0.9])
+    np.testing.assert_allclose(refine_times(curve, np.array([0, 2, 5]), fps=10), [0, 0.2, 0.5])
+    with pytest.raises(ParameterError, match="frames"):
+        refine_times(curve, np.array([6]), fps=10)

@@ -64,7 +64,9 @@ def test_blocks_equal_the_whole(rng):
     np.testing.assert_array_equal(np.concatenate([p for _, p in pieces], axis=1), power)
     fb = dsp.mel_filterbank(sr=SR, n_fft=N_FFT, n_mels=128, fmin=FMIN, fmax=None)
     whole = dsp.power_to_db(fb @ power, ref=np.max, top_db=TOP_DB).astype(np.float32)
-    np.testing.assert_array_equal(melspectrogram(y, sr=SR, hop_length=HOP), whole)
+    # the filterbank product of a block and of the whole may round differently in the last
+    # float32 bit (BLAS picks its kernel by matrix size): equal to float32 precision in dB
+    np.testing.assert_allclose(melspectrogram(y, sr=SR, hop_length=HOP), whole, rtol=0, atol=1e-4)
 
     n = 2500  # video frames: 20000 fine frames, three blocks of the tempogram
     env = rng.random(n * DEFAULT_CLOCK.sub).astype(np.float32)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mudar.clock import FrameClock
-from mudar.data.inputs import audio_input
+from mudar.data.clips.inputs import audio_input
 from mudar.errors import ParameterError
 from mudar.features.meter import bar_phase, clip_phase
 from mudar.features.music import music_features

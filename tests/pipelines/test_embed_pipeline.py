@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mudar.cli.main import main
-from mudar.data.dataset import find_videos
+from mudar.data.readers.dataset import find_videos
 from mudar.errors import InputError
 from mudar.models.checkpoint import load_model
 from mudar.pipelines.embed import embed_files

@@ -166,7 +166,7 @@ def test_make_dataset_meta_layout(tmp_path):
         rows = list(csv.DictReader(fh))
     assert [r["genre"] for r in rows] == list(STYLES)
 
-    from mudar.data.dataset import find_videos
+    from mudar.data.readers.dataset import find_videos
 
     labels = {v.id: v.label for v in find_videos(tmp_path)}
     assert labels == {f"{c.path.parent.name}/video": c.genre for c in clips}
@@ -178,7 +178,7 @@ def test_make_dataset_csv_layout(tmp_path):
         rows = list(csv.DictReader(fh))
     assert rows == [{"path": c.path.name, "label": c.genre} for c in clips]
 
-    from mudar.data.dataset import find_videos
+    from mudar.data.readers.dataset import find_videos
 
     assert {v.path.name: v.label for v in find_videos(tmp_path)} == {
         c.path.name: c.genre for c in clips

@@ -11,7 +11,7 @@ import torch
 from labelled_sets import make_emb
 
 from mudar.cli.main import main
-from mudar.data.dataset import find_videos
+from mudar.data.readers.dataset import find_videos
 from mudar.errors import InputError, ParameterError
 from mudar.models.checkpoint import load_model
 from mudar.models.classifier import ClassifierConfig

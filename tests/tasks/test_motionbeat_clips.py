@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mudar.data.inputs import audio_input
+from mudar.data.clips.inputs import audio_input
 from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 from mudar.tasks.motionbeat_clips import eval_clips, tempo_similarity
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mudar.data.clips import cut
-from mudar.data.inputs import batch_inputs
+from mudar.data.clips.inputs import batch_inputs
+from mudar.data.clips.windows import cut
 from mudar.features.extract import analyze
 from mudar.models.checkpoint import load_model
 from mudar.tasks.rhythm import learned_rhythm

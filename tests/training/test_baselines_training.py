@@ -8,9 +8,9 @@ import torch
 
 from mudar.cli.main import main
 from mudar.clock import FrameClock
-from mudar.data.cache import FeatureCache
-from mudar.data.clipset import ClipSet
-from mudar.data.prepare import load_manifest, prepare
+from mudar.data.clips.clipset import ClipSet
+from mudar.data.store.cache import FeatureCache
+from mudar.data.store.prepare import load_manifest, prepare
 from mudar.errors import ParameterError
 from mudar.features.analysis import AnalysisConfig
 from mudar.models.baselines import BASELINES

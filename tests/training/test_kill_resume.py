@@ -17,7 +17,7 @@ import torch
 
 from mudar.cli.main import main
 from mudar.clock import FrameClock
-from mudar.data.prepare import prepare
+from mudar.data.store.prepare import prepare
 from mudar.features.analysis import AnalysisConfig
 from mudar.models.checkpoint import load_model
 from mudar.models.presets import MUDAR_PRESETS

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from mudar.cli.main import main
-from mudar.data.motionbeat_set import MotionBeatSet, motion_jitter_starts, prepare_dance
+from mudar.data.clips.motionbeat_set import MotionBeatSet, motion_jitter_starts, prepare_dance
 from mudar.errors import ParameterError
 from mudar.models.checkpoint import load_motionbeat
 from mudar.models.motionbeat import MotionBeat, MotionBeatTrainConfig
@@ -169,7 +169,7 @@ def test_a_step_of_every_combination(dances, anchor, form):
     torch.manual_seed(0)
     m = module(ecl_anchor=anchor, sral_form=form, augment=True)
     prepared = [prepare_dance(d.folder, config=DEBUG.model, train=m.train_config) for d in made]
-    from mudar.data.augment import Augment
+    from mudar.data.clips.augment import Augment
 
     ds = MotionBeatSet(
         prepared, DEBUG.model, m.train_config, augment=Augment.from_train(m.train_config, fps=8)

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from mudar.cli.main import main
-from mudar.data.inputs import audio_input
-from mudar.data.motionbeat_set import (
+from mudar.data.clips.inputs import audio_input
+from mudar.data.clips.motionbeat_set import (
     DanceCache,
     MotionBeatSet,
     find_dances,

@@ -9,7 +9,7 @@ import torch
 
 from mudar.cli.main import main
 from mudar.clock import FrameClock
-from mudar.data.prepare import prepare
+from mudar.data.store.prepare import prepare
 from mudar.errors import InputError, ParameterError
 from mudar.features.analysis import AnalysisConfig
 from mudar.models.checkpoint import load_model

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mudar.data.clips import sliding_windows
+from mudar.data.clips.windows import sliding_windows
 from mudar.eval.classification import SCORES, majority_proba, prediction_scores
 from mudar.methods import CLASSIFY_FLOORS
 from mudar.models.classifier import ClassifierConfig

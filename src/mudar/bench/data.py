@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from mudar.atomic import write_text
-from mudar.data.cache import FeatureCache
-from mudar.data.dataset import find_videos, is_locked, meta_beside
-from mudar.data.prepare import MANIFESTS, load_manifest, prepare
+from mudar.data.readers.dataset import find_videos, is_locked, meta_beside
+from mudar.data.store.cache import FeatureCache
+from mudar.data.store.prepare import MANIFESTS, load_manifest, prepare
 from mudar.errors import InputError, ParameterError
 from mudar.features.analysis import AnalysisConfig
 
@@ -166,7 +166,7 @@ def locked_accents(items: Sequence[dict]) -> dict[str, np.ndarray]:
     """The dancer's own kinematic accents of the videos of a beat-locked set, by id.
 
     ``detected_accent_times`` (seconds) of the ``meta.json`` beside each video
-    (:func:`mudar.data.locked.lock_dance` re-detects them on the warped joints): the timing a
+    (:func:`mudar.pipelines.locked.lock_dance` re-detects them on the warped joints): the timing a
     visual rhythm could at best recover, the reference above every method. Items of another
     layout, or whose meta.json is gone, are left out.
     """

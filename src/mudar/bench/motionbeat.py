@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.atomic import write_text
-from mudar.data.motionbeat_set import DanceCache, find_dances
+from mudar.data.clips.motionbeat_set import DanceCache, find_dances
 from mudar.errors import ParameterError
 from mudar.eval.beats import activation_dp_beats, activation_peaks, beat_f_measure, librosa_beats
 from mudar.eval.classification import (
@@ -375,7 +375,7 @@ def run_motionbeat_bench(
     Parameters
     ----------
     data : path-like
-        Dance folders (:func:`mudar.data.motionbeat_set.find_dances`).
+        Dance folders (:func:`mudar.data.clips.motionbeat_set.find_dances`).
     out_dir : path-like
         ``run/`` (the training run) and ``tables.json`` go here.
     seed : int

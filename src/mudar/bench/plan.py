@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mudar.data.clipset import video_group
-from mudar.data.dataset import dance_group, look_of
+from mudar.data.clips.clipset import video_group
+from mudar.data.readers.dataset import dance_group, look_of
 from mudar.errors import ParameterError
 from mudar.methods import BENCH, LEARNED, RHYTHM_HEADS
 from mudar.models.presets import get_preset
@@ -377,7 +377,7 @@ def split_dances(
 ) -> tuple[list[str], list[str]]:
     """Split dances (never clips) into training and test ids, stratified by genre.
 
-    Dances are grouped first (:func:`mudar.data.clipset.video_group`): copies of one video go
+    Dances are grouped first (:func:`mudar.data.clips.clipset.video_group`): copies of one video go
     together, and so do all the looks of one dance of a beat-locked set (every video
     ``<dance>/video_<look>.mp4`` beside a ``meta.json`` that says it is locked). Within each
     genre the groups are shuffled (seeded) and ``round(test_fraction * n)`` of them, at least
@@ -387,7 +387,8 @@ def split_dances(
     Parameters
     ----------
     items : sequence of dict
-        Manifest items (``id``, ``label``, ``entry``; :func:`mudar.data.prepare.load_manifest`).
+        Manifest items (``id``, ``label``, ``entry``;
+        :func:`mudar.data.store.prepare.load_manifest`).
     test_fraction : float
         In (0, 1).
     seed : int

@@ -7,7 +7,7 @@ rhythm detector; ``mudar-audio`` (with the music) is the ablation. ``f1_shifted`
 method's rhythm rolled by half the video: a method that scores no better than that follows the
 music's rate, not its timing; ``gain`` is ``f1 - f1_shifted``. ``f1_70ms`` scores rhythm *times*
 refined below the frame (a parabola through the per-frame curve at each peak,
-:func:`mudar.eval.timing.refine_times`) against the music's onset times within 70 ms, and
+:func:`mudar.features.dance.refine_times`) against the music's onset times within 70 ms, and
 ``gain_70ms`` is its own gain over the same times rolled by half the video
 (:func:`mudar.eval.timing.score_timing`): the figures that see timing where +-1 frame at 8 fps
 lets the rate alone score well.

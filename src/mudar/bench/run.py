@@ -63,7 +63,7 @@ from mudar.bench.tables import (
     timing_intervals,
     write_tables,
 )
-from mudar.data.clips import cut
+from mudar.data.clips.windows import cut
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.eval.retrieval import chance_retrieval
 from mudar.features.analysis import energy_config

@@ -64,7 +64,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mudar.data.aist import is_aist_tree
+    from mudar.data.readers.aist import is_aist_tree
     from mudar.pipelines.bas import bas_file
 
     if is_aist_tree(args.file):

@@ -28,7 +28,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mudar.report.demo import run_demo
+    from mudar.pipelines.demo import run_demo
 
     dwm = Path(args.dwm) if args.dwm and Path(args.dwm).is_dir() else None
     page = run_demo(args.out, seed=args.seed, duration_s=args.duration, dwm=dwm)

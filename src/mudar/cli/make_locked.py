@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mudar.data.locked import DEFAULT_LOOKS, SPEED_RANGE
 from mudar.errors import ParameterError
+from mudar.synthetic.locked import DEFAULT_LOOKS, SPEED_RANGE
 from mudar.synthetic.skeleton import LOOKS
 
 
@@ -52,8 +52,8 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from mudar.data.locked import make_locked
     from mudar.eval.lock import lock_table, lock_table_text
+    from mudar.pipelines.locked import make_locked
 
     looks = [s.strip() for s in args.looks.split(",") if s.strip()]
     batch = make_locked(

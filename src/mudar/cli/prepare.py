@@ -8,9 +8,9 @@ import sys
 
 from mudar.cli.batch import report_skipped
 from mudar.cli.options import add_analysis_options, analysis_config
-from mudar.data.aist import DEFAULT_CAMERA
-from mudar.data.aist_media import DEFAULT_LOOK
-from mudar.data.engines import ENGINES
+from mudar.data.readers.aist import DEFAULT_CAMERA
+from mudar.data.store.aist_media import DEFAULT_LOOK
+from mudar.data.store.engines import ENGINES
 from mudar.errors import ParameterError
 from mudar.features.energy import ENERGY_STEPS
 from mudar.synthetic.skeleton import LOOKS
@@ -94,7 +94,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mudar.data.prepare import parse_shard, prepare
+    from mudar.data.store.prepare import parse_shard, prepare
 
     if args.shard_mb <= 0:
         raise ParameterError(f"--shard-mb must be positive, got {args.shard_mb:g}")
@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     if report.done:
         print(report.summary(), file=sys.stderr)
     if report.done and args.format == "shards":
-        from mudar.data.shards import ShardIndex, write_shards
+        from mudar.data.store.shards import ShardIndex, write_shards
 
         folder = write_shards(
             args.out, max_bytes=int(args.shard_mb * 2**20), progress=not args.no_progress

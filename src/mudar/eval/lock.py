@@ -1,13 +1,13 @@
 """How well a dance is locked to its music: BAS against the beats, the half-beats, another song.
 
-The verification of :mod:`mudar.data.locked`. A motion whose accents sit on the beats scores
+The verification of :mod:`mudar.synthetic.locked`. A motion whose accents sit on the beats scores
 high against its own music's beats and low against the same beats shifted by half a beat; a
 motion that carries no timing scores alike against both, and alike against another song's
 beats. Scores are the FACT/AIST++ Beat Alignment Score (:func:`mudar.eval.bas.
 beat_alignment_score`, the mean over the motion's accents, sigma 0.1 s by default).
 
 :func:`lock_table` pools these per genre and over all dances from the ``meta.json`` records
-that :func:`mudar.data.locked.lock_dance` writes; :func:`lock_table_text` prints it.
+that :func:`mudar.pipelines.locked.lock_dance` writes; :func:`lock_table_text` prints it.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def lock_table(metas: Sequence[dict], *, sigma_s: float = DEFAULT_SIGMA_S) -> li
     Parameters
     ----------
     metas : sequence of dict
-        :func:`mudar.data.locked.lock_dance` records (``source_accent_times``,
+        :func:`mudar.pipelines.locked.lock_dance` records (``source_accent_times``,
         ``detected_accent_times``, ``beat_times``, ``duration_s``, ``source_duration_s``,
         ``speed_range``, ``n_accents``, ``n_matched``, ``genre``, ``id``).
     sigma_s : float

@@ -217,6 +217,44 @@ def peak_decision(probability: np.ndarray, *, fps: float, threshold: float) -> n
     return pick_rhythm((p - p.min()) / span, fps=fps, delta=0.0, threshold=threshold)
 
 
+def refine_times(curve: np.ndarray, frames: np.ndarray, *, fps: float) -> np.ndarray:
+    """Sub-frame times of peak frames: the vertex of the parabola through the curve at the frame
+    and its two neighbours.
+
+    Parameters
+    ----------
+    curve : np.ndarray, shape (n,)
+        The per-frame signal the peaks were picked on (rhythm probability or strength).
+    frames : np.ndarray of int, shape (k,)
+        Peak frames, in ``[0, n)``.
+    fps : float
+        Frames per second.
+
+    Returns
+    -------
+    np.ndarray, float64, shape (k,)
+        Seconds; a frame at an end of the curve, or on a flat or non-concave top, keeps its own
+        time. The refinement moves a time by at most half a frame.
+    """
+    if fps <= 0:
+        raise ParameterError(f"fps must be positive, got {fps}")
+    y = np.asarray(curve, dtype=np.float64)
+    f = np.asarray(frames, dtype=int)
+    if y.ndim != 1 or f.ndim != 1:
+        raise ParameterError("curve and frames must be 1-D")
+    if len(f) and (f.min() < 0 or f.max() >= len(y)):
+        raise ParameterError(f"frames must lie in [0, {len(y)})")
+    delta = np.zeros(len(f))
+    inner = (f > 0) & (f < len(y) - 1)
+    i = f[inner]
+    a, b, c = y[i - 1], y[i], y[i + 1]
+    denom = a - 2 * b + c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(denom < -1e-12, 0.5 * (a - c) / denom, 0.0)
+    delta[inner] = np.clip(np.nan_to_num(d), -0.5, 0.5)
+    return (f + delta) / fps
+
+
 def rhythm_times(frames: np.ndarray, *, fps: float) -> np.ndarray:
     """Times of rhythm frames, seconds: ``frames / fps``, float64, shape as ``frames``.
 

@@ -135,7 +135,7 @@ def energy_minima(energy: np.ndarray, *, fps: float) -> np.ndarray:
     np.ndarray, float64, shape (k,)
         Increasing times within the frames' span.
     """
-    from mudar.eval.timing import refine_times
+    from mudar.features.dance import refine_times
     from mudar.features.kinematic import BAILANDO_SIGMA_S, gaussian_smooth
 
     e = _check(energy, fps)

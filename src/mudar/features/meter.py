@@ -263,7 +263,7 @@ def clip_phase(
     """The bar phase of a clip from its stacked audio rows (log-mel and beats).
 
     The beats are the video frames where the beats row is set
-    (:func:`mudar.data.inputs.audio_input` repeats each frame's 0/1 over its ``sub`` fine
+    (:func:`mudar.data.clips.inputs.audio_input` repeats each frame's 0/1 over its ``sub`` fine
     frames). The downbeat strength of a beat is the low-band loudness there (the mean of the
     lower half of the log-mel bands, its maximum within half a frame); with ``estimate`` the
     metre is chosen between 4 and 3 by :func:`estimate_meter`, else it is ``beats_per_bar``.

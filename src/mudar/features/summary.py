@@ -63,7 +63,7 @@ def raw_clip_features(analysis, *, bands: int = 32) -> np.ndarray:
     Parameters
     ----------
     analysis : Analysis
-        Of one clip (see :func:`mudar.data.clips.cut`), ``n_frames >= 1``.
+        Of one clip (see :func:`mudar.data.clips.windows.cut`), ``n_frames >= 1``.
     bands : int
         Mel bands and tempogram lags kept.
 
@@ -112,7 +112,8 @@ def raw_clip_matrix(clips: Iterable, *, bands: int = 32) -> np.ndarray:
     Parameters
     ----------
     clips : iterable of Analysis
-        One per clip (see :func:`mudar.data.clips.cut`), each ``n_frames >= 1``; read once, in
+        One per clip (see :func:`mudar.data.clips.windows.cut`), each ``n_frames >= 1``; read once,
+        in
         order, so a generator can cut them from one whole-file analysis at a time.
     bands : int
         Mel bands and tempogram lags kept.

@@ -3,7 +3,7 @@ rhythm alignment loss.
 
 - :class:`EmbodiedContrastiveLoss` (ECL): InfoNCE between the music and motion clip embeddings
   of a batch, with extra *hard* negatives per clip made from the clip's own music (time-stretched
-  and beat-jittered, :mod:`mudar.data.motionbeat_negatives`), so that the embedding has to
+  and beat-jittered, :mod:`mudar.data.clips.motionbeat_negatives`), so that the embedding has to
   tell the right tempo and the right beat phase from a near miss.
 - :class:`StructuralRhythmAlignmentLoss` (SRAL): the music encoder's per-frame accent must line
   up with the motion's events (kinematic beats), by a soft cross-correlation over small lags

@@ -13,7 +13,7 @@ class TripletLoss(nn.Module):
     """Triplet margin loss on L2-normalised embeddings (Eq. 18).
 
     The anchor is the dance clip's visual embedding, the positive its own music, the negative
-    an AVC or AVTS music clip (see :mod:`mudar.data.sampling`):
+    an AVC or AVTS music clip (see :mod:`mudar.data.clips.sampling`):
 
     ``L_im = mean_i max(0, d(v_i, a_i+) - d(v_i, a_i-) + margin)``.
 

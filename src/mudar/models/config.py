@@ -250,17 +250,17 @@ class TrainConfig:
     focal_gamma: float = 2.0  # Eq. 19
     focal_alpha: float = 0.25
     clip_hop_s: float = 4.0  # sliding windows over each training video
-    # a random look per training clip (mudar.data.augment): other framings and colours than
+    # a random look per training clip (mudar.data.clips.augment): other framings and colours than
     # the training videos' one; not in the paper
     augment: bool = False
     val_fraction: float = 0.15  # of the videos (never of the clips)
     seed: int = 0
     workers: int = 0
-    # AVC negatives (mudar.data.sampling.AVC_RULES): "iou" (onset IoU < 0.3, the shipped
+    # AVC negatives (mudar.data.clips.sampling.AVC_RULES): "iou" (onset IoU < 0.3, the shipped
     # model's) or "paper" (Eq. 16: Hamming distance of the onsets - alpha T > 0)
     avc_rule: str = "iou"
-    avc_alpha: float = 0.15  # alpha of Eq. 16 (mudar.data.sampling.DEFAULT_ALPHA)
-    # training clips (mudar.data.clips.CLIP_MODES): "windows" every clip_hop_s, or "middle",
+    avc_alpha: float = 0.15  # alpha of Eq. 16 (mudar.data.clips.sampling.DEFAULT_ALPHA)
+    # training clips (mudar.data.clips.windows.CLIP_MODES): "windows" every clip_hop_s, or "middle",
     # the paper's one clip of clip_s around the middle of each video
     clip_mode: str = "windows"
 

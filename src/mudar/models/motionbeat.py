@@ -132,7 +132,7 @@ class MotionBeatConfig(Clocked):
 
     def audio_config(self):
         """A :class:`~mudar.models.config.MudarConfig` with this model's audio input and
-        encoder sizes: what :func:`~mudar.data.inputs.audio_input` and
+        encoder sizes: what :func:`~mudar.data.clips.inputs.audio_input` and
         :class:`~mudar.models.audio_encoder.AudioEncoder` read."""
         return MudarConfig(
             clip_s=self.clip_s,
@@ -213,12 +213,12 @@ class MotionBeatTrainConfig:
     val_fraction : float
         Of the dances (never of the clips).
     augment : bool
-        Augment the training clips (:class:`~mudar.data.augment.Augment`, from the
+        Augment the training clips (:class:`~mudar.data.clips.augment.Augment`, from the
         fields below); validation clips never are.
     crop_jitter_s : float
         Random offset of each training window, up to this many seconds either way.
     mirror_p, scale_jitter, rotate_deg, mel_tilt, mel_band_sigma : float
-        See :class:`~mudar.data.augment.Augment` (``scale_jitter`` is its ``scale``).
+        See :class:`~mudar.data.clips.augment.Augment` (``scale_jitter`` is its ``scale``).
     seed, workers : int
     """
 
@@ -513,17 +513,18 @@ class MotionBeat(nn.Module):
         Parameters
         ----------
         audio : torch.Tensor, float32, shape (B, R, T * sub)
-            Stacked audio rows (:func:`mudar.data.inputs.audio_input`).
+            Stacked audio rows (:func:`mudar.data.clips.inputs.audio_input`).
         joints : torch.Tensor, float32, shape (B, T, J, 3)
             Normalised joint positions on the model's clock (see :meth:`motion_features`).
         contact : torch.Tensor, float32, shape (B, T), optional
             Foot-contact probability.
         neg_audio : torch.Tensor, shape (B, M, R, T * sub), optional
-            Hard negatives of each clip (:mod:`mudar.data.motionbeat_negatives`); they go
+            Hard negatives of each clip (:mod:`mudar.data.clips.motionbeat_negatives`); they go
             through the music encoder in one pass with the positives.
         neg_joints : torch.Tensor, shape (B, M, T, J, 3), optional
             Motion negatives of each clip (e.g. its motion shifted by about a beat,
-            :func:`mudar.data.motionbeat_set.motion_jitter_starts`); they go through the motion
+            :func:`mudar.data.clips.motionbeat_set.motion_jitter_starts`); they go through the
+            motion
             encoder in one pass with the positives.
         neg_contact : torch.Tensor, shape (B, M, T), optional
             Their foot contact (needed when ``contact`` is given).

@@ -1,7 +1,8 @@
 """The Beat Alignment Score of a motion file, a dance video or a whole AIST++ tree against its
 music (``mudar bas``).
 
-The files are read here: the keypoints (:func:`mudar.data.keypoints.load_motion`), the video's
+The files are read here: the keypoints (:func:`mudar.data.readers.keypoints.load_motion`), the
+video's
 dance rhythm and the music's beats (:func:`mudar.features.extract.analyze`); the score is
 :func:`mudar.tasks.bas.bas_report` on their beat times.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mudar.data.keypoints import is_motion_path, load_motion
+from mudar.data.readers.keypoints import is_motion_path, load_motion
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.eval.bas import DEFAULT_SIGMA_S
 from mudar.features.analysis import AnalysisConfig
@@ -198,7 +199,7 @@ def bas_tree(
     Parameters
     ----------
     root : path-like
-        An AIST++ tree (:mod:`mudar.data.aist`).
+        An AIST++ tree (:mod:`mudar.data.readers.aist`).
     sigma_s : float
         Kernel width, seconds.
     form : {"motion", "music", "both"}
@@ -221,7 +222,7 @@ def bas_tree(
     ParameterError
         Bad ``sigma_s``, ``form`` or ``split``.
     """
-    from mudar.data.aist import read_aist_tree
+    from mudar.data.readers.aist import read_aist_tree
 
     _check_scoring(sigma_s, form)
     tree = read_aist_tree(root)

@@ -10,9 +10,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from mudar.data.cache import FeatureCache
-from mudar.data.dataset import find_videos, meta_label
-from mudar.data.prepare import analyze_files
+from mudar.data.readers.dataset import find_videos, meta_label
+from mudar.data.store.cache import FeatureCache
+from mudar.data.store.prepare import analyze_files
 from mudar.errors import InputError, ParameterError
 from mudar.models.checkpoint import load_model
 from mudar.tasks.embed import EmbeddingSet, embedding_set

@@ -7,8 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from mudar.data.cache import FeatureCache
-from mudar.data.prepare import MANIFESTS, load_manifest, prepare
+from mudar.data.store.cache import FeatureCache
+from mudar.data.store.prepare import MANIFESTS, load_manifest, prepare
 from mudar.errors import InputError, ParameterError
 from mudar.eval.timing import score_timing
 from mudar.features.analysis import AnalysisConfig, energy_config

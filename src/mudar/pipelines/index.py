@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mudar.data.cache import content_hash
+from mudar.data.store.cache import content_hash
 from mudar.errors import InputError, ParameterError
 from mudar.models.checkpoint import default_checkpoint_path
 from mudar.pipelines.embed import embed_files, expand_inputs

@@ -149,7 +149,7 @@ SKELETONS: dict[str, Skeleton] = {
     ),
 }
 """Joint layouts :func:`render_frames` draws: ``dwm23`` (dwm motion capture) and ``coco17``
-(AIST++ keypoints3d), the names of :attr:`mudar.data.keypoints.MotionClip.skeleton`."""
+(AIST++ keypoints3d), the names of :attr:`mudar.data.readers.keypoints.MotionClip.skeleton`."""
 
 
 def get_skeleton(name: str) -> Skeleton:

@@ -30,7 +30,7 @@ FORMS = ("motion", "music", "both")
 def motion_beat_times(
     clip, *, sigma_s: float = BAILANDO_SIGMA_S, min_separation_s: float = 0.0
 ) -> np.ndarray:
-    """Kinematic beats of a :class:`~mudar.data.keypoints.MotionClip`, seconds.
+    """Kinematic beats of a :class:`~mudar.data.readers.keypoints.MotionClip`, seconds.
 
     Joint speeds are taken relative to the skeleton's root (:data:`ROOT_JOINTS`; joint 0 for
     an unknown skeleton), so travel across the floor does not mask the limbs' stops.

@@ -13,7 +13,7 @@ Two modes:
   of the :class:`~mudar.tasks.embed.EmbeddingSet`.
 - ``finetune``: the implicit pathway of the MuDaR model (visual and audio encoders and their
   transformers) is trained with the classifier, at a lower learning rate, from the cached
-  analyses of the files (:class:`~mudar.data.cache.FeatureCache`; no media is decoded here).
+  analyses of the files (:class:`~mudar.data.store.cache.FeatureCache`; no media is decoded here).
   The explicit pathway (injector, rhythm head) is not trained, but its visual rhythm is
   recomputed with the fine-tuned visual encoder, as ``mudar embed`` does with the saved model,
   so training and prediction see the same inputs. Batch-norm statistics stay frozen.
@@ -38,7 +38,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mudar.data.cached import cached_analyses
+from mudar.data.store.cached import cached_analyses
 from mudar.errors import InputError, ParameterError
 from mudar.eval.classification import file_means
 from mudar.models.checkpoint import (

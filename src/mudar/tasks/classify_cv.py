@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mudar.data.cached import cached_analyses
-from mudar.data.clips import cut
+from mudar.data.clips.windows import cut
+from mudar.data.store.cached import cached_analyses
 from mudar.errors import ParameterError
 from mudar.eval.classification import (
     MethodScores,

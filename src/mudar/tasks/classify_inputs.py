@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from mudar.data.clips import cut
-from mudar.data.inputs import clip_inputs
+from mudar.data.clips.inputs import clip_inputs
+from mudar.data.clips.windows import cut
 
 
 class EmbeddingInputs:

@@ -29,9 +29,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from mudar.data.cache import save_npz
-from mudar.data.clips import cut, sliding_windows
-from mudar.data.inputs import batch_inputs
+from mudar.data.clips.inputs import batch_inputs
+from mudar.data.clips.windows import cut, sliding_windows
+from mudar.data.store.cache import save_npz
 from mudar.errors import InputError, ParameterError, nothing_done
 from mudar.features.dance import peak_decision
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mudar.data.clips import sliding_windows
+from mudar.data.clips.windows import sliding_windows
 from mudar.errors import ParameterError
 from mudar.eval.visual_rhythm import score_rhythm
 from mudar.features.analysis import Analysis
@@ -47,9 +47,9 @@ def method_rhythms(
     -------
     (dict of method to np.ndarray of int, dict of method to np.ndarray of float, int)
         Rhythm frames per method; per method its curve, shape (n_frames,) (strength or
-        probability: what :func:`mudar.eval.timing.refine_times` refines the frames on); the
+        probability: what :func:`mudar.features.dance.refine_times` refines the frames on); the
         clips of the video: the model's windows (of its last learned method), else the windows
-        of :func:`mudar.data.clips.sliding_windows`.
+        of :func:`mudar.data.clips.windows.sliding_windows`.
     """
     preds: dict[str, np.ndarray] = {}
     curves: dict[str, np.ndarray] = {}

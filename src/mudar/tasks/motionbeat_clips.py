@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from mudar.data.inputs import audio_input
+from mudar.data.clips.inputs import audio_input
 from mudar.errors import ParameterError
 from mudar.features.music import music_features
 from mudar.features.summary import band_means
@@ -29,7 +29,7 @@ class EvalClips:
     Attributes
     ----------
     audio : np.ndarray, float32, shape (N, R, T * sub)
-        MotionBeat's audio rows (:func:`~mudar.data.inputs.audio_input` of each clip).
+        MotionBeat's audio rows (:func:`~mudar.data.clips.inputs.audio_input` of each clip).
     joints : np.ndarray, float32, shape (N, T, J, 3)
     contact : np.ndarray, float32, shape (N, T)
     dance : np.ndarray, int64, shape (N,)
@@ -65,7 +65,7 @@ def eval_clips(dances: Sequence, config) -> EvalClips:
     Parameters
     ----------
     dances : sequence of DanceFeatures
-        On the model's clock (:func:`mudar.data.motionbeat_set.prepare_dance`).
+        On the model's clock (:func:`mudar.data.clips.motionbeat_set.prepare_dance`).
     config : MotionBeatConfig
 
     Returns

@@ -9,7 +9,8 @@ music that fits a dance, with the hybrid similarity of Eq. 21,
   visual rhythm (the explicit pathway), :func:`rhythm_similarity_matrix`: the Pearson
   correlation of the onset sequence, smoothed by a Gaussian of one frame, with the visual rhythm
   probability, maximised over shifts of up to +-2 frames (+-0.25 s at 8 fps). We use a
-  correlation rather than the onset IoU of Eq. 16 (:func:`mudar.data.sampling.rhythm_similarity`)
+  correlation rather than the onset IoU of Eq. 16
+  (:func:`mudar.data.clips.sampling.rhythm_similarity`)
   because the visual side is a probability, not onsets: the correlation uses all of it, needs
   no threshold, and does not care about its scale or offset (the learned rhythm of a dance can
   vary little around its mean). The small shift forgives a constant lag between the two

@@ -65,8 +65,8 @@ def learned_rhythm(
     """
     import torch
 
-    from mudar.data.clips import cut, sliding_windows
-    from mudar.data.inputs import batch_inputs
+    from mudar.data.clips.inputs import batch_inputs
+    from mudar.data.clips.windows import cut, sliding_windows
 
     cfg = model.config
     if analysis.dance is None:
@@ -153,7 +153,7 @@ def rhythm_seconds(
 
     ``motion-energy`` has its own, measured below the frame at the video's rate; any other
     method's ``frames`` are refined below the frame on the ``curve`` they were picked on
-    (:func:`mudar.eval.timing.refine_times`), or taken as they are without a curve.
+    (:func:`mudar.features.dance.refine_times`), or taken as they are without a curve.
     """
     fps = analysis.clock.fps
     if method == "motion-energy":
@@ -165,7 +165,7 @@ def rhythm_seconds(
         raise ParameterError(f"method {method!r}: its rhythm frames are needed")
     if curve is None:
         return rhythm_times(frames, fps=fps)
-    from mudar.eval.timing import refine_times
+    from mudar.features.dance import refine_times
 
     return refine_times(curve, np.asarray(frames, int), fps=fps)
 

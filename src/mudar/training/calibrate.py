@@ -31,7 +31,7 @@ def calibration_ids(
     Parameters
     ----------
     train_ids : sequence of str
-        The training videos (one side of :func:`mudar.data.clipset.split_videos`).
+        The training videos (one side of :func:`mudar.data.clips.clipset.split_videos`).
     fraction : float
         In ``(0, 1]``: ``round(fraction * n)`` videos, at least one.
     seed : int

@@ -1,7 +1,7 @@
 """The Lightning module: one MuDaR model, the joint loss (Eq. 20), Adam, and the logged parts.
 
 Everything random in an epoch is seeded from (seed, epoch): the clip order (see
-:class:`EpochSampler`), the negatives (see :mod:`mudar.data.sampling`) and dropout (the torch
+:class:`EpochSampler`), the negatives (see :mod:`mudar.data.clips.sampling`) and dropout (the torch
 generator is reseeded before each batch), so a run killed and resumed from its last epoch
 checkpoint ends with the same weights as an uninterrupted one.
 """

@@ -1,7 +1,7 @@
 """``mudar train --recipe motionbeat``: MotionBeat on dwm-style dances, top to bottom.
 
 Build data (each dance prepared once on the model's clock and cached in the run,
-:mod:`mudar.data.motionbeat_set`; dances split into training and validation, never clips;
+:mod:`mudar.data.clips.motionbeat_set`; dances split into training and validation, never clips;
 training clips augmented), build the model (:class:`~mudar.models.motionbeat.MotionBeat`), fit
 with ``L = L_ECL + lambda_sral * L_SRAL`` (:mod:`mudar.losses.motionbeat`, same-dance pairs
 left out of the ECL; ``ecl_anchor`` and ``sral_form`` of the training config select each
@@ -292,9 +292,9 @@ def train_motionbeat(
     from torch.utils.data import DataLoader
     from tqdm import tqdm
 
-    from mudar.data.augment import Augment
-    from mudar.data.clipset import split_videos
-    from mudar.data.motionbeat_set import DanceCache, MotionBeatSet, find_dances
+    from mudar.data.clips.augment import Augment
+    from mudar.data.clips.clipset import split_videos
+    from mudar.data.clips.motionbeat_set import DanceCache, MotionBeatSet, find_dances
     from mudar.training.trainer import fit_run, start_run, train_loader
 
     t0 = time.perf_counter()

@@ -40,7 +40,7 @@ class TrainResult:
 
 def features_for(data: str | os.PathLike, run_dir: Path, model_config, *, jobs: int) -> Path:
     """``data`` itself if it is a prepared feature folder, else prepare it into the run."""
-    from mudar.data.prepare import MANIFESTS, prepare
+    from mudar.data.store.prepare import MANIFESTS, prepare
 
     data = Path(data)
     if (data / MANIFESTS).is_dir():
@@ -81,11 +81,12 @@ def train(
     (it has no rhythm head). The saved checkpoint records the method.
 
     ``stream`` reads the training clips from the WebDataset shards of the feature folder
-    (``mudar prepare --format shards``; :class:`mudar.data.shards.ShardClips`: each DDP rank
+    (``mudar prepare --format shards``; :class:`mudar.data.clips.stream.ShardClips`: each DDP rank
     and DataLoader worker its own shards, negatives within groups of videos) instead of
     holding every training video in memory; validation still reads the npz cache.
 
-    ``split`` picks the training and validation videos (:func:`mudar.data.clipset.choose_split`):
+    ``split`` picks the training and validation videos
+    (:func:`mudar.data.clips.clipset.choose_split`):
     the dataset's official split (an AIST++ tree: ``crossmodal_train`` trains,
     ``crossmodal_val`` validates, ``crossmodal_test`` is left for ``mudar eval``), a random one,
     or ``auto`` (official when there is one).
@@ -93,8 +94,8 @@ def train(
 
     from torch.utils.data import DataLoader
 
-    from mudar.data.clipset import SPLITS, ClipSet, choose_split
-    from mudar.data.prepare import load_manifest
+    from mudar.data.clips.clipset import SPLITS, ClipSet, choose_split
+    from mudar.data.store.prepare import load_manifest
     from mudar.models.checkpoint import save_model
     from mudar.training.baselines import BaselineModule, baseline_train_config
     from mudar.training.module import MudarModule
@@ -137,7 +138,7 @@ def train(
         json.dumps({"split": split_used, "train": train_ids, "val": val_ids}, indent=1),
     )
     if stream:
-        from mudar.data.shards import ShardClips
+        from mudar.data.clips.stream import ShardClips
 
         train_set = ShardClips(features, train_ids, mc, tc, augment=tc.augment)
     else:
