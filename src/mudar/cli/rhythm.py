@@ -7,7 +7,6 @@ from pathlib import Path
 
 from mudar.cli.batch import BATCH_NOTE, add_files, print_result, run_each
 from mudar.cli.options import add_analysis_options, add_checkpoint, analysis_options
-from mudar.methods import DANCE_RHYTHM
 
 
 def add_parser(sub) -> None:
@@ -39,14 +38,11 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mudar.errors import ParameterError
     from mudar.pipelines.method import analysis_setup
     from mudar.pipelines.rhythm import file_rhythm
-    from mudar.tasks.rhythm import default_dance_method
+    from mudar.tasks.rhythm import default_dance_method, rhythm_method
 
-    method = args.method or default_dance_method()
-    if method not in DANCE_RHYTHM:
-        raise ParameterError(f"unknown --method {method!r}; known: {', '.join(DANCE_RHYTHM)}")
+    method = rhythm_method(args.method or default_dance_method(), what="--method").name
     config, model = analysis_setup(method, checkpoint=args.checkpoint, **analysis_options(args))
     n = len(args.files)
     return run_each(

@@ -21,10 +21,9 @@ from mudar.features.analysis import AnalysisConfig
 from mudar.features.extract import analyze
 from mudar.io import probe
 from mudar.io.media import check_path
-from mudar.methods import DANCE_RHYTHM
 from mudar.pipelines.method import analysis_setup, without_music
 from mudar.tasks.bas import FORMS, bas_report, motion_beat_times
-from mudar.tasks.rhythm import dance_rhythm, default_dance_method
+from mudar.tasks.rhythm import dance_rhythm, default_dance_method, rhythm_method
 
 
 def music_beat_times(path: str | os.PathLike, *, config=None) -> tuple[np.ndarray, float, float]:
@@ -153,8 +152,7 @@ def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, wit
     """(rhythm seconds, fps, duration, method, (beats, tempo, duration) of its sound or None)."""
     check_path(path)
     method = method or default_dance_method()
-    if method not in DANCE_RHYTHM:
-        raise ParameterError(f"unknown method {method!r}; known: {', '.join(DANCE_RHYTHM)}")
+    rhythm_method(method, what="method")
     method = without_music(method)  # the motion alone: the music must not leak into its beats
     if not probe(path).has_video:
         raise InputError(

@@ -11,8 +11,9 @@ from mudar.data.store.cache import FeatureCache
 from mudar.data.store.prepare import MANIFESTS, load_manifest, prepare
 from mudar.errors import InputError, ParameterError
 from mudar.eval.timing import score_timing
-from mudar.features.analysis import AnalysisConfig, energy_config
+from mudar.features.analysis import AnalysisConfig
 from mudar.tasks.evaluate import check_methods, method_rhythms, rhythm_scores, timed_video
+from mudar.tasks.rhythm import RHYTHM_METHODS, measure_needs
 
 EVAL_SPLITS = ("auto", "all", "train", "val", "test")
 """Which videos ``mudar eval`` scores: those of an official split, or all."""
@@ -78,12 +79,12 @@ def evaluate(
     if split not in EVAL_SPLITS:
         raise ParameterError(f"split must be one of {', '.join(EVAL_SPLITS)}, got {split!r}")
     model = None
-    if any(m.startswith("mudar") for m in methods):
+    if any(RHYTHM_METHODS[m].needs_model for m in methods if m in RHYTHM_METHODS):
         from mudar.models.checkpoint import load_model  # torch: for the learned methods only
 
         model = load_model(checkpoint)
     config = model.config.analysis_config() if model else AnalysisConfig(frame_size=0)
-    config = energy_config(config, methods)
+    config = measure_needs(config, methods)
     clock = config.clock
 
     data = Path(data)

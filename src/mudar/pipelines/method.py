@@ -7,7 +7,8 @@ import os
 
 from mudar.clock import DEFAULT_FPS, DEFAULT_SR, FrameClock
 from mudar.errors import ParameterError
-from mudar.features.analysis import AnalysisConfig, energy_config
+from mudar.features.analysis import AnalysisConfig
+from mudar.tasks.rhythm import RHYTHM_METHODS, measure_needs, rhythm_method
 
 
 def without_music(method: str) -> str:
@@ -15,9 +16,11 @@ def without_music(method: str) -> str:
 
     ``mudar`` becomes ``mudar-noaudio`` (the audio dropout path), so that the music a dance
     rhythm is scored or aligned against cannot leak into it; every other method is returned as
-    it is.
+    it is (:attr:`~mudar.tasks.rhythm.RhythmMethod.without_music`). An unknown name is returned
+    as it is too, for the caller's own check to name.
     """
-    return "mudar-noaudio" if method == "mudar" else method
+    entry = RHYTHM_METHODS.get(method)
+    return (entry.without_music or method) if entry is not None else method
 
 
 def analysis_setup(
@@ -33,7 +36,7 @@ def analysis_setup(
     Parameters
     ----------
     method : str
-        A :data:`mudar.methods.DANCE_RHYTHM` entry; the ``mudar`` ones load a model.
+        A :data:`mudar.tasks.rhythm.RHYTHM_METHODS` name; those that need a model load it.
     checkpoint : path-like, optional
         Model of the ``mudar`` methods (default: the shipped one).
     fps : float, optional
@@ -55,10 +58,12 @@ def analysis_setup(
     InputError
         The checkpoint is missing or unreadable.
     ParameterError
-        ``fps`` is not the model's (checked before the clock itself), or bad analysis settings.
+        An unknown method (one line naming the known ones), ``fps`` is not the model's
+        (checked before the clock itself), or bad analysis settings.
     """
+    entry = rhythm_method(method)
     model = None
-    if method.startswith("mudar"):
+    if entry.needs_model:
         # loaded here only: the learning-free methods never import torch
         from mudar.models.checkpoint import load_model
 
@@ -78,4 +83,4 @@ def analysis_setup(
         clock = FrameClock(fps=model.config.fps, sr=sr, sub=model.config.sub)
     else:
         clock = FrameClock(fps=DEFAULT_FPS if fps is None else fps, sr=sr)
-    return energy_config(AnalysisConfig(clock=clock, **fields), [method]), model
+    return measure_needs(AnalysisConfig(clock=clock, **fields), [method]), model

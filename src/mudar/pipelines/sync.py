@@ -12,13 +12,14 @@ from pathlib import Path
 
 from mudar.clock import DEFAULT_SR
 from mudar.errors import DecodeError, InputError, ParameterError
-from mudar.features.analysis import AnalysisConfig, energy_config
+from mudar.features.analysis import AnalysisConfig
 from mudar.features.extract import analyze
 from mudar.io import probe
 from mudar.io.audio import load_audio_track
 from mudar.io.remux import remux_with_audio
 from mudar.io.write import AAC_RATES, CONTAINERS
 from mudar.methods import SYNC
+from mudar.tasks.rhythm import measure_needs
 from mudar.tasks.sync import (
     DEFAULT_MAX_OFFSET_S,
     SyncEstimate,
@@ -79,7 +80,7 @@ def sync_estimate(
     if not info.has_audio:
         raise InputError(f"{path}: no audio track, nothing to sync")
     clock = sync_clock(info.native_fps, sr=sr, fps=fps)
-    config = energy_config(AnalysisConfig(clock=clock, size=size, flow=flow), [method])
+    config = measure_needs(AnalysisConfig(clock=clock, size=size, flow=flow), [method])
     return sync_offset(analyze(path, config), max_offset_s=max_offset_s, method=method)
 
 

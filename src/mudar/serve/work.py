@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mudar.errors import MudarError, ParameterError
-from mudar.methods import DANCE_RHYTHM, RETARGET
+from mudar.methods import RETARGET
 from mudar.pipelines.bas import bas_file
 from mudar.pipelines.method import analysis_setup, without_music
 from mudar.pipelines.retarget import check_retarget_paths, retarget_files
@@ -17,6 +17,7 @@ from mudar.pipelines.sync import sync_file
 from mudar.pipelines.timeline import file_timeline
 from mudar.serve.jobs import Job
 from mudar.serve.store import StoredFile
+from mudar.tasks.rhythm import rhythm_method
 
 LOW_SYNC_CONFIDENCE = 0.1
 """Below this confidence the page says that the delay is not pinned down (as ``mudar sync``)."""
@@ -58,10 +59,7 @@ class Settings:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
-        if self.dance_method not in DANCE_RHYTHM:
-            raise ParameterError(
-                f"unknown dance method {self.dance_method!r}; known: {', '.join(DANCE_RHYTHM)}"
-            )
+        rhythm_method(self.dance_method, what="dance method")
 
     def check(self) -> None:
         """Load the classifier and the index once, so that a bad one is an error at start.

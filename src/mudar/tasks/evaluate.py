@@ -13,8 +13,8 @@ from mudar.data.clips.windows import sliding_windows
 from mudar.errors import ParameterError
 from mudar.eval.visual_rhythm import score_rhythm
 from mudar.features.analysis import Analysis
-from mudar.methods import LEARNING_FREE, RHYTHM_EVAL, RHYTHM_FLOORS
-from mudar.tasks.rhythm import dance_rhythm, learned_rhythm, rhythm_seconds
+from mudar.methods import RHYTHM_EVAL, RHYTHM_FLOORS
+from mudar.tasks.rhythm import RHYTHM_METHODS, dance_rhythm, rhythm_seconds
 
 
 def check_methods(methods: list[str]) -> None:
@@ -53,16 +53,18 @@ def method_rhythms(
     """
     preds: dict[str, np.ndarray] = {}
     curves: dict[str, np.ndarray] = {}
-    for m in LEARNING_FREE:
-        if m in methods:
+    for m, entry in RHYTHM_METHODS.items():  # the table's order
+        if m in methods and not entry.needs_model:
             preds[m], curves[m] = dance_rhythm(analysis, method=m)
-    learned = [m for m in methods if m.startswith("mudar")]
+    learned = [m for m in methods if m in RHYTHM_METHODS and RHYTHM_METHODS[m].needs_model]
     if model is None or not learned:
         return preds, curves, len(sliding_windows(analysis.n_frames, fps=fps))
     for m in learned:
-        r = learned_rhythm(model, analysis, with_audio=(m == "mudar"))
-        preds[m], curves[m] = r.frames, r.probability
-    return preds, curves, r.n_windows
+        preds[m], curves[m] = dance_rhythm(analysis, method=m, model=model)
+    # the model's windows tile the file (mudar.tasks.rhythm.learned_rhythm)
+    cfg = model.config
+    windows = sliding_windows(analysis.n_frames, fps=cfg.fps, window_s=cfg.clip_s, hop_s=cfg.clip_s)
+    return preds, curves, len(windows)
 
 
 def rhythm_scores(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from mudar.errors import ParameterError
-from mudar.features.analysis import Analysis
+from mudar.features.analysis import Analysis, AnalysisConfig, energy_config
 from mudar.features.dance import peak_decision, rhythm_times
-from mudar.methods import DANCE_RHYTHM
 
 
 @dataclass
@@ -109,38 +110,161 @@ def default_dance_method() -> str:
     return "mudar" if default_checkpoint_path().is_file() else "hoof-flux"
 
 
+# --- the dance rhythm methods -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RhythmMethod:
+    """A dance rhythm method: what it needs, and how it detects.
+
+    Attributes
+    ----------
+    name : str
+        As the command line takes it (:data:`mudar.methods.DANCE_RHYTHM`).
+    detect : callable
+        ``detect(analysis, model) -> (frames, strength)``: rhythm frames, int, shape (k,), and
+        per-frame strength, float, shape (n_frames,); ``model`` is None unless ``needs_model``.
+    needs_model : bool
+        It runs a learned model (loaded by :func:`mudar.pipelines.method.analysis_setup`).
+    uses_music : bool
+        It sees the music too, which can leak into a rhythm scored or aligned against it.
+    needs : tuple of str
+        Analysis fields it reads besides the dance features: ``energy`` (the motion energy,
+        ``AnalysisConfig.energy_steps > 0``), ``frames`` (RGB frames).
+    times : callable, optional
+        ``times(analysis) -> seconds``, float64: its own rhythm times, measured below the frame;
+        without it the frames are refined on their curve (:func:`rhythm_seconds`).
+    without_music : str, optional
+        The method that sees the motion alone (:func:`mudar.pipelines.method.without_music`);
+        default the method itself.
+    """
+
+    name: str
+    detect: Callable[[Analysis, object], tuple[np.ndarray, np.ndarray]]
+    needs_model: bool = False
+    uses_music: bool = False
+    needs: tuple[str, ...] = ()
+    times: Callable[[Analysis], np.ndarray] | None = None
+    without_music: str | None = None
+
+
+def _learned(with_audio: bool):
+    def detect(analysis: Analysis, model) -> tuple[np.ndarray, np.ndarray]:
+        r = learned_rhythm(model, analysis, with_audio=with_audio)
+        return r.frames, r.probability
+
+    return detect
+
+
+def _hoof_flux(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray]:
+    return analysis.dance.rhythm_frames, analysis.dance.strength
+
+
+def _directogram(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray]:
+    # Davis & Agrawala's impacts, from the same flow as the HOOF
+    from mudar.features.directogram import directogram_rhythm
+
+    d = analysis.dance
+    return directogram_rhythm(d.hoof * d.magnitude[:, None], fps=analysis.clock.fps)
+
+
+def _motion_energy(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray]:
+    # the stops, between the video's own frames
+    from mudar.features.energy import energy_stillness
+
+    fps = analysis.clock.fps
+    frames = np.round(stop_times(analysis) * fps).astype(int)
+    frames = np.unique(np.clip(frames, 0, analysis.n_frames - 1))
+    return frames, energy_stillness(_energy(analysis), fps=fps)
+
+
+# the memo of stop_times: id of an energy array -> (fps, times); an entry leaves with its array
+_STOPS: dict[int, tuple[float, np.ndarray]] = {}
+
+
+def stop_times(analysis: Analysis) -> np.ndarray:
+    """The dancer's stops, seconds from the start of ``analysis`` (float64, shape (k,)): the
+    minima of its motion energy (:func:`mudar.features.energy.energy_minima`) within its frames.
+
+    Computed once per analysis (the report, the sync curve and the scores of one file all ask
+    for them); the result is shared, so do not write to it.
+    """
+    from mudar.features.energy import energy_minima
+
+    e, fps = _energy(analysis), analysis.clock.fps
+    key = id(e)
+    hit = _STOPS.get(key)
+    if hit is not None and hit[0] == fps:
+        return hit[1]
+    t = energy_minima(e, fps=fps)
+    t = t[(t >= 0) & (t < analysis.n_frames / fps)]
+    if hit is None:
+        weakref.finalize(e, _STOPS.pop, key, None)
+    _STOPS[key] = (fps, t)
+    return t
+
+
+RHYTHM_METHODS: dict[str, RhythmMethod] = {
+    m.name: m
+    for m in (
+        RhythmMethod(
+            "mudar",
+            _learned(with_audio=True),
+            needs_model=True,
+            uses_music=True,
+            needs=("frames",),
+            without_music="mudar-noaudio",
+        ),
+        # the audio dropout path: the honest visual detector
+        RhythmMethod(
+            "mudar-noaudio", _learned(with_audio=False), needs_model=True, needs=("frames",)
+        ),
+        RhythmMethod("hoof-flux", _hoof_flux),
+        RhythmMethod("directogram", _directogram),
+        RhythmMethod("motion-energy", _motion_energy, needs=("energy",), times=stop_times),
+    )
+}
+"""Every dance rhythm method, by name, in the order of :data:`mudar.methods.DANCE_RHYTHM`. A new
+method is one entry here (and its name there)."""
+
+
+def rhythm_method(name: str, *, what: str = "dance rhythm method") -> RhythmMethod:
+    """The :data:`RHYTHM_METHODS` entry of ``name``.
+
+    Raises
+    ------
+    ParameterError
+        One line, ``unknown <what> 'name'; known: ...``, for a name not in the table.
+    """
+    entry = RHYTHM_METHODS.get(name)
+    if entry is None:
+        raise ParameterError(f"unknown {what} {name!r}; known: {', '.join(RHYTHM_METHODS)}")
+    return entry
+
+
+def measure_needs(config: AnalysisConfig, methods: Iterable[str]) -> AnalysisConfig:
+    """``config`` measuring what the dance rhythm ``methods`` read that it does not yet: the
+    motion energy (:func:`mudar.features.analysis.energy_config`) for a method that needs it.
+    Names not in :data:`RHYTHM_METHODS` (floors, baselines) need nothing."""
+    if any("energy" in RHYTHM_METHODS[m].needs for m in methods if m in RHYTHM_METHODS):
+        return energy_config(config, ["motion-energy"])
+    return config
+
+
 def dance_rhythm(
     analysis: Analysis, *, method: str = "hoof-flux", model=None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Dance rhythm frames (int, (k,)) and per-frame strength (float, (n_frames,)) of a file.
 
-    ``method`` is one of :data:`DANCE_RHYTHM`; the ``mudar`` methods need ``model``, and the
+    ``method`` is one of :data:`RHYTHM_METHODS`; those that need a model take ``model``, and the
     analysis must have been made at the model's frame clock and frame size.
     """
-    if method not in DANCE_RHYTHM:
-        raise ParameterError(
-            f"unknown dance rhythm method {method!r}; known: {', '.join(DANCE_RHYTHM)}"
-        )
+    entry = rhythm_method(method)
     if analysis.dance is None:
         raise ParameterError(f"{analysis.path}: no video, so no dance rhythm")
-    if method == "hoof-flux":
-        return analysis.dance.rhythm_frames, analysis.dance.strength
-    if method == "directogram":  # Davis & Agrawala's impacts, from the same flow as the HOOF
-        from mudar.features.directogram import directogram_rhythm
-
-        d = analysis.dance
-        return directogram_rhythm(d.hoof * d.magnitude[:, None], fps=analysis.clock.fps)
-    if method == "motion-energy":  # the stops, between the video's own frames
-        from mudar.features.energy import energy_stillness
-
-        fps = analysis.clock.fps
-        frames = np.round(rhythm_seconds(analysis, method) * fps).astype(int)
-        frames = np.unique(np.clip(frames, 0, analysis.n_frames - 1))
-        return frames, energy_stillness(_energy(analysis), fps=fps)
-    if model is None:
+    if entry.needs_model and model is None:
         raise ParameterError(f"method {method!r} needs a model")
-    r = learned_rhythm(model, analysis, with_audio=(method == "mudar"))
-    return r.frames, r.probability
+    return entry.detect(analysis, model if entry.needs_model else None)
 
 
 def rhythm_seconds(
@@ -151,18 +275,17 @@ def rhythm_seconds(
 ) -> np.ndarray:
     """A method's rhythm times in seconds from the start of ``analysis`` (float64).
 
-    ``motion-energy`` has its own, measured below the frame at the video's rate; any other
-    method's ``frames`` are refined below the frame on the ``curve`` they were picked on
-    (:func:`mudar.features.dance.refine_times`), or taken as they are without a curve.
+    A method with its own times (``motion-energy``: measured below the frame at the video's
+    rate, :func:`stop_times`) gives them; any other method's ``frames`` are refined below the
+    frame on the ``curve`` they were picked on (:func:`mudar.features.dance.refine_times`), or
+    taken as they are without a curve.
     """
-    fps = analysis.clock.fps
-    if method == "motion-energy":
-        from mudar.features.energy import energy_minima
-
-        t = energy_minima(_energy(analysis), fps=fps)
-        return t[(t >= 0) & (t < analysis.n_frames / fps)]
+    entry = RHYTHM_METHODS.get(method)  # a floor or a bench row has no entry: frames it is
+    if entry is not None and entry.times is not None:
+        return entry.times(analysis)
     if frames is None:
         raise ParameterError(f"method {method!r}: its rhythm frames are needed")
+    fps = analysis.clock.fps
     if curve is None:
         return rhythm_times(frames, fps=fps)
     from mudar.features.dance import refine_times
@@ -191,9 +314,9 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux", model=None) 
     ----------
     analysis : Analysis
     method : str
-        Dance rhythm method, one of :data:`DANCE_RHYTHM`.
+        Dance rhythm method, one of :data:`RHYTHM_METHODS`.
     model : MuDaR, optional
-        The learned model, for the ``mudar`` methods.
+        The learned model, for the methods that need one.
 
     Returns
     -------
@@ -201,10 +324,7 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux", model=None) 
         ``{"file", "duration_s", "fps", "music": {...} | None, "dance": {...} | None}``, times in
         seconds from the start of the file.
     """
-    if method not in DANCE_RHYTHM:
-        raise ParameterError(
-            f"unknown dance rhythm method {method!r}; known: {', '.join(DANCE_RHYTHM)}"
-        )
+    rhythm_method(method)
     fps = analysis.clock.fps
     music = None
     if analysis.music is not None:

@@ -30,7 +30,7 @@ import numpy as np
 
 from mudar.clock import DEFAULT_SR, FrameClock
 from mudar.errors import ParameterError
-from mudar.tasks.rhythm import dance_rhythm
+from mudar.tasks.rhythm import dance_rhythm, rhythm_method, rhythm_seconds
 
 if TYPE_CHECKING:
     from mudar.features.analysis import Analysis
@@ -258,8 +258,8 @@ def sync_offset(
             f"+-{max_offset_s:g} s (it needs {2 * max_offset_s:g} s); lower the search range"
         )
     clock = analysis.clock
-    if method == "motion-energy":
-        strength, fps = stop_pulses(analysis), clock.fine_rate
+    if rhythm_method(method).times is not None:  # timed below the frame: pulses on the fine grid
+        strength, fps = pulse_curve(rhythm_seconds(analysis, method), analysis), clock.fine_rate
     else:
         strength, fps = dance_rhythm(analysis, method=method, model=model)[1], clock.fps
     return estimate_offset(
@@ -279,8 +279,6 @@ def stop_pulses(analysis: Analysis) -> np.ndarray:
     """The dancer's stops (the ``motion-energy`` rhythm, timed below the video frame) as a
     curve on the onset envelope's grid (``clock.fine_rate``), to correlate with the music's
     onsets (:func:`pulse_curve`)."""
-    from mudar.tasks.rhythm import rhythm_seconds
-
     return pulse_curve(rhythm_seconds(analysis, "motion-energy"), analysis)
 
 

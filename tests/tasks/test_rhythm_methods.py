@@ -1,0 +1,134 @@
+"""The table of dance rhythm methods: every name once, checked once, a new method one entry."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from mudar.errors import ParameterError
+from mudar.features.analysis import AnalysisConfig
+from mudar.features.extract import analyze
+from mudar.methods import DANCE_RHYTHM, LEARNING_FREE
+from mudar.pipelines.method import analysis_setup, without_music
+from mudar.tasks import rhythm
+from mudar.tasks.rhythm import (
+    RHYTHM_METHODS,
+    RhythmMethod,
+    dance_rhythm,
+    rhythm_method,
+    rhythm_report,
+)
+
+
+@pytest.fixture(scope="module")
+def analysis(dance_clip):
+    return analyze(dance_clip.path, AnalysisConfig(size=64, energy_steps=4))
+
+
+def test_the_table_lists_every_name_of_methods_py_in_its_order():
+    assert tuple(RHYTHM_METHODS) == DANCE_RHYTHM
+    assert all(name == m.name for name, m in RHYTHM_METHODS.items())
+    free = tuple(m.name for m in RHYTHM_METHODS.values() if not m.needs_model)
+    assert free == LEARNING_FREE
+    assert [without_music(m) for m in DANCE_RHYTHM] == [
+        "mudar-noaudio",
+        "mudar-noaudio",
+        "hoof-flux",
+        "directogram",
+        "motion-energy",
+    ]
+    assert not any(RHYTHM_METHODS[without_music(m)].uses_music for m in DANCE_RHYTHM)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: dance_rhythm(a, method="nope"),
+        lambda a: rhythm_report(a, method="nope"),
+        lambda a: analysis_setup("nope"),
+    ],
+)
+def test_an_unknown_name_fails_with_one_line_naming_the_known_ones(analysis, call):
+    with pytest.raises(ParameterError) as e:
+        call(analysis)
+    msg = str(e.value)
+    assert "\n" not in msg and "'nope'" in msg
+    assert msg.endswith("known: " + ", ".join(DANCE_RHYTHM))
+
+
+def test_a_caller_names_what_it_checked():
+    with pytest.raises(ParameterError, match="^unknown --method 'x'; known: mudar, "):
+        rhythm_method("x", what="--method")
+
+
+def test_a_new_entry_is_usable_without_other_edits(analysis, monkeypatch):
+    seen = []
+
+    def every_tenth(a, model):
+        seen.append(model)
+        frames = np.arange(0, a.n_frames, 10)
+        return frames, np.ones(a.n_frames, np.float32)
+
+    monkeypatch.setitem(RHYTHM_METHODS, "pose", RhythmMethod("pose", every_tenth))
+    frames, strength = dance_rhythm(analysis, method="pose")
+    assert frames.tolist() == list(range(0, analysis.n_frames, 10)) and seen == [None]
+    report = rhythm_report(analysis, method="pose")
+    assert report["dance"]["method"] == "pose"
+    fps = analysis.clock.fps
+    assert report["dance"]["rhythm_times"] == [round(f / fps, 3) for f in frames]
+    config, model = analysis_setup("pose")
+    assert model is None and config.energy_steps == 0
+    assert without_music("pose") == "pose"
+
+
+def test_a_new_entry_with_its_own_times_and_needs(analysis, monkeypatch):
+    def stops(a, model):
+        return np.array([2]), np.zeros(a.n_frames, np.float32)
+
+    entry = RhythmMethod("stops", stops, needs=("energy",), times=lambda a: np.array([0.123]))
+    monkeypatch.setitem(RHYTHM_METHODS, "stops", entry)
+    assert rhythm_report(analysis, method="stops")["dance"]["rhythm_times"] == [0.123]
+    assert analysis_setup("stops")[0].energy_steps == 4  # it reads the motion energy
+
+
+def test_a_method_needing_a_model_says_so(analysis):
+    with pytest.raises(ParameterError, match="'mudar-noaudio' needs a model"):
+        dance_rhythm(analysis, method="mudar-noaudio")
+
+
+def test_the_motion_energy_minima_are_computed_once_per_file(dance_clip, monkeypatch):
+    from mudar.features import energy
+    from mudar.tasks.sync import sync_offset
+
+    calls = []
+    real = energy.energy_minima
+
+    def counted(e, *, fps):
+        calls.append(id(e))
+        return real(e, fps=fps)
+
+    monkeypatch.setattr(energy, "energy_minima", counted)
+    a = analyze(dance_clip.path, AnalysisConfig(size=64, energy_steps=4))
+    report = rhythm_report(a, method="motion-energy")
+    sync_offset(a, method="motion-energy", max_offset_s=1.0)
+    assert len(calls) == 1
+    fresh = dataclasses.replace(a)  # the same arrays: still once
+    assert rhythm_report(fresh, method="motion-energy") == report and len(calls) == 1
+    expected = real(a.dance.energy, fps=a.clock.fps)
+    expected = expected[(expected >= 0) & (expected < a.n_frames / a.clock.fps)]
+    assert report["dance"]["rhythm_times"] == [round(float(t), 3) for t in expected]
+    other = analyze(dance_clip.path, AnalysisConfig(size=64, energy_steps=4))
+    rhythm_report(other, method="motion-energy")
+    assert len(calls) == 2  # another file (another analysis) is measured again
+
+
+def test_the_memo_lets_go_of_an_analysis(dance_clip):
+    import gc
+
+    a = analyze(dance_clip.path, AnalysisConfig(size=64, energy_steps=4))
+    rhythm.stop_times(a)
+    key = id(a.dance.energy)
+    assert key in rhythm._STOPS
+    del a
+    gc.collect()
+    assert key not in rhythm._STOPS
