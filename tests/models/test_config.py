@@ -30,3 +30,37 @@ def test_old_dicts_with_fps_and_sub_still_read(cls):
 def test_motionbeat_audio_config_shares_the_clock():
     c = MotionBeatConfig(clock=FrameClock(fps=10.0, sub=4))
     assert c.audio_config().clock is c.clock
+
+
+def test_one_check_that_an_analysis_fits_the_model():
+    """Duck-typed: a model never imports the data layer."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from mudar.features.analysis import AnalysisConfig
+
+    c = MudarConfig(motion_energy=4)
+
+    def analysis(clock=c.clock, frames=True, bins=c.hoof_bins, **made):
+        config = AnalysisConfig(**{"clock": clock, "energy_steps": 4, **made})
+        dance = SimpleNamespace(hoof=np.zeros((3, bins)))
+        return SimpleNamespace(
+            path="v.mp4", clock=clock, config=config, dance=dance, frames=[] if frames else None
+        )
+
+    c.check_analysis(analysis())
+    c.check_analysis(analysis(stft_window="hamming"))  # inference may ask for other settings
+    c.check_analysis(analysis(frames=False), video=False)  # its music alone
+    bad = {
+        "fps, sub": analysis(clock=FrameClock(fps=10.0, sub=c.sub)),
+        "RGB frames": analysis(frames=False),
+        "HOOF bins": analysis(bins=16),
+        "prepare them again with --motion-energy": analysis(energy_steps=0),
+    }
+    for what, a in bad.items():
+        with pytest.raises(ParameterError, match=what) as e:
+            c.check_analysis(a)
+        assert str(e.value).startswith("v.mp4: ") and "\n" not in str(e.value)
+    with pytest.raises(ParameterError, match="^clip-7: .*--stft-window hann"):
+        c.check_analysis(analysis(stft_window="hamming"), name="clip-7", training=True)

@@ -196,6 +196,65 @@ class MudarConfig(Clocked):
             kw["energy_steps"] = self.motion_energy
         return AnalysisConfig(**{**kw, **overrides})
 
+    def check_analysis(
+        self, analysis, *, name: str | None = None, video: bool = True, training: bool = False
+    ) -> None:
+        """Raise unless ``analysis`` can feed this model: the one check that features match it.
+
+        Parameters
+        ----------
+        analysis : mudar.features.analysis.Analysis
+            Of a file or a clip; read by its fields (``clock``, ``config``, ``dance``, ``music``,
+            ``frames``).
+        name : str, optional
+            How an error names it; default ``analysis.path``.
+        video : bool
+            Its pictures feed the model: checked when it has dance features (False: its music
+            alone is read, as by an embedding of a video analysed without RGB frames).
+        training : bool
+            Also the music and HOOF settings (STFT window, HOOF vote) must be the model's: it
+            learns from the features it will be given. At inference they may be asked otherwise
+            (:func:`mudar.pipelines.method.analysis_setup`).
+
+        Raises
+        ------
+        ParameterError
+            One line: another frame clock (``fps``, ``sub``); with dance features, no RGB
+            frames (``frame_size=0``), another number of HOOF bins or of motion-energy samples a
+            frame than the model reads; with ``training``, other music or HOOF settings.
+        """
+        name = analysis.path if name is None else name
+        clock, made = analysis.clock, analysis.config
+        if abs(clock.fps - self.fps) > 1e-9 or clock.sub != self.sub:
+            raise ParameterError(
+                f"{name}: features at {clock.fps:g} fps, sub {clock.sub}; the model needs "
+                f"{self.fps:g} fps, sub {self.sub} (analyse at the model's frame clock)"
+            )
+        if training and (made.stft_window, made.hoof_vote) != (self.stft_window, self.hoof_vote):
+            # e.g. the paper preset on default features
+            raise ParameterError(
+                f"{name}: features made with the {made.stft_window} window and {made.hoof_vote} "
+                f"HOOF votes; the model needs {self.stft_window} and {self.hoof_vote} (prepare "
+                f"them with --stft-window {self.stft_window} --hoof-vote {self.hoof_vote})"
+            )
+        if not video or analysis.dance is None:
+            return
+        if analysis.frames is None:
+            raise ParameterError(
+                f"{name}: analysed without RGB frames (frame_size=0); the model needs them "
+                "(prepare the features with frame_size > 0)"
+            )
+        if self.motion_energy and made.energy_steps != self.motion_energy:
+            raise ParameterError(
+                f"{name}: features with {made.energy_steps} motion-energy samples a frame; the "
+                f"model reads {self.motion_energy} (prepare them again with --motion-energy)"
+            )
+        if analysis.dance.hoof.shape[1] != self.hoof_bins:
+            raise ParameterError(
+                f"{name}: features have {analysis.dance.hoof.shape[1]} HOOF bins, the model "
+                f"{self.hoof_bins}"
+            )
+
     @property
     def n_frames(self) -> int:
         """T, video frames per clip."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from mudar.data.clips.inputs import clip_inputs
+from mudar.data.clips.inputs import model_inputs
 from mudar.data.clips.windows import cut
 
 
@@ -93,7 +93,7 @@ class MediaInputs:
         for k, i in enumerate(idx.tolist()):
             start = round(float(emb.clip_start_s[i]) * cfg.fps)
             c = cut(self.analyses[int(emb.clip_file[i])], start, start + int(emb.clip_len[i]))
-            f, m, a = clip_inputs(
+            f, m, a = model_inputs(
                 c, cfg, video=bool(emb.has_video[i]), audio=bool(emb.has_audio[i])
             )
             if f is not None:

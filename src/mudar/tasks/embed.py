@@ -162,10 +162,9 @@ def embed_analysis(
     """
 
     cfg = model.config
-    if abs(analysis.clock.fps - cfg.fps) > 1e-9 or analysis.clock.sub != cfg.sub:
-        raise ParameterError(f"{analysis.path}: analysed at another frame clock than the model's")
     has_video = analysis.dance is not None and analysis.frames is not None
     has_audio = analysis.music is not None
+    cfg.check_analysis(analysis, video=has_video)
     if not (has_video or has_audio):
         raise InputError(f"{analysis.path}: neither pictures nor music to embed")
     meta = getattr(model, "meta", None) or {}

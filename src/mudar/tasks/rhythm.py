@@ -72,10 +72,7 @@ def learned_rhythm(
     cfg = model.config
     if analysis.dance is None:
         raise ParameterError(f"{analysis.path}: no video, so no dance rhythm")
-    if analysis.frames is None:
-        raise ParameterError(f"{analysis.path}: analysed without RGB frames (frame_size=0)")
-    if abs(analysis.clock.fps - cfg.fps) > 1e-9 or analysis.clock.sub != cfg.sub:
-        raise ParameterError(f"{analysis.path}: analysed at another frame clock than the model's")
+    cfg.check_analysis(analysis)
     if threshold is None:
         meta = getattr(model, "meta", None) or {}
         threshold = float(meta["threshold"]) if meta.get("threshold") is not None else 0.0

@@ -3,10 +3,12 @@
 The audio input stacks a clip's music features on the fine frame grid (:func:`audio_input`,
 rows: log-mel, onset envelope, beats, tempogram); the motion input is its HOOF and log flow
 speed (:func:`motion_input`); the frames are RGB in ``[0, 1]`` at the model's frame size
-(:func:`frames_input`, :func:`resize_frames`). :func:`clip_inputs` and :func:`batch_inputs`
-give all three as tensors, padded to the model's clip length. Used by the training sets
-(:mod:`mudar.data.clips.clipset`, :mod:`mudar.data.clips.motionbeat_set`) and the tasks that run a
-model.
+(:func:`frames_input`, :func:`resize_frames`). :func:`model_inputs` gives all three as tensors,
+padded to the model's clip length: the one path from an analysis to a model's inputs, taken by
+the training sets (:mod:`mudar.data.clips.clipset`, :mod:`mudar.data.clips.motionbeat_set`) and
+the tasks that run a model (:func:`batch_inputs` stacks it over clips). Whether an analysis fits
+a model is checked once per analysis by the caller (:meth:`MudarConfig.check_analysis
+<mudar.models.config.MudarConfig.check_analysis>`), not per clip.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from mudar.models.config import MudarConfig
 __all__ = [
     "audio_input",
     "batch_inputs",
-    "clip_inputs",
     "frames_input",
+    "model_inputs",
     "motion_input",
     "pad_to",
     "pool_rows",
@@ -181,10 +183,20 @@ def pad_to(x, length: int, mode: str = "zeros"):
     return torch.cat([x, fill])
 
 
-def clip_inputs(
+def model_inputs(
     clip: Analysis, config: MudarConfig, *, video: bool = True, audio: bool = True
 ) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
     """The model's inputs for one clip of at most ``config.n_frames`` frames, padded to it.
+
+    Parameters
+    ----------
+    clip : Analysis
+        A clip (:func:`mudar.data.clips.windows.cut`) of an analysis that fits ``config``
+        (:meth:`~mudar.models.config.MudarConfig.check_analysis`). With ``video`` False only its
+        ``music`` is read (a MotionBeat dance's will do); a longer one is not cut.
+    config : MudarConfig
+    video, audio : bool
+        Make the picture inputs (frames, motion) and the audio input.
 
     Returns
     -------
@@ -209,8 +221,8 @@ def clip_inputs(
 def batch_inputs(
     clips: Sequence[Analysis], config: MudarConfig, *, video: bool = True, audio: bool = True
 ) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
-    """:func:`clip_inputs` of several clips, stacked: (B, ...) tensors, or None per side."""
-    parts = [clip_inputs(c, config, video=video, audio=audio) for c in clips]
+    """:func:`model_inputs` of several clips, stacked: (B, ...) tensors, or None per side."""
+    parts = [model_inputs(c, config, video=video, audio=audio) for c in clips]
     return tuple(
         torch.stack([p[k] for p in parts]) if parts and parts[0][k] is not None else None
         for k in range(3)

@@ -41,7 +41,7 @@ import torch
 
 from mudar.data.clips.augment import Augment, augment_joints, mel_gain
 from mudar.data.clips.clipset import EpochClips
-from mudar.data.clips.inputs import audio_input
+from mudar.data.clips.inputs import model_inputs
 from mudar.data.clips.motionbeat_negatives import RowLayout, hard_negatives, normalise_rows
 from mudar.data.clips.sampling import rng_for
 from mudar.data.clips.windows import sliding_windows
@@ -311,8 +311,10 @@ class MotionBeatSet(EpochClips):
                 continue
             k = len(self.dances)
             self.dances.append(d)
-            # the whole song's rows once; each clip re-normalises its cut (normalise_rows)
-            self.rows.append(audio_input(d.music, config=self.audio_config))
+            # the whole song's rows once (it is at least a clip long, so nothing is padded);
+            # each clip re-normalises its cut (normalise_rows)
+            rows = model_inputs(d, self.audio_config, video=False)[2]
+            self.rows.append(rows.numpy())
             for start, _ in sliding_windows(
                 d.n_frames, fps=config.fps, window_s=config.clip_s, hop_s=train.clip_hop_s
             ):
