@@ -157,3 +157,37 @@ def test_a_model_with_the_motion_energy_trains_and_reads_it_at_inference(tmp_pat
     plain = analyze(video, dataclasses.replace(config, energy_steps=0))
     with pytest.raises(ParameterError, match="prepare them again"):
         rhythm_report(plain, method="mudar-noaudio", model=loaded)
+
+
+def test_a_run_reads_the_manifest_once_and_each_video_once(features, tmp_path, monkeypatch):
+    """Training, validation and calibration share one read of the manifest, and calibration
+    reuses the training videos in memory; the threshold is the one a fresh read gives."""
+    from mudar.data.clips import clipset
+    from mudar.data.clips.clipset import ClipSet
+    from mudar.data.store import prepare as prepare_module
+    from mudar.data.store.cache import FeatureCache
+    from mudar.training.calibrate import best_threshold
+
+    manifests, loads = [], []
+    real_manifest, real_load = prepare_module.load_manifest, FeatureCache.load
+
+    def counted_manifest(d):
+        manifests.append(d)
+        return real_manifest(d)
+
+    def counted_load(self, entry):
+        loads.append(entry)
+        return real_load(self, entry)
+
+    monkeypatch.setattr(prepare_module, "load_manifest", counted_manifest)
+    monkeypatch.setattr(clipset, "load_manifest", counted_manifest)
+    monkeypatch.setattr(FeatureCache, "load", counted_load)
+    r = train(features, tmp_path / "run", preset="debug", epochs=1, progress=False)
+    assert len(manifests) == 1
+    assert len(loads) == len(set(loads)) == r.n_train_videos + r.n_val_videos
+    monkeypatch.undo()
+    model = load_model(r.model_path)
+    fresh = ClipSet(
+        features, model.meta["calibration_videos"], model.config, PRESETS["debug"].train
+    )
+    assert len(fresh) and best_threshold(model, fresh) == model.meta["threshold"]

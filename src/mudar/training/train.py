@@ -142,8 +142,8 @@ def train(
 
         train_set = ShardClips(features, train_ids, mc, tc, augment=tc.augment)
     else:
-        train_set = ClipSet(features, train_ids, mc, tc, augment=tc.augment)
-    val_set = ClipSet(features, val_ids, mc, tc) if val_ids else None
+        train_set = ClipSet(features, train_ids, mc, tc, augment=tc.augment, manifest=items)
+    val_set = ClipSet(features, val_ids, mc, tc, manifest=items) if val_ids else None
     if len(train_set) == 0:
         raise InputError(f"{data}: no training clip of {mc.clip_s:g} s with music was found")
     loader = train_loader(train_set, tc, stream=stream)
@@ -179,7 +179,10 @@ def train(
         from mudar.training.calibrate import best_threshold, calibration_ids
 
         calib_ids = calibration_ids(train_ids, seed=tc.seed)
-        calib_set = ClipSet(features, calib_ids, mc, tc)
+        if isinstance(train_set, ClipSet):  # its analyses are in memory: not read again
+            calib_set = train_set.subset(calib_ids)
+        else:
+            calib_set = ClipSet(features, calib_ids, mc, tc, manifest=items)
         threshold = best_threshold(model, calib_set) if len(calib_set) else None
     meta = {
         "method": method,

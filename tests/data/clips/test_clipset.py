@@ -324,3 +324,63 @@ def test_training_split_keeps_the_looks_of_a_locked_dance_together(tmp_path):
     assert not {dance_group(i) for i in train} & {dance_group(i) for i in val}
     # without the lock beside them the same names are plain videos, grouped by content
     assert video_group([{**it, "path": "elsewhere.mp4"} for it in items]) is content_group
+
+
+def test_an_item_is_the_model_inputs_of_its_clip_as_inference_makes_them(features, ids, clipset):
+    """Training items, the old inline assembly and inference's inputs agree for one clip."""
+    from mudar.data.clips.inputs import batch_inputs, frames_input, model_inputs, motion_input
+
+    cache, entries = (
+        FeatureCache(features),
+        {it["id"]: it["entry"] for it in load_manifest(features)},
+    )
+    t = MC.n_frames
+    for i in (0, 3, len(clipset) - 1):
+        item = clipset[i]
+        v, start = clipset.clips[i]
+        # the old ClipSet path, on the set's compacted analysis
+        kept = cut(clipset.analyses[v], start, start + t)
+        old = (
+            frames_input(kept.frames),
+            torch.from_numpy(motion_input(kept, energy=MC.motion_energy)),
+            torch.from_numpy(audio_input(kept.music, config=MC)),
+        )
+        # inference: the clip of the analysis as read, through batch_inputs
+        raw = cache.load(features / entries[clipset.video_ids[v]])
+        clip = cut(raw, start, start + t)
+        inference = [x[0] for x in batch_inputs([clip], MC)]
+        for k, name in enumerate(("frames", "motion", "audio")):
+            torch.testing.assert_close(item[name], old[k])
+            torch.testing.assert_close(item[name], inference[k], rtol=1e-5, atol=1e-5)
+            torch.testing.assert_close(model_inputs(clip, MC)[k], inference[k])
+        nv, ns = int(item["neg_video"]), int(item["neg_start"])
+        neg = clipset.analyses[nv].music.slice(ns, ns + t, clock=clipset.analyses[nv].clock)
+        torch.testing.assert_close(item["neg_audio"], torch.from_numpy(audio_input(neg, config=MC)))
+
+
+def test_a_given_manifest_is_not_read_again(features, ids, clipset, monkeypatch):
+    from mudar.data.clips import clipset as module
+
+    items = load_manifest(features)
+
+    def refuse(d):
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(module, "load_manifest", refuse)
+    again = ClipSet(features, ids, MC, TC, manifest=items)
+    assert again.video_ids == clipset.video_ids and again.clips == clipset.clips
+
+
+def test_a_subset_shares_the_analyses_and_gives_the_items_of_a_fresh_set(
+    features, ids, clipset, monkeypatch
+):
+    some = ids[1:3]
+    fresh = ClipSet(features, some, MC, TC)
+    monkeypatch.setattr(FeatureCache, "load", lambda self, entry: pytest.fail("read again"))
+    sub = clipset.subset(some)
+    assert sub.video_ids == fresh.video_ids and sub.clips == fresh.clips
+    held = dict(zip(clipset.video_ids, clipset.analyses, strict=True))
+    assert all(a.frames is held[v].frames for v, a in zip(sub.video_ids, sub.analyses, strict=True))
+    for i in range(len(sub)):
+        for k, x in sub[i].items():
+            torch.testing.assert_close(x, fresh[i][k])

@@ -29,13 +29,7 @@ import torch
 from torch.utils.data import Dataset
 
 from mudar.data.clips.augment import apply_look, draw_look
-from mudar.data.clips.inputs import (
-    audio_input,
-    frames_input,
-    motion_input,
-    pool_rows,
-    resize_frames,
-)
+from mudar.data.clips.inputs import model_inputs, pool_rows, resize_frames
 from mudar.data.clips.sampling import (
     AVC,
     AVTS,
@@ -275,12 +269,18 @@ class ClipSet(EpochClips):
         (no allowed shift fits: AVC used instead), ``avc_one_video`` (no other video: AVTS
         used instead).
 
+    manifest : sequence of dict, optional
+        The items of ``features_dir``'s manifest, when the caller has read it already
+        (:func:`mudar.data.store.prepare.load_manifest`; a training run reads it once).
+
     Raises
     ------
     InputError
-        Unknown ids, no manifest, or features prepared without RGB frames.
+        Unknown ids, or no manifest.
     ParameterError
-        Features on another clock or with another number of HOOF bins than ``config``.
+        Features that do not fit ``config`` (:meth:`MudarConfig.check_analysis
+        <mudar.models.config.MudarConfig.check_analysis>` as trained: another clock, no RGB
+        frames, another number of HOOF bins ...).
     """
 
     def __init__(
@@ -296,6 +296,7 @@ class ClipSet(EpochClips):
         max_tries: int = MAX_TRIES,
         augment: bool = False,
         videos: Iterable[tuple[str, Analysis | None]] | None = None,
+        manifest: Sequence[dict] | None = None,
     ):
         self.features_dir = Path(features_dir) if features_dir is not None else None
         self.augment = bool(augment)
@@ -310,7 +311,9 @@ class ClipSet(EpochClips):
         self.max_shift = max(1, round(shift_s * config.fps))
         self.skipped: Counter = Counter()
         self.fallbacks: Counter = Counter()
-        self._add_videos(self._manifest_videos(item_ids) if videos is None else videos)
+        if videos is None:
+            videos = self._manifest_videos(item_ids, manifest)
+        self._add_videos(videos)
 
     @classmethod
     def from_videos(
@@ -325,10 +328,14 @@ class ClipSet(EpochClips):
         constructor. A ``None`` analysis counts as unreadable."""
         return cls(None, (), config, train, videos=videos, **options)
 
-    def _manifest_videos(self, item_ids: Sequence[str]) -> Iterator[tuple[str, Analysis | None]]:
-        """``(id, analysis)`` of the manifest items, sorted by id, those that cannot give clips
-        counted in :attr:`skipped` without loading their features."""
-        manifest = {it["id"]: it for it in load_manifest(self.features_dir)}
+    def _manifest_videos(
+        self, item_ids: Sequence[str], items: Sequence[dict] | None = None
+    ) -> Iterator[tuple[str, Analysis | None]]:
+        """``(id, analysis)`` of the manifest items (read when not given), sorted by id, those
+        that cannot give clips counted in :attr:`skipped` without loading their features."""
+        if items is None:
+            items = load_manifest(self.features_dir)
+        manifest = {it["id"]: it for it in items}
         unknown = [i for i in item_ids if i not in manifest]
         if unknown:
             raise InputError(
@@ -387,45 +394,26 @@ class ClipSet(EpochClips):
         self.clip_videos = np.array([v for v, _ in self.clips], dtype=np.int64)
         self.clip_groups = np.array([self.video_groups[v] for v, _ in self.clips], dtype=np.int64)
 
+    def subset(self, video_ids: Iterable[str], **options) -> ClipSet:
+        """The clips of the videos ``video_ids`` that this set holds (others are left out), in
+        a new set on the same analyses: nothing is read again. ``options`` as for the
+        constructor (no augmentation unless asked)."""
+        keep = set(video_ids)
+        videos = [(v, a) for v, a in zip(self.video_ids, self.analyses, strict=True) if v in keep]
+        return ClipSet.from_videos(videos, self.config, self.train, **options)
+
     # - loading
 
     def _check(self, vid: str, a: Analysis) -> str | None:
         """Why a loaded analysis cannot be used (a skip reason), or None; raises on a mismatch
-        that would make every video unusable."""
-        c = self.config
+        that would make every video unusable (:meth:`MudarConfig.check_analysis`, as trained)."""
         if a.music is None:
             return "no_music"
         if a.dance is None:
             return "no_video"
         if a.n_frames < self.clip_frames:
             return "too_short"
-        if a.frames is None:
-            raise InputError(
-                f"{self.features_dir or 'shards'}: {vid} has no RGB frames; prepare the "
-                "features with frame_size > 0"
-            )
-        clock = a.clock
-        if abs(clock.fps - c.fps) > 1e-9 or clock.sub != c.sub:
-            raise ParameterError(
-                f"{vid}: features at {clock.fps:g} fps, sub {clock.sub}; the model needs "
-                f"{c.fps:g} fps, sub {c.sub}"
-            )
-        made = (a.config.stft_window, a.config.hoof_vote)
-        if made != (c.stft_window, c.hoof_vote):  # e.g. the paper preset on default features
-            raise ParameterError(
-                f"{vid}: features made with the {made[0]} window and {made[1]} HOOF votes; the "
-                f"model needs {c.stft_window} and {c.hoof_vote} (prepare them with "
-                f"--stft-window {c.stft_window} --hoof-vote {c.hoof_vote})"
-            )
-        if c.motion_energy and a.config.energy_steps != c.motion_energy:
-            raise ParameterError(
-                f"{vid}: features with {a.config.energy_steps} motion-energy samples a frame; "
-                f"the model reads {c.motion_energy} (prepare them with --motion-energy)"
-            )
-        if a.dance.hoof.shape[1] != c.hoof_bins:
-            raise ParameterError(
-                f"{vid}: features have {a.dance.hoof.shape[1]} HOOF bins, the model {c.hoof_bins}"
-            )
+        self.config.check_analysis(a, name=vid, training=True)
         return None
 
     def _compact(self, a: Analysis) -> Analysis:
@@ -451,7 +439,7 @@ class ClipSet(EpochClips):
         -------
         dict of str to torch.Tensor
             ``frames`` float32 (T, 3, S, S) RGB in [0, 1]; ``motion`` float32 (T, B + 1);
-            ``audio`` and ``neg_audio`` float32 (R, T * sub) (:func:`audio_input`);
+            ``audio`` and ``neg_audio`` float32 (R, T * sub) (:func:`model_inputs`);
             ``neg_kind`` int64 (0 AVC, 1 AVTS: the kind actually used); ``onsets`` float32 (T,)
             music onset maxima; ``onset_strength`` float32 (T,); ``video`` int64;
             ``music_group`` int64 (:func:`music_group`: the videos with this music);
@@ -466,18 +454,16 @@ class ClipSet(EpochClips):
         clip = cut(self.analyses[v], start, start + t)
         rng = rng_for(self.train.seed, self.epoch, index)
         kind, neg_v, neg_start, fallback = self._negative(rng, index)
-        neg_music = self.analyses[neg_v].music.slice(
-            neg_start, neg_start + t, clock=self.analyses[neg_v].clock
-        )
-        motion = motion_input(clip, energy=self.config.motion_energy)
-        frames, motion = frames_input(clip.frames), torch.from_numpy(motion)
+        neg = cut(self.analyses[neg_v], neg_start, neg_start + t)
+        frames, motion, audio = model_inputs(clip, self.config)
+        neg_audio = model_inputs(neg, self.config, video=False)[2]
         if self.augment:  # a random look for this clip (mudar.data.clips.augment)
             frames, motion = apply_look(frames, motion, draw_look(rng), bins=self.config.hoof_bins)
         return {
             "frames": frames,
             "motion": motion,
-            "audio": torch.from_numpy(audio_input(clip.music, config=self.config)),
-            "neg_audio": torch.from_numpy(audio_input(neg_music, config=self.config)),
+            "audio": audio,
+            "neg_audio": neg_audio,
             "neg_kind": torch.tensor(NEG_KINDS[kind], dtype=torch.int64),
             "onsets": torch.from_numpy(clip.music.onsets.astype(np.float32)),
             "onset_strength": torch.from_numpy(clip.music.onset_strength.astype(np.float32)),
