@@ -43,6 +43,7 @@ def main() -> int:
     from mudar.eval.bas import DEFAULT_SIGMA_S, beat_alignment_score, mean_offset
     from mudar.pipelines.method import analysis_setup, without_music
     from mudar.pipelines.retarget import dance_seconds, music_seconds, retarget_files
+    from mudar.tasks.retarget import RetargetOptions
     from mudar.tasks.rhythm import default_dance_method
 
     with (DWM / "index.csv").open(encoding="utf-8") as fh:
@@ -80,13 +81,9 @@ def main() -> int:
                 cut[i][0],
                 target[j],
                 work / f"{i}_on_{j}_{method}.mp4",
-                method=method,
-                dance_method=dance_method,
-                music_rhythm=args.music_rhythm,
-                resample="blend",
-                min_speed=0.5,
-                max_speed=2.0,
-                sigma_s=DEFAULT_SIGMA_S,
+                options=RetargetOptions(
+                    method=method, dance_method=dance_method, music_rhythm=args.music_rhythm
+                ),
                 progress=False,
             )
             rows.append((i, j, kind, method, r))

@@ -1,12 +1,16 @@
 """`mudar retarget` end to end on synthetic dances, and its one-line errors on bad input."""
 
+import argparse
 import json
+from dataclasses import asdict
 
 import pytest
 
+from mudar.cli import retarget as retarget_cli
 from mudar.cli.main import main
 from mudar.io import probe
 from mudar.synthetic.video import make_clip
+from mudar.tasks.retarget import RetargetOptions
 
 KEYS = {
     "method",
@@ -26,6 +30,38 @@ def run_cli(capsys, *argv):
     code = main(["retarget", *map(str, argv)])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def parsed_options(*argv) -> dict:
+    """The options ``mudar retarget V M -o O ARGV`` asks for, by RetargetOptions field."""
+    parser = argparse.ArgumentParser()
+    retarget_cli.add_parser(parser.add_subparsers())
+    a = parser.parse_args(["retarget", "v.mp4", "m.wav", "-o", "o.mp4", *argv])
+    names = {f: f for f in asdict(RetargetOptions())} | {"sigma_s": "sigma"}
+    return {f: getattr(a, arg) for f, arg in names.items()}
+
+
+@pytest.mark.parametrize(
+    "defaults",
+    [
+        RetargetOptions(),
+        RetargetOptions(
+            method="accel",
+            dance_method="directogram",
+            music_rhythm="beats",
+            resample="nearest",
+            min_speed=0.25,
+            max_speed=4.0,
+            sigma_s=0.05,
+            max_side=320,
+            crf=23,
+        ),
+    ],
+)
+def test_the_command_line_defaults_are_the_options_dataclass(monkeypatch, defaults):
+    """Every default of ``mudar retarget`` is read from RetargetOptions, not stated again."""
+    monkeypatch.setattr(retarget_cli, "DEFAULTS", defaults)
+    assert parsed_options() == asdict(defaults)
 
 
 @pytest.fixture(scope="module")

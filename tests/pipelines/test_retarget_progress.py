@@ -8,15 +8,18 @@ import pytest
 from mudar.pipelines.method import analysis_setup
 from mudar.pipelines.retarget import retarget_files
 from mudar.synthetic.video import make_clip
+from mudar.tasks.retarget import RetargetOptions
 
 SETTINGS = dict(
-    method="shift",
-    dance_method="hoof-flux",
-    music_rhythm="onsets",
-    resample="nearest",
-    min_speed=0.5,
-    max_speed=2.0,
-    sigma_s=0.1,
+    options=RetargetOptions(
+        method="shift",
+        dance_method="hoof-flux",
+        music_rhythm="onsets",
+        resample="nearest",
+        min_speed=0.5,
+        max_speed=2.0,
+        sigma_s=0.1,
+    ),
     progress=False,
 )
 

@@ -18,6 +18,10 @@ from mudar.cli.options import (
     analysis_options,
 )
 from mudar.methods import DANCE_RHYTHM, RETARGET
+from mudar.tasks.retarget import MUSIC_RHYTHMS, RetargetOptions
+
+DEFAULTS = RetargetOptions()
+"""The argparse defaults: :class:`RetargetOptions`' own, so they are stated once."""
 
 
 def add_parser(sub) -> None:
@@ -36,7 +40,9 @@ def add_parser(sub) -> None:
     p.add_argument("video", metavar="VIDEO", help="the dance video (its own sound is ignored)")
     p.add_argument("music", metavar="MUSIC", help="the new music: an audio file or a video")
     p.add_argument("-o", "--out", required=True, metavar="OUT.mp4", help="output video")
-    p.add_argument("--method", choices=RETARGET, default="dtw", help="default dtw")
+    p.add_argument(
+        "--method", choices=RETARGET, default=DEFAULTS.method, help=f"default {DEFAULTS.method}"
+    )
     g = p.add_mutually_exclusive_group()
     g.add_argument(
         "--blend",
@@ -52,13 +58,13 @@ def add_parser(sub) -> None:
         const="nearest",
         help="take the nearest source frame",
     )
-    p.set_defaults(resample="blend")
+    p.set_defaults(resample=DEFAULTS.resample)
     add_json(p, "print the report as one JSON object")
     p.add_argument(
         "--dance-method",
         "--method-rhythm",
         dest="dance_method",
-        default="hoof-flux",
+        default=DEFAULTS.dance_method,
         help="dance rhythm of VIDEO and of the output: hoof-flux (learning-free, the default), "
         "mudar (the learned model, run without the music, as mudar-noaudio), mudar-noaudio, "
         "directogram, motion-energy (the dancer's stops). "
@@ -67,22 +73,38 @@ def add_parser(sub) -> None:
     )
     p.add_argument(
         "--music-rhythm",
-        choices=("onsets", "beats"),
-        default="onsets",
+        choices=MUSIC_RHYTHMS,
+        default=DEFAULTS.music_rhythm,
         help="music rhythm points: onset maxima (default) or tracked beats",
     )
     add_checkpoint(p)
-    p.add_argument("--min-speed", type=float, default=0.5, help="slowest speed (default 0.5)")
-    p.add_argument("--max-speed", type=float, default=2.0, help="fastest speed (default 2.0)")
-    add_sigma(p, help="Beat Alignment Score kernel width (default 0.1 s)")
+    p.add_argument(
+        "--min-speed",
+        type=float,
+        default=DEFAULTS.min_speed,
+        help=f"slowest speed (default {DEFAULTS.min_speed})",
+    )
+    p.add_argument(
+        "--max-speed",
+        type=float,
+        default=DEFAULTS.max_speed,
+        help=f"fastest speed (default {DEFAULTS.max_speed})",
+    )
+    add_sigma(p, help=f"Beat Alignment Score kernel width (default {DEFAULTS.sigma_s:g} s)")
+    p.set_defaults(sigma=DEFAULTS.sigma_s)
     p.add_argument(
         "--max-side",
         type=int,
-        default=0,
+        default=DEFAULTS.max_side,
         metavar="PX",
         help="scale the output down so that its longer side is at most PX (default: as VIDEO)",
     )
-    p.add_argument("--crf", type=int, default=20, help="H.264 quality, lower is better (20)")
+    p.add_argument(
+        "--crf",
+        type=int,
+        default=DEFAULTS.crf,
+        help=f"H.264 quality, lower is better ({DEFAULTS.crf})",
+    )
     add_analysis_options(p)
     p.set_defaults(run=run)
 
@@ -108,15 +130,17 @@ def run(args: argparse.Namespace) -> int:
         video,
         music,
         out,
-        method=args.method,
-        dance_method=method,
-        music_rhythm=args.music_rhythm,
-        resample=args.resample,
-        min_speed=args.min_speed,
-        max_speed=args.max_speed,
-        sigma_s=args.sigma,
-        max_side=args.max_side,
-        crf=args.crf,
+        options=RetargetOptions(
+            method=args.method,
+            dance_method=method,
+            music_rhythm=args.music_rhythm,
+            resample=args.resample,
+            min_speed=args.min_speed,
+            max_speed=args.max_speed,
+            sigma_s=args.sigma,
+            max_side=args.max_side,
+            crf=args.crf,
+        ),
         config=config,
         model=model,
     )

@@ -33,6 +33,7 @@ from mudar.tasks.classify_cv import (
     TWO_STREAM,
     grouped_kfold_accuracy,
 )
+from mudar.tasks.retarget import RetargetOptions
 from mudar.tasks.retrieve import (
     DEFAULT_LAMBDA3,
     embedding_similarity,
@@ -177,20 +178,15 @@ def classification_section(emb, out: Path) -> str:
 
 
 def retarget_section(video: Path, music: Path, out: Path, *, checkpoint: str, name: str) -> str:
-    """Retarget ``video`` onto ``music`` (dtw) and plot the rhythms before and after."""
+    """Retarget ``video`` onto ``music`` (the default options: dtw) and plot the rhythms before
+    and after."""
 
     dest = out / f"{name}.mp4"
     r = retarget_files(
         video,
         music,
         dest,
-        method="dtw",
-        dance_method="hoof-flux",
-        music_rhythm="onsets",
-        resample="blend",
-        min_speed=0.5,
-        max_speed=2.0,
-        sigma_s=0.1,
+        options=RetargetOptions(),
         checkpoint=checkpoint,
         progress=False,
         keep_rhythms=True,
@@ -203,7 +199,7 @@ def retarget_section(video: Path, music: Path, out: Path, *, checkpoint: str, na
         times["dance_after"],
         out / f"{name}.png",
         duration_s=duration,
-        title=f"{Path(video).name} onto the music of {Path(music).name} (dtw)",
+        title=f"{Path(video).name} onto the music of {Path(music).name} ({r['method']})",
     )
     keys = ("bas_before", "bas_after", "offset_before_s", "offset_after_s", "min_speed")
     row = {k: r[k] for k in (*keys, "max_speed") if r.get(k) is not None}

@@ -23,6 +23,7 @@ from mudar.io.media import check_path
 from mudar.io.write import AAC_RATES, CONTAINERS, write_video
 from mudar.pipelines.method import analysis_setup
 from mudar.tasks.retarget import (
+    RetargetOptions,
     music_rhythm_seconds,
     plan_retarget,
     resample_frames,
@@ -77,15 +78,7 @@ def retarget_files(
     music: Path,
     out: Path,
     *,
-    method: str,
-    dance_method: str,
-    music_rhythm: str,
-    resample: str,
-    min_speed: float,
-    max_speed: float,
-    sigma_s: float,
-    max_side: int = 0,
-    crf: int = 20,
+    options: RetargetOptions | None = None,
     config: AnalysisConfig | None = None,
     model=None,
     checkpoint: str | None = None,
@@ -96,30 +89,21 @@ def retarget_files(
     """Retarget ``video`` onto ``music`` into ``out``, then measure the written file.
 
     The output has the video's frame rate (25 fps if the file does not say) and picture
-    (scaled to ``max_side`` if given, cropped to even sizes), and the music as its mono AAC
-    sound track, at the music's length. Frames are decoded, resampled and encoded as a stream
-    (two source frames held); ``out`` appears only once complete.
+    (scaled to the options' ``max_side`` if given, cropped to even sizes), and the music as its
+    mono AAC sound track, at the music's length. Frames are decoded, resampled and encoded as a
+    stream (two source frames held); ``out`` appears only once complete.
 
     Parameters
     ----------
     video, music, out : Path
         Inputs (see :func:`check_retarget_paths`) and the output video (``.mp4``, ``.mov``,
         ``.mkv``).
-    method : {"shift", "accel", "dtw", "dtw-points"}
-    dance_method : str
-        A :data:`mudar.methods.DANCE_RHYTHM` entry, used for ``video`` and for ``out``.
-    music_rhythm : {"onsets", "beats"}
-    resample : {"blend", "nearest"}
-    min_speed, max_speed : float
-        Speed bounds of ``accel`` and ``dtw``.
-    sigma_s : float
-        BAS kernel width, seconds (also the width of the DTW pulses).
-    max_side : int
-        Longest output side, pixels (0: the video's).
-    crf : int
-        H.264 quality.
+    options : RetargetOptions, optional
+        The planner, the dance rhythm method (used for ``video`` and for ``out``), the music
+        rhythm, the resampling, the speed bounds, the BAS width (also the width of the DTW
+        pulses), the output's longest side and H.264 quality; None: the defaults.
     config, model : optional
-        The analysis and the model of ``dance_method``
+        The analysis and the model of the options' ``dance_method``
         (:func:`~mudar.pipelines.method.analysis_setup`); made here when ``config`` is None.
     checkpoint : str, optional
         Model for the ``mudar`` methods when ``config`` is None.
@@ -142,6 +126,8 @@ def retarget_files(
     ------
     InputError, DecodeError, ParameterError
     """
+    o = RetargetOptions() if options is None else options
+    dance_method, music_rhythm = o.dance_method, o.music_rhythm
     if config is None:
         config, model = analysis_setup(dance_method, checkpoint=checkpoint)
 
@@ -161,18 +147,18 @@ def retarget_files(
     plan = plan_retarget(
         d,
         m,
-        method=method,
+        method=o.method,
         dance_duration_s=n_src / fps,
         music_duration_s=len(y) / sr,
         fps=fps,
-        min_speed=min_speed,
-        max_speed=max_speed,
-        width_s=sigma_s,
+        min_speed=o.min_speed,
+        max_speed=o.max_speed,
+        width_s=o.sigma_s,
     )
 
-    side, crop = _frame_geometry(v_info.width, v_info.height, max_side)
+    side, crop = _frame_geometry(v_info.width, v_info.height, o.max_side)
     source = _looped_frames(video, fps=fps, n_frames=n_src, side=side, crop=crop)
-    frames = resample_frames(source, plan.source_times, fps=fps, mode=resample)
+    frames = resample_frames(source, plan.source_times, fps=fps, mode=o.resample)
     if on_progress is not None:
         frames = _reporting(frames, total=plan.n_frames, on_progress=on_progress)
     bar = tqdm(
@@ -184,7 +170,7 @@ def retarget_files(
         leave=False,
     )
     try:
-        write_video(out, bar, fps=fps, audio=y, sr=sr, crf=crf, preset="fast")
+        write_video(out, bar, fps=fps, audio=y, sr=sr, crf=o.crf, preset="fast")
     finally:
         bar.close()
         source.close()
@@ -199,7 +185,7 @@ def retarget_files(
         music_times=m,
         dance_after=d_after,
         music_after=m_after,
-        sigma_s=sigma_s,
+        sigma_s=o.sigma_s,
     )
     result = {
         "video": str(video),
@@ -208,7 +194,7 @@ def retarget_files(
         **report,
         "dance_method": dance_method,
         "music_rhythm": music_rhythm,
-        "resample": resample,
+        "resample": o.resample,
     }
     if keep_rhythms:
         result["rhythm_times"] = {

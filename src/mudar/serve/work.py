@@ -5,7 +5,7 @@ report progress and can be cancelled between them. No computation of its own."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mudar.errors import MudarError, ParameterError
@@ -17,6 +17,7 @@ from mudar.pipelines.sync import sync_file
 from mudar.pipelines.timeline import file_timeline
 from mudar.serve.jobs import Job
 from mudar.serve.store import StoredFile
+from mudar.tasks.retarget import RetargetOptions
 from mudar.tasks.rhythm import rhythm_method
 
 LOW_SYNC_CONFIDENCE = 0.1
@@ -173,8 +174,15 @@ def retarget_job(
     out = job.folder / f"{Path(video.name).stem}-on-{Path(music.name).stem}-{method}.mp4"
     job.advance("checking the files", 0.05)
     check_retarget_paths(video.path, music.path, out)
-    dance_method = without_music("hoof-flux")  # as the command line's default, see its --help
-    config, model = settings.setup(dance_method)
+    # the command line's defaults (see its --help), the dance rhythm of the motion alone
+    defaults = RetargetOptions()
+    options = replace(
+        defaults,
+        method=method,
+        dance_method=without_music(defaults.dance_method),
+        max_side=max_side,
+    )
+    config, model = settings.setup(options.dance_method)
     job.advance("detecting the rhythms", 0.1)
 
     def encoded(share: float) -> None:  # raises Cancelled: the half-written video is dropped
@@ -185,14 +193,7 @@ def retarget_job(
         video.path,
         music.path,
         out,
-        method=method,
-        dance_method=dance_method,
-        music_rhythm="onsets",
-        resample="blend",
-        min_speed=0.5,
-        max_speed=2.0,
-        sigma_s=0.1,
-        max_side=max_side,
+        options=options,
         config=config,
         model=model,
         progress=False,
