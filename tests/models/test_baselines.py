@@ -166,9 +166,9 @@ def test_lla_in_batch_negatives_skip_clips_of_one_video():
 
 
 def test_sync_bce_known_values():
-    loss, parts = SyncBCELoss()(torch.full((3,), 20.0), torch.full((2,), -20.0))
+    loss, parts = SyncBCELoss()(torch.full((3,), 20.0), torch.full((2,), -20.0), return_parts=True)
     assert float(loss) < 1e-6 and float(parts["accuracy"]) == 1.0
-    loss, parts = SyncBCELoss()(torch.zeros(3), torch.zeros(2))
+    loss, parts = SyncBCELoss()(torch.zeros(3), torch.zeros(2), return_parts=True)
     assert float(loss) == pytest.approx(torch.log(torch.tensor(2.0)).item())
 
 
