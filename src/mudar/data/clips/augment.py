@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 
 from mudar.errors import ParameterError
-from mudar.features.kinematic import MIRROR_PAIRS, mirror_joints, turn_joints
+from mudar.features.geometry import MIRROR_PAIRS, mirror_joints, turn_joints
 
 ZOOM = (0.6, 1.5)
 ROLL_DEG = 12.0
