@@ -169,7 +169,7 @@ class Augment:
 
     @classmethod
     def from_train(cls, train, *, fps: float) -> Augment:
-        """The augmentation of a :class:`~mudar.models.motionbeat.MotionBeatTrainConfig`."""
+        """The augmentation of a :class:`~mudar.models.motionbeat_config.MotionBeatTrainConfig`."""
         return cls(
             crop_frames=round(train.crop_jitter_s * fps),
             mirror_p=train.mirror_p,
