@@ -137,7 +137,8 @@ def joint_rungs(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Rungs 1-2: accents of the joints in 3-D and as the camera sees them, seconds; and the
     projected joints (T', J, 2), pixels at the look's frame rate."""
-    from mudar.features.kinematic import ROOT_JOINTS, joint_speed, resample_motion
+    from mudar.features.geometry import resample_motion
+    from mudar.features.kinematic import ROOT_JOINTS, joint_speed
     from mudar.synthetic.skeleton import get_look, project_joints
 
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))

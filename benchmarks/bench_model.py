@@ -43,7 +43,7 @@ def main() -> int:
         out = model(frames, motion, audio, neg_audio=audio.roll(1, 0), audio_dropout=True)
         l_im = triplet(out.visual_emb, out.audio_emb, out.neg_audio_emb)
         l_ex = model.head.loss(out.head_out, onsets, onsets)
-        loss, _ = joint(l_im, l_ex)
+        loss = joint(l_im, l_ex)
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -45,7 +45,8 @@ def write_long_video(path: Path, *, minutes: float, seed: int = 0) -> Path:
     import av
     import numpy as np
 
-    from mudar.synthetic.video import beat_grid, dance_frames, synth_music
+    from mudar.synthetic.soundtrack import beat_grid, synth_music
+    from mudar.synthetic.video import dance_frames
 
     y, _ = synth_music(tempo_bpm=120.0, duration_s=LOOP_S, sr=SR, seed=seed)
     beats = beat_grid(tempo_bpm=120.0, duration_s=LOOP_S + 2.0)

@@ -148,3 +148,16 @@ def test_no_import_cycle():
         if m not in state:
             visit(m)
     assert cycles == []
+
+
+MAX_LINES = 600
+
+
+def test_no_source_file_is_over_600_lines():
+    """A file that answers one question fits in a reader's head; past 600 lines, split it by
+    question (as features.dsp, features.tempo, synthetic.warp were)."""
+    lengths = {
+        str(p.relative_to(SRC)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in modules().values()
+    }
+    assert {f: n for f, n in lengths.items() if n > MAX_LINES} == {}

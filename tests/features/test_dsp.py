@@ -16,16 +16,15 @@ import scipy.signal
 from mudar.clock import DEFAULT_CLOCK
 from mudar.errors import ParameterError
 from mudar.features import dsp as dsp
+from mudar.features.dsp import beats as dsp_beats
 from mudar.features.music import (
     N_FFT,
-    TEMPOGRAM_WIN_S,
     melspectrogram,
     music_features,
     onset_times,
     superflux_envelope,
-    tempogram,
-    track_beats,
 )
+from mudar.features.tempo import TEMPOGRAM_WIN_S, tempogram, track_beats
 from mudar.io.audio import load_audio
 
 if tuple(int(v) for v in librosa.__version__.split(".")[:2]) < (0, 11):
@@ -376,10 +375,10 @@ def test_beat_tracker_internals_equal_librosa(rng: np.random.Generator) -> None:
     onsets = env / (env.std(ddof=1) + np.finfo(np.float64).tiny)
     for fpb in (12, 31, 32, 33, 60):
         want_ls = getattr(lb, "__beat_local_score")(onsets, np.array([float(fpb)]))
-        got_ls = dsp._beat_local_score(onsets, fpb)
+        got_ls = dsp_beats._beat_local_score(onsets, fpb)
         np.testing.assert_array_equal(got_ls, want_ls)
         want_bl, want_cs = getattr(lb, "__beat_track_dp")(want_ls, np.array([float(fpb)]), 100.0)
-        got_bl, got_cs = dsp._beat_track_dp(got_ls, fpb, 100.0)
+        got_bl, got_cs = dsp_beats._beat_track_dp(got_ls, fpb, 100.0)
         np.testing.assert_array_equal(got_bl, want_bl)
         np.testing.assert_array_equal(got_cs, want_cs)
 

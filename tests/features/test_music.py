@@ -14,14 +14,12 @@ from mudar.clock import DEFAULT_CLOCK, FrameClock
 from mudar.errors import ParameterError
 from mudar.features.music import (
     MusicFeatures,
-    estimate_tempo,
     melspectrogram,
     music_features,
     onset_times,
     superflux_envelope,
-    tempogram,
-    track_beats,
 )
+from mudar.features.tempo import estimate_tempo, tempogram, track_beats
 from mudar.io.audio import load_audio
 
 SR = DEFAULT_CLOCK.sr

@@ -11,9 +11,9 @@ from mudar.losses.contrastive import ETA, ContrastiveLoss, pair_distance
 
 def test_contrastive_loss_known_values():
     loss = ContrastiveLoss()
-    zero, _ = loss(torch.zeros(3), torch.full((5,), 1.5))
+    zero = loss(torch.zeros(3), torch.full((5,), 1.5))
     assert float(zero) == 0.0  # in-sync pairs together, negatives beyond the margin
-    value, parts = loss(torch.ones(2), torch.zeros(4))
+    value, parts = loss(torch.ones(2), torch.zeros(4), return_parts=True)
     assert float(value) == pytest.approx(0.5 * (1 + ETA**2))
     assert float(parts["active"]) == 1.0 and float(parts["d_neg"]) == 0.0
     with pytest.raises(ParameterError):

@@ -124,7 +124,7 @@ def test_focal_mask_and_checks():
 def test_joint_weighs_and_reports_parts():
     l_im = t(0.5).requires_grad_()
     l_ex = t([[0.1, 0.3], [0.2, 0.2]]).requires_grad_()
-    total, parts = JointLoss(lambda_im=2.0, lambda_ex=3.0)(l_im, l_ex)
+    total, parts = JointLoss(lambda_im=2.0, lambda_ex=3.0)(l_im, l_ex, return_parts=True)
     assert total.item() == pytest.approx(2 * 0.5 + 3 * 0.2)
     assert set(parts) == {"total", "implicit", "explicit"}
     assert parts["implicit"].item() == pytest.approx(0.5)
@@ -144,7 +144,7 @@ def test_joint_end_to_end_with_its_terms(rng):
     onsets = torch.from_numpy((rng.random((4, 8)) < 0.3).astype("float32"))
     l_im = TripletLoss(tc.margin)(v, p, n)
     l_ex = FocalLoss(tc.focal_gamma, tc.focal_alpha)(logits, onsets)
-    total, _ = JointLoss.from_config(tc)(l_im, l_ex)
+    total = JointLoss.from_config(tc)(l_im, l_ex)
     assert total.item() == pytest.approx(l_im.item() + 0.5 * l_ex.item(), rel=1e-6)
     with pytest.raises(ParameterError):
         JointLoss(-1.0, 1.0)

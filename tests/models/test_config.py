@@ -5,7 +5,7 @@ import pytest
 from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.models.config import MudarConfig
-from mudar.models.motionbeat import MotionBeatConfig
+from mudar.models.motionbeat_config import MotionBeatConfig
 
 
 @pytest.mark.parametrize("cls", [MudarConfig, MotionBeatConfig])

@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 import torch
 
-from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.models.config import MudarConfig
 from mudar.models.injector import AGVA, AudioDropoutGate, RGBInjector, TileLinear, n_without_audio
 
-TINY = MudarConfig(
-    clip_s=1.0,
-    clock=FrameClock(fps=8.0, sub=2),
-    frame_size=16,
-    hoof_bins=4,
-    n_mels=8,
-    tempogram_rows=4,
-    encoder_channels=(4, 6),
-    audio_channels=(4,),
-    dim=8,
-    layers=1,
-    heads=2,
-    audio_dropout=0.25,
-)
-# f_rgb of TINY: C = 6 channels on a 4 x 4 grid
+
+@pytest.fixture
+def tiny(tiny: MudarConfig) -> MudarConfig:
+    """Narrower than the shared one (f_rgb has C = 6 channels on a 4 x 4 grid, d = 8), and a
+    quarter of the clips without audio."""
+    return dataclasses.replace(
+        tiny, encoder_channels=(4, 6), audio_channels=(4,), dim=8, audio_dropout=0.25
+    )
 
 
 def agva_by_hand(m: AGVA, f_rgb: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
@@ -98,11 +91,11 @@ def test_agva_orders_differ_and_paper_is_the_default():
         MudarConfig(agva_order="sideways")
 
 
-def test_config_without_agva_order_reads_as_legacy():
-    d = TINY.to_dict()
+def test_config_without_agva_order_reads_as_legacy(tiny):
+    d = tiny.to_dict()
     del d["agva_order"]
     assert MudarConfig.from_dict(d).agva_order == "legacy"
-    assert MudarConfig.from_dict(TINY.to_dict()).agva_order == "paper"
+    assert MudarConfig.from_dict(tiny.to_dict()).agva_order == "paper"
     assert RGBInjector(MudarConfig.from_dict(d)).gate.agva.order == "legacy"
 
 
@@ -195,14 +188,14 @@ def test_gate_rejects_p_out_of_range():
         AudioDropoutGate(6, 4, 4, 8, 8, p=1.0)
 
 
-def test_injector_shapes_and_gradients():
+def test_injector_shapes_and_gradients(tiny):
     torch.manual_seed(0)
-    inj = RGBInjector(TINY).train()
-    b, t = 4, TINY.n_frames  # floor(4 * 0.25) = 1 clip without audio, 3 with
+    inj = RGBInjector(tiny).train()
+    b, t = 4, tiny.n_frames  # floor(4 * 0.25) = 1 clip without audio, 3 with
     f = torch.randn(b, t, 6, 4, 4, requires_grad=True)
-    a = torch.randn(b, t, TINY.dim, requires_grad=True)
+    a = torch.randn(b, t, tiny.dim, requires_grad=True)
     out = inj(f, a, drop=True)
-    assert out.shape == (b, t, TINY.dim)
+    assert out.shape == (b, t, tiny.dim)
     out.pow(2).mean().backward()
     missing = [k for k, p in inj.named_parameters() if p.grad is None]
     assert not missing
@@ -214,11 +207,11 @@ def test_injector_shapes_and_gradients():
         torch.testing.assert_close(inj(f.flatten(0, 1), None), inj(f, None))
 
 
-def test_injector_self_attention_mixes_frames_eq_14():
+def test_injector_self_attention_mixes_frames_eq_14(tiny):
     """A change in one frame's map reaches the other frames' features (Eq. 14)."""
     torch.manual_seed(0)
-    inj = RGBInjector(TINY).eval()
-    f = torch.randn(1, TINY.n_frames, 6, 4, 4)
+    inj = RGBInjector(tiny).eval()
+    f = torch.randn(1, tiny.n_frames, 6, 4, 4)
     g = f.clone()
     g[0, 0] += 1.0
     with torch.no_grad():
@@ -226,12 +219,12 @@ def test_injector_self_attention_mixes_frames_eq_14():
     assert bool((d > 0).all())
 
 
-def test_injector_bad_shapes():
-    inj = RGBInjector(TINY)
-    t = TINY.n_frames
+def test_injector_bad_shapes(tiny):
+    inj = RGBInjector(tiny)
+    t = tiny.n_frames
     with pytest.raises(ParameterError):
         inj(torch.randn(2, t, 6, 4, 5), None)
     with pytest.raises(ParameterError):
-        inj(torch.randn(2, t, 6, 4, 4), torch.randn(2, t + 1, TINY.dim))
+        inj(torch.randn(2, t, 6, 4, 4), torch.randn(2, t + 1, tiny.dim))
     with pytest.raises(ParameterError):
         inj(torch.randn(2 * t + 1, 6, 4, 4), None)

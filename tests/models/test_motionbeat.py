@@ -7,7 +7,7 @@ import torch
 
 from mudar.errors import InputError, ParameterError
 from mudar.models.checkpoint import load_motionbeat, save_motionbeat
-from mudar.models.motionbeat import MotionBeat, MotionBeatConfig
+from mudar.models.motionbeat import MotionBeat
 from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 
 DEBUG = PRESETS["debug"].model
@@ -30,20 +30,6 @@ def batch(config, b=2, t=None, m=3, seed=0):
 def model():
     torch.manual_seed(0)
     return MotionBeat(DEBUG).eval()
-
-
-def test_configs_refuse_bad_sizes():
-    with pytest.raises(ParameterError):
-        MotionBeatConfig(dim=30, heads=4)  # head width not even
-    with pytest.raises(ParameterError):
-        MotionBeatConfig(contact_eps=0)
-
-
-def test_audio_config_ties_the_input_to_mudar():
-    a = DEBUG.audio_config()
-    assert (a.fps, a.sub, a.n_mels, a.tempogram_rows) == (8.0, 8, 16, 8)
-    assert a.audio_rows == DEBUG.audio_rows
-    assert DEBUG.clock.sr == 16000 and DEBUG.clock.hop * DEBUG.sub * 8 == 16000
 
 
 def test_forward_shapes(model):

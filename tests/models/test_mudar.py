@@ -7,7 +7,6 @@ import dataclasses
 import pytest
 import torch
 
-from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.losses.triplet import TripletLoss
 from mudar.methods import RHYTHM_HEADS
@@ -15,20 +14,10 @@ from mudar.models.config import MudarConfig
 from mudar.models.mudar import Embeddings, MuDaR, MudarOutput
 from mudar.models.presets import get_preset
 
-TINY = MudarConfig(
-    clip_s=1.0,
-    clock=FrameClock(fps=8.0, sub=2),
-    frame_size=16,
-    hoof_bins=4,
-    n_mels=8,
-    tempogram_rows=4,
-    encoder_channels=(4, 8),
-    audio_channels=(4, 8),
-    dim=16,
-    layers=1,
-    heads=2,
-    audio_dropout=0.25,
-)
+
+@pytest.fixture
+def tiny(tiny: MudarConfig) -> MudarConfig:
+    return dataclasses.replace(tiny, audio_dropout=0.25)  # 1 clip of 4 runs without audio
 
 
 def batch(config: MudarConfig, b: int, seed: int = 0) -> dict[str, torch.Tensor]:
@@ -51,12 +40,12 @@ def step_loss(model: MuDaR, x: dict, out: MudarOutput | None = None) -> torch.Te
     return l_im + model.head.loss(out.head_out, x["onsets"], x["onset_strength"])
 
 
-def test_forward_shapes():
+def test_forward_shapes(tiny):
     torch.manual_seed(0)
-    model = MuDaR(TINY).train()
-    x = batch(TINY, 4)
+    model = MuDaR(tiny).train()
+    x = batch(tiny, 4)
     out = model(x["frames"], x["motion"], x["audio"], neg_audio=x["neg_audio"])
-    b, t, e = 4, TINY.n_frames, TINY.dim
+    b, t, e = 4, tiny.n_frames, tiny.dim
     assert out.visual_emb.shape == out.audio_emb.shape == out.neg_audio_emb.shape == (b, e)
     assert out.visual_frames.shape == out.audio_frames.shape == (b, t, e)
     assert out.head_out.shape == (b, t)
@@ -69,20 +58,20 @@ def test_forward_shapes():
 
 
 @pytest.mark.parametrize("kind", RHYTHM_HEADS)
-def test_every_parameter_gets_a_gradient(kind):
+def test_every_parameter_gets_a_gradient(kind, tiny):
     torch.manual_seed(0)
-    model = MuDaR(dataclasses.replace(TINY, head=kind)).train()
-    x = batch(TINY, 4)  # one clip without audio, three with: both gate paths run
+    model = MuDaR(dataclasses.replace(tiny, head=kind)).train()
+    x = batch(tiny, 4)  # one clip without audio, three with: both gate paths run
     step_loss(model, x).backward()
     missing = [k for k, p in model.named_parameters() if p.grad is None]
     assert not missing
 
 
 @pytest.mark.parametrize("detach", [False, True])
-def test_explicit_detach_keeps_the_rhythm_loss_out_of_the_encoders(detach):
+def test_explicit_detach_keeps_the_rhythm_loss_out_of_the_encoders(detach, tiny):
     torch.manual_seed(0)
-    model = MuDaR(dataclasses.replace(TINY, explicit_detach=detach)).train()
-    x = batch(TINY, 4)
+    model = MuDaR(dataclasses.replace(tiny, explicit_detach=detach)).train()
+    x = batch(tiny, 4)
     out = model(x["frames"], x["motion"], x["audio"], neg_audio=x["neg_audio"])
     model.head.loss(out.head_out, x["onsets"], x["onset_strength"]).backward()
     for encoder in (model.visual_encoder, model.audio_encoder):
@@ -97,15 +86,15 @@ def test_explicit_detach_keeps_the_rhythm_loss_out_of_the_encoders(detach):
     assert all(p.grad is not None for p in model.visual_encoder.parameters())
 
 
-def test_without_audio():
+def test_without_audio(tiny):
     torch.manual_seed(0)
-    model = MuDaR(TINY).eval()
-    x = batch(TINY, 3)
+    model = MuDaR(tiny).eval()
+    x = batch(tiny, 3)
     out = model(x["frames"], x["motion"], None)
     assert out.audio_emb is None and out.audio_frames is None and out.neg_audio_emb is None
-    assert out.n_without_audio == 3 and out.head_out.shape == (3, TINY.n_frames)
+    assert out.n_without_audio == 3 and out.head_out.shape == (3, tiny.n_frames)
     r = model.rhythm(x["frames"], x["motion"])
-    assert r.shape == (3, TINY.n_frames) and bool(((r >= 0) & (r <= 1)).all())
+    assert r.shape == (3, tiny.n_frames) and bool(((r >= 0) & (r <= 1)).all())
     torch.testing.assert_close(r, torch.sigmoid(out.head_out))
     # with audio the rhythm changes (AGVA), and equals the full forward's head in evaluation
     ra = model.rhythm(x["frames"], x["motion"], x["audio"])
@@ -116,11 +105,11 @@ def test_without_audio():
         model(x["frames"], x["motion"], None, neg_audio=x["neg_audio"])
 
 
-def test_implicit_pathways_do_not_interact():
+def test_implicit_pathways_do_not_interact(tiny):
     """The visual embedding does not depend on the audio, nor the audio one on the frames."""
     torch.manual_seed(0)
-    model = MuDaR(TINY).eval()
-    x, y = batch(TINY, 2, seed=0), batch(TINY, 2, seed=1)
+    model = MuDaR(tiny).eval()
+    x, y = batch(tiny, 2, seed=0), batch(tiny, 2, seed=1)
     with torch.no_grad():
         a = model(x["frames"], x["motion"], x["audio"])
         b = model(x["frames"], x["motion"], y["audio"])
@@ -129,10 +118,10 @@ def test_implicit_pathways_do_not_interact():
     torch.testing.assert_close(a.audio_emb, c.audio_emb)
 
 
-def test_embed():
+def test_embed(tiny):
     torch.manual_seed(0)
-    model = MuDaR(TINY).eval()
-    x = batch(TINY, 2)
+    model = MuDaR(tiny).eval()
+    x = batch(tiny, 2)
     with torch.no_grad():
         out = model(x["frames"], x["motion"], x["audio"])
         both = model.embed(x["frames"], x["audio"], motion=x["motion"])
@@ -150,14 +139,14 @@ def test_embed():
         model.embed(frames=x["frames"])
 
 
-def test_visual_embedding_sees_motion_and_layout():
+def test_visual_embedding_sees_motion_and_layout(tiny):
     # two clips with the same frames but different motion, or the same motion with the
     # content moved within the frame, must not embed alike (the collapse of the first model)
     torch.manual_seed(0)
-    model = MuDaR(TINY).eval()
-    x = batch(TINY, 1)
+    model = MuDaR(tiny).eval()
+    x = batch(tiny, 1)
     other_motion = torch.roll(x["motion"], 1, dims=-1)
-    moved = torch.roll(x["frames"], TINY.frame_size // 2, dims=-1)
+    moved = torch.roll(x["frames"], tiny.frame_size // 2, dims=-1)
     with torch.no_grad():
         e = model.embed(frames=x["frames"], motion=x["motion"]).visual_frames
         e_motion = model.embed(frames=x["frames"], motion=other_motion).visual_frames
@@ -166,8 +155,8 @@ def test_visual_embedding_sees_motion_and_layout():
     assert (e - e_moved).abs().max() > 1e-3
 
 
-def test_old_config_keeps_the_old_visual_token():
-    d = TINY.to_dict()
+def test_old_config_keeps_the_old_visual_token(tiny):
+    d = tiny.to_dict()
     del d["visual_grid"], d["visual_motion"]
     old = MudarConfig.from_dict(d)
     assert not old.visual_grid and not old.visual_motion
@@ -176,9 +165,9 @@ def test_old_config_keeps_the_old_visual_token():
     assert model.visual_proj.in_features == model.visual_encoder.out_channels
 
 
-def test_bad_shapes():
-    model = MuDaR(TINY)
-    x = batch(TINY, 2)
+def test_bad_shapes(tiny):
+    model = MuDaR(tiny)
+    x = batch(tiny, 2)
     with pytest.raises(ParameterError):
         model(x["frames"][:, :, :, :8], x["motion"], x["audio"])
     with pytest.raises(ParameterError):
@@ -199,9 +188,9 @@ def test_cpu_preset_shapes():
 
 
 @pytest.mark.parametrize("kind", ["focal", "crf"])
-def test_a_few_steps_on_a_fixed_batch_reduce_the_loss(kind):
+def test_a_few_steps_on_a_fixed_batch_reduce_the_loss(kind, tiny):
     torch.manual_seed(0)
-    cfg = dataclasses.replace(TINY, head=kind, dropout=0.0)
+    cfg = dataclasses.replace(tiny, head=kind, dropout=0.0)
     model = MuDaR(cfg).train()
     x = batch(cfg, 4, seed=3)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)

@@ -4,7 +4,7 @@ import pytest
 
 from mudar.errors import ParameterError
 from mudar.models.config import MudarConfig
-from mudar.models.motionbeat import MotionBeatConfig, MotionBeatTrainConfig
+from mudar.models.motionbeat_config import MotionBeatConfig, MotionBeatTrainConfig
 from mudar.models.presets import (
     FAMILIES,
     MOTIONBEAT_PRESETS,

@@ -9,7 +9,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.methods import RHYTHM_HEADS
 from mudar.models.config import MudarConfig
@@ -24,19 +23,11 @@ from mudar.models.rhythm_head import (
     temporal_difference,
 )
 
-TINY = MudarConfig(
-    clip_s=1.0,
-    clock=FrameClock(fps=8.0, sub=2),
-    frame_size=16,
-    hoof_bins=4,
-    n_mels=8,
-    tempogram_rows=4,
-    encoder_channels=(4, 6),
-    audio_channels=(4,),
-    dim=8,
-    layers=1,
-    heads=2,
-)
+
+@pytest.fixture
+def tiny(tiny: MudarConfig) -> MudarConfig:
+    """Narrower than the shared one: the heads see d = 8."""
+    return dataclasses.replace(tiny, encoder_channels=(4, 6), audio_channels=(4,), dim=8)
 
 
 def test_temporal_difference():
@@ -45,8 +36,8 @@ def test_temporal_difference():
     torch.testing.assert_close(temporal_difference(x), want)
 
 
-def test_eq_15_on_a_hand_example():
-    cfg = dataclasses.replace(TINY, hoof_bins=1, dim=2)
+def test_eq_15_on_a_hand_example(tiny):
+    cfg = dataclasses.replace(tiny, hoof_bins=1, dim=2)
     head = FocalHead(cfg)
     with torch.no_grad():
         head.features.motion.weight.copy_(torch.eye(2))
@@ -72,8 +63,8 @@ def test_eq_15_on_a_hand_example():
     assert [f.tolist() for f in head.rhythm_frames(logits, threshold=0.99)] == [[]]
 
 
-def test_bce_head_loss():
-    head = BCEHead(TINY)
+def test_bce_head_loss(tiny):
+    head = BCEHead(tiny)
     logits = torch.randn(2, 5)
     y = (torch.rand(2, 5) > 0.5).float()
     torch.testing.assert_close(
@@ -91,8 +82,8 @@ def test_local_peaks_and_envelope_peaks():
     assert envelope_peaks(np.zeros(6)).tolist() == []
 
 
-def test_regression_head_regresses_the_onset_strength():
-    head = RegressionHead(TINY)
+def test_regression_head_regresses_the_onset_strength(tiny):
+    head = RegressionHead(tiny)
     out = torch.tensor([[0, 1, 0, 0, 0.5, 0, 0, 0, 0.9, 0.2]])
     strength = torch.rand(1, 10)
     torch.testing.assert_close(
@@ -104,10 +95,10 @@ def test_regression_head_regresses_the_onset_strength():
     assert [f.tolist() for f in head.rhythm_frames(out)] == [[1, 4, 8]]
 
 
-def test_crf_head_predicts_marginals_and_decodes_viterbi():
+def test_crf_head_predicts_marginals_and_decodes_viterbi(tiny):
     torch.manual_seed(0)
-    head = CRFHead(TINY)
-    out = head(torch.randn(3, 6, TINY.motion_dim), torch.randn(3, 6, TINY.dim))
+    head = CRFHead(tiny)
+    out = head(torch.randn(3, 6, tiny.motion_dim), torch.randn(3, 6, tiny.dim))
     assert out.shape == (3, 6, 2)
     pred = head.predict(out)  # p(rhythm) per frame, for the calibrated peak decision
     assert pred.shape == (3, 6) and bool(((pred >= 0) & (pred <= 1)).all())
@@ -118,13 +109,13 @@ def test_crf_head_predicts_marginals_and_decodes_viterbi():
 
 
 @pytest.mark.parametrize("kind", RHYTHM_HEADS)
-def test_every_head_trains(kind):
+def test_every_head_trains(kind, tiny):
     torch.manual_seed(0)
-    head = build_head(dataclasses.replace(TINY, head=kind))
+    head = build_head(dataclasses.replace(tiny, head=kind))
     assert head.kind == kind
     b, t = 3, 9
-    motion = torch.randn(b, t, TINY.motion_dim)
-    injected = torch.randn(b, t, TINY.dim, requires_grad=True)
+    motion = torch.randn(b, t, tiny.motion_dim)
+    injected = torch.randn(b, t, tiny.dim, requires_grad=True)
     onsets = (torch.rand(b, t) < 0.3).float()
     out = head(motion, injected)
     loss = head.loss(out, onsets, torch.rand(b, t))
@@ -138,11 +129,11 @@ def test_every_head_trains(kind):
     assert len(frames) == b and all(f.dtype == np.int64 for f in frames)
 
 
-def test_head_input_checks():
-    head = FocalHead(TINY)
+def test_head_input_checks(tiny):
+    head = FocalHead(tiny)
     with pytest.raises(ParameterError):
-        head(torch.randn(2, 5, TINY.hoof_bins), torch.randn(2, 5, TINY.dim))
+        head(torch.randn(2, 5, tiny.hoof_bins), torch.randn(2, 5, tiny.dim))
     with pytest.raises(ParameterError):
-        head(torch.randn(2, 5, TINY.motion_dim), torch.randn(2, 4, TINY.dim))
+        head(torch.randn(2, 5, tiny.motion_dim), torch.randn(2, 4, tiny.dim))
     with pytest.raises(ParameterError):
         head.loss(torch.randn(2, 5), torch.zeros(2, 4), torch.zeros(2, 5))

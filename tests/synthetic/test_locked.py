@@ -14,15 +14,13 @@ from mudar.eval.bas import nearest_distances
 from mudar.features.kinematic import ROOT_JOINTS, kinematic_beats
 from mudar.pipelines.locked import is_complete, lock_dance
 from mudar.synthetic.locked import (
-    TimeWarp,
-    fit_warp,
     match_accents,
     motion_accents,
     music_targets,
     plan_lock,
-    resample_joints,
 )
 from mudar.synthetic.motion import dance_joints, make_motion_dance
+from mudar.synthetic.warp import TimeWarp, fit_warp, resample_joints
 
 FPS = 25.0
 LO, HI = 0.8, 1.25

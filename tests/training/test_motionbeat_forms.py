@@ -12,7 +12,8 @@ from mudar.cli.main import main
 from mudar.data.clips.motionbeat_set import MotionBeatSet, motion_jitter_starts, prepare_dance
 from mudar.errors import ParameterError
 from mudar.models.checkpoint import load_motionbeat
-from mudar.models.motionbeat import MotionBeat, MotionBeatTrainConfig
+from mudar.models.motionbeat import MotionBeat
+from mudar.models.motionbeat_config import MotionBeatTrainConfig
 from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
 from mudar.synthetic.motion import make_motion_dataset
 from mudar.training.motionbeat import MotionBeatModule, beat_frames, train_motionbeat

@@ -51,10 +51,9 @@ class InfoNCELoss(nn.Module):
         audio_neg: torch.Tensor | None = None,
         *,
         groups: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """The loss of a batch (a scalar); the parts (``v2a``, ``a2v``, ``acc`` the top-1
-        accuracy dance -> music, ``neg_acc`` the share of clips whose true music beats the
-        pretext negative) are kept, detached, in :attr:`parts`.
+        return_parts: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The loss of a batch.
 
         Parameters
         ----------
@@ -62,6 +61,16 @@ class InfoNCELoss(nn.Module):
         audio_neg : torch.Tensor, shape (B, D), optional
         groups : torch.Tensor, int, shape (B,), optional
             Video of each clip.
+        return_parts : bool
+            Also return the parts.
+
+        Returns
+        -------
+        loss : torch.Tensor, scalar
+        parts : dict, only with ``return_parts``
+            ``v2a``, ``a2v``; ``acc``, the top-1 accuracy dance -> music; ``neg_acc`` (with
+            ``audio_neg``), the share of clips whose true music beats the pretext negative;
+            detached scalars. The same dict is kept as :attr:`parts`.
 
         Raises
         ------
@@ -103,4 +112,4 @@ class InfoNCELoss(nn.Module):
             if audio_neg is not None:
                 parts["neg_acc"] = (s.diagonal() > s_neg[:, 0]).float().mean()
         self.parts = parts
-        return loss
+        return (loss, self.parts) if return_parts else loss

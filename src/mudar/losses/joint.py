@@ -39,9 +39,9 @@ class JointLoss(nn.Module):
         return cls(train.lambda_im, train.lambda_ex)
 
     def forward(
-        self, l_im: torch.Tensor, l_ex: torch.Tensor
-    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """The total loss and its parts for logging.
+        self, l_im: torch.Tensor, l_ex: torch.Tensor, *, return_parts: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The total loss (and its parts, for logging).
 
         Parameters
         ----------
@@ -49,12 +49,14 @@ class JointLoss(nn.Module):
             Implicit loss.
         l_ex : torch.Tensor, any shape
             Explicit loss: a scalar, or per clip (B,) or per frame (B, T); averaged.
+        return_parts : bool
+            Also return the parts.
 
         Returns
         -------
         total : torch.Tensor, scalar
             With the graph, for ``backward``.
-        parts : dict of str to torch.Tensor
+        parts : dict of str to torch.Tensor, only with ``return_parts``
             ``total``, ``implicit`` and ``explicit`` (the unweighted terms):
             detached scalars.
 
@@ -70,5 +72,7 @@ class JointLoss(nn.Module):
         l_im = l_im.reshape(())
         l_ex = l_ex.mean()
         total = self.lambda_im * l_im + self.lambda_ex * l_ex  # Eq. 20
+        if not return_parts:
+            return total
         parts = {"total": total.detach(), "implicit": l_im.detach(), "explicit": l_ex.detach()}
         return total, parts

@@ -53,6 +53,7 @@ class TripletLoss(nn.Module):
         audio_pos: torch.Tensor,
         audio_neg: torch.Tensor,
         *,
+        groups: torch.Tensor | None = None,
         return_parts: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The mean triplet loss of a batch.
@@ -65,6 +66,9 @@ class TripletLoss(nn.Module):
             Positive: each clip's own music embedding.
         audio_neg : torch.Tensor, shape (B, D)
             Negative: the AVC or AVTS music embedding.
+        groups : torch.Tensor, shape (B,), optional
+            Unused: each clip has one given negative (the call of every implicit loss,
+            :mod:`mudar.losses.implicit`).
         return_parts : bool
             Also return the parts.
 

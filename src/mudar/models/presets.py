@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from mudar.errors import ParameterError
 from mudar.models.config import MudarConfig, TrainConfig
-from mudar.models.motionbeat import MotionBeatConfig, MotionBeatTrainConfig
+from mudar.models.motionbeat_config import MotionBeatConfig, MotionBeatTrainConfig
 
 __all__ = ["FAMILIES", "MOTIONBEAT_PRESETS", "MUDAR_PRESETS", "PRESETS", "Preset", "get_preset"]
 

@@ -13,10 +13,8 @@ import numpy as np
 import torch
 from torch.utils.data import Sampler
 
-from mudar.losses.contrastive import ContrastiveLoss, pair_distance
-from mudar.losses.infonce import InfoNCELoss
+from mudar.losses.implicit import implicit_loss
 from mudar.losses.joint import JointLoss
-from mudar.losses.triplet import TripletLoss
 from mudar.models.config import MudarConfig, TrainConfig
 from mudar.models.mudar import MuDaR
 
@@ -61,7 +59,7 @@ class MudarModule(SeededModule):
     """Trains :class:`MuDaR` with lambda1 * implicit + lambda2 * rhythm head (explicit) loss.
 
     The implicit loss is the triplet loss of Eq. 18, InfoNCE, or AVTS's contrastive loss
-    (``TrainConfig.implicit_loss``).
+    (``TrainConfig.implicit_loss``, :data:`mudar.losses.implicit.IMPLICIT`).
 
     Parameters
     ----------
@@ -75,14 +73,8 @@ class MudarModule(SeededModule):
         self.config = MudarConfig.from_dict(model_config)
         self.train_config = TrainConfig(**train_config)
         self.model = MuDaR(self.config)
-        tc = self.train_config
-        if tc.implicit_loss == "infonce":
-            self.implicit = InfoNCELoss(temperature=tc.temperature)
-        elif tc.implicit_loss == "contrastive":
-            self.implicit = ContrastiveLoss()
-        else:
-            self.implicit = TripletLoss(margin=tc.margin)
-        self.joint = JointLoss(lambda_im=tc.lambda_im, lambda_ex=tc.lambda_ex)
+        self.implicit = implicit_loss(self.train_config)
+        self.joint = JointLoss.from_config(self.train_config)
 
     def _losses(self, batch: dict, *, audio_dropout: bool) -> tuple[torch.Tensor, dict]:
         out = self.model(
@@ -92,23 +84,14 @@ class MudarModule(SeededModule):
             neg_audio=batch["neg_audio"],
             audio_dropout=audio_dropout,
         )
-        if isinstance(self.implicit, InfoNCELoss):
-            l_im = self.implicit(
-                out.visual_emb,
-                out.audio_emb,
-                out.neg_audio_emb,
-                groups=batch.get("music_group", batch.get("video")),  # same music: no negative
-            )
-        elif isinstance(self.implicit, ContrastiveLoss):
-            l_im, _ = self.implicit(
-                pair_distance(out.visual_emb, out.audio_emb),
-                pair_distance(out.visual_emb, out.neg_audio_emb),
-            )
-        else:
-            l_im = self.implicit(out.visual_emb, out.audio_emb, out.neg_audio_emb)
+        l_im = self.implicit(
+            out.visual_emb,
+            out.audio_emb,
+            out.neg_audio_emb,
+            groups=batch.get("music_group", batch.get("video")),  # same music: no negative
+        )
         l_ex = self.model.head.loss(out.head_out, batch["onsets"], batch["onset_strength"])
-        total, parts = self.joint(l_im, l_ex)
-        return total, parts
+        return self.joint(l_im, l_ex, return_parts=True)
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         total, parts = self._losses(batch, audio_dropout=True)

@@ -41,12 +41,8 @@ from mudar.atomic import write_text
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.losses.motionbeat import EmbodiedContrastiveLoss, StructuralRhythmAlignmentLoss
 from mudar.models.checkpoint import load_motionbeat, save_motionbeat
-from mudar.models.motionbeat import (
-    MotionBeat,
-    MotionBeatConfig,
-    MotionBeatOutput,
-    MotionBeatTrainConfig,
-)
+from mudar.models.motionbeat import MotionBeat, MotionBeatOutput
+from mudar.models.motionbeat_config import MotionBeatConfig, MotionBeatTrainConfig
 from mudar.training.module import SeededModule
 
 __all__ = ["MotionBeatModule", "MotionBeatTrainResult", "load_motionbeat", "train_motionbeat"]

@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 
 from mudar.errors import ParameterError
-from mudar.features.kinematic import MIRROR_PAIRS, mirror_joints, turn_joints
+from mudar.features.geometry import MIRROR_PAIRS, mirror_joints, turn_joints
 
 ZOOM = (0.6, 1.5)
 ROLL_DEG = 12.0
@@ -169,7 +169,7 @@ class Augment:
 
     @classmethod
     def from_train(cls, train, *, fps: float) -> Augment:
-        """The augmentation of a :class:`~mudar.models.motionbeat.MotionBeatTrainConfig`."""
+        """The augmentation of a :class:`~mudar.models.motionbeat_config.MotionBeatTrainConfig`."""
         return cls(
             crop_frames=round(train.crop_jitter_s * fps),
             mirror_p=train.mirror_p,

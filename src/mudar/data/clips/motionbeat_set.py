@@ -9,7 +9,7 @@ clock
 - the joints, root-relative and scale-normalised with the height kept
   (:func:`mudar.features.kinematic.normalize_motion`, ``keep_height=True``: the rise and fall
   of the body marks the beat in many dances), resampled to the clock
-  (:func:`~mudar.features.kinematic.resample_motion`);
+  (:func:`~mudar.features.geometry.resample_motion`);
 - the foot-contact probability (the most planted foot, :func:`foot_contacts` at the motion's
   own frame rate, then resampled) and the kinematic beats (:func:`kinematic_beats`, seconds,
   put on their nearest frame).
@@ -159,13 +159,13 @@ def prepare_dance(dance_dir: str | os.PathLike, *, config, train) -> DanceFeatur
         No music file, or a file that cannot be read.
     """
     from mudar.data.readers.keypoints import load_motion
+    from mudar.features.geometry import resample_motion
     from mudar.features.kinematic import (
         FOOT_JOINTS,
         ROOT_JOINTS,
         foot_contacts,
         kinematic_beats,
         normalize_motion,
-        resample_motion,
     )
     from mudar.features.music import music_features
     from mudar.io.audio import load_audio

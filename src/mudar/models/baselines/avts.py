@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mudar.losses.contrastive import ContrastiveLoss, pair_distance
-from mudar.models.baselines.streams import Streams, SyncOutput
+from mudar.models.baselines.streams import Streams
 from mudar.models.config import MudarConfig
 from mudar.models.mudar import TemporalTransformer
 
@@ -38,6 +38,7 @@ class AVTS(Streams):
     """
 
     method = "avts"
+    kind = "distance"
 
     def __init__(self, config: MudarConfig):
         super().__init__(config)
@@ -59,36 +60,15 @@ class AVTS(Streams):
     def audio_embedding(self, audio_frames: torch.Tensor) -> torch.Tensor:
         return F.normalize(self.audio_out(audio_frames.mean(1)), dim=-1)
 
-    def forward(
-        self,
-        frames: torch.Tensor,
-        motion: torch.Tensor | None,
-        audio: torch.Tensor,
-        *,
-        neg_audio: torch.Tensor,
-        video: torch.Tensor | None = None,
-    ) -> SyncOutput:
-        """Embedding distances of each clip's dance to its own music and to its negative.
-
-        Parameters
-        ----------
-        frames : torch.Tensor, shape (B, T, 3, S, S)
-        motion : torch.Tensor, shape (B, T, motion_dim), or None
-            None only when the config's visual token takes no motion.
-        audio, neg_audio : torch.Tensor, shape (B, R, T * sub)
-        video : torch.Tensor, shape (B,), optional
-            Ignored (the contract of every baseline's ``forward``).
-
-        Returns
-        -------
-        SyncOutput
-            ``kind="distance"``, ``pos`` and ``neg`` of shape (B,).
-        """
-        self.check_batch(frames, motion, audio, neg_audio)
-        b = frames.shape[0]
-        v = self.visual_embedding(self.visual_stream(frames, motion))
-        a = self.audio_embedding(self.audio_stream(torch.cat([audio, neg_audio])))
-        return SyncOutput(pos=pair_distance(v, a[:b]), neg=pair_distance(v, a[b:]), kind="distance")
+    def pair_scores(
+        self, v: torch.Tensor, a: torch.Tensor, video: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Embedding distances of each clip's dance to its own music and to its negative, (2B,);
+        ``video`` is unused."""
+        b = v.shape[0]
+        v = self.visual_embedding(v)
+        a = self.audio_embedding(a)
+        return torch.cat([pair_distance(v, a[:b]), pair_distance(v, a[b:])])
 
     def sync_score(
         self, frames: torch.Tensor, audio: torch.Tensor, *, motion: torch.Tensor | None = None
@@ -97,6 +77,3 @@ class AVTS(Streams):
         self.check_batch(frames, motion, audio)
         v = self.visual_embedding(self.visual_stream(frames, motion))
         return -pair_distance(v, self.audio_embedding(self.audio_stream(audio)))
-
-    def loss(self, out: SyncOutput) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        return self.criterion(out.pos, out.neg)

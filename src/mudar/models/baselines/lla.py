@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mudar.losses.contrastive import ContrastiveLoss, pair_distance
-from mudar.models.baselines.streams import Streams, SyncOutput
+from mudar.models.baselines.streams import Streams
 from mudar.models.config import MudarConfig
 from mudar.models.mudar import TemporalTransformer
 
@@ -91,6 +91,7 @@ class LLA(Streams):
     """
 
     method = "lla"
+    kind = "distance"
 
     def __init__(self, config: MudarConfig):
         super().__init__(config)
@@ -114,46 +115,21 @@ class LLA(Streams):
         a = F.normalize(self.audio_out(a.mean(1)), dim=-1)
         return pair_distance(v, a)
 
-    def forward(
-        self,
-        frames: torch.Tensor,
-        motion: torch.Tensor | None,
-        audio: torch.Tensor,
-        *,
-        neg_audio: torch.Tensor,
-        video: torch.Tensor | None = None,
-    ) -> SyncOutput:
+    def pair_scores(
+        self, v: torch.Tensor, a: torch.Tensor, video: torch.Tensor | None
+    ) -> torch.Tensor:
         """Co-attended distances of each clip's dance to its own music, to its negative music
-        and to the next clip's music.
-
-        Parameters
-        ----------
-        frames : torch.Tensor, shape (B, T, 3, S, S)
-        motion : torch.Tensor, shape (B, T, motion_dim), or None
-            None only when the config's visual token takes no motion.
-        audio, neg_audio : torch.Tensor, shape (B, R, T * sub)
-        video : torch.Tensor, int, shape (B,), optional
-            Video of each clip: an in-batch pair of clips of one video is no negative. Without
-            it, no in-batch negatives are used.
-
-        Returns
-        -------
-        SyncOutput
-            ``kind="distance"``, ``pos`` (B,) and ``neg`` (B + the in-batch pairs kept,).
-        """
-        self.check_batch(frames, motion, audio, neg_audio)
-        b = frames.shape[0]
-        v = self.visual_stream(frames, motion)
-        a_all = self.audio_stream(torch.cat([audio, neg_audio]))
-        a, a_neg = a_all[:b], a_all[b:]
+        and to the next clip's music (unless both clips come from one video; none without
+        ``video``), (2B + the in-batch pairs kept,)."""
+        b = v.shape[0]
+        a, a_neg = a[:b], a[b:]
         pairs_v, pairs_a = [v, v], [a, a_neg]
         if video is not None and b > 1:
             keep = video != video.roll(-1)  # clip i with clip i + 1's music
             if keep.any():
                 pairs_v.append(v[keep])
                 pairs_a.append(a.roll(-1, dims=0)[keep])
-        d = self.pair_distance(torch.cat(pairs_v), torch.cat(pairs_a))
-        return SyncOutput(pos=d[:b], neg=d[b:], kind="distance")
+        return self.pair_distance(torch.cat(pairs_v), torch.cat(pairs_a))
 
     def sync_score(
         self, frames: torch.Tensor, audio: torch.Tensor, *, motion: torch.Tensor | None = None
@@ -161,6 +137,3 @@ class LLA(Streams):
         """Minus the co-attended distance of each (dance, music) pair, (B,)."""
         self.check_batch(frames, motion, audio)
         return -self.pair_distance(self.visual_stream(frames, motion), self.audio_stream(audio))
-
-    def loss(self, out: SyncOutput) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        return self.criterion(out.pos, out.neg)

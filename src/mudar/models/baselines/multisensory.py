@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mudar.models.baselines.streams import Streams, SyncOutput
+from mudar.models.baselines.streams import Streams
 from mudar.models.config import MudarConfig
 from mudar.models.mudar import TemporalTransformer
 
@@ -43,9 +43,9 @@ class SyncBCELoss(nn.Module):
     """
 
     def forward(
-        self, pos: torch.Tensor, neg: torch.Tensor
-    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Loss and parts (``loss``, ``accuracy``: share of pairs on the right side of 0).
+        self, pos: torch.Tensor, neg: torch.Tensor, *, return_parts: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The loss of a batch.
 
         Parameters
         ----------
@@ -53,10 +53,20 @@ class SyncBCELoss(nn.Module):
             Logits of the in-sync pairs.
         neg : torch.Tensor, shape (N,)
             Logits of the out-of-sync pairs.
+        return_parts : bool
+            Also return the parts.
+
+        Returns
+        -------
+        loss : torch.Tensor, scalar
+        parts : dict, only with ``return_parts``
+            ``loss`` and ``accuracy`` (the share of pairs on the right side of 0), detached.
         """
         l_pos = F.binary_cross_entropy_with_logits(pos, torch.ones_like(pos))
         l_neg = F.binary_cross_entropy_with_logits(neg, torch.zeros_like(neg))
         loss = 0.5 * (l_pos + l_neg)
+        if not return_parts:
+            return loss
         accuracy = 0.5 * ((pos > 0).float().mean() + (neg < 0).float().mean())
         return loss, {"loss": loss.detach(), "accuracy": accuracy.detach()}
 
@@ -78,6 +88,7 @@ class Multisensory(Streams):
     """
 
     method = "multisensory"
+    kind = "logit"
 
     def __init__(self, config: MudarConfig):
         super().__init__(config)
@@ -100,37 +111,12 @@ class Multisensory(Streams):
         x = self.fusion(torch.cat([visual, audio_feat], dim=-1))
         return self.sync_head(self.fused_transformer(x).mean(1)).squeeze(-1)
 
-    def forward(
-        self,
-        frames: torch.Tensor,
-        motion: torch.Tensor | None,
-        audio: torch.Tensor,
-        *,
-        neg_audio: torch.Tensor,
-        video: torch.Tensor | None = None,
-    ) -> SyncOutput:
-        """Sync logits of each clip with its own music and with its negative music.
-
-        Parameters
-        ----------
-        frames : torch.Tensor, shape (B, T, 3, S, S)
-        motion : torch.Tensor, shape (B, T, motion_dim), or None
-            None only when the config's visual token takes no motion.
-        audio, neg_audio : torch.Tensor, shape (B, R, T * sub)
-        video : torch.Tensor, shape (B,), optional
-            Ignored (the contract of every baseline's ``forward``).
-
-        Returns
-        -------
-        SyncOutput
-            ``kind="logit"``, ``pos`` and ``neg`` of shape (B,).
-        """
-        self.check_batch(frames, motion, audio, neg_audio)
-        b = frames.shape[0]
-        v = self.visual_stream(frames, motion)
-        a = self.audio_stream(torch.cat([audio, neg_audio]))  # one pass over both
-        logits = self.fuse(torch.cat([v, v]), a)
-        return SyncOutput(pos=logits[:b], neg=logits[b:], kind="logit")
+    def pair_scores(
+        self, v: torch.Tensor, a: torch.Tensor, video: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Sync logits of each clip with its own music and with its negative music, (2B,);
+        ``video`` is unused."""
+        return self.fuse(torch.cat([v, v]), a)
 
     def sync_score(
         self, frames: torch.Tensor, audio: torch.Tensor, *, motion: torch.Tensor | None = None
@@ -138,6 +124,3 @@ class Multisensory(Streams):
         """The fused head's sync logit of each (dance, music) pair, (B,)."""
         self.check_batch(frames, motion, audio)
         return self.fuse(self.visual_stream(frames, motion), self.audio_stream(audio))
-
-    def loss(self, out: SyncOutput) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        return self.criterion(out.pos, out.neg)

@@ -57,6 +57,11 @@ class Streams(nn.Module):
     ----------
     method : str
         The method's name (``mudar train --method``), stored in checkpoints.
+    kind : {"logit", "distance"}
+        What :meth:`pair_scores` gives (:attr:`SyncOutput.kind`).
+    criterion : nn.Module
+        The method's loss of the pair scores, ``criterion(pos, neg, *, return_parts=False)``;
+        set by each method.
     visual_encoder : FeaturePyramid
     visual_proj : nn.Linear
         The coarsest pyramid map of a frame (its grid flattened, or averaged) -> d.
@@ -67,6 +72,7 @@ class Streams(nn.Module):
     """
 
     method: ClassVar[str] = ""
+    kind: ClassVar[str] = ""
 
     def __init__(self, config: MudarConfig):
         super().__init__()
@@ -180,9 +186,63 @@ class Streams(nn.Module):
         if neg_audio is not None:
             self.check_audio(neg_audio, frames, "neg_audio")
 
+    def pair_scores(
+        self, v: torch.Tensor, a: torch.Tensor, video: torch.Tensor | None
+    ) -> torch.Tensor:
+        """The method's score of each (dance, music) pair of a training batch.
+
+        Parameters
+        ----------
+        v : torch.Tensor, shape (B, T, d)
+            :meth:`visual_stream` of the clips.
+        a : torch.Tensor, shape (2B, T, d)
+            :meth:`audio_stream` of each clip's own music, then of its negative music.
+        video : torch.Tensor, int, shape (B,), or None
+            Video (music) of each clip, for a method that adds in-batch negatives.
+
+        Returns
+        -------
+        torch.Tensor, shape (B + N,)
+            The B in-sync pairs first, then the N out-of-sync ones.
+        """
+        raise NotImplementedError
+
+    def forward(
+        self,
+        frames: torch.Tensor,
+        motion: torch.Tensor | None,
+        audio: torch.Tensor,
+        *,
+        neg_audio: torch.Tensor,
+        video: torch.Tensor | None = None,
+    ) -> SyncOutput:
+        """Scores of each clip's dance with its own music and with its negatives.
+
+        Parameters
+        ----------
+        frames : torch.Tensor, shape (B, T, 3, S, S)
+        motion : torch.Tensor, shape (B, T, motion_dim), or None
+            None only when the config's visual token takes no motion.
+        audio, neg_audio : torch.Tensor, shape (B, R, T * sub)
+        video : torch.Tensor, int, shape (B,), optional
+            Video of each clip: a method that adds in-batch negatives (lla) skips pairs of
+            clips of one video, and adds none without it; the others ignore it.
+
+        Returns
+        -------
+        SyncOutput
+            ``kind`` the method's, ``pos`` (B,) and ``neg`` (N,).
+        """
+        self.check_batch(frames, motion, audio, neg_audio)
+        b = frames.shape[0]
+        v = self.visual_stream(frames, motion)
+        a = self.audio_stream(torch.cat([audio, neg_audio]))  # one pass over both
+        scores = self.pair_scores(v, a, video)
+        return SyncOutput(pos=scores[:b], neg=scores[b:], kind=self.kind)
+
     def loss(self, out: SyncOutput) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The method's loss of a :meth:`forward` output and its parts (detached) for logs."""
-        raise NotImplementedError
+        return self.criterion(out.pos, out.neg, return_parts=True)
 
     # --- MuDaR's contract ---------------------------------------------------------------
 

@@ -1,0 +1,105 @@
+"""The geometry of a skeleton's motion: resampling in time, mirror images and turns about the
+vertical, for ``(T, J, 3)`` joints (as :mod:`mudar.features.kinematic`'s); pure numpy. Their use
+is to make more dances of one (:mod:`mudar.data.clips.augment`) and to put a skeleton on another
+frame rate."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mudar.errors import ParameterError
+
+MIRROR_PAIRS: dict[str, tuple[tuple[int, int], ...]] = {
+    # arm 3-6 <-> 12-15, leg 7-11 <-> 16-20, hand ends 21 <-> 22 (see FOOT_JOINTS)
+    "dwm23": ((3, 12), (4, 13), (5, 14), (6, 15), (7, 16), (8, 17), (9, 18), (10, 19), (11, 20))
+    + ((21, 22),),
+    # COCO: eyes, ears, shoulders, elbows, wrists, hips, knees, ankles
+    "coco17": ((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)),
+}
+"""Left/right joint pairs of each skeleton, swapped when a dancer is mirrored."""
+
+
+def resample_motion(
+    x: np.ndarray, *, fps_in: float, fps_out: float, n_frames: int | None = None
+) -> np.ndarray:
+    """Resample a motion (or any per-frame series) to another frame rate.
+
+    Output frame ``k`` is at ``k / fps_out`` seconds and takes the linear interpolation of the
+    input frames around it (input frame ``i`` at ``i / fps_in``); beyond the last input frame
+    the last value is repeated.
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (T_in, ...)
+    fps_in, fps_out : float
+        Frames per second.
+    n_frames : int, optional
+        Output frames; default the whole frames of the input's duration at ``fps_out``.
+
+    Returns
+    -------
+    np.ndarray, float32, shape (n_frames, ...)
+
+    Raises
+    ------
+    ParameterError
+        If a rate is not positive or ``x`` is empty.
+    """
+    x = np.asarray(x)
+    if not (fps_in > 0 and fps_out > 0) or x.shape[0] == 0:
+        raise ParameterError(
+            f"need positive rates and a non-empty series, got {fps_in}, {fps_out}, {x.shape}"
+        )
+    n = int(np.floor(x.shape[0] / fps_in * fps_out + 1e-6)) if n_frames is None else n_frames
+    pos = np.arange(n, dtype=np.float64) * fps_in / fps_out
+    lo = np.clip(np.floor(pos).astype(np.int64), 0, x.shape[0] - 1)
+    hi = np.clip(lo + 1, 0, x.shape[0] - 1)
+    w = np.clip(pos - lo, 0, 1).reshape(-1, *([1] * (x.ndim - 1)))
+    return (x[lo] * (1 - w) + x[hi] * w).astype(np.float32)
+
+
+def mirror_joints(joints: np.ndarray, *, skeleton: str, up_axis: int = 1) -> np.ndarray:
+    """The dancer's mirror image: left and right joints swapped, axis ``(up_axis + 2) % 3``
+    negated (x for y up: dwm's side-to-side axis; any horizontal axis would do, the mirror
+    images through two vertical planes differ by a turn).
+
+    Parameters
+    ----------
+    joints : np.ndarray, shape (T, J, 3)
+        Root-relative horizontally (the mirror passes through the origin).
+    skeleton : str
+        A key of :data:`MIRROR_PAIRS`.
+    up_axis : int
+
+    Returns
+    -------
+    np.ndarray, float32, shape (T, J, 3)
+
+    Raises
+    ------
+    ParameterError
+        An unknown skeleton.
+    """
+    if skeleton not in MIRROR_PAIRS:
+        raise ParameterError(f"no left/right pairs for skeleton {skeleton!r}")
+    perm = np.arange(joints.shape[1])
+    for a, b in MIRROR_PAIRS[skeleton]:
+        perm[a], perm[b] = b, a
+    out = np.array(joints[:, perm], dtype=np.float32)
+    out[..., (up_axis + 2) % 3] *= -1
+    return out
+
+
+def turn_joints(joints: np.ndarray, angle: float, *, up_axis: int = 1) -> np.ndarray:
+    """The joints turned by ``angle`` radians about the vertical axis through the origin, from
+    axis ``(up_axis + 1) % 3`` towards ``(up_axis + 2) % 3`` (z towards x for y up).
+
+    Returns float32 of the shape of ``joints`` ``(..., 3)``.
+    """
+    h1, h2 = (up_axis + 1) % 3, (up_axis + 2) % 3
+    c, s = np.cos(angle), np.sin(angle)
+    out = np.array(joints, dtype=np.float32)
+    x, z = joints[..., h1], joints[..., h2]
+    out[..., h1] = c * x - s * z
+    out[..., h2] = s * x + c * z
+    return out
