@@ -100,7 +100,7 @@ def test_models_know_nothing_of_files_data_or_what_uses_them():
         "mudar.features.extract",
         "mudar.tasks",
         "mudar.training",
-        "mudar.bench",
+        "mudar.pipelines.bench",
         "mudar.report",
     )
     assert _offenders("mudar.models", forbidden) == []

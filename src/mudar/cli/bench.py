@@ -12,8 +12,8 @@ DEFAULT_DATA = "../shared/data/dwm"
 
 
 def add_parser(sub) -> None:
-    from mudar.bench.plan import ABLATIONS
     from mudar.methods import BENCH
+    from mudar.pipelines.bench.plan import ABLATIONS
 
     p = sub.add_parser(
         "bench",
@@ -72,9 +72,9 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mudar.bench.plan import FULL, QUICK
-    from mudar.bench.run import run_bench
     from mudar.errors import InputError
+    from mudar.pipelines.bench.plan import FULL, QUICK
+    from mudar.pipelines.bench.run import run_bench
 
     data = Path(args.data)
     if not data.is_dir():

@@ -6,10 +6,10 @@ import json
 import pytest
 import torch
 
-from mudar.bench.plan import TABLES, Budget
-from mudar.bench.run import run_bench
 from mudar.cli.main import main
 from mudar.methods import BENCH, LEARNING_FREE, MUSIC_ENCODERS
+from mudar.pipelines.bench.plan import TABLES, Budget
+from mudar.pipelines.bench.run import run_bench
 from mudar.synthetic.video import make_dataset
 
 TINY = Budget(
@@ -137,7 +137,7 @@ def test_a_finished_bench_resumes_without_training(bench, videos, monkeypatch):
 
 
 def test_a_failing_run_is_reported_and_skipped(bench, videos, monkeypatch):
-    import mudar.bench.run as run
+    import mudar.pipelines.bench.run as run
 
     real = run.score_run
 
@@ -157,7 +157,7 @@ def test_a_failing_run_is_reported_and_skipped(bench, videos, monkeypatch):
 
 
 def test_cli_prints_the_json(bench, videos, monkeypatch, capsys):
-    import mudar.bench.plan as plan
+    import mudar.pipelines.bench.plan as plan
 
     monkeypatch.setattr(plan, "QUICK", TINY)  # the finished tiny bench, read back
     code = main(
