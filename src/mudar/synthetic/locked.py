@@ -36,6 +36,7 @@ from scipy.interpolate import CubicSpline
 from mudar.errors import ParameterError
 from mudar.features.kinematic import ROOT_JOINTS, joint_speed, kinematic_beats
 from mudar.features.music import MusicFeatures
+from mudar.methods import DEFAULT_LOOKS, SPEED_RANGE  # noqa: F401 (re-exported)
 
 __all__ = [
     "DEFAULT_LOOKS",
@@ -54,11 +55,7 @@ __all__ = [
     "resample_joints",
 ]
 
-SPEED_RANGE = (0.8, 1.25)
-"""Default limits of the warp's slope ``ds/dtau``: the dancer's speed, times their own."""
-
-DEFAULT_LOOKS = ("dwm", "side", "colours")
-"""Looks :func:`mudar.pipelines.locked.make_locked` renders by default."""
+# SPEED_RANGE (the warp's slope limits) and DEFAULT_LOOKS: in mudar.methods, for the command line
 
 MIN_DEPTH = 0.01
 """Accents whose speed rises by less than this (relative) around them are not matched."""
