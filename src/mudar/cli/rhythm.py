@@ -41,8 +41,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from mudar.errors import ParameterError
     from mudar.pipelines.method import analysis_setup
-    from mudar.pipelines.rhythm import file_rhythm
-    from mudar.tasks.rhythm import default_dance_method
+    from mudar.pipelines.rhythm import default_dance_method, file_rhythm
 
     method = args.method or default_dance_method()
     if method not in DANCE_RHYTHM:

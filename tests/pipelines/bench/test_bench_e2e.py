@@ -295,3 +295,11 @@ def test_an_aist_tree_is_benched_as_it_ships(tmp_path):
     assert "motion-energy (timed)" in result.tables["retrieval_sync"]
     split = json.loads((tmp_path / "out" / "splits" / "s0" / "split.json").read_text())
     assert split["test"] and all(i.startswith("g") for i in split["test"] + split["train"])
+
+
+def test_cli_without_data_is_one_line(tmp_path, capsys):
+    """No default folder: a library does not know where it is checked out."""
+    code = main(["bench", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("mudar: error: --data DIR is required")
