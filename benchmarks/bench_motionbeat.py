@@ -6,7 +6,7 @@ Run: `.venv/bin/python benchmarks/bench_motionbeat.py [--epochs N] [--seed S] [-
 
 Trains MotionBeat (:func:`mudar.training.motionbeat.train_motionbeat`) on every dwm dance but
 the held-out ones (default: the preset's 15 % of the dances drawn by the seed), then prints the
-tables of :mod:`mudar.bench.motionbeat`:
+tables of :mod:`mudar.pipelines.bench.motionbeat`:
 
 - beat tracking: F-measure (70 ms) of the encoder's beat activation (peak picking; librosa's
   dynamic programming on it) against madmom's hand-annotated ``sample.wav`` (4 beats in 2.8 s:
@@ -53,8 +53,8 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print the tables as JSON too")
     args = ap.parse_args()
 
-    from mudar.bench.motionbeat import run_motionbeat_bench
     from mudar.errors import MudarError
+    from mudar.pipelines.bench.motionbeat import run_motionbeat_bench
 
     if not Path(args.data).is_dir():
         print(f"skipped: {args.data} not found (the benchmark needs the dwm data)")
@@ -89,8 +89,8 @@ def main() -> int:
         if tmp is not None:
             tmp.cleanup()
     print(f"MotionBeat, preset {args.preset}, seed {args.seed}: {time.perf_counter() - t0:.0f} s")
-    from mudar.bench.plan import MOTIONBEAT_TABLES
-    from mudar.bench.tables import table_markdown
+    from mudar.pipelines.bench.plan import MOTIONBEAT_TABLES
+    from mudar.pipelines.bench.tables import table_markdown
 
     for name in MOTIONBEAT_TABLES:
         if name in tables:  # one seed: each number as a mean with no spread

@@ -5,8 +5,8 @@ Run: `.venv/bin/python benchmarks/bench_motionbeat_forms.py [--seeds 0,1] [--epo
 
 For each seed, MotionBeat is trained once per form on the same split of the dwm dances (drawn
 by the seed) from the same initial weights and clip order, and scored with the MotionBeat bench
-(:func:`mudar.bench.motionbeat.run_motionbeat_bench`: beat tracking, genre probe, retrieval;
-the MuDaR row is left out, it does not depend on the form). The forms
+(:func:`mudar.pipelines.bench.motionbeat.run_motionbeat_bench`: beat tracking, genre probe,
+retrieval; the MuDaR row is left out, it does not depend on the form). The forms
 (:class:`~mudar.models.motionbeat.MotionBeatTrainConfig`):
 
 - ``default``: ``ecl_anchor="motion"`` (music hard negatives: x0.8 / x1.25 stretches and a
@@ -81,8 +81,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=1, help="torch threads")
     args = ap.parse_args()
 
-    from mudar.bench.motionbeat import run_motionbeat_bench
     from mudar.errors import MudarError
+    from mudar.pipelines.bench.motionbeat import run_motionbeat_bench
 
     if not Path(args.data).is_dir():
         print(f"skipped: {args.data} not found (the benchmark needs the dwm data)")

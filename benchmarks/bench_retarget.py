@@ -39,8 +39,8 @@ def main() -> int:
     if not DWM.is_dir():
         print(f"skipped: {DWM} not found (the benchmark needs the shared dwm data)")
         return 0
-    from mudar.bench.plan import retarget_pairs
     from mudar.eval.bas import DEFAULT_SIGMA_S, beat_alignment_score, mean_offset
+    from mudar.pipelines.bench.plan import retarget_pairs
     from mudar.pipelines.method import analysis_setup, without_music
     from mudar.pipelines.retarget import dance_seconds, music_seconds, retarget_files
     from mudar.tasks.retarget import RetargetOptions

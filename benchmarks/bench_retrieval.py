@@ -60,7 +60,7 @@ def table(title: str, rows: dict[str, dict]) -> str:
 def two_stage_agreement(emb, lambda3: float, candidates: int = 100) -> float:
     """Share of the exhaustive hybrid top-10 that the index (FAISS top-`candidates` by S_e,
     then exact re-ranking) also returns, music2dance."""
-    from mudar.bench.retrieval import similarity_matrices
+    from mudar.pipelines.bench.retrieval import similarity_matrices
     from mudar.tasks.index import Index
 
     index = Index.from_embeddings(emb)
@@ -84,8 +84,8 @@ def main() -> int:
     ap.add_argument("--split", help="split.json of the training run: also score held-out queries")
     args = ap.parse_args()
 
-    from mudar.bench.retrieval import relevances, similarity_matrices
     from mudar.eval.retrieval import retrieval_scores
+    from mudar.pipelines.bench.retrieval import relevances, similarity_matrices
 
     emb, source = load_or_embed(args)
     if emb is None:

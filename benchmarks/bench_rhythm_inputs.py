@@ -70,7 +70,7 @@ def main() -> int:
     if not Path(args.features).is_dir():
         print(f"skipped: {args.features} is not a folder of prepared features", file=sys.stderr)
         return 0
-    from mudar.bench.data import usable_items
+    from mudar.pipelines.bench.data import usable_items
 
     ids = [it["id"] for it in usable_items(args.features)]
     if args.ids:

@@ -14,7 +14,7 @@ import dataclasses
 import time
 from pathlib import Path
 
-from mudar.cli.robust import api_call, case_argv, good_inputs, judge, run_cli
+from cli_harness import api_call, case_argv, good_inputs, judge, run_cli
 from mudar.errors import MudarError
 from mudar.synthetic.bad import CASES, COMMANDS, corrupt_cache, make_long
 

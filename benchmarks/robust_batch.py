@@ -16,7 +16,7 @@ import shutil
 import time
 from pathlib import Path
 
-from mudar.cli.robust import run_cli
+from cli_harness import run_cli
 from mudar.synthetic.bad import BY_NAME, make_good
 
 FOLDER_BAD = ("zero-byte", "text-as-mp4", "truncated")

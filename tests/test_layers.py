@@ -8,6 +8,10 @@ dependency from the reader but does not remove it.
 from __future__ import annotations
 
 import ast
+import json
+import os
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -100,10 +104,51 @@ def test_models_know_nothing_of_files_data_or_what_uses_them():
         "mudar.features.extract",
         "mudar.tasks",
         "mudar.training",
-        "mudar.bench",
+        "mudar.pipelines.bench",
         "mudar.report",
     )
     assert _offenders("mudar.models", forbidden) == []
+
+
+def test_features_never_import_eval():
+    """Features measure; scoring them is eval's job, downstream."""
+    assert _offenders("mudar.features", ("mudar.eval",)) == []
+
+
+def test_report_draws_what_it_is_given():
+    """The report is the last layer: it plots and writes results, it computes none."""
+    forbidden = (
+        "mudar.pipelines",
+        "mudar.tasks",
+        "mudar.training",
+        "mudar.synthetic",
+        "mudar.data",
+    )
+    assert _offenders("mudar.report", forbidden) == []
+
+
+CLI_MAY_IMPORT = ("mudar.cli", "mudar.pipelines", "mudar.methods", "mudar.errors")
+
+
+def test_the_command_line_parses_calls_and_prints():
+    """The CLI goes through the pipelines: it imports no task, model or feature itself."""
+    bad = [
+        f"{m} imports {d}"
+        for m, deps in imports().items()
+        if _in(m, "mudar.cli")
+        for d in deps
+        if not d.startswith("ext:") and d != "mudar" and not any(_in(d, a) for a in CLI_MAY_IMPORT)
+    ]
+    assert bad == []
+
+
+def test_the_command_line_takes_only_the_version_from_the_package():
+    """``from mudar import __version__`` reads ``mudar/__init__``, nothing else of it."""
+    for name in ("mudar.cli.main", *[m for m in modules() if _in(m, "mudar.cli")]):
+        tree = ast.parse(modules()[name].read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "mudar" and not node.level:
+                assert [a.name for a in node.names] == ["__version__"], name
 
 
 def test_only_the_command_line_imports_the_command_line():
@@ -161,3 +206,42 @@ def test_no_source_file_is_over_600_lines():
         for p in modules().values()
     }
     assert {f: n for f, n in lengths.items() if n > MAX_LINES} == {}
+
+
+HEAVY = ("torch", "lightning", "faiss", "fastapi")
+
+_PROBE = """
+import json, runpy, sys
+sys.argv = ["mudar", *json.loads(sys.argv[1])]
+try:
+    runpy.run_module("mudar", run_name="__main__")
+except SystemExit as e:
+    code = e.code
+print(json.dumps({"code": code, "heavy": [m for m in %r if m in sys.modules]}))
+"""
+
+
+def _heavy_imports(argv: list[str]) -> dict:
+    """Run ``mudar ARGV`` in a fresh interpreter; its exit status and the heavy modules it
+    imported."""
+    src = str(SRC)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    p = subprocess.run(
+        [sys.executable, "-c", _PROBE % (HEAVY,), json.dumps(argv)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["rhythm", "--help"]])
+def test_help_imports_no_learning_library(argv):
+    assert _heavy_imports(argv) == {"code": 0, "heavy": []}
+
+
+def test_learning_free_rhythm_imports_no_learning_library(short_video):
+    """``mudar rhythm VIDEO --method hoof-flux`` decodes and measures; it never loads torch."""
+    argv = ["rhythm", str(short_video), "--method", "hoof-flux", "--json"]
+    assert _heavy_imports(argv) == {"code": 0, "heavy": []}

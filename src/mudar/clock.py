@@ -16,12 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from mudar.errors import ParameterError
+from mudar.methods import DEFAULT_FPS, DEFAULT_SR
 
-DEFAULT_FPS = 8.0
-"""The paper's video frame rate (sec. 4.1), frames per second."""
-
-DEFAULT_SR = 16000
-"""The paper's audio sample rate (sec. 4.1), Hz."""
+# the paper's 8 fps and 16 kHz (sec. 4.1), in mudar.methods with the command line's defaults
 
 DEFAULT_SUB = 8
 """Fine audio frames per video frame: a hop of 250 samples, 64 frames/s at the defaults."""

@@ -1,7 +1,8 @@
-"""Every method name mudar knows, in one place.
+"""Every name and default a user chooses on the command line, in one place.
 
 The command line, the tasks, the training recipes and the bench all take their lists from here,
-so a new method is added once. Names are the paper's where it has one.
+so a new method is added once. Names are the paper's where it has one. This module imports
+nothing (not even numpy): ``mudar --help`` reads it without loading any of the work.
 """
 
 from __future__ import annotations
@@ -37,6 +38,21 @@ MUSIC_ENCODERS = ("motionbeat",)
 BENCH = LEARNED + LEARNING_FREE + MUSIC_ENCODERS
 """The methods of ``mudar bench`` (``--methods`` picks among them)."""
 
+BENCH_ABLATIONS = (
+    "no-audio",
+    "no-rhythm",
+    "head-bce",
+    "head-regression",
+    "head-crf",
+    "triplet",
+    "data-25",
+    "data-50",
+    "contrastive",
+    "detach",
+)
+"""MuDaR's ablations ``mudar bench --ablations`` picks among (their runs:
+:data:`mudar.pipelines.bench.plan.ABLATIONS`, by these names)."""
+
 RHYTHM_HEADS = ("focal", "bce", "regression", "crf")
 """Explicit-pathway heads (Table 1's ablation); ``focal`` is the paper's."""
 
@@ -47,9 +63,110 @@ RETARGET = ("shift", "accel", "dtw", "dtw-points")
 """Retargeting patterns of sec. 4.4 (``dtw``: pulse trains on a time grid; ``dtw-points``: Eq.
 22-23 as written, over the rhythm points)."""
 
+MUSIC_RHYTHMS = ("onsets", "beats")
+"""Music rhythm points a retargeting aligns with (``--music-rhythm``): onset maxima (default) or
+tracked beats."""
+
+RESAMPLE_MODES = ("blend", "nearest")
+"""How a retargeted frame is made from the source frames around its source time."""
+
 BEAT_TRACKERS = ("motionbeat", "motionbeat-dp", "input-beats", "librosa")
 """Beat trackers of MotionBeat's beat table."""
 
 CLASSIFY_FLOORS = ("majority", "raw")
 """Rows of a classification score that are no method: the majority class, and a logistic
 regression on raw librosa + HOOF statistics."""
+
+TWO_STREAM = "two-stream"
+"""The classifier's row of a classification score (embeddings and rhythms of both streams)."""
+
+# --- analysis -----------------------------------------------------------------------------------
+
+DEFAULT_FPS = 8.0
+"""The paper's video frame rate (sec. 4.1), frames per second."""
+
+DEFAULT_SR = 16000
+"""The paper's audio sample rate (sec. 4.1), Hz."""
+
+STFT_WINDOWS = ("hann", "hamming")
+"""STFT windows: ``hann`` (the default: librosa's, which the paper's text names) and ``hamming``
+(Eq. 1 of the MuDaR paper; the ``paper`` preset's). The windows themselves are
+:data:`mudar.features.dsp.WINDOWS`, by these names."""
+
+HOOF_VOTES = ("nearest", "literal")
+"""How a flow vector votes: the nearest bin, or every bin within ``2 pi / B`` (Eq. 4 as written)."""
+
+CAMERA_MODES = ("median", "none")
+"""Camera-motion compensation before HOOF: subtract the median flow, or nothing."""
+
+ENERGY_STEPS = 4
+"""Samples of the motion energy per clock frame (32 a second on the 8 fps clock)."""
+
+# --- datasets -----------------------------------------------------------------------------------
+
+ENGINES = ("local", "ray")
+"""Where ``mudar prepare``'s per-file work runs: local worker processes, or Ray tasks."""
+
+DEFAULT_CAMERA = "c01"
+"""The camera whose videos ``mudar prepare`` uses when the tree has ``videos/``."""
+
+LOOK_NAMES = ("dwm", "colours", "side", "back", "wide", "small", "fps30", "fps12", "high", "far")
+"""Looks of rendered keypoints (:data:`mudar.synthetic.skeleton.LOOKS`, by these names)."""
+
+DEFAULT_LOOK = "small"
+"""Look of rendered keypoints: 160x160 at 25 fps, enough for the model's 8 fps and 32-64 px."""
+
+DEFAULT_LOOKS = ("dwm", "side", "colours")
+"""Looks :func:`mudar.pipelines.locked.make_locked` renders by default."""
+
+SPEED_RANGE = (0.8, 1.25)
+"""Default limits of the beat-locked warp's slope ``ds/dtau``: the dancer's speed, times their
+own."""
+
+# --- tasks --------------------------------------------------------------------------------------
+
+BAS_FORMS = ("motion", "music", "both")
+"""Which Beat Alignment Scores ``mudar bas`` computes: FACT/AIST++ (``motion``), Bailando
+(``music``), or both."""
+
+DEFAULT_SIGMA_S = 0.1
+"""Kernel width of mudar's BAS, seconds.
+
+Dance rhythm is detected on the 8 fps model clock, so a detected rhythm point is quantised to
+0.125 s (up to 62.5 ms off even when the motion is exactly on the beat). With sigma = 0.1 s a
+point half a frame away still scores 0.82, one whole frame (0.125 s) 0.46 and two frames
+0.04: the score separates "on the beat, within what 8 fps can resolve" from "a frame or more
+off". AIST++'s 3 frames at 60 fps (0.05 s) would score a perfectly timed but quantised point as
+low as 0.46.
+"""
+
+DIRECTIONS = ("music2dance", "dance2music")
+"""Retrieval directions: the dances that fit a piece of music, or the music that fits a dance."""
+
+DEFAULT_LAMBDA3 = 0.5
+"""Weight of the embedding similarity in Eq. 21 (the rest goes to the rhythm similarity)."""
+
+DEFAULT_MAX_OFFSET_S = 1.0
+"""Search range of ``mudar sync``'s delay, seconds either way."""
+
+SYNC_FPS = (25.0, 20.0, 16.0, 12.5, 10.0, 8.0)
+"""Analysis frame rates ``mudar sync`` picks from, highest first."""
+
+CLASSIFY_SCHEDULES = ("scaled", "paper")
+"""Classifier schedules (:data:`mudar.tasks.classify.SCHEDULES`, by these names): ``scaled``
+(the default) and the paper's (sec. 4.2)."""
+
+# --- training -----------------------------------------------------------------------------------
+
+ECL_ANCHORS = ("motion", "music")
+"""MotionBeat ECL's anchor: ``motion`` (music hard negatives, today's) or ``music`` (motion
+negatives, the summarised paper's)."""
+
+SRAL_FORMS = ("lag_softmax", "soft_dtw")
+"""MotionBeat SRAL's form: ``lag_softmax`` (today's) or ``soft_dtw`` (the summarised paper's)."""
+
+RECIPES = ("mudar", "motionbeat")
+"""What ``mudar train --recipe`` trains: MuDaR on videos, or MotionBeat on dwm-style dances."""
+
+SPLITS = ("auto", "official", "random")
+"""How ``mudar train`` splits training and validation videos."""

@@ -9,8 +9,8 @@ import pytest
 from mudar.cli import retarget as retarget_cli
 from mudar.cli.main import main
 from mudar.io import probe
+from mudar.pipelines.retarget_options import RetargetOptions
 from mudar.synthetic.video import make_clip
-from mudar.tasks.retarget import RetargetOptions
 
 KEYS = {
     "method",

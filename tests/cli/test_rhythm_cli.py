@@ -171,3 +171,32 @@ def test_learned_rhythm_imports_no_training_or_plotting_stack(dance_clip):
     loaded = set(p.stdout.split())
     assert "torch" in loaded
     assert not loaded & {"lightning", "pytorch_lightning", "faiss", "matplotlib", "sklearn"}
+
+
+def test_a_learned_method_runs_on_the_models_own_clock(tmp_path, short_video, monkeypatch):
+    """Without --fps the model's clock is used, ``sub`` included (--fps had a default of 8,
+    which gave a model of another ``sub`` the default clock)."""
+    import dataclasses
+
+    import torch
+
+    import mudar.pipelines.rhythm
+    from mudar.clock import FrameClock
+    from mudar.models.checkpoint import save_model
+    from mudar.models.mudar import MuDaR
+    from mudar.models.presets import MUDAR_PRESETS
+
+    torch.manual_seed(0)
+    own = FrameClock(fps=8.0, sr=16000, sub=4)
+    mc = dataclasses.replace(MUDAR_PRESETS["debug"].model, clock=own)
+    path = save_model(MuDaR(mc).eval(), tmp_path / "sub4.pt", meta={"threshold": 0.2})
+    seen = []
+
+    def file_rhythm(media, *, config, **kwargs):
+        seen.append(config)
+        return {"file": str(media)}
+
+    monkeypatch.setattr(mudar.pipelines.rhythm, "file_rhythm", file_rhythm)
+    argv = ["rhythm", str(short_video), "--json", "--method", "mudar", "--checkpoint", str(path)]
+    assert main(argv) == 0
+    assert [c.clock for c in seen] == [own]

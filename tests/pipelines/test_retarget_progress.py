@@ -7,8 +7,8 @@ import pytest
 
 from mudar.pipelines.method import analysis_setup
 from mudar.pipelines.retarget import retarget_files
+from mudar.pipelines.retarget_options import RetargetOptions
 from mudar.synthetic.video import make_clip
-from mudar.tasks.retarget import RetargetOptions
 
 SETTINGS = dict(
     options=RetargetOptions(

@@ -7,7 +7,7 @@ import argparse
 
 from mudar.cli.batch import print_result, report_skipped
 from mudar.cli.options import add_checkpoint, add_json, add_sigma
-from mudar.tasks.bas import FORMS
+from mudar.methods import BAS_FORMS
 
 
 def add_parser(sub) -> None:
@@ -42,7 +42,7 @@ def add_parser(sub) -> None:
     add_sigma(p, help="kernel width of the score (default 0.1 s; AIST++/Bailando used 0.05 s)")
     p.add_argument(
         "--form",
-        choices=FORMS,
+        choices=BAS_FORMS,
         default="both",
         help="which score: motion (FACT/AIST++), music (Bailando) or both (default)",
     )
@@ -64,8 +64,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mudar.data.readers.aist import is_aist_tree
-    from mudar.pipelines.bas import bas_file
+    from mudar.pipelines.bas import bas_file, is_aist_tree
 
     if is_aist_tree(args.file):
         return run_tree(args)

@@ -1,20 +1,16 @@
-"""``mudar bench [--data DIR] [--quick] [--seeds N] --out DIR``: the paper's tables, rebuilt."""
+"""``mudar bench --data DIR [--quick] [--seeds N] --out DIR``: the paper's tables, rebuilt."""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
 
-DEFAULT_DATA = "../shared/data/dwm"
+from mudar.methods import BENCH, BENCH_ABLATIONS
 
 
 def add_parser(sub) -> None:
-    from mudar.bench.plan import ABLATIONS
-    from mudar.methods import BENCH
-
     p = sub.add_parser(
         "bench",
         help="train and score every method; tables of mean +- std over seeds",
@@ -29,10 +25,9 @@ def add_parser(sub) -> None:
             "skipped (exit status 1; the tables hold the others)."
         ),
     )
+    # required, but checked in run: one line when missing (argparse would add its usage)
     p.add_argument(
-        "--data",
-        default=DEFAULT_DATA,
-        help=f"folder of dance videos or of prepared features (default {DEFAULT_DATA})",
+        "--data", metavar="DIR", help="folder of dance videos or of prepared features (required)"
     )
     p.add_argument("--out", required=True, metavar="DIR", help="bench folder")
     p.add_argument(
@@ -45,7 +40,7 @@ def add_parser(sub) -> None:
     )
     p.add_argument(
         "--ablations",
-        help=f"comma-separated MuDaR ablations among {','.join(ABLATIONS)}, or 'none' "
+        help=f"comma-separated MuDaR ablations among {','.join(BENCH_ABLATIONS)}, or 'none' "
         "(default: the budget's)",
     )
     p.add_argument(
@@ -72,26 +67,22 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mudar.bench.plan import FULL, QUICK
-    from mudar.bench.run import run_bench
-    from mudar.errors import InputError
+    from mudar.errors import InputError, ParameterError
+    from mudar.pipelines.bench.plan import budget_for
+    from mudar.pipelines.bench.run import run_bench
 
+    if args.data is None:
+        raise ParameterError("--data DIR is required: a folder of dance videos or of features")
     data = Path(args.data)
     if not data.is_dir():
-        hint = " (the default is the shared dwm data beside the repository)"
-        raise InputError(
-            f"{data}: no such folder of dance videos{hint if args.data == DEFAULT_DATA else ''}; "
-            "give one with --data DIR"
-        )
+        raise InputError(f"{data}: no such folder of dance videos; give one with --data DIR")
     methods = None
     if args.methods:
         methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    budget = QUICK if args.quick else FULL
-    if args.preset:
-        budget = dataclasses.replace(budget, preset=args.preset)  # unknown: ParameterError
+    ablations = None
     if args.ablations is not None:
-        names = [a.strip() for a in args.ablations.split(",") if a.strip() not in ("", "none")]
-        budget = dataclasses.replace(budget, ablations=tuple(names))  # unknown: ParameterError
+        ablations = [a.strip() for a in args.ablations.split(",") if a.strip() not in ("", "none")]
+    budget = budget_for(quick=args.quick, preset=args.preset, ablations=ablations)
     result = run_bench(
         data,
         args.out,

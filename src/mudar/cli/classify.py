@@ -14,6 +14,7 @@ import sys
 
 from mudar.cli.batch import report_skipped
 from mudar.cli.options import add_cache_options, add_checkpoint, add_json, feature_cache
+from mudar.methods import CLASSIFY_SCHEDULES
 
 
 def add_parser(sub) -> None:
@@ -81,7 +82,7 @@ def _model_options(p: argparse.ArgumentParser, *, rhythm_flag: bool = True) -> N
     add_checkpoint(p, help="MuDaR model (default: the shipped one)")
     p.add_argument(
         "--schedule",
-        choices=("scaled", "paper"),
+        choices=CLASSIFY_SCHEDULES,
         default="scaled",
         help="scaled (default): 40 epochs, lr /10 after 1/2 and 3/4 of them; paper (sec. 4.2): "
         "70 epochs of batch 64, /10 after epochs 20 and 50",
@@ -124,34 +125,25 @@ def load_data(args):
     return emb, encoder
 
 
-def _config(args):
-    from mudar.models.classifier import ClassifierConfig
-
-    return ClassifierConfig(rhythm=not getattr(args, "no_rhythm", False))
-
-
 def run_train(args: argparse.Namespace) -> int:
-    from mudar.tasks.classify import save_classifier, train_classifier
+    from mudar.pipelines.classify import train_and_save
 
     emb, encoder = load_data(args)
-    clf = train_classifier(
+    clf, counts = train_and_save(
         emb,
-        config=_config(args),
+        encoder,
+        args.out,
+        rhythm=not getattr(args, "no_rhythm", False),
         epochs=args.epochs,
         lr=args.lr,
         seed=args.seed,
         mode=args.mode,
-        encoder=encoder,
         cache_dir=feature_cache(args) if args.mode == "finetune" else None,
         encoder_lr=args.encoder_lr,
         balanced=args.balanced,
         progress=not args.quiet,
         schedule=args.schedule,
     )
-    save_classifier(clf, args.out)
-    counts = {lab: 0 for lab in clf.labels}
-    for f in set(emb.clip_file.tolist()):
-        counts[emb.labels[f]] += 1
     genres = ", ".join(f"{lab} {n}" for lab, n in counts.items())
     print(
         f"{args.out}: {args.mode} classifier of {len(clf.labels)} genres ({genres} files), "
@@ -161,58 +153,51 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from mudar.pipelines.embed import embed_files, expand_inputs
-    from mudar.tasks.classify import load_classifier, predict
+    from mudar.pipelines.classify import predict_files
 
-    clf = load_classifier(args.model)
-    encoder = clf.encoder_model()
-    paths, _ = expand_inputs(args.inputs)
-    emb = embed_files(
-        paths, model=encoder, cache_dir=feature_cache(args), jobs=args.jobs, progress=not args.quiet
+    predictions, emb, n = predict_files(
+        args.model,
+        args.inputs,
+        cache_dir=feature_cache(args),
+        jobs=args.jobs,
+        progress=not args.quiet,
     )
-    for rec in predict(clf, emb).records():
+    for rec in predictions.records():
         if args.json:
             print(json.dumps(rec), flush=True)
         else:
             p = rec["scores"][rec["label"]]
             print(f"{rec['file']}: {rec['label']} ({p:.2f})", flush=True)
-    return report_skipped(emb.skipped, len(paths), what="classified")
+    return report_skipped(emb.skipped, n, what="classified")
 
 
 def run_eval(args: argparse.Namespace) -> int:
     from mudar.errors import InputError
-    from mudar.tasks.classify import SCHEDULES, analysis_config_for
-    from mudar.tasks.classify_cv import TWO_STREAM, grouped_kfold_accuracy, raw_features
+    from mudar.pipelines.classify import evaluate_classifier, raw_baseline
 
     emb, encoder = load_data(args)
     raw = None
     try:
-        raw = raw_features(
-            emb, cache_dir=feature_cache(args), config=analysis_config_for(encoder.config)
-        )
+        raw = raw_baseline(emb, encoder, cache_dir=feature_cache(args))
     except InputError as e:
         print(f"mudar: raw-feature baseline skipped: {e}", file=sys.stderr)
-    report = grouped_kfold_accuracy(
+    report = evaluate_classifier(
         emb,
+        encoder,
+        raw=raw,
+        rhythm=not getattr(args, "no_rhythm", False),
+        schedule=args.schedule,
+        epochs=args.epochs,
+        lr=args.lr,
+        plot=args.plot,
         folds=args.folds,
         seed=args.seed,
-        raw=raw,
-        config=_config(args),
-        epochs=args.epochs if args.epochs is not None else SCHEDULES[args.schedule].epochs,
-        lr=args.lr if args.lr is not None else SCHEDULES[args.schedule].lr,
         mode=args.mode,
-        encoder=encoder,
         cache_dir=feature_cache(args) if args.mode == "finetune" else None,
         encoder_lr=args.encoder_lr,
         balanced=args.balanced,
         progress=not args.quiet and not args.json,
-        schedule=args.schedule,
     )
-    if args.plot:
-        from mudar.report.plots import plot_confusion
-
-        title = f"{TWO_STREAM} ({args.mode}), {args.folds}-fold grouped by dance, per file"
-        plot_confusion(report.confusion(TWO_STREAM), report.labels, args.plot, title=title)
     if args.json:
         print(json.dumps(report.to_dict()))
         return 0

@@ -6,8 +6,7 @@ import argparse
 import sys
 
 from mudar.errors import ParameterError
-from mudar.synthetic.locked import DEFAULT_LOOKS, SPEED_RANGE
-from mudar.synthetic.skeleton import LOOKS
+from mudar.methods import DEFAULT_LOOKS, LOOK_NAMES, SPEED_RANGE
 
 
 def add_parser(sub) -> None:
@@ -33,7 +32,8 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--looks",
         default=",".join(DEFAULT_LOOKS),
-        help=f"comma-separated looks (default {','.join(DEFAULT_LOOKS)}; known: {','.join(LOOKS)})",
+        help=f"comma-separated looks (default {','.join(DEFAULT_LOOKS)}; known: "
+        f"{','.join(LOOK_NAMES)})",
     )
     p.add_argument("--jobs", type=int, default=1, help="dances in parallel (default 1)")
     p.add_argument(
@@ -52,8 +52,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from mudar.eval.lock import lock_table, lock_table_text
-    from mudar.pipelines.locked import make_locked
+    from mudar.pipelines.locked import lock_text, make_locked
 
     looks = [s.strip() for s in args.looks.split(",") if s.strip()]
     batch = make_locked(
@@ -80,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {path}", file=sys.stderr)
     if batch.metas:
         print()
-        print(lock_table_text(lock_table(batch.metas)))
+        print(lock_text(batch.metas))
     return 2 if not batch.metas else 0
 
 

@@ -6,16 +6,24 @@ import argparse
 import os
 from pathlib import Path
 
-from mudar.clock import DEFAULT_FPS, DEFAULT_SR, FrameClock
-from mudar.eval.bas import DEFAULT_SIGMA_S
-from mudar.features.hoof import HOOF_VOTES
-from mudar.features.music import STFT_WINDOWS
+from mudar.methods import (
+    CAMERA_MODES,
+    DEFAULT_FPS,
+    DEFAULT_SIGMA_S,
+    DEFAULT_SR,
+    HOOF_VOTES,
+    STFT_WINDOWS,
+)
 
 
 def add_analysis_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("analysis")
+    # no default here: a model runs on its own clock (its fps and sub), the rest on DEFAULT_FPS
     g.add_argument(
-        "--fps", type=float, default=DEFAULT_FPS, help=f"model frame rate (default {DEFAULT_FPS:g})"
+        "--fps",
+        type=float,
+        default=None,
+        help=f"model frame rate (default: the model's, else {DEFAULT_FPS:g})",
     )
     g.add_argument(
         "--sr", type=int, default=DEFAULT_SR, help=f"audio sample rate, Hz (default {DEFAULT_SR})"
@@ -53,7 +61,7 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--hoof-bins", type=int, default=32, help="HOOF orientation bins (default 32)")
     g.add_argument(
         "--camera",
-        choices=("median", "none"),
+        choices=CAMERA_MODES,
         default="median",
         help="camera-motion compensation before HOOF (default: subtract the median flow)",
     )
@@ -79,12 +87,11 @@ def analysis_options(args: argparse.Namespace) -> dict:
 
 
 def analysis_config(args: argparse.Namespace, **extra):
-    """The :class:`~mudar.features.analysis.AnalysisConfig` of :func:`add_analysis_options`."""
-    from mudar.features.analysis import AnalysisConfig
+    """The :class:`~mudar.features.analysis.AnalysisConfig` of :func:`add_analysis_options`,
+    without a model (:func:`mudar.pipelines.prepare.analysis_config`)."""
+    from mudar.pipelines.prepare import analysis_config as config
 
-    options = analysis_options(args)
-    clock = FrameClock(fps=options.pop("fps"), sr=options.pop("sr"))
-    return AnalysisConfig(clock=clock, **options, **extra)
+    return config(**analysis_options(args), **extra)
 
 
 def add_json(p: argparse.ArgumentParser, help: str) -> None:

@@ -7,13 +7,9 @@ import os
 import sys
 
 from mudar.cli.batch import report_skipped
-from mudar.cli.options import add_analysis_options, analysis_config
-from mudar.data.readers.aist import DEFAULT_CAMERA
-from mudar.data.store.aist_media import DEFAULT_LOOK
-from mudar.data.store.engines import ENGINES
+from mudar.cli.options import add_analysis_options, analysis_options
 from mudar.errors import ParameterError
-from mudar.features.energy import ENERGY_STEPS
-from mudar.synthetic.skeleton import LOOKS
+from mudar.methods import DEFAULT_CAMERA, DEFAULT_LOOK, ENGINES, LOOK_NAMES
 
 
 def add_parser(sub) -> None:
@@ -77,7 +73,7 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--look",
         default=DEFAULT_LOOK,
-        choices=list(LOOKS),
+        choices=list(LOOK_NAMES),
         help=f"AIST++ without videos/: the look of the rendered keypoints (default "
         f"{DEFAULT_LOOK}: 160x160 at 25 fps)",
     )
@@ -94,19 +90,17 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mudar.data.store.prepare import parse_shard, prepare
+    from mudar.pipelines.prepare import prepare_dataset, write_feature_shards
 
     if args.shard_mb <= 0:
         raise ParameterError(f"--shard-mb must be positive, got {args.shard_mb:g}")
-    shard = parse_shard(args.shard)
-    energy = {"energy_steps": ENERGY_STEPS} if args.motion_energy else {}
-    config = analysis_config(args, frame_size=args.frame_size, **energy)
-    report = prepare(
+    analysis = analysis_options(args)
+    report = prepare_dataset(
         args.data_dir,
         args.out,
-        config=config,
+        shard=args.shard,
+        analysis={**analysis, "frame_size": args.frame_size, "motion_energy": args.motion_energy},
         jobs=max(1, args.jobs),
-        shard=shard,
         progress=not args.no_progress,
         engine=args.engine,
         address=args.address,
@@ -116,12 +110,9 @@ def run(args: argparse.Namespace) -> int:
     if report.done:
         print(report.summary(), file=sys.stderr)
     if report.done and args.format == "shards":
-        from mudar.data.store.shards import ShardIndex, write_shards
-
-        folder = write_shards(
-            args.out, max_bytes=int(args.shard_mb * 2**20), progress=not args.no_progress
+        folder, index = write_feature_shards(
+            args.out, shard_mb=args.shard_mb, progress=not args.no_progress
         )
-        index = ShardIndex.load(folder)
         print(
             f"{len(index.video_ids)} video(s) in {len(index.shards)} shard(s): {folder}",
             file=sys.stderr,

@@ -17,8 +17,8 @@ from mudar.cli.options import (
     add_sigma,
     analysis_options,
 )
-from mudar.methods import DANCE_RHYTHM, RETARGET
-from mudar.tasks.retarget import MUSIC_RHYTHMS, RetargetOptions
+from mudar.methods import DANCE_RHYTHM, MUSIC_RHYTHMS, RETARGET
+from mudar.pipelines.retarget_options import RetargetOptions
 
 DEFAULTS = RetargetOptions()
 """The argparse defaults: :class:`RetargetOptions`' own, so they are stated once."""

@@ -7,11 +7,10 @@ import argparse
 import json
 
 from mudar.cli.options import add_cache, add_checkpoint, add_json, feature_cache
+from mudar.methods import DEFAULT_LAMBDA3, DIRECTIONS
 
 
 def add_parser(sub) -> None:
-    from mudar.tasks.retrieve import DEFAULT_LAMBDA3, DIRECTIONS
-
     p = sub.add_parser(
         "retrieve",
         help="find the dances that fit a piece of music, or the music that fits a dance",

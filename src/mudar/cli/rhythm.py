@@ -39,8 +39,7 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mudar.pipelines.method import analysis_setup
-    from mudar.pipelines.rhythm import file_rhythm
-    from mudar.tasks.rhythm import default_dance_method, rhythm_method
+    from mudar.pipelines.rhythm import default_dance_method, file_rhythm, rhythm_method
 
     method = rhythm_method(args.method or default_dance_method(), what="--method").name
     config, model = analysis_setup(method, checkpoint=args.checkpoint, **analysis_options(args))

@@ -59,30 +59,24 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mudar.errors import ParameterError
-    from mudar.optional import require
 
     if not 0 < args.port < 65536:
         raise ParameterError(f"--port must be in 1..65535, got {args.port}")
     if not args.max_upload_mb > 0:
         raise ParameterError(f"--max-upload-mb must be positive, got {args.max_upload_mb}")
-    uvicorn = require("uvicorn", purpose="mudar serve")
-    from mudar.models.checkpoint import default_classifier_path
-    from mudar.serve.app import create_app
+    from mudar.pipelines.serve import make_server
 
-    classifier = args.classifier
-    if classifier is None and not args.no_genre and default_classifier_path().is_file():
-        classifier = default_classifier_path()
-    app = create_app(
+    server = make_server(
+        host=args.host,
+        port=args.port,
         media=args.media,
         index=args.index,
-        classifier=classifier,
+        classifier=args.classifier,
+        genre=not args.no_genre,
         checkpoint=args.checkpoint,
         dance_method=args.method,
         max_upload_mb=args.max_upload_mb,
     )
-    print(f"mudar serve: http://{args.host}:{args.port}/  (Ctrl-C stops it)", file=sys.stderr)
-    try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
-    finally:
-        app.state.close()
+    print(f"mudar serve: {server.url}  (Ctrl-C stops it)", file=sys.stderr)
+    server.run()
     return 0

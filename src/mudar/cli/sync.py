@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mudar.cli.batch import BATCH_NOTE, add_files, print_result, run_each
-from mudar.clock import DEFAULT_SR
-from mudar.methods import SYNC
-from mudar.tasks.sync import DEFAULT_MAX_OFFSET_S, SYNC_FPS
+from mudar.methods import DEFAULT_MAX_OFFSET_S, DEFAULT_SR, SYNC, SYNC_FPS
 
 LOW_CONFIDENCE = 0.1
 """Below this the text output warns: synthetic dances locked to their music score about 0.25,

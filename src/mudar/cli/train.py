@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mudar.losses.motionbeat import ECL_ANCHORS, SRAL_FORMS
+from mudar.methods import ECL_ANCHORS, RECIPES, SPLITS, SRAL_FORMS
 
 
 def add_parser(sub) -> None:
@@ -36,7 +36,7 @@ def add_parser(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue from RUN_DIR's last checkpoint")
     p.add_argument(
         "--split",
-        choices=("auto", "official", "random"),
+        choices=SPLITS,
         default="auto",
         help="training/validation videos: official (AIST++: crossmodal_train trains, "
         "crossmodal_val validates, crossmodal_test is left out), random (by the preset's "
@@ -62,7 +62,7 @@ def add_parser(sub) -> None:
     p.add_argument("--no-progress", action="store_true")
     p.add_argument(
         "--recipe",
-        choices=("mudar", "motionbeat"),
+        choices=RECIPES,
         default="mudar",
         help="mudar (videos, default) or motionbeat (a music encoder from dwm-style dances: "
         "motion.npz + audio.ogg per folder)",
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         from mudar.errors import ParameterError
 
         raise ParameterError("--ecl-anchor and --sral-form are for --recipe motionbeat")
-    from mudar.training.train import train
+    from mudar.pipelines.train import train
 
     devices = int(args.devices) if args.devices.isdigit() else args.devices
     r = train(
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_motionbeat(args: argparse.Namespace) -> int:
     from mudar.errors import ParameterError
-    from mudar.training.motionbeat import train_motionbeat
+    from mudar.pipelines.train import train_motionbeat
 
     if getattr(args, "augment", False):
         raise ParameterError("--augment is for the mudar recipe (MotionBeat's preset has its own)")

@@ -19,17 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from mudar.errors import ParameterError
+from mudar.methods import DEFAULT_SIGMA_S
 
-DEFAULT_SIGMA_S = 0.1
-"""Kernel width of mudar's BAS, seconds.
-
-Dance rhythm is detected on the 8 fps model clock, so a detected rhythm point is quantised to
-0.125 s (up to 62.5 ms off even when the motion is exactly on the beat). With sigma = 0.1 s a
-point half a frame away still scores 0.82, one whole frame (0.125 s) 0.46 and two frames
-0.04: the score separates "on the beat, within what 8 fps can resolve" from "a frame or more
-off". AIST++'s 3 frames at 60 fps (0.05 s) would score a perfectly timed but quantised point as
-low as 0.46.
-"""
+# DEFAULT_SIGMA_S, mudar's kernel width and why 0.1 s: mudar.methods (the command line's)
 
 AIST_SIGMA_FRAMES = 3.0
 """sigma of the published FACT/AIST++ and Bailando scores, frames (at :data:`AIST_FPS`)."""

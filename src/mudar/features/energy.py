@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from mudar.errors import ParameterError
+from mudar.methods import ENERGY_STEPS
 
 __all__ = [
     "ENERGY_STEPS",
@@ -34,8 +35,6 @@ __all__ = [
     "energy_stillness",
 ]
 
-ENERGY_STEPS = 4
-"""Samples of the motion energy per clock frame (32 a second on the 8 fps clock)."""
 
 ENERGY_SIDE = 128
 """Side in pixels of the gray frames the energy is measured on (the HOOF's flow side)."""

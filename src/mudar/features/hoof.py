@@ -26,12 +26,10 @@ import numpy as np
 
 from mudar.errors import ParameterError
 from mudar.features.flow import FlowBackend, get_flow_backend
+from mudar.methods import CAMERA_MODES, HOOF_VOTES
 
 __all__ = ["CAMERA_MODES", "HOOF_VOTES", "hoof", "hoof_sequence"]
 
-CAMERA_MODES = ("median", "none")
-HOOF_VOTES = ("nearest", "literal")
-"""How a flow vector votes: the nearest bin, or every bin within ``2 pi / B`` (Eq. 4 as written)."""
 _ON_CENTRE = 0.01
 """Bins: a direction this close to a bin centre is on it (Eq. 4's ``<=``): ten times the error
 of cv2's angle (< 0.001 bin at 32 bins), so that axis-aligned and diagonal flows are found on

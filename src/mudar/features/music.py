@@ -26,12 +26,10 @@ from mudar.errors import ParameterError
 from mudar.features import dsp
 from mudar.features.checks import all_finite, check_audio, check_envelope, check_rate
 from mudar.features.tempo import TEMPOGRAM_WIN_S, estimate_tempo, track_beats
+from mudar.methods import STFT_WINDOWS
 
 N_FFT = 1024
 """STFT window, samples: 64 ms at 16 kHz, between SuperFlux's 46 ms and librosa's 93 ms."""
-STFT_WINDOWS = tuple(dsp.WINDOWS)
-"""STFT windows: ``hann`` (the default: librosa's, which the paper's text names) and ``hamming``
-(Eq. 1 of the MuDaR paper; the ``paper`` preset's)."""
 N_MELS = 128
 """Mel bands, fmin..sr/2; at 16 kHz with ``N_FFT`` no band falls between two FFT bins."""
 FMIN = 27.5

@@ -34,12 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mudar.errors import ParameterError
-
-ECL_ANCHORS = ("motion", "music")
-"""ECL's anchor: ``motion`` (music hard negatives, today's) or ``music`` (motion negatives, the
-summarised paper's)."""
-SRAL_FORMS = ("lag_softmax", "soft_dtw")
-"""SRAL's form: ``lag_softmax`` (today's) or ``soft_dtw`` (the summarised paper's)."""
+from mudar.methods import ECL_ANCHORS, SRAL_FORMS
 
 
 class EmbodiedContrastiveLoss(nn.Module):

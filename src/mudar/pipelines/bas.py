@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mudar.data.readers.aist import is_aist_tree  # noqa: F401 (the command line's dispatch)
 from mudar.data.readers.keypoints import is_motion_path, load_motion
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.eval.bas import DEFAULT_SIGMA_S

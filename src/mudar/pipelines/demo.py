@@ -23,6 +23,7 @@ from mudar.features.extract import analyze
 from mudar.models.checkpoint import default_checkpoint_path
 from mudar.pipelines.embed import embed_files
 from mudar.pipelines.retarget import retarget_files
+from mudar.pipelines.retarget_options import RetargetOptions
 from mudar.report.html import table, write_page
 from mudar.report.plots import plot_confusion, plot_retarget, plot_rhythm
 from mudar.synthetic.video import make_clip, make_dataset
@@ -33,7 +34,6 @@ from mudar.tasks.classify_cv import (
     TWO_STREAM,
     grouped_kfold_accuracy,
 )
-from mudar.tasks.retarget import RetargetOptions
 from mudar.tasks.retrieve import (
     DEFAULT_LAMBDA3,
     embedding_similarity,

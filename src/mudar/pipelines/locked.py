@@ -29,7 +29,7 @@ import numpy as np
 from mudar.atomic import atomic_path, write_text
 from mudar.data.readers.keypoints import load_dwm_motion
 from mudar.errors import InputError, MudarError, ParameterError
-from mudar.eval.lock import lock_scores
+from mudar.eval.lock import lock_scores, lock_table, lock_table_text
 from mudar.features.analysis import AnalysisConfig
 from mudar.features.extract import analyze
 from mudar.features.kinematic import kinematic_beats
@@ -414,3 +414,10 @@ def _record(batch: LockedBatch, src: str, error: str | None) -> None:
         batch.written.append(Path(src).name)
     else:
         batch.failed.append((src, error))
+
+
+def lock_text(metas: Sequence[dict]) -> str:
+    """The lock of written dances (their meta records), as a plain-text table: the Beat
+    Alignment Score of the re-detected accents against the true beats, the shifted beats and
+    another song's, before and after (:func:`mudar.eval.lock.lock_table`)."""
+    return lock_table_text(lock_table(metas))

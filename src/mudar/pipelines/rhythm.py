@@ -7,7 +7,9 @@ import os
 
 from mudar.features.analysis import Analysis, AnalysisConfig
 from mudar.features.extract import analyze
-from mudar.tasks.rhythm import rhythm_report
+from mudar.tasks.rhythm import default_dance_method, rhythm_method, rhythm_report
+
+__all__ = ["default_dance_method", "file_rhythm", "rhythm_method"]
 
 
 def file_rhythm(

@@ -41,7 +41,7 @@ def load_songs(
     dance_dirs: Sequence[str | os.PathLike] = (),
     annotated: Sequence[tuple[str | os.PathLike, str | os.PathLike]] = (),
 ) -> list[Song]:
-    """Songs for :func:`mudar.bench.motionbeat.beat_table`: dwm dances' ``audio.ogg`` (no
+    """Songs for :func:`mudar.pipelines.bench.motionbeat.beat_table`: dwm dances' ``audio.ogg`` (no
     reference) and annotated audio files with their beat files (first column of a text file,
     seconds; ``#`` comments).
 

@@ -13,11 +13,11 @@ from mudar.methods import RETARGET
 from mudar.pipelines.bas import bas_file
 from mudar.pipelines.method import analysis_setup, without_music
 from mudar.pipelines.retarget import check_retarget_paths, retarget_files
+from mudar.pipelines.retarget_options import RetargetOptions
 from mudar.pipelines.sync import sync_file
 from mudar.pipelines.timeline import file_timeline
 from mudar.serve.jobs import Job
 from mudar.serve.store import StoredFile
-from mudar.tasks.retarget import RetargetOptions
 from mudar.tasks.rhythm import rhythm_method
 
 LOW_SYNC_CONFIDENCE = 0.1

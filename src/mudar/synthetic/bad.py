@@ -1,9 +1,10 @@
 """A catalogue of bad and odd inputs, each made in a folder from a small good synthetic dance.
 
-The robustness tests (``tests/cli/test_robust.py``) and benchmark (``benchmarks/bench_robust.py``)
-run every command of mudar on every case and check the promise of the README: a bad input is
-one line ``mudar: error: FILE: what`` and exit status 2, an odd but valid one gives the right
-result; never a traceback, never a half-written output. Only PyAV is used (no ffmpeg binary).
+The robustness tests (``tests/benchmarks/test_robust.py``) and benchmark
+(``benchmarks/bench_robust.py``) run every command of mudar on every case and check the promise
+of the README: a bad input is one line ``mudar: error: FILE: what`` and exit status 2, an odd
+but valid one gives the right result; never a traceback, never a half-written output. Only PyAV
+is used (no ffmpeg binary).
 
 Each :class:`BadCase` has a name, a maker (``make(folder) -> path``) and the outcome expected of
 each command (:meth:`BadCase.outcome`). Three kinds of case:

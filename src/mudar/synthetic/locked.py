@@ -37,6 +37,7 @@ import numpy as np
 from mudar.errors import ParameterError
 from mudar.features.kinematic import ROOT_JOINTS, joint_speed, kinematic_beats
 from mudar.features.music import MusicFeatures
+from mudar.methods import DEFAULT_LOOKS  # noqa: F401 (re-exported)
 from mudar.synthetic.warp import (
     SPEED_RANGE,
     TimeWarp,
@@ -62,8 +63,7 @@ __all__ = [
     "resample_joints",
 ]
 
-DEFAULT_LOOKS = ("dwm", "side", "colours")
-"""Looks :func:`mudar.pipelines.locked.make_locked` renders by default."""
+# DEFAULT_LOOKS (the looks make_locked renders) and SPEED_RANGE: in mudar.methods, for the CLI
 
 MIN_DEPTH = 0.01
 """Accents whose speed rises by less than this (relative) around them are not matched."""

@@ -12,9 +12,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from mudar.errors import ParameterError
-
-SPEED_RANGE = (0.8, 1.25)
-"""Default limits of the warp's slope ``ds/dtau``: the dancer's speed, times their own."""
+from mudar.methods import SPEED_RANGE  # the warp's default slope limits, a CLI choice
 
 
 @dataclass

@@ -20,10 +20,11 @@ import numpy as np
 from mudar.errors import ParameterError
 from mudar.eval.bas import DEFAULT_SIGMA_S, beat_alignment_score
 from mudar.features.kinematic import BAILANDO_SIGMA_S, ROOT_JOINTS, kinematic_beats
+from mudar.methods import BAS_FORMS
 
 __all__ = ["FORMS", "bas_report", "motion_beat_times"]
 
-FORMS = ("motion", "music", "both")
+FORMS = BAS_FORMS
 """Which scores :func:`bas_report` computes: FACT/AIST++ (``motion``), Bailando (``music``)."""
 
 

@@ -38,7 +38,7 @@ from mudar.eval.classification import (
     out_of_fold,
 )
 from mudar.features.summary import raw_clip_matrix
-from mudar.methods import CLASSIFY_FLOORS
+from mudar.methods import CLASSIFY_FLOORS, TWO_STREAM
 from mudar.models.classifier import ClassifierConfig
 from mudar.models.logistic import fit_logistic
 from mudar.tasks.classify import (
@@ -52,7 +52,6 @@ from mudar.tasks.classify import (
 )
 from mudar.tasks.classify_inputs import EmbeddingInputs, MediaInputs
 
-TWO_STREAM = "two-stream"
 NO_RHYTHM = "no-rhythm"
 MAJORITY, RAW = CLASSIFY_FLOORS
 METHODS = (TWO_STREAM, NO_RHYTHM, MAJORITY, RAW)

@@ -5,7 +5,8 @@ and motion embeddings MotionBeat gives them (:func:`embed_clips`), MuDaR's audio
 (:func:`embed_mudar_audio`), a learning-free summary of their music (:func:`music_summary`), the
 beat activation of a whole song (:func:`beat_activation`) and the beat rates of tempo matching
 (:func:`clip_tempi`, :func:`tempo_similarity`). The tables that score them are
-:mod:`mudar.bench.motionbeat`. Pure functions of arrays, prepared dances and loaded models.
+:mod:`mudar.pipelines.bench.motionbeat`. Pure functions of arrays, prepared dances and loaded
+models.
 """
 
 from __future__ import annotations

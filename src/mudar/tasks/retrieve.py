@@ -49,12 +49,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from mudar.errors import InputError, ParameterError
+from mudar.methods import DEFAULT_LAMBDA3, DIRECTIONS
 
-DIRECTIONS = ("music2dance", "dance2music")
 SIDES = ("dance", "music")
 SEARCHED_SIDE = {"music2dance": "dance", "dance2music": "music"}
-DEFAULT_LAMBDA3 = 0.5
-"""Weight of the embedding similarity in Eq. 21 (the rest goes to the rhythm similarity)."""
 DEFAULT_MAX_SHIFT = 2
 """Largest shift between onsets and visual rhythm in :func:`rhythm_similarity_matrix`, frames."""
 DEFAULT_SIGMA = 1.0

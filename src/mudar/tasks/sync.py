@@ -30,16 +30,14 @@ import numpy as np
 
 from mudar.clock import DEFAULT_SR, FrameClock
 from mudar.errors import ParameterError
+from mudar.methods import DEFAULT_MAX_OFFSET_S, SYNC_FPS
 from mudar.tasks.rhythm import dance_rhythm, rhythm_method, rhythm_seconds
 
 if TYPE_CHECKING:
     from mudar.features.analysis import Analysis
 
-DEFAULT_MAX_OFFSET_S = 1.0
-"""Search range of :func:`estimate_offset`, seconds either way."""
-
-SYNC_FPS = (25.0, 20.0, 16.0, 12.5, 10.0, 8.0)
-"""Analysis frame rates :func:`sync_clock` picks from, highest first."""
+# DEFAULT_MAX_OFFSET_S: the search range of estimate_offset; SYNC_FPS: the analysis frame rates
+# sync_clock picks from, highest first (both in mudar.methods, for the command line)
 
 FINE_RATE = 100.0
 """Target rate of the music onset envelope, frames per second (a 10 ms grid)."""

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from mudar.data.readers.keypoints import AIST_GENRES, MotionClip, load_aistpp
 from mudar.errors import InputError, ParameterError
+from mudar.methods import DEFAULT_CAMERA
 
 __all__ = [
     "DEFAULT_CAMERA",
@@ -47,8 +48,6 @@ __all__ = [
     "read_names",
 ]
 
-DEFAULT_CAMERA = "c01"
-"""The camera whose videos ``mudar prepare`` uses when the tree has ``videos/``."""
 
 SPLIT_FILES = tuple(
     f"{kind}_{part}" for kind in ("crossmodal", "pose") for part in ("train", "val", "test")

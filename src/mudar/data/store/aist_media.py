@@ -29,14 +29,13 @@ from mudar.data.readers.dataset import VideoItem
 from mudar.data.readers.keypoints import MotionClip
 from mudar.data.store.engines import run_tasks
 from mudar.errors import InputError, MudarError, ParameterError
+from mudar.methods import DEFAULT_LOOK
 
 __all__ = ["DEFAULT_LOOK", "MEDIA", "aist_items", "render_sequence", "upright_joints"]
 
 MEDIA = "media"
 """Folder of a feature folder where the AIST++ videos are written."""
 
-DEFAULT_LOOK = "small"
-"""Look of rendered keypoints: 160x160 at 25 fps, enough for the model's 8 fps and 32-64 px."""
 
 _ANKLE_CM = 8.0  # height of the ankle joint above the floor
 

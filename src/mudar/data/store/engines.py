@@ -21,9 +21,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
 from mudar.errors import ParameterError
+from mudar.methods import ENGINES
 from mudar.optional import require
-
-ENGINES = ("local", "ray")
 
 Task = tuple
 Result = tuple[str, str, object]

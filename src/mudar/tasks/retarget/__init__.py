@@ -27,13 +27,11 @@ job of :mod:`mudar.pipelines.retarget`. The modules:
 - :mod:`~mudar.tasks.retarget.timemap`: what a map does (speeds, where V's points land);
 - :mod:`~mudar.tasks.retarget.resample`: the output frames of a map;
 - :mod:`~mudar.tasks.retarget.report`: the numbers ``mudar retarget`` reports;
-- :mod:`~mudar.tasks.retarget.options`: the options of a retargeting of files, with defaults.
 """
 
 from __future__ import annotations
 
 from mudar.eval.bas import DEFAULT_SIGMA_S, beat_alignment_score, mean_offset
-from mudar.tasks.retarget.options import RetargetOptions
 from mudar.tasks.retarget.plan import (
     MUSIC_RHYTHMS,
     RetargetPlan,
@@ -51,7 +49,6 @@ __all__ = [
     "PLANNERS",
     "RESAMPLE_MODES",
     "Planner",
-    "RetargetOptions",
     "RetargetPlan",
     "beat_alignment_score",
     "dance_times_in_output",

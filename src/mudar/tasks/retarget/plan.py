@@ -10,13 +10,11 @@ import numpy as np
 
 from mudar.errors import ParameterError
 from mudar.eval.bas import DEFAULT_SIGMA_S
+from mudar.methods import MUSIC_RHYTHMS
 from mudar.tasks.retarget.planners import PLANNERS
 from mudar.tasks.retarget.timemap import local_speed
 
 __all__ = ["MUSIC_RHYTHMS", "RetargetPlan", "music_rhythm_seconds", "plan_retarget"]
-
-MUSIC_RHYTHMS = ("onsets", "beats")
-"""Music rhythm points to align with: onset maxima (default) or tracked beats."""
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,10 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from mudar.errors import ParameterError
+from mudar.methods import RESAMPLE_MODES
 from mudar.tasks.retarget.timemap import _check_positive, _vector
 
 __all__ = ["RESAMPLE_MODES", "resample_frames"]
-
-RESAMPLE_MODES = ("blend", "nearest")
-"""How an output frame is made from the source frames around its source time."""
 
 
 def resample_frames(

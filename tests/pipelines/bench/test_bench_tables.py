@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from mudar.bench.tables import (
+from mudar.pipelines.bench.tables import (
     aggregate,
     markdown,
     mean_std,
@@ -159,7 +159,7 @@ def test_write_tables(tmp_path):
 
 
 def test_rhythm_rows_have_the_timing_columns():
-    from mudar.bench.rhythm import rhythm_rows
+    from mudar.pipelines.bench.rhythm import rhythm_rows
 
     fps, n = 8.0, 400
     rng = np.random.default_rng(0)
@@ -186,7 +186,7 @@ def test_rhythm_rows_have_the_timing_columns():
 
 
 def test_timing_intervals_say_found_only_when_the_interval_leaves_out_zero():
-    from mudar.bench.tables import timing_intervals, timing_markdown
+    from mudar.pipelines.bench.tables import timing_intervals, timing_markdown
 
     seeds = [
         {"rhythm": {"mudar": {"gain": 0.02, "gain_70ms": g}, "hoof-flux": {"gain_70ms": h}}}

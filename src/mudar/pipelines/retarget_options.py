@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mudar.eval.bas import DEFAULT_SIGMA_S
+from mudar.methods import DEFAULT_SIGMA_S
 
 __all__ = ["RetargetOptions"]
 
@@ -25,9 +25,9 @@ class RetargetOptions:
         default is ``hoof-flux``: the shipped model finds the rate of a dance's rhythm but not
         its timing without the music (see its MODEL_CARD).
     music_rhythm : {"onsets", "beats"}
-        Music rhythm points (:data:`~mudar.tasks.retarget.plan.MUSIC_RHYTHMS`).
+        Music rhythm points (:data:`mudar.methods.MUSIC_RHYTHMS`).
     resample : {"blend", "nearest"}
-        How an output frame is made (:data:`~mudar.tasks.retarget.resample.RESAMPLE_MODES`).
+        How an output frame is made (:data:`mudar.methods.RESAMPLE_MODES`).
     min_speed, max_speed : float
         Bounds of the local speed of ``accel``, ``dtw`` and ``dtw-points``.
     sigma_s : float

@@ -48,7 +48,7 @@ def retarget_scores(
     durations : mapping of dance id to float
         Seconds.
     pairs : sequence of (dance id, music id, kind)
-        :func:`mudar.bench.plan.retarget_pairs`.
+        :func:`mudar.pipelines.bench.plan.retarget_pairs`.
     dance_s, music_s : float
         Seconds of dance and of music used (at most the video's length; the music at most
         three quarters of it).

@@ -235,6 +235,19 @@ ones). Measured with the MotionBeat step: 28.4 min on 2 quiet cores (2 torch thr
 with one thread on 2 cores shared with other jobs (README)."""
 
 
+def budget_for(
+    *, quick: bool = False, preset: str | None = None, ablations: Sequence[str] | None = None
+) -> Budget:
+    """:data:`QUICK` or :data:`FULL`, with MuDaR's ``preset`` and ``ablations`` replaced where
+    given (an unknown one: a :class:`~mudar.errors.ParameterError`)."""
+    budget = QUICK if quick else FULL
+    if preset:
+        budget = dataclasses.replace(budget, preset=preset)
+    if ablations is not None:
+        budget = dataclasses.replace(budget, ablations=tuple(ablations))
+    return budget
+
+
 @dataclass(frozen=True)
 class Run:
     """One training run of one seed.

@@ -14,9 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from mudar.cli.robust import api_call, case_argv, good_inputs, judge, run_cli
 from mudar.errors import MudarError
 from mudar.synthetic.bad import BY_NAME, CASES, COMMANDS, corrupt_cache, make_good
+
+# the harness lives beside the benchmarks that share it (it runs the command line, so it is no
+# part of the package)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from cli_harness import api_call, case_argv, good_inputs, judge, run_cli  # noqa: E402
 
 CLI = [c for c in COMMANDS if c != "api"]
 PAIRS = [

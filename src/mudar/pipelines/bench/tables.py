@@ -1,8 +1,9 @@
 """The bench's tables: per-seed results aggregated into mean and std, as JSON and Markdown.
 
-``tables.json`` holds, per table (:data:`mudar.bench.plan.TABLES`), ``{"<row>": {"<metric>":
-{"mean": float, "std": float}}}``. Rows are the methods (:data:`mudar.methods.BENCH`:
-``mudar``, ``multisensory``, ``avts``, ``lla``, ``hoof-flux``, ``directogram``, each where it
+``tables.json`` holds, per table (:data:`mudar.pipelines.bench.plan.TABLES`),
+``{"<row>": {"<metric>": {"mean": float, "std": float}}}``. Rows are the methods
+(:data:`mudar.methods.BENCH`: ``mudar``, ``multisensory``, ``avts``, ``lla``, ``hoof-flux``,
+``directogram``, each where it
 applies), MuDaR's ablations (``mudar-<variant>``) and the floors (``chance``, ``peaks``, ``all``,
 ``majority``, ``raw``). ``std`` is the sample standard deviation over the seeds that gave the
 number (``ddof=1``), 0 for a single seed; a metric no seed could compute is left out.
@@ -19,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from mudar.atomic import write_text
-from mudar.bench import classification, retarget, retrieval, rhythm, speed
-from mudar.bench.plan import ABLATIONS, TABLES
 from mudar.methods import BENCH, CLASSIFY_FLOORS, RHYTHM_FLOORS
+from mudar.pipelines.bench import classification, retarget, retrieval, rhythm, speed
+from mudar.pipelines.bench.plan import ABLATIONS, TABLES
 
 METRICS = {
     "rhythm": rhythm.METRICS,
@@ -102,7 +103,7 @@ def aggregate(per_seed: Iterable[Mapping]) -> dict:
     -------
     dict
         ``{table: {row: {metric: {"mean": float, "std": float}}}}``, tables in
-        :data:`~mudar.bench.plan.TABLES` order (others after), rows in :data:`ROWS` order
+        :data:`~mudar.pipelines.bench.plan.TABLES` order (others after), rows in :data:`ROWS` order
         (others after), metrics in :data:`METRICS` order (others after).
     """
     values: dict[str, dict[str, dict[str, list[float]]]] = {}

@@ -1,8 +1,8 @@
 """MotionBeat's step of the bench: train it on a seed's dances, score its downstream tables
 (issue 6, "Downstream") beside baselines, write them as JSON.
 
-Three tables, each ``{"<method>": {"<metric>": float}}`` (what :mod:`mudar.bench` averages over
-seeds):
+Three tables, each ``{"<method>": {"<metric>": float}}`` (what :mod:`mudar.pipelines.bench`
+averages over seeds):
 
 - ``motionbeat_beats``, **beat tracking**: the encoder's frame-wise beat activation
   (:attr:`~mudar.models.motionbeat.MusicEmbedding.beat_activation`, 8 fps) turned into beat

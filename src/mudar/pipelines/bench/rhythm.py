@@ -39,8 +39,9 @@ METRICS = (
 same against the music's beats, which a beat-locked set's accents were put on)."""
 
 ORACLE = "accents (oracle)"
-"""Row of a beat-locked set's own kinematic accents (:func:`mudar.bench.data.locked_accents`):
-what a visual rhythm could at best find, the ceiling of the timing columns."""
+"""Row of a beat-locked set's own kinematic accents
+(:func:`mudar.pipelines.bench.data.locked_accents`): what a visual rhythm could at best find, the
+ceiling of the timing columns."""
 
 TimedVideo = tuple
 """One video for the 70 ms columns: music onset times (s), its length (s), rhythm times (s)

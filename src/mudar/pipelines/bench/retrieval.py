@@ -120,7 +120,7 @@ def timed_similarity(analyses, windows, times) -> np.ndarray:
     analyses : sequence of Analysis
         With music.
     windows : sequence of (file, start, stop)
-        Clip frames, :func:`mudar.bench.classification.clip_windows`.
+        Clip frames, :func:`mudar.pipelines.bench.classification.clip_windows`.
     times : sequence of np.ndarray
         Per file, the method's rhythm times (s from the start of the file).
 

@@ -7,19 +7,19 @@ import numpy as np
 import pytest
 import torch
 
-from mudar.bench.motionbeat import (
-    beat_table,
-    genre_probe,
-    motionbeat_tables,
-    retrieval_table,
-    run_motionbeat_bench,
-)
 from mudar.errors import ParameterError
 from mudar.eval.retrieval import chance_retrieval
 from mudar.io.write import write_audio
 from mudar.models.checkpoint import load_motionbeat
 from mudar.models.motionbeat import MotionBeat
 from mudar.models.presets import MOTIONBEAT_PRESETS as PRESETS
+from mudar.pipelines.bench.motionbeat import (
+    beat_table,
+    genre_probe,
+    motionbeat_tables,
+    retrieval_table,
+    run_motionbeat_bench,
+)
 from mudar.pipelines.songs import Song
 from mudar.synthetic.video import synth_music
 from mudar.training.motionbeat import MotionBeatModule

@@ -4,7 +4,9 @@ import dataclasses
 
 import pytest
 
-from mudar.bench.plan import (
+from mudar.errors import ParameterError
+from mudar.methods import BENCH, LEARNED
+from mudar.pipelines.bench.plan import (
     ABLATIONS,
     FULL,
     QUICK,
@@ -14,8 +16,6 @@ from mudar.bench.plan import (
     split_dances,
     subsample_dances,
 )
-from mudar.errors import ParameterError
-from mudar.methods import BENCH, LEARNED
 
 # the dwm genres: waltz 25, rumba 5, chacha 4, tango 1
 GENRES = ["waltz"] * 25 + ["rumba"] * 5 + ["chacha"] * 4 + ["tango"]

@@ -6,10 +6,10 @@ import json
 import pytest
 import torch
 
-from mudar.bench.plan import TABLES, Budget
-from mudar.bench.run import run_bench
 from mudar.cli.main import main
 from mudar.methods import BENCH, LEARNING_FREE, MUSIC_ENCODERS
+from mudar.pipelines.bench.plan import TABLES, Budget
+from mudar.pipelines.bench.run import run_bench
 from mudar.synthetic.video import make_dataset
 
 TINY = Budget(
@@ -137,7 +137,7 @@ def test_a_finished_bench_resumes_without_training(bench, videos, monkeypatch):
 
 
 def test_a_failing_run_is_reported_and_skipped(bench, videos, monkeypatch):
-    import mudar.bench.run as run
+    import mudar.pipelines.bench.run as run
 
     real = run.score_run
 
@@ -157,7 +157,7 @@ def test_a_failing_run_is_reported_and_skipped(bench, videos, monkeypatch):
 
 
 def test_cli_prints_the_json(bench, videos, monkeypatch, capsys):
-    import mudar.bench.plan as plan
+    import mudar.pipelines.bench.plan as plan
 
     monkeypatch.setattr(plan, "QUICK", TINY)  # the finished tiny bench, read back
     code = main(
@@ -295,3 +295,11 @@ def test_an_aist_tree_is_benched_as_it_ships(tmp_path):
     assert "motion-energy (timed)" in result.tables["retrieval_sync"]
     split = json.loads((tmp_path / "out" / "splits" / "s0" / "split.json").read_text())
     assert split["test"] and all(i.startswith("g") for i in split["test"] + split["train"])
+
+
+def test_cli_without_data_is_one_line(tmp_path, capsys):
+    """No default folder: a library does not know where it is checked out."""
+    code = main(["bench", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("mudar: error: --data DIR is required")

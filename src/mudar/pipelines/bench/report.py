@@ -8,8 +8,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from mudar.bench.plan import ABLATIONS
-from mudar.bench.tables import (
+from mudar.pipelines.bench.plan import ABLATIONS
+from mudar.pipelines.bench.tables import (
     FLOORS,
     METRICS,
     NOTES,

@@ -1,14 +1,15 @@
 """Every command on every bad input of :mod:`mudar.synthetic.bad`: what the user sees.
 
-Not a subcommand: it runs the subcommands, so it lives beside them (only :mod:`mudar.cli`
-imports the command line).
+A user of the command line, not part of it: it lives beside the benchmarks that use it (the
+package itself keeps one rule, only :mod:`mudar.cli` imports the command line). The tests
+(``tests/benchmarks/test_robust.py``) put this folder on ``sys.path``.
 
 :func:`case_argv` says how a command is run on a case (the case's file in the command's input
 place, its outputs in a work folder); :func:`run_cli` runs the real entry point
 (:func:`mudar.cli.main.main`) in this process and records the exit status, the stderr lines,
 whether a traceback escaped and whether an output was left half-written; :func:`judge` compares
-a run with what the catalogue expects. The tests (``tests/cli/test_robust.py``) and the
-benchmark (``benchmarks/robust_bad.py``) share them.
+a run with what the catalogue expects. The tests and the benchmark (``benchmarks/robust_bad.py``)
+share them.
 """
 
 from __future__ import annotations
