@@ -43,7 +43,7 @@ def main() -> int:
     from mudar.pipelines.bench.plan import retarget_pairs
     from mudar.pipelines.method import analysis_setup, without_music
     from mudar.pipelines.retarget import dance_seconds, music_seconds, retarget_files
-    from mudar.tasks.retarget import RetargetOptions
+    from mudar.pipelines.retarget_options import RetargetOptions
     from mudar.tasks.rhythm import default_dance_method
 
     with (DWM / "index.csv").open(encoding="utf-8") as fh:

@@ -152,14 +152,14 @@ def test_motion_energy_rhythm_and_its_clear_error_without_energy(tmp_path: Path)
 
 
 def test_only_what_reads_the_energy_asks_for_it():
-    from mudar.features.analysis import energy_config
     from mudar.pipelines.method import analysis_setup
+    from mudar.tasks.rhythm import measure_needs
 
     plain = AnalysisConfig()
     assert plain.energy_steps == 0 and "energy_steps" not in plain.to_dict()
-    assert energy_config(plain, ["hoof-flux", "directogram"]) is plain
-    assert energy_config(plain, ["hoof-flux", "motion-energy"]).energy_steps == 4
-    assert energy_config(ENERGY, ["motion-energy"]) is ENERGY
+    assert measure_needs(plain, ["hoof-flux", "directogram"]) is plain
+    assert measure_needs(plain, ["hoof-flux", "motion-energy"]).energy_steps == 4
+    assert measure_needs(ENERGY, ["motion-energy"]) is ENERGY
     assert ENERGY.key() != plain.key() and AnalysisConfig.from_dict(ENERGY.to_dict()) == ENERGY
     assert analysis_setup("motion-energy")[0].energy_steps == 4
     assert analysis_setup("hoof-flux")[0].energy_steps == 0

@@ -182,10 +182,10 @@ def delayed_copy(src, dest, delay_s: float):
 
 
 def estimate_file(path, method="hoof-flux"):
-    from mudar.features.analysis import energy_config
+    from mudar.tasks.rhythm import measure_needs
 
     clock = sync_clock(probe(path).native_fps)
-    config = energy_config(AnalysisConfig(clock=clock, size=128), [method])
+    config = measure_needs(AnalysisConfig(clock=clock, size=128), [method])
     return sync_offset(analyze(path, config), method=method)
 
 

@@ -52,7 +52,8 @@ class AnalysisConfig:
         Samples per frame of the motion energy measured between the video's own frames
         (:mod:`mudar.features.energy`; 0, the default: not measured). It costs about as much
         again as the rest of the video analysis, so only what reads it asks for it: the
-        ``motion-energy`` method (:func:`energy_config`) and models with ``motion_energy``.
+        ``motion-energy`` method (:func:`mudar.tasks.rhythm.measure_needs`) and models with
+        ``motion_energy``.
         Written to :meth:`to_dict` only when not 0, as ``hoof_vote``.
     """
 
@@ -180,11 +181,12 @@ class Analysis:
         )
 
 
-def energy_config(config: AnalysisConfig, methods) -> AnalysisConfig:
-    """``config`` with the motion energy measured when one of ``methods`` reads it (the
-    ``motion-energy`` method) and ``config`` does not measure it yet; else ``config``."""
+def with_energy(config: AnalysisConfig) -> AnalysisConfig:
+    """``config`` measuring the motion energy (:data:`mudar.features.energy.ENERGY_STEPS`
+    samples a frame); ``config`` itself when it measures it already. Which methods need it is
+    said by the table of dance rhythm methods (:func:`mudar.tasks.rhythm.measure_needs`)."""
     from mudar.features.energy import ENERGY_STEPS
 
-    if "motion-energy" in methods and config.energy_steps == 0:
+    if config.energy_steps == 0:
         return dataclasses.replace(config, energy_steps=ENERGY_STEPS)
     return config

@@ -22,8 +22,8 @@ from mudar.io import iter_frames, load_audio, probe
 from mudar.io.media import check_path
 from mudar.io.write import AAC_RATES, CONTAINERS, write_video
 from mudar.pipelines.method import analysis_setup
+from mudar.pipelines.retarget_options import RetargetOptions
 from mudar.tasks.retarget import (
-    RetargetOptions,
     music_rhythm_seconds,
     plan_retarget,
     resample_frames,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mudar.errors import ParameterError
-from mudar.features.analysis import Analysis, AnalysisConfig, energy_config
+from mudar.features.analysis import Analysis, AnalysisConfig, with_energy
 from mudar.features.dance import peak_decision, rhythm_times
 
 
@@ -241,10 +241,10 @@ def rhythm_method(name: str, *, what: str = "dance rhythm method") -> RhythmMeth
 
 def measure_needs(config: AnalysisConfig, methods: Iterable[str]) -> AnalysisConfig:
     """``config`` measuring what the dance rhythm ``methods`` read that it does not yet: the
-    motion energy (:func:`mudar.features.analysis.energy_config`) for a method that needs it.
+    motion energy (:func:`mudar.features.analysis.with_energy`) for a method that needs it.
     Names not in :data:`RHYTHM_METHODS` (floors, baselines) need nothing."""
     if any("energy" in RHYTHM_METHODS[m].needs for m in methods if m in RHYTHM_METHODS):
-        return energy_config(config, ["motion-energy"])
+        return with_energy(config)
     return config
 
 

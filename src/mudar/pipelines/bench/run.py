@@ -34,7 +34,6 @@ import torch
 
 from mudar.atomic import write_text
 from mudar.errors import InputError, MudarError, ParameterError
-from mudar.features.analysis import energy_config
 from mudar.models.presets import get_preset
 from mudar.pipelines.bench import speed
 from mudar.pipelines.bench.data import (
@@ -63,6 +62,7 @@ from mudar.pipelines.bench.tables import (
     timing_intervals,
     write_tables,
 )
+from mudar.tasks.rhythm import measure_needs
 from mudar.threads import torch_threads
 from mudar.training.train import train
 
@@ -246,7 +246,7 @@ def _run(
     model_config = dataclasses.replace(
         get_preset("mudar", budget.preset).model, **budget.model_overrides
     )
-    config = energy_config(model_config.analysis_config(**budget.analysis_overrides), plan.methods)
+    config = measure_needs(model_config.analysis_config(**budget.analysis_overrides), plan.methods)
 
     log(f"features of {data}")
     t_prep = time.perf_counter()

@@ -1,11 +1,11 @@
 """RetargetOptions: its defaults name things that exist."""
 
 from mudar.methods import DANCE_RHYTHM
+from mudar.pipelines.retarget_options import RetargetOptions
 from mudar.tasks.retarget import (
     MUSIC_RHYTHMS,
     PLANNERS,
     RESAMPLE_MODES,
-    RetargetOptions,
     plan_retarget,
 )
 
