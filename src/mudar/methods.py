@@ -7,17 +7,23 @@ nothing (not even numpy): ``mudar --help`` reads it without loading any of the w
 
 from __future__ import annotations
 
-DANCE_RHYTHM = ("mudar", "mudar-noaudio", "hoof-flux", "directogram", "motion-energy")
+DANCE_RHYTHM = ("mudar", "mudar-noaudio", "hoof-flux", "directogram", "motion-energy", "pose")
 """Dance rhythm of a video (``mudar rhythm --method``): the learned model with and without the
-music (the audio dropout path), HOOF flux, Davis & Agrawala's directogram, and the minima of
-the motion energy between the video's own frames (the dancer's stops)."""
+music (the audio dropout path), HOOF flux, Davis & Agrawala's directogram, the minima of the
+motion energy between the video's own frames (the dancer's stops), and the motion beats of the
+dancer's body (minima of the joint speed of a MediaPipe pose track: the ``pose`` extra)."""
 
-LEARNING_FREE = ("hoof-flux", "directogram", "motion-energy")
+LEARNING_FREE = ("hoof-flux", "directogram", "motion-energy", "pose")
 """Dance rhythm methods without training."""
 
-SYNC = ("hoof-flux", "motion-energy")
+NEEDS_EXTRA = {"pose": "pose"}
+"""Methods that need an optional extra (method -> extra): left out of what runs by default
+where the extra may be missing or the work is long (the bench's default methods)."""
+
+SYNC = ("hoof-flux", "motion-energy", "pose")
 """Dance curves ``mudar sync --method`` correlates with the music's onsets: the HOOF flux, and
-pulses at the dancer's stops (:func:`mudar.tasks.sync.stop_pulses`)."""
+pulses at the dancer's stops (:func:`mudar.tasks.sync.stop_pulses`) or at the motion beats of
+the dancer's pose track."""
 
 RHYTHM_FLOORS = ("chance", "peaks", "all")
 """Rows of a rhythm score that are no method: seeded random frames at the true onset rate, the
@@ -37,6 +43,10 @@ MUSIC_ENCODERS = ("motionbeat",)
 
 BENCH = LEARNED + LEARNING_FREE + MUSIC_ENCODERS
 """The methods of ``mudar bench`` (``--methods`` picks among them)."""
+
+BENCH_DEFAULT = tuple(m for m in BENCH if m not in NEEDS_EXTRA)
+"""The methods ``mudar bench`` runs without ``--methods``: every one but those of an extra (the
+pose track runs at about real time on 2 cores; ``--methods ...,pose`` adds it)."""
 
 BENCH_ABLATIONS = (
     "no-audio",

@@ -4,7 +4,8 @@ installed.
 A user who only wants rhythms installs ``mudar`` alone; training needs ``mudar[train]``
 (Lightning), retrieval ``mudar[retrieve]`` (FAISS), plots ``mudar[plots]`` (matplotlib), the web
 page ``mudar[serve]`` (FastAPI, uvicorn), feature extraction on Ray and WebDataset shards
-``mudar[cluster]``; ``mudar[all]`` has everything.
+``mudar[cluster]``, the dancer's pose track ``mudar[pose]`` (MediaPipe); ``mudar[all]`` has
+everything.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ EXTRAS = {
     "webdataset": "cluster",
     "fastapi": "serve",
     "uvicorn": "serve",
+    "mediapipe": "pose",
 }
 """Which extra of the package installs each optional module."""
 

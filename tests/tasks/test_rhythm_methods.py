@@ -36,6 +36,7 @@ def test_the_table_lists_every_name_of_methods_py_in_its_order():
         "hoof-flux",
         "directogram",
         "motion-energy",
+        "pose",
     ]
     assert not any(RHYTHM_METHODS[without_music(m)].uses_music for m in DANCE_RHYTHM)
 
@@ -69,16 +70,16 @@ def test_a_new_entry_is_usable_without_other_edits(analysis, monkeypatch):
         frames = np.arange(0, a.n_frames, 10)
         return frames, np.ones(a.n_frames, np.float32)
 
-    monkeypatch.setitem(RHYTHM_METHODS, "pose", RhythmMethod("pose", every_tenth))
-    frames, strength = dance_rhythm(analysis, method="pose")
+    monkeypatch.setitem(RHYTHM_METHODS, "every-tenth", RhythmMethod("every-tenth", every_tenth))
+    frames, strength = dance_rhythm(analysis, method="every-tenth")
     assert frames.tolist() == list(range(0, analysis.n_frames, 10)) and seen == [None]
-    report = rhythm_report(analysis, method="pose")
-    assert report["dance"]["method"] == "pose"
+    report = rhythm_report(analysis, method="every-tenth")
+    assert report["dance"]["method"] == "every-tenth"
     fps = analysis.clock.fps
     assert report["dance"]["rhythm_times"] == [round(f / fps, 3) for f in frames]
-    config, model = analysis_setup("pose")
+    config, model = analysis_setup("every-tenth")
     assert model is None and config.energy_steps == 0
-    assert without_music("pose") == "pose"
+    assert without_music("every-tenth") == "every-tenth"
 
 
 def test_a_new_entry_with_its_own_times_and_needs(analysis, monkeypatch):
@@ -89,6 +90,12 @@ def test_a_new_entry_with_its_own_times_and_needs(analysis, monkeypatch):
     monkeypatch.setitem(RHYTHM_METHODS, "stops", entry)
     assert rhythm_report(analysis, method="stops")["dance"]["rhythm_times"] == [0.123]
     assert analysis_setup("stops")[0].energy_steps == 4  # it reads the motion energy
+    assert analysis_setup("stops")[0].pose_stride == 0
+
+
+def test_the_pose_method_asks_for_the_pose_track_alone():
+    config, model = analysis_setup("pose")
+    assert model is None and config.pose_stride == 1 and config.energy_steps == 0
 
 
 def test_a_method_needing_a_model_says_so(analysis):

@@ -76,10 +76,14 @@ def _text(r: dict) -> str:
         )
     if d is None:
         lines.append("  dance: none (no video track)")
+    elif d.get("dancer_found") is False:
+        lines.append(f"  dance ({d['method']}): no dancer found")
     else:
         first = ", ".join(f"{t:.2f}" for t in d["rhythm_times"][:8])
         more = " ..." if len(d["rhythm_times"]) > 8 else ""
         lines.append(
             f"  dance ({d['method']}): {len(d['rhythm_times'])} rhythm points [{first}{more}]"
         )
+        if "body_found" in d:
+            lines.append(f"  body found in {100 * d['body_found']:.0f} % of the frames")
     return "\n".join(lines)

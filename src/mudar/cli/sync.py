@@ -39,8 +39,9 @@ def add_parser(sub) -> None:
         choices=SYNC,
         default="motion-energy",
         help="the dance curve lined up with the music's onsets: motion-energy (pulses at the "
-        "dancer's stops, timed between the video's own frames; the default) or hoof-flux (the "
-        "HOOF flux)",
+        "dancer's stops, timed between the video's own frames; the default), pose (pulses at the "
+        "motion beats of the dancer's body: pip install 'mudar[pose]') or hoof-flux (the HOOF "
+        "flux)",
     )
     p.add_argument(
         "--fix",

@@ -16,6 +16,7 @@ from mudar.clock import DEFAULT_CLOCK, FrameClock
 from mudar.errors import ParameterError
 from mudar.features.dance import DanceFeatures
 from mudar.features.music import STFT_WINDOWS, MusicFeatures
+from mudar.features.pose import PoseTrack
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,11 @@ class AnalysisConfig:
         ``motion-energy`` method (:func:`mudar.tasks.rhythm.measure_needs`) and models with
         ``motion_energy``.
         Written to :meth:`to_dict` only when not 0, as ``hoof_vote``.
+    pose_stride : int
+        Track the dancer's body (:mod:`mudar.features.pose`, the ``pose`` extra) on every
+        ``pose_stride``-th decoded frame (0, the default: not tracked). It costs more than the
+        rest of the analysis, so only what reads it asks for it (the ``pose`` method, through
+        :func:`mudar.tasks.rhythm.measure_needs`). Written to :meth:`to_dict` only when not 0.
     """
 
     clock: FrameClock = DEFAULT_CLOCK
@@ -68,6 +74,7 @@ class AnalysisConfig:
     hoof_vote: str = "nearest"
     stft_window: str = "hann"
     energy_steps: int = 0
+    pose_stride: int = 0
 
     def __post_init__(self) -> None:
         if self.hoof_vote not in ("nearest", "literal"):
@@ -86,6 +93,8 @@ class AnalysisConfig:
             raise ParameterError(f"frame_size must be >= 0, got {self.frame_size}")
         if not 0 <= self.energy_steps <= 64:
             raise ParameterError(f"energy_steps must be in [0, 64], got {self.energy_steps}")
+        if not 0 <= self.pose_stride <= 100:
+            raise ParameterError(f"pose_stride must be in [0, 100], got {self.pose_stride}")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -96,6 +105,8 @@ class AnalysisConfig:
             del d["stft_window"]
         if d["energy_steps"] == 0:
             del d["energy_steps"]
+        if d["pose_stride"] == 0:
+            del d["pose_stride"]
         return d
 
     @classmethod
@@ -127,6 +138,9 @@ class Analysis:
         None when the file has no video.
     frames : np.ndarray or None, uint8, shape (T, s, s, 3)
         RGB frames kept for the models when ``config.frame_size > 0``.
+    pose : PoseTrack or None
+        The dancer's body on the video's own frames (times from frame 0), when
+        ``config.pose_stride > 0``.
     """
 
     path: str
@@ -137,6 +151,7 @@ class Analysis:
     dance: DanceFeatures | None = None
     frames: np.ndarray | None = None
     info: dict = field(default_factory=dict)
+    pose: PoseTrack | None = None
 
     @property
     def clock(self) -> FrameClock:
@@ -162,6 +177,8 @@ class Analysis:
             out |= {f"dance/{k}": v for k, v in self.dance.to_arrays().items()}
         if self.frames is not None:
             out["frames"] = self.frames
+        if self.pose is not None:
+            out |= {f"pose/{k}": v for k, v in self.pose.to_arrays().items()}
         return out
 
     @classmethod
@@ -169,6 +186,7 @@ class Analysis:
         meta = json.loads(str(arrays["meta"]))
         music = {k[6:]: arrays[k] for k in arrays if k.startswith("music/")}
         dance = {k[6:]: arrays[k] for k in arrays if k.startswith("dance/")}
+        pose = {k[5:]: arrays[k] for k in arrays if k.startswith("pose/")}
         return cls(
             path=meta["path"],
             config=AnalysisConfig.from_dict(meta["config"]),
@@ -178,6 +196,7 @@ class Analysis:
             dance=DanceFeatures.from_arrays(dance) if dance else None,
             frames=np.asarray(arrays["frames"]) if "frames" in arrays else None,
             info=meta.get("info", {}),
+            pose=PoseTrack.from_arrays(pose) if pose else None,
         )
 
 
@@ -189,4 +208,17 @@ def with_energy(config: AnalysisConfig) -> AnalysisConfig:
 
     if config.energy_steps == 0:
         return dataclasses.replace(config, energy_steps=ENERGY_STEPS)
+    return config
+
+
+POSE_STRIDE = 1
+"""Default ``pose_stride``: the body on every decoded frame (the beats' timing needs the
+video's own rate; ``mudar pose --pose-stride`` trades it for speed)."""
+
+
+def with_pose(config: AnalysisConfig, *, stride: int = POSE_STRIDE) -> AnalysisConfig:
+    """``config`` tracking the dancer's body (every ``stride``-th decoded frame); ``config``
+    itself when it tracks it already."""
+    if config.pose_stride == 0:
+        return dataclasses.replace(config, pose_stride=stride)
     return config

@@ -18,6 +18,7 @@ from mudar.features.analysis import Analysis, AnalysisConfig
 from mudar.features.dance import DanceFeatures, dance_features
 from mudar.features.energy import MotionEnergy
 from mudar.features.music import music_features
+from mudar.features.pose import PoseTap, PoseTrack
 from mudar.io import iter_frames, load_audio, probe
 from mudar.io.buffer import RowBuffer
 from mudar.io.media import MediaInfo
@@ -30,6 +31,7 @@ def analyze(
     *,
     music: bool = True,
     dance: bool = True,
+    progress: bool | None = None,
 ) -> Analysis:
     """Decode ``path`` once and compute its music and dance features on the frame clock.
 
@@ -40,6 +42,10 @@ def analyze(
     config : AnalysisConfig, optional
     music, dance : bool
         Compute the music / dance side (each is skipped anyway when its stream is absent).
+    progress : bool, optional
+        Show a progress bar of the pose track (the slow part of a long video's analysis) on
+        stderr: True always, False never, None (default) on a terminal for a video over a
+        minute.
 
     Returns
     -------
@@ -54,9 +60,9 @@ def analyze(
     clock = config.clock
     info = probe(path)
     n = clock.n_frames(info.duration_s)
-    dance_feats, frames = None, None
+    dance_feats, frames, pose = None, None, None
     if dance and info.has_video:
-        dance_feats, frames = _analyze_video(path, config, n)
+        dance_feats, frames, pose = _analyze_video(path, config, n, info, progress)
         n = dance_feats.hoof.shape[0]
     y = load_audio(path, sr=clock.sr) if music and info.has_audio else None
     if not info.has_video:
@@ -74,18 +80,28 @@ def analyze(
         dance=dance_feats,
         frames=frames,
         info=_info_dict(info),
+        pose=pose,
     )
 
 
 def _analyze_video(
-    path: str | os.PathLike, config: AnalysisConfig, n_expected: int
-) -> tuple[DanceFeatures, np.ndarray | None]:
+    path: str | os.PathLike,
+    config: AnalysisConfig,
+    n_expected: int,
+    info: MediaInfo,
+    progress: bool | None,
+) -> tuple[DanceFeatures, np.ndarray | None, PoseTrack | None]:
     clock = config.clock
     max_frames = n_expected if n_expected > 0 else None
     s = config.frame_size
     small = RowBuffer(n_expected, (s, s, 3), np.uint8)  # sized from the duration
     # the motion energy sees every decoded frame, not only those on the clock
     energy = MotionEnergy() if config.energy_steps > 0 else None
+    pose, bar = None, None
+    if config.pose_stride > 0:  # the dancer's body, on every pose_stride-th decoded frame
+        bar = _pose_bar(info, progress)
+        pose = PoseTap(stride=config.pose_stride, progress=bar.update)
+    taps = [t for t in (energy, pose) if t is not None]
     # one pass over the file: gray for the flow, plus small RGB straight from the decoded frames
     # when they are kept (no large RGB picture in between)
     if config.frame_size > 0:
@@ -96,7 +112,7 @@ def _analyze_video(
             rgb_size=config.frame_size,
             aspect=config.aspect,
             max_frames=max_frames,
-            tap=energy,
+            tap=taps,
         )
         stream = _keep_rgb(pairs, small)
     else:
@@ -107,7 +123,7 @@ def _analyze_video(
             aspect=config.aspect,
             gray=True,
             max_frames=max_frames,
-            tap=energy,
+            tap=taps,
         )
     from mudar.features.flow import get_flow_backend
 
@@ -126,7 +142,20 @@ def _analyze_video(
     if energy is not None:
         feats.energy = energy.on_clock(len(feats), fps=clock.fps, steps=config.energy_steps)
     frames = small.array() if config.frame_size > 0 else None
-    return feats, frames
+    track = None
+    if pose is not None:
+        bar.close()
+        track = pose.track(width=info.width, height=info.height, fps=info.native_fps or clock.fps)
+    return feats, frames, track
+
+
+def _pose_bar(info: MediaInfo, progress: bool | None):
+    """A progress bar over the decoded frames the pose tap sees (it sees them all)."""
+    from tqdm import tqdm
+
+    total = round(info.duration_s * info.native_fps) if info.native_fps else None
+    disable = None if progress is None and info.duration_s > 60 else not progress
+    return tqdm(total=total, desc="pose", unit="frame", disable=disable, leave=False)
 
 
 def _keep_rgb(pairs, store: RowBuffer):

@@ -8,7 +8,7 @@ Decoding streams: only the previous and current frame are held, at the output si
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 import av
@@ -30,7 +30,7 @@ def iter_frames(
     aspect: str = "pad",
     gray: bool = False,
     max_frames: int | None = None,
-    tap: FrameTap | None = None,
+    tap: FrameTap | Sequence[FrameTap] | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield frames of ``path`` at ``fps``, as ``size`` x ``size`` images.
 
@@ -50,8 +50,8 @@ def iter_frames(
         Yield (size, size) uint8 luma instead of (size, size, 3) RGB.
     max_frames : int, optional
         Stop after this many output frames.
-    tap : FrameTap, optional
-        Also shown every decoded frame, as gray at its own side, with its time (see
+    tap : FrameTap or sequence of FrameTap, optional
+        Also shown every decoded frame, as the picture it asks for, with its time (see
         :class:`FrameTap`).
 
     Yields
@@ -80,7 +80,7 @@ def iter_frame_pairs(
     rgb_size: int = 64,
     aspect: str = "pad",
     max_frames: int | None = None,
-    tap: FrameTap | None = None,
+    tap: FrameTap | Sequence[FrameTap] | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield the frames of :func:`iter_frames` twice over: gray for the flow, small RGB for a model.
 
@@ -130,21 +130,36 @@ def iter_frame_pairs(
 
 class FrameTap(Protocol):
     """What wants every decoded frame of a video, not only those on the clock: its ``size``
-    (side in pixels of the gray picture it is shown) and ``__call__(time_s, gray)``, called in
-    decoding order with the frame's presentation time (seconds from the start) and its gray
-    picture, ``size`` x ``size`` uint8 framed as the clock's frames are (``aspect``)."""
+    (pixels), an optional ``picture`` (``"gray"``, the default, or ``"rgb"``) and
+    ``__call__(time_s, picture)``, called in decoding order with the frame's presentation time
+    (seconds from the start) and its picture: for ``"gray"``, ``size`` x ``size`` uint8 framed as
+    the clock's frames are (``aspect``); for ``"rgb"``, the whole displayed picture, (h, w, 3)
+    uint8, its longer side ``size`` (never enlarged), aspect kept."""
 
     size: int
 
-    def __call__(self, time_s: float, gray: np.ndarray) -> None: ...
+    def __call__(self, time_s: float, picture: np.ndarray) -> None: ...
 
 
-def _tapper(tap: FrameTap | None, aspect: str) -> Callable[[float, av.VideoFrame], None] | None:
-    """``tap`` as a callback on decoded frames (each converted to its gray picture)."""
-    if tap is None:
+def _tapper(
+    tap: FrameTap | Sequence[FrameTap] | None, aspect: str
+) -> Callable[[float, av.VideoFrame], None] | None:
+    """``tap`` (one or several) as a callback on decoded frames, each shown its picture."""
+    taps = [] if tap is None else list(tap) if isinstance(tap, list | tuple) else [tap]
+    if not taps:
         return None
-    converter = _Converter(tap.size, aspect, "gray")
-    return lambda t, frame: tap(t, converter(frame))
+    calls = []
+    for tp in taps:
+        if getattr(tp, "picture", "gray") == "rgb":
+            calls.append((tp, _Converter(tp.size, "fit", "rgb24", area=True)))
+        else:
+            calls.append((tp, _Converter(tp.size, aspect, "gray")))
+
+    def call(t: float, frame: av.VideoFrame) -> None:
+        for tp, converter in calls:
+            tp(t, converter(frame))
+
+    return call
 
 
 def _pick_frames(
@@ -193,7 +208,8 @@ def _pick_frames(
 
 
 class _Converter:
-    """Rotates a frame for display and resizes it to ``size`` x ``size`` in ``fmt``.
+    """Rotates a frame for display and resizes it to ``size`` x ``size`` in ``fmt`` (or, for
+    the internal aspect ``fit``, to the whole picture with its longer side at most ``size``).
 
     One converter serves all the frames of a stream with one swscale context: PyAV's
     ``frame.reformat`` builds a new context per frame, which costs as much as the scaling itself
@@ -216,6 +232,9 @@ class _Converter:
         dw, dh = (h, w) if rot in (90, -90) else (w, h)  # displayed size
         if aspect == "squash":
             sw, sh = size, size
+        elif aspect == "fit":  # the whole picture, aspect kept, never enlarged
+            scale = min(1.0, size / max(dw, dh))
+            sw, sh = max(1, round(dw * scale)), max(1, round(dh * scale))
         else:
             scale = size / max(dw, dh) if aspect == "pad" else size / min(dw, dh)
             sw, sh = max(1, round(dw * scale)), max(1, round(dh * scale))
@@ -234,7 +253,7 @@ class _Converter:
             ).to_ndarray()
         if rot:
             img = np.ascontiguousarray(np.rot90(img, k=rot // 90))
-        if img.shape[0] == size and img.shape[1] == size:
+        if aspect == "fit" or (img.shape[0] == size and img.shape[1] == size):
             return img
         if aspect == "pad":
             out = np.zeros((size, size, *img.shape[2:]), dtype=np.uint8)

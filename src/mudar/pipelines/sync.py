@@ -59,7 +59,8 @@ def sync_estimate(
     method : str
         The dance curve, one of :data:`mudar.methods.SYNC`: ``motion-energy`` (default; on the
         beat-locked dances it finds 4-5 of 10 delays where ``hoof-flux`` finds 2, and the
-        dancer's true accents 6-7: ``benchmarks/bench_sync.py``) or ``hoof-flux``.
+        dancer's true accents 6-7: ``benchmarks/bench_sync.py``), ``pose`` (the motion beats
+        of the dancer's pose track) or ``hoof-flux``.
 
     Returns
     -------

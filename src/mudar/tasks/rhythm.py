@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mudar.errors import ParameterError
-from mudar.features.analysis import Analysis, AnalysisConfig, with_energy
+from mudar.features.analysis import Analysis, AnalysisConfig, with_energy, with_pose
 from mudar.features.dance import peak_decision, rhythm_times
 
 
@@ -134,6 +134,9 @@ class RhythmMethod:
     without_music : str, optional
         The method that sees the motion alone (:func:`mudar.pipelines.method.without_music`);
         default the method itself.
+    report : callable, optional
+        ``report(analysis) -> dict``: keys it adds to the ``dance`` part of
+        :func:`rhythm_report` (the pose method: the share of frames with a body).
     """
 
     name: str
@@ -143,6 +146,7 @@ class RhythmMethod:
     needs: tuple[str, ...] = ()
     times: Callable[[Analysis], np.ndarray] | None = None
     without_music: str | None = None
+    report: Callable[[Analysis], dict] | None = None
 
 
 def _learned(with_audio: bool):
@@ -201,6 +205,50 @@ def stop_times(analysis: Analysis) -> np.ndarray:
     return t
 
 
+def _pose(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray]:
+    # the dancer's motion beats: minima of the joint speed of the body's pose track
+    from mudar.features.pose import pose_stillness
+
+    fps = analysis.clock.fps
+    frames = np.round(pose_times(analysis) * fps).astype(int)
+    frames = np.unique(np.clip(frames, 0, analysis.n_frames - 1))
+    return frames, pose_stillness(_pose_track(analysis), n_frames=analysis.n_frames, fps=fps)
+
+
+# the memo of pose_times: id of a keypoint array -> times; an entry leaves with its array
+_BEATS: dict[int, np.ndarray] = {}
+
+
+def pose_times(analysis: Analysis) -> np.ndarray:
+    """The dancer's motion beats, seconds from the start of ``analysis`` (float64, shape (k,)):
+    the minima of its pose track's joint speed (:func:`mudar.features.pose.pose_minima`) within
+    its frames; empty where no body was found. Computed once per analysis; do not write to it.
+    """
+    from mudar.features.pose import pose_minima
+
+    track = _pose_track(analysis)
+    key = id(track.keypoints)
+    if key not in _BEATS:
+        t = pose_minima(track)
+        weakref.finalize(track.keypoints, _BEATS.pop, key, None)
+        _BEATS[key] = t[(t >= 0) & (t < analysis.n_frames / analysis.clock.fps)]
+    return _BEATS[key]
+
+
+def _pose_track(analysis: Analysis):
+    if analysis.pose is None:
+        raise ParameterError(
+            f"{analysis.path}: its features have no pose track (the pose method needs it: "
+            "analyse with pose_stride=1, or `mudar prepare --pose`)"
+        )
+    return analysis.pose
+
+
+def _pose_report(analysis: Analysis) -> dict:
+    found = _pose_track(analysis).found_fraction
+    return {"body_found": round(found, 3), "dancer_found": found > 0}
+
+
 RHYTHM_METHODS: dict[str, RhythmMethod] = {
     m.name: m
     for m in (
@@ -219,6 +267,7 @@ RHYTHM_METHODS: dict[str, RhythmMethod] = {
         RhythmMethod("hoof-flux", _hoof_flux),
         RhythmMethod("directogram", _directogram),
         RhythmMethod("motion-energy", _motion_energy, needs=("energy",), times=stop_times),
+        RhythmMethod("pose", _pose, needs=("pose",), times=pose_times, report=_pose_report),
     )
 }
 """Every dance rhythm method, by name, in the order of :data:`mudar.methods.DANCE_RHYTHM`. A new
@@ -239,12 +288,22 @@ def rhythm_method(name: str, *, what: str = "dance rhythm method") -> RhythmMeth
     return entry
 
 
+MEASURES: dict[str, Callable[[AnalysisConfig], AnalysisConfig]] = {
+    "energy": with_energy,
+    "pose": with_pose,
+}
+"""How an analysis is asked to measure what a method ``needs`` (``frames`` comes with a model's
+own analysis settings)."""
+
+
 def measure_needs(config: AnalysisConfig, methods: Iterable[str]) -> AnalysisConfig:
     """``config`` measuring what the dance rhythm ``methods`` read that it does not yet: the
-    motion energy (:func:`mudar.features.analysis.with_energy`) for a method that needs it.
-    Names not in :data:`RHYTHM_METHODS` (floors, baselines) need nothing."""
-    if any("energy" in RHYTHM_METHODS[m].needs for m in methods if m in RHYTHM_METHODS):
-        return with_energy(config)
+    motion energy (:func:`mudar.features.analysis.with_energy`), the pose track
+    (:func:`mudar.features.analysis.with_pose`). Names not in :data:`RHYTHM_METHODS` (floors,
+    baselines) need nothing."""
+    needs = {n for m in methods if m in RHYTHM_METHODS for n in RHYTHM_METHODS[m].needs}
+    for need in sorted(needs & MEASURES.keys()):
+        config = MEASURES[need](config)
     return config
 
 
@@ -339,6 +398,9 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux", model=None) 
             "rhythm_times": _times(rhythm_seconds(analysis, method, frames) + analysis.start_s),
             "rhythm_strength": [round(float(s), 4) for s in strength],
         }
+        entry = RHYTHM_METHODS[method]
+        if entry.report is not None:
+            dance |= entry.report(analysis)
     # a whole file reports its own length; a clip, the frames it spans
     whole = analysis.start_s == 0
     duration = (

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from mudar.errors import ParameterError
-from mudar.methods import BENCH, LEARNED
+from mudar.methods import BENCH, BENCH_DEFAULT, LEARNED
 from mudar.pipelines.bench.plan import (
     ABLATIONS,
     FULL,
@@ -28,7 +28,8 @@ LABEL = {it["id"]: it["label"] for it in ITEMS}
 
 def test_quick_plan_trains_every_method_once_and_two_ablations():
     plan = make_plan(QUICK)
-    assert plan.methods == BENCH
+    assert plan.methods == BENCH_DEFAULT  # every method but those of an extra (pose)
+    assert make_plan(QUICK, methods=[*BENCH_DEFAULT, "pose"]).methods == BENCH
     assert plan.seeds == (0,)
     names = [r.name for r in plan.runs]
     assert names[:4] == list(LEARNED)

@@ -98,6 +98,7 @@ def cut(analysis: Analysis, start: int, stop: int) -> Analysis:
         music=analysis.music.slice(start, stop, clock=clock) if analysis.music else None,
         dance=analysis.dance.slice(start, stop) if analysis.dance else None,
         frames=analysis.frames[start:stop] if analysis.frames is not None else None,
+        pose=analysis.pose.clip(start / clock.fps, stop / clock.fps) if analysis.pose else None,
     )
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from mudar.data.clips.clipset import video_group
 from mudar.data.readers.dataset import dance_group, look_of
 from mudar.errors import ParameterError
-from mudar.methods import BENCH, LEARNED, RHYTHM_HEADS
+from mudar.methods import BENCH, BENCH_DEFAULT, LEARNED, RHYTHM_HEADS
 from mudar.models.presets import get_preset
 
 MOTIONBEAT_TABLES = (
@@ -333,7 +333,8 @@ def make_plan(
     seeds : int, optional
         Number of seeds (0, 1, ...); default ``budget.seeds``.
     methods : sequence of str, optional
-        Among :data:`BENCH`; default all. The ablations are MuDaR's: without ``mudar``, none.
+        Among :data:`BENCH`; default :data:`mudar.methods.BENCH_DEFAULT` (all but those of an
+        extra). The ablations are MuDaR's: without ``mudar``, none.
 
     Returns
     -------
@@ -344,7 +345,7 @@ def make_plan(
     ParameterError
         Unknown methods, no method, fewer than one seed.
     """
-    chosen = tuple(BENCH) if methods is None else tuple(dict.fromkeys(methods))
+    chosen = tuple(BENCH_DEFAULT) if methods is None else tuple(dict.fromkeys(methods))
     unknown = [m for m in chosen if m not in BENCH]
     if unknown:
         raise ParameterError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(BENCH)}")
