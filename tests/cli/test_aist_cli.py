@@ -41,6 +41,10 @@ def test_bas_per_sequence_and_pooled(capsys, tree_root):
             assert s["bas_motion"] > 0.95 and s["bas_music"] > 0.95
     mean = sum(s["bas_motion"] for s in by.values()) / 4
     assert r["bas_motion"] == pytest.approx(mean, abs=1e-4)
+    assert all("feedback" not in s for s in r["sequences"])  # one dance's coaching only
+    code, out, err = run(capsys, "bas", tree_root, "--plot", tree_root / "f.png")
+    assert code == 2 and "--plot draws one dance's feedback" in err
+    assert not (tree_root / "f.png").exists()
 
     code, out, _ = run(capsys, "bas", tree_root, "--split", "test", "--json")
     only = json.loads(out)

@@ -23,6 +23,7 @@ KEYS = {
     "motion_method",
     "duration_s",
     "music_tempo_bpm",
+    "feedback",
 }
 
 
@@ -88,12 +89,25 @@ def test_text_output(capsys, tiny_dance):
     code, out, err = run_cli(capsys, motion, "--music", music)
     assert code == 0, err
     assert "BAS (sigma 0.1 s)" in out and "kinematic at 30 fps" in out
+    assert "  on the beat: " in out and "accents were on the beat (within 70 ms)" in out
 
 
-def test_video(capsys, dance_clip):
-    r = bas_json(capsys, dance_clip.path, "--method", "hoof-flux")
+def test_video(capsys, dance_clip, tmp_path):
+    png = tmp_path / "plots" / "feedback.png"
+    r = bas_json(capsys, dance_clip.path, "--method", "hoof-flux", "--plot", png)
     assert r["motion_method"] == "hoof-flux" and r["fps"] == 8.0
     assert r["music"] == str(dance_clip.path)
+    fb = r["feedback"]
+    assert fb["summary"]["n_accents"] > 0 and len(fb["offsets"]) == fb["summary"]["n_accents"]
+    assert {"time_s", "beat_s", "offset_s"} == set(fb["offsets"][0])
+    # the picture: a real figure, not an empty canvas
+    import matplotlib.image
+
+    assert png.stat().st_size > 20_000
+    img = matplotlib.image.imread(png)
+    assert img.shape[0] > 300 and img.shape[1] > 1000
+    assert img[..., :3].std() > 0.05  # dots, band, histogram and text on white
+    assert list(png.parent.iterdir()) == [png]  # nothing half-written beside it
 
 
 def one_error(capsys, *argv, match):
@@ -117,3 +131,5 @@ def test_bad_input(capsys, tmp_path, tiny_dance, audio_wav):
     one_error(capsys, tmp_path / "gBR_sBM_cAll_d04_mBR0_ch01.pkl", match="SMPL body model")
     (tmp_path / "empty").mkdir()
     one_error(capsys, tmp_path / "empty", match="without motion.npz")
+    one_error(capsys, motion, "--plot", tmp_path / "f.png", match="--music")
+    assert not (tmp_path / "f.png").exists()

@@ -1,6 +1,8 @@
 """``mudar.pipelines.bas``: a synthetic motion on and off its music's beats, a dance video, the
 real dwm motion capture, and clean errors."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -21,6 +23,7 @@ KEYS = {
     "motion_method",
     "duration_s",
     "music_tempo_bpm",
+    "feedback",
 }
 
 
@@ -58,6 +61,33 @@ def test_synthetic_motion_half_a_beat_off_scores_low(tmp_path):
     assert bas_file(motion, music=music, sigma_s=0.3)["bas_motion"] > 0.5
 
 
+def test_feedback_of_a_motion_40_ms_late(tmp_path):
+    motion, music, beats = write_dance(tmp_path / "late", shift_s=0.04)
+    fb = bas_file(motion, music=music)["feedback"]
+    assert set(fb) == {"offsets", "summary", "stretches", "text"}
+    s = fb["summary"]
+    # every stop 40 ms after its beat (the tracked beats within a hop of 16 ms of the true ones)
+    assert s["n_accents"] >= 14 and s["n_accents"] + s["n_left_out"] == 16
+    assert s["median_offset_s"] == pytest.approx(0.04, abs=0.012)
+    assert s["on_beat_share"] == 1.0 and s["early_share"] == 0.0
+    for o in fb["offsets"]:
+        assert o["offset_s"] == pytest.approx(o["time_s"] - o["beat_s"], abs=0.0011)
+        assert 0.02 < o["offset_s"] < 0.06
+    assert fb["stretches"] == []
+    assert fb["text"].startswith(f"100 % of your {s['n_accents']} accents were on the beat")
+
+
+def test_feedback_of_a_motion_dragging_by_100_ms(tmp_path):
+    motion, music, _ = write_dance(tmp_path / "drag", shift_s=0.1)
+    fb = bas_file(motion, music=music)["feedback"]
+    assert fb["summary"]["late_share"] > 0.9
+    (st,) = fb["stretches"]  # one stretch over the whole dance
+    assert st["kind"] == "late" and st["n_accents"] >= 13
+    assert st["median_offset_s"] == pytest.approx(0.1, abs=0.015)
+    assert st["start_s"] < 1.0 and st["end_s"] > 7.0
+    assert re.search(r"; dragged from 0:0\d to 0:0[78] by about (90|100|110) ms\.$", fb["text"])
+
+
 def test_music_beats_of_a_file(tmp_path):
     _, music, beats = write_dance(tmp_path)
     got, tempo, duration = music_beat_times(music)
@@ -88,6 +118,11 @@ def test_video_uses_its_dance_rhythm_and_own_sound(dance_clip):
     assert r["music"] == str(dance_clip.path)
     assert r["n_motion_beats"] > 0 and r["n_music_beats"] > 0
     assert 0 <= r["bas_motion"] <= 1 and 0 <= r["bas_music"] <= 1
+    # the feedback is on the same accents as the score, timed below the frame
+    fb = r["feedback"]
+    assert fb["summary"]["n_accents"] + fb["summary"]["n_left_out"] == r["n_motion_beats"]
+    times = [o["time_s"] for o in fb["offsets"]]
+    assert any(abs(t * 8 - round(t * 8)) > 0.01 for t in times)
 
 
 def test_video_default_model_runs_without_the_music(dance_clip):

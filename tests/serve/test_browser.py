@@ -113,6 +113,21 @@ def test_upload_analyse_retarget_and_download(server, browser, downloads):
     assert "motion" in text(browser, "bas")
     assert text(browser, "genre") == "none" and "no genre model" in text(browser, "genre-bars")
 
+    # the on-beat feedback: a dot per scored accent in its lane, the band, and the words
+    r = browser.execute_script("return state.analysis.bas.feedback;")
+    assert r["summary"]["n_accents"] > 0
+    dots = svg.find_elements(By.CSS_SELECTOR, "circle.offset")
+    assert len(dots) == r["summary"]["n_accents"]
+    assert svg.find_elements(By.CSS_SELECTOR, "rect.band")
+    late = [o for o in r["offsets"] if o["offset_s"] > 0]
+    if late:  # a late accent is drawn above the zero line of its lane (y grows downwards)
+        i = r["offsets"].index(late[0])
+        assert float(dots[i].get_attribute("cy")) < 265
+    words = text(browser, "feedback-text")
+    assert words == r["text"] and "accents were on the beat (within 70 ms)" in words
+    method = browser.execute_script("return state.analysis.bas.motion_method;")
+    assert f"Accents: the {method} dance rhythm" in text(browser, "feedback-stretches")
+
     # zoom in: fewer beats drawn; the cursor follows the video
     n_beats = len(svg.find_elements(By.CSS_SELECTOR, ".beat"))
     browser.find_element(By.ID, "zoom-in").click()
@@ -152,6 +167,34 @@ def test_upload_analyse_retarget_and_download(server, browser, downloads):
     assert info.has_video and info.has_audio and info.duration_s == pytest.approx(6.0, abs=0.2)
     assert "-on-dance-90bpm-dtw" in got[0].name
     assert not browser.find_element(By.ID, "error").is_displayed()
+
+
+def test_a_rushed_stretch_is_named_and_seeks_the_video(server, browser):
+    """The page shows what the server says: an analysis whose feedback has a rushed stretch
+    (set in the page's state, as a job would deliver it) gets its words and a link that seeks."""
+    url, app = server
+    browser.get(url)
+    wait(browser, 20).until(lambda d: len(Select(d.find_element(By.ID, "media-select")).options))
+    browser.find_element(By.ID, "analyze-btn").click()
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#timeline svg .offset"))
+    browser.execute_script(
+        """const r = state.analysis;
+        r.bas.feedback.stretches = [{kind: "early", start_s: 1.5, end_s: 3.5,
+                                     median_offset_s: -0.06, n_accents: 5}];
+        r.bas.feedback.text = "60 % of your 10 accents were on the beat (within 70 ms); " +
+                              "rushed from 0:02 to 0:04 by about 60 ms.";
+        showAnalysis(state.current, r);"""
+    )
+    assert "rushed from 0:02 to 0:04 by about 60 ms" in text(browser, "feedback-text")
+    assert browser.find_elements(By.CSS_SELECTOR, "#timeline svg rect.stretch.early")
+    link = browser.find_element(By.CSS_SELECTOR, "#feedback-stretches a.stretch-link")
+    assert link.text == "rushed 0:02\u20130:04 (60 ms)"
+    link.click()
+    wait(browser, 10).until(
+        lambda d: (
+            abs(d.execute_script("return document.getElementById('video').currentTime") - 1.5) < 0.2
+        )
+    )
 
 
 def test_a_bad_file_is_one_message_on_the_page(server, browser, tmp_path):

@@ -30,3 +30,40 @@ def test_report_by_hand():
     )
     empty = bas_report([], music)
     assert empty["bas_motion"] is None and empty["bas_music"] == 0.0
+
+
+def test_feedback_report_of_a_rushed_section_in_words():
+    from mudar.tasks.bas import feedback_report
+
+    beats = 0.5 * np.arange(1, 61)  # 120 BPM, 0.5 s to 30 s
+    accents = beats.copy()
+    accents[(beats >= 12.0) & (beats <= 19.0)] -= 0.06  # rushed from 0:12 to 0:19
+    accents[[3, 40]] += 0.1  # two stray late accents: off the beat, no stretch
+    fb = feedback_report(accents, beats, span_s=40.0)
+    s = fb["summary"]
+    assert s["n_accents"] == 60 and s["n_left_out"] == 0
+    assert s["on_beat_share"] == pytest.approx(58 / 60, abs=1e-3)
+    assert s["late_share"] == pytest.approx(2 / 60, abs=1e-3) and s["early_share"] == 0.0
+    (st,) = fb["stretches"]
+    assert st == {"kind": "early", "start_s": 11.94, "end_s": 18.94,
+                  "median_offset_s": -0.06, "n_accents": 15}  # fmt: skip
+    assert fb["offsets"][0] == {"time_s": 0.5, "beat_s": 0.5, "offset_s": 0.0}
+    assert fb["text"] == (
+        "97 % of your 60 accents were on the beat (within 70 ms); "
+        "rushed from 0:12 to 0:19 by about 60 ms."
+    )
+
+
+def test_feedback_words_without_stretches_or_accents():
+    from mudar.tasks.bas import feedback_report
+
+    beats = np.arange(1.0, 20.0)
+    assert feedback_report(beats - 0.02, beats)["text"] == (
+        "100 % of your 19 accents were on the beat (within 70 ms); "
+        "no stretch rushed or dragged; typically 20 ms early."
+    )
+    assert feedback_report(beats, beats)["text"].endswith("typically right on the beat.")
+    # the span leaves out a dance after the music: nothing among the beats
+    fb = feedback_report([30.0, 31.0], beats, span_s=25.0)
+    assert fb["summary"]["n_accents"] == 0 and fb["offsets"] == [] and fb["stretches"] == []
+    assert fb["text"].startswith("No movement accent falls among the music's beats")

@@ -25,7 +25,10 @@ def add_parser(sub) -> None:
             "beats) and bas_music (Bailando: mean over the music beats). Given an AIST++ tree "
             "(keypoints3d/, wav/, splits/, ignore_list.txt), every sequence not ignored is "
             "scored against wav/<music id>.wav, then the mean over the sequences is printed; "
-            "sequences that cannot be scored are reported on stderr and skipped."
+            "sequences that cannot be scored are reported on stderr and skipped. For one file "
+            "the on-beat feedback follows: each motion beat's offset to the nearest music beat "
+            "(early or late, ms), the share within +-70 ms and where the dancer rushed or "
+            "dragged (--plot draws it)."
         ),
     )
     p.add_argument(
@@ -58,6 +61,13 @@ def add_parser(sub) -> None:
         default="all",
         help="AIST++ tree: only the sequences of this official cross-modal split (default all)",
     )
+    p.add_argument(
+        "--plot",
+        metavar="OUT.png",
+        help="draw the on-beat feedback: each accent's offset to the nearest beat over time "
+        "(early below 0, late above, the +-70 ms on-beat band, rushed and dragged stretches "
+        "shaded) and their histogram (one file, not an AIST++ tree; needs matplotlib)",
+    )
     add_checkpoint(p)
     add_json(p, "print one JSON object")
     p.set_defaults(run=run)
@@ -76,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         checkpoint=args.checkpoint,
         music_dir=args.music_dir,
+        plot=args.plot,
     )
     print_result(report, _text, as_json=args.json)
     return 0
@@ -93,6 +104,7 @@ def _text(r: dict) -> str:
             f"  beats: {r['n_motion_beats']} motion, {r['n_music_beats']} music",
             f"  BAS (sigma {r['sigma_s']:g} s): {f(r['bas_motion'])} over motion beats "
             f"(AIST++), {f(r['bas_music'])} over music beats (Bailando)",
+            f"  on the beat: {r['feedback']['text']}",
         ]
     )
 
@@ -106,6 +118,8 @@ def run_tree(args: argparse.Namespace) -> int:
             "--music and --music-dir are for one motion file; an AIST++ tree's music is "
             "wav/<music id>.wav"
         )
+    if args.plot:
+        raise ParameterError("--plot draws one dance's feedback, not an AIST++ tree's")
     report = bas_tree(
         args.file,
         sigma_s=args.sigma,

@@ -23,8 +23,8 @@ from mudar.features.extract import analyze
 from mudar.io import probe
 from mudar.io.media import check_path
 from mudar.pipelines.method import analysis_setup, without_music
-from mudar.tasks.bas import FORMS, bas_report, motion_beat_times
-from mudar.tasks.rhythm import dance_rhythm, default_dance_method, rhythm_method
+from mudar.tasks.bas import FORMS, bas_report, feedback_report, motion_beat_times
+from mudar.tasks.rhythm import dance_rhythm, default_dance_method, rhythm_method, rhythm_seconds
 
 
 def music_beat_times(path: str | os.PathLike, *, config=None) -> tuple[np.ndarray, float, float]:
@@ -65,16 +65,20 @@ def bas_file(
     method: str | None = None,
     checkpoint: str | None = None,
     music_dir: str | os.PathLike | None = None,
+    plot: str | os.PathLike | None = None,
 ) -> dict:
-    """The Beat Alignment Score of a motion file or a dance video against its music.
+    """The Beat Alignment Score of a motion file or a dance video against its music, and the
+    on-beat feedback of its accents (:func:`mudar.tasks.bas.feedback_report`).
 
     - A motion (a dwm dance folder or ``motion.npz``, an AIST++ keypoints ``.pkl``): the motion
       beats are its kinematic beats (:func:`mudar.tasks.bas.motion_beat_times`), the music is
       ``music`` or the motion's own (dwm's ``audio.ogg``; AIST++ with ``music_dir``).
     - A video: the motion beats are its dance rhythm points (``method``, default
       :func:`mudar.tasks.rhythm.default_dance_method`; the learned model runs *without* the
-      music, as ``mudar-noaudio``, so that it cannot copy the beats it is scored against), the
-      music is ``music`` or the video's own sound track.
+      music, as ``mudar-noaudio``, so that it cannot copy the beats it is scored against),
+      timed below the frame as the method times them
+      (:func:`mudar.tasks.rhythm.rhythm_seconds`); the music is ``music`` or the video's own
+      sound track.
 
     Beats after the end of the shorter of motion and music are left out.
 
@@ -93,6 +97,9 @@ def bas_file(
     music_dir : path-like, optional
         For AIST++: the folder of its music (``mBR0.wav`` ...); default ``wav/`` beside the
         ``keypoints3d/`` folder of the pickle.
+    plot : path-like, optional
+        PNG of the feedback to write (:func:`mudar.report.plots.plot_feedback`: the offsets
+        over time and their histogram).
 
     Returns
     -------
@@ -100,7 +107,9 @@ def bas_file(
         ``file``, ``music``, ``n_motion_beats``, ``n_music_beats``, ``sigma_s``, ``bas_motion``,
         ``bas_music``, ``fps`` (of the motion beats: the motion's frame rate, or the video
         analysis rate), ``motion_method`` (``kinematic`` or the dance rhythm method),
-        ``duration_s`` (the span scored), ``music_tempo_bpm`` (tracked).
+        ``duration_s`` (the span scored), ``music_tempo_bpm`` (tracked), ``feedback`` (each
+        motion beat's offset to the nearest music beat, their summary and the rushed or
+        dragged stretches: :func:`mudar.tasks.bas.feedback_report`).
 
     Raises
     ------
@@ -138,7 +147,7 @@ def bas_file(
             music_s, tempo, music_len = music_beat_times(music_path)
     span = min(motion_len, music_len)
     report = bas_report(motion_s, music_s, sigma_s=sigma_s, form=form, span_s=span)
-    return {
+    report = {
         "file": str(p),
         "music": str(music_path),
         **report,
@@ -146,7 +155,18 @@ def bas_file(
         "motion_method": motion_method,
         "duration_s": round(float(span), 3),
         "music_tempo_bpm": round(float(tempo), 2),
+        "feedback": feedback_report(motion_s, music_s, span_s=span),
     }
+    if plot is not None:
+        from mudar.report.plots import plot_feedback  # matplotlib: only for a plot
+
+        plot_feedback(
+            report["feedback"],
+            plot,
+            duration_s=span,
+            title=f"{p.name}: accents ({motion_method}) against the music's beats",
+        )
+    return report
 
 
 def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, with_music: bool):
@@ -162,13 +182,13 @@ def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, wit
         )
     config, model = analysis_setup(method, checkpoint=checkpoint)
     analysis = analyze(path, config, music=with_music)
-    frames, _ = dance_rhythm(analysis, method=method, model=model)
+    frames, strength = dance_rhythm(analysis, method=method, model=model)
     fps = analysis.clock.fps
     own = None
     if analysis.music is not None:
         m = analysis.music
         own = (np.asarray(m.beat_times, np.float64), float(m.tempo_bpm), analysis.duration_s)
-    times = np.asarray(frames, dtype=np.float64) / fps
+    times = rhythm_seconds(analysis, method, frames, strength)
     return times, fps, analysis.duration_s, method, own
 
 
@@ -210,9 +230,9 @@ def bas_tree(
     dict
         ``root``, ``split``, ``sigma_s``, ``n_sequences`` (scored), ``bas_motion`` and
         ``bas_music`` (means over the sequences; None when no sequence has that score),
-        ``sequences`` (one :func:`bas_file` report each, with ``sequence``, ``genre`` and
-        ``split`` added), ``ignored`` (names of the ignore list), ``skipped`` (``{"file",
-        "reason"}`` of the sequences left out).
+        ``sequences`` (one :func:`bas_file` report each, without its ``feedback``, with
+        ``sequence``, ``genre`` and ``split`` added), ``ignored`` (names of the ignore list),
+        ``skipped`` (``{"file", "reason"}`` of the sequences left out).
 
     Raises
     ------
@@ -233,6 +253,7 @@ def bas_tree(
         except MudarError as e:
             skipped.append({"file": str(seq.keypoints), "reason": str(e)})
             continue
+        del r["feedback"]  # one dance's coaching; the tree compares scores
         reports.append({"sequence": seq.name, "genre": seq.genre, "split": seq.split, **r})
     if not reports:
         raise InputError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -321,4 +322,119 @@ def plot_lines(
     ax.legend(fontsize=8, frameon=False)
     if title:
         ax.set_title(title, fontsize=10)
+    return _save(fig, out)
+
+
+_EARLY, _LATE = "tab:blue", "tab:red"
+
+
+def plot_feedback(
+    feedback: dict,
+    out: str | os.PathLike,
+    *,
+    duration_s: float | None = None,
+    title: str | None = None,
+) -> Path:
+    """On-beat feedback: each accent's offset to the nearest beat over time, and their
+    histogram.
+
+    Left, the offsets (ms) at each accent's time: dots below 0 early (rushed, blue), above 0
+    late (dragged, red), paler inside the on-beat window (the green band); the rushed and
+    dragged stretches shaded. Right, the histogram of the offsets on the same axis. The title's
+    second line is the summary in words.
+
+    Parameters
+    ----------
+    feedback : dict
+        A :func:`mudar.tasks.bas.feedback_report` (``offsets``, ``summary``, ``stretches``,
+        ``text``), times and offsets in seconds.
+    out : path-like
+        PNG to write (folders are created).
+    duration_s : float, optional
+        Length of the time axis, seconds (default: the last accent).
+    title : str, optional
+        First line of the title (the file); the summary in words follows it.
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    plt = _pyplot()
+    t = np.array([o["time_s"] for o in feedback["offsets"]], np.float64)
+    ms = 1000.0 * np.array([o["offset_s"] for o in feedback["offsets"]], np.float64)
+    window = 1000.0 * feedback["summary"]["window_s"]
+    lim = max(1.5 * window, 1.1 * float(np.abs(ms).max()) if len(ms) else 0.0)
+    end = duration_s if duration_s else (float(t.max()) + 1.0 if len(t) else 1.0)
+    fig, (ax, hist) = plt.subplots(
+        1, 2, figsize=(12, 3.8), sharey=True, gridspec_kw={"width_ratios": [5, 1]}
+    )
+    ax.axhspan(-window, window, color="tab:green", alpha=0.12, lw=0)
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    for st in feedback["stretches"]:
+        early = st["kind"] == "early"
+        ax.axvspan(
+            st["start_s"] - 0.15,
+            st["end_s"] + 0.15,
+            color=_EARLY if early else _LATE,
+            alpha=0.13,
+            lw=0,
+        )
+        ax.text(
+            (st["start_s"] + st["end_s"]) / 2,
+            # on the side away from its dots
+            0.97 * lim if early else -0.97 * lim,
+            "rushed" if early else "dragged",
+            ha="center",
+            va="top" if early else "bottom",
+            fontsize=8,
+            color=_EARLY if early else _LATE,
+        )
+    colour = np.where(ms < 0, _EARLY, _LATE)
+    inside = np.abs(ms) <= window
+    for keep, alpha in ((inside, 0.45), (~inside, 1.0)):
+        ax.scatter(t[keep], ms[keep], s=16, c=colour[keep], alpha=alpha, lw=0)
+    ax.set_xlim(0, end)
+    ax.set_ylim(-lim, lim)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("offset to the nearest beat (ms)")
+    ax.text(0.005, 0.02, "early (rushed)", transform=ax.transAxes, fontsize=8, color=_EARLY)
+    ax.text(0.005, 0.93, "late (dragged)", transform=ax.transAxes, fontsize=8, color=_LATE)
+    ax.text(
+        0.995,
+        0.5 + window / (2 * lim),
+        f"±{window:.0f} ms: on the beat",
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        color="tab:green",
+    )
+    if len(ms) == 0:
+        ax.text(0.5, 0.5, "no accents scored", transform=ax.transAxes, ha="center", color="0.4")
+    bins = np.linspace(-lim, lim, 25)
+    counts, edges = np.histogram(ms, bins=bins)
+    mids = (edges[:-1] + edges[1:]) / 2
+    from matplotlib.colors import to_rgba
+
+    pale = np.abs(mids) <= window
+    hist.barh(
+        mids,
+        counts,
+        height=np.diff(edges) * 0.9,
+        color=[
+            to_rgba(_EARLY if m < 0 else _LATE, 0.45 if p else 1.0)
+            for m, p in zip(mids, pale, strict=True)
+        ],
+    )
+    hist.axhspan(-window, window, color="tab:green", alpha=0.12, lw=0)
+    hist.axhline(0.0, color="0.4", lw=0.8)
+    hist.set_xlabel("accents")
+    hist.xaxis.get_major_locator().set_params(integer=True)
+    med = feedback["summary"]["median_offset_s"]
+    if med is not None:
+        hist.axhline(1000 * med, color="k", lw=1, ls="--")
+        hist.set_title(f"median {1000 * med:+.0f} ms (dashed)", fontsize=8)
+    head = f"{title}\n" if title else ""
+    fig.suptitle(head + "\n".join(textwrap.wrap(feedback["text"], 150)), fontsize=10)
     return _save(fig, out)

@@ -150,6 +150,7 @@ function showAnalysis(f, r) {
     $("sync").innerHTML = `${s.offset_s >= 0 ? "+" : ""}${fmt(s.offset_s, 3)} s
       <small>audio ${what}, confidence ${fmt(s.confidence, 2)}${low}</small>`;
   }
+  showFeedback(b);
   $("fix-btn").disabled = !!s.error;
   $("fix-download").hidden = true;
   $("fix-info").textContent = "";
@@ -183,8 +184,9 @@ function esc(s) {
 // ---- the timeline ------------------------------------------------------------------------
 
 const SVG = "http://www.w3.org/2000/svg";
-const LANES = { music: [20, 100], dance: [125, 205] };  // y ranges, px
-const AXIS_Y = 222;
+const LANES = { music: [20, 100], dance: [125, 205], "on beat": [225, 305] };  // y ranges, px
+const HEIGHT = 330, AXIS_Y = 322;
+const EARLY = "#2a6fb0", LATE = "#c0392b";
 
 function el(name, attrs, parent) {
   const e = document.createElementNS(SVG, name);
@@ -215,10 +217,10 @@ function drawTimeline() {
   const left = 70, right = width - 10;
   const [t0, t1] = state.view;
   const x = (s) => left + ((s - t0) / (t1 - t0)) * (right - left);
-  const svg = el("svg", { viewBox: `0 0 ${width} 230`, id: "timeline-svg" });
-  el("rect", { x: 0, y: 0, width, height: 230, fill: "#fff" }, svg);
+  const svg = el("svg", { viewBox: `0 0 ${width} ${HEIGHT}`, id: "timeline-svg" });
+  el("rect", { x: 0, y: 0, width, height: HEIGHT, fill: "#fff" }, svg);
   const clip = el("clipPath", { id: "plot-clip" }, el("defs", {}, svg));
-  el("rect", { x: left, y: 0, width: right - left, height: 230 }, clip);
+  el("rect", { x: left, y: 0, width: right - left, height: HEIGHT }, clip);
   const plot = el("g", { "clip-path": "url(#plot-clip)" }, svg);
   for (const [name, [top, bottom]] of Object.entries(LANES)) {
     el("line", { x1: left, x2: right, y1: bottom, y2: bottom, stroke: "#ccc" }, svg);
@@ -258,6 +260,7 @@ function drawTimeline() {
     const note = el("text", { x: left + 8, y: 165, class: "lane-label" }, svg);
     note.textContent = "no pictures";
   }
+  drawOffsets(svg, plot, x, left, right);
   // time axis
   const span = t1 - t0;
   const steps = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
@@ -275,6 +278,78 @@ function drawTimeline() {
   state.plotLeft = left;
   box.replaceChildren(svg);
   moveCursor();
+}
+
+// the on-beat lane: each accent's offset to its nearest beat (late above the line, early
+// below), the on-beat band, and the rushed and dragged stretches shaded
+function drawOffsets(svg, plot, x, left, right) {
+  const fb = state.analysis.bas.feedback;
+  const [top, bottom] = LANES["on beat"];
+  if (!fb) {
+    const note = el("text", { x: left + 8, y: (top + bottom) / 2, class: "lane-label" }, svg);
+    note.textContent = state.analysis.bas.error || "no feedback";
+    return;
+  }
+  const w = fb.summary.window_s;
+  const lim = Math.max(2 * w, ...fb.offsets.map((o) => 1.1 * Math.abs(o.offset_s)));
+  const y = (o) => (top + bottom) / 2 - (o / lim) * ((bottom - top) / 2);
+  el("rect", { x: left, y: y(w), width: right - left, height: y(-w) - y(w), fill: "#dff0d8",
+               class: "band" }, plot);
+  el("line", { x1: left, x2: right, y1: y(0), y2: y(0), stroke: "#aaa" }, plot);
+  const [t0, t1] = state.view;
+  for (const st of fb.stretches) {
+    if (st.end_s < t0 || st.start_s > t1) continue;
+    const early = st.kind === "early";
+    el("rect", { x: x(st.start_s - 0.15), y: top, width: x(st.end_s + 0.15) - x(st.start_s - 0.15),
+                 height: bottom - top, fill: early ? EARLY : LATE, "fill-opacity": 0.15,
+                 class: "stretch " + st.kind }, plot);
+  }
+  for (const o of fb.offsets) {
+    if (o.time_s < t0 || o.time_s > t1) continue;
+    const on = Math.abs(o.offset_s) <= w;
+    const dot = el("circle", { cx: x(o.time_s), cy: y(o.offset_s), r: 3.5,
+                               fill: o.offset_s < 0 ? EARLY : LATE, "fill-opacity": on ? 0.45 : 1,
+                               class: "offset" }, plot);
+    el("title", {}, dot).textContent =
+      `${o.time_s.toFixed(2)} s: ${Math.abs(Math.round(o.offset_s * 1000))} ms ` +
+      (o.offset_s < 0 ? "early" : o.offset_s > 0 ? "late" : "on the beat");
+  }
+  for (const [ms, lab] of [[lim, "late"], [-lim, "early"]]) {
+    const t = el("text", { x: left - 4, y: y(ms) + (ms > 0 ? 9 : -2), class: "lane-label",
+                           "text-anchor": "end" }, svg);
+    t.textContent = lab;
+  }
+}
+
+function clock(s) {
+  const m = Math.floor(Math.round(s) / 60), r = Math.round(s) % 60;
+  return `${m}:${String(r).padStart(2, "0")}`;
+}
+
+// the on-beat feedback in words, and its stretches as links that seek the video
+function showFeedback(b) {
+  const box = $("feedback");
+  box.hidden = false;
+  const list = $("feedback-stretches");
+  list.innerHTML = "";
+  if (b.error) {
+    $("feedback-text").textContent = "no on-beat feedback: " + b.error;
+    return;
+  }
+  const fb = b.feedback;
+  $("feedback-text").textContent = fb.text;
+  for (const st of fb.stretches) {
+    const a = document.createElement("a");
+    a.className = "stretch-link";
+    a.textContent = `${st.kind === "early" ? "rushed" : "dragged"} ${clock(st.start_s)}` +
+      `\u2013${clock(st.end_s)} (${Math.abs(Math.round(st.median_offset_s * 1000))} ms)`;
+    a.onclick = () => { $("video").currentTime = st.start_s; };
+    list.appendChild(a);
+  }
+  const note = document.createElement("div");
+  note.textContent = `Accents: the ${b.motion_method} dance rhythm; each against its nearest ` +
+    `music beat (${fb.summary.n_left_out} half-way between beats or outside the music left out).`;
+  list.appendChild(note);
 }
 
 function moveCursor() {
