@@ -2,7 +2,7 @@
 
 Run: `.venv/bin/python benchmarks/bench_pose_render.py [--data ../shared/data/dwm] [--dances 6]
 [--seconds 10] [--looks dwm,side,...] [--bodies mannequin,stick]`
-(needs `pip install 'mudar[pose]'`; about 15 min on 2 shared cores with the defaults, most of it
+(needs `pip install 'mudar[pose]'`; 602 s on 2 shared cores with the defaults, most of it
 MediaPipe).
 
 Renders ``--seconds`` of real dwm motion (from the middle of each dance) from ``--dances`` dances
