@@ -120,8 +120,24 @@ ENGINES = ("local", "ray")
 DEFAULT_CAMERA = "c01"
 """The camera whose videos ``mudar prepare`` uses when the tree has ``videos/``."""
 
-LOOK_NAMES = ("dwm", "colours", "side", "back", "wide", "small", "fps30", "fps12", "high", "far")
-"""Looks of rendered keypoints (:data:`mudar.synthetic.skeleton.LOOKS`, by these names)."""
+LOOK_NAMES = (
+    "dwm",
+    "colours",
+    "side",
+    "back",
+    "wide",
+    "small",
+    "fps30",
+    "fps12",
+    "high",
+    "far",
+    "stick",
+)
+"""Looks of rendered keypoints (:data:`mudar.synthetic.skeleton.LOOKS`, by these names); all but
+``stick`` draw the dancer as a clothed mannequin."""
+
+BODY_NAMES = ("mannequin", "stick")
+"""How a look draws the dancer (:data:`mudar.synthetic.figures.BODIES`, by these names)."""
 
 DEFAULT_LOOK = "small"
 """Look of rendered keypoints: 160x160 at 25 fps, enough for the model's 8 fps and 32-64 px."""

@@ -55,6 +55,13 @@ def test_make_locked_writes_skips_the_bad_folder_and_resumes(src, tmp_path, caps
     assert code == 0
     assert "0 dance(s) written, 2 already complete, 1 skipped" in text
     assert (out / "DANCE_S_0" / "video_small.mp4").stat().st_mtime_ns == stamp
+    meta = json.loads((out / "DANCE_S_0" / "meta.json").read_text())
+    assert meta["bodies"] == {"small": "mannequin", "side": "mannequin"}
+    # another body is another video: the dances are drawn again, as stick figures
+    code, text, err = run_cli(capsys, src, "--out", out, "--looks", "small", "--body", "stick")
+    assert code == 0 and "2 dance(s) written, 0 already complete" in text
+    meta = json.loads((out / "DANCE_S_0" / "meta.json").read_text())
+    assert meta["bodies"] == {"small": "stick"}
 
 
 def test_make_locked_bad_arguments(src, tmp_path, capsys):
@@ -62,6 +69,8 @@ def test_make_locked_bad_arguments(src, tmp_path, capsys):
     assert code == 2 and err.startswith("mudar: error: ") and "not a directory" in err
     code, _, err = run_cli(capsys, src, "--out", tmp_path / "o", "--looks", "dwm,nope")
     assert code == 2 and "unknown look 'nope'" in err
+    with pytest.raises(SystemExit):  # argparse: not one of the bodies
+        run_cli(capsys, src, "--out", tmp_path / "o", "--body", "clay")
     code, _, err = run_cli(capsys, src, "--out", tmp_path / "o", "--speed-range", "1.1,1.3")
     assert code == 2 and err.count("speed_range") == 1  # once, not once per dance
     only_bad = tmp_path / "only_bad"

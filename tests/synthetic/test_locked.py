@@ -215,6 +215,15 @@ def test_lock_dance_writes_a_complete_dance(tmp_path):
     assert is_complete(out, ("small", "fps12")) and not is_complete(out, ("dwm",))
     on_disk = json.loads((out / "meta.json").read_text())
     assert on_disk["locked"] is True and on_disk["looks"] == ["small", "fps12"]
+    assert on_disk["bodies"] == {"small": "mannequin", "fps12": "mannequin"}
+    # a dance whose videos show another body than the look's (written before the mannequin:
+    # no "bodies", stick figures) is not complete, so make_locked renders it again
+    del on_disk["bodies"]
+    (out / "meta.json").write_text(json.dumps(on_disk))
+    assert not is_complete(out, ("small",))
+    on_disk["bodies"] = {"small": "mannequin"}
+    (out / "meta.json").write_text(json.dumps(on_disk))
+    assert is_complete(out, ("small",))
     with np.load(out / "motion.npz") as z:
         assert z["joints"].shape == (meta["n_frames"], 23, 3) and float(z["fps"]) == FPS
     lo, hi = meta["speed_range"]

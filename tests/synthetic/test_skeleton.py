@@ -90,14 +90,19 @@ def test_the_camera_follows_a_travelling_dancer():
         assert 100 < np.nonzero(figure)[1].mean() < 220  # kept near the middle
 
 
+@pytest.mark.parametrize("body", ["stick", "mannequin"])
 @pytest.mark.parametrize("mirror", [False, True])
-def test_projected_joints_land_on_the_drawn_figure(joints, mirror):
-    look = Look("t", yaw_deg=30.0, pitch_deg=20.0, mirror=mirror)
+def test_projected_joints_land_on_the_drawn_figure(joints, mirror, body):
+    look = Look("t", yaw_deg=30.0, pitch_deg=20.0, mirror=mirror, body=body)
     px = project_joints(joints[:12], fps=FPS, look=look)
     assert px.shape == (n_output_frames(12, FPS, look.fps), 23, 2)
+    # the waist: on the stick's thick trunk; at the mannequin's belt line, on its shirt or
+    # trousers, lit or in shadow
+    clothes = [look.figure, look.trousers]
+    colours = [look.figure] if body == "stick" else clothes + [np.multiply(c, 0.6) for c in clothes]
     for img, p in zip(render_frames(joints[:12], fps=FPS, look=look), px, strict=True):
-        x, y = np.round(p[2]).astype(int)  # the waist, on the thick trunk
-        assert np.abs(img[y, x].astype(int) - look.figure).max() < 40
+        x, y = np.round(p[2]).astype(int)
+        assert min(np.abs(img[y, x].astype(int) - c).max() for c in colours) < 40
 
 
 def test_a_camera_that_does_not_lag_keeps_the_waist_in_the_middle():

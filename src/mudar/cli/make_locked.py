@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from mudar.errors import ParameterError
-from mudar.methods import DEFAULT_LOOKS, LOOK_NAMES, SPEED_RANGE
+from mudar.methods import BODY_NAMES, DEFAULT_LOOKS, LOOK_NAMES, SPEED_RANGE
 
 
 def add_parser(sub) -> None:
@@ -35,6 +35,12 @@ def add_parser(sub) -> None:
         help=f"comma-separated looks (default {','.join(DEFAULT_LOOKS)}; known: "
         f"{','.join(LOOK_NAMES)})",
     )
+    p.add_argument(
+        "--body",
+        choices=list(BODY_NAMES),
+        help="draw the dancer so in every look (default: each look's own, a clothed "
+        "mannequin but in the stick look; stick: the set as rendered before the mannequin)",
+    )
     p.add_argument("--jobs", type=int, default=1, help="dances in parallel (default 1)")
     p.add_argument(
         "--seconds", type=float, help="use only the first SECONDS of each dance (default: all)"
@@ -59,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         args.src,
         args.out,
         looks=looks,
+        body=args.body,
         seconds=args.seconds,
         jobs=args.jobs,
         speed_range=_range(args.speed_range),

@@ -16,6 +16,7 @@ and ``meta.json``, which are written.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -44,7 +45,7 @@ from mudar.synthetic.locked import (
     plan_lock,
     resample_joints,
 )
-from mudar.synthetic.skeleton import get_look, render_frames
+from mudar.synthetic.skeleton import Look, get_look, render_frames
 
 __all__ = [
     "DEFAULT_LOOKS",
@@ -52,6 +53,7 @@ __all__ = [
     "LockedBatch",
     "find_dances",
     "is_complete",
+    "resolve_looks",
     "lock_dance",
     "make_locked",
     "video_name",
@@ -63,8 +65,25 @@ def video_name(look: str) -> str:
     return f"video_{look}.mp4"
 
 
-def is_complete(out_dir: str | os.PathLike, looks: Sequence[str]) -> bool:
-    """Whether ``out_dir`` holds a finished locked dance with a video of every look."""
+def resolve_looks(looks: Sequence[str], body: str | None = None) -> list[Look]:
+    """The :data:`~mudar.synthetic.skeleton.LOOKS` named ``looks``, each drawing the dancer as
+    ``body`` says when given (``"stick"``: the set as rendered before the mannequin).
+
+    Raises
+    ------
+    ParameterError
+        An unknown look or body.
+    """
+    out = [get_look(name) for name in looks]
+    return out if body is None else [dataclasses.replace(lk, body=body) for lk in out]
+
+
+def is_complete(
+    out_dir: str | os.PathLike, looks: Sequence[str], *, body: str | None = None
+) -> bool:
+    """Whether ``out_dir`` holds a finished locked dance with a video of every look, each drawn
+    with the body its look has now (``meta.json``'s ``bodies``; a dance written before the
+    mannequin, without ``bodies``, has stick figures)."""
     d = Path(out_dir)
     meta = d / "meta.json"
     if not all((d / f).is_file() for f in ("meta.json", "motion.npz", "audio.ogg")):
@@ -73,7 +92,11 @@ def is_complete(out_dir: str | os.PathLike, looks: Sequence[str]) -> bool:
         m = json.loads(meta.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return bool(m.get("locked")) and all((d / video_name(lk)).is_file() for lk in looks)
+    bodies = m.get("bodies", {})
+    return bool(m.get("locked")) and all(
+        (d / video_name(lk.name)).is_file() and bodies.get(lk.name, "stick") == lk.body
+        for lk in resolve_looks(looks, body)
+    )
 
 
 def lock_dance(
@@ -81,6 +104,7 @@ def lock_dance(
     out_dir: str | os.PathLike,
     *,
     looks: Sequence[str] = DEFAULT_LOOKS,
+    body: str | None = None,
     seconds: float | None = None,
     speed_range: tuple[float, float] = SPEED_RANGE,
     onset_weight: float = 0.5,
@@ -93,7 +117,9 @@ def lock_dance(
     ``motion.npz`` (``joints`` float32 (T', 23, 3), ``fps``: the warped motion), ``audio.ogg``
     (the music cut to the warped motion's length, same rate), ``video_<look>.mp4`` per look
     (H.264 + AAC with the music), ``meta.json`` (the source's fields with ``n_frames`` and
-    ``duration_s`` updated, plus ``locked``, ``source_id``, ``looks``, the speed limits and the
+    ``duration_s`` updated, plus ``locked``, ``source_id``, ``looks``, ``bodies`` (look ->
+    :attr:`~mudar.synthetic.skeleton.Look.body`, how its video draws the dancer), the speed
+    limits and the
     range used, the warp's knots, ``accent_times`` (all source accents on the output clock),
     ``target_times`` and ``matched_accent_times`` (the matched pairs), ``detected_accent_times``
     (re-detected on the warped joints), ``source_accent_times`` (detected on the source, source
@@ -108,6 +134,9 @@ def lock_dance(
         The dance's output folder (created).
     looks : sequence of str
         Names of :data:`mudar.synthetic.skeleton.LOOKS`.
+    body : str, optional
+        Draw the dancer so in every look (:data:`mudar.methods.BODY_NAMES`); default each
+        look's own body.
     seconds : float, optional
         Use only the first ``seconds`` of the source motion.
     speed_range : (float, float)
@@ -134,7 +163,7 @@ def lock_dance(
         Unknown look, bad settings.
     """
     src, out = Path(src_dir), Path(out_dir)
-    look_objs = [get_look(name) for name in looks]
+    look_objs = resolve_looks(looks, body)
     check_speed_range(speed_range)
     if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
         raise ParameterError(f"seconds must be positive, got {seconds}")
@@ -210,6 +239,7 @@ def lock_dance(
             "source": str(src),
             "source_n_frames": int(len(joints)),
             "looks": [lk.name for lk in look_objs],
+            "bodies": {lk.name: lk.body for lk in look_objs},  # how each video draws the dancer
             "videos": [video_name(lk.name) for lk in look_objs],
             "speed_limits": [float(speed_range[0]), float(speed_range[1])],
             "speed_range": [round(lo_used, 4), round(hi_used, 4)],
@@ -317,6 +347,7 @@ def make_locked(
     out: str | os.PathLike,
     *,
     looks: Sequence[str] = DEFAULT_LOOKS,
+    body: str | None = None,
     seconds: float | None = None,
     jobs: int = 1,
     speed_range: tuple[float, float] = SPEED_RANGE,
@@ -335,6 +366,8 @@ def make_locked(
     out : path-like
         Created if missing.
     looks : sequence of str
+    body : str, optional
+        As :func:`lock_dance`'s.
     seconds : float, optional
         Use only the first ``seconds`` of each dance.
     jobs : int
@@ -352,10 +385,9 @@ def make_locked(
     InputError
         ``src`` is not a folder of dances.
     ParameterError
-        Unknown look, bad ``speed_range``, ``seconds`` or ``jobs``.
+        Unknown look or body, bad ``speed_range``, ``seconds`` or ``jobs``.
     """
-    for name in looks:
-        get_look(name)
+    resolve_looks(looks, body)
     check_speed_range(speed_range)
     if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
         raise ParameterError(f"seconds must be positive, got {seconds}")
@@ -369,11 +401,11 @@ def make_locked(
     batch = LockedBatch()
     todo = []
     for d in dances:
-        if is_complete(out / d.name, looks):
+        if is_complete(out / d.name, looks, body=body):
             batch.complete.append(d.name)
         else:
             todo.append(d)
-    kwargs = {"looks": tuple(looks), "seconds": seconds, "speed_range": speed_range}
+    kwargs = {"looks": tuple(looks), "body": body, "seconds": seconds, "speed_range": speed_range}
     wrap = progress or (lambda it, total: it)
     if jobs == 1 or len(todo) <= 1:
         results = (_lock_one(d, out / d.name, kwargs) for d in todo)
@@ -385,7 +417,7 @@ def make_locked(
             for f in wrap(as_completed(futures), total=len(futures)):
                 _record(batch, *f.result())
     for d in dances:
-        if is_complete(out / d.name, looks):
+        if is_complete(out / d.name, looks, body=body):
             batch.metas.append(json.loads((out / d.name / "meta.json").read_text("utf-8")))
     batch.written.sort()
     batch.failed.sort()

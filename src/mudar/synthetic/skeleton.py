@@ -1,11 +1,13 @@
-"""Render a dwm-layout skeleton as a dance video: thick coloured limbs and a head in a room.
+"""Render a skeleton as a dance video: a clothed mannequin (or a stick figure) in a room.
 
-Pictures like those of dwm's ``video.mp4``: a stick figure with thick limbs and a head disc
-stands on a floor with receding lines, in front of walls with panels (edges that optical flow
-can lock on to), seen by a pinhole camera that follows the dancer smoothly, so that a video has
-camera motion as well as body motion. A :class:`Look` sets the picture size and frame rate, the
-colours, the camera's viewing angle (yaw around the vertical axis, pitch), distance and zoom,
-and a mirror; :data:`LOOKS` names a few.
+The dancer stands on a floor with receding lines, in front of walls with panels (edges that
+optical flow can lock on to), seen by a pinhole camera that follows the dancer smoothly, so
+that a video has camera motion as well as body motion. The dancer is drawn as a look's
+``body`` says (:mod:`mudar.synthetic.figures`): a shaded, clothed mannequin with a face, which
+a pose estimator finds as on a real video (the default), or the stick figure of dwm's own
+``video.mp4`` (thick limbs and a head disc; the ``stick`` look). A :class:`Look` sets the
+picture size and frame rate, the body and its colours, the camera's viewing angle (yaw around
+the vertical axis, pitch), distance and zoom, and a mirror; :data:`LOOKS` names a few.
 
 The joints are ``(T, J, 3)``, y up, centimetres, floor at y = 0, in a layout named by a
 :class:`Skeleton`: the dwm layout (23 joints, see ``shared/data/README.md``, the default) or
@@ -23,6 +25,7 @@ import cv2
 import numpy as np
 
 from mudar.errors import ParameterError
+from mudar.synthetic.figures import BODIES, BodyJoints
 
 __all__ = [
     "BONES",
@@ -68,9 +71,6 @@ BONES: tuple[tuple[int, int], ...] = (
 """Bones of the dwm skeleton as index pairs; indices 23-26 are mid(0,1), mid(3,12), mid(10,11),
 mid(19,20) (the data README's list)."""
 
-_LIMB_RADIUS_CM = 4.5
-_TORSO_RADIUS_CM = 6.0
-_HEAD_RADIUS_CM = 11.0
 _NEAR_CM = 20.0  # near clipping plane of the camera
 
 
@@ -90,9 +90,11 @@ class Skeleton:
     torso : frozenset of (int, int)
         The bones drawn thicker (the trunk).
     head : int
-        The point the head disc is centred on.
+        The point the stick figure's head disc is centred on.
     root : int
         The waist: the point the camera follows.
+    body : BodyJoints
+        Which points are the ears, shoulders, elbows ... that the mannequin is built on.
     """
 
     name: str
@@ -102,6 +104,7 @@ class Skeleton:
     torso: frozenset
     head: int
     root: int
+    body: BodyJoints
 
     def points(self, pose: np.ndarray) -> np.ndarray:
         """The joints ``(..., J, 3)`` with the mids appended, ``(..., J + len(mids), 3)``."""
@@ -122,6 +125,19 @@ SKELETONS: dict[str, Skeleton] = {
         frozenset({(2, _NECK), (3, _NECK), (12, _NECK)}),
         head=_HEAD,
         root=2,
+        # 0 and 1 are the right and left sides of the head (0 -> 1 points along the shoulders
+        # 3 -> 12 in dwm); 3-6 and 7-11 the right arm and leg; 6 and 15 the wrists
+        body=BodyJoints(
+            ears=(0, 1),
+            shoulders=(3, 12),
+            elbows=(4, 13),
+            wrists=(6, 15),
+            hips=(7, 16),
+            knees=(8, 17),
+            ankles=(9, 18),
+            heels=(10, 19),
+            toes=(11, 20),
+        ),
     ),
     "coco17": Skeleton(
         "coco17",
@@ -146,6 +162,15 @@ SKELETONS: dict[str, Skeleton] = {
         frozenset({(_C_NECK, 5), (_C_NECK, 6), (_C_WAIST, _C_NECK)}),
         head=_C_HEAD,
         root=_C_WAIST,
+        body=BodyJoints(
+            ears=(4, 3),
+            shoulders=(6, 5),
+            elbows=(8, 7),
+            wrists=(10, 9),
+            hips=(12, 11),
+            knees=(14, 13),
+            ankles=(16, 15),
+        ),
     ),
 }
 """Joint layouts :func:`render_frames` draws: ``dwm23`` (dwm motion capture) and ``coco17``
@@ -177,8 +202,14 @@ class Look:
         Picture (width, height), pixels; both even (H.264 4:2:0).
     fps : float
         Output frame rate, frames per second.
+    body : str
+        How the dancer is drawn (:data:`mudar.synthetic.figures.BODIES`): ``"mannequin"`` (the
+        default: a clothed, shaded figure with a face, which a pose estimator finds) or
+        ``"stick"`` (thick limbs and a head disc, as dwm's own ``video.mp4``).
     figure, head : tuple of int
-        RGB colours of the limbs and of the head disc.
+        RGB colours of the stick figure's limbs (the mannequin's shirt) and of its head disc.
+    skin, hair, trousers, shoes : tuple of int
+        RGB colours of the mannequin.
     wall, panel, floor, line : tuple of int
         RGB colours of the walls, of their panels' outlines, of the floor and of its lines.
     yaw_deg : float
@@ -203,8 +234,13 @@ class Look:
     name: str = "dwm"
     size: tuple[int, int] = (320, 320)
     fps: float = 25.0
+    body: str = "mannequin"
     figure: tuple[int, int, int] = (158, 38, 40)
     head: tuple[int, int, int] = (240, 200, 175)
+    skin: tuple[int, int, int] = (226, 178, 148)
+    hair: tuple[int, int, int] = (62, 44, 34)
+    trousers: tuple[int, int, int] = (42, 50, 74)
+    shoes: tuple[int, int, int] = (28, 26, 26)
     wall: tuple[int, int, int] = (190, 204, 214)
     panel: tuple[int, int, int] = (120, 130, 140)
     floor: tuple[int, int, int] = (112, 120, 128)
@@ -227,6 +263,10 @@ class Look:
             raise ParameterError(f"look {self.name}: distance, zoom or follow_s out of range")
         if not -80 <= self.pitch_deg <= 80:
             raise ParameterError(f"look {self.name}: pitch must be within +-80 degrees")
+        if self.body not in BODIES:
+            raise ParameterError(
+                f"look {self.name}: unknown body {self.body!r}; known: {', '.join(BODIES)}"
+            )
 
 
 LOOKS: dict[str, Look] = {
@@ -237,6 +277,10 @@ LOOKS: dict[str, Look] = {
             "colours",
             figure=(40, 90, 170),
             head=(250, 220, 90),
+            skin=(176, 124, 96),
+            hair=(150, 96, 44),
+            trousers=(196, 176, 132),
+            shoes=(110, 60, 40),
             wall=(214, 196, 170),
             panel=(150, 110, 80),
             floor=(96, 120, 88),
@@ -250,11 +294,13 @@ LOOKS: dict[str, Look] = {
         Look("fps12", fps=12.0),
         Look("high", pitch_deg=40.0, distance_cm=380.0),
         Look("far", zoom=1.0, follow_s=1.5),
+        Look("stick", body="stick"),
     )
 }
 """Named looks: ``dwm`` (close to dwm's own video), other colours, the camera 60 degrees round
 (``side``) or behind and mirrored (``back``), 640x360 (``wide``), 160x160 (``small``), 30 and
-12 fps, a camera from above (``high``), a wider, lazier shot (``far``)."""
+12 fps, a camera from above (``high``), a wider, lazier shot (``far``), all with the mannequin;
+``stick``: the ``dwm`` look with the stick figure (the renderer's pictures before the mannequin)."""
 
 
 def get_look(name: str) -> Look:
@@ -386,7 +432,7 @@ def _frames(j: np.ndarray, fps: float, look: Look, sk: Skeleton) -> Iterator[np.
     for pose, cam in _cameras(j, fps, look, sk):
         img = np.empty((h, w, 3), np.uint8)
         room.draw(img, cam, look)
-        _draw_figure(img, cam, pose, look, sk)
+        BODIES[look.body](img, cam, sk.points(pose), look, sk)
         if look.mirror:
             img = img[:, ::-1].copy()
         yield img
@@ -544,24 +590,3 @@ def _segments(img: np.ndarray, cam: _Camera, world: np.ndarray, colour, thicknes
     lines = list(np.round(px * 16).astype(np.int32))
     if lines:
         cv2.polylines(img, lines, False, colour, thickness, cv2.LINE_AA, shift=4)
-
-
-def _draw_figure(img: np.ndarray, cam: _Camera, pose: np.ndarray, look: Look, sk: Skeleton) -> None:
-    bone_a = np.array([a for a, _ in sk.bones])
-    bone_b = np.array([b for _, b in sk.bones])
-    radii = np.array([_TORSO_RADIUS_CM if b in sk.torso else _LIMB_RADIUS_CM for b in sk.bones])
-    c = cam.to_camera(sk.points(pose))
-    if np.any(c[:, 2] < _NEAR_CM):
-        return  # the dancer is behind the camera (cannot happen with a following camera)
-    px = cam.to_pixels(c)
-    dark = tuple(int(v * 0.72) for v in look.figure)
-    depth = (c[bone_a, 2] + c[bone_b, 2]) / 2
-    far = depth > float(np.median(c[:, 2])) + 8  # far limbs a shade darker
-    thick = np.maximum(1, np.round(2 * cam.focal * radii / depth)).astype(int)
-    ends = np.round(px * 16).astype(np.int64)
-    for i in np.argsort(-depth):  # far to near
-        colour = dark if far[i] else look.figure
-        pa, pb = tuple(ends[bone_a[i]]), tuple(ends[bone_b[i]])
-        cv2.line(img, pa, pb, colour, int(thick[i]), cv2.LINE_AA, shift=4)
-    r = cam.focal * _HEAD_RADIUS_CM / c[sk.head, 2]
-    cv2.circle(img, tuple(ends[sk.head]), max(16, int(r * 16)), look.head, -1, cv2.LINE_AA, shift=4)
