@@ -167,8 +167,9 @@ def pose_track(
     Returns
     -------
     PoseTrack
-        Keypoints in pixels of the displayed picture; memory grows as T x 33 x 4 float32 (about
-        0.5 kB a frame: 60 MB for an hour at 30 fps), nothing else is kept.
+        Keypoints in pixels of the displayed picture. Memory grows with the frames estimated
+        only: the landmarks T x 33 x 4 float32 and the keypoints beside them, about 0.75 kB a
+        frame (80 MB for an hour at 30 fps, by arithmetic); no picture is kept.
 
     Raises
     ------
