@@ -112,6 +112,14 @@ CAMERA_MODES = ("median", "none")
 ENERGY_STEPS = 4
 """Samples of the motion energy per clock frame (32 a second on the 8 fps clock)."""
 
+POSE_STRIDE = 1
+"""Default pose stride: the body on every decoded frame (the beats' timing needs the video's
+own rate; ``mudar pose --pose-stride K`` trades it for speed)."""
+
+TRACK_FORMATS = ("npz", "pkl")
+"""How ``mudar pose`` writes a track into a folder: the track's arrays (``.npz``), or AIST++'s
+keypoints2d pickle (``.pkl``)."""
+
 # --- datasets -----------------------------------------------------------------------------------
 
 ENGINES = ("local", "ray")

@@ -238,7 +238,10 @@ def test_without_the_extra_one_line_names_the_pip_command(monkeypatch, short_vid
     from mudar.features.pose import MediaPipePose
     from mudar.optional import MissingDependency
 
-    monkeypatch.setitem(sys.modules, "mediapipe", None)  # as if not installed
+    # as if not installed (its submodules too: an earlier test may have imported them)
+    for name in [m for m in sys.modules if m == "mediapipe" or m.startswith("mediapipe.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "mediapipe", None)
     with pytest.raises(MissingDependency, match=r"pip install 'mudar\[pose\]'"):
         MediaPipePose()
     assert main(["rhythm", str(short_video), "--method", "pose"]) == 2

@@ -17,7 +17,10 @@ def add_parser(sub) -> None:
         description=(
             "Score how well the motion beats of MOTION_OR_VIDEO sit on the music's beats. For "
             "keypoints (a dwm dance folder or motion.npz, an AIST++ keypoints3d .pkl) the motion "
-            "beats are the kinematic beats (minima of the mean joint speed); for a video they "
+            "beats are the kinematic beats (minima of the mean joint speed); for a 2-D pose track "
+            "(`mudar pose` .npz/.pkl, an AIST++ keypoints2d .pkl) the minima of its joint speed, "
+            "against --music, else the video it was made from or a file beside it with its name "
+            "(AIST++: wav/<music id>.wav); for a video they "
             "are its dance rhythm points (the learned model run without the music, or "
             "--method). The music is --music, else the motion's own (dwm audio.ogg) or the "
             "video's sound track; its beats come from mudar's beat tracker. Both published "
@@ -34,13 +37,21 @@ def add_parser(sub) -> None:
     p.add_argument(
         "file",
         metavar="MOTION_OR_VIDEO",
-        help="dwm dance folder, motion .npz, AIST++ .pkl, a dance video, or an AIST++ tree",
+        help="dwm dance folder, motion .npz, AIST++ .pkl (keypoints3d or keypoints2d), a pose "
+        "track of `mudar pose` (.npz/.pkl), a dance video, or an AIST++ tree",
     )
     p.add_argument("--music", metavar="FILE", help="the music (audio or video file)")
     p.add_argument(
         "--music-dir",
         metavar="DIR",
         help="AIST++: the folder of its music (mBR0.wav ...), used when --music is not given",
+    )
+    p.add_argument(
+        "--view",
+        type=int,
+        default=0,
+        metavar="N",
+        help="keypoints2d .pkl: the camera view (AIST++: 0-8 for c01-c09; mudar pose: 0)",
     )
     add_sigma(p, help="kernel width of the score (default 0.1 s; AIST++/Bailando used 0.05 s)")
     p.add_argument(
@@ -87,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         checkpoint=args.checkpoint,
         music_dir=args.music_dir,
         plot=args.plot,
+        view=args.view,
     )
     print_result(report, _text, as_json=args.json)
     return 0

@@ -25,6 +25,7 @@ COMMANDS = (
     "retarget",
     "sync",
     "bas",
+    "pose",
     "demo",
     "bench",
     "make_locked",

@@ -17,6 +17,7 @@ from mudar.errors import ParameterError
 from mudar.features.dance import DanceFeatures
 from mudar.features.music import STFT_WINDOWS, MusicFeatures
 from mudar.features.pose import PoseTrack
+from mudar.methods import POSE_STRIDE
 
 
 @dataclass(frozen=True)
@@ -209,11 +210,6 @@ def with_energy(config: AnalysisConfig) -> AnalysisConfig:
     if config.energy_steps == 0:
         return dataclasses.replace(config, energy_steps=ENERGY_STEPS)
     return config
-
-
-POSE_STRIDE = 1
-"""Default ``pose_stride``: the body on every decoded frame (the beats' timing needs the
-video's own rate; ``mudar pose --pose-stride`` trades it for speed)."""
 
 
 def with_pose(config: AnalysisConfig, *, stride: int = POSE_STRIDE) -> AnalysisConfig:

@@ -128,6 +128,34 @@ def iter_frame_pairs(
         yield to_gray(frame), to_rgb(frame)
 
 
+def iter_decoded(path: str | os.PathLike) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield every decoded frame of ``path`` as it is shown: ``(time_s, rgb)``, the whole
+    displayed picture at its own size (rotation applied), in decoding order. For writing a
+    picture over the video (an overlay); the analysis reads frames on the clock instead.
+
+    Yields
+    ------
+    time_s : float
+        Presentation time, seconds from the start of the file.
+    rgb : np.ndarray, uint8, shape (H, W, 3)
+
+    Raises
+    ------
+    InputError, DecodeError
+    """
+    whole = _Converter(1 << 16, "fit", "rgb24")  # "fit" never enlarges: the picture's own size
+    with open_media(path) as c:
+        if not c.streams.video:
+            raise DecodeError(f"{path}: has no video stream")
+        stream = c.streams.video[0]
+        stream.thread_type = "AUTO"
+        t0 = container_start(c)
+        for frame in c.decode(stream):
+            if frame.pts is None or frame.time is None:
+                continue
+            yield float(frame.time) - t0, whole(frame)
+
+
 class FrameTap(Protocol):
     """What wants every decoded frame of a video, not only those on the clock: its ``size``
     (pixels), an optional ``picture`` (``"gray"``, the default, or ``"rgb"``) and

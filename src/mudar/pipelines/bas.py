@@ -15,11 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from mudar.data.readers.aist import is_aist_tree  # noqa: F401 (the command line's dispatch)
-from mudar.data.readers.keypoints import is_motion_path, load_motion
+from mudar.data.readers.keypoints import is_motion_path, load_motion, pose_track_music
+from mudar.data.readers.pose import is_pose_track, load_pose_track
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.eval.bas import DEFAULT_SIGMA_S
 from mudar.features.analysis import AnalysisConfig
 from mudar.features.extract import analyze
+from mudar.features.pose import pose_minima
 from mudar.io import probe
 from mudar.io.media import check_path
 from mudar.pipelines.method import analysis_setup, without_music
@@ -66,6 +68,7 @@ def bas_file(
     checkpoint: str | None = None,
     music_dir: str | os.PathLike | None = None,
     plot: str | os.PathLike | None = None,
+    view: int = 0,
 ) -> dict:
     """The Beat Alignment Score of a motion file or a dance video against its music, and the
     on-beat feedback of its accents (:func:`mudar.tasks.bas.feedback_report`).
@@ -73,6 +76,12 @@ def bas_file(
     - A motion (a dwm dance folder or ``motion.npz``, an AIST++ keypoints ``.pkl``): the motion
       beats are its kinematic beats (:func:`mudar.tasks.bas.motion_beat_times`), the music is
       ``music`` or the motion's own (dwm's ``audio.ogg``; AIST++ with ``music_dir``).
+    - A 2-D pose track (``mudar pose``'s ``.npz``, a keypoints2d ``.pkl``, AIST++'s or ours):
+      the motion beats are the minima of its joint speed
+      (:func:`mudar.features.pose.pose_minima`, as the ``pose`` method finds them in a video);
+      the music is ``music``, else the video the track was made from, a media file beside it
+      with its stem, or an AIST++ name's ``wav/<music id>.wav``
+      (:func:`mudar.data.readers.keypoints.pose_track_music`).
     - A video: the motion beats are its dance rhythm points (``method``, default
       :func:`mudar.tasks.rhythm.default_dance_method`; the learned model runs *without* the
       music, as ``mudar-noaudio``, so that it cannot copy the beats it is scored against),
@@ -96,20 +105,22 @@ def bas_file(
         Model of the ``mudar`` methods (default: the shipped one).
     music_dir : path-like, optional
         For AIST++: the folder of its music (``mBR0.wav`` ...); default ``wav/`` beside the
-        ``keypoints3d/`` folder of the pickle.
+        ``keypoints3d/`` (or ``keypoints2d/``) folder of the pickle.
     plot : path-like, optional
         PNG of the feedback to write (:func:`mudar.report.plots.plot_feedback`: the offsets
         over time and their histogram).
+    view : int
+        The camera view of a keypoints2d pickle (AIST++: 0-8 for c01-c09).
 
     Returns
     -------
     dict
         ``file``, ``music``, ``n_motion_beats``, ``n_music_beats``, ``sigma_s``, ``bas_motion``,
-        ``bas_music``, ``fps`` (of the motion beats: the motion's frame rate, or the video
-        analysis rate), ``motion_method`` (``kinematic`` or the dance rhythm method),
-        ``duration_s`` (the span scored), ``music_tempo_bpm`` (tracked), ``feedback`` (each
-        motion beat's offset to the nearest music beat, their summary and the rushed or
-        dragged stretches: :func:`mudar.tasks.bas.feedback_report`).
+        ``bas_music``, ``fps`` (of the motion beats: the motion's or the track's frame rate, or
+        the video analysis rate), ``motion_method`` (``kinematic``, ``pose`` for a pose track,
+        or the dance rhythm method), ``duration_s`` (the span scored), ``music_tempo_bpm``
+        (tracked), ``feedback`` (each motion beat's offset to the nearest music beat, their
+        summary and the rushed or dragged stretches: :func:`mudar.tasks.bas.feedback_report`).
 
     Raises
     ------
@@ -123,7 +134,19 @@ def bas_file(
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file or directory")
-    if is_motion_path(p) or p.is_dir():
+    if p.is_file() and is_pose_track(p):
+        track = load_pose_track(p, view=view)
+        music_path = Path(music) if music is not None else pose_track_music(p, music_dir=music_dir)
+        if music_path is None:
+            raise InputError(
+                f"{p}: no music for the pose track (not its video, nothing beside it named "
+                f"{p.stem}.*); give one with --music FILE"
+            )
+        motion_s = pose_minima(track)
+        music_s, tempo, music_len = music_beat_times(music_path)
+        motion_len = float(track.times_s[-1] + 1.0 / track.fps) if len(track) else 0.0
+        fps, motion_method = track.fps, "pose"
+    elif is_motion_path(p) or p.is_dir():
         if music_dir is None and p.parent.name == "keypoints3d":  # a sequence of an AIST++ tree
             music_dir = p.parent.parent / "wav"
         clip = load_motion(p, music_dir=music_dir)
@@ -188,6 +211,8 @@ def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, wit
     if analysis.music is not None:
         m = analysis.music
         own = (np.asarray(m.beat_times, np.float64), float(m.tempo_bpm), analysis.duration_s)
+    # a method that times its points below the frame (motion-energy, pose) is scored on them,
+    # the others refined on their curve
     times = rhythm_seconds(analysis, method, frames, strength)
     return times, fps, analysis.duration_s, method, own
 

@@ -248,7 +248,10 @@ def train_motionbeat(
     Parameters
     ----------
     data : path-like
-        A folder of dance folders (``motion.npz`` + ``audio.ogg`` each).
+        A folder of dance folders (``motion.npz`` + ``audio.ogg`` each) and/or pose tracks of
+        dance videos (``mudar pose``: ``.npz`` or keypoints2d ``.pkl``, their music beside); a
+        folder of pose tracks only trains a model of 17 joints (COCO-17) unless
+        ``model_overrides`` says otherwise.
     run_dir : path-like
         The run folder (see the module notes).
     preset : str
@@ -294,6 +297,10 @@ def train_motionbeat(
     from mudar.training.trainer import fit_run, start_run, train_loader
 
     t0 = time.perf_counter()
+    dirs = find_dances(data)
+    if all(d.is_file() for d in dirs) and "n_joints" not in (model_overrides or {}):
+        # only pose tracks of dance videos: COCO-17 joints, not dwm's 23
+        model_overrides = {**(model_overrides or {}), "n_joints": 17}
     run_dir, mc, tc, last = start_run(
         "motionbeat",
         preset,
@@ -307,7 +314,6 @@ def train_motionbeat(
     run_dir.mkdir(parents=True, exist_ok=True)
 
     # data: every dance prepared once (cached in the run), split by dance, never by clip
-    dirs = find_dances(data)
     cache = DanceCache(run_dir / "cache" if cache_dir is None else cache_dir)
     dances, skipped, cached = {}, [], 0
     for d in tqdm(dirs, desc="prepare", unit="dance", disable=not progress):

@@ -1,7 +1,10 @@
 """MotionBeat's training clips: music rows, motion, contacts, kinematic beats and hard negatives.
 
 A dance (a dwm-style folder: ``motion.npz`` and the music ``audio.ogg``, t = 0 at motion frame
-0; see :func:`mudar.data.readers.keypoints.load_dwm_motion`) becomes, once, on the model's frame
+0; see :func:`mudar.data.readers.keypoints.load_dwm_motion`; or a dance video's 2-D pose track
+of ``mudar pose``, ``.npz`` or keypoints2d ``.pkl``, with its music found as
+:func:`mudar.data.readers.keypoints.pose_track_music` says: the keypoints as joints ``(x, -y,
+0)``, COCO-17, so a model for them has ``n_joints=17``) becomes, once, on the model's frame
 clock
 (:func:`prepare_dance`):
 
@@ -142,7 +145,8 @@ def prepare_dance(dance_dir: str | os.PathLike, *, config, train) -> DanceFeatur
     Parameters
     ----------
     dance_dir : path-like
-        A dwm-style dance (see :func:`mudar.data.readers.keypoints.load_motion`) with its music.
+        A dwm-style dance or a pose track (see :func:`mudar.data.readers.keypoints.load_motion`)
+        with its music.
     config : MotionBeatConfig
         The clock (``fps``, ``sub``).
     train : MotionBeatTrainConfig
@@ -226,8 +230,14 @@ class DanceCache(NpzCache):
     unreadable = (*NpzCache.unreadable, MudarError)
 
     def entry(self, dance_dir: Path, settings: dict) -> Path:
-        files = [dance_dir / "motion.npz", dance_dir / "audio.ogg"]
-        key = files_key(files if dance_dir.is_dir() else [dance_dir], settings)
+        if dance_dir.is_dir():
+            files = [dance_dir / "motion.npz", dance_dir / "audio.ogg"]
+        else:  # a motion or pose-track file, and the music it would be read with
+            from mudar.data.readers.keypoints import pose_track_music
+
+            music = pose_track_music(dance_dir)
+            files = [dance_dir, *([music] if music is not None else [])]
+        key = files_key(files, settings)
         return self.root / f"{dance_dir.name}-{key}.npz"
 
     def get(self, dance_dir: str | os.PathLike, *, config, train) -> tuple[DanceFeatures, bool]:
@@ -243,7 +253,8 @@ class DanceCache(NpzCache):
 
 
 def find_dances(root: str | os.PathLike) -> list[Path]:
-    """The dwm-style dance folders (holding ``motion.npz``) under ``root``, sorted.
+    """The dances under ``root``, sorted: dwm-style folders (holding ``motion.npz``) and the
+    pose tracks of dance videos (``mudar pose``'s ``.npz`` or keypoints2d ``.pkl``).
 
     Raises
     ------
@@ -251,10 +262,13 @@ def find_dances(root: str | os.PathLike) -> list[Path]:
         ``root`` is missing or holds no dance.
     """
     from mudar.data.readers.keypoints import find_motions
+    from mudar.data.readers.pose import is_pose_track
 
-    found = [p for p in find_motions(root) if p.is_dir()]
+    found = [p for p in find_motions(root) if p.is_dir() or is_pose_track(p)]
     if not found:
-        raise InputError(f"{root}: no dance folder with motion.npz")
+        raise InputError(
+            f"{root}: no dance folder with motion.npz and no pose track (`mudar pose` .npz/.pkl)"
+        )
     return found
 
 

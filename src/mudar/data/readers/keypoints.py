@@ -13,22 +13,27 @@ Two layouts are read:
   ``motions/`` pickles (SMPL ``smpl_poses``, ``smpl_trans``, ``smpl_scaling``) hold no joint
   positions: those need the SMPL body model, which mudar does not ship.
 
+- **a 2-D pose track** (``mudar pose``'s ``.npz``, or a ``keypoints2d`` pickle, AIST++'s or
+  ours: :mod:`mudar.data.readers.pose`): COCO-17 keypoints in pixels made 3-D joints
+  ``(x, -y, 0)`` (y up, depth 0: :func:`mudar.features.keypoints2d.pose_joints3d`), at the
+  track's rate (:func:`load_pose_motion`).
+
 Pickles are read with an unpickler that only builds numpy arrays and plain containers, so a
 crafted file cannot run code.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import pickle
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from mudar.data.readers.pickles import safe_unpickle
+from mudar.data.readers.pose import is_pose_track, load_pose_track, media_beside, track_source
 from mudar.errors import InputError, ParameterError
 
 __all__ = [
@@ -42,6 +47,8 @@ __all__ = [
     "load_aistpp",
     "load_dwm_motion",
     "load_motion",
+    "load_pose_motion",
+    "pose_track_music",
     "parse_title_tempo",
 ]
 
@@ -289,7 +296,7 @@ def load_aistpp(
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file" if not p.exists() else f"{p}: not a file")
-    data = _safe_unpickle(p)
+    data = safe_unpickle(p)
     if not isinstance(data, dict):
         raise InputError(f"{p}: expected a pickled dict, got {type(data).__name__}")
     key = next((k for k in _KEYPOINT_KEYS if k in data and data[k] is not None), None)
@@ -335,10 +342,12 @@ def load_aistpp(
 
 
 def find_motions(root: str | os.PathLike) -> list[Path]:
-    """The motions under ``root``: dwm dance folders and AIST++ keypoint pickles.
+    """The motions under ``root``: dwm dance folders, AIST++ keypoint pickles, pose tracks.
 
-    A dwm dance is a folder holding ``motion.npz`` (the folder is returned); an AIST++ motion
-    is a ``.pkl`` file, except those under ``motions/`` (SMPL, see :func:`load_aistpp`),
+    A dwm dance is a folder holding ``motion.npz`` (the folder is returned); a pose track of
+    ``mudar pose`` is an ``.npz`` holding one (:func:`mudar.data.readers.pose.is_pose_track`);
+    an AIST++ motion (or a keypoints2d pickle of ``mudar pose``) is a ``.pkl`` file, except
+    those under ``motions/`` (SMPL, see :func:`load_aistpp`),
     ``keypoints2d/``, ``cameras/`` or ``splits/``. Folders are searched recursively; a file
     ``root`` is returned as itself.
 
@@ -366,6 +375,11 @@ def find_motions(root: str | os.PathLike) -> list[Path]:
     skip = {"motions", "keypoints2d", "cameras", "splits"}
     found = [npz.parent for npz in r.rglob("motion.npz")]
     found += [
+        npz
+        for npz in r.rglob("*.npz")
+        if npz.name != "motion.npz" and not npz.name.startswith(".") and is_pose_track(npz)
+    ]
+    found += [
         pkl
         for pkl in r.rglob("*.pkl")
         if not skip & set(pkl.relative_to(r).parts[:-1]) and pkl.is_file()
@@ -374,15 +388,21 @@ def find_motions(root: str | os.PathLike) -> list[Path]:
 
 
 def load_motion(
-    path: str | os.PathLike, *, music_dir: str | os.PathLike | None = None
+    path: str | os.PathLike,
+    *,
+    music_dir: str | os.PathLike | None = None,
+    view: int = 0,
 ) -> MotionClip:
-    """Load one motion whatever its layout: a dwm folder or ``.npz``, or an AIST++ ``.pkl``.
+    """Load one motion whatever its layout: a dwm folder or ``.npz``, an AIST++ ``.pkl``, or a
+    2-D pose track (:func:`load_pose_motion`).
 
     Parameters
     ----------
     path : path-like
     music_dir : path-like, optional
         For AIST++: the folder of the music files (see :func:`load_aistpp`).
+    view : int
+        For a keypoints2d pickle: the camera view.
 
     Returns
     -------
@@ -404,11 +424,93 @@ def load_motion(
             "AIST++ .pkl)"
         )
     suffix = p.suffix.lower()
+    if suffix in (".npz", ".pkl", ".pickle") and is_pose_track(p):
+        return load_pose_motion(p, view=view, music_dir=music_dir)
     if suffix == ".npz":
         return load_dwm_motion(p)
     if suffix in (".pkl", ".pickle"):
         return load_aistpp(p, music_dir=music_dir)
     raise InputError(f"{p}: not a motion file (expected a dwm folder, a .npz or an AIST++ .pkl)")
+
+
+def load_pose_motion(
+    path: str | os.PathLike, *, view: int = 0, music_dir: str | os.PathLike | None = None
+) -> MotionClip:
+    """A 2-D pose track as a :class:`MotionClip` for what reads motion capture (MotionBeat).
+
+    The COCO-17 keypoints become joints ``(x, -y, 0)`` in pixels (y up, depth 0:
+    :func:`mudar.features.keypoints2d.pose_joints3d`); frames without a body are filled by linear
+    interpolation over time from the frames around them (as AIST++'s lost joints are). Frame
+    ``k`` is taken at ``k / fps`` (the track's rate): a track starts at the video's first frame.
+
+    Parameters
+    ----------
+    path : path-like
+        ``mudar pose``'s ``.npz`` or a keypoints2d ``.pkl``.
+    view : int
+        Camera view of a keypoints2d pickle.
+    music_dir : path-like, optional
+        Folder of the AIST music, for an AIST++ name (see :func:`pose_track_music`).
+
+    Returns
+    -------
+    MotionClip
+        ``skeleton`` ``"coco17"``, ``up_axis`` 1, ``music`` from :func:`pose_track_music`.
+
+    Raises
+    ------
+    InputError
+        Not a pose track, or one where no dancer was found.
+    """
+    p = Path(path)
+    track = load_pose_track(p, view=view)
+    if not track.found.any():
+        raise InputError(f"{p}: no dancer found in the pose track, so no motion")
+    from mudar.features.keypoints2d import pose_joints3d
+
+    joints = _fill_gaps(pose_joints3d(track).astype(np.float64), p)
+    music_id = aist_music_id(p.name)
+    m = _AIST_NAME.match(p.stem)
+    return MotionClip(
+        joints=joints.astype(np.float32),
+        fps=track.fps,
+        up_axis=1,
+        skeleton="coco17",
+        source=str(p),
+        music=pose_track_music(p, music_dir=music_dir),
+        tempo_bpm=aist_tempo(music_id) if music_id is not None else None,
+        label=AIST_GENRES.get(m.group("genre")) if m else None,
+    )
+
+
+def pose_track_music(
+    path: str | os.PathLike, *, music_dir: str | os.PathLike | None = None
+) -> Path | None:
+    """The music of a pose track file, where none is given: the first that exists of
+
+    1. the video the track was made from (an ``.npz`` of ``mudar pose`` records it);
+    2. a media file beside the track with its stem (``dance.pkl`` -> ``dance.mp4``, ...,
+       ``dance.wav``): ``mudar pose dance.mp4 -o dance.pkl`` needs nothing more;
+    3. for an AIST++ name, ``<music_dir>/<music id>.wav``, by default ``wav/`` beside the
+       ``keypoints2d/`` folder of the pickle (music offset 0).
+
+    Returns
+    -------
+    Path or None
+    """
+    p = Path(path)
+    source = track_source(p)
+    if source is not None and source.is_file():
+        return source
+    beside = media_beside(p)
+    if beside is not None:
+        return beside
+    music_id = aist_music_id(p.name)
+    if music_id is None:
+        return None
+    folder = Path(music_dir) if music_dir is not None else p.parent.parent / "wav"
+    wav = folder / f"{music_id}.wav"
+    return wav if wav.is_file() else None
 
 
 def is_motion_path(path: str | os.PathLike) -> bool:
@@ -476,38 +578,3 @@ def _stand_up(joints: np.ndarray) -> tuple[np.ndarray, int]:
         joints[..., up] *= -1
         joints[..., (up + 1) % 3] *= -1
     return joints, up
-
-
-_SAFE_GLOBALS = {
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"),
-    ("numpy.core.numeric", "_frombuffer"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "scalar"),
-    ("numpy._core.numeric", "_frombuffer"),
-    ("_codecs", "encode"),
-    ("collections", "OrderedDict"),
-}
-
-
-class _ArrayUnpickler(pickle.Unpickler):
-    """Builds numpy arrays, scalars and plain containers; refuses every other global."""
-
-    def find_class(self, module: str, name: str):
-        if (module, name) not in _SAFE_GLOBALS:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
-        if module.startswith("numpy.core.") and int(np.__version__.split(".")[0]) >= 2:
-            module = "numpy._core." + module[len("numpy.core.") :]  # numpy 1 pickles on numpy 2
-        return super().find_class(module, name)
-
-
-def _safe_unpickle(path: Path):
-    try:
-        raw = path.read_bytes()
-        return _ArrayUnpickler(io.BytesIO(raw), encoding="latin1").load()
-    except OSError as e:
-        raise InputError(f"{path}: cannot be read ({e.strerror or e})") from e
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as e:
-        raise InputError(f"{path}: not an AIST++ pickle of numpy arrays ({e})") from e
