@@ -125,10 +125,14 @@ def test_video_uses_its_dance_rhythm_and_own_sound(dance_clip):
     assert any(abs(t * 8 - round(t * 8)) > 0.01 for t in times)
 
 
-def test_video_default_model_runs_without_the_music(dance_clip):
-    r = bas_file(dance_clip.path)
-    # the shipped model is installed: mudar, run as mudar-noaudio so it cannot copy the beats
-    assert r["motion_method"] == "mudar-noaudio"
+def test_video_default_is_the_dancers_body_and_a_model_runs_without_the_music(dance_clip):
+    from mudar.tasks.rhythm import body_method
+
+    # by default the dancer's body: its pose track's beats (the pose extra), else its stops
+    assert bas_file(dance_clip.path)["motion_method"] == body_method()
+    assert body_method() in ("pose", "motion-energy")
+    # the shipped model, asked for, runs as mudar-noaudio so that it cannot copy the beats
+    assert bas_file(dance_clip.path, method="mudar")["motion_method"] == "mudar-noaudio"
     with pytest.raises(ParameterError):
         bas_file(dance_clip.path, method="optical-magic")
 

@@ -62,9 +62,10 @@ def add_parser(sub) -> None:
     )
     p.add_argument(
         "--method",
-        help="dance rhythm method of a video, as for `mudar rhythm` (default: the shipped "
-        "model when installed, else hoof-flux); mudar is run as mudar-noaudio, so that the "
-        "rhythm cannot copy the music it is scored against",
+        help="dance rhythm method of a video, as for `mudar rhythm` (default: the dancer's "
+        "body: pose, the motion beats of its pose track, with `pip install 'mudar[pose]'`, else "
+        "motion-energy); mudar is run as mudar-noaudio, so that the rhythm cannot copy the "
+        "music it is scored against",
     )
     p.add_argument(
         "--split",

@@ -26,7 +26,7 @@ from mudar.io import probe
 from mudar.io.media import check_path
 from mudar.pipelines.method import analysis_setup, without_music
 from mudar.tasks.bas import FORMS, bas_report, feedback_report, motion_beat_times
-from mudar.tasks.rhythm import dance_rhythm, default_dance_method, rhythm_method, rhythm_seconds
+from mudar.tasks.rhythm import body_method, dance_rhythm, rhythm_method, rhythm_seconds
 
 
 def music_beat_times(path: str | os.PathLike, *, config=None) -> tuple[np.ndarray, float, float]:
@@ -82,8 +82,9 @@ def bas_file(
       the music is ``music``, else the video the track was made from, a media file beside it
       with its stem, or an AIST++ name's ``wav/<music id>.wav``
       (:func:`mudar.data.readers.keypoints.pose_track_music`).
-    - A video: the motion beats are its dance rhythm points (``method``, default
-      :func:`mudar.tasks.rhythm.default_dance_method`; the learned model runs *without* the
+    - A video: the motion beats are its dance rhythm points (``method``, default the dancer's
+      body, :func:`mudar.tasks.rhythm.body_method`: ``pose`` with the pose extra, else
+      ``motion-energy``; a learned model runs *without* the
       music, as ``mudar-noaudio``, so that it cannot copy the beats it is scored against),
       timed below the frame as the method times them
       (:func:`mudar.tasks.rhythm.rhythm_seconds`); the music is ``music`` or the video's own
@@ -195,7 +196,7 @@ def bas_file(
 def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, with_music: bool):
     """(rhythm seconds, fps, duration, method, (beats, tempo, duration) of its sound or None)."""
     check_path(path)
-    method = method or default_dance_method()
+    method = method or body_method()
     rhythm_method(method, what="method")
     method = without_music(method)  # the motion alone: the music must not leak into its beats
     if not probe(path).has_video:
