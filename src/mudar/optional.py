@@ -58,3 +58,14 @@ def require(module: str, *, purpose: str) -> ModuleType:
         raise MissingDependency(
             f"{purpose} needs {top}, which is not installed: pip install 'mudar[{extra}]'"
         ) from None
+
+
+def installed(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it (a light check for what a page
+    or a default offers; :func:`require` is the import itself)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent that is no package, or a broken entry
+        return False

@@ -144,3 +144,26 @@ def test_dwm_dance(shared_data):
     assert 40 < r["n_motion_beats"] < 120  # about 1.3 stops a second
     assert r["music_tempo_bpm"] == pytest.approx(87.0, rel=0.02)  # the title's "29bpm" waltz
     assert 0 < r["bas_motion"] < 1 and 0 < r["bas_music"] < 1
+
+
+@pytest.mark.parametrize("method", ["hoof-flux", "motion-energy"])
+def test_an_analysis_scores_as_its_file(dance_clip, method):
+    """The page's one decoding gives the same score and feedback as ``mudar bas``."""
+    from mudar.features.extract import analyze
+    from mudar.pipelines.bas import analysis_bas
+    from mudar.pipelines.method import analysis_setup
+
+    config, _ = analysis_setup(method)
+    got = analysis_bas(analyze(dance_clip.path, config), method=method)
+    assert got == bas_file(dance_clip.path, method=method)
+
+
+def test_an_analysis_without_sound_or_pictures_is_one_line(video_no_audio, audio_wav):
+    from mudar.features.analysis import AnalysisConfig
+    from mudar.features.extract import analyze
+    from mudar.pipelines.bas import analysis_bas
+
+    with pytest.raises(InputError, match="no sound"):
+        analysis_bas(analyze(video_no_audio, AnalysisConfig()), method="hoof-flux")
+    with pytest.raises(InputError, match="no pictures"):
+        analysis_bas(analyze(audio_wav, AnalysisConfig()), method="hoof-flux")

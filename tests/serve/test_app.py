@@ -180,7 +180,64 @@ def test_a_song_is_analysed_without_sync_or_bas(served):
     r = client.get(f"/api/jobs/{finish(app, job)['id']}").json()["result"]
     assert r["timeline"]["dance"] is None and r["timeline"]["curves"]["dance_strength"] is None
     assert r["sync"] == {"error": "needs a video with sound"}
+    assert r["pose"] is None  # no pictures, no skeleton
     assert client.post("/api/fix", json={"file": song["id"]}).status_code == 400
+
+
+def test_analyze_gives_the_dancers_pose_track_and_body_feedback(served):
+    """With the pose extra: the track to draw over the video (thinned, rounded), and the
+    on-beat feedback and dance rhythm of the body (pose), named in a dancer's words."""
+    pytest.importorskip("mediapipe", reason="the pose extra is not installed")
+    client, app = served
+    info = client.get("/api/info").json()
+    assert info["dance_method"] == "pose" and info["skeleton"] is None
+    f = media(client, video=True)
+    job = client.post("/api/analyze", json={"file": f["id"]}).json()
+    r = client.get(f"/api/jobs/{finish(app, job)['id']}").json()["result"]
+    p = r["pose"]
+    assert "error" not in p and "pose" not in r["timeline"]
+    shown = probe(app.state.store.get(f["id"]).path)
+    assert (p["width"], p["height"]) == (shown.width, shown.height)  # pixels of the picture
+    assert 0 < p["rate"] <= 15 and 0 < p["found_fraction"] <= 1
+    n = len(p["times_s"])
+    assert n == len(p["keypoints"]) == len(p["confidence"]) >= 6.0 * p["rate"] - 1
+    assert all(b > a for a, b in zip(p["times_s"], p["times_s"][1:], strict=False))
+    found = [i for i, k in enumerate(p["keypoints"]) if k is not None]
+    assert found and len(p["joints"]) == 17 and [5, 7] in p["bones"]
+    for i in found:
+        assert len(p["keypoints"][i]) == 17 and all(0 <= c <= 1 for c in p["confidence"][i])
+        xy = [j for j in p["keypoints"][i] if j is not None]
+        assert all(-p["width"] < x < 2 * p["width"] and isinstance(x, int) for x, _ in xy)
+    assert r["accents"] == {"method": "pose", "words": "the moments your body stops"}
+    assert r["timeline"]["dance"]["method"] == "pose" and r["bas"]["motion_method"] == "pose"
+    assert r["bas"]["feedback"]["summary"]["n_accents"] >= 0
+
+
+def test_without_the_pose_extra_one_line_and_the_rest_works(monkeypatch):
+    """Without MediaPipe: the motion-energy accents (the moments the picture stops moving),
+    one line that names the pip command for the skeleton, and every other section as ever."""
+    import sys
+
+    from mudar.optional import MissingDependency
+
+    monkeypatch.setitem(sys.modules, "mediapipe", None)  # as if not installed
+    with pytest.raises(MissingDependency, match=r"pip install 'mudar\[pose\]'"):
+        create_app(dance_method="pose", demo_duration_s=3.0)
+    app = create_app(demo_duration_s=3.0)
+    with TestClient(app) as client:
+        info = client.get("/api/info").json()
+        assert info["dance_method"] == "motion-energy"
+        assert info["accents"]["words"] == "the moments the picture stops moving"
+        assert "pip install 'mudar[pose]'" in info["skeleton"]
+        f = media(client, video=True)
+        done = finish(app, client.post("/api/analyze", json={"file": f["id"]}).json())
+        assert done["state"] == "done", done["error"]
+        r = done["result"]
+    msg = r["pose"]["error"]
+    assert "skeleton" in msg and "pip install 'mudar[pose]'" in msg and "\n" not in msg
+    assert r["timeline"]["dance"]["method"] == "motion-energy"
+    assert r["bas"]["motion_method"] == "motion-energy" and "feedback" in r["bas"]
+    assert "offset_s" in r["sync"]
 
 
 def test_fix_writes_a_repaired_video_to_download(served):

@@ -7,6 +7,7 @@ retarget and download the mp4; a bad file is one message on the page.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -125,8 +126,10 @@ def test_upload_analyse_retarget_and_download(server, browser, downloads):
         assert float(dots[i].get_attribute("cy")) < 265
     words = text(browser, "feedback-text")
     assert words == r["text"] and "accents were on the beat (within 70 ms)" in words
-    method = browser.execute_script("return state.analysis.bas.motion_method;")
-    assert f"Accents: the {method} dance rhythm" in text(browser, "feedback-stretches")
+    accents = browser.execute_script("return state.analysis.accents;")
+    assert browser.execute_script("return state.analysis.bas.motion_method;") == accents["method"]
+    words = f"Accents: {accents['words']} ({accents['method']})"
+    assert words in text(browser, "feedback-stretches")
 
     # zoom in: fewer beats drawn; the cursor follows the video
     n_beats = len(svg.find_elements(By.CSS_SELECTOR, ".beat"))
@@ -223,3 +226,124 @@ def test_several_uploads_queue_and_all_finish(server, browser):
     names = sorted(r.text for r in rows(browser) if r.text.startswith("analyse "))
     assert names == sorted(f"analyse {Path(v).name}" for v in videos[:2])
     assert not browser.find_element(By.ID, "error").is_displayed()
+
+
+@pytest.fixture(scope="module")
+def body_dance(tmp_path_factory) -> Path:
+    """A rendered dancer that MediaPipe finds (synthetic motion, still on every beat of the
+    music it is muxed with), in a portrait picture, so that the page letterboxes it."""
+    pytest.importorskip("mediapipe", reason="the skeleton needs the pose extra (mediapipe)")
+    from dataclasses import replace
+
+    from mudar.io.write import write_video
+    from mudar.synthetic.motion import dance_joints
+    from mudar.synthetic.skeleton import LOOKS, render_frames
+    from mudar.synthetic.soundtrack import synth_music
+
+    fps, sr = 25.0, 22050
+    audio, beats = synth_music(tempo_bpm=96, duration_s=6.0, sr=sr)
+    joints = dance_joints(beats, n_frames=int(6.0 * fps), fps=fps)
+    look = replace(LOOKS["side"], name="tall", size=(240, 400))
+    path = tmp_path_factory.mktemp("body") / "tall-dancer.mp4"
+    return write_video(path, render_frames(joints, fps=fps, look=look), fps=fps, audio=audio, sr=sr)
+
+
+CANVAS_PIXELS = """
+const c = document.getElementById('skeleton'), v = document.getElementById('video');
+const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+const k = c.width / c.clientWidth;
+let n = 0, x0 = 1e9, x1 = -1, y0 = 1e9, y1 = -1;
+for (let i = 3; i < d.length; i += 4) {
+  if (!d[i]) continue;
+  const x = ((i - 3) / 4) % c.width, y = Math.floor((i - 3) / 4 / c.width);
+  n++; x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+}
+const near = arguments[0].map(([px, py]) => {  // any ink within 4 css px of each point
+  let a = 0;
+  for (let dy = -4; dy <= 4; dy++) for (let dx = -4; dx <= 4; dx++) {
+    const x = Math.round((px + dx) * k), y = Math.round((py + dy) * k);
+    if (x < 0 || y < 0 || x >= c.width || y >= c.height) continue;
+    a = Math.max(a, d[(y * c.width + x) * 4 + 3]);
+  }
+  return a;
+});
+return {n, box: [x0 / k, y0 / k, x1 / k, y1 / k], near, w: v.clientWidth, h: v.clientHeight,
+        vw: v.videoWidth, vh: v.videoHeight, t: v.currentTime, paused: v.paused};
+"""
+
+
+def test_the_skeleton_follows_the_video_and_toggles(server, browser, body_dance, bar_video):
+    url, _ = server
+    browser.get(url)
+    wait(browser, 20).until(lambda d: len(Select(d.find_element(By.ID, "media-select")).options))
+    browser.find_element(By.ID, "upload-input").send_keys(str(body_dance))
+    wait(browser, 120).until(
+        lambda d: d.execute_script(
+            "return !!(state.analysis && state.current.name === 'tall-dancer.mp4')"
+        )
+    )
+    pose = browser.execute_script("return state.analysis.pose;")
+    assert pose["found_fraction"] > 0.9 and pose["width"] == 240 and pose["height"] == 400
+    assert pose["rate"] <= 15 and len(pose["times_s"]) == len(pose["keypoints"])
+    toggle = browser.find_element(By.ID, "skeleton-toggle")
+    assert toggle.is_selected() and toggle.is_enabled()  # on by default
+    assert text(browser, "pose-note") == ""
+    # the feedback is the body's: pose accents, named in a dancer's words
+    assert browser.execute_script("return state.analysis.bas.motion_method;") == "pose"
+    assert "Accents: the moments your body stops (pose)" in text(browser, "feedback-stretches")
+
+    # paused on a sample: the joints are drawn where the picture shows them, letterboxed
+    k = next(i for i, t in enumerate(pose["times_s"]) if t >= 2.0 and pose["keypoints"][i])
+    browser.execute_script(
+        "const v = document.getElementById('video'); v.pause(); v.currentTime = arguments[0];",
+        pose["times_s"][k],
+    )
+    wait(browser, 10).until(
+        lambda d: (
+            d.execute_script(CANVAS_PIXELS, [])["n"] > 0
+            and abs(d.execute_script(CANVAS_PIXELS, [])["t"] - pose["times_s"][k]) < 1e-3
+        )
+    )
+    got = browser.execute_script(CANVAS_PIXELS, [])
+    s = min(got["w"] / got["vw"], got["h"] / got["vh"])
+    ox, oy = (got["w"] - got["vw"] * s) / 2, (got["h"] - got["vh"] * s) / 2
+    assert ox > 20  # a portrait picture in a landscape box: bars left and right
+
+    def shown(j):
+        x, y = pose["keypoints"][k][j]
+        return [ox + x * got["vw"] * s / pose["width"], oy + y * got["vh"] * s / pose["height"]]
+
+    joints = [j for j in (0, 5, 6, 11, 12, 15, 16) if pose["confidence"][k][j] > 0.5]
+    near = browser.execute_script(CANVAS_PIXELS, [shown(j) for j in joints])["near"]
+    assert all(a > 0 for a in near), dict(zip(joints, near, strict=True))
+    x0, y0, x1, y1 = got["box"]
+    assert ox - 4 <= x0 and x1 <= got["w"] - ox + 4  # nothing drawn over the bars
+
+    # playing (muted: a page may start a silent video by itself): drawn, following the time
+    browser.execute_script("const v = document.getElementById('video'); v.muted = true; v.play();")
+    wait(browser, 10).until(
+        lambda d: d.execute_script(CANVAS_PIXELS, [])["t"] > pose["times_s"][k] + 0.3
+    )
+    assert browser.execute_script(CANVAS_PIXELS, [])["n"] > 0
+    browser.execute_script("document.getElementById('video').pause();")
+
+    browser.set_window_size(1400, 1000)
+    browser.execute_script("document.getElementById('analysis').scrollIntoView();")
+    shots = Path(os.environ.get("MUDAR_SCREENSHOTS", str(body_dance.parent)))
+    browser.save_screenshot(str(shots / "skeleton-on.png"))
+
+    toggle.click()  # off: cleared
+    wait(browser, 10).until(lambda d: d.execute_script(CANVAS_PIXELS, [])["n"] == 0)
+    toggle.click()  # on again, drawn again
+    wait(browser, 10).until(lambda d: d.execute_script(CANVAS_PIXELS, [])["n"] > 0)
+
+    # a video with nobody in it: "no dancer found" by the video, not an error
+    browser.find_element(By.ID, "upload-input").send_keys(str(bar_video))
+    wait(browser, 120).until(
+        lambda d: d.execute_script(f"return state.current.name === '{bar_video.name}'")
+    )
+    assert text(browser, "pose-note") == "no dancer found"
+    assert browser.execute_script(CANVAS_PIXELS, [])["n"] == 0
+    assert not browser.find_element(By.ID, "error").is_displayed()
+    browser.save_screenshot(str(shots / "no-dancer.png"))
+    browser.set_window_size(1200, 1500)

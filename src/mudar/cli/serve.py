@@ -44,8 +44,9 @@ def add_parser(sub) -> None:
     add_checkpoint(p)
     p.add_argument(
         "--method",
-        help="dance rhythm of the timeline: mudar (default when the model is installed), "
-        "mudar-noaudio, hoof-flux, directogram, motion-energy",
+        help="dance rhythm of the timeline and the on-beat feedback (run without the music): "
+        "pose (default with the pose extra: the moments the body stops), motion-energy "
+        "(default without it), mudar, mudar-noaudio, hoof-flux, directogram",
     )
     p.add_argument(
         "--max-upload-mb",

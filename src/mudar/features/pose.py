@@ -215,8 +215,9 @@ class MediaPipePose:
         os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ start-up chatter
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # protobuf's deprecation notes on import
+            # the package first: a submodule imported earlier would pass where the package is gone
+            mediapipe = require("mediapipe", purpose="the pose track")
             mp_pose = require("mediapipe.python.solutions.pose", purpose="the pose track")
-            import mediapipe
 
         self.name = f"mediapipe-pose-full-{mediapipe.__version__}"
         with _quiet_stderr():

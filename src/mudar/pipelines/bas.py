@@ -19,7 +19,7 @@ from mudar.data.readers.keypoints import is_motion_path, load_motion, pose_track
 from mudar.data.readers.pose import is_pose_track, load_pose_track
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.eval.bas import DEFAULT_SIGMA_S
-from mudar.features.analysis import AnalysisConfig
+from mudar.features.analysis import Analysis, AnalysisConfig
 from mudar.features.extract import analyze
 from mudar.features.pose import pose_minima
 from mudar.io import probe
@@ -169,7 +169,67 @@ def bas_file(
         else:
             music_path = Path(music)
             music_s, tempo, music_len = music_beat_times(music_path)
-    span = min(motion_len, music_len)
+    return _scored(
+        p, music_path, motion_s, music_s, fps=fps, tempo=tempo, span=min(motion_len, music_len),
+        motion_method=motion_method, sigma_s=sigma_s, form=form, plot=plot,
+    )  # fmt: skip
+
+
+def analysis_bas(
+    analysis: Analysis,
+    *,
+    method: str,
+    model=None,
+    sigma_s: float = DEFAULT_SIGMA_S,
+    form: str = "both",
+) -> dict:
+    """:func:`bas_file` of a dance video already analysed, against its own sound: for a caller
+    that draws the same analysis too (the page's timeline), so the file is decoded once.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        Of a video with sound, measuring what ``method`` needs
+        (:func:`mudar.pipelines.method.analysis_setup`).
+    method : str
+        Dance rhythm method; run without the music, as in :func:`bas_file`.
+    model : MuDaR, optional
+        For the learned methods.
+    sigma_s, form
+        As :func:`bas_file`.
+
+    Returns
+    -------
+    dict
+        As :func:`bas_file`.
+
+    Raises
+    ------
+    InputError
+        The analysis has no pictures or no sound.
+    ParameterError
+        Bad ``sigma_s``, ``form`` or ``method``.
+    """
+    _check_scoring(sigma_s, form)
+    rhythm_method(method, what="method")
+    if analysis.dance is None:
+        raise InputError(f"{analysis.path}: has no pictures, so no dance to score")
+    if analysis.music is None:
+        raise InputError(f"{analysis.path}: the video has no sound, so no beats to score against")
+    method = without_music(method)
+    motion_s, fps, own = _analysis_rhythm(analysis, method=method, model=model)
+    music_s, tempo, music_len = own
+    return _scored(
+        Path(analysis.path), Path(analysis.path), motion_s, music_s, fps=fps, tempo=tempo,
+        span=min(analysis.duration_s, music_len), motion_method=method, sigma_s=sigma_s,
+        form=form, plot=None,
+    )  # fmt: skip
+
+
+def _scored(
+    p, music_path, motion_s, music_s, *, fps, tempo, span, motion_method, sigma_s, form, plot
+) -> dict:
+    """The report of :func:`bas_file` from the two sets of beats."""
     report = bas_report(motion_s, music_s, sigma_s=sigma_s, form=form, span_s=span)
     report = {
         "file": str(p),
@@ -206,8 +266,13 @@ def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, wit
         )
     config, model = analysis_setup(method, checkpoint=checkpoint)
     analysis = analyze(path, config, music=with_music)
+    times, fps, own = _analysis_rhythm(analysis, method=method, model=model)
+    return times, fps, analysis.duration_s, method, own
+
+
+def _analysis_rhythm(analysis: Analysis, *, method: str, model):
+    """(rhythm seconds, fps, (beats, tempo, duration) of its sound or None) of an analysis."""
     frames, strength = dance_rhythm(analysis, method=method, model=model)
-    fps = analysis.clock.fps
     own = None
     if analysis.music is not None:
         m = analysis.music
@@ -215,7 +280,7 @@ def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, wit
     # a method that times its points below the frame (motion-energy, pose) is scored on them,
     # the others refined on their curve
     times = rhythm_seconds(analysis, method, frames, strength)
-    return times, fps, analysis.duration_s, method, own
+    return times, analysis.clock.fps, own
 
 
 def _check_scoring(sigma_s: float, form: str) -> None:

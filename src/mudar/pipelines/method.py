@@ -8,7 +8,16 @@ import os
 from mudar.clock import DEFAULT_FPS, DEFAULT_SR, FrameClock
 from mudar.errors import ParameterError
 from mudar.features.analysis import AnalysisConfig
+from mudar.optional import installed
 from mudar.tasks.rhythm import RHYTHM_METHODS, measure_needs, rhythm_method
+
+
+def body_method() -> str:
+    """The dance rhythm that judges a dancer's timing: ``pose`` (the moments the body stops,
+    from its pose track) where the ``pose`` extra is installed, else ``motion-energy`` (the
+    moments the picture stops moving). Both see the motion alone; the learned ``mudar`` hears
+    the music and copies its rate, so it cannot say whether a dancer is on the beat."""
+    return "pose" if installed("mediapipe") else "motion-energy"
 
 
 def without_music(method: str) -> str:

@@ -1,5 +1,6 @@
 """What a timeline of a file shows: its rhythm report (``mudar rhythm``) and the curves under
-it, the music's onset envelope and the dance's rhythm strength, from one decoding."""
+it, the music's onset envelope and the dance's rhythm strength, and the dancer's pose track to
+draw over the video, from one decoding."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ import os
 
 import numpy as np
 
+from mudar.errors import ParameterError
 from mudar.features.analysis import Analysis, AnalysisConfig
+from mudar.features.pose import COCO17, COCO17_BONES, PoseTrack
 from mudar.pipelines.rhythm import analysed_rhythm
+
+POSE_RATE = 15.0
+"""Most pose samples a second the page is given (a minute: about 220 kB of JSON)."""
 
 
 def file_timeline(
@@ -34,7 +40,9 @@ def file_timeline(
     Returns
     -------
     dict
-        :func:`mudar.tasks.rhythm.rhythm_report` with ``"curves"``: see :func:`timeline_curves`.
+        :func:`mudar.tasks.rhythm.rhythm_report` with ``"curves"`` (see :func:`timeline_curves`)
+        and ``"pose"``: :func:`pose_overlay` of the pose track where ``config`` tracks the body
+        (``pose_stride > 0``) and the file has pictures, else None.
 
     Raises
     ------
@@ -43,12 +51,71 @@ def file_timeline(
     ParameterError
         An unknown method, or a learned one without its model.
     """
+    return analysed_timeline(path, config=config, method=method, model=model)[1]
+
+
+def analysed_timeline(
+    path: str | os.PathLike, *, config: AnalysisConfig, method: str = "hoof-flux", model=None
+) -> tuple[Analysis, dict]:
+    """The file analysed once and its :func:`file_timeline`: for callers that score the same
+    analysis too (the page's beat alignment and on-beat feedback)."""
     analysis, report = analysed_rhythm(path, config=config, method=method, model=model)
     strength = None
     if report["dance"] is not None:
         strength = np.asarray(report["dance"]["rhythm_strength"], np.float64)
     report["curves"] = timeline_curves(analysis, dance_strength=strength)
-    return report
+    report["pose"] = None if analysis.pose is None else pose_overlay(analysis.pose)
+    return analysis, report
+
+
+def pose_overlay(track: PoseTrack, *, max_rate: float = POSE_RATE) -> dict:
+    """A pose track thinned and rounded for drawing over the video.
+
+    Parameters
+    ----------
+    track : PoseTrack
+    max_rate : float
+        Most samples a second kept: every k-th row, k the smallest with ``fps / k <= max_rate``.
+
+    Returns
+    -------
+    dict
+        ``width``, ``height`` (pixels of the source picture the keypoints are in), ``rate``
+        (samples a second kept), ``times_s`` (n,), ``keypoints`` (n lists of 17 ``[x, y]`` in
+        whole pixels, a joint not seen None; None where no body was found), ``confidence`` (n
+        lists of 17 in [0, 1], rounded to 0.1, or None), ``found_fraction`` (of the whole track),
+        ``joints`` (:data:`~mudar.features.pose.COCO17`), ``bones``
+        (:data:`~mudar.features.pose.COCO17_BONES`).
+    """
+    if not max_rate > 0:
+        raise ParameterError(f"max_rate must be positive, got {max_rate}")
+    step = max(1, int(np.ceil(track.fps / max_rate - 1e-9)))
+    keep = np.arange(0, len(track), step)
+    found = track.found
+    keypoints, confidence = [], []
+    for i in keep:
+        if not found[i]:
+            keypoints.append(None)
+            confidence.append(None)
+            continue
+        keypoints.append(
+            [
+                None if np.isnan(x) else [round(float(x)), round(float(y))]
+                for x, y in track.keypoints[i]
+            ]
+        )
+        confidence.append([round(float(c), 1) for c in track.confidence[i]])  # an alpha
+    return {
+        "width": int(track.width),
+        "height": int(track.height),
+        "rate": round(float(track.fps) / step, 3),
+        "times_s": [round(float(t), 3) for t in track.times_s[keep]],
+        "keypoints": keypoints,
+        "confidence": confidence,
+        "found_fraction": round(track.found_fraction, 3),
+        "joints": list(COCO17),
+        "bones": [list(b) for b in COCO17_BONES],
+    }
 
 
 def timeline_curves(analysis: Analysis, *, dance_strength: np.ndarray | None = None) -> dict:

@@ -21,6 +21,8 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from mudar.errors import MudarError
 from mudar.methods import RETARGET
 from mudar.optional import require
@@ -36,11 +38,33 @@ DEMO_CLIPS = (("dance-120bpm", 120.0, 1), ("dance-90bpm", 90.0, 2), ("dance-150b
 
 
 def make_demo_media(folder: Path, *, duration_s: float = 10.0) -> Path:
-    """Write the demo's synthetic dances (``.mp4`` with music) and their songs (``.wav``)."""
-    from mudar.synthetic.video import make_clip
+    """Write the demo's synthetic dances (``.mp4`` with music) and their songs (``.wav``).
 
+    Each is a rendered dancer (:func:`mudar.synthetic.skeleton.render_frames`, a figure that
+    MediaPipe finds, so the page can draw its skeleton and judge its timing by the body) who
+    stops on every beat of a drum pattern at the clip's tempo, 25 fps, 320x320.
+    """
+    from mudar.io.write import write_audio, write_video
+    from mudar.synthetic.motion import dance_joints
+    from mudar.synthetic.skeleton import LOOKS, render_frames
+    from mudar.synthetic.soundtrack import synth_music
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fps, sr = 25.0, 22050
     for name, tempo, seed in DEMO_CLIPS:
-        make_clip(folder, name=name, tempo_bpm=tempo, duration_s=duration_s, seed=seed)
+        music, beats = synth_music(tempo_bpm=tempo, duration_s=duration_s, sr=sr, seed=seed)
+        joints = dance_joints(
+            beats, n_frames=round(duration_s * fps), fps=fps, rng=np.random.default_rng(seed)
+        )
+        look = LOOKS["side"]  # the arms swing across the picture, not in depth
+        write_video(
+            folder / f"{name}.mp4",
+            render_frames(joints, fps=fps, look=look),
+            fps=fps,
+            audio=music,
+            sr=sr,
+        )
+        write_audio(folder / f"{name}.wav", music, sr=sr)
     return folder
 
 
@@ -68,8 +92,9 @@ def create_app(
     checkpoint : path-like, optional
         MuDaR model (default: the shipped one).
     dance_method : str, optional
-        Dance rhythm method of the timeline (default
-        :func:`mudar.tasks.rhythm.default_dance_method`).
+        Dance rhythm method of the timeline and the on-beat feedback (run without the music);
+        default :func:`mudar.pipelines.method.body_method`: ``pose`` with the pose extra, else
+        ``motion-energy``. With the pose extra the page also draws the dancer's skeleton.
     max_upload_mb : float
         Largest upload, MB (10**6 bytes).
     demo_duration_s : float
@@ -84,7 +109,8 @@ def create_app(
     Raises
     ------
     MissingDependency
-        FastAPI is not installed (``pip install 'mudar[serve]'``).
+        FastAPI is not installed (``pip install 'mudar[serve]'``), or ``dance_method="pose"``
+        without the pose extra.
     InputError, ParameterError
         A missing media folder, index or classifier; a bad method or limit.
     """
@@ -96,7 +122,7 @@ def create_app(
     from starlette.concurrency import run_in_threadpool
 
     from mudar.errors import InputError, ParameterError
-    from mudar.tasks.rhythm import default_dance_method
+    from mudar.pipelines.method import body_method
 
     if not max_upload_mb > 0:
         raise ParameterError(f"the upload limit must be positive, got {max_upload_mb} MB")
@@ -112,7 +138,7 @@ def create_app(
     root = Path(tmp.name)
     try:
         settings = work.Settings(
-            dance_method=dance_method or default_dance_method(),
+            dance_method=dance_method or body_method(),
             checkpoint=None if checkpoint is None else str(checkpoint),
             classifier=None if classifier is None else str(classifier),
             index=None if index is None else str(index),
@@ -204,6 +230,8 @@ def create_app(
             "media": [f.to_dict() for f in store.media()],
             "max_upload_mb": max_upload_mb,
             "dance_method": settings.dance_method,
+            "accents": settings.accents(),
+            "skeleton": None if settings.skeleton else work.skeleton_missing(),
             "retarget_methods": list(RETARGET),
             "low_sync_confidence": work.LOW_SYNC_CONFIDENCE,
             "genre": None if settings.classifier else work.NO_GENRE_MODEL,

@@ -10,15 +10,16 @@ from pathlib import Path
 
 from mudar.errors import MudarError, ParameterError
 from mudar.methods import RETARGET
-from mudar.pipelines.bas import bas_file
-from mudar.pipelines.method import analysis_setup, without_music
+from mudar.optional import MissingDependency, installed, require
+from mudar.pipelines.bas import analysis_bas
+from mudar.pipelines.method import analysis_setup, body_method, without_music
 from mudar.pipelines.retarget import check_retarget_paths, retarget_files
 from mudar.pipelines.retarget_options import RetargetOptions
 from mudar.pipelines.sync import sync_file
-from mudar.pipelines.timeline import file_timeline
+from mudar.pipelines.timeline import analysed_timeline
 from mudar.serve.jobs import Job
 from mudar.serve.store import StoredFile
-from mudar.tasks.rhythm import rhythm_method
+from mudar.tasks.rhythm import measure_needs, rhythm_method
 
 LOW_SYNC_CONFIDENCE = 0.1
 """Below this confidence the page says that the delay is not pinned down (as ``mudar sync``)."""
@@ -26,6 +27,20 @@ LOW_SYNC_CONFIDENCE = 0.1
 NO_GENRE_MODEL = (
     "no genre model: start the server with --classifier CLS (a file of `mudar classify train`)"
 )
+NO_DANCER = "no dancer found"
+
+
+def skeleton_missing() -> str | None:
+    """None where the pose extra is installed, else the one line that says how to install it."""
+    if installed("mediapipe"):
+        return None
+    try:
+        require("mediapipe", purpose="the skeleton over the video")
+    except MissingDependency as e:
+        return str(e)
+    return None  # importable after all
+
+
 NO_INDEX = (
     "no index: build one with `mudar index build DANCES_AND_SONGS... --out IDX` and start the "
     "server with --index IDX"
@@ -39,7 +54,8 @@ class Settings:
     Attributes
     ----------
     dance_method : str
-        Dance rhythm method of the timeline (:data:`mudar.methods.DANCE_RHYTHM`).
+        Dance rhythm method of the timeline and of the on-beat feedback
+        (:data:`mudar.methods.DANCE_RHYTHM`; the feedback runs it without the music).
     checkpoint : str or None
         MuDaR model of the ``mudar`` methods (None: the shipped one).
     classifier : str or None
@@ -48,19 +64,25 @@ class Settings:
         Folder of ``mudar index build`` (None: no retrieval).
     cache_dir : str or None
         Feature cache of the embeddings (genre, retrieval); the server's temporary folder.
+    skeleton : bool
+        Track the dancer's body for the skeleton over the video (the ``pose`` extra; default:
+        where it is installed).
     """
 
-    dance_method: str = "hoof-flux"
+    dance_method: str = field(default_factory=body_method)
     checkpoint: str | None = None
     classifier: str | None = None
     index: str | None = None
     cache_dir: str | None = None
+    skeleton: bool = field(default_factory=lambda: installed("mediapipe"))
     _setups: dict = field(default_factory=dict, repr=False)
     _classifier: object = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
-        rhythm_method(self.dance_method, what="dance method")
+        entry = rhythm_method(self.dance_method, what="dance method")
+        if "pose" in entry.needs:  # without the extra: one line now, not at every analysis
+            require("mediapipe", purpose=f"the {entry.name} dance rhythm")
 
     def check(self) -> None:
         """Load the classifier and the index once, so that a bad one is an error at start.
@@ -75,12 +97,21 @@ class Settings:
 
             Index.load(self.index)
 
-    def setup(self, method: str):
-        """(AnalysisConfig, model) of ``method``, loaded once."""
+    def setup(self, method: str, *, skeleton: bool = False):
+        """(AnalysisConfig, model) of ``method``, loaded once; with ``skeleton`` (and the pose
+        extra) the analysis tracks the dancer's body too."""
         with self._lock:
             if method not in self._setups:
                 self._setups[method] = analysis_setup(method, checkpoint=self.checkpoint)
-            return self._setups[method]
+            config, model = self._setups[method]
+        if skeleton and self.skeleton:
+            config = measure_needs(config, ["pose"])
+        return config, model
+
+    def accents(self) -> dict:
+        """The feedback's method (run without the music) and what its accents are, in words."""
+        method = without_music(self.dance_method)
+        return {"method": method, "words": rhythm_method(method).accents}
 
     def genre_model(self):
         with self._lock:
@@ -101,25 +132,29 @@ def _section(fn, *args, **kwargs) -> dict:
 
 
 def analyze_job(job: Job, f: StoredFile, settings: Settings) -> dict:
-    """Timeline (rhythm report and curves), sync estimate, BAS and genre of one file."""
+    """Timeline (rhythm report, curves and the dancer's pose track), sync estimate, BAS and
+    on-beat feedback (of the same analysis) and genre of one file."""
     path = str(f.path)
     job.advance("loading the model", 0.02)
-    config, model = settings.setup(settings.dance_method)
-    job.advance("music and dance rhythm", 0.1)
-    timeline = file_timeline(path, config=config, method=settings.dance_method, model=model)
-    result = {"file": f.to_dict(), "timeline": timeline}
+    config, model = settings.setup(settings.dance_method, skeleton=True)
+    job.advance(
+        "music and dance rhythm" + (", the dancer's body" if config.pose_stride else ""), 0.1
+    )
+    analysis, timeline = analysed_timeline(
+        path, config=config, method=settings.dance_method, model=model
+    )
+    result = {"file": f.to_dict(), "timeline": timeline, "accents": settings.accents()}
+    result["pose"] = _pose(timeline.pop("pose"), f, settings)
 
-    job.advance("sync estimate", 0.45)
+    job.advance("sync estimate", 0.55)
     if f.has_video and f.has_audio:
         result["sync"] = _section(sync_file, path)
     else:
         result["sync"] = {"error": "needs a video with sound"}
 
-    job.advance("beat alignment score", 0.65)
+    job.advance("beat alignment score", 0.75)
     if f.has_video and f.has_audio:
-        result["bas"] = _section(
-            bas_file, path, method=settings.dance_method, checkpoint=settings.checkpoint
-        )
+        result["bas"] = _section(analysis_bas, analysis, method=settings.dance_method, model=model)
     else:
         result["bas"] = {"error": "needs a video with sound"}
 
@@ -131,6 +166,17 @@ def analyze_job(job: Job, f: StoredFile, settings: Settings) -> dict:
                 result[section][key] = f.name
     result["timeline"]["file"] = f.name
     return result
+
+
+def _pose(overlay: dict | None, f: StoredFile, settings: Settings) -> dict | None:
+    """The pose track to draw, or ``{"error": ...}`` without the pose extra; None for a song."""
+    if not f.has_video:
+        return None
+    if overlay is None:
+        return {"error": skeleton_missing() or "no pose track"}
+    if overlay["found_fraction"] == 0:
+        overlay["note"] = NO_DANCER
+    return overlay
 
 
 def _genre(path: str, settings: Settings) -> dict:

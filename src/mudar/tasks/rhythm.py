@@ -146,6 +146,8 @@ class RhythmMethod:
     report : callable, optional
         ``report(analysis) -> dict``: keys it adds to the ``dance`` part of
         :func:`rhythm_report` (the pose method: the share of frames with a body).
+    accents : str
+        What its rhythm points are, in a dancer's words (the page names them so).
     """
 
     name: str
@@ -156,6 +158,7 @@ class RhythmMethod:
     times: Callable[[Analysis], np.ndarray] | None = None
     without_music: str | None = None
     report: Callable[[Analysis], dict] | None = None
+    accents: str = ""
 
 
 def _learned(with_audio: bool):
@@ -268,15 +271,37 @@ RHYTHM_METHODS: dict[str, RhythmMethod] = {
             uses_music=True,
             needs=("frames",),
             without_music="mudar-noaudio",
+            accents="the beats the learned model hears and sees",
         ),
         # the audio dropout path: the honest visual detector
         RhythmMethod(
-            "mudar-noaudio", _learned(with_audio=False), needs_model=True, needs=("frames",)
+            "mudar-noaudio",
+            _learned(with_audio=False),
+            needs_model=True,
+            needs=("frames",),
+            accents="the beats the learned model sees in the picture",
         ),
-        RhythmMethod("hoof-flux", _hoof_flux),
-        RhythmMethod("directogram", _directogram),
-        RhythmMethod("motion-energy", _motion_energy, needs=("energy",), times=stop_times),
-        RhythmMethod("pose", _pose, needs=("pose",), times=pose_times, report=_pose_report),
+        RhythmMethod(
+            "hoof-flux", _hoof_flux, accents="the moments the motion changes its direction"
+        ),
+        RhythmMethod(
+            "directogram", _directogram, accents="the moments a motion starts or stops sharply"
+        ),
+        RhythmMethod(
+            "motion-energy",
+            _motion_energy,
+            needs=("energy",),
+            times=stop_times,
+            accents="the moments the picture stops moving",
+        ),
+        RhythmMethod(
+            "pose",
+            _pose,
+            needs=("pose",),
+            times=pose_times,
+            report=_pose_report,
+            accents="the moments your body stops",
+        ),
     )
 }
 """Every dance rhythm method, by name, in the order of :data:`mudar.methods.DANCE_RHYTHM`. A new

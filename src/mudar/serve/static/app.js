@@ -169,8 +169,10 @@ function showAnalysis(f, r) {
       $("genre-bars").appendChild(span);
     }
   }
+  showPoseNote(r.pose);
   const v = $("video");
   v.src = `/api/files/${f.id}`;
+  state.skeletonKey = null;
   state.view = [0, Math.max(t.duration_s, 0.1)];
   drawTimeline();
   $("index-note").textContent = state.info.index || "";
@@ -347,9 +349,114 @@ function showFeedback(b) {
     list.appendChild(a);
   }
   const note = document.createElement("div");
-  note.textContent = `Accents: the ${b.motion_method} dance rhythm; each against its nearest ` +
+  note.textContent = `Accents: ${accentWords(b.motion_method)}; each against its nearest ` +
     `music beat (${fb.summary.n_left_out} half-way between beats or outside the music left out).`;
   list.appendChild(note);
+}
+
+// "the moments your body stops (pose)": what a method's accents are, as the server words them
+function accentWords(method) {
+  const a = (state.analysis && state.analysis.accents) || state.info.accents;
+  return a && a.method === method && a.words ? `${a.words} (${method})` : `the ${method} dance rhythm`;
+}
+
+// ---- the skeleton over the video ---------------------------------------------------------
+
+const SIDE = { left: "#ff8c1a", right: "#1ab0e8", centre: "#f4f4f4" };
+
+function showPoseNote(pose) {
+  const toggle = $("skeleton-toggle"), note = $("pose-note");
+  const row = toggle.closest(".skeleton-row");
+  row.hidden = !pose;  // a song: no pictures, no skeleton
+  toggle.disabled = !pose || !!pose.error;
+  $("skeleton-legend").hidden = toggle.disabled || !!(pose && pose.note);
+  if (!pose) note.textContent = "";
+  else if (pose.error) note.textContent = pose.error;
+  else if (pose.note) note.textContent = pose.note;
+  else if (pose.found_fraction < 0.9) {
+    note.textContent = `dancer found in ${Math.round(pose.found_fraction * 100)} % of the frames`;
+  } else note.textContent = "";
+}
+
+// the body at time t: interpolated between the two samples around it where both saw it, else
+// the nearest sample within one step; null where no body was found
+function poseAt(p, t) {
+  const ts = p.times_s, n = ts.length;
+  if (!n) return null;
+  let lo = 0, hi = n - 1;
+  while (lo < hi) {  // the last sample at or before t
+    const mid = (lo + hi + 1) >> 1;
+    if (ts[mid] <= t) lo = mid; else hi = mid - 1;
+  }
+  const a = lo, b = Math.min(lo + 1, n - 1), step = 1 / p.rate;
+  const ka = p.keypoints[a], kb = p.keypoints[b];
+  if (ka && kb && a !== b && t >= ts[a] && ts[b] - ts[a] <= 1.5 * step) {
+    const w = (t - ts[a]) / (ts[b] - ts[a]);
+    const xy = ka.map((pa, j) => (pa && kb[j]) ? [pa[0] + w * (kb[j][0] - pa[0]),
+                                                 pa[1] + w * (kb[j][1] - pa[1])] : null);
+    const c = p.confidence[a].map((ca, j) => Math.min(ca, p.confidence[b][j]));
+    return { xy, c };
+  }
+  const i = (b !== a && Math.abs(ts[b] - t) < Math.abs(t - ts[a])) ? b : a;
+  if (!p.keypoints[i] || Math.abs(ts[i] - t) > step) return null;
+  return { xy: p.keypoints[i], c: p.confidence[i] };
+}
+
+// the canvas over the video: its size, and the picture's place in it (the video keeps its
+// aspect, centred, so a picture of another shape is letterboxed)
+function drawSkeleton() {
+  const v = $("video"), canvas = $("skeleton");
+  const p = state.analysis && state.analysis.pose;
+  const on = $("skeleton-toggle").checked && !!p && !p.error;
+  const w = v.clientWidth, h = v.clientHeight, dpr = window.devicePixelRatio || 1;
+  const key = [on, p && p.times_s && p.times_s.length, v.currentTime, w, h, v.videoWidth].join();
+  if (key === state.skeletonKey) return;
+  state.skeletonKey = key;
+  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+    canvas.style.width = `${w}px`;
+    canvas.style.height = `${h}px`;
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (!on || !v.videoWidth || !w) return;
+  const body = poseAt(p, v.currentTime || 0);
+  if (!body) return;
+  const s = Math.min(w / v.videoWidth, h / v.videoHeight);
+  const ox = (w - v.videoWidth * s) / 2, oy = (h - v.videoHeight * s) / 2;
+  const sx = (v.videoWidth * s) / p.width, sy = (v.videoHeight * s) / p.height;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const at = (j) => [ox + body.xy[j][0] * sx, oy + body.xy[j][1] * sy];
+  const side = (j) => p.joints[j].startsWith("left") ? "left"
+    : p.joints[j].startsWith("right") ? "right" : "centre";
+  ctx.lineCap = "round";
+  for (const [a, b] of p.bones) {
+    const alpha = Math.min(body.c[a], body.c[b]);
+    if (!body.xy[a] || !body.xy[b] || alpha < 0.1) continue;
+    const sa = side(a), colour = sa === side(b) ? SIDE[sa] : SIDE.centre;
+    const [xa, ya] = at(a), [xb, yb] = at(b);
+    for (const [width, style] of [[5, "rgba(0,0,0,0.55)"], [2.5, colour]]) {
+      ctx.globalAlpha = alpha;
+      ctx.strokeStyle = style;
+      ctx.lineWidth = width;
+      ctx.beginPath();
+      ctx.moveTo(xa, ya);
+      ctx.lineTo(xb, yb);
+      ctx.stroke();
+    }
+  }
+  for (let j = 0; j < body.xy.length; j++) {
+    if (!body.xy[j] || body.c[j] < 0.1) continue;
+    const [x, y] = at(j);
+    ctx.globalAlpha = body.c[j];
+    ctx.fillStyle = SIDE[side(j)];
+    ctx.beginPath();
+    ctx.arc(x, y, 2.5, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  ctx.globalAlpha = 1;
 }
 
 function moveCursor() {
@@ -418,6 +525,7 @@ function bindTimeline(box) {
 // the cursor follows the video, smoothly while it plays
 function tick() {
   moveCursor();
+  drawSkeleton();
   requestAnimationFrame(tick);
 }
 
@@ -462,8 +570,9 @@ async function init() {
     if (m === "dtw") o.selected = true;
     $("method-select").appendChild(o);
   }
-  $("limits").textContent = `Uploads up to ${state.info.max_upload_mb} MB. Dance rhythm: ` +
-    `${state.info.dance_method}.`;
+  $("limits").textContent = `Uploads up to ${state.info.max_upload_mb} MB. Dance accents: ` +
+    `${accentWords(state.info.dance_method)}.`;
+  $("skeleton-toggle").addEventListener("change", () => { state.skeletonKey = null; });
 
   $("upload-input").addEventListener("change", async (e) => {
     const files = Array.from(e.target.files);
