@@ -126,7 +126,7 @@ def test_video_uses_its_dance_rhythm_and_own_sound(dance_clip):
 
 
 def test_video_default_is_the_dancers_body_and_a_model_runs_without_the_music(dance_clip):
-    from mudar.tasks.rhythm import body_method
+    from mudar.pipelines.method import body_method
 
     # by default the dancer's body: its pose track's beats (the pose extra), else its stops
     assert bas_file(dance_clip.path)["motion_method"] == body_method()

@@ -24,9 +24,9 @@ from mudar.features.extract import analyze
 from mudar.features.pose import pose_minima
 from mudar.io import probe
 from mudar.io.media import check_path
-from mudar.pipelines.method import analysis_setup, without_music
+from mudar.pipelines.method import analysis_setup, body_method, without_music
 from mudar.tasks.bas import FORMS, bas_report, feedback_report, motion_beat_times
-from mudar.tasks.rhythm import body_method, dance_rhythm, rhythm_method, rhythm_seconds
+from mudar.tasks.rhythm import dance_rhythm, rhythm_method, rhythm_seconds
 
 
 def music_beat_times(path: str | os.PathLike, *, config=None) -> tuple[np.ndarray, float, float]:
@@ -83,7 +83,7 @@ def bas_file(
       with its stem, or an AIST++ name's ``wav/<music id>.wav``
       (:func:`mudar.data.readers.keypoints.pose_track_music`).
     - A video: the motion beats are its dance rhythm points (``method``, default the dancer's
-      body, :func:`mudar.tasks.rhythm.body_method`: ``pose`` with the pose extra, else
+      body, :func:`mudar.pipelines.method.body_method`: ``pose`` with the pose extra, else
       ``motion-energy``; a learned model runs *without* the
       music, as ``mudar-noaudio``, so that it cannot copy the beats it is scored against),
       timed below the frame as the method times them

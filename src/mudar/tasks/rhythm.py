@@ -100,15 +100,6 @@ def learned_rhythm(
     )
 
 
-def body_method() -> str:
-    """The dance rhythm of the dancer's body: ``pose`` (its motion beats) when the pose extra is
-    installed, else ``motion-energy`` (the dancer's stops, learning-free too). Both are timed
-    without the music, so their accents can be scored against it."""
-    import importlib.util
-
-    return "pose" if importlib.util.find_spec("mediapipe") is not None else "motion-energy"
-
-
 def default_dance_method() -> str:
     """``mudar`` when the shipped model is installed, else the learning-free ``hoof-flux``."""
     from mudar.models.checkpoint import default_checkpoint_path
