@@ -73,6 +73,11 @@ RETARGET = ("shift", "accel", "dtw", "dtw-points")
 """Retargeting patterns of sec. 4.4 (``dtw``: pulse trains on a time grid; ``dtw-points``: Eq.
 22-23 as written, over the rhythm points)."""
 
+RETARGET_ENDS = ("loop", "stop")
+"""What ``mudar retarget --end`` does when the song outlasts the dance: play the dance again from
+its start (``loop``, the default: the video lasts as long as the song), or end the video, and
+cut the song, where the dance ends (``stop``)."""
+
 MUSIC_RHYTHMS = ("onsets", "beats")
 """Music rhythm points a retargeting aligns with (``--music-rhythm``): onset maxima (default) or
 tracked beats."""

@@ -166,7 +166,7 @@ def retarget_job(
     *,
     method: str,
     settings: Settings,
-    max_side: int = 640,
+    max_side: int = 0,
 ) -> dict:
     """The dance of ``video`` re-timed onto ``music`` (``mudar retarget``)."""
     if method not in RETARGET:

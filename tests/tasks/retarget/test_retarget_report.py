@@ -4,6 +4,7 @@ import pytest
 from retarget_grid import FPS
 
 from mudar.tasks.retarget import RetargetPlan, plan_retarget, retarget_report
+from mudar.tasks.retarget.report import dance_use
 
 
 def test_report_fields_and_undefined_values():
@@ -24,8 +25,58 @@ def test_report_fields_and_undefined_values():
         "min_speed",
         "sigma_s",
     } <= set(r)
-    assert r["bas_before"] == pytest.approx(1.0) and r["offset_before_s"] == 0.0
+    assert r["bas_before"] is None and r["offset_before_s"] is None  # no own music given
+    assert r["bas_before_new_song"] == pytest.approx(1.0) and r["offset_before_new_song_s"] == 0
     assert r["bas_after"] is None and r["offset_after_s"] is None  # no dance point after
     assert r["max_speed"] == r["min_speed"] == pytest.approx(1.0)
     assert r["sigma_s"] == 0.1 and r["n_loops"] == 1
     assert isinstance(plan, RetargetPlan)
+
+
+def test_before_is_the_dance_on_its_own_music():
+    plan = plan_retarget(
+        [0.5, 1.0], [0.75], method="shift", dance_duration_s=2.0, music_duration_s=2.0, fps=FPS
+    )
+    r = retarget_report(
+        plan,
+        dance_times=[0.5, 1.0],
+        music_times=[0.75],
+        dance_after=[0.75],
+        music_after=[0.75],
+        own_music_times=[0.5, 1.0],
+    )
+    assert r["bas_before"] == pytest.approx(1.0)  # on its own music's points
+    assert r["bas_before_new_song"] == pytest.approx(0.044, abs=1e-3)  # 0.25 s off the new song
+    assert r["bas_after"] == pytest.approx(1.0) and r["worse"] is False
+
+
+def test_a_method_that_lowers_the_fit_is_flagged_with_a_sentence():
+    plan = plan_retarget(
+        [0.5, 1.0], [0.5, 1.0], method="dtw", dance_duration_s=2.0, music_duration_s=2.0, fps=FPS
+    )
+    r = retarget_report(
+        plan, dance_times=[0.5, 1.0], music_times=[0.5, 1.0], dance_after=[0.7], music_after=[1.0]
+    )
+    assert r["bas_before_new_song"] == pytest.approx(1.0) and r["bas_after"] < 0.1
+    assert r["worse"] is True
+    assert any(n.startswith("dtw lowered the fit on the new song: BAS 1.000") for n in r["notes"])
+
+
+@pytest.mark.parametrize(
+    "dance_s, song_s, played, used, cut, words",
+    [
+        (3.0, 10.0, 10 / 3, 3.0, 0.0, "played 3.3 times"),
+        (12.0, 2.8, 2.8 / 12, 2.8, 9.2, "9.2 s (77 %) is cut"),
+        (4.0, 4.0, 1.0, 4.0, 0.0, "The whole dance (4.0 s) is shown once"),
+    ],
+)
+def test_dance_use_in_numbers_and_words(dance_s, song_s, played, used, cut, words):
+    plan = plan_retarget(
+        [0.5], [0.5], method="shift", dance_duration_s=dance_s, music_duration_s=song_s, fps=FPS
+    )
+    u = dance_use(plan)
+    assert u["played_times"] == pytest.approx(played, abs=0.01)
+    assert u["used_s"] == pytest.approx(used, abs=0.05) and u["cut_s"] == pytest.approx(
+        cut, abs=0.05
+    )
+    assert words in u["sentence"]
