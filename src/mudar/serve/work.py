@@ -149,11 +149,12 @@ def _genre(path: str, settings: Settings) -> dict:
     return {"label": records[0]["label"], "scores": records[0]["scores"]}
 
 
-def fix_job(job: Job, f: StoredFile) -> dict:
-    """The sync estimate and the repaired copy (``mudar sync --fix``)."""
+def fix_job(job: Job, f: StoredFile, *, force: bool = False) -> dict:
+    """The sync estimate and the repaired copy (``mudar sync --fix [--force]``): an error,
+    nothing written, when the delay is below the calibrated confidence and not ``force``."""
     out = job.folder / f"{Path(f.name).stem}-synced{_video_suffix(f.name)}"
     job.advance("estimating the delay and writing the repaired video", 0.1)
-    report = sync_file(str(f.path), fixed=out)
+    report = sync_file(str(f.path), fixed=out, force=force)
     job.output = out
     report["file"], report["fixed"] = f.name, out.name
     return report
