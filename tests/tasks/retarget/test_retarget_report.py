@@ -1,5 +1,6 @@
 """The report of a retargeting: its fields, and None for what is undefined."""
 
+import numpy as np
 import pytest
 from retarget_grid import FPS
 
@@ -59,7 +60,18 @@ def test_a_method_that_lowers_the_fit_is_flagged_with_a_sentence():
     )
     assert r["bas_before_new_song"] == pytest.approx(1.0) and r["bas_after"] < 0.1
     assert r["worse"] is True
-    assert any(n.startswith("dtw lowered the fit on the new song: BAS 1.000") for n in r["notes"])
+    (note,) = [n for n in r["notes"] if n.startswith("dtw lowered the fit on the new song")]
+    assert "BAS 1.000 with the dance as it is -> 0.1" not in note  # 0.7 s is far off 1.0 s
+    assert f"-> {r['bas_after']:.3f} after" in note
+    # the plan kept the points on the beats: the loss is the re-detection's, and it says so
+    assert r["bas_plan"] == pytest.approx(1.0) and "the plan reached 1.000" in note
+    # a plan 0.3 s late, below the dance as it is: the dance as it is fits better
+    late = RetargetPlan("shift", FPS, np.arange(50) / FPS + 0.3, 4.0, 2.0)
+    r = retarget_report(
+        late, dance_times=[0.5, 1.0], music_times=[0.5, 1.0], dance_after=[0.2], music_after=[0.5]
+    )
+    assert r["worse"] and r["bas_plan"] < 0.1 < r["bas_before_new_song"]
+    assert r["notes"][1].endswith("so the dance as it is fits this song better")
 
 
 @pytest.mark.parametrize(
@@ -80,3 +92,16 @@ def test_dance_use_in_numbers_and_words(dance_s, song_s, played, used, cut, word
         cut, abs=0.05
     )
     assert words in u["sentence"]
+
+
+def test_dance_use_of_a_window_through_the_end_and_of_a_sped_up_dance():
+    t = np.arange(round(15 * FPS)) / FPS
+    through = RetargetPlan("accel", FPS, t + 40.0, dance_duration_s=49.0, music_duration_s=15.0)
+    u = dance_use(through)
+    assert u["played_times"] == pytest.approx(15 / 49, abs=0.01) and u["cut_s"] == pytest.approx(34)
+    assert "from 40.0 s and on from its start" in u["sentence"] and "loops" not in u["sentence"]
+    t = np.arange(round(8 * FPS)) / FPS
+    fast = RetargetPlan("dtw", FPS, 2 * t, dance_duration_s=10.0, music_duration_s=8.0)
+    u = dance_use(fast)
+    assert u["played_times"] == pytest.approx(1.6, abs=0.01)
+    assert u["sentence"].startswith("At the speeds played, the song (8.0 s) outlasts the dance")

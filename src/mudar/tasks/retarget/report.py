@@ -76,13 +76,21 @@ def retarget_report(
     own = None if own_music_times is None else _vector(own_music_times, "own_music_times")
     bas_new = _num(beat_alignment_score(before, m, sigma_s=sigma_s))
     bas_after = _num(beat_alignment_score(d_after, m_after, sigma_s=sigma_s))
+    bas_plan = _num(beat_alignment_score(planned, m, sigma_s=sigma_s))
     worse = bas_new is not None and bas_after is not None and bas_after < bas_new
     use = dance_use(plan, end=end)
     notes = [use["sentence"]]
     if worse:
+        planned_worse = bas_plan is None or bas_plan < bas_new
         notes.append(
-            f"{plan.method} lowered the fit on the new song: BAS {bas_new:.3f} as the dance is "
-            f"-> {bas_after:.3f} after; the dance played as it is fits this song better"
+            f"{plan.method} lowered the fit on the new song: BAS {bas_new:.3f} with the dance "
+            f"as it is -> {bas_after:.3f} after, measured on the written file; "
+            + (
+                f"planned {_fmt(bas_plan)}, so the dance as it is fits this song better"
+                if planned_worse
+                else f"the plan reached {bas_plan:.3f}, but the rhythm detected again in the "
+                "re-timed frames falls short of it"
+            )
         )
     return {
         "method": plan.method,
@@ -100,7 +108,7 @@ def retarget_report(
         "bas_before": None if own is None else _num(beat_alignment_score(d, own, sigma_s=sigma_s)),
         "bas_before_new_song": bas_new,
         "bas_after": bas_after,
-        "bas_plan": _num(beat_alignment_score(planned, m, sigma_s=sigma_s)),
+        "bas_plan": bas_plan,
         "worse": bool(worse),
         "sigma_s": float(sigma_s),
         "max_speed": _num(float(speeds.max()) if len(speeds) else 1.0),
@@ -127,27 +135,35 @@ def dance_use(plan: RetargetPlan, *, end: str = "loop") -> dict:
     -------
     dict
         ``{"played_times", "used_s", "cut_s", "cut_share", "sentence"}``: how many times V is
-        played (its source span over its length; above 1 when it loops), seconds of V shown
+        played (the span of V's looped timeline shown over V's length: above 1 when it loops,
+        below 1 when part of it is cut), seconds of V shown
         (at most V's length) and left out, the share left out, and one sentence saying so.
     """
     T_v, T_a = plan.dance_duration_s, plan.music_duration_s
     step = 1.0 / plan.fps
     start = float(plan.source_times[0]) if plan.n_frames else 0.0
     stop = float(plan.source_times[-1]) + step if plan.n_frames else 0.0
-    played = stop / T_v
-    used = min(T_v, stop - start) if played <= 1 + step / T_v else T_v
+    span = stop - start
+    played = span / T_v
+    loops = span > T_v + step  # more than one pass of V: it is played again from its start
+    used = T_v if loops else min(T_v, span)
     cut = max(0.0, T_v - used)
-    if played > 1 + step / T_v:
+    if loops:
+        why = (
+            f"The song ({T_a:.1f} s) outlasts the dance ({T_v:.1f} s)"
+            if T_a > T_v
+            else f"At the speeds played, the song ({T_a:.1f} s) outlasts the dance ({T_v:.1f} s)"
+        )
         sentence = (
-            f"The song ({T_a:.1f} s) outlasts the dance ({T_v:.1f} s), so the dance loops: it "
-            f"is played {played:.1f} times (--end loop, the default, keeps the whole song; "
-            "--end stop ends the video with the dance)"
+            f"{why}, so the dance loops: it is played {played:.1f} times (--end loop, the "
+            "default, keeps the whole song; --end stop ends the video with the dance)"
         )
     elif cut > step + 1e-9:
+        wraps = " and on from its start" if stop > T_v + step else ""
         sentence = (
             f"The song ({T_a:.1f} s) is shorter than the dance ({T_v:.1f} s): {used:.1f} s of "
-            f"the dance is shown (from {start:.1f} s), {cut:.1f} s ({100 * cut / T_v:.0f} %) "
-            "is cut"
+            f"the dance is shown (from {start % T_v:.1f} s{wraps}), {cut:.1f} s "
+            f"({100 * cut / T_v:.0f} %) is cut"
         )
     else:
         sentence = f"The whole dance ({T_v:.1f} s) is shown once, on {T_a:.1f} s of song"
@@ -160,6 +176,10 @@ def dance_use(plan: RetargetPlan, *, end: str = "loop") -> dict:
         "cut_share": round(cut / T_v, 3),
         "sentence": sentence,
     }
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
 
 
 def _num(x: float) -> float | None:
