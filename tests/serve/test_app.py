@@ -190,7 +190,8 @@ def test_fix_writes_a_repaired_video_to_download(served):
     f = media(client, video=True)
     # a steady 120 BPM fixes the delay only modulo one beat: not moved unless forced
     refused = finish(app, client.post("/api/fix", json={"file": f["id"]}).json())
-    assert refused["state"] == "error" and "cannot tell" in refused["error"]
+    assert refused["state"] == "error" and not refused["download"]
+    assert refused["error"].startswith(f"{f['name']}: cannot tell the delay")
     done = finish(app, client.post("/api/fix", json={"file": f["id"], "force": True}).json())
     assert done["state"] == "done" and done["download"], done["error"]
     assert done["result"]["fixed"] == "dance-120bpm-synced.mp4" and done["result"]["forced"]

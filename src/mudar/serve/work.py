@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mudar.errors import MudarError, ParameterError
+from mudar.errors import MudarError, ParameterError, UnreliableError
 from mudar.methods import RETARGET
 from mudar.pipelines.bas import bas_file
 from mudar.pipelines.method import analysis_setup, without_music
@@ -154,7 +154,10 @@ def fix_job(job: Job, f: StoredFile, *, force: bool = False) -> dict:
     nothing written, when the delay is below the calibrated confidence and not ``force``."""
     out = job.folder / f"{Path(f.name).stem}-synced{_video_suffix(f.name)}"
     job.advance("estimating the delay and writing the repaired video", 0.1)
-    report = sync_file(str(f.path), fixed=out, force=force)
+    try:
+        report = sync_file(str(f.path), fixed=out, force=force)
+    except UnreliableError as e:  # the page names files by their names, not stored paths
+        raise UnreliableError(str(e).replace(str(f.path), f.name)) from None
     job.output = out
     report["file"], report["fixed"] = f.name, out.name
     return report
