@@ -88,7 +88,7 @@ def main() -> int:
             )
             rows.append((i, j, kind, method, r))
             print(
-                f"{i} on {j} ({kind}) {method}: BAS {r['bas_before']} -> {r['bas_after']} "
+                f"{i} on {j} ({kind}) {method}: BAS {r['bas_before_new_song']} -> {r['bas_after']} "
                 f"(plan {r['bas_plan']}), speed {r['min_speed']}..{r['max_speed']}",
                 file=sys.stderr,
             )
@@ -99,7 +99,8 @@ def main() -> int:
         f"{len(pairs)} pairs x {len(RETARGET)} methods ({elapsed:.0f} s)\n"
     )
     print(
-        "| pairs | method | BAS before | BAS after (output, re-detected) | BAS planned "
+        "| pairs | method | BAS before (on the new song, as it is) "
+        "| BAS after (output, re-detected) | BAS planned "
         "| offset before, s | offset after, s | speed range |"
     )
     print("|---|---|---|---|---|---|---|---|")
@@ -107,9 +108,9 @@ def main() -> int:
         for method in RETARGET:
             sel = [r for (_, _, k, mm, r) in rows if k == kind and mm == method]
             print(
-                f"| {kind} (n={len(sel)}) | {method} | {mean(sel, 'bas_before')} "
+                f"| {kind} (n={len(sel)}) | {method} | {mean(sel, 'bas_before_new_song')} "
                 f"| {mean(sel, 'bas_after')} | {mean(sel, 'bas_plan')} "
-                f"| {mean(sel, 'offset_before_s')} | {mean(sel, 'offset_after_s')} "
+                f"| {mean(sel, 'offset_before_new_song_s')} | {mean(sel, 'offset_after_s')} "
                 f"| {min(r['min_speed'] for r in sel):.2f}-{max(r['max_speed'] for r in sel):.2f} |"
             )
     tb = np.mean([true[i][0] for i in ids])
@@ -124,7 +125,7 @@ def main() -> int:
     for i, j, kind in pairs:
         by = {mm: r for (ii, jj, _, mm, r) in rows if (ii, jj) == (i, j)}
         print(
-            f"| {i} | {j} | {kind} | {true[i][0]:.3f} | {fmt(by['dtw']['bas_before'])} "
+            f"| {i} | {j} | {kind} | {true[i][0]:.3f} | {fmt(by['dtw']['bas_before_new_song'])} "
             + " ".join(f"| {fmt(by[mm]['bas_after'])}" for mm in RETARGET)
             + " |"
         )

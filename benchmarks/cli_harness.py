@@ -109,7 +109,8 @@ def case_argv(
         return ["index", "build", media, "--out", str(out), *cache, *model], [out]
     if command == "sync":
         out = work / "synced.mp4"
-        return ["sync", media, "--json", "--fix", "-o", str(out)], [out]
+        # --force: the write path is what is checked here, whatever the estimate's confidence
+        return ["sync", media, "--json", "--fix", "--force", "-o", str(out)], [out]
     if command == "retarget":
         out = work / "retargeted.mp4"
         dance = ["--dance-method", "mudar" if (learned or ckpt) else "hoof-flux"]

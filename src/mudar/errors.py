@@ -23,6 +23,11 @@ class ParameterError(MudarError):
     """An argument out of range or inconsistent with another."""
 
 
+class UnreliableError(MudarError):
+    """A result below the confidence at which it is right, that the caller asked to act on
+    (``mudar sync --fix`` without ``--force``)."""
+
+
 def with_path(path: object, reason: str) -> str:
     """``PATH: REASON``, without naming the path twice (most reasons start with it)."""
     return reason if reason.startswith(str(path)) else f"{path}: {reason}"

@@ -73,6 +73,11 @@ RETARGET = ("shift", "accel", "dtw", "dtw-points")
 """Retargeting patterns of sec. 4.4 (``dtw``: pulse trains on a time grid; ``dtw-points``: Eq.
 22-23 as written, over the rhythm points)."""
 
+RETARGET_ENDS = ("loop", "stop")
+"""What ``mudar retarget --end`` does when the song outlasts the dance: play the dance again from
+its start (``loop``, the default: the video lasts as long as the song), or end the video, and
+cut the song, where the dance ends (``stop``)."""
+
 MUSIC_RHYTHMS = ("onsets", "beats")
 """Music rhythm points a retargeting aligns with (``--music-rhythm``): onset maxima (default) or
 tracked beats."""
@@ -182,6 +187,20 @@ DEFAULT_LAMBDA3 = 0.5
 
 DEFAULT_MAX_OFFSET_S = 1.0
 """Search range of ``mudar sync``'s delay, seconds either way."""
+
+SYNC_MIN_CONFIDENCE = {"motion-energy": 0.032, "hoof-flux": 0.043, "pose": 0.043}
+"""The confidence below which ``mudar sync`` cannot tell the delay, per method: the lowest level
+above which at least 90 % of the estimates were within 0.08 s of the true delay (modulo one beat
+where the tempo is steady), calibrated on the training half of the dances (split by dance) of
+14 beat-locked dwm dances (30 s, look ``high``) and 8 synthetic controls, five delays each:
+
+    mudar make-locked DWM_SUBSET --out LOCKED --looks high --seconds 30
+    python benchmarks/bench_sync_level.py --data LOCKED --look high --synthetic 8 \
+        --real ../shared/data/dwm --real-limit 6
+
+On the held-out half every estimate at or above the level was right (motion-energy 21 of 55
+estimates, hoof-flux 20 of 55); no real dwm dance reached it (see docs/results.md). ``pose`` was
+not measured (its track runs at about real time): it takes the higher of the two levels."""
 
 SYNC_FPS = (25.0, 20.0, 16.0, 12.5, 10.0, 8.0)
 """Analysis frame rates ``mudar sync`` picks from, highest first."""

@@ -12,9 +12,11 @@ from mudar.cli import sync
 from mudar.cli.main import main
 from mudar.io.audio import load_audio_track
 from mudar.io.remux import remux_with_audio
+from mudar.methods import SYNC_MIN_CONFIDENCE
 from mudar.tasks.sync import shift_audio
 
-KEYS = {"file", "offset_s", "confidence"}
+KEYS = {"file", "offset_s", "confidence", "reliable", "min_confidence"}
+FIXED = {"fixed", "forced", "after"}
 
 
 def run_sync(capsys, *argv):
@@ -22,6 +24,13 @@ def run_sync(capsys, *argv):
     code = main(["sync", *map(str, argv)])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+@pytest.fixture(scope="module")
+def guess_video(tmp_path_factory):
+    """A dance on other tempi than its music's (motion not locked to it): its delay is a guess."""
+    folder = tmp_path_factory.mktemp("sync_guess")
+    return mf.make_tempo_change_dance(folder, "guess.mp4", dance_tempi=(90.0, 90.0, 90.0))
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +53,7 @@ def test_json_and_text(capsys, late_video):
     r = json.loads(out)
     assert set(r) == KEYS and r["file"] == str(late_video)
     assert r["offset_s"] == pytest.approx(0.3, abs=0.08) and r["confidence"] > 0.15
+    assert r["reliable"] and r["min_confidence"] == SYNC_MIN_CONFIDENCE["motion-energy"]
     code, out, _ = run_sync(capsys, late_video, "--max-offset", "0.5")
     assert code == 0 and out.startswith(f"{late_video}: audio 0.3") and "late" in out
     code, out, err = run_sync(capsys, late_video, "--json", "--method", "motion-energy")
@@ -59,13 +69,34 @@ def test_fix_writes_a_synced_copy_with_the_same_video(capsys, late_video, tmp_pa
     code, out, err = run_sync(capsys, late_video, "--json", "--fix", "-o", dest)
     assert code == 0, err
     r = json.loads(out)
-    assert set(r) == KEYS | {"fixed"} and r["fixed"] == str(dest)
+    assert set(r) == KEYS | FIXED and r["fixed"] == str(dest) and r["forced"] is False
+    # the copy measured again: in sync now
+    assert abs(r["after"]["offset_s"]) < 0.08 and r["after"]["reliable"]
     assert video_packets(dest) == video_packets(late_video)
     y0, _ = load_audio_track(late_video)
     y1, _ = load_audio_track(dest)
     assert len(y1) == len(y0)
     code, out, _ = run_sync(capsys, dest, "--json")
     assert abs(json.loads(out)["offset_s"]) < 0.08
+
+
+def test_a_guess_says_cannot_tell_and_is_fixed_only_when_forced(capsys, guess_video, tmp_path):
+    code, out, err = run_sync(capsys, guess_video, "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["confidence"] < r["min_confidence"] and r["reliable"] is False
+    code, out, _ = run_sync(capsys, guess_video)
+    assert out.startswith(f"{guess_video}: cannot tell (best guess ")
+    dest = tmp_path / "fixed.mp4"
+    code, out, err = run_sync(capsys, guess_video, "--fix", "-o", dest)
+    assert code == 2 and out == "" and not dest.exists()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"mudar: error: {guess_video}: cannot tell")
+    assert "force" in lines[0]
+    code, out, err = run_sync(capsys, guess_video, "--fix", "--force", "-o", dest, "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["forced"] is True and r["fixed"] == str(dest) and dest.exists()
 
 
 def test_batch_carries_on_past_bad_files(
@@ -98,6 +129,7 @@ def test_videos_of_the_same_name_get_their_folder_as_prefix(capsys, late_video, 
         (["--fix", "-o", "{tmp}/x.mp4", "{video}", "{video}"], "must be a folder"),
         (["-o", "{tmp}/x.mp4", "{video}"], "add --fix"),
         (["--fix", "{video}"], "needs -o"),
+        (["--force", "{video}"], "--force is for --fix"),
         (["--max-offset", "0", "{video}"], "--max-offset"),
         (["--fix", "-o", "{tmp}/nope/x.mp4", "{video}"], "no such directory"),
         (["--fix", "-o", "{video}", "{video}"], "input file"),
@@ -131,10 +163,18 @@ def test_bad_files(capsys, request, fixture, message):
     assert len(lines) == 1 and str(path) in lines[0] and message in lines[0]
 
 
-def test_text_line_says_early_late_and_low_confidence():
-    line = sync._text({"file": "a.mp4", "offset_s": -0.2, "confidence": 0.02})
+def test_text_line_says_early_late_low_confidence_and_cannot_tell():
+    r = {"file": "a.mp4", "offset_s": -0.2, "confidence": 0.06, "min_confidence": 0.05}
+    line = sync._text({**r, "reliable": True})
     assert (
         line.startswith("a.mp4: audio 0.200 s early (offset -0.200 s") and "low confidence" in line
     )
-    line = sync._text({"file": "a.mp4", "offset_s": 0.0, "confidence": 0.5, "fixed": "b.mp4"})
+    line = sync._text({**r, "confidence": 0.02, "reliable": False})
+    assert line.startswith("a.mp4: cannot tell (best guess -0.200 s, confidence 0.02)")
+    assert "below 0.05" in line
+    r = {"file": "a.mp4", "offset_s": 0.0, "confidence": 0.5, "min_confidence": 0.05}
+    line = sync._text({**r, "reliable": True, "fixed": "b.mp4", "forced": False})
     assert "in sync" in line and "low" not in line and line.endswith("-> b.mp4")
+    after = {"offset_s": 0.004, "confidence": 0.4, "reliable": True}
+    line = sync._text({**r, "reliable": True, "fixed": "b.mp4", "forced": False, "after": after})
+    assert line.endswith("-> b.mp4; measured again: offset +0.004 s (confidence 0.40)")

@@ -166,8 +166,10 @@ def test_analyze_gives_the_timeline_tempo_bas_and_sync(served):
     assert len(env["values"]) * env["dt"] == pytest.approx(t["duration_s"], abs=0.2)
     assert max(env["values"]) == 1.0 and min(env["values"]) == 0.0
     assert len(t["curves"]["dance_strength"]["values"]) == round(6.0 * t["fps"])
-    assert set(r["sync"]) == {"file", "offset_s", "confidence"}
+    assert set(r["sync"]) == {"file", "offset_s", "confidence", "reliable", "min_confidence"}
     assert 0.0 <= r["sync"]["confidence"] <= 1.0
+    # a steady 120 BPM: the page is told it cannot tell the delay
+    assert r["sync"]["reliable"] is (r["sync"]["confidence"] >= r["sync"]["min_confidence"])
     assert 0.0 <= r["bas"]["bas_motion"] <= 1.0 and r["bas"]["file"] == f["name"]
     assert "--classifier" in r["genre"]["error"]
     assert client.get(f"/api/jobs/{job['id']}/download").status_code == 404  # nothing to get
@@ -243,9 +245,14 @@ def test_without_the_pose_extra_one_line_and_the_rest_works(monkeypatch):
 def test_fix_writes_a_repaired_video_to_download(served):
     client, app = served
     f = media(client, video=True)
-    done = finish(app, client.post("/api/fix", json={"file": f["id"]}).json())
+    # a steady 120 BPM fixes the delay only modulo one beat: not moved unless forced
+    refused = finish(app, client.post("/api/fix", json={"file": f["id"]}).json())
+    assert refused["state"] == "error" and not refused["download"]
+    assert refused["error"].startswith(f"{f['name']}: cannot tell the delay")
+    done = finish(app, client.post("/api/fix", json={"file": f["id"], "force": True}).json())
     assert done["state"] == "done" and done["download"], done["error"]
-    assert done["result"]["fixed"] == "dance-120bpm-synced.mp4"
+    assert done["result"]["fixed"] == "dance-120bpm-synced.mp4" and done["result"]["forced"]
+    assert {"offset_s", "confidence", "reliable"} <= set(done["result"]["after"])
     r = client.get(f"/api/jobs/{done['id']}/download")
     assert r.status_code == 200 and "dance-120bpm-synced.mp4" in r.headers["content-disposition"]
 

@@ -13,8 +13,10 @@ from mudar.features.extract import analyze
 from mudar.io import probe
 from mudar.io.audio import load_audio_track
 from mudar.io.remux import remux_with_audio
+from mudar.methods import SYNC, SYNC_MIN_CONFIDENCE
 from mudar.tasks.sync import (
     estimate_offset,
+    min_confidence,
     offset_curve,
     shift_audio,
     sync_clock,
@@ -235,9 +237,18 @@ def test_the_dancers_stops_find_the_delay_too(dance_videos, delay_s):
 
 def test_report_keys_and_rounding(dance_videos):
     e = estimate_file(dance_videos[0.3])
-    r = sync_report("late.mp4", e)
-    assert set(r) == {"file", "offset_s", "confidence"}
+    r = sync_report("late.mp4", e, min_confidence=0.05)
+    assert set(r) == {"file", "offset_s", "confidence", "reliable", "min_confidence"}
     assert r["offset_s"] == round(e.offset_s, 3) and 0 <= r["confidence"] <= 1
+    assert r["reliable"] is (e.confidence >= 0.05) and r["min_confidence"] == 0.05
+    assert sync_report("late.mp4", e, min_confidence=1.01)["reliable"] is False
+
+
+def test_every_sync_method_has_a_calibrated_level():
+    assert set(SYNC_MIN_CONFIDENCE) == set(SYNC)
+    assert all(0 < min_confidence(m) < 1 for m in SYNC)
+    with pytest.raises(ParameterError, match="unknown sync method"):
+        min_confidence("nope")
 
 
 def test_video_too_short_for_the_range(short_video):

@@ -9,7 +9,9 @@ from mudar.methods import DEFAULT_MAX_OFFSET_S, DEFAULT_SR, SYNC, SYNC_FPS
 
 LOW_CONFIDENCE = 0.1
 """Below this the text output warns: synthetic dances locked to their music score about 0.25,
-a dance on another tempo 0.03, the real ballroom dances of dwm 0.01 (bench_sync.py)."""
+a dance on another tempo 0.03, the real ballroom dances of dwm 0.01 (bench_sync.py). Below the
+method's calibrated level (``SYNC_MIN_CONFIDENCE``, in the report as ``min_confidence``) the
+text says it cannot tell."""
 
 
 def add_parser(sub) -> None:
@@ -21,8 +23,12 @@ def add_parser(sub) -> None:
             "onsets up with the dance rhythm (learning-free HOOF flux), searched within "
             "+-MAX_OFFSET seconds. A positive offset means the audio is late. The confidence "
             "(0..1) says how much the best delay beats every other delay: a dance on a steady "
-            "beat fixes the delay only modulo one beat and gets a low confidence. With --fix, "
-            "write a copy whose audio is moved by the offset (video stream copied untouched). "
+            "beat fixes the delay only modulo one beat and gets a low confidence. Below the "
+            "method's calibrated level (min_confidence in the JSON: under it fewer than 90 % of "
+            "estimates are within 0.08 s) the delay is reported as one it cannot tell "
+            "(reliable: false). With --fix, write a copy whose audio is moved by the offset "
+            "(video stream copied untouched) and measure the copy's offset again; an unreliable "
+            "delay is not applied unless --force. "
             f"{BATCH_NOTE}"
         ),
     )
@@ -47,6 +53,11 @@ def add_parser(sub) -> None:
         "--fix",
         action="store_true",
         help="write the repaired video to -o (audio shifted, video stream copied)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --fix: move the audio even when the delay is below the calibrated confidence",
     )
     p.add_argument(
         "-o",
@@ -77,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out and not args.fix:
         raise ParameterError("-o is for --fix: add --fix to write the repaired video")
+    if args.force and not args.fix:
+        raise ParameterError("--force is for --fix: add --fix to write the repaired video")
     if args.fix and not args.out:
         raise ParameterError("--fix needs -o OUT (a video file, or a folder for several videos)")
     if not args.max_offset > 0:
@@ -93,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
             max_offset_s=args.max_offset,
             method=args.method,
             fixed=outputs.get(path),
+            force=args.force,
         ),
         lambda report: print_result(report, _text, as_json=args.json),
         errors=(MudarError, OSError),
@@ -101,15 +115,28 @@ def run(args: argparse.Namespace) -> int:
 
 def _text(r: dict) -> str:
     off = r["offset_s"]
-    if off > 0:
-        what = f"audio {off:.3f} s late"
+    if not r["reliable"]:
+        what = f"cannot tell (best guess {off:+.3f} s"
+    elif off > 0:
+        what = f"audio {off:.3f} s late (offset {off:+.3f} s"
     elif off < 0:
-        what = f"audio {-off:.3f} s early"
+        what = f"audio {-off:.3f} s early (offset {off:+.3f} s"
     else:
-        what = "in sync"
-    line = f"{r['file']}: {what} (offset {off:+.3f} s, confidence {r['confidence']:.2f})"
-    if r["confidence"] < LOW_CONFIDENCE:
-        line += " - low confidence: the dance does not pin the delay down"
+        what = "in sync (offset +0.000 s"
+    line = f"{r['file']}: {what}, confidence {r['confidence']:.2f})"
+    if not r["reliable"]:
+        line += (
+            f" - below {r['min_confidence']:g}, where estimates are right less than 90 % of the "
+            "time: the dance does not pin the delay down"
+        )
+    elif r["confidence"] < LOW_CONFIDENCE:
+        line += " - low confidence"
     if "fixed" in r:
-        line += f" -> {r['fixed']}"
+        line += f" -> {r['fixed']}" + (" (forced)" if r.get("forced") else "")
+        if "after" in r:
+            a = r["after"]
+            line += (
+                f"; measured again: offset {a['offset_s']:+.3f} s "
+                f"(confidence {a['confidence']:.2f})"
+            )
     return line

@@ -201,7 +201,14 @@ def retarget_section(video: Path, music: Path, out: Path, *, checkpoint: str, na
         duration_s=duration,
         title=f"{Path(video).name} onto the music of {Path(music).name} ({r['method']})",
     )
-    keys = ("bas_before", "bas_after", "offset_before_s", "offset_after_s", "min_speed")
+    keys = (
+        "bas_before",
+        "bas_before_new_song",
+        "bas_after",
+        "offset_before_new_song_s",
+        "offset_after_s",
+        "min_speed",
+    )
     row = {k: r[k] for k in (*keys, "max_speed") if r.get(k) is not None}
     return (
         f"<video src='{dest.name}' controls width=320></video><img src='{png.name}'>"

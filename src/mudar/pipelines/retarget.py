@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +33,17 @@ from mudar.tasks.retarget import (
 from mudar.tasks.rhythm import dance_rhythm
 
 
-def check_retarget_paths(video: Path, music: Path, out: Path) -> None:
+def check_retarget_paths(
+    video: Path, music: Path, out: Path, *, options: RetargetOptions | None = None
+) -> None:
     """Everything about the files that can be checked before decoding them.
 
     Parameters
     ----------
     video, music, out : Path
         The dance video, the new music (an audio file or a video), the output video.
+    options : RetargetOptions, optional
+        When given, its song window is checked against the music's length.
 
     Raises
     ------
@@ -48,7 +53,8 @@ def check_retarget_paths(video: Path, music: Path, out: Path) -> None:
     DecodeError
         An input FFmpeg cannot read.
     ParameterError
-        An output that is no video container, or that would overwrite an input.
+        An output that is no video container, or that would overwrite an input; a song start
+        at or past the song's end.
     """
     check_path(video)
     check_path(music)
@@ -71,6 +77,81 @@ def check_retarget_paths(video: Path, music: Path, out: Path) -> None:
         raise InputError(f"{video}: has no video stream (an audio file?); VIDEO must be a video")
     if not a_info.has_audio:
         raise InputError(f"{music}: has no audio stream; MUSIC must have sound")
+    if options is not None and a_info.duration_s > 0:
+        song_window(options, a_info.duration_s, where=music)
+
+
+def song_window(options: RetargetOptions, duration_s: float, *, where: object = "the song"):
+    """``(start, end)`` of the song that a retargeting runs on, seconds: the options' window,
+    its end at most the song's length.
+
+    Raises
+    ------
+    ParameterError
+        The window starts at or past the song's end.
+    """
+    if options.song_start >= duration_s:
+        raise ParameterError(
+            f"{where}: the song start ({options.song_start:g} s) is at or past its end "
+            f"({duration_s:.2f} s)"
+        )
+    end = duration_s if options.song_end is None else min(options.song_end, duration_s)
+    return options.song_start, end
+
+
+def method_paths(out: Path, methods: list[str]) -> dict[str, Path]:
+    """Where each method's video goes: ``out`` itself for one method, else ``out`` with the
+    method's name inserted before its extension (``out-shift.mp4``, ``out-dtw.mp4``)."""
+    if len(methods) == 1:
+        return {methods[0]: out}
+    return {m: out.with_name(f"{out.stem}-{m}{out.suffix}") for m in methods}
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What every method of one retargeting shares: the rhythms and the song's samples."""
+
+    fps: float
+    n_src: int
+    width: int
+    height: int
+    y: np.ndarray = field(repr=False)
+    sr: int
+    dance: np.ndarray = field(repr=False)
+    music: np.ndarray = field(repr=False)
+    own_music: np.ndarray | None = field(repr=False)
+    song_start_s: float
+
+
+def _read_inputs(video: Path, music: Path, o: RetargetOptions, *, config, model) -> _Inputs:
+    """Probe and analyse both inputs once: V's dance rhythm (and its own music's, when it has
+    sound), the song's rhythm and samples cut to the options' window (and to V's length with
+    ``end="stop"``)."""
+    v_info = probe(video)
+    fps = v_info.native_fps if 1.0 <= v_info.native_fps <= 240.0 else 25.0
+    n_src = round(v_info.duration_s * fps)
+    if n_src < 1 or v_info.width < 2 or v_info.height < 2:
+        raise DecodeError(f"{video}: no usable video frames")
+    a_info = probe(music)
+    sr = a_info.sample_rate if a_info.sample_rate in AAC_RATES else 44100
+    y = load_audio(music, sr=sr)
+    if y is None or len(y) < sr / fps:
+        raise InputError(f"{music}: no audio (or less than one frame of it)")
+    start, end = song_window(o, len(y) / sr, where=music)
+    if o.end == "stop":
+        end = min(end, start + n_src / fps)
+    y = y[round(start * sr) : round(end * sr)]
+    if len(y) < sr / fps:
+        raise ParameterError(
+            f"{music}: the song window {start:g}-{end:g} s is shorter than a frame"
+        )
+
+    # the dance from V's motion alone; V's own music (when it has sound) for the fit before
+    d = dance_seconds(video, config=config, method=o.dance_method, model=model)
+    own = music_seconds(video, config=config, kind=o.music_rhythm) if v_info.has_audio else None
+    m = music_seconds(music, config=config, kind=o.music_rhythm)
+    m = m[(m >= start) & (m < end)] - start
+    return _Inputs(fps, n_src, v_info.width, v_info.height, y, sr, d, m, own, start)
 
 
 def retarget_files(
@@ -89,8 +170,9 @@ def retarget_files(
     """Retarget ``video`` onto ``music`` into ``out``, then measure the written file.
 
     The output has the video's frame rate (25 fps if the file does not say) and picture
-    (scaled to the options' ``max_side`` if given, cropped to even sizes), and the music as its
-    mono AAC sound track, at the music's length. Frames are decoded, resampled and encoded as a
+    (its own size unless the options' ``max_side`` asks for less; cropped to even sizes), and
+    the music (the options' window of it) as its mono AAC sound track, at the window's length
+    (or the dance's, with ``end="stop"``). Frames are decoded, resampled and encoded as a
     stream (two source frames held); ``out`` appears only once complete.
 
     Parameters
@@ -101,7 +183,8 @@ def retarget_files(
     options : RetargetOptions, optional
         The planner, the dance rhythm method (used for ``video`` and for ``out``), the music
         rhythm, the resampling, the speed bounds, the BAS width (also the width of the DTW
-        pulses), the output's longest side and H.264 quality; None: the defaults.
+        pulses), the output's longest side, H.264 quality, the end and the song window;
+        None: the defaults.
     config, model : optional
         The analysis and the model of the options' ``dance_method``
         (:func:`~mudar.pipelines.method.analysis_setup`); made here when ``config`` is None.
@@ -120,88 +203,148 @@ def retarget_files(
     -------
     dict
         :func:`mudar.tasks.retarget.retarget_report` with ``video``, ``music``, ``out``,
-        ``dance_method``, ``music_rhythm`` and ``resample``.
+        ``dance_method``, ``music_rhythm``, ``resample``, ``song_start_s``, ``width`` and
+        ``height`` (of the output picture).
 
     Raises
     ------
     InputError, DecodeError, ParameterError
     """
     o = RetargetOptions() if options is None else options
-    dance_method, music_rhythm = o.dance_method, o.music_rhythm
     if config is None:
-        config, model = analysis_setup(dance_method, checkpoint=checkpoint)
+        config, model = analysis_setup(o.dance_method, checkpoint=checkpoint)
+    inputs = _read_inputs(video, music, o, config=config, model=model)
+    return _retarget_one(
+        video,
+        music,
+        out,
+        inputs,
+        o,
+        config=config,
+        model=model,
+        progress=progress,
+        keep_rhythms=keep_rhythms,
+        on_progress=on_progress,
+    )
 
-    v_info = probe(video)
-    fps = v_info.native_fps if 1.0 <= v_info.native_fps <= 240.0 else 25.0
-    n_src = round(v_info.duration_s * fps)
-    if n_src < 1 or v_info.width < 2 or v_info.height < 2:
-        raise DecodeError(f"{video}: no usable video frames")
-    a_info = probe(music)
-    sr = a_info.sample_rate if a_info.sample_rate in AAC_RATES else 44100
-    y = load_audio(music, sr=sr)
-    if y is None or len(y) < sr / fps:
-        raise InputError(f"{music}: no audio (or less than one frame of it)")
 
-    d = dance_seconds(video, config=config, method=dance_method, model=model)
-    m = music_seconds(music, config=config, kind=music_rhythm)
+def retarget_methods(
+    video: Path,
+    music: Path,
+    out: Path,
+    *,
+    methods: list[str],
+    options: RetargetOptions | None = None,
+    config: AnalysisConfig | None = None,
+    model=None,
+    checkpoint: str | None = None,
+    progress: bool | None = None,
+) -> list[dict]:
+    """:func:`retarget_files` with each of ``methods`` side by side, the inputs analysed once:
+    one video per method (:func:`method_paths`), one report each, in the order given.
+
+    Raises
+    ------
+    InputError, DecodeError, ParameterError
+    """
+    o = RetargetOptions() if options is None else options
+    if config is None:
+        config, model = analysis_setup(o.dance_method, checkpoint=checkpoint)
+    inputs = _read_inputs(video, music, o, config=config, model=model)
+    return [
+        _retarget_one(
+            video,
+            music,
+            path,
+            inputs,
+            replace(o, method=method),
+            config=config,
+            model=model,
+            progress=progress,
+        )
+        for method, path in method_paths(out, methods).items()
+    ]
+
+
+def _retarget_one(
+    video: Path,
+    music: Path,
+    out: Path,
+    inp: _Inputs,
+    o: RetargetOptions,
+    *,
+    config,
+    model,
+    progress: bool | None = None,
+    keep_rhythms: bool = False,
+    on_progress: Callable[[float], None] | None = None,
+) -> dict:
+    """Plan, write and measure one method's retargeting of the read inputs."""
+    fps = inp.fps
     plan = plan_retarget(
-        d,
-        m,
+        inp.dance,
+        inp.music,
         method=o.method,
-        dance_duration_s=n_src / fps,
-        music_duration_s=len(y) / sr,
+        dance_duration_s=inp.n_src / fps,
+        music_duration_s=len(inp.y) / inp.sr,
         fps=fps,
         min_speed=o.min_speed,
         max_speed=o.max_speed,
         width_s=o.sigma_s,
     )
 
-    side, crop = _frame_geometry(v_info.width, v_info.height, o.max_side)
-    source = _looped_frames(video, fps=fps, n_frames=n_src, side=side, crop=crop)
+    side, crop = _frame_geometry(inp.width, inp.height, o.max_side)
+    source = _looped_frames(video, fps=fps, n_frames=inp.n_src, side=side, crop=crop)
     frames = resample_frames(source, plan.source_times, fps=fps, mode=o.resample)
     if on_progress is not None:
         frames = _reporting(frames, total=plan.n_frames, on_progress=on_progress)
     bar = tqdm(
         frames,
         total=plan.n_frames,
-        desc="retarget",
+        desc=f"retarget {o.method}",
         unit="frame",
         disable=None if progress is None else not progress,
         leave=False,
     )
     try:
-        write_video(out, bar, fps=fps, audio=y, sr=sr, crf=o.crf, preset="fast")
+        write_video(out, bar, fps=fps, audio=inp.y, sr=inp.sr, crf=o.crf, preset="fast")
     finally:
         bar.close()
         source.close()
 
     # the alignment after, measured on the file as written (decoded once for both rhythms)
     d_after, m_after = rhythms_of(
-        out, config=config, method=dance_method, model=model, kind=music_rhythm
+        out, config=config, method=o.dance_method, model=model, kind=o.music_rhythm
     )
     report = retarget_report(
         plan,
-        dance_times=d,
-        music_times=m,
+        dance_times=inp.dance,
+        music_times=inp.music,
         dance_after=d_after,
         music_after=m_after,
+        own_music_times=inp.own_music,
         sigma_s=o.sigma_s,
+        end=o.end,
     )
+    h, w = (sl.stop - sl.start for sl in crop)
     result = {
         "video": str(video),
         "music": str(music),
         "out": str(out),
         **report,
-        "dance_method": dance_method,
-        "music_rhythm": music_rhythm,
+        "song_start_s": round(inp.song_start_s, 3),
+        "width": w,
+        "height": h,
+        "dance_method": o.dance_method,
+        "music_rhythm": o.music_rhythm,
         "resample": o.resample,
     }
     if keep_rhythms:
         result["rhythm_times"] = {
             name: np.asarray(t, dtype=np.float64).tolist()
             for name, t in (
-                ("dance", d),
-                ("music", m),
+                ("dance", inp.dance),
+                ("music", inp.music),
                 ("dance_after", d_after),
                 ("music_after", m_after),
             )

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mudar.methods import DEFAULT_SIGMA_S
+from mudar.errors import ParameterError
+from mudar.methods import DEFAULT_SIGMA_S, RETARGET_ENDS
 
 __all__ = ["RetargetOptions"]
 
@@ -33,9 +34,22 @@ class RetargetOptions:
     sigma_s : float
         BAS kernel width, seconds (also the width of the DTW pulses).
     max_side : int
-        Longest side of the output picture, pixels (0: the video's).
+        Longest side of the output picture, pixels (0, the default: the video's own, never
+        scaled down unless asked).
     crf : int
         H.264 quality of the output, lower is better.
+    end : {"loop", "stop"}
+        When the song outlasts the dance (:data:`mudar.methods.RETARGET_ENDS`): ``loop`` (the
+        default, so that the video lasts as long as the song) plays the dance again, ``stop``
+        ends the video (and cuts the song) where the dance ends at 1x. The report says which
+        happened, and how much of the dance was looped or cut.
+    song_start, song_end : float, float or None
+        The part of the song the retargeting runs on, seconds (``song_end`` None: to its end).
+
+    Raises
+    ------
+    ParameterError
+        An unknown ``end``, a negative ``song_start`` or a ``song_end`` not after it.
     """
 
     method: str = "dtw"
@@ -47,3 +61,16 @@ class RetargetOptions:
     sigma_s: float = DEFAULT_SIGMA_S
     max_side: int = 0
     crf: int = 20
+    end: str = "loop"
+    song_start: float = 0.0
+    song_end: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.end not in RETARGET_ENDS:
+            raise ParameterError(f"unknown end {self.end!r}; known: {', '.join(RETARGET_ENDS)}")
+        if not self.song_start >= 0:
+            raise ParameterError(f"the song start must be >= 0 s, got {self.song_start}")
+        if self.song_end is not None and not self.song_end > self.song_start:
+            raise ParameterError(
+                f"the song end ({self.song_end} s) must be after its start ({self.song_start} s)"
+            )

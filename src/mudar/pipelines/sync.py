@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from mudar.clock import DEFAULT_SR
-from mudar.errors import DecodeError, InputError, ParameterError
+from mudar.errors import DecodeError, InputError, ParameterError, UnreliableError
 from mudar.features.analysis import AnalysisConfig
 from mudar.features.extract import analyze
 from mudar.io import probe
@@ -23,11 +23,15 @@ from mudar.tasks.rhythm import measure_needs
 from mudar.tasks.sync import (
     DEFAULT_MAX_OFFSET_S,
     SyncEstimate,
+    min_confidence,
     shift_audio,
     sync_clock,
     sync_offset,
     sync_report,
 )
+
+DEFAULT_METHOD = "motion-energy"
+"""The dance curve ``mudar sync`` correlates by default (see :func:`sync_estimate`)."""
 
 
 def sync_estimate(
@@ -38,7 +42,7 @@ def sync_estimate(
     size: int = 256,
     flow: str = "dis",
     max_offset_s: float = DEFAULT_MAX_OFFSET_S,
-    method: str = "motion-energy",
+    method: str = DEFAULT_METHOD,
 ) -> SyncEstimate:
     """The audio delay of a video with sound.
 
@@ -85,23 +89,45 @@ def sync_estimate(
     return sync_offset(analyze(path, config), max_offset_s=max_offset_s, method=method)
 
 
-def sync_file(path: str, *, fixed: Path | None = None, **settings) -> dict:
-    """The sync report of a video (:func:`mudar.tasks.sync.sync_report`), and its repaired
-    copy at ``fixed`` when given (then ``"fixed"``: its path).
+def sync_file(
+    path: str, *, fixed: Path | None = None, force: bool = False, check: bool = True, **settings
+) -> dict:
+    """The sync report of a video (:func:`mudar.tasks.sync.sync_report`: the delay, its
+    confidence and whether it is ``reliable``), and its repaired copy at ``fixed`` when given.
+
+    With ``fixed``: the copy is written only when the estimate is reliable or ``force`` is
+    set (else nothing is written); ``"fixed"`` is its path, ``"forced"`` whether an unreliable
+    delay was applied, and with ``check`` the copy is estimated again (``"after"``: its
+    ``offset_s``, ``confidence`` and ``reliable``; an offset near 0 says the repair did what
+    the estimate asked).
 
     ``settings`` are those of :func:`sync_estimate`.
 
     Raises
     ------
+    UnreliableError
+        ``fixed`` without ``force`` and a confidence below the method's calibrated level.
     InputError, DecodeError, ParameterError
         See :func:`sync_estimate` and :func:`fix_audio_delay`.
     OSError
         ``fixed`` cannot be written.
     """
     estimate = sync_estimate(path, **settings)
-    report = sync_report(path, estimate)
-    if fixed is not None:
-        report["fixed"] = str(fix_audio_delay(path, fixed, offset_s=estimate.offset_s))
+    level = min_confidence(settings.get("method", DEFAULT_METHOD))
+    report = sync_report(path, estimate, min_confidence=level)
+    if fixed is None:
+        return report
+    if not report["reliable"] and not force:
+        raise UnreliableError(
+            f"{path}: cannot tell the delay (confidence {report['confidence']:.2f}, below "
+            f"{level:g}, under which estimates are not right 90 % of the time); not fixed "
+            f"unless forced (--force): the audio would move by {report['offset_s']:+.3f} s"
+        )
+    report["fixed"] = str(fix_audio_delay(path, fixed, offset_s=estimate.offset_s))
+    report["forced"] = not report["reliable"]
+    if check:
+        again = sync_report(fixed, sync_estimate(fixed, **settings), min_confidence=level)
+        report["after"] = {k: again[k] for k in ("offset_s", "confidence", "reliable")}
     return report
 
 

@@ -279,11 +279,11 @@ def create_app(
         return job_view(jobs.submit("analyze", lambda job: work.analyze_job(job, f, settings)))
 
     @app.post("/api/fix")
-    def fix(file: str = Body(..., embed=True)):
+    def fix(file: str = Body(...), force: bool = Body(False)):
         f = file_or_404(file)
         if not (f.has_video and f.has_audio):
             raise HTTPException(400, f"{f.name}: a video with sound is needed to fix its sync")
-        return job_view(jobs.submit("fix", lambda job: work.fix_job(job, f)))
+        return job_view(jobs.submit("fix", lambda job: work.fix_job(job, f, force=force)))
 
     @app.post("/api/retarget")
     def retarget(

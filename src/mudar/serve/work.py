@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mudar.errors import MudarError, ParameterError
+from mudar.errors import MudarError, ParameterError, UnreliableError
 from mudar.methods import RETARGET
 from mudar.optional import MissingDependency, installed, require
 from mudar.pipelines.bas import analysis_bas
@@ -195,11 +195,15 @@ def _genre(path: str, settings: Settings) -> dict:
     return {"label": records[0]["label"], "scores": records[0]["scores"]}
 
 
-def fix_job(job: Job, f: StoredFile) -> dict:
-    """The sync estimate and the repaired copy (``mudar sync --fix``)."""
+def fix_job(job: Job, f: StoredFile, *, force: bool = False) -> dict:
+    """The sync estimate and the repaired copy (``mudar sync --fix [--force]``): an error,
+    nothing written, when the delay is below the calibrated confidence and not ``force``."""
     out = job.folder / f"{Path(f.name).stem}-synced{_video_suffix(f.name)}"
     job.advance("estimating the delay and writing the repaired video", 0.1)
-    report = sync_file(str(f.path), fixed=out)
+    try:
+        report = sync_file(str(f.path), fixed=out, force=force)
+    except UnreliableError as e:  # the page names files by their names, not stored paths
+        raise UnreliableError(str(e).replace(str(f.path), f.name)) from None
     job.output = out
     report["file"], report["fixed"] = f.name, out.name
     return report
@@ -212,7 +216,7 @@ def retarget_job(
     *,
     method: str,
     settings: Settings,
-    max_side: int = 640,
+    max_side: int = 0,
 ) -> dict:
     """The dance of ``video`` re-timed onto ``music`` (``mudar retarget``)."""
     if method not in RETARGET:

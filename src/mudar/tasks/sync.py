@@ -30,7 +30,7 @@ import numpy as np
 
 from mudar.clock import DEFAULT_SR, FrameClock
 from mudar.errors import ParameterError
-from mudar.methods import DEFAULT_MAX_OFFSET_S, SYNC_FPS
+from mudar.methods import DEFAULT_MAX_OFFSET_S, SYNC_FPS, SYNC_MIN_CONFIDENCE
 from mudar.tasks.rhythm import dance_rhythm, rhythm_method, rhythm_seconds
 
 if TYPE_CHECKING:
@@ -294,15 +294,36 @@ def pulse_curve(times_s: np.ndarray, analysis: Analysis) -> np.ndarray:
     return gaussian_smooth(curve, sigma=STOP_PULSE_S * rate)
 
 
-def sync_report(file: str, estimate: SyncEstimate) -> dict:
-    """The ``mudar sync --json`` object: ``{"file", "offset_s", "confidence"}``.
+def min_confidence(method: str) -> float:
+    """The confidence below which a ``method``'s estimate cannot be trusted
+    (:data:`mudar.methods.SYNC_MIN_CONFIDENCE`, calibrated on the beat-locked dances).
 
-    ``offset_s`` is rounded to the millisecond and ``confidence`` to 3 decimals.
+    Raises
+    ------
+    ParameterError
+        An unknown method.
+    """
+    if method not in SYNC_MIN_CONFIDENCE:
+        raise ParameterError(
+            f"unknown sync method {method!r}; known: {', '.join(SYNC_MIN_CONFIDENCE)}"
+        )
+    return SYNC_MIN_CONFIDENCE[method]
+
+
+def sync_report(file: str, estimate: SyncEstimate, *, min_confidence: float) -> dict:
+    """The ``mudar sync --json`` object: ``{"file", "offset_s", "confidence", "reliable",
+    "min_confidence"}``.
+
+    ``offset_s`` is rounded to the millisecond and ``confidence`` to 3 decimals; ``reliable``
+    is whether the confidence reaches ``min_confidence`` (below it the delay is a guess: see
+    :func:`min_confidence`).
     """
     return {
         "file": str(file),
         "offset_s": round(estimate.offset_s, 3),
         "confidence": round(estimate.confidence, 3),
+        "reliable": bool(estimate.confidence >= min_confidence),
+        "min_confidence": float(min_confidence),
     }
 
 
