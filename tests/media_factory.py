@@ -200,3 +200,57 @@ def make_tempo_change_dance(
     )
     y = np.concatenate(music)
     return write_video(folder / name, frames, fps=25.0, audio=y, sr=SR, preset="superfast")
+
+
+COVER_ART_FORMATS = {
+    ".mp3": ("mp3", "libmp3lame"),
+    ".m4a": ("mp4", "aac"),
+    ".flac": ("flac", "flac"),
+}
+
+
+def make_cover_art_song(folder: Path, name: str = "song.mp3", *, duration_s: float = 3.0) -> Path:
+    """A song with cover art, as taggers write it: the audio beside a one-picture JPEG stream
+    marked ``attached_pic`` (ID3 APIC in .mp3, ``covr`` in .m4a, a PICTURE block in .flac); an .ogg
+    (Opus) gets a METADATA_BLOCK_PICTURE comment, which FFmpeg shows as such a stream. The sound
+    is a 120 BPM drum pattern, so that it has beats."""
+    import io
+
+    import av
+    from PIL import Image
+
+    path = folder / name
+    sr = 48000
+    y, _ = synth_music(tempo_bpm=120.0, duration_s=duration_s, sr=sr)
+    buf = io.BytesIO()
+    Image.fromarray(np.full((64, 64, 3), (200, 40, 40), np.uint8)).save(buf, format="JPEG")
+    jpeg = buf.getvalue()
+    fmt, codec = COVER_ART_FORMATS.get(path.suffix, ("ogg", "libopus"))
+    with av.open(str(path), "w", format=fmt) as c:
+        a = c.add_stream(codec, rate=sr, layout="mono")
+        if fmt == "ogg":  # Vorbis comments carry the picture, FFmpeg shows it as a stream
+            c.metadata["METADATA_BLOCK_PICTURE"] = _flac_picture_block(jpeg)
+        else:
+            v = c.add_stream("mjpeg")
+            v.width = v.height = 64
+            v.pix_fmt = "yuvj420p"
+            v.disposition = av.stream.Disposition.attached_pic
+            pkt = av.Packet(jpeg)
+            pkt.stream, pkt.pts, pkt.dts = v, 0, 0
+            c.mux(pkt)
+        frame = av.AudioFrame.from_ndarray(y[None, :], format="flt", layout="mono")
+        frame.sample_rate = sr
+        c.mux(a.encode(frame))
+        c.mux(a.encode(None))
+    return path
+
+
+def _flac_picture_block(jpeg: bytes) -> str:
+    """A FLAC PICTURE block (front cover, 64x64 JPEG), base64, as a Vorbis comment holds it."""
+    import base64
+    import struct
+
+    mime = b"image/jpeg"
+    block = struct.pack(">II", 3, len(mime)) + mime + struct.pack(">I", 0)
+    block += struct.pack(">IIIII", 64, 64, 24, 0, len(jpeg)) + jpeg
+    return base64.b64encode(block).decode()

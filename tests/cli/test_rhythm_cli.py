@@ -200,3 +200,13 @@ def test_a_learned_method_runs_on_the_models_own_clock(tmp_path, short_video, mo
     argv = ["rhythm", str(short_video), "--json", "--method", "mudar", "--checkpoint", str(path)]
     assert main(argv) == 0
     assert [c.clock for c in seen] == [own]
+
+
+@pytest.mark.parametrize("name", ["cover.mp3", "cover.ogg"])
+def test_song_with_cover_art_is_music_not_a_video(capsys, tmp_path, name):
+    import media_factory as mf
+
+    r = rhythm_json(capsys, mf.make_cover_art_song(tmp_path, name, duration_s=4.0))
+    assert r["dance"] is None
+    assert r["music"]["tempo_bpm"] == pytest.approx(120.0, rel=0.03)
+    assert len(r["music"]["beat_times"]) >= 6

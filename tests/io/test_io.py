@@ -237,3 +237,19 @@ def test_a_file_cut_in_a_packet_keeps_the_sound_before_the_cut(tmp_path):
     frames = list(iter_frames(path, fps=8))
     assert y is not None and 0.5 * 16000 < len(y) < 4 * 16000
     assert 0 < len(frames) < 32
+
+
+@pytest.mark.parametrize("name", ["song.mp3", "song.m4a", "song.ogg", "song.flac"])
+def test_a_song_with_cover_art_is_audio(tmp_path, name):
+    import av
+
+    path = mf.make_cover_art_song(tmp_path, name)
+    with av.open(str(path)) as c:  # the picture is there, as a video stream
+        assert [s.type for s in c.streams] == ["audio", "video"]
+    info = probe(path)
+    assert info.has_audio and not info.has_video
+    assert info.width == info.height == 0 and info.native_fps == 0
+    assert info.duration_s == pytest.approx(3.0, abs=0.1)
+    assert load_audio(path, sr=16000).size == pytest.approx(3.0 * 16000, rel=0.03)
+    with pytest.raises(DecodeError, match="no video"):
+        next(iter_frames(path, fps=8, size=32))

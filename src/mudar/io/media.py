@@ -109,6 +109,32 @@ def _stream_duration(container: av.container.InputContainer, stream: av.stream.S
     return max(float(d), 0.0)
 
 
+# codecs of a still picture: a stream of one of these with a single frame and no frame rate is
+# a song's cover art even where the container does not mark it as an attached picture
+STILL_IMAGE_CODECS = frozenset({"mjpeg", "png", "bmp", "gif", "webp", "tiff", "jpeg2000"})
+
+
+def is_cover_art(stream: av.stream.Stream) -> bool:
+    """Whether a video stream is a picture attached to a song (cover art), not moving pictures.
+
+    Taggers store cover art as a video stream: FFmpeg marks it with the ``attached_pic``
+    disposition (ID3 APIC in .mp3, ``covr`` in .m4a, METADATA_BLOCK_PICTURE in .ogg/.flac); an
+    untagged single-frame still-image stream without a frame rate counts too.
+    """
+    if stream.disposition & av.stream.Disposition.attached_pic:
+        return True
+    return (
+        stream.codec_context.name in STILL_IMAGE_CODECS
+        and (stream.frames or 0) <= 1
+        and not stream.average_rate
+    )
+
+
+def motion_stream(container: av.container.InputContainer) -> av.stream.Stream | None:
+    """The first video stream that is not cover art, or None (then the file is audio)."""
+    return next((s for s in container.streams.video if not is_cover_art(s)), None)
+
+
 def probe(path: str | os.PathLike) -> MediaInfo:
     """Describe a media file without decoding it.
 
@@ -118,12 +144,16 @@ def probe(path: str | os.PathLike) -> MediaInfo:
         Missing path, directory, empty file.
     DecodeError
         Not a media file, or no audio and no video stream.
+
+    A song whose only pictures are cover art (:func:`is_cover_art`) is audio:
+    ``has_video`` is False.
     """
     with open_media(path) as c:
-        v = c.streams.video[0] if c.streams.video else None
+        v = motion_stream(c)
         a = c.streams.audio[0] if c.streams.audio else None
         if v is None and a is None:
-            raise DecodeError(f"{path}: holds neither video nor audio")
+            what = "only a still picture" if c.streams.video else "neither video nor audio"
+            raise DecodeError(f"{path}: holds {what}")
         width = height = rotation = 0
         fps = 0.0
         if v is not None:

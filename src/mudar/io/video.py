@@ -17,7 +17,7 @@ from av.video.reformatter import VideoReformatter
 
 from mudar.clock import DEFAULT_FPS
 from mudar.errors import DecodeError, ParameterError
-from mudar.io.media import container_start, open_media, snap_rotation
+from mudar.io.media import container_start, motion_stream, open_media, snap_rotation
 
 ASPECTS = ("pad", "crop", "squash")
 
@@ -201,9 +201,9 @@ def _pick_frames(
     ``tap``, if given, is called with every decoded frame (its time and the frame) before the
     clock's frames that lie before it are yielded."""
     with open_media(path) as c:
-        if not c.streams.video:
+        stream = motion_stream(c)  # cover art is not a video
+        if stream is None:
             raise DecodeError(f"{path}: has no video stream")
-        stream = c.streams.video[0]
         stream.thread_type = "AUTO"
         t0 = container_start(c)
         k = 0  # next output index
