@@ -10,11 +10,13 @@ import pytest
 import torch
 from labelled_sets import make_emb
 
+import media_factory as mf
 from mudar.cli.main import main
 from mudar.data.readers.dataset import find_videos
 from mudar.errors import InputError, ParameterError
 from mudar.models.checkpoint import load_model
 from mudar.models.classifier import ClassifierConfig
+from mudar.pipelines.classify import AUDIO_ONLY
 from mudar.pipelines.embed import embed_files
 from mudar.tasks.classify import (
     SCHEDULES,
@@ -185,8 +187,10 @@ def test_cli_train_predict_end_to_end(
     out = capsys.readouterr().out
     assert code == 0 and cls.is_file() and "classifier of 4 genres" in out
     videos = [str(it.path) for it in find_videos(synthetic_videos)]
-    argv = ["classify", "predict", "--model", str(cls), *videos[:2], str(text_mp4), "--json"]
-    code = run_cli(argv + ["--cache", str(video_cache), "--quiet", "--jobs", "1"])
+    song = mf.make_cover_art_song(tmp_path, "song.mp3")  # audio, though it holds a picture
+    argv = ["classify", "predict", "--model", str(cls), *videos[:2], str(song), str(text_mp4)]
+    rest = ["--cache", str(video_cache), "--quiet", "--jobs", "1"]
+    code = run_cli(argv + ["--json"] + rest)
     captured = capsys.readouterr()
     assert code == 0
     recs = [json.loads(line) for line in captured.out.splitlines()]
@@ -194,12 +198,19 @@ def test_cli_train_predict_end_to_end(
     labels = load_classifier(cls).labels
     for r in recs:
         assert r["label"] in labels and set(r["scores"]) == set(labels)
+        assert r["genres"] == labels
         assert sum(r["scores"].values()) == pytest.approx(1, abs=1e-3)
     assert captured.err.splitlines() == [
+        f"mudar: skipped {song}: {AUDIO_ONLY}",
         f"mudar: skipped {text_mp4}: not a media file FFmpeg can read "
         "(Invalid data found when processing input)",
-        "mudar: 1 of 3 file(s) skipped",
+        "mudar: 2 of 4 file(s) skipped",
     ]
+    # the text names the genres it can answer; a song alone: one line, exit 2
+    code = run_cli(["classify", "predict", "--model", str(cls), videos[0]] + rest)
+    assert code == 0 and capsys.readouterr().out.startswith(f"genres known: {', '.join(labels)}\n")
+    code = run_cli(["classify", "predict", "--model", str(cls), str(song), "--quiet"])
+    assert code == 2 and capsys.readouterr().err == f"mudar: error: {song}: {AUDIO_ONLY}\n"
     # nothing readable: one error line naming the file, exit 2
     code = run_cli(["classify", "predict", "--model", str(cls), str(text_mp4), "--quiet"])
     assert code == 2 and capsys.readouterr().err.startswith(f"mudar: error: {text_mp4}: not a")

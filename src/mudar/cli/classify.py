@@ -49,13 +49,14 @@ def add_parser(sub) -> None:
         help="genre of each file",
         description=(
             "Embed each file with the classifier's own model and print its genre and the "
-            "scores of every genre (the mean of its clips' probabilities). Bad files are "
-            "reported and skipped; the exit status is 2 only if none could be classified."
+            "scores of every genre (the mean of its clips' probabilities), after the genres "
+            "the classifier knows. Audio files are refused (it classifies dances). Bad files "
+            "are reported and skipped; the exit status is 2 only if none could be classified."
         ),
     )
     q.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR")
     q.add_argument("--model", "-m", required=True, metavar="CLS", help="from classify train")
-    add_json(q, 'one {"file", "label", "scores"} object per line')
+    add_json(q, 'one {"file", "label", "scores", "genres"} object per line')
     add_cache_options(q)
     q.set_defaults(run=run_predict)
 
@@ -155,20 +156,23 @@ def run_train(args: argparse.Namespace) -> int:
 def run_predict(args: argparse.Namespace) -> int:
     from mudar.pipelines.classify import predict_files
 
-    predictions, emb, n = predict_files(
+    predictions, skipped, n = predict_files(
         args.model,
         args.inputs,
         cache_dir=feature_cache(args),
         jobs=args.jobs,
         progress=not args.quiet,
     )
-    for rec in predictions.records():
+    records = predictions.records() if predictions is not None else []
+    if records and not args.json:
+        print(f"genres known: {', '.join(records[0]['genres'])}", flush=True)
+    for rec in records:
         if args.json:
             print(json.dumps(rec), flush=True)
         else:
             p = rec["scores"][rec["label"]]
             print(f"{rec['file']}: {rec['label']} ({p:.2f})", flush=True)
-    return report_skipped(emb.skipped, n, what="classified")
+    return report_skipped(skipped, n, what="classified")
 
 
 def run_eval(args: argparse.Namespace) -> int:

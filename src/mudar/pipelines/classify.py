@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+from mudar.errors import MudarError
+from mudar.io.media import probe
 from mudar.models.classifier import ClassifierConfig
 from mudar.pipelines.embed import embed_files, expand_inputs
 from mudar.tasks.classify import (
@@ -18,7 +20,12 @@ from mudar.tasks.classify import (
 )
 from mudar.tasks.classify_cv import TWO_STREAM, grouped_kfold_accuracy, raw_features
 
-__all__ = ["evaluate_classifier", "predict_files", "raw_baseline", "train_and_save"]
+__all__ = ["AUDIO_ONLY", "evaluate_classifier", "predict_files", "raw_baseline", "train_and_save"]
+
+AUDIO_ONLY = (
+    "is audio only; the genre classifier tells dances apart (it reads the dancer's video "
+    "with its music): give a dance video"
+)
 
 
 def train_and_save(
@@ -63,18 +70,32 @@ def predict_files(
     """The genre of each file of ``inputs`` (files or folders) by the classifier at ``model``,
     each embedded with the classifier's own model.
 
+    An audio file (a song, cover art or not) is refused with :data:`AUDIO_ONLY`: the
+    classifier was trained on dances, and its audio stream alone named a 2.8 s song "chacha".
+
     Returns
     -------
-    (predictions, EmbeddingSet, int)
-        :func:`mudar.tasks.classify.predict`'s result (``.records()``: one dict per file), the
-        embedded files (``.skipped``: those that could not be), and the number of files asked
-        for.
+    (predictions or None, list of (str, str), int)
+        :func:`mudar.tasks.classify.predict`'s result (``.records()``: one dict per file; None
+        when no file could be embedded), the files skipped with the reason (refused or not
+        embedded), and the number of files asked for.
     """
     clf = load_classifier(model)
     encoder = clf.encoder_model()
     paths, _ = expand_inputs(inputs)
-    emb = embed_files(paths, model=encoder, cache_dir=cache_dir, jobs=jobs, progress=progress)
-    return predict(clf, emb), emb, len(paths)
+    dances, skipped = [], []
+    for p in paths:
+        try:
+            if not probe(p).has_video:
+                skipped.append((str(p), AUDIO_ONLY))
+                continue
+        except MudarError:
+            pass  # unreadable: the embedding reports why
+        dances.append(p)
+    if not dances:
+        return None, skipped, len(paths)
+    emb = embed_files(dances, model=encoder, cache_dir=cache_dir, jobs=jobs, progress=progress)
+    return predict(clf, emb), skipped + list(emb.skipped), len(paths)
 
 
 def raw_baseline(emb, encoder, *, cache_dir: str | os.PathLike | None):

@@ -183,16 +183,21 @@ def _genre(path: str, settings: Settings) -> dict:
     clf = settings.genre_model()
     if clf is None:
         return {"error": NO_GENRE_MODEL}
+    from mudar.io.media import probe
+    from mudar.pipelines.classify import AUDIO_ONLY
     from mudar.pipelines.embed import embed_files
     from mudar.tasks.classify import predict
 
+    if not probe(path).has_video:  # a dance classifier: a song alone is refused
+        return {"error": f"{Path(path).name} {AUDIO_ONLY}", "genres": list(clf.labels)}
     emb = embed_files(
         [path], model=clf.encoder_model(), cache_dir=settings.cache_dir, jobs=1, progress=False
     )
     if emb.skipped:
         return {"error": emb.skipped[0][1]}
     records = predict(clf, emb).records()
-    return {"label": records[0]["label"], "scores": records[0]["scores"]}
+    rec = records[0]
+    return {"label": rec["label"], "scores": rec["scores"], "genres": rec["genres"]}
 
 
 def fix_job(job: Job, f: StoredFile, *, force: bool = False) -> dict:

@@ -185,11 +185,13 @@ class Predictions:
         return [self.labels[i] for i in self.clip_proba.argmax(1)]
 
     def records(self) -> list[dict]:
-        """Per file ``{"file", "label", "scores": {label: p}}`` (the JSON of ``predict``)."""
+        """Per file ``{"file", "label", "scores": {label: p}, "genres"}`` (the JSON of
+        ``predict``; ``genres``: the genres the classifier knows, all it can answer)."""
         return [
             {
                 "file": f,
                 "label": self.labels[int(p.argmax())],
+                "genres": list(self.labels),
                 "scores": {lab: round(float(v), 4) for lab, v in zip(self.labels, p, strict=True)},
             }
             for f, p in zip(self.files, self.file_proba, strict=True)
