@@ -365,6 +365,7 @@ CASES: tuple[BadCase, ...] = (
             "sync": f"error: {_NO_VIDEO}",
             "retarget": f"error: {_NO_VIDEO}",
             "bas": f"error: {_NO_VIDEO}",
+            "classify": "error: audio only",  # a dance classifier
         },
     ),
     BadCase(
