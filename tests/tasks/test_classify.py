@@ -40,7 +40,8 @@ def test_learns_separable_classes_and_generalises():
     assert np.mean(np.array(pred.clip_labels()) == np.array(test.clip_labels)) >= 0.95
     assert pred.file_labels() == test.labels
     rec = pred.records()[0]
-    assert set(rec) == {"file", "label", "scores"} and set(rec["scores"]) == set(clf.labels)
+    assert set(rec) == {"file", "label", "scores", "genres"}
+    assert set(rec["scores"]) == set(clf.labels) and rec["genres"] == list(clf.labels)
 
 
 def test_training_is_seeded_and_leaves_the_global_rng_alone():
