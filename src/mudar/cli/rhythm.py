@@ -27,10 +27,11 @@ def add_parser(sub) -> None:
     )
     p.add_argument(
         "--method",
-        help="dance rhythm: mudar (the learned model, default when one is installed), "
-        "mudar-noaudio (the model without the music), hoof-flux (learning-free), "
-        "directogram (learning-free, Davis & Agrawala's impacts), motion-energy "
-        "(learning-free: the dancer's stops, timed between the video's own frames)",
+        help="dance rhythm: motion-energy (the default: the dancer's stops, timed between the "
+        "video's own frames; it times dances best of the fast methods), pose (the motion beats "
+        "of the dancer's body: pip install 'mudar[pose]'), mudar (the learned model, with the "
+        "music), mudar-noaudio (the model without the music), hoof-flux, directogram "
+        "(Davis & Agrawala's impacts)",
     )
     add_checkpoint(p)
     add_analysis_options(p)
