@@ -73,7 +73,7 @@ def main() -> None:
             songs = [f.name for f in demo if f.suffix == ".wav"]
             Select(driver.find_element(By.ID, "song-select")).select_by_visible_text(songs[-1])
         driver.find_element(By.ID, "retarget-btn").click()
-        wait.until(EC.visibility_of_element_located((By.ID, "retarget-download")))
+        wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".retarget-download")))
         if args.index:
             driver.find_element(By.ID, "retrieve-btn").click()
             wait.until(EC.visibility_of_element_located((By.ID, "retrieve-results")))

@@ -155,9 +155,38 @@ def test_upload_analyse_retarget_and_download(server, browser, downloads):
     Select(browser.find_element(By.ID, "song-select")).select_by_visible_text("dance-90bpm.wav")
     Select(browser.find_element(By.ID, "method-select")).select_by_value("dtw")
     browser.find_element(By.ID, "retarget-btn").click()
-    link = wait(browser, 90).until(EC.visibility_of_element_located((By.ID, "retarget-download")))
-    assert "BAS" in text(browser, "retarget-info")
-    assert browser.find_element(By.ID, "retarget-video").get_attribute("src").endswith("/download")
+    items = "#retarget-results .retarget-item"
+    wait(browser, 90).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, items)) == 1)
+    first = browser.find_element(By.CSS_SELECTOR, items)
+    r = browser.execute_script("return state.lastRetarget;")
+    bas = first.find_element(By.CSS_SELECTOR, ".retarget-bas").text
+    assert bas.startswith("BAS with its own music ") and "on the new song as it is" in bas
+    assert f"-> after {r['bas_after']:.3f}" in bas.replace("\u2192", "->")
+    notes = [li.text for li in first.find_elements(By.CSS_SELECTOR, ".retarget-notes li")]
+    assert notes == r["notes"] and notes
+    assert ("worse" in first.get_attribute("class").split()) is r["worse"]
+    video_src = first.find_element(By.TAG_NAME, "video").get_attribute("src")
+    assert video_src.endswith("/download")
+
+    # a second method: both results stay listed, newest first, each with its own player
+    Select(browser.find_element(By.ID, "method-select")).select_by_value("shift")
+    browser.find_element(By.ID, "retarget-btn").click()
+    wait(browser, 90).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, items)) == 2)
+    shown = browser.find_elements(By.CSS_SELECTOR, items)
+    assert [e.find_element(By.TAG_NAME, "h3").text.split(": ")[-1].split()[0] for e in shown] == [
+        "shift",
+        "dtw",
+    ]
+    srcs = [e.find_element(By.TAG_NAME, "video").get_attribute("src") for e in shown]
+    assert srcs[1] == video_src and srcs[0] != video_src
+    for e in shown:
+        assert "after" in e.find_element(By.CSS_SELECTOR, ".retarget-bas").text
+    browser.set_window_size(1400, 1000)
+    browser.execute_script("document.getElementById('retarget').scrollIntoView();")
+    shots = Path(os.environ.get("MUDAR_SCREENSHOTS", str(downloads)))
+    browser.save_screenshot(str(shots / "retarget-list.png"))
+    browser.set_window_size(1200, 1500)
+    link = shown[1].find_element(By.CSS_SELECTOR, "a.retarget-download")
     link.click()
     got = []
     for _ in range(200):
@@ -170,6 +199,43 @@ def test_upload_analyse_retarget_and_download(server, browser, downloads):
     assert info.has_video and info.has_audio and info.duration_s == pytest.approx(6.0, abs=0.2)
     assert "-on-dance-90bpm-dtw" in got[0].name
     assert not browser.find_element(By.ID, "error").is_displayed()
+
+
+def test_an_unreliable_sync_says_so_and_offers_fix_anyway(server, browser, downloads):
+    """A steady demo dance fixes its delay only modulo one beat: the page says it cannot tell,
+    the button is a secondary "Fix anyway" that forces, and the forced copy is measured again;
+    an unforced fix is refused, its line next to the button."""
+    url, app = server
+    browser.get(url)
+    wait(browser, 20).until(lambda d: len(Select(d.find_element(By.ID, "media-select")).options))
+    Select(browser.find_element(By.ID, "media-select")).select_by_visible_text("dance-120bpm.mp4")
+    browser.find_element(By.ID, "analyze-btn").click()
+    wait(browser).until(lambda d: d.execute_script("return !!state.analysis;"))
+    sync = browser.execute_script("return state.analysis.sync;")
+    assert sync["reliable"] is False and sync["confidence"] < sync["min_confidence"]
+    words = text(browser, "sync")
+    assert words.startswith("cannot tell the delay")
+    assert f"confidence {sync['confidence']:.2f} below {sync['min_confidence']:.2f}" in words
+    button = browser.find_element(By.ID, "fix-btn")
+    assert button.text == "Fix anyway" and "secondary" in button.get_attribute("class").split()
+    browser.set_window_size(1400, 1000)
+    browser.execute_script("document.getElementById('analysis').scrollIntoView();")
+    shots = Path(os.environ.get("MUDAR_SCREENSHOTS", str(downloads)))
+    button.click()
+    wait(browser, 90).until(EC.visibility_of_element_located((By.ID, "fix-download")))
+    info = text(browser, "fix-info")
+    assert "(a guess)" in info and "measured again on the fixed copy: " in info
+    browser.save_screenshot(str(shots / "sync-unsure.png"))
+    browser.set_window_size(1200, 1500)
+
+    # as if the estimate were trusted: the unforced fix is refused, and says why by the button
+    browser.execute_script("state.syncUnsure = false;")
+    button.click()
+    wait(browser, 90).until(
+        lambda d: "inline-error" in d.find_element(By.ID, "fix-info").get_attribute("class")
+    )
+    assert text(browser, "fix-info").startswith("dance-120bpm.mp4: cannot tell the delay")
+    assert not browser.find_element(By.ID, "fix-download").is_displayed()
 
 
 def test_a_rushed_stretch_is_named_and_seeks_the_video(server, browser):

@@ -141,19 +141,30 @@ function showAnalysis(f, r) {
   $("bas").innerHTML = b.error ? `<small>${esc(b.error)}</small>`
     : `${fmt(b.bas_motion, 3)} <small>motion &rarr; music, ${fmt(b.bas_music, 3)} music &rarr; motion</small>`;
   const s = r.sync;
+  state.syncUnsure = !s.error && (s.reliable === undefined
+    ? s.confidence < state.info.low_sync_confidence : !s.reliable);
   if (s.error) {
     $("sync").innerHTML = `<small>${esc(s.error)}</small>`;
   } else {
     const what = s.offset_s > 0 ? "late" : s.offset_s < 0 ? "early" : "in sync";
-    const low = s.confidence < state.info.low_sync_confidence
-      ? " (low: the dance does not pin the delay down)" : "";
-    $("sync").innerHTML = `${s.offset_s >= 0 ? "+" : ""}${fmt(s.offset_s, 3)} s
-      <small>audio ${what}, confidence ${fmt(s.confidence, 2)}${low}</small>`;
+    const guess = `${s.offset_s >= 0 ? "+" : ""}${fmt(s.offset_s, 3)} s`;
+    const level = s.min_confidence ?? state.info.low_sync_confidence;
+    $("sync").innerHTML = state.syncUnsure
+      ? `<span class="unsure">cannot tell the delay</span>
+         <small>best guess ${guess} (audio ${what}), confidence ${fmt(s.confidence, 2)} below
+         ${fmt(level, 2)}: the dance does not pin the delay down</small>`
+      : `${guess} <small>audio ${what}, confidence ${fmt(s.confidence, 2)}</small>`;
   }
   showFeedback(b);
-  $("fix-btn").disabled = !!s.error;
+  const fix = $("fix-btn");
+  fix.disabled = !!s.error;
+  fix.textContent = state.syncUnsure ? "Fix anyway" : "Fix the sync";
+  fix.classList.toggle("secondary", state.syncUnsure);
+  fix.title = state.syncUnsure
+    ? "moves the audio by the best guess, which the dance does not pin down" : "";
   $("fix-download").hidden = true;
   $("fix-info").textContent = "";
+  $("fix-info").className = "";
   const g = r.genre;
   $("genre-bars").innerHTML = "";
   if (g.error) {
@@ -554,6 +565,43 @@ async function uploadAll(files, then) {
   return out;
 }
 
+// ---- retarget results: each kept, newest first ------------------------------------------
+
+function showRetarget(job) {
+  const r = state.lastRetarget = job.result, url = `/api/jobs/${job.id}/download`;
+  const item = document.createElement("div");
+  item.className = "retarget-item overview" + (r.worse ? " worse" : "");
+  item.innerHTML = `<div class="player"><video controls preload="metadata"></video></div>
+    <div class="retarget-text">
+      <h3></h3>
+      <p class="retarget-bas"></p>
+      <p class="hint retarget-more"></p>
+      <ul class="retarget-notes"></ul>
+      <a class="retarget-download" download>Download the retargeted video</a>
+    </div>`;
+  item.querySelector("video").src = url;
+  item.querySelector("a").href = url;
+  item.querySelector("h3").textContent = `${r.video} on ${r.music}: ${r.method}` +
+    (r.worse ? " \u2014 worse" : "");
+  item.querySelector(".retarget-bas").innerHTML =
+    `BAS with its own music <b>${fmt(r.bas_before, 3)}</b>; on the new song as it is ` +
+    `<b>${fmt(r.bas_before_new_song, 3)}</b> &rarr; after <b class="after">${fmt(r.bas_after, 3)}</b>` +
+    (r.worse ? ' <span class="flag">worse</span>' : "");
+  item.querySelector(".retarget-more").textContent =
+    `${r.out}: ${fmt(r.duration_s, 1)} s; mean offset to the music ` +
+    `${fmt(r.offset_before_s, 3)} s \u2192 ${fmt(r.offset_after_s, 3)} s; ` +
+    `speed ${fmt(r.min_speed)}x..${fmt(r.max_speed)}x`;
+  const ul = item.querySelector("ul");
+  for (const note of r.notes || []) {
+    const li = document.createElement("li");
+    li.textContent = note;
+    if (r.worse && note.includes("lowered the fit")) li.className = "flag-note";
+    ul.appendChild(li);
+  }
+  const list = $("retarget-results");
+  list.insertBefore(item, list.firstChild);
+}
+
 async function init() {
   state.files = {};
   try {
@@ -589,16 +637,29 @@ async function init() {
     if (id) analyse(id).catch((e) => showError(e.message));
   };
   $("fix-btn").onclick = async () => {
-    const f = state.current;
+    const f = state.current, force = !!state.syncUnsure, info = $("fix-info");
     showError("");
+    info.textContent = "";
+    info.className = "";
+    $("fix-download").hidden = true;
     try {
-      const job = await runJob("/api/fix", { file: f.id }, `fix the sync of ${f.name}`);
+      const job = await runJob("/api/fix", { file: f.id, force },
+                               `fix the sync of ${f.name}${force ? " (anyway)" : ""}`);
       if (job.state !== "done") return;
-      const a = $("fix-download");
+      const r = job.result, a = $("fix-download");
       a.href = `/api/jobs/${job.id}/download`;
       a.hidden = false;
-      $("fix-info").textContent = `audio moved by ${fmt(job.result.offset_s, 3)} s`;
-    } catch (e) { showError(e.message); }
+      let words = `audio moved by ${fmt(r.offset_s, 3)} s${r.forced ? " (a guess)" : ""}`;
+      if (r.after) {
+        const o = r.after.offset_s;
+        words += `; measured again on the fixed copy: ${o >= 0 ? "+" : ""}${fmt(o, 3)} s` +
+          (r.after.reliable ? "" : ` (cannot tell, confidence ${fmt(r.after.confidence, 2)})`);
+      }
+      info.textContent = words;
+    } catch (e) {  // a refused fix: its one line next to the button
+      info.textContent = e.message;
+      info.className = "inline-error";
+    }
   };
   $("song-input").addEventListener("change", async (e) => {
     const files = Array.from(e.target.files);
@@ -614,14 +675,7 @@ async function init() {
       const job = await runJob("/api/retarget", { video: f.id, music, method },
                                `retarget ${f.name} (${method})`);
       if (job.state !== "done") return;
-      const r = job.result;
-      $("retarget-result").hidden = false;
-      $("retarget-video").src = `/api/jobs/${job.id}/download`;
-      $("retarget-download").href = `/api/jobs/${job.id}/download`;
-      $("retarget-info").textContent =
-        `${r.out}: ${fmt(r.duration_s, 1)} s, BAS ${fmt(r.bas_before, 3)} before \u2192 ` +
-        `${fmt(r.bas_after, 3)} after; mean offset to the music ${fmt(r.offset_before_s, 3)} s ` +
-        `\u2192 ${fmt(r.offset_after_s, 3)} s; speed ${fmt(r.min_speed)}x..${fmt(r.max_speed)}x`;
+      showRetarget(job);
     } catch (e) { showError(e.message); }
   };
   $("retrieve-btn").onclick = async () => {
