@@ -266,6 +266,37 @@ def test_a_rushed_stretch_is_named_and_seeks_the_video(server, browser):
     )
 
 
+def test_a_worse_retarget_is_flagged_with_its_sentence(server, browser, downloads):
+    """A result the server calls ``worse`` (set as a job would deliver it) is flagged, its
+    sentence marked among the notes; a dance without sound has no own-music BAS."""
+    url, _ = server
+    browser.get(url)
+    wait(browser, 20).until(lambda d: len(Select(d.find_element(By.ID, "media-select")).options))
+    worse = "dtw lowered the fit on the new song: BAS 0.700 with the dance as it is -> 0.650"
+    browser.execute_script(
+        """document.getElementById('retarget').hidden = false;
+        showRetarget({id: 'x', result: {video: 'a.mp4', music: 'b.wav', method: 'dtw',
+          out: 'a-on-b-dtw.mp4', duration_s: 6, bas_before: null, bas_before_new_song: 0.7,
+          bas_after: 0.65, worse: true, offset_before_s: 0.02, offset_after_s: 0.05,
+          min_speed: 0.8, max_speed: 1.2,
+          notes: ['The whole dance (6.0 s) is shown once, on 6.0 s of song', arguments[0]]}});""",
+        worse,
+    )
+    item = browser.find_element(By.CSS_SELECTOR, "#retarget-results .retarget-item.worse")
+    assert item.find_element(By.TAG_NAME, "h3").text.endswith("dtw \u2014 worse")
+    bas = item.find_element(By.CSS_SELECTOR, ".retarget-bas").text
+    assert bas == (
+        "BAS with its own music none (no sound); on the new song as it is 0.700 "
+        "\u2192 after 0.650 worse"
+    )
+    assert item.find_element(By.CSS_SELECTOR, ".flag-note").text == worse
+    browser.set_window_size(1400, 1000)
+    browser.execute_script("document.getElementById('retarget').scrollIntoView();")
+    shots = Path(os.environ.get("MUDAR_SCREENSHOTS", str(downloads)))
+    browser.save_screenshot(str(shots / "retarget-worse.png"))
+    browser.set_window_size(1200, 1500)
+
+
 def test_a_bad_file_is_one_message_on_the_page(server, browser, tmp_path):
     url, _ = server
     browser.get(url)

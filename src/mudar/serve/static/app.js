@@ -584,7 +584,9 @@ function showRetarget(job) {
   item.querySelector("h3").textContent = `${r.video} on ${r.music}: ${r.method}` +
     (r.worse ? " \u2014 worse" : "");
   item.querySelector(".retarget-bas").innerHTML =
-    `BAS with its own music <b>${fmt(r.bas_before, 3)}</b>; on the new song as it is ` +
+    `BAS with its own music ${r.bas_before === null || r.bas_before === undefined
+      ? "<small>none (no sound)</small>" : `<b>${fmt(r.bas_before, 3)}</b>`}; ` +
+    `on the new song as it is ` +
     `<b>${fmt(r.bas_before_new_song, 3)}</b> &rarr; after <b class="after">${fmt(r.bas_after, 3)}</b>` +
     (r.worse ? ' <span class="flag">worse</span>' : "");
   item.querySelector(".retarget-more").textContent =
