@@ -211,3 +211,19 @@ def test_song_with_cover_art_is_music_not_a_video(capsys, tmp_path, name):
     assert r["dance"] is None
     assert r["music"]["tempo_bpm"] == pytest.approx(120.0, rel=0.03)
     assert len(r["music"]["beat_times"]) >= 6
+
+
+def test_a_long_accented_cjk_name_is_printed_intact(capsys, tmp_path, bar_video):
+    """Issue 28, 5b: a 200-character name (accents, CJK, spaces) is neither cut nor stripped."""
+    import shutil
+    import unicodedata
+
+    name = ("Très-longue-danse-de-mon-été à Montréal " * 5)[:189] + "東京の夜の踊り.mp4"
+    assert len(name) == 200 and len(name.encode()) < 255  # what a file system takes
+    assert unicodedata.is_normalized("NFC", name)
+    path = tmp_path / name
+    shutil.copyfile(bar_video, path)
+    assert rhythm_json(capsys, path)["file"] == str(path)
+    code, out, err = run_cli(capsys, "rhythm", str(path))
+    assert code == 0, err
+    assert name in out

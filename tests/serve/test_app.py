@@ -455,3 +455,116 @@ def test_a_bug_in_a_job_is_one_line_and_the_queue_goes_on(tmp_path):
     good = queue.wait(queue.submit("quick", lambda job: {"n": 1}))
     assert good.state == "done" and good.result == {"n": 1}
     queue.close()
+
+
+# --- long non-ASCII names (issue 28, 5b) ------------------------------------------------
+
+LONG_NAME = ("Très-longue-danse-de-mon-été à Montréal, 東京の夜の踊り " * 4)[:196] + ".mp4"
+
+
+def test_a_long_accented_cjk_name_is_kept_as_given(served, bar_video):
+    import unicodedata
+
+    client, app = served
+    assert len(LONG_NAME) == 200
+    given = unicodedata.normalize("NFD", LONG_NAME)  # as macOS hands it: kept as NFC
+    r = client.post("/api/upload", params={"name": given}, content=Path(bar_video).read_bytes())
+    assert r.status_code == 200, r.text
+    f = r.json()
+    assert f["name"] == LONG_NAME
+    stored = app.state.store.get(f["id"])
+    assert stored.name == LONG_NAME
+    assert len(stored.path.name.encode()) <= 200 and stored.path.suffix == ".mp4"
+    assert stored.path.name.startswith("Très-longue-danse-de-mon-été à Montréal, 東京")
+    assert "filename*=utf-8''" in client.get(f"/api/files/{f['id']}").headers["content-disposition"]
+    job = client.post("/api/analyze", json={"file": f["id"]}).json()
+    done = finish(app, job)
+    assert done["state"] == "done", done["error"]
+    assert done["result"]["timeline"]["file"] == LONG_NAME
+    client.delete(f"/api/files/{f['id']}")
+
+
+def test_names_are_cleaned_not_mangled():
+    from mudar.serve.store import clean_name, safe_name
+
+    assert clean_name("dossier/sous\\Danse d'été.mp4") == "Danse d'été.mp4"
+    assert clean_name("a\x00b\x1fc.mov") == "abc.mov"
+    assert clean_name("..") == clean_name("") == "upload"
+    assert safe_name(".hidden.mp4") == "hidden.mp4"
+    long = safe_name("東" * 300 + ".webm")
+    assert long == "東" * 65 + ".webm" and len(long.encode()) <= 200
+
+
+@pytest.mark.parametrize(
+    ("name", "limit", "short"),
+    [
+        ("danse.mp4", 48, "danse.mp4"),  # under the limit: unchanged
+        ("x" * 48, 48, "x" * 48),
+        ("Très-longue-danse-de-mon-été-à-Montréal.mp4", 29, "Très-longue-danse-de-mon-…mp4"),
+        ("東京の夜の踊り東京の夜の踊り.webm", 10, "東京の夜の…webm"),
+        ("no-extension-at-all-here", 10, "no-extens…"),
+    ],
+)
+def test_short_name_cuts_at_the_end_and_keeps_the_extension(name, limit, short):
+    from mudar.serve.store import short_name
+
+    assert short_name(name, limit) == short and len(short) <= limit
+
+
+# --- retarget: end and song start (issue 28, 4) --------------------------------------------
+
+
+@pytest.mark.parametrize("end", ["loop", "stop"])
+def test_retarget_takes_end_and_song_start(served, end):
+    client, app = served
+    video, song = media(client, video=True), media(client, video=False)
+    ask = {"video": video["id"], "music": song["id"], "method": "shift", "end": end}
+    job = client.post("/api/retarget", json={**ask, "song_start": 1.0}).json()
+    done = finish(app, job)
+    assert done["state"] == "done", done["error"]
+    assert done["result"]["song_start_s"] == pytest.approx(1.0)
+    assert done["result"]["end"] == end
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"end": "fade"}, "unknown end 'fade'; known: loop, stop"),
+        ({"song_start": -1}, "the song start must be >= 0 s"),
+        ({"song_start": 3, "song_end": 2}, "must be after its start"),
+    ],
+)
+def test_retarget_refuses_a_bad_end_or_song_part(served, extra, message):
+    client, _ = served
+    video, song = media(client, video=True), media(client, video=False)
+    r = client.post("/api/retarget", json={"video": video["id"], "music": song["id"], **extra})
+    assert r.status_code == 400 and message in r.json()["detail"], r.text
+
+
+def test_the_page_shortens_names_as_python_does():
+    """static/app.js's shortName gives short_name's answers (run by node, where there is one)."""
+    import json
+    import re
+    import shutil
+    import subprocess
+    from importlib import resources
+
+    from mudar.serve.store import short_name
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    js = (resources.files("mudar.serve") / "static" / "app.js").read_text(encoding="utf-8")
+    func = re.search(r"function shortName[\s\S]*?\n}\n", js).group(0)
+    cases = [
+        ("danse.mp4", 48),
+        ("Très-longue-danse-de-mon-été-à-Montréal.mp4", 29),
+        ("東京の夜の踊り東京の夜の踊り.webm", 10),
+        ("no-extension-at-all-here", 10),
+        (LONG_NAME, 48),
+    ]
+    script = (
+        func + f"console.log(JSON.stringify({json.dumps(cases)}.map(([n, k]) => shortName(n, k))));"
+    )
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [short_name(n, k) for n, k in cases]

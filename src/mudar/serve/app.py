@@ -26,6 +26,7 @@ import numpy as np
 from mudar.errors import MudarError
 from mudar.methods import RETARGET
 from mudar.optional import require
+from mudar.pipelines.retarget_options import RetargetOptions
 from mudar.serve import work
 from mudar.serve.jobs import JobQueue
 from mudar.serve.store import FileStore, TooLarge
@@ -290,10 +291,15 @@ def create_app(
         video: str = Body(...),
         music: str = Body(...),
         method: str = Body("dtw"),
+        end: str = Body("loop"),
+        song_start: float = Body(0.0),
+        song_end: float | None = Body(None),
     ):
         v, m = file_or_404(video), file_or_404(music)
         if method not in RETARGET:
             raise HTTPException(400, f"unknown method {method!r}; known: {', '.join(RETARGET)}")
+        song = {"end": end, "song_start": song_start, "song_end": song_end}
+        RetargetOptions(**song)  # one clear 400 (ParameterError) for a bad end or song part
         if not v.has_video:
             raise HTTPException(400, f"{v.name}: has no pictures; the dance must be a video")
         if not m.has_audio:
@@ -301,7 +307,7 @@ def create_app(
         return job_view(
             jobs.submit(
                 "retarget",
-                lambda job: work.retarget_job(job, v, m, method=method, settings=settings),
+                lambda job: work.retarget_job(job, v, m, method=method, settings=settings, **song),
             )
         )
 

@@ -3,9 +3,9 @@ probed on arrival) and the media files offered to pick (demo clips or a ``--medi
 
 from __future__ import annotations
 
-import re
 import shutil
 import threading
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,12 +56,41 @@ class StoredFile:
         }
 
 
+STORED_NAME_BYTES = 200
+"""Longest name of an upload on disk, UTF-8 bytes (file systems allow 255)."""
+
+
+def clean_name(name: str) -> str:
+    """A file name as the user gave it, for people: NFC, without folders or control characters
+    (accents, CJK and spaces kept, never shortened; ``upload`` if nothing is left)."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c) != "Cc").strip()
+    return "upload" if name in ("", ".", "..") else name
+
+
 def safe_name(name: str) -> str:
-    """A file name without folders or odd characters, keeping its extension (``upload`` if
-    nothing is left)."""
-    base = Path(name.replace("\\", "/")).name
-    base = re.sub(r"[^\w.\-]+", "_", base).strip("._") or "upload"
-    return base[-120:]
+    """The name an upload is written under: :func:`clean_name`, no leading dot, and its stem
+    shortened at the end to fit :data:`STORED_NAME_BYTES` (the extension kept)."""
+    name = clean_name(name).lstrip(".") or "upload"
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext.encode()) > 16:
+        stem, ext = name, ""
+    ext = "." + ext if ext else ""
+    room = STORED_NAME_BYTES - len(ext.encode())
+    stem = stem.encode()[:room].decode("utf-8", errors="ignore").rstrip() or "upload"
+    return stem + ext
+
+
+def short_name(name: str, limit: int = 48) -> str:
+    """``name`` for a narrow display: unchanged up to ``limit`` characters, else cut at the
+    end with an ellipsis before its extension (``Très-longue-danse-de-mon-…mp4``). The page's
+    ``shortName`` (static/app.js) does the same; JSON keeps the full name."""
+    if len(name) <= limit:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext) > 8:
+        return name[: limit - 1] + "…"
+    return name[: max(1, limit - 1 - len(ext))] + "…" + ext
 
 
 class FileStore:
@@ -140,7 +169,7 @@ class FileStore:
             raise
         f = StoredFile(
             id=file_id,
-            name=safe_name(name),
+            name=clean_name(name),
             path=path,
             has_video=info.has_video,
             has_audio=info.has_audio,

@@ -203,7 +203,7 @@ def _genre(path: str, settings: Settings) -> dict:
 def fix_job(job: Job, f: StoredFile, *, force: bool = False) -> dict:
     """The sync estimate and the repaired copy (``mudar sync --fix [--force]``): an error,
     nothing written, when the delay is below the calibrated confidence and not ``force``."""
-    out = job.folder / f"{Path(f.name).stem}-synced{_video_suffix(f.name)}"
+    out = job.folder / f"{_stem(f.name)}-synced{_video_suffix(f.name)}"
     job.advance("estimating the delay and writing the repaired video", 0.1)
     try:
         report = sync_file(str(f.path), fixed=out, force=force)
@@ -222,11 +222,15 @@ def retarget_job(
     method: str,
     settings: Settings,
     max_side: int = 0,
+    end: str = "loop",
+    song_start: float = 0.0,
+    song_end: float | None = None,
 ) -> dict:
-    """The dance of ``video`` re-timed onto ``music`` (``mudar retarget``)."""
+    """The dance of ``video`` re-timed onto ``music`` (``mudar retarget``): ``end`` and the
+    song part ``song_start``..``song_end`` as in :class:`RetargetOptions`."""
     if method not in RETARGET:
         raise ParameterError(f"unknown retarget method {method!r}; known: {', '.join(RETARGET)}")
-    out = job.folder / f"{Path(video.name).stem}-on-{Path(music.name).stem}-{method}.mp4"
+    out = job.folder / f"{_stem(video.name)}-on-{_stem(music.name)}-{method}.mp4"
     job.advance("checking the files", 0.05)
     check_retarget_paths(video.path, music.path, out)
     # the command line's defaults (see its --help), the dance rhythm of the motion alone
@@ -236,6 +240,9 @@ def retarget_job(
         method=method,
         dance_method=without_music(defaults.dance_method),
         max_side=max_side,
+        end=end,
+        song_start=song_start,
+        song_end=song_end,
     )
     config, model = settings.setup(options.dance_method)
     job.advance("detecting the rhythms", 0.1)
@@ -285,6 +292,13 @@ def retrieve_job(job: Job, f: StoredFile, *, direction: str, settings: Settings)
         "query_clips": len(emb),
         "results": [h.as_dict() for h in hits],
     }
+
+
+def _stem(name: str, room: int = 80) -> str:
+    """The stem of a file name for an output's name, at most ``room`` UTF-8 bytes (cut at the
+    end: a long accented or CJK name must not make a name the file system refuses)."""
+    stem = Path(name).stem.encode()[:room].decode("utf-8", errors="ignore").strip()
+    return stem.lstrip(".") or "file"
 
 
 def _video_suffix(name: str) -> str:

@@ -34,10 +34,28 @@ function postJSON(path, data) {
 
 // ---- files -------------------------------------------------------------------------------
 
+// A long name for a narrow display: unchanged up to `limit` characters, else cut at the end
+// with an ellipsis before its extension ("Très-longue-danse-de-mon-…mp4"), as short_name in
+// serve/store.py; the full name goes in a title (tooltip), and JSON keeps it whole.
+function shortName(name, limit = 48) {
+  const chars = Array.from(name);  // code points: a CJK or accented name is not split
+  if (chars.length <= limit) return name;
+  const dot = name.lastIndexOf(".");
+  const ext = dot > 0 ? Array.from(name.slice(dot + 1)) : null;
+  if (!ext || ext.length > 8) return chars.slice(0, limit - 1).join("") + "\u2026";
+  return chars.slice(0, Math.max(1, limit - 1 - ext.length)).join("") + "\u2026" + ext.join("");
+}
+
+// A job's title: the name shortened on the page, whole in its tooltip.
+function jobTitle(verb, name, tail = "") {
+  return { text: `${verb} ${shortName(name, 40)}${tail}`, full: `${verb} ${name}${tail}` };
+}
+
 function addOption(select, f) {
   const o = document.createElement("option");
   o.value = f.id;
-  o.textContent = f.name + (f.picked ? "" : " (uploaded)");
+  o.textContent = shortName(f.name) + (f.picked ? "" : " (uploaded)");
+  o.title = f.name;
   select.appendChild(o);
   return o;
 }
@@ -85,7 +103,9 @@ function jobRow(job, title) {
     row.className = "job";
     row.innerHTML = `<span class="name"></span><progress max="1"></progress>
       <span class="step"></span><button class="cancel">cancel</button>`;
-    row.querySelector(".name").textContent = title;
+    const name = row.querySelector(".name");
+    name.textContent = title.text === undefined ? title : title.text;
+    name.title = title.full === undefined ? title : title.full;
     row.querySelector(".cancel").onclick = () =>
       postJSON(`/api/jobs/${job.id}/cancel`, {}).catch((e) => showError(e.message));
     $("jobs").prepend(row);
@@ -120,7 +140,7 @@ function fmt(x, d = 2) { return (x === null || x === undefined) ? "n/a" : Number
 async function analyse(fileId) {
   const f = fileById(fileId);
   showError("");
-  const job = await runJob("/api/analyze", { file: fileId }, `analyse ${f.name}`);
+  const job = await runJob("/api/analyze", { file: fileId }, jobTitle("analyse", f.name));
   if (job.state !== "done") return;
   const row = $("job-" + job.id);
   row.onclick = () => showAnalysis(f, job.result);
@@ -133,7 +153,8 @@ function showAnalysis(f, r) {
   $("analysis").hidden = false;
   $("retarget").hidden = false;
   $("retrieve").hidden = false;
-  $("current-name").textContent = f.name;
+  $("current-name").textContent = shortName(f.name, 60);
+  $("current-name").title = f.name;
   const t = r.timeline;
   $("tempo").innerHTML = t.music ? `${fmt(t.music.tempo_bpm, 1)} <small>BPM</small>`
                                  : "<small>no sound</small>";
@@ -546,7 +567,7 @@ async function uploadAll(files, then) {
   const out = [];
   for (const file of files) {
     const row = jobRow({ id: "up" + Math.random().toString(36).slice(2), state: "running",
-                         progress: 0, step: "uploading" }, `upload ${file.name}`);
+                         progress: 0, step: "uploading" }, jobTitle("upload", file.name));
     try {
       const f = await upload(file, (p) => { row.querySelector("progress").value = p; },
                              (xhr) => { row.querySelector(".cancel").onclick = () => xhr.abort(); });
@@ -581,8 +602,10 @@ function showRetarget(job) {
     </div>`;
   item.querySelector("video").src = url;
   item.querySelector("a").href = url;
-  item.querySelector("h3").textContent = `${r.video} on ${r.music}: ${r.method}` +
+  item.querySelector("h3").textContent =
+    `${shortName(r.video, 40)} on ${shortName(r.music, 40)}: ${r.method}` +
     (r.worse ? " \u2014 worse" : "");
+  item.querySelector("h3").title = `${r.video} on ${r.music}`;
   item.querySelector(".retarget-bas").innerHTML =
     `BAS with its own music ${r.bas_before === null || r.bas_before === undefined
       ? "<small>none (no sound)</small>" : `<b>${fmt(r.bas_before, 3)}</b>`}; ` +
@@ -590,7 +613,9 @@ function showRetarget(job) {
     `<b>${fmt(r.bas_before_new_song, 3)}</b> &rarr; after <b class="after">${fmt(r.bas_after, 3)}</b>` +
     (r.worse ? ' <span class="flag">worse</span>' : "");
   item.querySelector(".retarget-more").textContent =
-    `${r.out}: ${fmt(r.duration_s, 1)} s; mean offset to the music ` +
+    `${shortName(r.out)}: ${fmt(r.duration_s, 1)} s` +
+    `${r.end === "stop" ? " (stopped where the dance ends)" : ""}` +
+    `${r.song_start_s ? `, the song from ${fmt(r.song_start_s, 1)} s` : ""}; mean offset to the music ` +
     `${fmt(r.offset_before_s, 3)} s \u2192 ${fmt(r.offset_after_s, 3)} s; ` +
     `speed ${fmt(r.min_speed)}x..${fmt(r.max_speed)}x`;
   const ul = item.querySelector("ul");
@@ -646,7 +671,7 @@ async function init() {
     $("fix-download").hidden = true;
     try {
       const job = await runJob("/api/fix", { file: f.id, force },
-                               `fix the sync of ${f.name}${force ? " (anyway)" : ""}`);
+                               jobTitle("fix the sync of", f.name, force ? " (anyway)" : ""));
       if (job.state !== "done") return;
       const r = job.result, a = $("fix-download");
       a.href = `/api/jobs/${job.id}/download`;
@@ -672,10 +697,12 @@ async function init() {
   });
   $("retarget-btn").onclick = async () => {
     const f = state.current, music = $("song-select").value, method = $("method-select").value;
+    const end = $("end-select").value, songStart = Number($("song-start").value || 0);
     showError("");
     try {
-      const job = await runJob("/api/retarget", { video: f.id, music, method },
-                               `retarget ${f.name} (${method})`);
+      const job = await runJob("/api/retarget",
+                               { video: f.id, music, method, end, song_start: songStart },
+                               jobTitle("retarget", f.name, ` (${method})`));
       if (job.state !== "done") return;
       showRetarget(job);
     } catch (e) { showError(e.message); }
@@ -685,7 +712,7 @@ async function init() {
     showError("");
     try {
       const job = await runJob("/api/retrieve", { file: f.id, direction },
-                               `search the index with ${f.name}`);
+                               jobTitle("search the index with", f.name));
       if (job.state !== "done") return;
       const body = $("retrieve-results").querySelector("tbody");
       body.innerHTML = "";
