@@ -77,7 +77,7 @@ def speed_table(seconds: float) -> str:
             path = Path(tmp) / f"dance_{w}x{h}.mp4"
             look = Look(f"bench{w}", size=(w, h), fps=30.0)
             write_video(path, render_frames(joints, fps=25.0, look=look), fps=30.0, preset="fast")
-            n = _count_frames(path)
+            n = _decode_all(path)
             timings = {
                 "decode (RGB)": lambda p=path: _decode_all(p),
                 "default analysis": lambda p=path: analyze(p, AnalysisConfig(), music=False),
@@ -98,19 +98,11 @@ def speed_table(seconds: float) -> str:
     return "\n".join(lines)
 
 
-def _count_frames(path: Path) -> int:
-    import av
+def _decode_all(path: Path) -> int:
+    """Decode every frame to RGB (what the pose track's decode costs); the number of frames."""
+    from mudar.io.video import iter_decoded
 
-    with av.open(str(path)) as c:
-        return sum(1 for _ in c.decode(video=0))
-
-
-def _decode_all(path: Path) -> None:
-    import av
-
-    with av.open(str(path)) as c:
-        for frame in c.decode(video=0):
-            frame.to_ndarray(format="rgb24")
+    return sum(1 for _ in iter_decoded(path))
 
 
 # --- the locked set ---------------------------------------------------------------------------
@@ -149,21 +141,17 @@ def analyse(video: Path):
 def body_found(video: Path, seconds: float) -> float:
     """Share of the first ``seconds`` of decoded frames in which MediaPipe finds a body (the
     pose track alone, on every decoded frame: no flow)."""
-    import av
-
-    from mudar.features.pose import POSE_SIDE, PoseTap
+    from mudar.features.pose import PoseTap
+    from mudar.io import probe
+    from mudar.io.video import iter_decoded
 
     tap = PoseTap()
-    with av.open(str(video)) as c:
-        s = c.streams.video[0]
-        scale = min(1.0, POSE_SIDE / max(s.width, s.height))
-        w, h = round(s.width * scale), round(s.height * scale)
-        for frame in c.decode(s):
-            if frame.time is not None and frame.time > seconds:
-                break
-            tap(float(frame.time or 0.0), frame.to_ndarray(format="rgb24", width=w, height=h))
-        fps = float(s.average_rate or 25)
-    return tap.track(width=w, height=h, fps=fps).found_fraction
+    for t, rgb in iter_decoded(video):
+        if t > seconds:
+            break
+        tap(t, rgb)
+    info = probe(video)
+    return tap.track(width=info.width, height=info.height, fps=info.native_fps).found_fraction
 
 
 def body_table(folders: list[Path], looks: list[str], seconds: float) -> str:

@@ -479,7 +479,11 @@ def joint_speed_curve(track: PoseTrack, *, sigma_s: float | None = None) -> np.n
 
 
 def pose_minima(
-    track: PoseTrack, *, sigma_s: float | None = None, min_depth: float = 0.02
+    track: PoseTrack,
+    *,
+    sigma_s: float | None = None,
+    min_depth: float = 0.02,
+    speed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Motion beats of a pose track: the local minima of :func:`joint_speed_curve`, timed below
     the frame (the vertex of the parabola through the minimum and its neighbours).
@@ -492,6 +496,8 @@ def pose_minima(
     min_depth : float
         A minimum counts when the speed rises by at least this share of the track's median
         speed on both sides before the next minimum (the jitter of a still body is no beat).
+    speed : np.ndarray, optional
+        :func:`joint_speed_curve` of ``track`` with ``sigma_s``, when already computed.
 
     Returns
     -------
@@ -500,13 +506,14 @@ def pose_minima(
     """
     from scipy.signal import find_peaks
 
-    s = joint_speed_curve(track, sigma_s=sigma_s)
+    s = joint_speed_curve(track, sigma_s=sigma_s) if speed is None else speed
     ok = np.isfinite(s)
     if ok.sum() < 3:
         return np.zeros(0)
     typical = float(np.median(s[ok]))
-    y = np.where(ok, -s, -np.inf)  # a gap is no minimum, and its edges are not either
-    peaks, _ = find_peaks(np.where(ok, y, np.nanmin(y[ok]) - 1.0), prominence=min_depth * typical)
+    # a gap counts as faster than any known speed: no minimum there (and its edges go below)
+    y = np.where(ok, -s, -np.max(s[ok]) - 1.0)
+    peaks, _ = find_peaks(y, prominence=min_depth * typical)
     peaks = peaks[ok[np.clip(peaks - 1, 0, None)] & ok[np.clip(peaks + 1, None, len(s) - 1)]]
     peaks = peaks[(peaks > 0) & (peaks < len(s) - 1)]
     a, b, c = s[peaks - 1], s[peaks], s[peaks + 1]
@@ -521,7 +528,9 @@ def pose_minima(
     return t[peaks] + delta * step
 
 
-def pose_stillness(track: PoseTrack, *, n_frames: int, fps: float) -> np.ndarray:
+def pose_stillness(
+    track: PoseTrack, *, n_frames: int, fps: float, speed: np.ndarray | None = None
+) -> np.ndarray:
     """How still the body is at each frame of a clock: ``1 - speed / s95`` of
     :func:`joint_speed_curve` at the frame's time (``s95`` its 95th percentile), in [0, 1];
     0 where the speed is unknown (no body). Its peaks are the motion beats.
@@ -533,13 +542,15 @@ def pose_stillness(track: PoseTrack, *, n_frames: int, fps: float) -> np.ndarray
         Frames of the clock.
     fps : float
         The clock's rate (frame ``k`` at ``k / fps`` seconds, the track's time base).
+    speed : np.ndarray, optional
+        :func:`joint_speed_curve` of ``track``, when already computed.
 
     Returns
     -------
     np.ndarray, float32, shape (n_frames,)
     """
     out = np.zeros(n_frames, np.float32)
-    s = joint_speed_curve(track)
+    s = joint_speed_curve(track) if speed is None else speed
     ok = np.isfinite(s)
     if ok.sum() < 2 or n_frames == 0:
         return out

@@ -189,8 +189,32 @@ def _motion_energy(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarr
     return frames, energy_stillness(_energy(analysis), fps=fps)
 
 
-# the memo of stop_times: id of an energy array -> (fps, times); an entry leaves with its array
-_STOPS: dict[int, tuple[float, np.ndarray]] = {}
+class _PerArray:
+    """What is computed once per array of an analysis (its motion energy, its pose track's
+    keypoints) for every task that asks, by the array's id; an entry leaves with its array.
+    ``tag`` names what else the value depends on (a clock): another tag computes again."""
+
+    def __init__(self) -> None:
+        self._values: dict[int, tuple[object, object]] = {}
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._values
+
+    def get(self, array: np.ndarray, compute: Callable[[], object], *, tag: object = None):
+        key = id(array)
+        hit = self._values.get(key)
+        if hit is not None and hit[0] == tag:
+            return hit[1]
+        value = compute()
+        if hit is None:
+            weakref.finalize(array, self._values.pop, key, None)
+        self._values[key] = (tag, value)
+        return value
+
+
+_STOPS = _PerArray()  # stop_times, per energy array and clock
+_SPEEDS = _PerArray()  # joint speed of a pose track, per keypoint array
+_BEATS = _PerArray()  # pose_times, per keypoint array and span
 
 
 def stop_times(analysis: Analysis) -> np.ndarray:
@@ -203,16 +227,12 @@ def stop_times(analysis: Analysis) -> np.ndarray:
     from mudar.features.energy import energy_minima
 
     e, fps = _energy(analysis), analysis.clock.fps
-    key = id(e)
-    hit = _STOPS.get(key)
-    if hit is not None and hit[0] == fps:
-        return hit[1]
-    t = energy_minima(e, fps=fps)
-    t = t[(t >= 0) & (t < analysis.n_frames / fps)]
-    if hit is None:
-        weakref.finalize(e, _STOPS.pop, key, None)
-    _STOPS[key] = (fps, t)
-    return t
+
+    def compute() -> np.ndarray:
+        t = energy_minima(e, fps=fps)
+        return t[(t >= 0) & (t < analysis.n_frames / fps)]
+
+    return _STOPS.get(e, compute, tag=fps)
 
 
 def _pose(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray]:
@@ -222,11 +242,16 @@ def _pose(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray]:
     fps = analysis.clock.fps
     frames = np.round(pose_times(analysis) * fps).astype(int)
     frames = np.unique(np.clip(frames, 0, analysis.n_frames - 1))
-    return frames, pose_stillness(_pose_track(analysis), n_frames=analysis.n_frames, fps=fps)
+    track = _pose_track(analysis)
+    still = pose_stillness(track, n_frames=analysis.n_frames, fps=fps, speed=_speed(track))
+    return frames, still
 
 
-# the memo of pose_times: id of a keypoint array -> times; an entry leaves with its array
-_BEATS: dict[int, np.ndarray] = {}
+def _speed(track) -> np.ndarray:
+    """The joint speed of a pose track, computed once for its beats and its stillness."""
+    from mudar.features.pose import joint_speed_curve
+
+    return _SPEEDS.get(track.keypoints, lambda: joint_speed_curve(track))
 
 
 def pose_times(analysis: Analysis) -> np.ndarray:
@@ -237,19 +262,20 @@ def pose_times(analysis: Analysis) -> np.ndarray:
     from mudar.features.pose import pose_minima
 
     track = _pose_track(analysis)
-    key = id(track.keypoints)
-    if key not in _BEATS:
-        t = pose_minima(track)
-        weakref.finalize(track.keypoints, _BEATS.pop, key, None)
-        _BEATS[key] = t[(t >= 0) & (t < analysis.n_frames / analysis.clock.fps)]
-    return _BEATS[key]
+    end = analysis.n_frames / analysis.clock.fps
+
+    def compute() -> np.ndarray:
+        t = pose_minima(track, speed=_speed(track))
+        return t[(t >= 0) & (t < end)]
+
+    return _BEATS.get(track.keypoints, compute, tag=end)
 
 
 def _pose_track(analysis: Analysis):
     if analysis.pose is None:
         raise ParameterError(
             f"{analysis.path}: its features have no pose track (the pose method needs it: "
-            "analyse with pose_stride=1, or `mudar prepare --pose`)"
+            "analyse with pose_stride=1)"
         )
     return analysis.pose
 
