@@ -129,14 +129,18 @@ def _analyze_video(
 
     options = {"weights": config.flow_weights} if config.flow_weights else {}
     backend = get_flow_backend(config.flow, **options)
-    feats = dance_features(
-        stream,
-        fps=clock.fps,
-        backend=backend,
-        bins=config.hoof_bins,
-        camera=config.camera,
-        vote=config.hoof_vote,
-    )
+    try:
+        feats = dance_features(
+            stream,
+            fps=clock.fps,
+            backend=backend,
+            bins=config.hoof_bins,
+            camera=config.camera,
+            vote=config.hoof_vote,
+        )
+    finally:  # the decode is over, read to its end or not: so is the pose bar
+        if bar is not None:
+            bar.close()
     if feats.hoof.shape[0] == 0:
         raise DecodeError(f"{path}: no decodable video frame")
     if energy is not None:
@@ -144,7 +148,6 @@ def _analyze_video(
     frames = small.array() if config.frame_size > 0 else None
     track = None
     if pose is not None:
-        bar.close()
         track = pose.track(width=info.width, height=info.height, fps=info.native_fps or clock.fps)
     return feats, frames, track
 

@@ -210,10 +210,7 @@ def retarget_files(
     ------
     InputError, DecodeError, ParameterError
     """
-    o = RetargetOptions() if options is None else options
-    if config is None:
-        config, model = analysis_setup(o.dance_method, checkpoint=checkpoint)
-    inputs = _read_inputs(video, music, o, config=config, model=model)
+    o, config, model, inputs = _setup(video, music, options, config, model, checkpoint)
     return _retarget_one(
         video,
         music,
@@ -226,6 +223,15 @@ def retarget_files(
         keep_rhythms=keep_rhythms,
         on_progress=on_progress,
     )
+
+
+def _setup(video, music, options, config, model, checkpoint):
+    """The options (default :class:`RetargetOptions`), the analysis settings and model of its
+    dance method (unless given), and both inputs read once."""
+    o = RetargetOptions() if options is None else options
+    if config is None:
+        config, model = analysis_setup(o.dance_method, checkpoint=checkpoint)
+    return o, config, model, _read_inputs(video, music, o, config=config, model=model)
 
 
 def retarget_methods(
@@ -247,10 +253,7 @@ def retarget_methods(
     ------
     InputError, DecodeError, ParameterError
     """
-    o = RetargetOptions() if options is None else options
-    if config is None:
-        config, model = analysis_setup(o.dance_method, checkpoint=checkpoint)
-    inputs = _read_inputs(video, music, o, config=config, model=model)
+    o, config, model, inputs = _setup(video, music, options, config, model, checkpoint)
     return [
         _retarget_one(
             video,
