@@ -69,7 +69,12 @@ def prepare(video: Path, out: Path, *, pose_file: Path | None, mediapipe: bool) 
         with np.load(pose_file) as z:
             track = PoseTrack.from_arrays(z)
     if track is not None:
-        extra = {"pose_times": track.times_s, "pose_speed": joint_speed_curve(track)}
+        extra = {
+            "pose_times": track.times_s,
+            "pose_speed": joint_speed_curve(track),
+            "pose_kp": track.keypoints,
+            "pose_conf": track.confidence,
+        }
         if a.pose is not None:
             extra["pose_rule"] = pose_times(a)
     np.savez(
@@ -108,6 +113,12 @@ def load(work: Path, root: Path, look: str | None, *, mediapipe: bool) -> list[d
             tmp.rename(key)
         with np.load(key) as z:
             item = {k: z[k] for k in z.files}
+        free = d / v.name.replace("video_", "pose_").replace(".mp4", ".npz")
+        if "pose_kp" not in item and not mediapipe and free.is_file():
+            with np.load(free) as z:
+                item.update(
+                    pose_times=z["times_s"], pose_kp=z["keypoints"], pose_conf=z["confidence"]
+                )
         meta = json.loads((d / "meta.json").read_text("utf-8"))
         item.update(dance=meta.get("source_id", d.name), folder=d.name, meta=meta)
         items.append(item)
@@ -117,12 +128,26 @@ def load(work: Path, root: Path, look: str | None, *, mediapipe: bool) -> list[d
 def inputs(item: dict, use_pose: bool):
     from mudar.features.candidates import timing_inputs
 
-    if use_pose and "pose_speed" in item:
+    if use_pose and "pose_kp" in item:
+        from mudar.features.pose import PoseTrack, joint_speed_curve
+
+        kp, conf, pt = item["pose_kp"], item["pose_conf"], item["pose_times"]
+        track = PoseTrack(
+            pt,
+            kp,
+            conf,
+            np.zeros((len(pt), 0, 4), np.float32),
+            1,
+            1,
+            1.0 / float(np.median(np.diff(pt))),
+        )
         return timing_inputs(
             item["energy"],
             fps=float(item["fps"]),
-            pose_times=item["pose_times"],
-            pose_speed=item["pose_speed"],
+            pose_times=pt,
+            pose_speed=joint_speed_curve(track),
+            pose_keypoints=kp,
+            pose_confidence=conf,
         )
     return timing_inputs(item["energy"], fps=float(item["fps"]))
 
@@ -140,7 +165,7 @@ def t_interval(x: np.ndarray) -> tuple[float, float, float]:
 def main(argv: list[str] | None = None) -> int:
     import torch
 
-    from mudar.models.timing import TimingConfig, predict_probs
+    from mudar.models.timing import TimingConfig, predict_times
     from mudar.training.timing import TimingTrainConfig, choose_threshold, train_timing
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -152,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--labels", choices=("beats", "onsets"), default="beats")
     p.add_argument("--pose", action="store_true")
+    p.add_argument("--head", choices=("candidates", "dense"), default="candidates")
     p.add_argument("--save", type=Path, help="save the seed-0 model here (a checkpoint)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)  # two threads on two busy cores were 10x slower
@@ -199,12 +225,12 @@ def main(argv: list[str] | None = None) -> int:
     model_scores, th, secs = [], [], []
     for seed in seeds:
         t0 = time.perf_counter()
-        config = TimingConfig(use_pose=args.pose, labels=args.labels)
+        config = TimingConfig(use_pose=args.pose, labels=args.labels, head=args.head)
         model, losses = train_timing(fit, config, TimingTrainConfig(steps=args.steps, seed=seed))
         model, vf = choose_threshold(model, val)
         secs.append(time.perf_counter() - t0)
         th.append(model.config.threshold)
-        est = [x.times[predict_probs(model, x) >= model.config.threshold] for x in test_x]
+        est = [predict_times(model, x)[0] for x in test_x]
         model_scores.append(scores(est))
         print(
             f"seed {seed}: {secs[-1]:.0f} s, loss {np.mean(losses[:50]):.3f} -> "

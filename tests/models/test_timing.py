@@ -47,7 +47,7 @@ def test_without_pose_the_pose_channels_do_not_matter():
     m = TimingModel(SMALL).eval()
     seq = torch.randn(1, 64, len(CHANNELS))
     other = seq.clone()
-    other[..., 2:] = torch.randn(1, 64, 2)
+    other[..., 2:] = torch.randn(1, 64, len(CHANNELS) - 2)
     pos, sca = torch.tensor([[10.0, 30.0]]), torch.zeros(1, 2, N_SCALARS)
     torch.testing.assert_close(m(seq, pos, sca), m(other, pos, sca))
 
@@ -83,3 +83,25 @@ def test_load_timing_errors(tmp_path):
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises((InputError, ParameterError)):
         load_timing(bad)
+
+
+def test_the_dense_head_finds_the_beat_between_the_stops():
+    import dataclasses
+
+    import mir_eval
+
+    from mudar.models.timing import predict_times
+
+    train = [_video(s) for s in range(6)]
+    config = dataclasses.replace(SMALL, head="dense")
+    model, losses = train_timing(
+        train, config, TimingTrainConfig(steps=100, batch_size=8, clip_s=8.0, seed=0)
+    )
+    assert np.mean(losses[-20:]) < 0.8 * np.mean(losses[:20])
+    model, _ = choose_threshold(model, [_video(10), _video(11)])
+    x, beats = _video(20)
+    times, probs = predict_times(model, x)
+    assert len(times) == len(probs) and (probs >= model.config.threshold).all()
+    f_model = mir_eval.onset.f_measure(beats, times, window=0.07)[0]
+    f_rule = mir_eval.onset.f_measure(beats, x.times, window=0.07)[0]
+    assert f_model > f_rule + 0.1

@@ -24,10 +24,23 @@ import numpy as np
 
 from mudar.errors import ParameterError
 
-__all__ = ["CHANNELS", "N_SCALARS", "TimingInputs", "candidate_labels", "timing_inputs"]
+__all__ = [
+    "CHANNELS",
+    "JOINT_CHANNELS",
+    "N_MOTION",
+    "N_SCALARS",
+    "TimingInputs",
+    "candidate_labels",
+    "timing_inputs",
+]
 
-CHANNELS = ("log_energy", "log_energy_smooth", "log_pose_speed", "pose_known")
-"""Channels of :attr:`TimingInputs.sequence`, in order."""
+JOINT_CHANNELS = tuple(f"log_joint_speed_{k}" for k in range(17))
+CHANNELS = ("log_energy", "log_energy_smooth", "log_pose_speed", "pose_known", *JOINT_CHANNELS)
+"""Channels of :attr:`TimingInputs.sequence`, in order: the motion energy (raw and smoothed),
+the pose track's mean joint speed and whether it is known, and each COCO-17 joint's own speed
+(relative to the hips, in torso lengths a second, log-scaled; 0 where unknown)."""
+N_MOTION = 2
+"""The first channels, the motion energy's (the rest are the pose track's)."""
 
 N_SCALARS = 4
 """Per-candidate numbers of :attr:`TimingInputs.scalars`: depth, log energy at the minimum,
@@ -91,6 +104,8 @@ def timing_inputs(
     fps: float,
     pose_times: np.ndarray | None = None,
     pose_speed: np.ndarray | None = None,
+    pose_keypoints: np.ndarray | None = None,
+    pose_confidence: np.ndarray | None = None,
 ) -> TimingInputs:
     """The sequence and the candidates of one video.
 
@@ -103,6 +118,8 @@ def timing_inputs(
     pose_times, pose_speed : np.ndarray, shape (P,), optional
         A pose track's row times (s) and its joint speed there
         (:func:`mudar.features.pose.joint_speed_curve`, NaN where unknown).
+    pose_keypoints, pose_confidence : np.ndarray, shapes (P, 17, 2) and (P, 17), optional
+        The track's keypoints (NaN where no body) and confidences, for the per-joint speeds.
 
     Returns
     -------
@@ -144,6 +161,8 @@ def timing_inputs(
             s[~ok[nearest]] = np.nan
             seq[:, 2] = _log_norm(s)
             seq[:, 3] = np.isfinite(s)
+            if pose_keypoints is not None and pose_confidence is not None:
+                seq[:, 4:] = _joint_speeds(pt, pose_keypoints, pose_confidence, t, seq[:, 3] > 0)
     times = energy_minima(e.astype(np.float32), fps=fps) if n >= 3 else np.zeros(0)
     pos = (times - offset) * rate
     k = np.clip(np.round(pos).astype(int), 0, max(n - 1, 0))
@@ -156,6 +175,38 @@ def timing_inputs(
         scalars[:, 2] = np.minimum(np.r_[_MAX_GAP_S, gaps], _MAX_GAP_S)
         scalars[:, 3] = np.minimum(np.r_[gaps, _MAX_GAP_S], _MAX_GAP_S)
     return TimingInputs(seq, float(rate), float(offset), times, pos.astype(np.float32), scalars)
+
+
+def _joint_speeds(
+    pt: np.ndarray, kp: np.ndarray, conf: np.ndarray, t: np.ndarray, known: np.ndarray
+) -> np.ndarray:
+    """(len(t), 17) log speed of each joint relative to the hips, in torso lengths a second,
+    at times ``t``; 0 where unknown or seen with a confidence below 0.3."""
+    from mudar.features.kinematic import BAILANDO_SIGMA_S, gaussian_smooth
+
+    k = np.asarray(kp, np.float64)
+    c = np.asarray(conf, np.float64)
+    rel = k - k[:, [11, 12]].mean(axis=1, keepdims=True)
+    torso = np.linalg.norm(k[:, [5, 6]].mean(axis=1) - k[:, [11, 12]].mean(axis=1), axis=1)
+    size = np.nanmedian(torso) if np.isfinite(torso).any() else np.nan
+    out = np.zeros((len(t), 17), np.float32)
+    if not (np.isfinite(size) and size > 0) or len(pt) < 3:
+        return out
+    v = np.full((len(pt), 17), np.nan)
+    dt = (pt[2:] - pt[:-2])[:, None]
+    v[1:-1] = np.linalg.norm(rel[2:] - rel[:-2], axis=2) / np.where(dt > 0, dt, np.nan) / size
+    v[1:-1][np.minimum(c[2:], c[:-2]) < 0.3] = np.nan
+    rate = 1.0 / float(np.median(np.diff(pt)))
+    for j in range(17):
+        ok = np.isfinite(v[:, j])
+        if ok.sum() < 3:
+            continue
+        filled = np.interp(np.arange(len(pt)), np.flatnonzero(ok), v[ok, j])
+        sm = gaussian_smooth(filled, sigma=BAILANDO_SIGMA_S * rate)
+        at = np.interp(t, pt, sm)
+        at[~known] = np.nan
+        out[:, j] = _log_norm(at)
+    return out
 
 
 def candidate_labels(

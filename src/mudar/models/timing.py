@@ -29,10 +29,10 @@ import torch
 from torch import nn
 
 from mudar.errors import ParameterError
-from mudar.features.candidates import CHANNELS, N_SCALARS, TimingInputs
+from mudar.features.candidates import CHANNELS, N_MOTION, N_SCALARS, TimingInputs
 from mudar.threads import torch_threads
 
-__all__ = ["TimingConfig", "TimingModel", "predict_probs"]
+__all__ = ["TimingConfig", "TimingModel", "dense_probs", "predict_probs", "predict_times"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,12 @@ class TimingConfig:
         Probability at which a candidate is a rhythm point.
     labels : str
         What it was trained to find: ``"beats"`` or ``"onsets"`` of the music.
+    head : str
+        ``"candidates"``: a probability for each motion-energy stop (its points keep the stops'
+        times); ``"dense"``: a probability for each sample of the sequence, whose peaks
+        (refined below the sample) are its points.
+    dropout : float
+        Dropout of the hidden states while training.
     """
 
     hidden: int = 48
@@ -61,6 +67,8 @@ class TimingConfig:
     use_pose: bool = False
     threshold: float = 0.5
     labels: str = "beats"
+    head: str = "candidates"
+    dropout: float = 0.1
 
     def __post_init__(self) -> None:
         if self.hidden < 4 or (self.heads and self.hidden % self.heads):
@@ -69,6 +77,8 @@ class TimingConfig:
             raise ParameterError("dilations must be positive")
         if not 0.0 < self.threshold < 1.0:
             raise ParameterError(f"threshold must be in (0, 1), got {self.threshold}")
+        if self.head not in ("candidates", "dense"):
+            raise ParameterError(f"head must be candidates or dense, got {self.head!r}")
         if self.labels not in ("beats", "onsets"):
             raise ParameterError(f"labels must be beats or onsets, got {self.labels!r}")
 
@@ -105,7 +115,9 @@ class TimingModel(nn.Module):
             nn.MultiheadAttention(h, config.heads, batch_first=True) if config.heads else None
         )
         self.attn_norm = nn.LayerNorm(h)
+        self.drop = nn.Dropout(config.dropout)
         self.head = nn.Sequential(nn.Linear(h + N_SCALARS, h), nn.ReLU(), nn.Linear(h, 1))
+        self.dense = nn.Linear(h, 1)
 
     def encode(self, seq: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """(B, N, C) sequence -> (B, N, hidden) states; ``mask`` (B, N) True where padded."""
@@ -114,7 +126,7 @@ class TimingModel(nn.Module):
                 f"sequence must be (B, N, {len(CHANNELS)}), got {tuple(seq.shape)}"
             )
         if not self.config.use_pose:
-            seq = torch.cat([seq[..., :2], torch.zeros_like(seq[..., 2:])], dim=-1)
+            seq = torch.cat([seq[..., :N_MOTION], torch.zeros_like(seq[..., N_MOTION:])], dim=-1)
         x = self.inp(seq.transpose(1, 2))
         for b in self.blocks:
             x = b(x)
@@ -122,7 +134,11 @@ class TimingModel(nn.Module):
         if self.attn is not None:
             a, _ = self.attn(x, x, x, key_padding_mask=mask, need_weights=False)
             x = self.attn_norm(x + a)
-        return x
+        return self.drop(x)
+
+    def dense_logits(self, seq: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, N) logit of each sample (the ``dense`` head)."""
+        return self.dense(self.encode(seq, mask)).squeeze(-1)
 
     def forward(
         self,
@@ -156,6 +172,39 @@ class TimingModel(nn.Module):
         g1 = torch.gather(x, 1, i1.unsqueeze(-1).expand(-1, -1, x.shape[2]))
         at = (1 - u) * g0 + u * g1
         return self.head(torch.cat([at, scalars], dim=-1)).squeeze(-1)
+
+
+@torch.no_grad()
+def dense_probs(model: TimingModel, x: TimingInputs) -> np.ndarray:
+    """(N,) probability of each sample of one whole video (the ``dense`` head)."""
+    model.eval()
+    with torch_threads(1):
+        logits = model.dense_logits(torch.from_numpy(x.sequence[None]))
+    return torch.sigmoid(logits[0]).numpy().astype(np.float64)
+
+
+def dense_times(probs: np.ndarray, x: TimingInputs, threshold: float) -> np.ndarray:
+    """The peaks of a dense probability at or above ``threshold``, at least 0.15 s apart,
+    refined below the sample (a parabola through each peak and its neighbours), in seconds."""
+    from scipy.signal import find_peaks
+
+    from mudar.features.dance import refine_times
+
+    k, _ = find_peaks(probs, height=threshold, distance=max(1, int(0.15 * x.rate)))
+    return refine_times(probs, k, fps=x.rate) + x.offset_s
+
+
+def predict_times(model: TimingModel, x: TimingInputs) -> tuple[np.ndarray, np.ndarray]:
+    """(times, probability) of the model's points on one whole video: the candidates at or
+    above its threshold with theirs, or the dense peaks with their heights."""
+    if model.config.head == "dense":
+        p = dense_probs(model, x)
+        t = dense_times(p, x, model.config.threshold)
+        idx = np.clip(np.round((t - x.offset_s) * x.rate).astype(int), 0, len(p) - 1)
+        return t, p[idx]
+    p = predict_probs(model, x)
+    keep = p >= model.config.threshold
+    return x.times[keep], p[keep]
 
 
 @torch.no_grad()

@@ -246,33 +246,45 @@ def stop_times(analysis: Analysis) -> np.ndarray:
 
 
 def _timing(analysis: Analysis, model) -> tuple[np.ndarray, np.ndarray]:
-    # the learned timing model: which of the stops are the dancer's accents
+    # the learned timing model: when the dancer accents (which stops, or its own peaks)
     from mudar.features.candidates import timing_inputs
-    from mudar.models.timing import predict_probs
+    from mudar.models.timing import dense_probs, predict_probs, predict_times
 
     e, fps = _energy(analysis), analysis.clock.fps
     pose = {}
     if model.config.use_pose and analysis.pose is not None:
-        pose = {"pose_times": analysis.pose.times_s, "pose_speed": _speed(analysis.pose)}
+        track = analysis.pose
+        pose = {
+            "pose_times": track.times_s,
+            "pose_speed": _speed(track),
+            "pose_keypoints": track.keypoints,
+            "pose_confidence": track.confidence,
+        }
+    n, end = analysis.n_frames, analysis.n_frames / fps
 
-    def compute() -> tuple[np.ndarray, np.ndarray, float]:
+    def compute() -> tuple[np.ndarray, np.ndarray]:
         x = timing_inputs(e, fps=fps, **pose)
-        p = predict_probs(model, x)
-        inside = (x.times >= 0) & (x.times < analysis.n_frames / fps)
-        return x.times[inside], p[inside], float(model.config.threshold)
+        times, _ = predict_times(model, x)
+        strength = np.zeros(n, np.float32)
+        if model.config.head == "dense":  # each frame: its highest sample
+            p = dense_probs(model, x)
+            k = np.clip(np.floor((x.offset_s + np.arange(len(p)) / x.rate) * fps + 0.5), 0, n - 1)
+            np.maximum.at(strength, k.astype(int), p.astype(np.float32))
+        elif len(x.times):  # each frame: its stop's probability
+            k = np.clip(np.round(x.times * fps).astype(int), 0, n - 1)
+            np.maximum.at(strength, k, predict_probs(model, x).astype(np.float32))
+        return times[(times >= 0) & (times < end)], strength
 
     tag = (model.serial, model.config.threshold, fps, bool(pose))
-    times, probs, threshold = _TIMED.get(e, compute, tag=tag)
-    frames = np.clip(np.round(times * fps).astype(int), 0, analysis.n_frames - 1)
-    strength = np.zeros(analysis.n_frames, np.float32)
-    np.maximum.at(strength, frames, probs.astype(np.float32))
-    return np.unique(frames[probs >= threshold]), strength
+    times, strength = _TIMED.get(e, compute, tag=tag)
+    frames = np.unique(np.clip(np.round(times * fps).astype(int), 0, n - 1))
+    return frames, strength
 
 
 def timing_times(analysis: Analysis) -> np.ndarray:
     """The timing model's rhythm times of ``analysis`` (seconds, float64, (k,)): its candidates
-    at or above the model's threshold, timed below the frame. The ``timing`` method's detect
-    must have run on the analysis first (it holds the model).
+    at or above the model's threshold (or its dense peaks), timed below the frame. The
+    ``timing`` method's detect must have run on the analysis first (it holds the model).
 
     Raises
     ------
@@ -282,8 +294,7 @@ def timing_times(analysis: Analysis) -> np.ndarray:
     hit = _TIMED.last(_energy(analysis))
     if hit is None:
         raise ParameterError("the timing method's times are read after its detect has run")
-    times, probs, threshold = hit
-    return times[probs >= threshold]
+    return hit[0]
 
 
 def _pose(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray]:

@@ -21,12 +21,18 @@ import torch
 
 from mudar.errors import ParameterError
 from mudar.features.candidates import TimingInputs, candidate_labels
-from mudar.models.timing import TimingConfig, TimingModel, predict_probs
+from mudar.models.timing import (
+    TimingConfig,
+    TimingModel,
+    dense_probs,
+    dense_times,
+    predict_probs,
+)
 from mudar.threads import torch_threads
 
 __all__ = ["TimingTrainConfig", "choose_threshold", "train_timing"]
 
-THRESHOLDS = tuple(np.round(np.arange(0.2, 0.81, 0.05), 2))
+THRESHOLDS = tuple(np.round(np.r_[0.02, 0.05, np.arange(0.1, 0.91, 0.05)], 2))
 """Probabilities tried as the model's threshold."""
 
 
@@ -58,7 +64,7 @@ def _batch(
     rng: np.random.Generator,
     cfg: TimingTrainConfig,
 ):
-    clips, labels = [], []
+    clips, labels, dense = [], [], []
     for _ in range(cfg.batch_size):
         x, targets = items[int(rng.integers(len(items)))]
         length = int(round(cfg.clip_s * x.rate))
@@ -66,6 +72,7 @@ def _batch(
         c = x.clip(start, length)
         clips.append(c)
         labels.append(candidate_labels(c.times, targets))
+        dense.append(sample_labels(c, targets))
     n = max(len(c.sequence) for c in clips)
     k = max(1, max(len(c.times) for c in clips))
     seq = np.zeros((len(clips), n, clips[0].sequence.shape[1]), np.float32)
@@ -74,13 +81,27 @@ def _batch(
     sca = np.zeros((len(clips), k, clips[0].scalars.shape[1]), np.float32)
     y = np.zeros((len(clips), k), np.float32)
     valid = np.zeros((len(clips), k), bool)
+    yd = np.zeros((len(clips), n), np.float32)
     for b, (c, lab) in enumerate(zip(clips, labels, strict=True)):
         seq[b, : len(c.sequence)] = c.sequence
         pad[b, : len(c.sequence)] = False
+        yd[b, : len(c.sequence)] = dense[b]
         m = len(c.times)
         pos[b, :m], sca[b, :m], y[b, :m], valid[b, :m] = c.positions, c.scalars, lab, True
     t = torch.from_numpy
-    return t(seq), t(pad), t(pos), t(sca), t(y), t(valid)
+    return t(seq), t(pad), t(pos), t(sca), t(y), t(valid), t(yd)
+
+
+def sample_labels(x: TimingInputs, targets: np.ndarray) -> np.ndarray:
+    """(N,) per-sample labels of the dense head: 1 at the sample nearest each target time,
+    0.5 at its two neighbours, else 0."""
+    y = np.zeros(len(x.sequence), np.float32)
+    k = np.round((np.asarray(targets, np.float64) - x.offset_s) * x.rate).astype(int)
+    k = k[(k >= 0) & (k < len(y))]
+    for d, w in ((-1, 0.5), (1, 0.5), (0, 1.0)):
+        j = np.clip(k + d, 0, len(y) - 1)
+        y[j] = np.maximum(y[j], w)
+    return y
 
 
 def train_timing(
@@ -127,7 +148,11 @@ def train_timing(
 def _train(items, config, train, progress):
     torch.manual_seed(train.seed)
     rng = np.random.default_rng(train.seed)
-    ys = np.concatenate([candidate_labels(x.times, t) for x, t in items])
+    dense = config.head == "dense"
+    if dense:
+        ys = np.concatenate([sample_labels(x, t) for x, t in items])
+    else:
+        ys = np.concatenate([candidate_labels(x.times, t) for x, t in items])
     pos_weight = torch.tensor(float((1 - ys.mean()) / max(ys.mean(), 1e-3)))
     model = TimingModel(config)
     opt = torch.optim.AdamW(model.parameters(), lr=train.lr, weight_decay=train.weight_decay)
@@ -135,9 +160,12 @@ def _train(items, config, train, progress):
     losses = []
     steps = range(train.steps)
     for _ in progress(steps, total=train.steps) if progress else steps:
-        seq, pad, pos, sca, y, valid = _batch(items, rng, train)
+        seq, pad, pos, sca, y, valid, yd = _batch(items, rng, train)
         model.train()
-        logits = model(seq, pos, sca, mask=pad)
+        if dense:
+            logits, y, valid = model.dense_logits(seq, pad), yd, ~pad
+        else:
+            logits = model(seq, pos, sca, mask=pad)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
             logits[valid], y[valid], pos_weight=pos_weight
         )
@@ -160,12 +188,13 @@ def choose_threshold(
 
     if not items:
         return model, float("nan")
-    probs = [predict_probs(model, x) for x, _ in items]
+    dense = model.config.head == "dense"
+    probs = [(dense_probs if dense else predict_probs)(model, x) for x, _ in items]
     best, best_f = model.config.threshold, -1.0
     for th in THRESHOLDS:
         fs = []
         for (x, ref), p in zip(items, probs, strict=True):
-            est = x.times[p >= th]
+            est = dense_times(p, x, th) if dense else x.times[p >= th]
             ok = len(ref) and len(est)
             fs.append(mir_eval.onset.f_measure(np.sort(ref), est, window=0.07)[0] if ok else 0.0)
         if np.mean(fs) > best_f:
