@@ -6,7 +6,8 @@ Routes (every error is ``{"detail": "one line"}`` with a 4xx status; never a tra
 - ``GET /api/info``: the files to pick, the limits, whether genre and retrieval are available;
 - ``POST /api/upload?name=NAME``: the file as the request body (streamed, refused with 413 over
   the size limit, 400 when empty or no media); ``GET|DELETE /api/files/{id}``;
-- ``POST /api/analyze|fix|retarget|retrieve``: queue a job (JSON body with file ids);
+- ``POST /api/analyze|fix|retarget|retrieve``: queue a job (JSON body with file ids; ``fix``
+  takes ``force`` or an ``offset`` in seconds chosen by the user);
 - ``GET /api/jobs/{id}``, ``POST /api/jobs/{id}/cancel``, ``GET /api/jobs/{id}/download``.
 
 Every file lives in one temporary folder, removed when the app shuts down.
@@ -280,11 +281,15 @@ def create_app(
         return job_view(jobs.submit("analyze", lambda job: work.analyze_job(job, f, settings)))
 
     @app.post("/api/fix")
-    def fix(file: str = Body(...), force: bool = Body(False)):
+    def fix(file: str = Body(...), force: bool = Body(False), offset: float | None = Body(None)):
         f = file_or_404(file)
         if not (f.has_video and f.has_audio):
             raise HTTPException(400, f"{f.name}: a video with sound is needed to fix its sync")
-        return job_view(jobs.submit("fix", lambda job: work.fix_job(job, f, force=force)))
+        if offset is not None:
+            work.check_offset(offset, f)  # one 400 now, not a failed job
+        return job_view(
+            jobs.submit("fix", lambda job: work.fix_job(job, f, force=force, offset_s=offset))
+        )
 
     @app.post("/api/retarget")
     def retarget(
