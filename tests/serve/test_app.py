@@ -424,21 +424,44 @@ def test_retrieve_ranks_the_index(tmp_path):
     pytest.importorskip("faiss", reason="retrieval needs faiss (the retrieve extra)")
     from mudar.pipelines.index import index_embeddings, write_index
 
-    songs = tmp_path / "media"
+    songs, elsewhere = tmp_path / "media", tmp_path / "elsewhere"
     for i, tempo in enumerate((100.0, 140.0)):
         make_clip(songs, name=f"d{i}", tempo_bpm=tempo, duration_s=6.0, seed=i)
-    emb, meta = index_embeddings([str(songs)], jobs=1, progress=False)
+    gone = make_clip(elsewhere, name="d2", tempo_bpm=120.0, duration_s=6.0, seed=2).path
+    emb, meta = index_embeddings([str(songs), str(gone)], jobs=1, progress=False)
     write_index(emb, tmp_path / "idx", kind="flat", meta=meta)
+    Path(gone).unlink()  # indexed, then moved away: listed, but nothing to preview
     app = create_app(media=songs, index=tmp_path / "idx")
     with TestClient(app) as client:
         assert client.get("/api/info").json()["index"] is None
         f = media(client, video=True)
-        job = client.post("/api/retrieve", json={"file": f["id"], "direction": "dance2music"})
-        done = finish(app, job.json())
-        assert done["state"] == "done", done["error"]
-        hits = done["result"]["results"]
-        assert len(hits) == 2 and {Path(h["file"]).stem for h in hits} == {"d0", "d1"}
-        assert hits[0]["score"] >= hits[1]["score"]
+        assert f["name"] == "d0.mp4"
+
+        def search(file_id: str) -> dict:
+            job = client.post("/api/retrieve", json={"file": file_id, "direction": "dance2music"})
+            done = finish(app, job.json())
+            assert done["state"] == "done", done["error"]
+            return done["result"]
+
+        # the query's own clips are left out: d0 finds d1 and d2, never itself
+        r = search(f["id"])
+        hits = r["results"]
+        assert r["left_out"] == ["d0.mp4"] and {h["name"] for h in hits} == {"d1.mp4", "d2.mp4"}
+        assert hits[0]["score"] >= hits[1]["score"] and hits[0]["duration_s"] > 0
+        shown = {h["name"]: h["media"] for h in hits}
+        assert shown["d2.mp4"] is None  # gone from the disk
+        song = shown["d1.mp4"]  # the offered file itself: its id, to play and retarget onto
+        assert song["id"] == next(
+            m["id"] for m in client.get("/api/info").json()["media"] if m["name"] == "d1.mp4"
+        )
+        assert client.get(f"/api/files/{song['id']}").content == (songs / "d1.mp4").read_bytes()
+        # an upload of d1 (a copy of its bytes) leaves d1 out
+        copy = upload(client, songs / "d1.mp4", name="my-dance.mp4").json()
+        r = search(copy["id"])
+        assert r["left_out"] == ["d1.mp4"] and {h["name"] for h in r["results"]} == {
+            "d0.mp4",
+            "d2.mp4",
+        }
         bad = client.post("/api/retrieve", json={"file": f["id"], "direction": "sideways"})
         assert finish(app, bad.json())["state"] == "error"
 

@@ -321,12 +321,18 @@ def create_app(
         f = file_or_404(file)
         if settings.index is None:
             raise HTTPException(400, work.NO_INDEX)
-        return job_view(
-            jobs.submit(
-                "retrieve",
-                lambda job: work.retrieve_job(job, f, direction=direction, settings=settings),
-            )
-        )
+
+        def retrieve_and_offer(job) -> dict:
+            """The hits, each with its file offered to the page (``media``: its id to preview
+            and retarget onto; None when the index's file is gone)."""
+            result = work.retrieve_job(job, f, direction=direction, settings=settings)
+            for hit in result["results"]:
+                known = store.offer(Path(hit["file"]))
+                hit["name"] = Path(hit["file"]).name
+                hit["media"] = None if known is None else known.to_dict()
+            return result
+
+        return job_view(jobs.submit("retrieve", retrieve_and_offer))
 
     @app.get("/api/jobs/{job_id}")
     def get_job(job_id: str):

@@ -294,7 +294,7 @@ def retrieve_job(job: Job, f: StoredFile, *, direction: str, settings: Settings)
     if direction not in DIRECTIONS:
         raise ParameterError(f"unknown direction {direction!r}; known: {', '.join(DIRECTIONS)}")
     job.advance("embedding the query and ranking the index", 0.1)
-    hits, emb = retrieve_file(
+    hits, emb, own = retrieve_file(
         settings.index,
         str(f.path),
         direction=direction,
@@ -308,6 +308,7 @@ def retrieve_job(job: Job, f: StoredFile, *, direction: str, settings: Settings)
         "direction": direction,
         "lambda": DEFAULT_LAMBDA3,
         "query_clips": len(emb),
+        "left_out": [Path(name).name for name in own],
         "results": [h.as_dict() for h in hits],
     }
 
