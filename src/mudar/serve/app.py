@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.errors import MudarError
-from mudar.methods import RETARGET
+from mudar.methods import DEFAULT_MAX_OFFSET_S, RETARGET
 from mudar.optional import require
 from mudar.pipelines.retarget_options import RetargetOptions
 from mudar.serve import work
@@ -236,6 +236,7 @@ def create_app(
             "skeleton": None if settings.skeleton else work.skeleton_missing(),
             "retarget_methods": list(RETARGET),
             "low_sync_confidence": work.LOW_SYNC_CONFIDENCE,
+            "max_offset_s": DEFAULT_MAX_OFFSET_S,
             "genre": None if settings.classifier else work.NO_GENRE_MODEL,
             "index": None if settings.index else work.NO_INDEX,
         }
