@@ -719,7 +719,11 @@ function drawSyncStrip() {
 function listenToOffset(on) {
   const v = $("video"), a = $("offset-audio");
   if (on === true) { state.videoMuted = v.muted; v.muted = true; }
-  if (on === false) { a.pause(); if (state.videoMuted !== undefined) v.muted = state.videoMuted; }
+  if (on === false) {  // the video's own sound back, as it was
+    a.pause();
+    if (state.videoMuted !== undefined) v.muted = state.videoMuted;
+    state.videoMuted = undefined;
+  }
   if (!$("offset-listen").checked) return;
   const target = v.currentTime + (state.offset || 0);
   const outside = target < 0 || (a.duration && target >= a.duration);
