@@ -6,7 +6,8 @@ Routes (every error is ``{"detail": "one line"}`` with a 4xx status; never a tra
 - ``GET /api/info``: the files to pick, the limits, whether genre and retrieval are available;
 - ``POST /api/upload?name=NAME``: the file as the request body (streamed, refused with 413 over
   the size limit, 400 when empty or no media); ``GET|DELETE /api/files/{id}``;
-- ``POST /api/analyze|fix|retarget|retrieve``: queue a job (JSON body with file ids);
+- ``POST /api/analyze|fix|retarget|retrieve``: queue a job (JSON body with file ids; ``fix``
+  takes ``force`` or an ``offset`` in seconds chosen by the user);
 - ``GET /api/jobs/{id}``, ``POST /api/jobs/{id}/cancel``, ``GET /api/jobs/{id}/download``.
 
 Every file lives in one temporary folder, removed when the app shuts down.
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.errors import MudarError
-from mudar.methods import RETARGET
+from mudar.methods import DEFAULT_MAX_OFFSET_S, RETARGET
 from mudar.optional import require
 from mudar.pipelines.retarget_options import RetargetOptions
 from mudar.serve import work
@@ -235,6 +236,7 @@ def create_app(
             "skeleton": None if settings.skeleton else work.skeleton_missing(),
             "retarget_methods": list(RETARGET),
             "low_sync_confidence": work.LOW_SYNC_CONFIDENCE,
+            "max_offset_s": DEFAULT_MAX_OFFSET_S,
             "genre": None if settings.classifier else work.NO_GENRE_MODEL,
             "index": None if settings.index else work.NO_INDEX,
         }
@@ -280,11 +282,15 @@ def create_app(
         return job_view(jobs.submit("analyze", lambda job: work.analyze_job(job, f, settings)))
 
     @app.post("/api/fix")
-    def fix(file: str = Body(...), force: bool = Body(False)):
+    def fix(file: str = Body(...), force: bool = Body(False), offset: float | None = Body(None)):
         f = file_or_404(file)
         if not (f.has_video and f.has_audio):
             raise HTTPException(400, f"{f.name}: a video with sound is needed to fix its sync")
-        return job_view(jobs.submit("fix", lambda job: work.fix_job(job, f, force=force)))
+        if offset is not None:
+            work.check_offset(offset, f)  # one 400 now, not a failed job
+        return job_view(
+            jobs.submit("fix", lambda job: work.fix_job(job, f, force=force, offset_s=offset))
+        )
 
     @app.post("/api/retarget")
     def retarget(
@@ -316,12 +322,18 @@ def create_app(
         f = file_or_404(file)
         if settings.index is None:
             raise HTTPException(400, work.NO_INDEX)
-        return job_view(
-            jobs.submit(
-                "retrieve",
-                lambda job: work.retrieve_job(job, f, direction=direction, settings=settings),
-            )
-        )
+
+        def retrieve_and_offer(job) -> dict:
+            """The hits, each with its file offered to the page (``media``: its id to preview
+            and retarget onto; None when the index's file is gone)."""
+            result = work.retrieve_job(job, f, direction=direction, settings=settings)
+            for hit in result["results"]:
+                known = store.offer(Path(hit["file"]))
+                hit["name"] = Path(hit["file"]).name
+                hit["media"] = None if known is None else known.to_dict()
+            return result
+
+        return job_view(jobs.submit("retrieve", retrieve_and_offer))
 
     @app.get("/api/jobs/{job_id}")
     def get_job(job_id: str):

@@ -202,6 +202,7 @@ function showAnalysis(f, r) {
     }
   }
   showPoseNote(r.pose);
+  showSyncTools(f, r);
   const v = $("video");
   v.src = `/api/files/${f.id}`;
   state.skeletonKey = null;
@@ -312,6 +313,7 @@ function drawTimeline() {
   state.plotLeft = left;
   box.replaceChildren(svg);
   moveCursor();
+  drawSyncStrip();  // the strip below shows the same stretch
 }
 
 // the on-beat lane: each accent's offset to its nearest beat (late above the line, early
@@ -629,6 +631,283 @@ function showRetarget(job) {
   list.insertBefore(item, list.firstChild);
 }
 
+// ---- the audio delay by hand: an offset slider, its strip, the fixed copies -------------
+
+// The offset has the sign of `mudar sync`: positive, the sound is late, and the fix moves it
+// earlier; a music event heard at t in the file is heard at t - offset in the fixed copy.
+function signed(x) { return `${x >= 0 ? "+" : "\u2212"}${Math.abs(x).toFixed(3)}`; }
+
+function showSyncTools(f, r) {
+  const s = r.sync;
+  $("sync-tools").hidden = !!s.error;  // a song, a silent video: nothing to move
+  if (state.syncFile !== f.id) $("fix-results").replaceChildren();
+  state.syncFile = f.id;
+  $("offset-listen").checked = false;
+  listenToOffset(false);
+  if (s.error) return;
+  const max = state.info.max_offset_s || 1;
+  for (const id of ["offset-slider", "offset-value"]) { $(id).min = -max; $(id).max = max; }
+  // the estimate where it can be trusted; else 0, the sound as recorded (no guess offered)
+  state.syncGuess = s.offset_s;
+  const est = $("offset-estimate");
+  est.textContent = state.syncUnsure ? `the best guess (${signed(s.offset_s)} s)`
+                                     : `the estimate (${signed(s.offset_s)} s)`;
+  est.title = state.syncUnsure ? "the dance does not pin the delay down: a guess" : "";
+  $("offset-info").textContent = "";
+  $("offset-info").className = "";
+  $("offset-audio").src = `/api/files/${f.id}`;
+  setOffset(state.syncUnsure ? 0 : s.offset_s);
+}
+
+function setOffset(o) {
+  const max = state.info.max_offset_s || 1;
+  o = Math.min(Math.max(Math.round(Number(o) * 1000) / 1000, -max), max);
+  if (!Number.isFinite(o)) return;
+  state.offset = o;
+  $("offset-slider").value = o;
+  if (document.activeElement !== $("offset-value")) $("offset-value").value = o.toFixed(3);
+  const ms = Math.round(Math.abs(o) * 1000);
+  $("offset-words").textContent = `${signed(o)} s: ` + (ms === 0
+    ? "the sound as it was recorded"
+    : `the sound moves ${ms} ms ${o > 0 ? "earlier" : "later"}, for a sound ${ms} ms ` +
+      (o > 0 ? "late" : "early"));
+  drawSyncStrip();
+  listenToOffset();
+}
+
+// the music's onsets and beats, moved by the offset, above the dance's accents below, over
+// the timeline's stretch and at its scale (so zooming there zooms here)
+function drawSyncStrip() {
+  const box = $("offset-strip"), r = state.analysis;
+  if (!r || !state.view || $("sync-tools").hidden || state.offset === undefined) return;
+  const t = r.timeline, m = t.music, d = t.dance, o = state.offset;
+  const width = Math.max(box.clientWidth, 300), left = 70, right = width - 10, H = 72, mid = 36;
+  const [t0, t1] = state.view;
+  const x = (s) => left + ((s - t0) / (t1 - t0)) * (right - left);
+  const svg = el("svg", { viewBox: `0 0 ${width} ${H}`, id: "offset-strip-svg" });
+  el("rect", { x: 0, y: 0, width, height: H, fill: "#fff" }, svg);
+  const clip = el("clipPath", { id: "strip-clip" }, el("defs", {}, svg));
+  el("rect", { x: left, y: 0, width: right - left, height: H }, clip);
+  const plot = el("g", { "clip-path": "url(#strip-clip)" }, svg);
+  el("line", { x1: left, x2: right, y1: mid, y2: mid, stroke: "#ccc" }, svg);
+  el("text", { x: 4, y: 20, class: "lane-label" }, svg).textContent = "music";
+  el("text", { x: 4, y: 58, class: "lane-label" }, svg).textContent = "dance";
+  const inView = (s) => s >= t0 && s <= t1;
+  for (const a of (d ? d.rhythm_times : [])) {  // a faint guide up through the music half
+    if (!inView(a)) continue;
+    el("line", { x1: x(a), x2: x(a), y1: 4, y2: mid, stroke: "#b0306a", "stroke-opacity": 0.25,
+                 "stroke-dasharray": "2 2" }, plot);
+    el("line", { x1: x(a), x2: x(a), y1: mid + 2, y2: H - 4, stroke: "#b0306a",
+                 "stroke-width": 2, class: "strip-accent" }, plot);
+  }
+  if (m) {
+    for (const on of m.onset_times) {
+      if (inView(on - o)) el("line", { x1: x(on - o), x2: x(on - o), y1: 14, y2: mid - 2,
+                                       stroke: "#2a6fb0", class: "strip-onset" }, plot);
+    }
+    for (const b of m.beat_times) {
+      if (inView(b - o)) el("line", { x1: x(b - o), x2: x(b - o), y1: 4, y2: mid - 2,
+                                      stroke: "#e07b00", "stroke-width": 2.5, class: "strip-beat" }, plot);
+    }
+  }
+  box.replaceChildren(svg);
+}
+
+// "hear it": the sound of the file, moved by the offset, under the muted video. The two
+// players are kept together by nudging the sound's rate (a seek stalls the sound for longer
+// than the drift it would mend), to within some 30 ms; the fixed copy is the exact check.
+function listenToOffset(on) {
+  const v = $("video"), a = $("offset-audio");
+  if (on === true) { state.videoMuted = v.muted; v.muted = true; }
+  if (on === false) {  // the video's own sound back, as it was
+    a.pause();
+    if (state.videoMuted !== undefined) v.muted = state.videoMuted;
+    state.videoMuted = undefined;
+  }
+  if (!$("offset-listen").checked) return;
+  const target = v.currentTime + (state.offset || 0);
+  const outside = target < 0 || (a.duration && target >= a.duration);
+  if (v.paused || v.ended || outside) {
+    if (!a.paused) a.pause();
+    a.playbackRate = v.playbackRate;
+    if (!outside && Math.abs(a.currentTime - target) > 0.001) a.currentTime = target;
+    return;
+  }
+  const drift = a.currentTime - target;
+  if (a.paused || Math.abs(drift) > 0.25) {
+    a.currentTime = target;
+    a.playbackRate = v.playbackRate;
+    if (a.paused) a.play().catch(() => {});
+    return;
+  }
+  a.playbackRate = v.playbackRate * (1 - Math.max(-0.25, Math.min(0.25, 3 * drift)));
+}
+
+// a fixed copy, played in place with its offset measured again, newest first; `from` (the
+// line by a button that made it) gets a link down to it
+function showFixed(job, from) {
+  const r = job.result, url = `/api/jobs/${job.id}/download`, after = r.after;
+  const item = document.createElement("div");
+  item.className = "fix-item overview";
+  item.innerHTML = `<div class="player"><video controls preload="metadata"></video></div>
+    <div class="fix-text"><h3></h3><p class="fix-after"></p>
+      <a class="fix-copy-download" download>Download the fixed video</a></div>`;
+  item.querySelector("video").src = url;
+  item.querySelector("a").href = url;
+  const how = r.manual ? "your offset" : r.forced ? "a guess" : "the estimate";
+  const h3 = item.querySelector("h3");
+  h3.textContent = `${shortName(r.fixed, 50)}: the sound moved by ${signed(r.offset_s)} s (${how})`;
+  h3.title = r.fixed;
+  const p = item.querySelector(".fix-after");
+  if (!after) {
+    p.textContent = "not measured again";
+  } else {
+    p.textContent = `Measured again on the fixed copy: ${signed(after.offset_s)} s, ` +
+      `confidence ${fmt(after.confidence, 2)}` + (after.reliable ? "" : " (cannot tell)");
+    if (after.reliable && Math.abs(after.offset_s) >= 0.01) {  // what is left, to try
+      const b = document.createElement("button");
+      const next = r.offset_s + after.offset_s;
+      b.className = "secondary try-rest";
+      b.textContent = `try ${signed(next)} s`;
+      b.title = "your offset plus what the fixed copy still measures";
+      b.onclick = () => setOffset(next);
+      p.append(" ", b);
+    }
+  }
+  $("fix-results").prepend(item);
+  if (from) {
+    const a = document.createElement("a");
+    a.className = "watch-fixed";
+    a.textContent = "watch it";
+    a.href = "#";
+    a.onclick = (e) => { e.preventDefault(); item.scrollIntoView({ behavior: "smooth" }); };
+    from.append(" ", a);
+  }
+}
+
+async function fixWithOffset() {
+  const f = state.current, offset = state.offset, info = $("offset-info");
+  showError("");
+  info.textContent = "";
+  info.className = "";
+  try {
+    const job = await runJob("/api/fix", { file: f.id, offset },
+                             jobTitle("fix the sync of", f.name, ` (${signed(offset)} s)`));
+    if (job.state === "done") showFixed(job);
+  } catch (e) {
+    info.textContent = e.message;
+    info.className = "inline-error";
+  }
+}
+
+function bindSyncTools() {
+  $("offset-slider").addEventListener("input", (e) => setOffset(e.target.value));
+  $("offset-value").addEventListener("change", (e) => setOffset(e.target.value));
+  $("offset-estimate").onclick = () => setOffset(state.syncGuess || 0);
+  $("offset-fix-btn").onclick = () => fixWithOffset();
+  $("offset-listen").addEventListener("change", (e) => listenToOffset(e.target.checked));
+  for (const ev of ["play", "pause", "seeked", "ratechange", "timeupdate", "ended"]) {
+    $("video").addEventListener(ev, () => listenToOffset());
+  }
+}
+
+// ---- search results: a preview of each clip, its score in words, a retarget onto it -----
+
+function showRetrieval(r, query, direction) {
+  const n = r.results.length, lam = r.lambda;
+  const about = $("retrieve-about");
+  about.textContent = `Score = ${lam} \u00d7 embedding similarity + ${fmt(1 - lam, 1)} \u00d7 ` +
+    "rhythm similarity. Embedding similarity: the cosine of the two learned embeddings, " +
+    "the dance's and the music's (1 = the same, 0 = unrelated, \u22121 = opposite). Rhythm " +
+    "similarity: the " +
+    "correlation of the music's onsets with the dance's rhythm, allowing a shift of up to " +
+    "2 frames (1 = in step, 0 = unrelated). Ranked best first; each clip is scored against " +
+    "the part of your file it fits best." +
+    (r.left_out.length ? ` Left out: the clips of ${r.left_out.join(", ")}, the file ` +
+                         "searched with." : "");
+  about.hidden = false;
+  const body = $("retrieve-results").querySelector("tbody");
+  body.replaceChildren();
+  r.results.forEach((h, i) => body.appendChild(hitRow(h, i, n, lam, query, direction)));
+  if (!n) {
+    const tr = document.createElement("tr");
+    tr.innerHTML = '<td colspan="5">no clip in the index besides this file\u2019s own</td>';
+    body.appendChild(tr);
+  }
+  $("retrieve-results").className = direction;
+  $("retrieve-results").hidden = false;
+}
+
+function hitRow(h, i, n, lam, query, direction) {
+  const tr = document.createElement("tr");
+  tr.className = "hit";
+  tr.innerHTML = `<td class="rank"></td><td class="preview"></td><td class="clip"></td>
+    <td class="score"></td><td class="act"></td>`;
+  const cell = (c) => tr.querySelector("." + c);
+  cell("rank").textContent = `${i + 1}`;
+  cell("rank").title = `rank ${i + 1} of ${n}`;
+  const end = h.start_s + h.duration_s;
+  if (h.media) {
+    const player = document.createElement(h.media.has_video ? "video" : "audio");
+    player.controls = true;
+    player.preload = "metadata";
+    player.src = `/api/files/${h.media.id}#t=${h.start_s},${end}`;  // the clip itself
+    cell("preview").appendChild(player);
+  } else {
+    cell("preview").innerHTML = '<span class="hint">the file is not on this computer now</span>';
+  }
+  const name = document.createElement("b");
+  name.textContent = shortName(h.name, 40);
+  name.title = h.file;
+  cell("clip").append(name, document.createElement("br"),
+    `${fmt(h.start_s, 1)}\u2013${fmt(end, 1)} s${h.label ? ", " + h.label : ""}; ` +
+    `fits your file from ${fmt(h.query_start_s, 1)} s`);
+  cell("score").innerHTML = `<b>${fmt(h.score, 3)}</b><br><small>= ${lam} \u00d7 ` +
+    `${fmt(h.embedding_similarity, 3)} embeddings + ${fmt(1 - lam, 1)} \u00d7 ` +
+    `${fmt(h.rhythm_similarity, 3)} rhythm</small>`;
+  if (h.media) {
+    const b = document.createElement("button");
+    const toSong = direction === "dance2music";
+    b.className = "retarget-onto";
+    b.textContent = toSong ? "Retarget onto this" : "Retarget this dance onto the song";
+    b.title = toSong ? `the dance of ${query.name} re-timed onto ${h.name} from ${fmt(h.start_s, 1)} s`
+                     : `the dance of ${h.name} re-timed onto ${query.name}`;
+    b.onclick = () => (toSong ? retargetOnto(b, query, h.media, h.start_s)
+                              : retargetOnto(b, h.media, query, h.query_start_s));
+    cell("act").appendChild(b);
+  }
+  return tr;
+}
+
+// the retarget of section 3 with its method and ending, on a pair from a search result
+async function retargetOnto(button, video, music, songStart) {
+  if (!state.files[music.id]) remember(music);
+  if (!state.files[video.id]) remember(video);
+  const method = $("method-select").value, end = $("end-select").value;
+  if (video.id === (state.current && state.current.id)) {  // section 3 shows what runs
+    $("song-select").value = music.id;
+    $("song-start").value = songStart;
+  }
+  showError("");
+  const label = button.textContent;
+  button.disabled = true;
+  button.textContent = "retargeting\u2026";
+  try {
+    const job = await runJob("/api/retarget",
+                             { video: video.id, music: music.id, method, end, song_start: songStart },
+                             jobTitle("retarget", video.name, ` onto ${shortName(music.name, 30)} (${method})`));
+    if (job.state !== "done") return;
+    showRetarget(job);
+    button.textContent = "retargeted: see 3 above";
+    $("retarget").scrollIntoView({ behavior: "smooth" });
+  } catch (e) {
+    showError(e.message);
+    button.textContent = label;
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function init() {
   state.files = {};
   try {
@@ -683,6 +962,7 @@ async function init() {
           (r.after.reliable ? "" : ` (cannot tell, confidence ${fmt(r.after.confidence, 2)})`);
       }
       info.textContent = words;
+      showFixed(job, info);
     } catch (e) {  // a refused fix: its one line next to the button
       info.textContent = e.message;
       info.className = "inline-error";
@@ -714,15 +994,7 @@ async function init() {
       const job = await runJob("/api/retrieve", { file: f.id, direction },
                                jobTitle("search the index with", f.name));
       if (job.state !== "done") return;
-      const body = $("retrieve-results").querySelector("tbody");
-      body.innerHTML = "";
-      job.result.results.forEach((h, i) => {
-        const tr = document.createElement("tr");
-        tr.innerHTML = `<td>${i + 1}</td><td>${fmt(h.score, 3)}</td><td>${esc(h.file)}</td>` +
-          `<td>${fmt(h.start_s, 1)}</td>`;
-        body.appendChild(tr);
-      });
-      $("retrieve-results").hidden = false;
+      showRetrieval(job.result, f, direction);
     } catch (e) { showError(e.message); }
   };
   $("zoom-in").onclick = () => zoom(0.5);
@@ -732,6 +1004,7 @@ async function init() {
     drawTimeline();
   };
   bindTimeline($("timeline"));
+  bindSyncTools();
   window.addEventListener("resize", () => drawTimeline());
   requestAnimationFrame(tick);
 }
