@@ -115,10 +115,16 @@ def load(work: Path, root: Path, look: str | None, *, mediapipe: bool) -> list[d
             item = {k: z[k] for k in z.files}
         free = d / v.name.replace("video_", "pose_").replace(".mp4", ".npz")
         if "pose_kp" not in item and not mediapipe and free.is_file():
+            from mudar.features.pose import PoseTrack, pose_minima
+
             with np.load(free) as z:
-                item.update(
-                    pose_times=z["times_s"], pose_kp=z["keypoints"], pose_conf=z["confidence"]
-                )
+                track = PoseTrack.from_arrays(z)
+            item.update(
+                pose_times=track.times_s,
+                pose_kp=track.keypoints,
+                pose_conf=track.confidence,
+                pose_rule=pose_minima(track),
+            )
         meta = json.loads((d / "meta.json").read_text("utf-8"))
         item.update(dance=meta.get("source_id", d.name), folder=d.name, meta=meta)
         items.append(item)
@@ -177,13 +183,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--labels", choices=("beats", "onsets"), default="beats")
     p.add_argument("--pose", action="store_true")
+    p.add_argument(
+        "--test-pose",
+        choices=("mediapipe", "free"),
+        default="mediapipe",
+        help="the held-out videos' pose track: MediaPipe's on the video (the pose extra), or "
+        "the free track of their joints (pose_<look>.npz beside them, as make-locked --pose "
+        "writes it)",
+    )
     p.add_argument("--head", choices=("candidates", "dense"), default="candidates")
     p.add_argument("--save", type=Path, help="save the seed-0 model here (a checkpoint)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)  # two threads on two busy cores were 10x slower
     args.work.mkdir(parents=True, exist_ok=True)
     train_items = load(args.work, args.train, None, mediapipe=False)
-    test_items = load(args.work, args.test, args.test_look, mediapipe=args.pose)
+    mediapipe = args.pose and args.test_pose == "mediapipe"
+    test_items = load(args.work, args.test, args.test_look, mediapipe=mediapipe)
     train_dances = sorted({it["dance"] for it in train_items})
     if set(train_dances) & {it["dance"] for it in test_items}:
         sys.exit("the training and test sets share dances")
