@@ -7,7 +7,9 @@ Routes (every error is ``{"detail": "one line"}`` with a 4xx status; never a tra
 - ``POST /api/upload?name=NAME``: the file as the request body (streamed, refused with 413 over
   the size limit, 400 when empty or no media); ``GET|DELETE /api/files/{id}``;
 - ``POST /api/analyze|fix|retarget|retrieve``: queue a job (JSON body with file ids);
-- ``GET /api/jobs/{id}``, ``POST /api/jobs/{id}/cancel``, ``GET /api/jobs/{id}/download``.
+- ``GET /api/jobs/{id}``, ``POST /api/jobs/{id}/cancel``, ``GET /api/jobs/{id}/download``;
+- ``GET /api/jobs/{id}/markers?format=csv|json|srt&count_from=N``: an analysis's beats
+  (counted 1-8 from beat N) and dance accents, as a marker file (``mudar rhythm --markers``).
 
 Every file lives in one temporary folder, removed when the app shuts down.
 """
