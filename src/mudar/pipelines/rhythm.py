@@ -11,9 +11,15 @@ from mudar.errors import ParameterError
 from mudar.features.analysis import Analysis, AnalysisConfig
 from mudar.features.dance import WEAK_PROMINENCE, rhythm_prominence
 from mudar.features.extract import analyze
-from mudar.tasks.rhythm import default_dance_method, rhythm_method, rhythm_report
+from mudar.tasks.rhythm import (
+    RHYTHM_METHODS,
+    default_dance_method,
+    rhythm_method,
+    rhythm_report,
+)
 
 __all__ = [
+    "RHYTHM_METHODS",
     "dance_evidence",
     "default_dance_method",
     "file_rhythm",
