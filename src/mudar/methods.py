@@ -87,6 +87,11 @@ RETARGET_ENDS = ("loop", "stop")
 its start (``loop``, the default: the video lasts as long as the song), or end the video, and
 cut the song, where the dance ends (``stop``)."""
 
+MARKER_FORMATS = ("csv", "json", "srt")
+"""Files of beat and accent markers (``mudar rhythm --markers OUT``, the page's downloads), by
+extension: ``time_s,kind,count,label`` rows, the same as JSON, and SubRip captions ("1" .. "8",
+"accent") that video editors import."""
+
 MUSIC_RHYTHMS = ("onsets", "beats")
 """Music rhythm points a retargeting aligns with (``--music-rhythm``): onset maxima (default) or
 tracked beats."""

@@ -8,7 +8,9 @@ Routes (every error is ``{"detail": "one line"}`` with a 4xx status; never a tra
   the size limit, 400 when empty or no media); ``GET|DELETE /api/files/{id}``;
 - ``POST /api/analyze|fix|retarget|retrieve``: queue a job (JSON body with file ids; ``fix``
   takes ``force`` or an ``offset`` in seconds chosen by the user);
-- ``GET /api/jobs/{id}``, ``POST /api/jobs/{id}/cancel``, ``GET /api/jobs/{id}/download``.
+- ``GET /api/jobs/{id}``, ``POST /api/jobs/{id}/cancel``, ``GET /api/jobs/{id}/download``;
+- ``GET /api/jobs/{id}/markers?format=csv|json|srt&count_from=N``: an analysis's beats
+  (counted 1-8 from beat N) and dance accents, as a marker file (``mudar rhythm --markers``).
 
 Every file lives in one temporary folder, removed when the app shuts down.
 """
@@ -25,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.errors import MudarError
-from mudar.methods import DEFAULT_MAX_OFFSET_S, RETARGET
+from mudar.methods import DEFAULT_MAX_OFFSET_S, MARKER_FORMATS, RETARGET
 from mudar.optional import require
 from mudar.pipelines.retarget_options import RetargetOptions
 from mudar.serve import work
@@ -345,6 +347,33 @@ def create_app(
         jobs.cancel(job)
         return job_view(job)
 
+    @app.get("/api/jobs/{job_id}/markers")
+    def markers(job_id: str, format: str = "csv", count_from: int = 1):  # noqa: A002
+        """The beats (counted 1-8 from beat ``count_from``) and the dance accents of an
+        analysis, as a marker file to download (``mudar rhythm --markers``)."""
+        from fastapi.responses import Response
+
+        from mudar.pipelines.rhythm import markers_text
+        from mudar.report.markers import MEDIA_TYPES
+
+        job = job_or_404(job_id)
+        if job.kind != "analyze" or job.state != "done":
+            raise HTTPException(404, f"job {job_id} is no finished analysis ({job.state})")
+        if format not in MARKER_FORMATS:
+            raise HTTPException(
+                400, f"unknown marker format {format!r}; known: {', '.join(MARKER_FORMATS)}"
+            )
+        if count_from < 1:
+            raise HTTPException(400, f"count_from must be a beat number >= 1, got {count_from}")
+        timeline = job.result["timeline"]
+        text = markers_text(timeline, format, first_beat=count_from - 1)
+        name = f"{work.output_stem(timeline['file'])}-markers.{format}"
+        return Response(
+            text.encode(),
+            media_type=f"{MEDIA_TYPES[format]}; charset=utf-8",
+            headers={"Content-Disposition": _attachment(name)},
+        )
+
     @app.get("/api/jobs/{job_id}/download")
     def download(job_id: str):
         job = job_or_404(job_id)
@@ -353,6 +382,15 @@ def create_app(
         return FileResponse(str(job.output), filename=job.output.name)
 
     return app
+
+
+def _attachment(name: str) -> str:
+    """A Content-Disposition for a download named ``name`` (RFC 6266: an ASCII fallback and
+    the UTF-8 name, so that an accented or CJK name survives)."""
+    from urllib.parse import quote
+
+    fallback = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _too_large(name: str, limit_mb: float) -> str:

@@ -313,6 +313,11 @@ def retrieve_job(job: Job, f: StoredFile, *, direction: str, settings: Settings)
     }
 
 
+def output_stem(name: str) -> str:
+    """The stem of a file's name for the name of what is made from it (``dance-markers.csv``)."""
+    return _stem(name)
+
+
 def _stem(name: str, room: int = 80) -> str:
     """The stem of a file name for an output's name, at most ``room`` UTF-8 bytes (cut at the
     end: a long accented or CJK name must not make a name the file system refuses)."""

@@ -11,6 +11,14 @@ function showError(msg) {
   e.hidden = !msg;
 }
 
+// An error next to the control that caused it (the top one is for uploads); "" hides it.
+function inlineError(id, msg) {
+  const e = $(id);
+  if (!e) { showError(msg); return; }
+  e.textContent = msg;
+  e.hidden = !msg;
+}
+
 async function api(path, options = {}) {
   let r;
   try {
@@ -107,7 +115,10 @@ function jobRow(job, title) {
     name.textContent = title.text === undefined ? title : title.text;
     name.title = title.full === undefined ? title : title.full;
     row.querySelector(".cancel").onclick = () =>
-      postJSON(`/api/jobs/${job.id}/cancel`, {}).catch((e) => showError(e.message));
+      postJSON(`/api/jobs/${job.id}/cancel`, {}).catch((e) => {
+        row.querySelector(".step").textContent = e.message;
+      });
+    row.dataset.seq = state.jobSeq = (state.jobSeq || 0) + 1;
     $("jobs").prepend(row);
   }
   row.className = "job " + job.state;
@@ -117,6 +128,7 @@ function jobRow(job, title) {
   if (job.state === "error") step = job.error;
   row.querySelector(".step").textContent = step;
   row.querySelector(".cancel").hidden = !(job.state === "queued" || job.state === "running");
+  foldJobs();
   return row;
 }
 
@@ -140,8 +152,12 @@ function fmt(x, d = 2) { return (x === null || x === undefined) ? "n/a" : Number
 async function analyse(fileId) {
   const f = fileById(fileId);
   showError("");
+  inlineError("analyze-error", "");
   const job = await runJob("/api/analyze", { file: fileId }, jobTitle("analyse", f.name));
   if (job.state !== "done") return;
+  job.result.job = job.id;  // the marker downloads ask the server for this analysis
+  state.countFrom = 0;  // a new file: counted from its first beat
+  $("count-from").value = "0";
   const row = $("job-" + job.id);
   row.onclick = () => showAnalysis(f, job.result);
   showAnalysis(f, job.result);
@@ -208,6 +224,7 @@ function showAnalysis(f, r) {
   state.skeletonKey = null;
   state.view = [0, Math.max(t.duration_s, 0.1)];
   drawTimeline();
+  showMarkers(r);
   $("index-note").textContent = state.info.index || "";
   $("retrieve-btn").disabled = !!state.info.index;
 }
@@ -274,6 +291,7 @@ function drawTimeline() {
       el("line", { x1: x(b), x2: x(b), y1: LANES.music[0], y2: LANES.music[1],
                    stroke: "#e07b00", "stroke-width": 1.5, class: "beat" }, plot);
     }
+    drawCounts(plot, x);
   } else {
     const note = el("text", { x: left + 8, y: 60, class: "lane-label" }, svg);
     note.textContent = "no sound";
@@ -285,12 +303,7 @@ function drawTimeline() {
                      fill: "none", stroke: "#6a9f3a", "stroke-width": 1.2, class: "strength" }, plot);
   }
   if (d) {
-    for (const p of d.rhythm_times) {
-      if (p < t0 || p > t1) continue;
-      el("circle", { cx: x(p), cy: LANES.dance[0] + 6, r: 4, fill: "#b0306a", class: "dance-point" }, plot);
-      el("line", { x1: x(p), x2: x(p), y1: LANES.dance[0] + 6, y2: LANES.dance[1],
-                   stroke: "#b0306a", "stroke-opacity": 0.35 }, plot);
-    }
+    drawDancePoints(svg, plot, x, left, right);
   } else {
     const note = el("text", { x: left + 8, y: 165, class: "lane-label" }, svg);
     note.textContent = "no pictures";
@@ -560,7 +573,226 @@ function bindTimeline(box) {
 function tick() {
   moveCursor();
   drawSkeleton();
+  flashMarkers();
+  metronomeTick();
   requestAnimationFrame(tick);
+}
+
+// ---- the jobs list: the running ones and the last few finished, older ones folded --------
+
+const JOBS_SHOWN = 3;  // finished rows left in view
+
+function foldJobs() {
+  const box = $("jobs");
+  let older = $("jobs-older");
+  const rows = Array.from(box.querySelectorAll(".job"))
+    .sort((a, b) => Number(b.dataset.seq || 0) - Number(a.dataset.seq || 0));  // newest first
+  const shown = [], fold = [];
+  let finished = 0;
+  for (const row of rows) {
+    const active = row.classList.contains("queued") || row.classList.contains("running");
+    (active || finished++ < JOBS_SHOWN ? shown : fold).push(row);
+  }
+  if (fold.length && !older) {
+    older = document.createElement("details");
+    older.id = "jobs-older";
+    older.appendChild(document.createElement("summary"));
+    box.appendChild(older);
+  }
+  // rows are moved only where they are out of place (a poll must not disturb a click)
+  shown.forEach((row, i) => {
+    if (box.children[i] !== row) box.insertBefore(row, box.children[i] || null);
+  });
+  if (!older) return;
+  if (!fold.length) { older.remove(); return; }
+  fold.forEach((row, i) => {
+    if (older.children[i + 1] !== row) older.insertBefore(row, older.children[i + 1] || null);
+  });
+  older.querySelector("summary").textContent =
+    `${fold.length} earlier job${fold.length === 1 ? "" : "s"}`;
+}
+
+// ---- the music's 8-counts, the dance points by their evidence ----------------------------
+
+// the count (1..8) of beat i, beat state.countFrom counted 1 (the ones before it carry on
+// backwards: 7, 8, 1, ...), as report/markers.py counts for the downloads
+function beatCount(i) {
+  return (((i - (state.countFrom || 0)) % 8) + 8) % 8 + 1;
+}
+
+// the count above each beat of the music lane; where the beats are too close to read (zoomed
+// out), only the 1s
+function drawCounts(plot, x) {
+  const m = state.analysis.timeline.music, [t0, t1] = state.view;
+  const b = m.beat_times;
+  const gap = b.length > 1 ? x(b[1]) - x(b[0]) : 100;
+  b.forEach((t, i) => {
+    if (t < t0 || t > t1) return;
+    const c = beatCount(i);
+    if (c !== 1 && gap < 12) return;
+    const lab = el("text", { x: x(t), y: LANES.music[0] - 4, "text-anchor": "middle",
+                             class: c === 1 ? "count one" : "count" }, plot);
+    lab.textContent = c;
+  });
+}
+
+// the rhythm points of the dance lane: a point whose strength barely rises above the curve
+// around it (its prominence under weak_below) is drawn faintly, hollow; the strength is on
+// its own 0..1 scale (not stretched), so a flat curve stays flat
+function drawDancePoints(svg, plot, x, left, right) {
+  const d = state.analysis.timeline.dance, [t0, t1] = state.view;
+  const [top, bottom] = LANES.dance;
+  d.rhythm_times.forEach((p, i) => {
+    if (p < t0 || p > t1) return;
+    const prom = d.prominence ? d.prominence[i] : null;
+    const weak = prom !== null && prom < d.weak_below;
+    const dot = el("circle", { cx: x(p), cy: top + 6, r: 4,
+                               fill: weak ? "none" : "#b0306a", stroke: "#b0306a",
+                               "stroke-width": weak ? 1.2 : 0, opacity: weak ? 0.4 : 1,
+                               class: weak ? "dance-point weak" : "dance-point" }, plot);
+    el("title", {}, dot).textContent = `${p.toFixed(2)} s` + (prom === null ? ""
+      : weak ? `: weak evidence (the strength rises ${fmt(prom, 2)} there)`
+             : `: the strength rises ${fmt(prom, 2)} there`);
+    el("line", { x1: x(p), x2: x(p), y1: top + 6, y2: bottom, stroke: "#b0306a",
+                 "stroke-opacity": weak ? 0.12 : 0.35 }, plot);
+  });
+  for (const [v, y] of [["1", top + 4], ["0", bottom]]) {
+    const t = el("text", { x: left - 4, y, class: "lane-label", "text-anchor": "end" }, svg);
+    t.textContent = v;
+  }
+  const c = state.analysis.timeline.curves.dance_strength;
+  if (c && c.lo !== undefined) {  // the range the curve spans, under the lane's name
+    const t = el("text", { x: 4, y: (top + bottom) / 2 + 14, class: "lane-label strength-range" },
+                 svg);
+    t.textContent = `${fmt(c.lo, 2)}\u2013${fmt(c.hi, 2)}`;
+    el("title", {}, t).textContent = "the range of the dance rhythm strength, on its 0-1 scale";
+  }
+}
+
+// ---- markers: flashes over the video, the metronome, the 8-count, the downloads ----------
+
+const FLASH_S = 0.15;  // how long a marker stays lit after its time, seconds
+
+function showMarkers(r) {
+  const t = r.timeline, d = t.dance, m = t.music;
+  const words = $("dance-method");
+  if (!d) words.textContent = "";
+  else {
+    const weak = d.prominence ? d.prominence.filter((p) => p < d.weak_below).length : 0;
+    words.innerHTML = `Dance rhythm: <b>${esc(d.accents || d.method)}</b> (${esc(d.method)}), ` +
+      (d.uses_music ? `<span class="hears">found by a method that hears the music: it copies ` +
+                      `the music's rate, so it cannot tell whether the dance is on the beat</span>`
+                    : "found from the picture alone, without the music") +
+      ". " + (!d.rhythm_times.length
+        ? (d.dancer_found === false ? "No dancer found, so no rhythm points."
+                                    : "No rhythm points found.")
+        : `${weak} of ${d.rhythm_times.length} points are faint: weak evidence, where the ` +
+          `strength rises less than ${d.weak_below} above the curve around it.`);
+  }
+  const sel = $("count-from");
+  const from = (state.countFrom || 0) + 1;
+  $("count-note").textContent = !m || !m.beat_times.length ? "no beats to count"
+    : (from === 1 ? "counted from the first beat" : `counted from beat ${from}`) +
+      ": the music's bars (its downbeats) are not detected, so pick the beat that is 1";
+  sel.disabled = !m || !m.beat_times.length;
+  markerLinks();
+}
+
+function markerLinks() {
+  const r = state.analysis;
+  for (const fmtName of ["csv", "json", "srt"]) {
+    const a = $("markers-" + fmtName);
+    a.hidden = !r || !r.job;
+    if (r && r.job) {
+      a.href = `/api/jobs/${r.job}/markers?format=${fmtName}&count_from=${(state.countFrom || 0) + 1}`;
+    }
+  }
+}
+
+// the index of the last time at or before t (-1 if none)
+function lastAtOrBefore(times, t) {
+  let lo = 0, hi = times.length - 1, found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid] <= t) { found = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return found;
+}
+
+// a beat (with its count) and a dance accent light up over the video at their time
+function flashMarkers() {
+  const r = state.analysis, beat = $("flash-beat"), accent = $("flash-accent");
+  const now = $("video").currentTime || 0;
+  const b = r && r.timeline.music ? r.timeline.music.beat_times : [];
+  const i = lastAtOrBefore(b, now);
+  const onBeat = i >= 0 && now - b[i] < FLASH_S;
+  beat.hidden = !onBeat;
+  if (onBeat) beat.textContent = beatCount(i);
+  const d = r && r.timeline.dance;
+  const a = d ? d.rhythm_times : [];
+  const j = lastAtOrBefore(a, now);
+  const onAccent = j >= 0 && now - a[j] < FLASH_S;
+  accent.hidden = !onAccent;
+  accent.classList.toggle("weak", onAccent && !!d.prominence && d.prominence[j] < d.weak_below);
+}
+
+// a click on each beat while the video plays (Web Audio, scheduled a little ahead); the count
+// 1 higher. Off by default; the checkbox's click is the gesture that lets the page make sound.
+const metro = { ctx: null, next: null, last: null, clicks: [] };
+
+function metronomeTick() {
+  const v = $("video"), r = state.analysis;
+  const b = r && r.timeline.music ? r.timeline.music.beat_times : [];
+  if (!$("metronome-toggle").checked || !metro.ctx || v.paused || !b.length) {
+    metro.next = null;
+    return;
+  }
+  const now = v.currentTime;
+  if (metro.next === null || now < metro.last - 0.05 || now > metro.last + 0.5) {
+    metro.next = lastAtOrBefore(b, now - 1e-3) + 1;  // started, or sought: the next beat on
+  }
+  metro.last = now;
+  const rate = v.playbackRate || 1;
+  while (metro.next < b.length && b[metro.next] <= now + 0.1) {
+    const wait = (b[metro.next] - now) / rate;
+    if (wait > -0.03) click(metro.ctx.currentTime + Math.max(wait, 0), metro.next);
+    metro.next++;
+  }
+}
+
+// one click at audio time `when` for beat i (its count 1 higher)
+function click(when, i) {
+  const count = beatCount(i), ctx = metro.ctx, osc = ctx.createOscillator(), gain = ctx.createGain();
+  osc.frequency.value = count === 1 ? 1760 : 1100;
+  gain.gain.setValueAtTime(0.0001, when);
+  gain.gain.exponentialRampToValueAtTime(0.5, when + 0.002);
+  gain.gain.exponentialRampToValueAtTime(0.0001, when + 0.04);
+  osc.connect(gain).connect(ctx.destination);
+  osc.start(when);
+  osc.stop(when + 0.05);
+  metro.clicks.push({ beat: i, count, at: when, video: $("video").currentTime });
+}
+
+function bindMarkers() {
+  const sel = $("count-from");
+  for (let k = 1; k <= 8; k++) {
+    const o = document.createElement("option");
+    o.value = k - 1;
+    o.textContent = k === 1 ? "1 (the first beat)" : String(k);
+    sel.appendChild(o);
+  }
+  sel.addEventListener("change", () => {
+    state.countFrom = Number(sel.value);
+    if (state.analysis) { showMarkers(state.analysis); drawTimeline(); }
+  });
+  $("metronome-toggle").addEventListener("change", (e) => {
+    if (!e.target.checked) return;
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) { e.target.checked = false; e.target.disabled = true; return; }
+    if (!metro.ctx) metro.ctx = new Ctx();
+    metro.ctx.resume();
+    metro.next = null;
+  });
 }
 
 // ---- wiring ------------------------------------------------------------------------------
@@ -935,12 +1167,12 @@ async function init() {
     // every upload is analysed; the analyses queue on the server and run one after another
     await uploadAll(files, (f) => {
       $("media-select").value = f.id;
-      analyse(f.id).catch((err) => showError(err.message));
+      analyse(f.id).catch((err) => inlineError("analyze-error", err.message));
     });
   });
   $("analyze-btn").onclick = () => {
     const id = $("media-select").value;
-    if (id) analyse(id).catch((e) => showError(e.message));
+    if (id) analyse(id).catch((e) => inlineError("analyze-error", e.message));
   };
   $("fix-btn").onclick = async () => {
     const f = state.current, force = !!state.syncUnsure, info = $("fix-info");
@@ -978,24 +1210,24 @@ async function init() {
   $("retarget-btn").onclick = async () => {
     const f = state.current, music = $("song-select").value, method = $("method-select").value;
     const end = $("end-select").value, songStart = Number($("song-start").value || 0);
-    showError("");
+    inlineError("retarget-error", "");
     try {
       const job = await runJob("/api/retarget",
                                { video: f.id, music, method, end, song_start: songStart },
                                jobTitle("retarget", f.name, ` (${method})`));
       if (job.state !== "done") return;
       showRetarget(job);
-    } catch (e) { showError(e.message); }
+    } catch (e) { inlineError("retarget-error", e.message); }
   };
   $("retrieve-btn").onclick = async () => {
     const f = state.current, direction = $("direction-select").value;
-    showError("");
+    inlineError("retrieve-error", "");
     try {
       const job = await runJob("/api/retrieve", { file: f.id, direction },
                                jobTitle("search the index with", f.name));
       if (job.state !== "done") return;
       showRetrieval(job.result, f, direction);
-    } catch (e) { showError(e.message); }
+    } catch (e) { inlineError("retrieve-error", e.message); }
   };
   $("zoom-in").onclick = () => zoom(0.5);
   $("zoom-out").onclick = () => zoom(2);
@@ -1003,6 +1235,7 @@ async function init() {
     state.view = [0, Math.max(state.analysis.timeline.duration_s, 0.1)];
     drawTimeline();
   };
+  bindMarkers();
   bindTimeline($("timeline"));
   bindSyncTools();
   window.addEventListener("resize", () => drawTimeline());
