@@ -158,6 +158,91 @@ def inputs(item: dict, use_pose: bool):
     return timing_inputs(item["energy"], fps=float(item["fps"]))
 
 
+SYNC_DELAY_S = 0.2
+CLIP_S = 8.0
+
+
+def _music_env(video: Path, delay_s: float, other: Path | None = None):
+    """The onset envelope of ``video``'s audio (or ``other``'s, cut or padded to its length)
+    delayed by ``delay_s``, on the sync clock of the video, and that clock."""
+    from mudar.features.music import music_features
+    from mudar.io import load_audio, probe
+    from mudar.tasks.sync import shift_audio, sync_clock
+
+    info = probe(video)
+    clock = sync_clock(info.native_fps)
+    y = load_audio(video, sr=clock.sr)
+    if other is not None:
+        z = load_audio(other, sr=clock.sr)
+        y = np.resize(z, y.shape) if len(z) < len(y) else z[: len(y)]
+    n_frames = int(len(y) / clock.sr * clock.fps)
+    music = music_features(
+        shift_audio(y, offset_s=-delay_s, sr=clock.sr), clock=clock, n_frames=n_frames
+    )
+    return music.onset_envelope, clock, n_frames / clock.fps
+
+
+def sync_table(videos: list[Path], items: list[dict], methods: dict[str, list]) -> str:
+    """Per method: the share of held-out videos whose audio, delayed by SYNC_DELAY_S, is found
+    within 0.08 s (modulo one beat: a steady beat repeats), the median error, the mean confidence
+    with the true song and with another held-out dance's song (AUC of the two), and S_t
+    retrieval: each 8 s clip of a dance's times ranks every 8 s clip of every held-out song by
+    S_t (:func:`mudar.tasks.retrieve.timed_similarity_matrix`), R@1 of its own clip vs chance."""
+    from types import SimpleNamespace
+
+    from mudar.tasks.retrieve import timed_similarity_matrix
+    from mudar.tasks.sync import estimate_offset, pulse_curve
+
+    envs = [_music_env(v, SYNC_DELAY_S) for v in videos]
+    others = [
+        _music_env(v, SYNC_DELAY_S, other=videos[(i + 1) % len(videos)])
+        for i, v in enumerate(videos)
+    ]
+    lines = [
+        f"Sync: audio delayed by +{SYNC_DELAY_S:g} s; found = within 0.08 s modulo one beat. "
+        f"S_t retrieval over {CLIP_S:g} s clips of the held-out dances.",
+        "",
+        "| method | found | median error (s) | confidence, own song | another song | AUC | "
+        "S_t R@1 | chance |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, times_list in methods.items():
+        ok, err, c_own, c_other = [], [], [], []
+        music_clips, dance_clips, owner = [], [], []
+        for it, t, (env, clock, dur), (env2, _, _) in zip(
+            items, times_list, envs, others, strict=True
+        ):
+            fake = SimpleNamespace(clock=clock, duration_s=dur)
+            pulses = pulse_curve(np.asarray(t, np.float64), fake)
+            kw = {"fps": clock.fine_rate, "rate": clock.fine_rate, "max_offset_s": 1.0}
+            e = estimate_offset(pulses, env, **kw)
+            beats = np.asarray(it["meta"]["beat_times"], np.float64)
+            period = float(np.median(np.diff(beats))) if len(beats) > 2 else 0.5
+            d = e.offset_s - SYNC_DELAY_S
+            d = (d + period / 2) % period - period / 2
+            ok.append(abs(d) <= 0.08)
+            err.append(abs(e.offset_s - SYNC_DELAY_S))
+            c_own.append(e.confidence)
+            c_other.append(estimate_offset(pulses, env2, **kw).confidence)
+            for k in range(int(dur // CLIP_S)):
+                lo, hi = k * CLIP_S, (k + 1) * CLIP_S
+                tt = np.asarray(t, np.float64)
+                dance_clips.append(tt[(tt >= lo) & (tt < hi)] - lo)
+                music_clips.append(beats[(beats >= lo) & (beats < hi)] - lo)
+                owner.append(len(owner))
+        sim = timed_similarity_matrix(music_clips, dance_clips)  # (music, dance)
+        r1 = float(np.mean(np.argmax(sim, axis=0) == np.arange(sim.shape[1])))
+        own, other = np.array(c_own), np.array(c_other)
+        auc = float(
+            np.mean(own[:, None] > other[None, :]) + 0.5 * np.mean(own[:, None] == other[None, :])
+        )
+        lines.append(
+            f"| {name} | {np.mean(ok):.2f} | {np.median(err):.3f} | {own.mean():.3f} | "
+            f"{other.mean():.3f} | {auc:.2f} | {r1:.3f} | {1 / sim.shape[1]:.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def t_interval(x: np.ndarray) -> tuple[float, float, float]:
     from scipy import stats
 
@@ -192,6 +277,11 @@ def main(argv: list[str] | None = None) -> int:
         "writes it)",
     )
     p.add_argument("--head", choices=("candidates", "dense"), default="candidates")
+    p.add_argument(
+        "--sync",
+        action="store_true",
+        help="also: the audio delayed by +0.2 s found from each method's times, and S_t retrieval",
+    )
     p.add_argument("--save", type=Path, help="save the seed-0 model here (a checkpoint)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)  # two threads on two busy cores were 10x slower
@@ -237,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rule_scores = {m: scores(t) for m, t in rules.items()}
     seeds = [int(s) for s in args.seeds.split(",")]
-    model_scores, th, secs = [], [], []
+    model_scores, model_times, th, secs = [], [], [], []
     for seed in seeds:
         t0 = time.perf_counter()
         config = TimingConfig(use_pose=args.pose, labels=args.labels, head=args.head)
@@ -247,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         th.append(model.config.threshold)
         est = [predict_times(model, x)[0] for x in test_x]
         model_scores.append(scores(est))
+        model_times.append(est)
         print(
             f"seed {seed}: {secs[-1]:.0f} s, loss {np.mean(losses[:50]):.3f} -> "
             f"{np.mean(losses[-50:]):.3f}, threshold {th[-1]:.2f} (val F {vf:.3f})",
@@ -303,6 +394,12 @@ def main(argv: list[str] | None = None) -> int:
         f"paired by dance (seeds pooled, {len(pooled)} pairs): {m2:+.3f} [{lo2:+.3f}, {hi2:+.3f}]."
     )
     print(f"Thresholds: {', '.join(f'{t:.2f}' for t in th)}.")
+    if args.sync:
+        videos = [args.test / it["folder"] / f"video_{args.test_look}.mp4" for it in test_items]
+        methods = {f"timing model (seed {sd})": t for sd, t in zip(seeds, model_times, strict=True)}
+        methods |= rules
+        print()
+        print(sync_table(videos, test_items, methods))
     return 0
 
 

@@ -20,12 +20,13 @@ DANCE_RHYTHM = (
 music (the audio dropout path), HOOF flux, Davis & Agrawala's directogram, the minima of the
 motion energy between the video's own frames (the dancer's stops), the motion beats of the
 dancer's body (minima of the joint speed of a MediaPipe pose track: the ``pose`` extra), and
-the learned timing model (which of the stops are the dancer's accents; no music)."""
+the learned timing model (when the dancer accents, from the motion energy and the pose track's
+joint speeds: the ``pose`` extra; no music)."""
 
 LEARNING_FREE = ("hoof-flux", "directogram", "motion-energy", "pose")
 """Dance rhythm methods without training."""
 
-NEEDS_EXTRA = {"pose": "pose"}
+NEEDS_EXTRA = {"pose": "pose", "timing": "pose"}
 """Methods that need an optional extra (method -> extra): left out of what runs by default
 where the extra may be missing or the work is long (the bench's default methods)."""
 

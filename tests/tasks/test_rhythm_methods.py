@@ -150,7 +150,7 @@ def test_the_timing_method_picks_among_the_stops_with_its_threshold(analysis, tm
     model = TimingModel(TimingConfig(hidden=8, dilations=(1,), heads=0, threshold=0.5))
     path = save_timing(model, tmp_path / "t.pt")
     config, loaded = analysis_setup("timing", checkpoint=path)
-    assert config.energy_steps == 4 and config.pose_stride == 0 and config.frame_size == 0
+    assert config.energy_steps == 4 and config.pose_stride == 1 and config.frame_size == 0
     assert loaded.config == model.config
     stops = stop_times(analysis)
     frames, strength = dance_rhythm(analysis, method="timing", model=loaded)

@@ -392,10 +392,11 @@ RHYTHM_METHODS: dict[str, RhythmMethod] = {
             "timing",
             _timing,
             needs_model=True,
-            needs=("energy",),
+            needs=("energy", "pose"),
             times=timing_times,
+            report=lambda a: _pose_report(a) if a.pose is not None else {},
             model="timing",
-            accents="the stops the learned timing model takes for your accents",
+            accents="the moments the learned timing model takes for your accents",
         ),
     )
 }
