@@ -38,7 +38,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mudar.data.store.cached import cached_analyses
 from mudar.errors import InputError, ParameterError
 from mudar.eval.classification import file_means
 from mudar.models.checkpoint import (
@@ -50,7 +49,12 @@ from mudar.models.checkpoint import (
     state_of,
 )
 from mudar.models.classifier import ClassifierConfig, TwoStreamClassifier
-from mudar.tasks.classify_inputs import EmbeddingInputs, MediaInputs
+from mudar.tasks.classify_inputs import (
+    EmbeddingInputs,
+    MediaInputs,
+    analysis_config_for,
+    load_analyses,
+)
 from mudar.threads import torch_threads
 
 __all__ = [
@@ -573,21 +577,3 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
         info=dict(doc.get("info") or {}),
     )
 
-
-# --- the cached analyses (fine-tuning) --------------------------------------------------------
-
-
-def analysis_config_for(model_config):
-    """The :class:`AnalysisConfig` ``mudar embed`` analyses files with for a MuDaR config."""
-    return model_config.analysis_config()
-
-
-def load_analyses(emb, cache_dir: str | os.PathLike, encoder) -> list:
-    """The cached whole-file :class:`Analysis` of every file of ``emb``, on ``encoder``'s clock.
-
-    Raises
-    ------
-    InputError
-        A file missing from the cache (or from disk).
-    """
-    return list(cached_analyses(emb.files, cache_dir, analysis_config_for(encoder.config)))
