@@ -3,6 +3,8 @@ made-up embeddings; the shipped classifier's own level, and the text of ``classi
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,7 @@ from labelled_sets import make_emb
 
 from mudar.cli.classify import _genre_line
 from mudar.errors import ParameterError
+from mudar.models.checkpoint import default_classifier_path
 from mudar.models.classifier import ClassifierConfig
 from mudar.tasks.classify import load_classifier, predict, save_classifier, train_classifier
 from mudar.tasks.classify_open import (
@@ -140,3 +143,30 @@ def test_a_dance_without_music_is_not_judged(trained):
         calibrate_open_set(make_emb({"a": 1, "b": 1}), np.array([True] * 3 + [False] * 3)) is None
     )
 
+
+def test_the_shipped_classifier_has_its_level():
+    clf = load_classifier(default_classifier_path())
+    cal = clf.open_set.calibration
+    assert (cal["n_dances"], cal["n_clips"]) == (35, 299) and cal["accepted"] >= 0.95
+    assert 0 < clf.open_set.threshold < 5 and clf.open_set.accept == 0.95
+    assert clf.open_set.reference.shape == (299, 4 * clf.config.dim)
+
+
+def test_classify_predict_says_none_of_these_for_a_synthetic_dance(capsys, tmp_path):
+    """The shipped classifier on the web page's demo dance (a rendered figure that stops on
+    every beat of a drum track): it used to answer "rumba 0.98"."""
+    from mudar.cli.main import main
+    from mudar.serve.app import make_demo_media  # writes media only: no web extra needed
+
+    video = make_demo_media(tmp_path / "demo", duration_s=6.0) / "dance-120bpm.mp4"
+    argv = ["classify", "predict", "--model", str(default_classifier_path()), str(video)]
+    argv += ["--cache", str(tmp_path / "cache"), "--quiet", "--jobs", "1"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "genres known: chacha, rumba, tango, waltz (else: none of these)"
+    assert out[1].startswith(f"{video}: none of these (closest: ") and len(out) == 2
+    assert main([*argv, "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["none_of_these"] is True and rec["known"] is False and rec["label"] is None
+    assert rec["distance"] > rec["threshold"] and rec["closest"] in rec["genres"]
+    assert rec["scores"][rec["closest"]] > 0.5  # what the softmax alone would have said
