@@ -108,24 +108,6 @@ def test_plot_is_written(capsys, dance_clip, tmp_path):
     assert out.stat().st_size > 10_000
 
 
-@pytest.mark.parametrize(
-    ("method", "words"),
-    [
-        ("motion-energy", "the moments the picture stops moving"),
-        ("hoof-flux", "the moments the motion changes its direction"),
-    ],
-)
-def test_the_text_says_what_the_rhythm_points_are(capsys, dance_clip, method, words):
-    """The method's name, and what its points are in a dancer's words (the table's)."""
-    from mudar.tasks.rhythm import RHYTHM_METHODS
-
-    code, out, err = run_cli(capsys, "rhythm", str(dance_clip.path), "--method", method)
-    assert code == 0, err
-    lines = out.splitlines()
-    assert lines[2].startswith(f"  dance ({method}): ")
-    assert lines[3] == f"    rhythm points: {words}" and words == RHYTHM_METHODS[method].accents
-
-
 def test_bad_parameters_are_clean_errors(capsys, bar_video):
     code, _, err = run_cli(capsys, "rhythm", str(bar_video), "--fps", "30", "--method", "hoof-flux")
     assert code == 2 and "whole multiple" in err

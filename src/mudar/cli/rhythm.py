@@ -80,14 +80,11 @@ def _text(r: dict) -> str:
     elif d.get("dancer_found") is False:
         lines.append(f"  dance ({d['method']}): no dancer found")
     else:
-        from mudar.pipelines.rhythm import rhythm_method
-
         first = ", ".join(f"{t:.2f}" for t in d["rhythm_times"][:8])
         more = " ..." if len(d["rhythm_times"]) > 8 else ""
         lines.append(
             f"  dance ({d['method']}): {len(d['rhythm_times'])} rhythm points [{first}{more}]"
         )
-        lines.append(f"    rhythm points: {rhythm_method(d['method']).accents}")
         if "body_found" in d:
             lines.append(f"  body found in {100 * d['body_found']:.0f} % of the frames")
     return "\n".join(lines)
