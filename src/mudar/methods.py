@@ -7,11 +7,20 @@ nothing (not even numpy): ``mudar --help`` reads it without loading any of the w
 
 from __future__ import annotations
 
-DANCE_RHYTHM = ("mudar", "mudar-noaudio", "hoof-flux", "directogram", "motion-energy", "pose")
+DANCE_RHYTHM = (
+    "mudar",
+    "mudar-noaudio",
+    "hoof-flux",
+    "directogram",
+    "motion-energy",
+    "pose",
+    "timing",
+)
 """Dance rhythm of a video (``mudar rhythm --method``): the learned model with and without the
 music (the audio dropout path), HOOF flux, Davis & Agrawala's directogram, the minima of the
-motion energy between the video's own frames (the dancer's stops), and the motion beats of the
-dancer's body (minima of the joint speed of a MediaPipe pose track: the ``pose`` extra)."""
+motion energy between the video's own frames (the dancer's stops), the motion beats of the
+dancer's body (minima of the joint speed of a MediaPipe pose track: the ``pose`` extra), and
+the learned timing model (which of the stops are the dancer's accents; no music)."""
 
 LEARNING_FREE = ("hoof-flux", "directogram", "motion-energy", "pose")
 """Dance rhythm methods without training."""
@@ -77,6 +86,11 @@ RETARGET_ENDS = ("loop", "stop")
 """What ``mudar retarget --end`` does when the song outlasts the dance: play the dance again from
 its start (``loop``, the default: the video lasts as long as the song), or end the video, and
 cut the song, where the dance ends (``stop``)."""
+
+MARKER_FORMATS = ("csv", "json", "srt")
+"""Files of beat and accent markers (``mudar rhythm --markers OUT``, the page's downloads), by
+extension: ``time_s,kind,count,label`` rows, the same as JSON, and SubRip captions ("1" .. "8",
+"accent") that video editors import."""
 
 MUSIC_RHYTHMS = ("onsets", "beats")
 """Music rhythm points a retargeting aligns with (``--music-rhythm``): onset maxima (default) or

@@ -133,3 +133,9 @@ def test_bad_input(capsys, tmp_path, tiny_dance, audio_wav):
     one_error(capsys, tmp_path / "empty", match="without motion.npz")
     one_error(capsys, motion, "--plot", tmp_path / "f.png", match="--music")
     assert not (tmp_path / "f.png").exists()
+
+
+def test_a_videos_accents_are_named_in_words(capsys, dance_clip):
+    code, out, err = run_cli(capsys, str(dance_clip.path), "--method", "motion-energy")
+    assert code == 0, err
+    assert "motion beats: motion-energy (the moments the picture stops moving) at 8 fps" in out

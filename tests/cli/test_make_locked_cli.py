@@ -92,3 +92,38 @@ def test_make_locked_in_parallel_gives_the_same_dances(src, tmp_path, capsys):
         b = json.loads((two / f"DANCE_S_{i}" / "meta.json").read_text())
         assert a["warp_knots"] == b["warp_knots"] and a["lock"] == b["lock"]
         assert a["duration_s"] <= 3.0 * 1.25 + 0.05
+
+
+def test_make_locked_songs_random_looks_and_free_pose(src, tmp_path, capsys):
+    import numpy as np
+
+    from mudar.data.readers.dataset import dance_group
+    from mudar.features.pose import PoseTrack
+
+    out = tmp_path / "many"
+    argv = (src, "--out", out, "--songs", "1", "--random-looks", "1", "--pose", "--seed", "3")
+    code, text, err = run_cli(capsys, *argv)
+    assert code == 0, err
+    own = sorted(p.name for p in out.iterdir() if "~" not in p.name)
+    other = sorted(p.name for p in out.iterdir() if "~" in p.name)
+    assert own == ["DANCE_S_1", "DANCE_S_2"] or own == sorted(own)  # the two good dances
+    assert len(own) == 2 and len(other) == 2, (own, other)  # each onto the other's song
+    for name in other:
+        dance, song = name.split("~")
+        meta = json.loads((out / name / "meta.json").read_text())
+        assert meta["song_id"] == song != dance and meta["source_id"] == dance
+        assert dance_group(f"{name}/video_rand0") == dance
+        assert meta["videos"] == ["video_rand0.mp4"] and "rand0" in meta["look_params"]
+        look = meta["look_params"]["rand0"]
+        with np.load(out / name / "pose_rand0.npz") as z:
+            track = PoseTrack.from_arrays(z)
+        assert (track.width, track.height) == tuple(look["size"]) and track.fps == look["fps"]
+        xy = track.keypoints[track.found]
+        assert track.found_fraction > 0.7  # a few short runs lost, as an estimator loses them
+        inside = (xy[..., 0] > -20) & (xy[..., 0] < look["size"][0] + 20)
+        assert inside.mean() > 0.9  # the keypoints sit on the picture
+    # the looks drawn differ between videos, and a second run has nothing left to do
+    params = [json.loads((out / n / "meta.json").read_text())["look_params"]["rand0"] for n in own]
+    assert params[0] != params[1]
+    code, text, err = run_cli(capsys, *argv)
+    assert code == 0 and "0 dance(s) written, 4 already complete" in text

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -227,3 +228,59 @@ def test_a_long_accented_cjk_name_is_printed_intact(capsys, tmp_path, bar_video)
     code, out, err = run_cli(capsys, "rhythm", str(path))
     assert code == 0, err
     assert name in out
+
+
+def test_markers_are_written_with_the_beats_counted_and_the_accents(capsys, dance_clip, tmp_path):
+    """``--markers OUT``: the beats counted 1-8 and the dance accents, the format by OUT's
+    extension, the same times as the JSON report; the text names the accents in words."""
+    import csv
+
+    code, out, err = run_cli(capsys, "rhythm", "--json", str(dance_clip.path))
+    assert code == 0, err
+    r = json.loads(out)
+    csv_path = tmp_path / "m.csv"
+    code, out, err = run_cli(
+        capsys, "rhythm", str(dance_clip.path), "--markers", str(csv_path), "--count-from", "2"
+    )
+    assert code == 0, err
+    assert "dance (motion-energy: the moments the picture stops moving): " in out
+    rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
+    beats = [r_ for r_ in rows if r_["kind"] == "beat"]
+    assert [float(b["time_s"]) for b in beats] == r["music"]["beat_times"]
+    assert [int(b["count"]) for b in beats][:3] == [8, 1, 2]  # beat 2 is 1
+    accents = [r_ for r_ in rows if r_["kind"] == "accent"]
+    assert [float(a["time_s"]) for a in accents] == r["dance"]["rhythm_times"]
+    assert {a["label"] for a in accents} <= {"accent", "weak accent"}
+
+    code, _, err = run_cli(
+        capsys, "rhythm", str(dance_clip.path), "--markers", str(tmp_path / "m.json")
+    )
+    assert code == 0, err
+    d = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert d["counted_from"] == "the first beat" and d["dance_method"] == "motion-energy"
+    assert d["accents"] == "the moments the picture stops moving"
+    code, _, err = run_cli(
+        capsys, "rhythm", str(dance_clip.path), "--markers", str(tmp_path / "m.srt")
+    )
+    assert code == 0, err
+    srt = (tmp_path / "m.srt").read_text(encoding="utf-8")
+    assert srt.startswith("1\n00:00:0") and "\n1\n" in srt and "-->" in srt
+
+
+def test_markers_of_several_files_and_bad_requests(capsys, dance_clip, bar_video, tmp_path):
+    out = tmp_path / "beats.srt"
+    code, _, err = run_cli(
+        capsys, "rhythm", str(dance_clip.path), str(bar_video), "--markers", str(out)
+    )
+    assert code == 0, err
+    for f in (dance_clip.path, bar_video):
+        assert (tmp_path / f"beats-{Path(f).stem}.srt").is_file()
+    for argv, words in (
+        (["--markers", str(tmp_path / "m.txt")], "must end in .csv, .json, .srt"),
+        (["--markers", str(tmp_path / "m.csv"), "--count-from", "0"], "--count-from"),
+        (["--markers", str(tmp_path / "m.csv"), "--count-from", "999"], "not on beat 999"),
+    ):
+        code, out_, err = run_cli(capsys, "rhythm", str(dance_clip.path), *argv)
+        assert code == 2 and err.startswith("mudar: error: ") and words in err, err
+        assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "m.txt").exists() and not (tmp_path / "m.csv").exists()

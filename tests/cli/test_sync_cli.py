@@ -16,7 +16,7 @@ from mudar.methods import SYNC_MIN_CONFIDENCE
 from mudar.tasks.sync import shift_audio
 
 KEYS = {"file", "offset_s", "confidence", "reliable", "min_confidence"}
-FIXED = {"fixed", "forced", "after"}
+FIXED = {"fixed", "forced", "manual", "after"}
 
 
 def run_sync(capsys, *argv):
@@ -97,6 +97,11 @@ def test_a_guess_says_cannot_tell_and_is_fixed_only_when_forced(capsys, guess_vi
     assert code == 0, err
     r = json.loads(out)
     assert r["forced"] is True and r["fixed"] == str(dest) and dest.exists()
+    # an offset the user chose is not refused: it is theirs, not the guess
+    chosen = tmp_path / "chosen.mp4"
+    code, out, err = run_sync(capsys, guess_video, "--fix", "--offset", "0.1", "-o", chosen)
+    assert code == 0, err
+    assert chosen.exists() and "audio moved by +0.100 s (the offset given)" in out
 
 
 def test_batch_carries_on_past_bad_files(
@@ -111,6 +116,25 @@ def test_batch_carries_on_past_bad_files(
     assert "no such file" in lines[0] and "no audio track" in lines[1]
     assert lines[2] == "mudar: 2 of 3 file(s) skipped"
     assert [p.name for p in (tmp_path / "out").iterdir()] == [late_video.name]
+
+
+def test_a_given_offset_is_applied_without_estimate_or_refusal(capsys, late_video, tmp_path):
+    """--fix --offset moves the audio by the offset given: the right one leaves the copy in
+    sync (measured again), and a guess video is fixed without --force."""
+    dest = tmp_path / "manual.mp4"
+    code, out, err = run_sync(capsys, late_video, "--json", "--fix", "--offset", "0.3", "-o", dest)
+    assert code == 0, err
+    r = json.loads(out)
+    assert set(r) == {"file", "offset_s", "manual", "fixed", "forced", "after"}
+    assert r["manual"] is True and r["offset_s"] == 0.3 and r["fixed"] == str(dest)
+    assert abs(r["after"]["offset_s"]) < 0.08 and r["after"]["reliable"]
+    assert video_packets(dest) == video_packets(late_video)
+    # the wrong way: the audio ends up 0.6 s late, and the copy says so
+    wrong = tmp_path / "wrong.mp4"
+    code, out, err = run_sync(capsys, late_video, "--fix", "--offset", "-0.3", "-o", wrong)
+    assert code == 0, err
+    assert out.startswith(f"{late_video}: audio moved by -0.300 s (the offset given) -> {wrong}")
+    assert "measured again: offset +0.6" in out
 
 
 def test_videos_of_the_same_name_get_their_folder_as_prefix(capsys, late_video, tmp_path):
@@ -133,6 +157,10 @@ def test_videos_of_the_same_name_get_their_folder_as_prefix(capsys, late_video, 
         (["--max-offset", "0", "{video}"], "--max-offset"),
         (["--fix", "-o", "{tmp}/nope/x.mp4", "{video}"], "no such directory"),
         (["--fix", "-o", "{video}", "{video}"], "input file"),
+        (["--offset", "0.2", "{video}"], "--offset is for --fix"),
+        (["--fix", "--offset", "nan", "-o", "{tmp}/x.mp4", "{video}"], "finite number"),
+        (["--fix", "--offset=-inf", "-o", "{tmp}/x.mp4", "{video}"], "finite number"),
+        (["--fix", "--offset", "100", "-o", "{tmp}/x.mp4", "{video}"], "moves all of its"),
     ],
 )
 def test_bad_requests_give_one_line_and_write_nothing(capsys, late_video, tmp_path, argv, message):
@@ -178,3 +206,9 @@ def test_text_line_says_early_late_low_confidence_and_cannot_tell():
     after = {"offset_s": 0.004, "confidence": 0.4, "reliable": True}
     line = sync._text({**r, "reliable": True, "fixed": "b.mp4", "forced": False, "after": after})
     assert line.endswith("-> b.mp4; measured again: offset +0.004 s (confidence 0.40)")
+    manual = {"file": "a.mp4", "offset_s": 0.12, "manual": True, "fixed": "b.mp4"}
+    line = sync._text({**manual, "after": {**after, "reliable": False}})
+    assert line == (
+        "a.mp4: audio moved by +0.120 s (the offset given) -> b.mp4; "
+        "measured again: offset +0.004 s (confidence 0.40), cannot tell"
+    )

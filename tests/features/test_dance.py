@@ -14,6 +14,7 @@ from mudar.features.dance import (
     hoof_flux,
     pick_rhythm,
     refine_times,
+    rhythm_prominence,
     rhythm_times,
 )
 
@@ -293,3 +294,42 @@ def test_refinement_keeps_ends_and_flat_tops():
     np.testing.assert_allclose(refine_times(curve, np.array([0, 2, 5]), fps=10), [0, 0.2, 0.5])
     with pytest.raises(ParameterError, match="frames"):
         refine_times(curve, np.array([6]), fps=10)
+
+
+# --- how far a rhythm point rises above its curve ------------------------------------------
+
+
+def test_prominence_of_peaks_of_known_height():
+    curve = np.array([0.2, 0.2, 0.9, 0.2, 0.3, 0.5, 0.3, 0.3, 0.7, 0.1])
+    got = rhythm_prominence(curve, np.array([2, 5, 8]) / FPS, fps=FPS)
+    # the highest peak: above the higher of its two valleys (0.2 and 0.1, both to the ends);
+    # 0.5: above the higher of its valleys towards the 0.9 (0.2) and towards the 0.7 (0.3);
+    # 0.7: the valley after it is cut by the end, so the one towards the 0.9 (0.2) counts
+    np.testing.assert_allclose(got, [0.7, 0.2, 0.5])
+    # the end's valley counts where neither side has a higher sample
+    np.testing.assert_allclose(rhythm_prominence(curve[:3], np.array([0.25]), fps=FPS), [0.7])
+
+
+def test_a_flat_curve_gives_flat_evidence(rng):
+    """A curve that wiggles by 0.02 (the issue's silent clip: 0.277-0.297) rises by at most
+    0.02 wherever its points are, however a drawing stretched to 0-1 makes them look."""
+    curve = 0.277 + 0.02 * rng.random(80)
+    frames = 1 + np.flatnonzero((curve[1:-1] > curve[:-2]) & (curve[1:-1] > curve[2:]))
+    assert len(frames) >= 5  # every local maximum a point
+    got = rhythm_prominence(curve, frames / FPS, fps=FPS)
+    assert np.all(got <= 0.02 + 1e-12) and np.all(got >= 0)
+
+
+def test_a_point_beside_its_sample_and_at_the_ends():
+    curve = np.array([0.8, 0.1, 0.1, 0.6, 0.1, 0.1, 0.4, 0.1])
+    # 0.45 s is frame 3.6: rounded to 4, the peak at 3 is within a frame of it
+    assert rhythm_prominence(curve, np.array([0.45]), fps=FPS)[0] == pytest.approx(0.5)
+    # the first sample: only the valley after it counts (the curve is cut before it)
+    assert rhythm_prominence(curve, np.array([0.0]), fps=FPS)[0] == pytest.approx(0.7)
+    # outside the curve: 0; nothing asked: nothing
+    assert rhythm_prominence(curve, np.array([5.0, -1.0]), fps=FPS).tolist() == [0.0, 0.0]
+    assert rhythm_prominence(curve, np.array([]), fps=FPS).shape == (0,)
+    with pytest.raises(ParameterError):
+        rhythm_prominence(curve, np.array([0.1]), fps=0)
+    with pytest.raises(ParameterError):
+        rhythm_prominence(curve[None], np.array([0.1]), fps=FPS)

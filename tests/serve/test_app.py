@@ -257,6 +257,67 @@ def test_fix_writes_a_repaired_video_to_download(served):
     assert r.status_code == 200 and "dance-120bpm-synced.mp4" in r.headers["content-disposition"]
 
 
+def audio_lag_s(a: Path, b: Path) -> float:
+    """How much earlier the sound of ``b`` is than that of ``a``, seconds (the peak of the
+    cross-correlation of their loudness envelopes at 1 kHz, within +-0.3 s)."""
+    import numpy as np
+
+    from mudar.io.audio import load_audio_track
+
+    def envelope(path):
+        y, sr = load_audio_track(path, sr=48000)
+        y = np.abs(y if y.ndim == 1 else y.mean(axis=1))
+        return y[: len(y) // 48 * 48].reshape(-1, 48).mean(axis=1)  # 1 ms steps
+
+    x, y = envelope(a), envelope(b)
+    n = min(len(x), len(y))
+    x, y = x[:n] - x[:n].mean(), y[:n] - y[:n].mean()
+    lags = range(-300, 301)
+    score = [float(x[max(0, k) : n + min(0, k)] @ y[max(0, -k) : n - max(0, k)]) for k in lags]
+    return lags[int(np.argmax(score))] / 1000
+
+
+def test_fix_with_a_chosen_offset_moves_by_it_unrefused(served):
+    """An offset the user chose is applied as given, even where the estimate cannot tell, and
+    the copy is measured again."""
+    client, app = served
+    f = media(client, video=True)
+    done = finish(app, client.post("/api/fix", json={"file": f["id"], "offset": 0.1}).json())
+    assert done["state"] == "done" and done["download"], done["error"]
+    r = done["result"]
+    assert r["manual"] is True and r["offset_s"] == 0.1 and not r["forced"]
+    assert r["fixed"] == "dance-120bpm-audio+0.100s.mp4" and r["file"] == f["name"]
+    assert {"offset_s", "confidence", "reliable"} <= set(r["after"])
+    fixed = app.state.jobs.get(done["id"]).output
+    original = app.state.store.get(f["id"]).path
+    assert audio_lag_s(original, fixed) == pytest.approx(0.1, abs=0.005)  # moved 100 ms earlier
+    got = client.get(f"/api/jobs/{done['id']}/download")
+    assert got.status_code == 200 and got.content == fixed.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ('"offset": 6.5', 400, "give a number of seconds between -6.00 and +6.00"),
+        ('"offset": -1e9', 400, "give a number of seconds between"),
+        ('"offset": NaN', 400, "offset nan s"),
+        ('"offset": "soon"', 422, "bad request: offset"),
+    ],
+)
+def test_fix_refuses_a_bad_offset_in_one_line(served, body, status, message):
+    client, app = served
+    f = media(client, video=True)
+    before = sorted(app.state.jobs.root.iterdir())
+    r = client.post(
+        "/api/fix",
+        content=f'{{"file": "{f["id"]}", {body}}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == status and message in r.json()["detail"], r.text
+    assert "\n" not in r.json()["detail"]
+    assert sorted(app.state.jobs.root.iterdir()) == before  # nothing queued
+
+
 def test_retarget_gives_a_playable_video(served, tmp_path):
     client, app = served
     video, song = media(client, video=True), media(client, video=False)
@@ -381,21 +442,44 @@ def test_retrieve_ranks_the_index(tmp_path):
     pytest.importorskip("faiss", reason="retrieval needs faiss (the retrieve extra)")
     from mudar.pipelines.index import index_embeddings, write_index
 
-    songs = tmp_path / "media"
+    songs, elsewhere = tmp_path / "media", tmp_path / "elsewhere"
     for i, tempo in enumerate((100.0, 140.0)):
         make_clip(songs, name=f"d{i}", tempo_bpm=tempo, duration_s=6.0, seed=i)
-    emb, meta = index_embeddings([str(songs)], jobs=1, progress=False)
+    gone = make_clip(elsewhere, name="d2", tempo_bpm=120.0, duration_s=6.0, seed=2).path
+    emb, meta = index_embeddings([str(songs), str(gone)], jobs=1, progress=False)
     write_index(emb, tmp_path / "idx", kind="flat", meta=meta)
+    Path(gone).unlink()  # indexed, then moved away: listed, but nothing to preview
     app = create_app(media=songs, index=tmp_path / "idx")
     with TestClient(app) as client:
         assert client.get("/api/info").json()["index"] is None
         f = media(client, video=True)
-        job = client.post("/api/retrieve", json={"file": f["id"], "direction": "dance2music"})
-        done = finish(app, job.json())
-        assert done["state"] == "done", done["error"]
-        hits = done["result"]["results"]
-        assert len(hits) == 2 and {Path(h["file"]).stem for h in hits} == {"d0", "d1"}
-        assert hits[0]["score"] >= hits[1]["score"]
+        assert f["name"] == "d0.mp4"
+
+        def search(file_id: str) -> dict:
+            job = client.post("/api/retrieve", json={"file": file_id, "direction": "dance2music"})
+            done = finish(app, job.json())
+            assert done["state"] == "done", done["error"]
+            return done["result"]
+
+        # the query's own clips are left out: d0 finds d1 and d2, never itself
+        r = search(f["id"])
+        hits = r["results"]
+        assert r["left_out"] == ["d0.mp4"] and {h["name"] for h in hits} == {"d1.mp4", "d2.mp4"}
+        assert hits[0]["score"] >= hits[1]["score"] and hits[0]["duration_s"] > 0
+        shown = {h["name"]: h["media"] for h in hits}
+        assert shown["d2.mp4"] is None  # gone from the disk
+        song = shown["d1.mp4"]  # the offered file itself: its id, to play and retarget onto
+        assert song["id"] == next(
+            m["id"] for m in client.get("/api/info").json()["media"] if m["name"] == "d1.mp4"
+        )
+        assert client.get(f"/api/files/{song['id']}").content == (songs / "d1.mp4").read_bytes()
+        # an upload of d1 (a copy of its bytes) leaves d1 out
+        copy = upload(client, songs / "d1.mp4", name="my-dance.mp4").json()
+        r = search(copy["id"])
+        assert r["left_out"] == ["d1.mp4"] and {h["name"] for h in r["results"]} == {
+            "d0.mp4",
+            "d2.mp4",
+        }
         bad = client.post("/api/retrieve", json={"file": f["id"], "direction": "sideways"})
         assert finish(app, bad.json())["state"] == "error"
 

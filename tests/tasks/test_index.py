@@ -104,6 +104,31 @@ def test_faiss_preselects_only_above_the_exhaustive_size(rng, monkeypatch):
     assert calls == [100]  # rhythm only: every clip, no pre-selection
 
 
+@pytest.mark.parametrize("candidates", [None, 2])
+def test_the_query_files_own_clips_are_left_out(rng, candidates):
+    """A query from a file of the index would find itself first: its clips are left out, the
+    rest ranked as before (with a FAISS pre-selection too, which is asked for more)."""
+    emb = make_set(rng, n=12, clips_per_file=3)  # f0..f3, three clips each
+    index = Index.from_embeddings(emb)
+    q = (emb.audio[4], emb.onsets[4])  # the music of clip 4, of f1
+    every = index.search(*q, top_k=12)
+    assert every[0].clip == 4 and every[0].file == "f1.mp4"
+    hits = index.search(*q, top_k=12, exclude_files=["f1.mp4"], candidates=candidates)
+    assert hits and all(h.file != "f1.mp4" for h in hits)
+    if candidates is None:  # the others, in the same order
+        assert [h.clip for h in hits] == [h.clip for h in every if h.file != "f1.mp4"]
+    else:  # at least the candidates asked for remain once f1's clips are dropped
+        assert len(hits) >= 2
+    assert all(h.duration_s == 64 / 8.0 for h in hits)  # a whole clip: T frames at 8 fps
+    query = make_set(np.random.default_rng(1), n=1)
+    query.audio[0], query.onsets[0] = emb.audio[4], emb.onsets[4]
+    hits = index.query(query, top_k=3, exclude_files=["f1.mp4", "not-indexed.mp4"])
+    assert len(hits) == 3 and "f1.mp4" not in {h.file for h in hits}
+    assert index.search(*q, exclude_files=[f"f{i}.mp4" for i in range(4)]) == []
+    with pytest.raises(ParameterError, match="list of names"):
+        index.search(*q, exclude_files="f1.mp4")
+
+
 def test_music2dance_never_compares_with_the_soundtracks(rng):
     emb = make_set(rng)
     # the soundtrack of clip j is the music of clip j + 1: audio-to-audio matching would answer
@@ -249,8 +274,19 @@ def test_cli_build_and_retrieve_json(capsys, built, debug_checkpoint, synthetic_
         assert doc["query"] == str(query) and len(doc["results"]) == 5
         scores = [r["score"] for r in doc["results"]]
         assert scores == sorted(scores, reverse=True)
-        assert all({"file", "start_s", "score"} <= set(r) for r in doc["results"])
+        assert all({"file", "start_s", "duration_s", "score"} <= set(r) for r in doc["results"])
         assert all(str(synthetic_videos) in r["file"] for r in doc["results"])
+        # the query is one of the indexed videos: its own clips are left out, and said so
+        assert doc["left_out"] == [str(query)]
+        assert str(query) not in {r["file"] for r in doc["results"]}
+    # a copy of it elsewhere (the same bytes) is the same file
+    copy = built[2] / "copy.mp4"
+    copy.write_bytes(query.read_bytes())
+    argv = ["retrieve", "--index", out, "--query", copy, "--cache", cache, "--direction"]
+    assert cli([*argv, "dance2music"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == f"left out: the clips of {query} (the query file itself)"
+    assert all(not line.endswith(str(query)) for line in lines[3:])
     index = Index.load(out)
     assert index.meta["checkpoint"] == str(debug_checkpoint.resolve())
     assert len(index.sides["dance"]) == len(index.sides["music"]) == 12

@@ -37,6 +37,7 @@ def test_the_table_lists_every_name_of_methods_py_in_its_order():
         "directogram",
         "motion-energy",
         "pose",
+        "timing",
     ]
     assert not any(RHYTHM_METHODS[without_music(m)].uses_music for m in DANCE_RHYTHM)
 
@@ -139,3 +140,33 @@ def test_the_memo_lets_go_of_an_analysis(dance_clip):
     del a
     gc.collect()
     assert key not in rhythm._STOPS
+
+
+def test_the_timing_method_picks_among_the_stops_with_its_threshold(analysis, tmp_path):
+    from mudar.models.checkpoint import save_timing
+    from mudar.models.timing import TimingConfig, TimingModel
+    from mudar.tasks.rhythm import stop_times
+
+    model = TimingModel(TimingConfig(hidden=8, dilations=(1,), heads=0, threshold=0.5))
+    path = save_timing(model, tmp_path / "t.pt")
+    config, loaded = analysis_setup("timing", checkpoint=path)
+    assert config.energy_steps == 4 and config.pose_stride == 0 and config.frame_size == 0
+    assert loaded.config == model.config
+    stops = stop_times(analysis)
+    frames, strength = dance_rhythm(analysis, method="timing", model=loaded)
+    assert strength.shape == (analysis.n_frames,) and 0 <= strength.min() <= strength.max() <= 1
+
+    def kept(th: float) -> np.ndarray:
+        m = TimingModel(dataclasses.replace(model.config, threshold=th))
+        m.load_state_dict(model.state_dict())
+        report = rhythm_report(analysis, method="timing", model=m.eval())
+        return np.array(report["dance"]["rhythm_times"])
+
+    # a threshold below every probability keeps every stop, at its time (below the frame)
+    np.testing.assert_allclose(kept(0.001), np.round(stops, 3), atol=1e-6)
+    assert len(kept(0.999)) == 0
+    middle = float(np.median(strength[strength > 0]))
+    some = kept(middle)
+    assert 0 < len(some) < len(stops) and np.isin(some, np.round(stops, 3)).all()
+    with pytest.raises(ParameterError, match="'timing' needs a model"):
+        dance_rhythm(analysis, method="timing")

@@ -111,8 +111,8 @@ def _text(r: dict) -> str:
 
     return "\n".join(
         [
-            f"{r['file']}  ({r['duration_s']:.2f} s scored, motion beats: {r['motion_method']} "
-            f"at {r['fps']:g} fps)",
+            f"{r['file']}  ({r['duration_s']:.2f} s scored, motion beats: {r['motion_method']}"
+            f"{_words(r['motion_method'])} at {r['fps']:g} fps)",
             f"  music: {r['music']}  ({r['music_tempo_bpm']:.1f} BPM)",
             f"  beats: {r['n_motion_beats']} motion, {r['n_music_beats']} music",
             f"  BAS (sigma {r['sigma_s']:g} s): {f(r['bas_motion'])} over motion beats "
@@ -120,6 +120,15 @@ def _text(r: dict) -> str:
             f"  on the beat: {r['feedback']['text']}",
         ]
     )
+
+
+def _words(method: str) -> str:
+    """`` (the moments your body stops)``: what a video's accents are, in a dancer's words;
+    nothing for a motion file's (``kinematic``: the joints' own)."""
+    from mudar.pipelines.rhythm import RHYTHM_METHODS
+
+    entry = RHYTHM_METHODS.get(method)
+    return f" ({entry.accents})" if entry is not None and entry.accents else ""
 
 
 def run_tree(args: argparse.Namespace) -> int:

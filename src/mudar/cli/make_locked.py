@@ -51,6 +51,30 @@ def add_parser(sub) -> None:
         metavar="LO,HI",
         help=f"limits of the re-timed speed (default {SPEED_RANGE[0]:g},{SPEED_RANGE[1]:g})",
     )
+    p.add_argument(
+        "--songs",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also re-time each dance onto K other dances' music of a compatible tempo "
+        "(written as DIR/<dance>~<song>/; default 0)",
+    )
+    p.add_argument(
+        "--random-looks",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also render N looks drawn at random per video (colours, size, 24-60 fps, "
+        "camera height, angle and distance, mannequin or stick figure), named rand0.. "
+        "(default 0)",
+    )
+    p.add_argument(
+        "--pose",
+        action="store_true",
+        help="also write pose_<look>.npz per video: the keypoints its camera sees, with an "
+        "estimator's noise and lost frames (no estimator needed)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the songs and looks drawn")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -61,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     from mudar.pipelines.locked import lock_text, make_locked
 
     looks = [s.strip() for s in args.looks.split(",") if s.strip()]
+    if args.random_looks and args.looks == ",".join(DEFAULT_LOOKS):
+        looks = []  # --random-looks alone: only the drawn looks
     batch = make_locked(
         args.src,
         args.out,
@@ -69,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
         seconds=args.seconds,
         jobs=args.jobs,
         speed_range=_range(args.speed_range),
+        songs=args.songs,
+        random_looks=args.random_looks,
+        pose=args.pose,
+        seed=args.seed,
         progress=lambda it, total: tqdm(
             it, total=total, desc="make-locked", unit="dance", disable=args.no_progress
         ),

@@ -21,7 +21,8 @@ def add_parser(sub) -> None:
             "query's music with the indexed dances (pictures and visual rhythm only, never "
             "their soundtracks); dance2music compares the query's pictures with the indexed "
             "music. A query longer than one clip is cut into clips, and each indexed clip "
-            "scores its best match among them."
+            "scores its best match among them. The clips of the query file itself (the same "
+            "file, or a copy of the same bytes) are left out where the index holds it."
         ),
     )
     p.add_argument("--index", required=True, metavar="IDX", help="folder of mudar index build")
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--lambda must be in [0, 1], got {args.lambda3}")
     if args.top_k < 1 or (args.candidates is not None and args.candidates < 1):
         raise ParameterError("--top-k and --candidates must be >= 1")
-    hits, emb = retrieve_file(
+    hits, emb, own = retrieve_file(
         args.index,
         args.query,
         direction=args.direction,
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             "query": args.query,
             "direction": args.direction,
             "lambda": args.lambda3,
+            "left_out": own,
             "results": [h.as_dict() for h in hits],
         }
         print(json.dumps(doc))
@@ -83,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         f"{args.query}: {args.direction}, {len(emb)} query clip(s), lambda {args.lambda3:g}; "
         f"score = lambda * S_e + (1 - lambda) * S_r"
     )
+    for name in own:
+        print(f"left out: the clips of {name} (the query file itself)")
     print(f"{'rank':>4}  {'score':>7}  {'S_e':>7}  {'S_r':>7}  {'start_s':>8}  file")
     for rank, h in enumerate(hits, start=1):
         print(

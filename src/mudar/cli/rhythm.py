@@ -7,6 +7,8 @@ from pathlib import Path
 
 from mudar.cli.batch import BATCH_NOTE, add_files, print_result, run_each
 from mudar.cli.options import add_analysis_options, add_checkpoint, analysis_options
+from mudar.errors import ParameterError
+from mudar.methods import MARKER_FORMATS
 
 
 def add_parser(sub) -> None:
@@ -26,6 +28,22 @@ def add_parser(sub) -> None:
         help="draw onset envelope, beats and dance rhythm (several files: OUT-<name>.png)",
     )
     p.add_argument(
+        "--markers",
+        metavar="OUT",
+        help="also write the beats, counted 1-8, and the dance accents as markers a video "
+        f"editor imports: {', '.join('.' + f for f in MARKER_FORMATS)} by OUT's extension "
+        "(time_s,kind,count,label rows; the same as JSON; SubRip captions); several files: "
+        "OUT-<name>.<ext>",
+    )
+    p.add_argument(
+        "--count-from",
+        type=int,
+        default=1,
+        metavar="N",
+        help="the beat counted 1 in --markers (default 1: the first beat; the music's bars "
+        "are not detected)",
+    )
+    p.add_argument(
         "--method",
         help="dance rhythm: motion-energy (the default: the dancer's stops, timed between the "
         "video's own frames; it times dances best of the fast methods), pose (the motion beats "
@@ -43,6 +61,13 @@ def run(args: argparse.Namespace) -> int:
     from mudar.pipelines.rhythm import default_dance_method, file_rhythm, rhythm_method
 
     method = rhythm_method(args.method or default_dance_method(), what="--method").name
+    if args.count_from < 1:
+        raise ParameterError(f"--count-from must be a beat number >= 1, got {args.count_from}")
+    if args.markers and Path(args.markers).suffix.lower().lstrip(".") not in MARKER_FORMATS:
+        raise ParameterError(
+            f"--markers {args.markers}: the file must end in "
+            f"{', '.join('.' + f for f in MARKER_FORMATS)}"
+        )
     config, model = analysis_setup(method, checkpoint=args.checkpoint, **analysis_options(args))
     n = len(args.files)
     return run_each(
@@ -53,12 +78,16 @@ def run(args: argparse.Namespace) -> int:
             method=method,
             model=model,
             plot=_plot_path(args.plot, path, n) if args.plot else None,
+            markers=_plot_path(args.markers, path, n) if args.markers else None,
+            first_beat=args.count_from - 1,
         ),
         lambda report: print_result(report, _text, as_json=args.json),
     )
 
 
 def _plot_path(out: str, file: str, n_files: int) -> Path:
+    """``out`` for one file; ``out``'s stem and ``-<name>`` for each of several (a plot without
+    an extension gets ``.png``)."""
     out_p = Path(out)
     if n_files == 1:
         return out_p
@@ -83,8 +112,16 @@ def _text(r: dict) -> str:
         first = ", ".join(f"{t:.2f}" for t in d["rhythm_times"][:8])
         more = " ..." if len(d["rhythm_times"]) > 8 else ""
         lines.append(
-            f"  dance ({d['method']}): {len(d['rhythm_times'])} rhythm points [{first}{more}]"
+            f"  dance ({d['method']}: {_accents(d['method'])}): {len(d['rhythm_times'])} "
+            f"rhythm points [{first}{more}]"
         )
         if "body_found" in d:
             lines.append(f"  body found in {100 * d['body_found']:.0f} % of the frames")
     return "\n".join(lines)
+
+
+def _accents(method: str) -> str:
+    """What a method's rhythm points are, in a dancer's words."""
+    from mudar.pipelines.rhythm import rhythm_method
+
+    return rhythm_method(method).accents

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from mudar.cli.batch import BATCH_NOTE, add_files, print_result, run_each
 from mudar.methods import DEFAULT_MAX_OFFSET_S, DEFAULT_SR, SYNC, SYNC_FPS
@@ -28,7 +29,8 @@ def add_parser(sub) -> None:
             "estimates are within 0.08 s) the delay is reported as one it cannot tell "
             "(reliable: false). With --fix, write a copy whose audio is moved by the offset "
             "(video stream copied untouched) and measure the copy's offset again; an unreliable "
-            "delay is not applied unless --force. "
+            "delay is not applied unless --force. With --fix --offset SECONDS the audio moves by "
+            "the offset you give instead (none is estimated, nothing is refused). "
             f"{BATCH_NOTE}"
         ),
     )
@@ -58,6 +60,14 @@ def add_parser(sub) -> None:
         "--force",
         action="store_true",
         help="with --fix: move the audio even when the delay is below the calibrated confidence",
+    )
+    p.add_argument(
+        "--offset",
+        type=float,
+        metavar="SECONDS",
+        help="with --fix: move the audio by SECONDS (positive: the audio is late and moves "
+        "earlier), the offset you chose, instead of the estimate: nothing is estimated first "
+        "and nothing refused; the copy is measured again",
     )
     p.add_argument(
         "-o",
@@ -90,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError("-o is for --fix: add --fix to write the repaired video")
     if args.force and not args.fix:
         raise ParameterError("--force is for --fix: add --fix to write the repaired video")
+    if args.offset is not None and not args.fix:
+        raise ParameterError("--offset is for --fix: add --fix to write the repaired video")
+    if args.offset is not None and not math.isfinite(args.offset):
+        raise ParameterError(f"--offset must be a finite number of seconds, got {args.offset}")
     if args.fix and not args.out:
         raise ParameterError("--fix needs -o OUT (a video file, or a folder for several videos)")
     if not args.max_offset > 0:
@@ -107,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
             method=args.method,
             fixed=outputs.get(path),
             force=args.force,
+            offset_s=args.offset,
         ),
         lambda report: print_result(report, _text, as_json=args.json),
         errors=(MudarError, OSError),
@@ -115,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _text(r: dict) -> str:
     off = r["offset_s"]
+    if r.get("manual"):  # an offset the user gave: no estimate of the original
+        return f"{r['file']}: audio moved by {off:+.3f} s (the offset given)" + _fixed(r)
     if not r["reliable"]:
         what = f"cannot tell (best guess {off:+.3f} s"
     elif off > 0:
@@ -131,12 +148,18 @@ def _text(r: dict) -> str:
         )
     elif r["confidence"] < LOW_CONFIDENCE:
         line += " - low confidence"
-    if "fixed" in r:
-        line += f" -> {r['fixed']}" + (" (forced)" if r.get("forced") else "")
-        if "after" in r:
-            a = r["after"]
-            line += (
-                f"; measured again: offset {a['offset_s']:+.3f} s "
-                f"(confidence {a['confidence']:.2f})"
-            )
+    return line + _fixed(r)
+
+
+def _fixed(r: dict) -> str:
+    """`` -> OUT; measured again: ...`` of a report with a repaired copy, else empty."""
+    if "fixed" not in r:
+        return ""
+    line = f" -> {r['fixed']}" + (" (forced)" if r.get("forced") else "")
+    if "after" in r:
+        a = r["after"]
+        line += (
+            f"; measured again: offset {a['offset_s']:+.3f} s (confidence {a['confidence']:.2f})"
+            + ("" if a["reliable"] else ", cannot tell")
+        )
     return line

@@ -19,7 +19,15 @@ from mudar.features.dsp import peak_pick
 from mudar.features.flow import FlowBackend
 from mudar.features.hoof import hoof_sequence
 
-__all__ = ["DanceFeatures", "dance_features", "hoof_flux", "pick_rhythm", "rhythm_times"]
+__all__ = [
+    "DanceFeatures",
+    "dance_features",
+    "hoof_flux",
+    "pick_rhythm",
+    "WEAK_PROMINENCE",
+    "rhythm_prominence",
+    "rhythm_times",
+]
 
 
 def hoof_flux(
@@ -266,6 +274,76 @@ def rhythm_times(frames: np.ndarray, *, fps: float) -> np.ndarray:
     if fps <= 0:
         raise ParameterError(f"fps must be positive, got {fps}")
     return np.asarray(frames, dtype=np.float64) / fps
+
+
+WEAK_PROMINENCE = 0.2
+"""A rhythm point whose strength curve rises less than this around it (its
+:func:`rhythm_prominence`, on the [0, 1] scale every dance rhythm method's strength has) is
+weak evidence, drawn faintly. Picture noise (every frame new: a motion that never stops) sets
+it: on six 6 s noise clips 76 of the 81 motion-energy stops rise less (the most 0.22, on
+curves that never pass 0.3). On the demo dances, which stop on every beat, none of the
+motion-energy stops does (the least 0.40); on real ballroom dances (8 dwm dances) 53 to 68 %
+do: smooth dancing slows more than it stops."""
+
+
+def rhythm_prominence(curve: np.ndarray, times_s: np.ndarray, *, fps: float) -> np.ndarray:
+    """How far each rhythm point rises above the curve around it: the topographic prominence
+    of its peak on the strength curve, in the curve's own units.
+
+    A point's peak is the highest sample of ``curve`` within one frame of the point's frame
+    (``round(t * fps)``: a time refined below the frame may sit beside its sample). Its
+    prominence is the peak's height above the higher of the two lowest samples between it and
+    the nearest strictly higher sample on either side. A side without a higher sample runs to
+    the end of the curve, and counts only where the other side has none either (the highest
+    peak): the curve is cut there, so a peak near the start of a clip is measured by the
+    valley after it. A point on a flat curve
+    rises by as little as the curve wiggles, whatever a stretched drawing of it suggests.
+
+    Parameters
+    ----------
+    curve : np.ndarray, shape (n,)
+        Per-frame rhythm strength (every dance rhythm method's is in [0, 1]).
+    times_s : np.ndarray, shape (k,)
+        Rhythm points, seconds from the curve's first frame.
+    fps : float
+        Frames per second of ``curve``.
+
+    Returns
+    -------
+    np.ndarray, float64, shape (k,)
+        Prominence >= 0 of each point; 0 for a point outside the curve.
+
+    Raises
+    ------
+    ParameterError
+        If ``curve`` or ``times_s`` is not 1-D, or ``fps`` is not positive.
+    """
+    if fps <= 0:
+        raise ParameterError(f"fps must be positive, got {fps}")
+    y = np.nan_to_num(np.asarray(curve, dtype=np.float64))
+    t = np.asarray(times_s, dtype=np.float64)
+    if y.ndim != 1 or t.ndim != 1:
+        raise ParameterError("curve and times_s must be 1-D")
+    out = np.zeros(len(t))
+    n = len(y)
+    for k, f in enumerate(np.round(t * fps)):
+        if not (np.isfinite(f) and 0 <= f < n):
+            continue
+        lo, hi = max(0, int(f) - 1), min(n, int(f) + 2)
+        i = lo + int(np.argmax(y[lo:hi]))
+        h = y[i]
+        closed, cut = [], []  # valleys before a higher sample; valleys cut by an end
+        for side in (y[:i][::-1], y[i + 1 :]):
+            if not len(side):
+                continue
+            higher = np.flatnonzero(side > h)
+            if len(higher):
+                closed.append(side[: higher[0]].min() if higher[0] else h)
+            else:
+                cut.append(side.min())
+        bases = closed or cut
+        out[k] = max(0.0, h - max(bases)) if bases else 0.0
+    return out
 
 
 @dataclass

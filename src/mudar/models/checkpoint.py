@@ -29,6 +29,10 @@ from mudar.errors import InputError, ParameterError
 
 __all__ = [
     "DEFAULT_CHECKPOINT",
+    "DEFAULT_TIMING",
+    "default_timing_path",
+    "load_timing",
+    "save_timing",
     "FORMATS",
     "checkpoint_doc",
     "default_checkpoint_path",
@@ -47,6 +51,7 @@ FORMATS = {
     "mudar": "mudar-checkpoint",
     "motionbeat": "mudar-motionbeat",
     "classifier": "mudar-classifier",
+    "timing": "mudar-timing",
 }
 """The format tag of each model family's checkpoints."""
 
@@ -54,6 +59,9 @@ VERSION = 1
 """The checkpoint format version this mudar writes and reads."""
 
 DEFAULT_CHECKPOINT = "mudar-cpu.pt"
+DEFAULT_TIMING = "timing-cpu.pt"
+"""The timing model shipped beside the model (``benchmarks/bench_timing.py --save``; its
+figures in MODEL_CARD.md)."""
 DEFAULT_CLASSIFIER = "genre-cpu.cls"
 """The genre classifier shipped beside the model (``mudar classify train`` on the dwm dances)."""
 
@@ -62,6 +70,7 @@ _NOUN = {  # how the messages name a file of each family
     "mudar": "mudar checkpoint",
     "motionbeat": "MotionBeat checkpoint",
     "classifier": "mudar classifier",
+    "timing": "mudar timing model",
 }
 _NOT_A_HINT = {"classifier": " (make one with mudar classify train)"}
 _FILE = {"classifier": "classifier"}  # "no such classifier file", "cannot read classifier"
@@ -357,3 +366,48 @@ def load_motionbeat(path: str | os.PathLike, *, device: str = "cpu"):
     """
     doc = load_checkpoint(path, family="motionbeat", device=device)
     return model_from_doc(doc, where=str(Path(path))).to(device).eval()
+
+
+def default_timing_path() -> Path:
+    """The shipped timing model's file (:data:`DEFAULT_TIMING`, beside the MuDaR model)."""
+    return default_checkpoint_path().with_name(DEFAULT_TIMING)
+
+
+def save_timing(model, path: str | os.PathLike, *, meta: dict | None = None) -> Path:
+    """Write ``model`` (a :class:`~mudar.models.timing.TimingModel`) with its config (and so
+    its threshold), atomically; returns ``path``."""
+    import dataclasses
+
+    return save_checkpoint(
+        path,
+        family="timing",
+        config=dataclasses.asdict(model.config),
+        state_dict=state_of(model),
+        meta=meta,
+    )
+
+
+def load_timing(path: str | os.PathLike | None = None, *, device: str = "cpu"):
+    """Load a timing model in eval mode, with its ``meta`` dict as an attribute; default the
+    shipped one.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file.
+    ParameterError
+        Not a timing checkpoint, or weights that do not fit the stored config.
+    """
+    from mudar.models.timing import TimingConfig, TimingModel
+
+    p = Path(path) if path is not None else default_timing_path()
+    doc = load_checkpoint(p, family="timing", device=device)
+    try:
+        cfg = dict(doc["config"])
+        cfg["dilations"] = tuple(cfg.get("dilations", ()))
+        model = TimingModel(TimingConfig(**cfg))
+    except (TypeError, KeyError, ParameterError) as e:
+        raise ParameterError(f"{p}: not a timing model config ({e})") from None
+    load_weights(model, doc["state_dict"], f"{p}: weights do not fit the stored config")
+    model.meta = dict(doc.get("meta") or {})
+    return model.to(device).eval()

@@ -20,6 +20,7 @@ import dataclasses
 import json
 import os
 import shutil
+import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.atomic import atomic_path, write_text
+from mudar.data.readers.dataset import SONG_SEP
 from mudar.data.readers.keypoints import load_dwm_motion
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.eval.lock import lock_scores, lock_table, lock_table_text
@@ -45,6 +47,7 @@ from mudar.synthetic.locked import (
     plan_lock,
     resample_joints,
 )
+from mudar.synthetic.looks import free_pose, look_params, random_look
 from mudar.synthetic.skeleton import Look, get_look, render_frames
 
 __all__ = [
@@ -58,6 +61,11 @@ __all__ = [
     "make_locked",
     "video_name",
 ]
+
+
+def pose_name(look: str) -> str:
+    """File name of a locked dance's free pose track in ``look``."""
+    return f"pose_{look}.npz"
 
 
 def video_name(look: str) -> str:
@@ -110,8 +118,13 @@ def lock_dance(
     onset_weight: float = 0.5,
     min_depth: float = MIN_DEPTH,
     preset: str = "veryfast",
+    song: str | os.PathLike | None = None,
+    random_looks: int = 0,
+    pose: bool = False,
+    seed: int = 0,
 ) -> dict:
-    """Re-time one dwm-style dance onto its music's beats and write it, with its videos.
+    """Re-time one dwm-style dance onto its music's beats (or another song's) and write it,
+    with its videos.
 
     Writes, each file atomically, ``meta.json`` last (its presence marks the dance complete):
     ``motion.npz`` (``joints`` float32 (T', 23, 3), ``fps``: the warped motion), ``audio.ogg``
@@ -146,6 +159,18 @@ def lock_dance(
         See :func:`plan_lock`.
     preset : str
         x264 preset of the videos.
+    song : path-like, optional
+        Another dance folder whose ``audio.ogg`` the dance is re-timed onto (default its own
+        music); ``meta.json`` names it ``song_id``.
+    random_looks : int
+        Also render this many looks drawn at random (:func:`mudar.synthetic.looks.random_look`,
+        named ``rand0``, ``rand1``, ...; their fields in ``meta.json``'s ``look_params``), seeded
+        by ``seed`` and the output folder's name.
+    pose : bool
+        Also write ``pose_<look>.npz`` per video: the pose track its camera sees, spoiled as an
+        estimator would (:func:`mudar.synthetic.looks.free_pose`), readable as a
+        :class:`~mudar.features.pose.PoseTrack`.
+    seed : int
 
     Returns
     -------
@@ -163,7 +188,10 @@ def lock_dance(
         Unknown look, bad settings.
     """
     src, out = Path(src_dir), Path(out_dir)
-    look_objs = resolve_looks(looks, body)
+    rng = np.random.default_rng([int(seed), zlib.crc32(out.name.encode("utf-8"))])
+    look_objs = resolve_looks(looks, body) + [
+        random_look(rng, f"rand{i}") for i in range(int(random_looks))
+    ]
     check_speed_range(speed_range)
     if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
         raise ParameterError(f"seconds must be positive, got {seconds}")
@@ -177,7 +205,7 @@ def lock_dance(
         joints = joints[: max(2, int(round(seconds * fps)))]
     if len(joints) < 2 * fps:
         raise InputError(f"{src}: {len(joints) / fps:.2f} s of motion, need at least 2 s")
-    audio = src / "audio.ogg"
+    audio = Path(song or src) / "audio.ogg"
     if not audio.is_file():
         raise InputError(f"{audio}: no such file (the dance's music)")
     config = AnalysisConfig()
@@ -216,6 +244,10 @@ def lock_dance(
             sr=vsr,
             preset=preset,
         )
+        if pose:
+            track = free_pose(warped, fps=fps, look=look, rng=rng)
+            with atomic_path(out / pose_name(look.name)) as tmp, open(tmp, "wb") as fh:
+                np.savez(fh, **track.to_arrays())
 
     beats = np.asarray(analysis.music.beat_times, dtype=np.float64)
     detected = kinematic_beats(warped, fps=fps, root=ROOT)
@@ -236,11 +268,14 @@ def lock_dance(
             "music_end_frame": int(plan.n_frames - 1),
             "locked": True,
             "source_id": meta.get("id", src.name),
+            "song_id": Path(song).name if song else meta.get("id", src.name),
             "source": str(src),
             "source_n_frames": int(len(joints)),
             "looks": [lk.name for lk in look_objs],
             "bodies": {lk.name: lk.body for lk in look_objs},  # how each video draws the dancer
             "videos": [video_name(lk.name) for lk in look_objs],
+            "poses": [pose_name(lk.name) for lk in look_objs] if pose else [],
+            "look_params": {lk.name: look_params(lk) for lk in look_objs[len(looks) :]},
             "speed_limits": [float(speed_range[0]), float(speed_range[1])],
             "speed_range": [round(lo_used, 4), round(hi_used, 4)],
             "warp_knots": _r(plan.warp.knots),
@@ -352,6 +387,10 @@ def make_locked(
     jobs: int = 1,
     speed_range: tuple[float, float] = SPEED_RANGE,
     progress: Callable | None = None,
+    songs: int = 0,
+    random_looks: int = 0,
+    pose: bool = False,
+    seed: int = 0,
 ) -> LockedBatch:
     """Write the locked version of every dance of ``src`` under ``out/<dance>/``.
 
@@ -375,6 +414,12 @@ def make_locked(
     speed_range : (float, float)
     progress : callable, optional
         ``progress(iterable, total=n) -> iterable``, e.g. ``tqdm``.
+    songs : int
+        Also re-time each dance onto up to this many other dances' music (:func:`pick_songs`:
+        tempo-compatible, drawn by ``seed``), written as ``out/<dance>~<song>/``; all warps of
+        one dance share its dance id (:func:`mudar.data.readers.dataset.dance_group`).
+    random_looks, pose, seed
+        As :func:`lock_dance`'s.
 
     Returns
     -------
@@ -391,37 +436,95 @@ def make_locked(
     check_speed_range(speed_range)
     if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
         raise ParameterError(f"seconds must be positive, got {seconds}")
-    if not looks:
+    if not looks and random_looks < 1:
         raise ParameterError("no looks given")
-    if jobs < 1:
-        raise ParameterError(f"jobs must be >= 1, got {jobs}")
+    if jobs < 1 or songs < 0 or random_looks < 0:
+        raise ParameterError(
+            f"jobs must be >= 1, songs and random looks >= 0; got {jobs}, {songs}, {random_looks}"
+        )
     dances = find_dances(src)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     batch = LockedBatch()
+    pairs = [(d, None, d.name) for d in dances]
+    if songs:
+        for d, others in pick_songs(dances, songs, speed_range=speed_range, seed=seed).items():
+            pairs += [(d, s, f"{d.name}{SONG_SEP}{s.name}") for s in others]
+    names = tuple(looks) + tuple(f"rand{i}" for i in range(random_looks))
     todo = []
-    for d in dances:
-        if is_complete(out / d.name, looks, body=body):
-            batch.complete.append(d.name)
+    for d, song, name in pairs:
+        if is_complete(out / name, looks, body=body) and _has(out / name, names, pose):
+            batch.complete.append(name)
         else:
-            todo.append(d)
-    kwargs = {"looks": tuple(looks), "body": body, "seconds": seconds, "speed_range": speed_range}
+            todo.append((d, song, name))
+    kwargs = {
+        "looks": tuple(looks),
+        "body": body,
+        "seconds": seconds,
+        "speed_range": speed_range,
+        "random_looks": random_looks,
+        "pose": pose,
+        "seed": seed,
+    }
     wrap = progress or (lambda it, total: it)
     if jobs == 1 or len(todo) <= 1:
-        results = (_lock_one(d, out / d.name, kwargs) for d in todo)
+        results = (_lock_one(d, out / n, dict(kwargs, song=s)) for d, s, n in todo)
         for name, error in wrap(results, total=len(todo)):
             _record(batch, name, error)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_lock_one, d, out / d.name, kwargs) for d in todo]
+            futures = [pool.submit(_lock_one, d, out / n, dict(kwargs, song=s)) for d, s, n in todo]
             for f in wrap(as_completed(futures), total=len(futures)):
                 _record(batch, *f.result())
-    for d in dances:
-        if is_complete(out / d.name, looks, body=body):
-            batch.metas.append(json.loads((out / d.name / "meta.json").read_text("utf-8")))
+    for _d, _s, name in pairs:
+        if is_complete(out / name, looks, body=body) and _has(out / name, names, pose):
+            batch.metas.append(json.loads((out / name / "meta.json").read_text("utf-8")))
     batch.written.sort()
     batch.failed.sort()
     return batch
+
+
+def pick_songs(
+    dances: Sequence[Path],
+    k: int,
+    *,
+    speed_range: tuple[float, float] = SPEED_RANGE,
+    seed: int = 0,
+) -> dict[Path, list[Path]]:
+    """Up to ``k`` other dances' music for each dance, drawn by ``seed`` among the songs whose
+    tempo (the beats' median interval, up to an octave: a dance accents halves and doubles of
+    the beat too) is within the speed limits of its own music's, with a 5 % margin so that
+    the warp has room. A song that cannot be read is never picked."""
+    tempo: dict[Path, float] = {}
+    for d in dances:
+        try:
+            music = analyze(d / "audio.ogg", AnalysisConfig(), dance=False).music
+        except (MudarError, OSError):
+            continue
+        beats = np.asarray(music.beat_times if music is not None else [], np.float64)
+        if len(beats) >= 4:
+            tempo[d] = 60.0 / float(np.median(np.diff(beats)))
+    lo, hi = speed_range[0] * 1.05, speed_range[1] / 1.05
+    rng = np.random.default_rng(seed)
+    out: dict[Path, list[Path]] = {}
+    for d in dances:
+        if d not in tempo:
+            continue
+        ok = []
+        for s, t in tempo.items():
+            r = t / tempo[d]
+            r *= 2.0 ** -round(np.log2(r))  # the nearest octave
+            if s != d and lo <= r <= hi:
+                ok.append(s)
+        out[d] = [ok[i] for i in sorted(rng.permutation(len(ok))[:k])]
+    return out
+
+
+def _has(folder: Path, looks: Sequence[str], pose: bool) -> bool:
+    """Every look's video (and pose track when asked) is in ``folder``."""
+    return all((folder / video_name(n)).is_file() for n in looks) and (
+        not pose or all((folder / pose_name(n)).is_file() for n in looks)
+    )
 
 
 def _lock_one(src: Path, out: Path, kwargs: dict) -> tuple[str, str | None]:
@@ -438,12 +541,12 @@ def _lock_one(src: Path, out: Path, kwargs: dict) -> tuple[str, str | None]:
             (out / "meta.json").unlink(missing_ok=True)
         reason = f"{e.filename or src}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
         return str(src), reason
-    return str(src), None
+    return out.name, None
 
 
 def _record(batch: LockedBatch, src: str, error: str | None) -> None:
     if error is None:
-        batch.written.append(Path(src).name)
+        batch.written.append(src)
     else:
         batch.failed.append((src, error))
 

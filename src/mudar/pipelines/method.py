@@ -72,6 +72,13 @@ def analysis_setup(
     """
     entry = rhythm_method(method)
     model = None
+    if entry.needs_model and entry.model == "timing":
+        from mudar.models.checkpoint import load_timing
+
+        # the timing model reads the motion energy on the default clock
+        return measure_needs(
+            AnalysisConfig(clock=FrameClock(fps=fps or DEFAULT_FPS, sr=sr), **fields), [method]
+        ), load_timing(checkpoint)
     if entry.needs_model:
         # loaded here only: the learning-free methods never import torch
         from mudar.models.checkpoint import load_model

@@ -1,11 +1,13 @@
 """Search an index with a media file (``mudar retrieve``): the query is embedded with the index's
-own model, then ranked by :meth:`mudar.tasks.index.Index.query`."""
+own model, then ranked by :meth:`mudar.tasks.index.Index.query`, leaving out the clips of the
+query file itself where the index holds it (:func:`query_files_in`)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from mudar.data.store.cache import content_hash
 from mudar.errors import InputError, ParameterError
 from mudar.pipelines.embed import embed_files
 from mudar.pipelines.index import model_record
@@ -42,6 +44,36 @@ def query_checkpoint(index: Index, checkpoint: str | None) -> str:
     return given["checkpoint"]
 
 
+def query_files_in(files: list[str], query: str | os.PathLike) -> list[str]:
+    """The files among ``files`` (an index's, as it names them; relative ones from the working
+    folder) that are the file ``query`` itself: the same file, or one of the same bytes (a
+    copy, such as an upload of it). Files that are gone are not it.
+
+    Raises
+    ------
+    InputError
+        ``query`` is no file.
+    """
+    q = Path(query)
+    if not q.is_file():
+        raise InputError(f"{query}: no such file")
+    size, digest, same = q.stat().st_size, None, []
+    for name in files:
+        p = Path(name)
+        try:
+            if not p.is_file():
+                continue
+            if p.samefile(q):
+                same.append(name)
+            elif p.stat().st_size == size:  # the bytes only where the size already matches
+                digest = digest or content_hash(q)
+                if content_hash(p) == digest:
+                    same.append(name)
+        except OSError:  # unreadable: not the query, as far as can be told
+            continue
+    return same
+
+
 def retrieve_file(
     index_dir: str | os.PathLike,
     query: str,
@@ -52,8 +84,9 @@ def retrieve_file(
     candidates: int | None = None,
     checkpoint: str | None = None,
     cache_dir: str | os.PathLike | None = None,
-) -> tuple[list, EmbeddingSet]:
-    """The clips of the index in ``index_dir`` that fit the file ``query`` best.
+) -> tuple[list, EmbeddingSet, list[str]]:
+    """The clips of the index in ``index_dir`` that fit the file ``query`` best, none of the
+    query file itself (it would find itself first).
 
     Parameters
     ----------
@@ -71,8 +104,9 @@ def retrieve_file(
 
     Returns
     -------
-    (list of hits, EmbeddingSet)
-        The ranked hits, and the query's embeddings.
+    (list of hits, EmbeddingSet, list of str)
+        The ranked hits, the query's embeddings, and the files of the index whose clips were
+        left out as the query's own (:func:`query_files_in`; usually none or one).
 
     Raises
     ------
@@ -88,11 +122,13 @@ def retrieve_file(
         jobs=1,
         progress=False,
     )
+    own = query_files_in(index.files, query)
     hits = index.query(
         emb,
         direction=direction,
         top_k=top_k,
         lambda3=lambda3,
         candidates=candidates,
+        exclude_files=own,
     )
-    return hits, emb
+    return hits, emb, own

@@ -7,6 +7,7 @@ moved and the video stream copied untouched.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -90,30 +91,51 @@ def sync_estimate(
 
 
 def sync_file(
-    path: str, *, fixed: Path | None = None, force: bool = False, check: bool = True, **settings
+    path: str,
+    *,
+    fixed: Path | None = None,
+    force: bool = False,
+    check: bool = True,
+    offset_s: float | None = None,
+    **settings,
 ) -> dict:
     """The sync report of a video (:func:`mudar.tasks.sync.sync_report`: the delay, its
     confidence and whether it is ``reliable``), and its repaired copy at ``fixed`` when given.
 
     With ``fixed``: the copy is written only when the estimate is reliable or ``force`` is
     set (else nothing is written); ``"fixed"`` is its path, ``"forced"`` whether an unreliable
-    delay was applied, and with ``check`` the copy is estimated again (``"after"``: its
-    ``offset_s``, ``confidence`` and ``reliable``; an offset near 0 says the repair did what
-    the estimate asked).
+    delay was applied, ``"manual"`` False, and with ``check`` the copy is estimated again
+    (``"after"``: its ``offset_s``, ``confidence`` and ``reliable``; an offset near 0 says the
+    repair did what the estimate asked).
+
+    With ``offset_s`` (seconds, the sign of :attr:`SyncEstimate.offset_s`) the copy moves the
+    audio by that offset, chosen by the user: the video is not estimated first and nothing is
+    refused. The report is then ``{"file", "offset_s", "manual": True, "fixed", "forced":
+    False}`` and ``"after"`` with ``check``.
 
     ``settings`` are those of :func:`sync_estimate`.
 
     Raises
     ------
     UnreliableError
-        ``fixed`` without ``force`` and a confidence below the method's calibrated level.
+        ``fixed`` without ``force`` or ``offset_s``, and a confidence below the method's
+        calibrated level.
     InputError, DecodeError, ParameterError
-        See :func:`sync_estimate` and :func:`fix_audio_delay`.
+        See :func:`sync_estimate` and :func:`fix_audio_delay`; ``offset_s`` without ``fixed``.
     OSError
         ``fixed`` cannot be written.
     """
-    estimate = sync_estimate(path, **settings)
     level = min_confidence(settings.get("method", DEFAULT_METHOD))
+    if offset_s is not None:
+        if fixed is None:
+            raise ParameterError("an offset is applied to a repaired copy: give where to write it")
+        report = {"file": str(path), "offset_s": round(float(offset_s), 3), "manual": True}
+        report["fixed"] = str(fix_audio_delay(path, fixed, offset_s=offset_s))
+        report["forced"] = False
+        if check:
+            report["after"] = _measured_again(fixed, level, settings)
+        return report
+    estimate = sync_estimate(path, **settings)
     report = sync_report(path, estimate, min_confidence=level)
     if fixed is None:
         return report
@@ -125,10 +147,16 @@ def sync_file(
         )
     report["fixed"] = str(fix_audio_delay(path, fixed, offset_s=estimate.offset_s))
     report["forced"] = not report["reliable"]
+    report["manual"] = False
     if check:
-        again = sync_report(fixed, sync_estimate(fixed, **settings), min_confidence=level)
-        report["after"] = {k: again[k] for k in ("offset_s", "confidence", "reliable")}
+        report["after"] = _measured_again(fixed, level, settings)
     return report
+
+
+def _measured_again(fixed: Path, level: float, settings: dict) -> dict:
+    """The repaired copy's own estimate: its ``offset_s``, ``confidence`` and ``reliable``."""
+    again = sync_report(fixed, sync_estimate(fixed, **settings), min_confidence=level)
+    return {k: again[k] for k in ("offset_s", "confidence", "reliable")}
 
 
 def fix_audio_delay(path: str | os.PathLike, out: Path, *, offset_s: float) -> Path:
@@ -140,11 +168,21 @@ def fix_audio_delay(path: str | os.PathLike, out: Path, *, offset_s: float) -> P
     ------
     DecodeError
         The file has no audio track.
+    ParameterError
+        ``offset_s`` is not a finite number, or moves the whole sound out of the file (as long
+        as the sound or longer).
     """
+    if not (isinstance(offset_s, (int, float)) and math.isfinite(offset_s)):
+        raise ParameterError(f"the offset must be a finite number of seconds, got {offset_s!r}")
     track = load_audio_track(path)
     if track is None:
         raise DecodeError(f"{path}: no audio track to shift")
     y, sr = track
+    if abs(offset_s) >= len(y) / sr:
+        raise ParameterError(
+            f"{path}: an offset of {offset_s:+.3f} s moves all of its {len(y) / sr:.2f} s of "
+            "sound out of the video"
+        )
     if sr not in AAC_RATES:
         y, sr = load_audio_track(path, sr=48000)
     return remux_with_audio(path, out, shift_audio(y, offset_s=offset_s, sr=sr), sr=sr)

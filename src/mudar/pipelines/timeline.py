@@ -11,7 +11,7 @@ import numpy as np
 from mudar.errors import ParameterError
 from mudar.features.analysis import Analysis, AnalysisConfig
 from mudar.features.pose import COCO17, COCO17_BONES, PoseTrack
-from mudar.pipelines.rhythm import analysed_rhythm
+from mudar.pipelines.rhythm import analysed_rhythm, dance_evidence
 
 POSE_RATE = 15.0
 """Most pose samples a second the page is given (a minute: about 220 kB of JSON)."""
@@ -42,7 +42,10 @@ def file_timeline(
     dict
         :func:`mudar.tasks.rhythm.rhythm_report` with ``"curves"`` (see :func:`timeline_curves`)
         and ``"pose"``: :func:`pose_overlay` of the pose track where ``config`` tracks the body
-        (``pose_stride > 0``) and the file has pictures, else None.
+        (``pose_stride > 0``) and the file has pictures, else None. Its ``"dance"`` also holds
+        ``accents`` (what the rhythm points are, in a dancer's words), ``uses_music`` (the
+        method heard the soundtrack), ``prominence`` and ``weak_below``
+        (:func:`mudar.pipelines.rhythm.dance_evidence`).
 
     Raises
     ------
@@ -63,6 +66,7 @@ def analysed_timeline(
     strength = None
     if report["dance"] is not None:
         strength = np.asarray(report["dance"]["rhythm_strength"], np.float64)
+        report["dance"] |= dance_evidence(analysis, report["dance"])
     report["curves"] = timeline_curves(analysis, dance_strength=strength)
     report["pose"] = None if analysis.pose is None else pose_overlay(analysis.pose)
     return analysis, report
@@ -119,7 +123,11 @@ def pose_overlay(track: PoseTrack, *, max_rate: float = POSE_RATE) -> dict:
 
 
 def timeline_curves(analysis: Analysis, *, dance_strength: np.ndarray | None = None) -> dict:
-    """The curves of a timeline, each scaled to [0, 1] for drawing.
+    """The curves of a timeline, in [0, 1] for drawing.
+
+    The onset envelope (in no unit of its own) is stretched to [0, 1]; the dance rhythm
+    strength is not: every method's is already on a [0, 1] scale, and a flat curve (a still or
+    steady picture) must stay flat rather than turn its wiggles into peaks.
 
     Parameters
     ----------
@@ -133,8 +141,10 @@ def timeline_curves(analysis: Analysis, *, dance_strength: np.ndarray | None = N
     dict
         ``onset_envelope`` (``{"t0", "dt", "values"}``: the SuperFlux envelope on the fine audio
         grid, its first sample at ``t0`` seconds, one every ``dt`` seconds) or None without
-        sound; ``dance_strength`` (the same form, on the video frame grid) or None without
-        pictures. Values rounded to 1e-4.
+        sound; ``dance_strength`` (the same form, on the video frame grid, its values as they
+        are, clipped to [0, 1]) or None without pictures. Each also gives ``lo`` and ``hi``,
+        the range of its values before any scaling, and ``scale``: ``"stretched"`` (to
+        [0, 1]) or ``"absolute"``. Values rounded to 1e-4.
     """
     clock = analysis.clock
     onset = None
@@ -143,12 +153,22 @@ def timeline_curves(analysis: Analysis, *, dance_strength: np.ndarray | None = N
     dance = None
     if analysis.dance is not None:
         s = analysis.dance.strength if dance_strength is None else dance_strength
-        dance = _curve(s, t0=analysis.start_s, dt=1.0 / clock.fps)
+        dance = _curve(s, t0=analysis.start_s, dt=1.0 / clock.fps, stretch=False)
     return {"onset_envelope": onset, "dance_strength": dance}
 
 
-def _curve(values: np.ndarray, *, t0: float, dt: float) -> dict:
+def _curve(values: np.ndarray, *, t0: float, dt: float, stretch: bool = True) -> dict:
     v = np.nan_to_num(np.asarray(values, np.float64))
-    span = float(v.max() - v.min()) if v.size else 0.0
-    v = (v - v.min()) / span if span > 0 else np.zeros_like(v)
-    return {"t0": float(t0), "dt": float(dt), "values": [round(float(x), 4) for x in v]}
+    lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
+    if stretch:
+        v = (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
+    else:
+        v = np.clip(v, 0.0, 1.0)
+    return {
+        "t0": float(t0),
+        "dt": float(dt),
+        "values": [round(float(x), 4) for x in v],
+        "lo": round(lo, 4),
+        "hi": round(hi, 4),
+        "scale": "stretched" if stretch else "absolute",
+    }

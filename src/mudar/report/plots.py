@@ -56,8 +56,9 @@ def plot_rhythm(
     dance : dict, optional
         The dance rhythm to draw: a rhythm report's ``"dance"`` (``method``, ``rhythm_times``
         in seconds of the file, ``rhythm_strength`` per frame), as
-        :func:`mudar.tasks.rhythm.rhythm_report` gives it. Default: hoof-flux, from the
-        analysis.
+        :func:`mudar.tasks.rhythm.rhythm_report` gives it; with ``prominence`` and
+        ``weak_below`` (:func:`mudar.pipelines.rhythm.dance_evidence`), the points with weak
+        evidence are drawn faintly. Default: hoof-flux, from the analysis.
 
     Returns
     -------
@@ -115,7 +116,19 @@ def plot_rhythm(
         ax.fill_between(
             t, strength, step="mid", alpha=0.35, color="tab:blue", label=f"{method} strength"
         )
-        ax.plot(rt, np.full(len(rt), 1.1), "o", ms=4, color="tab:blue", label="dance rhythm")
+        weak = np.zeros(len(rt), bool)
+        if dance is not None and "prominence" in dance:  # weak evidence: drawn faintly
+            weak = np.asarray(dance["prominence"], np.float64) < dance["weak_below"]
+        words = (dance or {}).get("accents")  # what the points are, in a dancer's words
+        ax.plot(
+            rt[~weak], np.full(int((~weak).sum()), 1.1), "o", ms=4, color="tab:blue",
+            label=f"dance rhythm: {words}" if words else "dance rhythm",
+        )  # fmt: skip
+        if weak.any():
+            ax.plot(
+                rt[weak], np.full(int(weak.sum()), 1.1), "o", ms=4, mfc="none", alpha=0.35,
+                color="tab:blue", label=f"weak evidence (rises < {dance['weak_below']:g})",
+            )  # fmt: skip
         if analysis.music is not None:
             ax.vlines(t0 + analysis.music.beat_times, 0, 1.05, color="tab:red", lw=0.6, alpha=0.5)
         if true_beats is not None:

@@ -6,8 +6,11 @@ Routes (every error is ``{"detail": "one line"}`` with a 4xx status; never a tra
 - ``GET /api/info``: the files to pick, the limits, whether genre and retrieval are available;
 - ``POST /api/upload?name=NAME``: the file as the request body (streamed, refused with 413 over
   the size limit, 400 when empty or no media); ``GET|DELETE /api/files/{id}``;
-- ``POST /api/analyze|fix|retarget|retrieve``: queue a job (JSON body with file ids);
-- ``GET /api/jobs/{id}``, ``POST /api/jobs/{id}/cancel``, ``GET /api/jobs/{id}/download``.
+- ``POST /api/analyze|fix|retarget|retrieve``: queue a job (JSON body with file ids; ``fix``
+  takes ``force`` or an ``offset`` in seconds chosen by the user);
+- ``GET /api/jobs/{id}``, ``POST /api/jobs/{id}/cancel``, ``GET /api/jobs/{id}/download``;
+- ``GET /api/jobs/{id}/markers?format=csv|json|srt&count_from=N``: an analysis's beats
+  (counted 1-8 from beat N) and dance accents, as a marker file (``mudar rhythm --markers``).
 
 Every file lives in one temporary folder, removed when the app shuts down.
 """
@@ -24,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.errors import MudarError
-from mudar.methods import RETARGET
+from mudar.methods import DEFAULT_MAX_OFFSET_S, MARKER_FORMATS, RETARGET
 from mudar.optional import require
 from mudar.pipelines.retarget_options import RetargetOptions
 from mudar.serve import work
@@ -235,6 +238,7 @@ def create_app(
             "skeleton": None if settings.skeleton else work.skeleton_missing(),
             "retarget_methods": list(RETARGET),
             "low_sync_confidence": work.LOW_SYNC_CONFIDENCE,
+            "max_offset_s": DEFAULT_MAX_OFFSET_S,
             "genre": None if settings.classifier else work.NO_GENRE_MODEL,
             "index": None if settings.index else work.NO_INDEX,
         }
@@ -280,11 +284,15 @@ def create_app(
         return job_view(jobs.submit("analyze", lambda job: work.analyze_job(job, f, settings)))
 
     @app.post("/api/fix")
-    def fix(file: str = Body(...), force: bool = Body(False)):
+    def fix(file: str = Body(...), force: bool = Body(False), offset: float | None = Body(None)):
         f = file_or_404(file)
         if not (f.has_video and f.has_audio):
             raise HTTPException(400, f"{f.name}: a video with sound is needed to fix its sync")
-        return job_view(jobs.submit("fix", lambda job: work.fix_job(job, f, force=force)))
+        if offset is not None:
+            work.check_offset(offset, f)  # one 400 now, not a failed job
+        return job_view(
+            jobs.submit("fix", lambda job: work.fix_job(job, f, force=force, offset_s=offset))
+        )
 
     @app.post("/api/retarget")
     def retarget(
@@ -316,12 +324,18 @@ def create_app(
         f = file_or_404(file)
         if settings.index is None:
             raise HTTPException(400, work.NO_INDEX)
-        return job_view(
-            jobs.submit(
-                "retrieve",
-                lambda job: work.retrieve_job(job, f, direction=direction, settings=settings),
-            )
-        )
+
+        def retrieve_and_offer(job) -> dict:
+            """The hits, each with its file offered to the page (``media``: its id to preview
+            and retarget onto; None when the index's file is gone)."""
+            result = work.retrieve_job(job, f, direction=direction, settings=settings)
+            for hit in result["results"]:
+                known = store.offer(Path(hit["file"]))
+                hit["name"] = Path(hit["file"]).name
+                hit["media"] = None if known is None else known.to_dict()
+            return result
+
+        return job_view(jobs.submit("retrieve", retrieve_and_offer))
 
     @app.get("/api/jobs/{job_id}")
     def get_job(job_id: str):
@@ -333,6 +347,33 @@ def create_app(
         jobs.cancel(job)
         return job_view(job)
 
+    @app.get("/api/jobs/{job_id}/markers")
+    def markers(job_id: str, format: str = "csv", count_from: int = 1):  # noqa: A002
+        """The beats (counted 1-8 from beat ``count_from``) and the dance accents of an
+        analysis, as a marker file to download (``mudar rhythm --markers``)."""
+        from fastapi.responses import Response
+
+        from mudar.pipelines.rhythm import markers_text
+        from mudar.report.markers import MEDIA_TYPES
+
+        job = job_or_404(job_id)
+        if job.kind != "analyze" or job.state != "done":
+            raise HTTPException(404, f"job {job_id} is no finished analysis ({job.state})")
+        if format not in MARKER_FORMATS:
+            raise HTTPException(
+                400, f"unknown marker format {format!r}; known: {', '.join(MARKER_FORMATS)}"
+            )
+        if count_from < 1:
+            raise HTTPException(400, f"count_from must be a beat number >= 1, got {count_from}")
+        timeline = job.result["timeline"]
+        text = markers_text(timeline, format, first_beat=count_from - 1)
+        name = f"{work.output_stem(timeline['file'])}-markers.{format}"
+        return Response(
+            text.encode(),
+            media_type=f"{MEDIA_TYPES[format]}; charset=utf-8",
+            headers={"Content-Disposition": _attachment(name)},
+        )
+
     @app.get("/api/jobs/{job_id}/download")
     def download(job_id: str):
         job = job_or_404(job_id)
@@ -341,6 +382,15 @@ def create_app(
         return FileResponse(str(job.output), filename=job.output.name)
 
     return app
+
+
+def _attachment(name: str) -> str:
+    """A Content-Disposition for a download named ``name`` (RFC 6266: an ASCII fallback and
+    the UTF-8 name, so that an accented or CJK name survives)."""
+    from urllib.parse import quote
+
+    fallback = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _too_large(name: str, limit_mb: float) -> str:

@@ -132,6 +132,18 @@ class FileStore:
             self._files[f.id] = f
         return f
 
+    def offer(self, path: Path) -> StoredFile | None:
+        """The offered file at ``path`` (a search result of the index, to preview or retarget
+        onto): the one already offered there, else ``path`` offered now; None when it is gone
+        or no readable media."""
+        path = Path(path)
+        if not path.is_file():
+            return None
+        where = path.resolve()
+        with self._lock:
+            known = [f for f in self._files.values() if f.picked and f.path.resolve() == where]
+        return known[0] if known else self.add_media(path)
+
     def add_media_folder(self, folder: Path) -> list[StoredFile]:
         """Offer the media files of ``folder`` (not recursive), sorted by name."""
         folder = Path(folder)

@@ -4,6 +4,7 @@ report progress and can be cancelled between them. No computation of its own."""
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -200,13 +201,30 @@ def _genre(path: str, settings: Settings) -> dict:
     return rec
 
 
-def fix_job(job: Job, f: StoredFile, *, force: bool = False) -> dict:
+def check_offset(offset_s: float, f: StoredFile) -> None:
+    """:class:`ParameterError` unless ``offset_s`` is a number of seconds that leaves some of
+    the sound of ``f`` in it (shorter than the file)."""
+    if not math.isfinite(offset_s) or abs(offset_s) >= f.duration_s:
+        raise ParameterError(
+            f"offset {offset_s} s: give a number of seconds between -{f.duration_s:.2f} and "
+            f"+{f.duration_s:.2f} (the length of {f.name})"
+        )
+
+
+def fix_job(job: Job, f: StoredFile, *, force: bool = False, offset_s: float | None = None) -> dict:
     """The sync estimate and the repaired copy (``mudar sync --fix [--force]``): an error,
-    nothing written, when the delay is below the calibrated confidence and not ``force``."""
-    out = job.folder / f"{_stem(f.name)}-synced{_video_suffix(f.name)}"
-    job.advance("estimating the delay and writing the repaired video", 0.1)
+    nothing written, when the delay is below the calibrated confidence and not ``force``.
+    With ``offset_s`` (chosen by the user, ``mudar sync --fix --offset``) the audio moves by
+    it, without an estimate first; the copy is measured again either way."""
+    if offset_s is None:
+        out = job.folder / f"{_stem(f.name)}-synced{_video_suffix(f.name)}"
+        job.advance("estimating the delay and writing the repaired video", 0.1)
+    else:
+        check_offset(offset_s, f)
+        out = job.folder / f"{_stem(f.name)}-audio{offset_s:+.3f}s{_video_suffix(f.name)}"
+        job.advance("moving the audio and measuring the repaired video", 0.1)
     try:
-        report = sync_file(str(f.path), fixed=out, force=force)
+        report = sync_file(str(f.path), fixed=out, force=force, offset_s=offset_s)
     except UnreliableError as e:  # the page names files by their names, not stored paths
         raise UnreliableError(str(e).replace(str(f.path), f.name)) from None
     job.output = out
@@ -276,7 +294,7 @@ def retrieve_job(job: Job, f: StoredFile, *, direction: str, settings: Settings)
     if direction not in DIRECTIONS:
         raise ParameterError(f"unknown direction {direction!r}; known: {', '.join(DIRECTIONS)}")
     job.advance("embedding the query and ranking the index", 0.1)
-    hits, emb = retrieve_file(
+    hits, emb, own = retrieve_file(
         settings.index,
         str(f.path),
         direction=direction,
@@ -290,8 +308,14 @@ def retrieve_job(job: Job, f: StoredFile, *, direction: str, settings: Settings)
         "direction": direction,
         "lambda": DEFAULT_LAMBDA3,
         "query_clips": len(emb),
+        "left_out": [Path(name).name for name in own],
         "results": [h.as_dict() for h in hits],
     }
+
+
+def output_stem(name: str) -> str:
+    """The stem of a file's name for the name of what is made from it (``dance-markers.csv``)."""
+    return _stem(name)
 
 
 def _stem(name: str, room: int = 80) -> str:

@@ -69,11 +69,14 @@ class Hit:
     query_start_s: float
     label: str
     clip: int
+    duration_s: float
+    """Length of the clip from ``start_s``, seconds (its frames that hold data)."""
 
     def as_dict(self) -> dict:
         return {
             "file": self.file,
             "start_s": round(self.start_s, 3),
+            "duration_s": round(self.duration_s, 3),
             "score": round(self.score, 6),
             "embedding_similarity": round(self.embedding_similarity, 6),
             "rhythm_similarity": round(self.rhythm_similarity, 6),
@@ -197,6 +200,7 @@ class Index:
         candidates: int | None = None,
         query_len=None,
         query_start_s=None,
+        exclude_files=(),
     ) -> list[Hit]:
         """The ``top_k`` clips of the searched side by ``S_hyb``, best first.
 
@@ -220,11 +224,15 @@ class Index:
             Frames of each query clip that hold data; default T.
         query_start_s : array-like of float, shape (M,), optional
             Start of each query clip in its file (reported in :class:`Hit`); default 0.
+        exclude_files : iterable of str
+            Files of the index (as :attr:`files` names them) whose clips are never returned:
+            the query's own file, which would otherwise find itself.
 
         Returns
         -------
         list of Hit
-            Sorted by decreasing score; equal scores by clip order in the index.
+            Sorted by decreasing score; equal scores by clip order in the index. Fewer than
+            ``top_k`` when the side holds fewer clips outside ``exclude_files``.
 
         Raises
         ------
@@ -265,11 +273,16 @@ class Index:
             exhaustive = lambda3 == 0 or n <= EXHAUSTIVE_MAX
             candidates = n if exhaustive else max(100, 10 * top_k)
         _check_positive(candidates, "candidates")
-        if candidates >= n:
-            ids = np.arange(n)
-        else:
-            _, found = self._faiss[side_name].search(q, int(candidates))
+        allowed = self._outside(side, exclude_files)
+        left_out = n - int(allowed.sum())
+        if candidates + left_out >= n:
+            ids = np.flatnonzero(allowed)
+        else:  # asked for as many more as are left out, so that `candidates` remain
+            _, found = self._faiss[side_name].search(q, int(candidates + left_out))
             ids = np.unique(found[found >= 0])
+            ids = ids[allowed[ids]]
+        if len(ids) == 0:
+            return []
         # exact re-ranking of the candidates by S_hyb
         se = q @ side.embeddings[ids].T
         music, dance = (r, side.rhythm[ids]) if side_name == "dance" else (side.rhythm[ids], r)
@@ -296,9 +309,24 @@ class Index:
                     query_start_s=float(qstart[best_q[j]]),
                     label=self.labels[f],
                     clip=clip,
+                    duration_s=float(self.clip_len[clip]) / self.fps,
                 )
             )
         return hits
+
+    def _outside(self, side: Side, exclude_files) -> np.ndarray:
+        """bool (len(side),): the clips of ``side`` that are of no file in ``exclude_files``.
+
+        Raises
+        ------
+        ParameterError
+            ``exclude_files`` is a single string (a name, not a list of names).
+        """
+        if isinstance(exclude_files, str):
+            raise ParameterError(f"exclude_files must be a list of names, got {exclude_files!r}")
+        names = set(exclude_files)
+        gone = [i for i, f in enumerate(self.files) if f in names]
+        return ~np.isin(self.clip_file[side.clips], gone)
 
     def query(self, emb, *, direction: str = "music2dance", **kwargs) -> list[Hit]:
         """:meth:`search` with the clips of an embedded query file (all of its clips).

@@ -146,6 +146,9 @@ class RhythmMethod:
         :func:`rhythm_report` (the pose method: the share of frames with a body).
     accents : str
         What its rhythm points are, in a dancer's words (the page names them so).
+    model : str
+        Which model ``needs_model`` loads: ``"mudar"`` (a MuDaR checkpoint) or ``"timing"`` (a
+        timing model, :mod:`mudar.models.timing`).
     """
 
     name: str
@@ -157,6 +160,7 @@ class RhythmMethod:
     without_music: str | None = None
     report: Callable[[Analysis], dict] | None = None
     accents: str = ""
+    model: str = "mudar"
 
 
 def _learned(with_audio: bool):
@@ -200,6 +204,11 @@ class _PerArray:
     def __contains__(self, key: int) -> bool:
         return key in self._values
 
+    def last(self, array: np.ndarray):
+        """The value last computed for ``array`` (whatever its tag), or None."""
+        hit = self._values.get(id(array))
+        return None if hit is None else hit[1]
+
     def get(self, array: np.ndarray, compute: Callable[[], object], *, tag: object = None):
         key = id(array)
         hit = self._values.get(key)
@@ -213,6 +222,7 @@ class _PerArray:
 
 
 _STOPS = _PerArray()  # stop_times, per energy array and clock
+_TIMED = _PerArray()  # the timing model's times, per energy array and model
 _SPEEDS = _PerArray()  # joint speed of a pose track, per keypoint array
 _BEATS = _PerArray()  # pose_times, per keypoint array and span
 
@@ -233,6 +243,58 @@ def stop_times(analysis: Analysis) -> np.ndarray:
         return t[(t >= 0) & (t < analysis.n_frames / fps)]
 
     return _STOPS.get(e, compute, tag=fps)
+
+
+def _timing(analysis: Analysis, model) -> tuple[np.ndarray, np.ndarray]:
+    # the learned timing model: when the dancer accents (which stops, or its own peaks)
+    from mudar.features.candidates import timing_inputs
+    from mudar.models.timing import dense_probs, predict_probs, predict_times
+
+    e, fps = _energy(analysis), analysis.clock.fps
+    pose = {}
+    if model.config.use_pose and analysis.pose is not None:
+        track = analysis.pose
+        pose = {
+            "pose_times": track.times_s,
+            "pose_speed": _speed(track),
+            "pose_keypoints": track.keypoints,
+            "pose_confidence": track.confidence,
+        }
+    n, end = analysis.n_frames, analysis.n_frames / fps
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        x = timing_inputs(e, fps=fps, **pose)
+        times, _ = predict_times(model, x)
+        strength = np.zeros(n, np.float32)
+        if model.config.head == "dense":  # each frame: its highest sample
+            p = dense_probs(model, x)
+            k = np.clip(np.floor((x.offset_s + np.arange(len(p)) / x.rate) * fps + 0.5), 0, n - 1)
+            np.maximum.at(strength, k.astype(int), p.astype(np.float32))
+        elif len(x.times):  # each frame: its stop's probability
+            k = np.clip(np.round(x.times * fps).astype(int), 0, n - 1)
+            np.maximum.at(strength, k, predict_probs(model, x).astype(np.float32))
+        return times[(times >= 0) & (times < end)], strength
+
+    tag = (model.serial, model.config.threshold, fps, bool(pose))
+    times, strength = _TIMED.get(e, compute, tag=tag)
+    frames = np.unique(np.clip(np.round(times * fps).astype(int), 0, n - 1))
+    return frames, strength
+
+
+def timing_times(analysis: Analysis) -> np.ndarray:
+    """The timing model's rhythm times of ``analysis`` (seconds, float64, (k,)): its candidates
+    at or above the model's threshold (or its dense peaks), timed below the frame. The
+    ``timing`` method's detect must have run on the analysis first (it holds the model).
+
+    Raises
+    ------
+    ParameterError
+        The detect has not run on this analysis.
+    """
+    hit = _TIMED.last(_energy(analysis))
+    if hit is None:
+        raise ParameterError("the timing method's times are read after its detect has run")
+    return hit[0]
 
 
 def _pose(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray]:
@@ -325,6 +387,15 @@ RHYTHM_METHODS: dict[str, RhythmMethod] = {
             times=pose_times,
             report=_pose_report,
             accents="the moments your body stops",
+        ),
+        RhythmMethod(
+            "timing",
+            _timing,
+            needs_model=True,
+            needs=("energy",),
+            times=timing_times,
+            model="timing",
+            accents="the stops the learned timing model takes for your accents",
         ),
     )
 }

@@ -102,8 +102,14 @@ def meta_beside(path: str | os.PathLike) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
+SONG_SEP = "~"
+"""Between a dance's name and its song's in the folder of a locked dance re-timed onto another
+dance's music (``mudar make-locked --songs``)."""
+
+
 def dance_group(item: dict | str) -> str:
-    """The dance a video of the locked set belongs to: its folder.
+    """The dance a video of the locked set belongs to: its folder, up to :data:`SONG_SEP` (every
+    song a dance was re-timed onto stays with it).
 
     For :func:`mudar.data.clips.clipset.split_videos` (``group=dance_group``): every look of one
     dance (``<dance>/video_<look>.mp4``, id ``<dance>/video_<look>``) goes to the same side.
@@ -114,7 +120,8 @@ def dance_group(item: dict | str) -> str:
         A manifest item (its ``id``) or a bare id.
     """
     vid = item if isinstance(item, str) else str(item["id"])
-    return vid.rsplit("/", 1)[0] if "/" in vid else vid
+    folder = vid.rsplit("/", 1)[0] if "/" in vid else vid
+    return folder.split(SONG_SEP, 1)[0]  # <dance>~<song>: a warp of the dance onto a song
 
 
 def look_of(item: dict | str) -> str | None:

@@ -11,6 +11,14 @@ function showError(msg) {
   e.hidden = !msg;
 }
 
+// An error next to the control that caused it (the top one is for uploads); "" hides it.
+function inlineError(id, msg) {
+  const e = $(id);
+  if (!e) { showError(msg); return; }
+  e.textContent = msg;
+  e.hidden = !msg;
+}
+
 async function api(path, options = {}) {
   let r;
   try {
@@ -107,7 +115,10 @@ function jobRow(job, title) {
     name.textContent = title.text === undefined ? title : title.text;
     name.title = title.full === undefined ? title : title.full;
     row.querySelector(".cancel").onclick = () =>
-      postJSON(`/api/jobs/${job.id}/cancel`, {}).catch((e) => showError(e.message));
+      postJSON(`/api/jobs/${job.id}/cancel`, {}).catch((e) => {
+        row.querySelector(".step").textContent = e.message;
+      });
+    row.dataset.seq = state.jobSeq = (state.jobSeq || 0) + 1;
     $("jobs").prepend(row);
   }
   row.className = "job " + job.state;
@@ -117,6 +128,7 @@ function jobRow(job, title) {
   if (job.state === "error") step = job.error;
   row.querySelector(".step").textContent = step;
   row.querySelector(".cancel").hidden = !(job.state === "queued" || job.state === "running");
+  foldJobs();
   return row;
 }
 
@@ -140,8 +152,12 @@ function fmt(x, d = 2) { return (x === null || x === undefined) ? "n/a" : Number
 async function analyse(fileId) {
   const f = fileById(fileId);
   showError("");
+  inlineError("analyze-error", "");
   const job = await runJob("/api/analyze", { file: fileId }, jobTitle("analyse", f.name));
   if (job.state !== "done") return;
+  job.result.job = job.id;  // the marker downloads ask the server for this analysis
+  state.countFrom = 0;  // a new file: counted from its first beat
+  $("count-from").value = "0";
   const row = $("job-" + job.id);
   row.onclick = () => showAnalysis(f, job.result);
   showAnalysis(f, job.result);
@@ -212,11 +228,13 @@ function showAnalysis(f, r) {
     $("genre-bars").appendChild(why);
   }
   showPoseNote(r.pose);
+  showSyncTools(f, r);
   const v = $("video");
   v.src = `/api/files/${f.id}`;
   state.skeletonKey = null;
   state.view = [0, Math.max(t.duration_s, 0.1)];
   drawTimeline();
+  showMarkers(r);
   $("index-note").textContent = state.info.index || "";
   $("retrieve-btn").disabled = !!state.info.index;
 }
@@ -283,6 +301,7 @@ function drawTimeline() {
       el("line", { x1: x(b), x2: x(b), y1: LANES.music[0], y2: LANES.music[1],
                    stroke: "#e07b00", "stroke-width": 1.5, class: "beat" }, plot);
     }
+    drawCounts(plot, x);
   } else {
     const note = el("text", { x: left + 8, y: 60, class: "lane-label" }, svg);
     note.textContent = "no sound";
@@ -294,12 +313,7 @@ function drawTimeline() {
                      fill: "none", stroke: "#6a9f3a", "stroke-width": 1.2, class: "strength" }, plot);
   }
   if (d) {
-    for (const p of d.rhythm_times) {
-      if (p < t0 || p > t1) continue;
-      el("circle", { cx: x(p), cy: LANES.dance[0] + 6, r: 4, fill: "#b0306a", class: "dance-point" }, plot);
-      el("line", { x1: x(p), x2: x(p), y1: LANES.dance[0] + 6, y2: LANES.dance[1],
-                   stroke: "#b0306a", "stroke-opacity": 0.35 }, plot);
-    }
+    drawDancePoints(svg, plot, x, left, right);
   } else {
     const note = el("text", { x: left + 8, y: 165, class: "lane-label" }, svg);
     note.textContent = "no pictures";
@@ -322,6 +336,7 @@ function drawTimeline() {
   state.plotLeft = left;
   box.replaceChildren(svg);
   moveCursor();
+  drawSyncStrip();  // the strip below shows the same stretch
 }
 
 // the on-beat lane: each accent's offset to its nearest beat (late above the line, early
@@ -568,7 +583,226 @@ function bindTimeline(box) {
 function tick() {
   moveCursor();
   drawSkeleton();
+  flashMarkers();
+  metronomeTick();
   requestAnimationFrame(tick);
+}
+
+// ---- the jobs list: the running ones and the last few finished, older ones folded --------
+
+const JOBS_SHOWN = 3;  // finished rows left in view
+
+function foldJobs() {
+  const box = $("jobs");
+  let older = $("jobs-older");
+  const rows = Array.from(box.querySelectorAll(".job"))
+    .sort((a, b) => Number(b.dataset.seq || 0) - Number(a.dataset.seq || 0));  // newest first
+  const shown = [], fold = [];
+  let finished = 0;
+  for (const row of rows) {
+    const active = row.classList.contains("queued") || row.classList.contains("running");
+    (active || finished++ < JOBS_SHOWN ? shown : fold).push(row);
+  }
+  if (fold.length && !older) {
+    older = document.createElement("details");
+    older.id = "jobs-older";
+    older.appendChild(document.createElement("summary"));
+    box.appendChild(older);
+  }
+  // rows are moved only where they are out of place (a poll must not disturb a click)
+  shown.forEach((row, i) => {
+    if (box.children[i] !== row) box.insertBefore(row, box.children[i] || null);
+  });
+  if (!older) return;
+  if (!fold.length) { older.remove(); return; }
+  fold.forEach((row, i) => {
+    if (older.children[i + 1] !== row) older.insertBefore(row, older.children[i + 1] || null);
+  });
+  older.querySelector("summary").textContent =
+    `${fold.length} earlier job${fold.length === 1 ? "" : "s"}`;
+}
+
+// ---- the music's 8-counts, the dance points by their evidence ----------------------------
+
+// the count (1..8) of beat i, beat state.countFrom counted 1 (the ones before it carry on
+// backwards: 7, 8, 1, ...), as report/markers.py counts for the downloads
+function beatCount(i) {
+  return (((i - (state.countFrom || 0)) % 8) + 8) % 8 + 1;
+}
+
+// the count above each beat of the music lane; where the beats are too close to read (zoomed
+// out), only the 1s
+function drawCounts(plot, x) {
+  const m = state.analysis.timeline.music, [t0, t1] = state.view;
+  const b = m.beat_times;
+  const gap = b.length > 1 ? x(b[1]) - x(b[0]) : 100;
+  b.forEach((t, i) => {
+    if (t < t0 || t > t1) return;
+    const c = beatCount(i);
+    if (c !== 1 && gap < 12) return;
+    const lab = el("text", { x: x(t), y: LANES.music[0] - 4, "text-anchor": "middle",
+                             class: c === 1 ? "count one" : "count" }, plot);
+    lab.textContent = c;
+  });
+}
+
+// the rhythm points of the dance lane: a point whose strength barely rises above the curve
+// around it (its prominence under weak_below) is drawn faintly, hollow; the strength is on
+// its own 0..1 scale (not stretched), so a flat curve stays flat
+function drawDancePoints(svg, plot, x, left, right) {
+  const d = state.analysis.timeline.dance, [t0, t1] = state.view;
+  const [top, bottom] = LANES.dance;
+  d.rhythm_times.forEach((p, i) => {
+    if (p < t0 || p > t1) return;
+    const prom = d.prominence ? d.prominence[i] : null;
+    const weak = prom !== null && prom < d.weak_below;
+    const dot = el("circle", { cx: x(p), cy: top + 6, r: 4,
+                               fill: weak ? "none" : "#b0306a", stroke: "#b0306a",
+                               "stroke-width": weak ? 1.2 : 0, opacity: weak ? 0.4 : 1,
+                               class: weak ? "dance-point weak" : "dance-point" }, plot);
+    el("title", {}, dot).textContent = `${p.toFixed(2)} s` + (prom === null ? ""
+      : weak ? `: weak evidence (the strength rises ${fmt(prom, 2)} there)`
+             : `: the strength rises ${fmt(prom, 2)} there`);
+    el("line", { x1: x(p), x2: x(p), y1: top + 6, y2: bottom, stroke: "#b0306a",
+                 "stroke-opacity": weak ? 0.12 : 0.35 }, plot);
+  });
+  for (const [v, y] of [["1", top + 4], ["0", bottom]]) {
+    const t = el("text", { x: left - 4, y, class: "lane-label", "text-anchor": "end" }, svg);
+    t.textContent = v;
+  }
+  const c = state.analysis.timeline.curves.dance_strength;
+  if (c && c.lo !== undefined) {  // the range the curve spans, under the lane's name
+    const t = el("text", { x: 4, y: (top + bottom) / 2 + 14, class: "lane-label strength-range" },
+                 svg);
+    t.textContent = `${fmt(c.lo, 2)}\u2013${fmt(c.hi, 2)}`;
+    el("title", {}, t).textContent = "the range of the dance rhythm strength, on its 0-1 scale";
+  }
+}
+
+// ---- markers: flashes over the video, the metronome, the 8-count, the downloads ----------
+
+const FLASH_S = 0.15;  // how long a marker stays lit after its time, seconds
+
+function showMarkers(r) {
+  const t = r.timeline, d = t.dance, m = t.music;
+  const words = $("dance-method");
+  if (!d) words.textContent = "";
+  else {
+    const weak = d.prominence ? d.prominence.filter((p) => p < d.weak_below).length : 0;
+    words.innerHTML = `Dance rhythm: <b>${esc(d.accents || d.method)}</b> (${esc(d.method)}), ` +
+      (d.uses_music ? `<span class="hears">found by a method that hears the music: it copies ` +
+                      `the music's rate, so it cannot tell whether the dance is on the beat</span>`
+                    : "found from the picture alone, without the music") +
+      ". " + (!d.rhythm_times.length
+        ? (d.dancer_found === false ? "No dancer found, so no rhythm points."
+                                    : "No rhythm points found.")
+        : `${weak} of ${d.rhythm_times.length} points are faint: weak evidence, where the ` +
+          `strength rises less than ${d.weak_below} above the curve around it.`);
+  }
+  const sel = $("count-from");
+  const from = (state.countFrom || 0) + 1;
+  $("count-note").textContent = !m || !m.beat_times.length ? "no beats to count"
+    : (from === 1 ? "counted from the first beat" : `counted from beat ${from}`) +
+      ": the music's bars (its downbeats) are not detected, so pick the beat that is 1";
+  sel.disabled = !m || !m.beat_times.length;
+  markerLinks();
+}
+
+function markerLinks() {
+  const r = state.analysis;
+  for (const fmtName of ["csv", "json", "srt"]) {
+    const a = $("markers-" + fmtName);
+    a.hidden = !r || !r.job;
+    if (r && r.job) {
+      a.href = `/api/jobs/${r.job}/markers?format=${fmtName}&count_from=${(state.countFrom || 0) + 1}`;
+    }
+  }
+}
+
+// the index of the last time at or before t (-1 if none)
+function lastAtOrBefore(times, t) {
+  let lo = 0, hi = times.length - 1, found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid] <= t) { found = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return found;
+}
+
+// a beat (with its count) and a dance accent light up over the video at their time
+function flashMarkers() {
+  const r = state.analysis, beat = $("flash-beat"), accent = $("flash-accent");
+  const now = $("video").currentTime || 0;
+  const b = r && r.timeline.music ? r.timeline.music.beat_times : [];
+  const i = lastAtOrBefore(b, now);
+  const onBeat = i >= 0 && now - b[i] < FLASH_S;
+  beat.hidden = !onBeat;
+  if (onBeat) beat.textContent = beatCount(i);
+  const d = r && r.timeline.dance;
+  const a = d ? d.rhythm_times : [];
+  const j = lastAtOrBefore(a, now);
+  const onAccent = j >= 0 && now - a[j] < FLASH_S;
+  accent.hidden = !onAccent;
+  accent.classList.toggle("weak", onAccent && !!d.prominence && d.prominence[j] < d.weak_below);
+}
+
+// a click on each beat while the video plays (Web Audio, scheduled a little ahead); the count
+// 1 higher. Off by default; the checkbox's click is the gesture that lets the page make sound.
+const metro = { ctx: null, next: null, last: null, clicks: [] };
+
+function metronomeTick() {
+  const v = $("video"), r = state.analysis;
+  const b = r && r.timeline.music ? r.timeline.music.beat_times : [];
+  if (!$("metronome-toggle").checked || !metro.ctx || v.paused || !b.length) {
+    metro.next = null;
+    return;
+  }
+  const now = v.currentTime;
+  if (metro.next === null || now < metro.last - 0.05 || now > metro.last + 0.5) {
+    metro.next = lastAtOrBefore(b, now - 1e-3) + 1;  // started, or sought: the next beat on
+  }
+  metro.last = now;
+  const rate = v.playbackRate || 1;
+  while (metro.next < b.length && b[metro.next] <= now + 0.1) {
+    const wait = (b[metro.next] - now) / rate;
+    if (wait > -0.03) click(metro.ctx.currentTime + Math.max(wait, 0), metro.next);
+    metro.next++;
+  }
+}
+
+// one click at audio time `when` for beat i (its count 1 higher)
+function click(when, i) {
+  const count = beatCount(i), ctx = metro.ctx, osc = ctx.createOscillator(), gain = ctx.createGain();
+  osc.frequency.value = count === 1 ? 1760 : 1100;
+  gain.gain.setValueAtTime(0.0001, when);
+  gain.gain.exponentialRampToValueAtTime(0.5, when + 0.002);
+  gain.gain.exponentialRampToValueAtTime(0.0001, when + 0.04);
+  osc.connect(gain).connect(ctx.destination);
+  osc.start(when);
+  osc.stop(when + 0.05);
+  metro.clicks.push({ beat: i, count, at: when, video: $("video").currentTime });
+}
+
+function bindMarkers() {
+  const sel = $("count-from");
+  for (let k = 1; k <= 8; k++) {
+    const o = document.createElement("option");
+    o.value = k - 1;
+    o.textContent = k === 1 ? "1 (the first beat)" : String(k);
+    sel.appendChild(o);
+  }
+  sel.addEventListener("change", () => {
+    state.countFrom = Number(sel.value);
+    if (state.analysis) { showMarkers(state.analysis); drawTimeline(); }
+  });
+  $("metronome-toggle").addEventListener("change", (e) => {
+    if (!e.target.checked) return;
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) { e.target.checked = false; e.target.disabled = true; return; }
+    if (!metro.ctx) metro.ctx = new Ctx();
+    metro.ctx.resume();
+    metro.next = null;
+  });
 }
 
 // ---- wiring ------------------------------------------------------------------------------
@@ -639,6 +873,283 @@ function showRetarget(job) {
   list.insertBefore(item, list.firstChild);
 }
 
+// ---- the audio delay by hand: an offset slider, its strip, the fixed copies -------------
+
+// The offset has the sign of `mudar sync`: positive, the sound is late, and the fix moves it
+// earlier; a music event heard at t in the file is heard at t - offset in the fixed copy.
+function signed(x) { return `${x >= 0 ? "+" : "\u2212"}${Math.abs(x).toFixed(3)}`; }
+
+function showSyncTools(f, r) {
+  const s = r.sync;
+  $("sync-tools").hidden = !!s.error;  // a song, a silent video: nothing to move
+  if (state.syncFile !== f.id) $("fix-results").replaceChildren();
+  state.syncFile = f.id;
+  $("offset-listen").checked = false;
+  listenToOffset(false);
+  if (s.error) return;
+  const max = state.info.max_offset_s || 1;
+  for (const id of ["offset-slider", "offset-value"]) { $(id).min = -max; $(id).max = max; }
+  // the estimate where it can be trusted; else 0, the sound as recorded (no guess offered)
+  state.syncGuess = s.offset_s;
+  const est = $("offset-estimate");
+  est.textContent = state.syncUnsure ? `the best guess (${signed(s.offset_s)} s)`
+                                     : `the estimate (${signed(s.offset_s)} s)`;
+  est.title = state.syncUnsure ? "the dance does not pin the delay down: a guess" : "";
+  $("offset-info").textContent = "";
+  $("offset-info").className = "";
+  $("offset-audio").src = `/api/files/${f.id}`;
+  setOffset(state.syncUnsure ? 0 : s.offset_s);
+}
+
+function setOffset(o) {
+  const max = state.info.max_offset_s || 1;
+  o = Math.min(Math.max(Math.round(Number(o) * 1000) / 1000, -max), max);
+  if (!Number.isFinite(o)) return;
+  state.offset = o;
+  $("offset-slider").value = o;
+  if (document.activeElement !== $("offset-value")) $("offset-value").value = o.toFixed(3);
+  const ms = Math.round(Math.abs(o) * 1000);
+  $("offset-words").textContent = `${signed(o)} s: ` + (ms === 0
+    ? "the sound as it was recorded"
+    : `the sound moves ${ms} ms ${o > 0 ? "earlier" : "later"}, for a sound ${ms} ms ` +
+      (o > 0 ? "late" : "early"));
+  drawSyncStrip();
+  listenToOffset();
+}
+
+// the music's onsets and beats, moved by the offset, above the dance's accents below, over
+// the timeline's stretch and at its scale (so zooming there zooms here)
+function drawSyncStrip() {
+  const box = $("offset-strip"), r = state.analysis;
+  if (!r || !state.view || $("sync-tools").hidden || state.offset === undefined) return;
+  const t = r.timeline, m = t.music, d = t.dance, o = state.offset;
+  const width = Math.max(box.clientWidth, 300), left = 70, right = width - 10, H = 72, mid = 36;
+  const [t0, t1] = state.view;
+  const x = (s) => left + ((s - t0) / (t1 - t0)) * (right - left);
+  const svg = el("svg", { viewBox: `0 0 ${width} ${H}`, id: "offset-strip-svg" });
+  el("rect", { x: 0, y: 0, width, height: H, fill: "#fff" }, svg);
+  const clip = el("clipPath", { id: "strip-clip" }, el("defs", {}, svg));
+  el("rect", { x: left, y: 0, width: right - left, height: H }, clip);
+  const plot = el("g", { "clip-path": "url(#strip-clip)" }, svg);
+  el("line", { x1: left, x2: right, y1: mid, y2: mid, stroke: "#ccc" }, svg);
+  el("text", { x: 4, y: 20, class: "lane-label" }, svg).textContent = "music";
+  el("text", { x: 4, y: 58, class: "lane-label" }, svg).textContent = "dance";
+  const inView = (s) => s >= t0 && s <= t1;
+  for (const a of (d ? d.rhythm_times : [])) {  // a faint guide up through the music half
+    if (!inView(a)) continue;
+    el("line", { x1: x(a), x2: x(a), y1: 4, y2: mid, stroke: "#b0306a", "stroke-opacity": 0.25,
+                 "stroke-dasharray": "2 2" }, plot);
+    el("line", { x1: x(a), x2: x(a), y1: mid + 2, y2: H - 4, stroke: "#b0306a",
+                 "stroke-width": 2, class: "strip-accent" }, plot);
+  }
+  if (m) {
+    for (const on of m.onset_times) {
+      if (inView(on - o)) el("line", { x1: x(on - o), x2: x(on - o), y1: 14, y2: mid - 2,
+                                       stroke: "#2a6fb0", class: "strip-onset" }, plot);
+    }
+    for (const b of m.beat_times) {
+      if (inView(b - o)) el("line", { x1: x(b - o), x2: x(b - o), y1: 4, y2: mid - 2,
+                                      stroke: "#e07b00", "stroke-width": 2.5, class: "strip-beat" }, plot);
+    }
+  }
+  box.replaceChildren(svg);
+}
+
+// "hear it": the sound of the file, moved by the offset, under the muted video. The two
+// players are kept together by nudging the sound's rate (a seek stalls the sound for longer
+// than the drift it would mend), to within some 30 ms; the fixed copy is the exact check.
+function listenToOffset(on) {
+  const v = $("video"), a = $("offset-audio");
+  if (on === true) { state.videoMuted = v.muted; v.muted = true; }
+  if (on === false) {  // the video's own sound back, as it was
+    a.pause();
+    if (state.videoMuted !== undefined) v.muted = state.videoMuted;
+    state.videoMuted = undefined;
+  }
+  if (!$("offset-listen").checked) return;
+  const target = v.currentTime + (state.offset || 0);
+  const outside = target < 0 || (a.duration && target >= a.duration);
+  if (v.paused || v.ended || outside) {
+    if (!a.paused) a.pause();
+    a.playbackRate = v.playbackRate;
+    if (!outside && Math.abs(a.currentTime - target) > 0.001) a.currentTime = target;
+    return;
+  }
+  const drift = a.currentTime - target;
+  if (a.paused || Math.abs(drift) > 0.25) {
+    a.currentTime = target;
+    a.playbackRate = v.playbackRate;
+    if (a.paused) a.play().catch(() => {});
+    return;
+  }
+  a.playbackRate = v.playbackRate * (1 - Math.max(-0.25, Math.min(0.25, 3 * drift)));
+}
+
+// a fixed copy, played in place with its offset measured again, newest first; `from` (the
+// line by a button that made it) gets a link down to it
+function showFixed(job, from) {
+  const r = job.result, url = `/api/jobs/${job.id}/download`, after = r.after;
+  const item = document.createElement("div");
+  item.className = "fix-item overview";
+  item.innerHTML = `<div class="player"><video controls preload="metadata"></video></div>
+    <div class="fix-text"><h3></h3><p class="fix-after"></p>
+      <a class="fix-copy-download" download>Download the fixed video</a></div>`;
+  item.querySelector("video").src = url;
+  item.querySelector("a").href = url;
+  const how = r.manual ? "your offset" : r.forced ? "a guess" : "the estimate";
+  const h3 = item.querySelector("h3");
+  h3.textContent = `${shortName(r.fixed, 50)}: the sound moved by ${signed(r.offset_s)} s (${how})`;
+  h3.title = r.fixed;
+  const p = item.querySelector(".fix-after");
+  if (!after) {
+    p.textContent = "not measured again";
+  } else {
+    p.textContent = `Measured again on the fixed copy: ${signed(after.offset_s)} s, ` +
+      `confidence ${fmt(after.confidence, 2)}` + (after.reliable ? "" : " (cannot tell)");
+    if (after.reliable && Math.abs(after.offset_s) >= 0.01) {  // what is left, to try
+      const b = document.createElement("button");
+      const next = r.offset_s + after.offset_s;
+      b.className = "secondary try-rest";
+      b.textContent = `try ${signed(next)} s`;
+      b.title = "your offset plus what the fixed copy still measures";
+      b.onclick = () => setOffset(next);
+      p.append(" ", b);
+    }
+  }
+  $("fix-results").prepend(item);
+  if (from) {
+    const a = document.createElement("a");
+    a.className = "watch-fixed";
+    a.textContent = "watch it";
+    a.href = "#";
+    a.onclick = (e) => { e.preventDefault(); item.scrollIntoView({ behavior: "smooth" }); };
+    from.append(" ", a);
+  }
+}
+
+async function fixWithOffset() {
+  const f = state.current, offset = state.offset, info = $("offset-info");
+  showError("");
+  info.textContent = "";
+  info.className = "";
+  try {
+    const job = await runJob("/api/fix", { file: f.id, offset },
+                             jobTitle("fix the sync of", f.name, ` (${signed(offset)} s)`));
+    if (job.state === "done") showFixed(job);
+  } catch (e) {
+    info.textContent = e.message;
+    info.className = "inline-error";
+  }
+}
+
+function bindSyncTools() {
+  $("offset-slider").addEventListener("input", (e) => setOffset(e.target.value));
+  $("offset-value").addEventListener("change", (e) => setOffset(e.target.value));
+  $("offset-estimate").onclick = () => setOffset(state.syncGuess || 0);
+  $("offset-fix-btn").onclick = () => fixWithOffset();
+  $("offset-listen").addEventListener("change", (e) => listenToOffset(e.target.checked));
+  for (const ev of ["play", "pause", "seeked", "ratechange", "timeupdate", "ended"]) {
+    $("video").addEventListener(ev, () => listenToOffset());
+  }
+}
+
+// ---- search results: a preview of each clip, its score in words, a retarget onto it -----
+
+function showRetrieval(r, query, direction) {
+  const n = r.results.length, lam = r.lambda;
+  const about = $("retrieve-about");
+  about.textContent = `Score = ${lam} \u00d7 embedding similarity + ${fmt(1 - lam, 1)} \u00d7 ` +
+    "rhythm similarity. Embedding similarity: the cosine of the two learned embeddings, " +
+    "the dance's and the music's (1 = the same, 0 = unrelated, \u22121 = opposite). Rhythm " +
+    "similarity: the " +
+    "correlation of the music's onsets with the dance's rhythm, allowing a shift of up to " +
+    "2 frames (1 = in step, 0 = unrelated). Ranked best first; each clip is scored against " +
+    "the part of your file it fits best." +
+    (r.left_out.length ? ` Left out: the clips of ${r.left_out.join(", ")}, the file ` +
+                         "searched with." : "");
+  about.hidden = false;
+  const body = $("retrieve-results").querySelector("tbody");
+  body.replaceChildren();
+  r.results.forEach((h, i) => body.appendChild(hitRow(h, i, n, lam, query, direction)));
+  if (!n) {
+    const tr = document.createElement("tr");
+    tr.innerHTML = '<td colspan="5">no clip in the index besides this file\u2019s own</td>';
+    body.appendChild(tr);
+  }
+  $("retrieve-results").className = direction;
+  $("retrieve-results").hidden = false;
+}
+
+function hitRow(h, i, n, lam, query, direction) {
+  const tr = document.createElement("tr");
+  tr.className = "hit";
+  tr.innerHTML = `<td class="rank"></td><td class="preview"></td><td class="clip"></td>
+    <td class="score"></td><td class="act"></td>`;
+  const cell = (c) => tr.querySelector("." + c);
+  cell("rank").textContent = `${i + 1}`;
+  cell("rank").title = `rank ${i + 1} of ${n}`;
+  const end = h.start_s + h.duration_s;
+  if (h.media) {
+    const player = document.createElement(h.media.has_video ? "video" : "audio");
+    player.controls = true;
+    player.preload = "metadata";
+    player.src = `/api/files/${h.media.id}#t=${h.start_s},${end}`;  // the clip itself
+    cell("preview").appendChild(player);
+  } else {
+    cell("preview").innerHTML = '<span class="hint">the file is not on this computer now</span>';
+  }
+  const name = document.createElement("b");
+  name.textContent = shortName(h.name, 40);
+  name.title = h.file;
+  cell("clip").append(name, document.createElement("br"),
+    `${fmt(h.start_s, 1)}\u2013${fmt(end, 1)} s${h.label ? ", " + h.label : ""}; ` +
+    `fits your file from ${fmt(h.query_start_s, 1)} s`);
+  cell("score").innerHTML = `<b>${fmt(h.score, 3)}</b><br><small>= ${lam} \u00d7 ` +
+    `${fmt(h.embedding_similarity, 3)} embeddings + ${fmt(1 - lam, 1)} \u00d7 ` +
+    `${fmt(h.rhythm_similarity, 3)} rhythm</small>`;
+  if (h.media) {
+    const b = document.createElement("button");
+    const toSong = direction === "dance2music";
+    b.className = "retarget-onto";
+    b.textContent = toSong ? "Retarget onto this" : "Retarget this dance onto the song";
+    b.title = toSong ? `the dance of ${query.name} re-timed onto ${h.name} from ${fmt(h.start_s, 1)} s`
+                     : `the dance of ${h.name} re-timed onto ${query.name}`;
+    b.onclick = () => (toSong ? retargetOnto(b, query, h.media, h.start_s)
+                              : retargetOnto(b, h.media, query, h.query_start_s));
+    cell("act").appendChild(b);
+  }
+  return tr;
+}
+
+// the retarget of section 3 with its method and ending, on a pair from a search result
+async function retargetOnto(button, video, music, songStart) {
+  if (!state.files[music.id]) remember(music);
+  if (!state.files[video.id]) remember(video);
+  const method = $("method-select").value, end = $("end-select").value;
+  if (video.id === (state.current && state.current.id)) {  // section 3 shows what runs
+    $("song-select").value = music.id;
+    $("song-start").value = songStart;
+  }
+  showError("");
+  const label = button.textContent;
+  button.disabled = true;
+  button.textContent = "retargeting\u2026";
+  try {
+    const job = await runJob("/api/retarget",
+                             { video: video.id, music: music.id, method, end, song_start: songStart },
+                             jobTitle("retarget", video.name, ` onto ${shortName(music.name, 30)} (${method})`));
+    if (job.state !== "done") return;
+    showRetarget(job);
+    button.textContent = "retargeted: see 3 above";
+    $("retarget").scrollIntoView({ behavior: "smooth" });
+  } catch (e) {
+    showError(e.message);
+    button.textContent = label;
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function init() {
   state.files = {};
   try {
@@ -666,12 +1177,12 @@ async function init() {
     // every upload is analysed; the analyses queue on the server and run one after another
     await uploadAll(files, (f) => {
       $("media-select").value = f.id;
-      analyse(f.id).catch((err) => showError(err.message));
+      analyse(f.id).catch((err) => inlineError("analyze-error", err.message));
     });
   });
   $("analyze-btn").onclick = () => {
     const id = $("media-select").value;
-    if (id) analyse(id).catch((e) => showError(e.message));
+    if (id) analyse(id).catch((e) => inlineError("analyze-error", e.message));
   };
   $("fix-btn").onclick = async () => {
     const f = state.current, force = !!state.syncUnsure, info = $("fix-info");
@@ -693,6 +1204,7 @@ async function init() {
           (r.after.reliable ? "" : ` (cannot tell, confidence ${fmt(r.after.confidence, 2)})`);
       }
       info.textContent = words;
+      showFixed(job, info);
     } catch (e) {  // a refused fix: its one line next to the button
       info.textContent = e.message;
       info.className = "inline-error";
@@ -708,32 +1220,24 @@ async function init() {
   $("retarget-btn").onclick = async () => {
     const f = state.current, music = $("song-select").value, method = $("method-select").value;
     const end = $("end-select").value, songStart = Number($("song-start").value || 0);
-    showError("");
+    inlineError("retarget-error", "");
     try {
       const job = await runJob("/api/retarget",
                                { video: f.id, music, method, end, song_start: songStart },
                                jobTitle("retarget", f.name, ` (${method})`));
       if (job.state !== "done") return;
       showRetarget(job);
-    } catch (e) { showError(e.message); }
+    } catch (e) { inlineError("retarget-error", e.message); }
   };
   $("retrieve-btn").onclick = async () => {
     const f = state.current, direction = $("direction-select").value;
-    showError("");
+    inlineError("retrieve-error", "");
     try {
       const job = await runJob("/api/retrieve", { file: f.id, direction },
                                jobTitle("search the index with", f.name));
       if (job.state !== "done") return;
-      const body = $("retrieve-results").querySelector("tbody");
-      body.innerHTML = "";
-      job.result.results.forEach((h, i) => {
-        const tr = document.createElement("tr");
-        tr.innerHTML = `<td>${i + 1}</td><td>${fmt(h.score, 3)}</td><td>${esc(h.file)}</td>` +
-          `<td>${fmt(h.start_s, 1)}</td>`;
-        body.appendChild(tr);
-      });
-      $("retrieve-results").hidden = false;
-    } catch (e) { showError(e.message); }
+      showRetrieval(job.result, f, direction);
+    } catch (e) { inlineError("retrieve-error", e.message); }
   };
   $("zoom-in").onclick = () => zoom(0.5);
   $("zoom-out").onclick = () => zoom(2);
@@ -741,7 +1245,9 @@ async function init() {
     state.view = [0, Math.max(state.analysis.timeline.duration_s, 0.1)];
     drawTimeline();
   };
+  bindMarkers();
   bindTimeline($("timeline"));
+  bindSyncTools();
   window.addEventListener("resize", () => drawTimeline());
   requestAnimationFrame(tick);
 }

@@ -1,0 +1,310 @@
+"""Does the learned timing model find *when* a dancer accents better than the best rule?
+
+Run: `.venv/bin/python benchmarks/bench_timing.py --train TRAIN --test HELD --work DIR
+[--test-look high] [--seeds 0,1,2] [--steps 1500] [--pose]`
+
+``TRAIN`` and ``HELD`` are beat-locked sets made by `mudar make-locked` from disjoint dances
+(``HELD``: the seed-0 held-out third of dwm, as in docs/results.md; ``TRAIN``: the other 24,
+made with ``--songs 3 --random-looks 1 --pose``: each dance on its own music and three others,
+each video in a look drawn at random, with its free pose track). Every video is analysed once
+(the motion energy at 32 samples a second, the HOOF, the music) and kept in ``--work``.
+
+The model (:mod:`mudar.models.timing`) is trained on every video of ``TRAIN`` but a fifth of its
+dances, on which its threshold is chosen; labels are the music's beats of each video, found by
+mudar's own music analysis (no hand labels). It is scored on ``HELD`` in ``--test-look`` (a
+look no training video has: random looks stop below its camera height), against the beats of
+``meta.json``: the 70 ms F-measure of each method's times, and its gain over the same times
+against the beats shifted by half a beat (a method that finds only the rate gains nothing).
+Per seed: the mean over dances; then the mean over seeds with a 95 % Student-t interval, and
+the model minus the best rule paired by seed (and by dance, seeds pooled).
+
+With ``--pose``, the held-out videos get MediaPipe's pose track (the pose extra) and the model
+reads the joint speed too (trained on the free pose tracks of ``TRAIN``).
+
+Printed as Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+WINDOW_S = 0.07
+
+
+def _f(ref: np.ndarray, est: np.ndarray) -> float:
+    import mir_eval
+
+    if len(ref) == 0 or len(est) == 0:
+        return 0.0
+    return float(mir_eval.onset.f_measure(np.sort(ref), np.sort(est), window=WINDOW_S)[0])
+
+
+def half_shifted(beats: np.ndarray) -> np.ndarray:
+    if len(beats) < 2:
+        return beats
+    mids = (beats[1:] + beats[:-1]) / 2
+    return np.append(mids, beats[-1] + (beats[-1] - beats[-2]) / 2)
+
+
+def prepare(video: Path, out: Path, *, pose_file: Path | None, mediapipe: bool) -> None:
+    """Analyse one video and keep what the benchmark needs in ``out`` (npz)."""
+    from mudar.features.analysis import AnalysisConfig
+    from mudar.features.extract import analyze
+    from mudar.features.pose import PoseTrack, joint_speed_curve
+    from mudar.tasks.rhythm import dance_rhythm, pose_times, rhythm_seconds, stop_times
+
+    config = AnalysisConfig(energy_steps=4, pose_stride=1 if mediapipe else 0)
+    a = analyze(video, config, progress=False)
+    frames, strength = dance_rhythm(a, method="hoof-flux")
+    extra = {}
+    track = a.pose
+    if pose_file is not None and pose_file.is_file():
+        with np.load(pose_file) as z:
+            track = PoseTrack.from_arrays(z)
+    if track is not None:
+        extra = {
+            "pose_times": track.times_s,
+            "pose_speed": joint_speed_curve(track),
+            "pose_kp": track.keypoints,
+            "pose_conf": track.confidence,
+        }
+        if a.pose is not None:
+            extra["pose_rule"] = pose_times(a)
+    np.savez(
+        out,
+        energy=a.dance.energy,
+        fps=a.clock.fps,
+        duration=a.duration_s,
+        beats=a.music.beat_times,
+        onsets=a.music.onset_times,
+        me=stop_times(a),
+        hoof=rhythm_seconds(a, "hoof-flux", frames, strength),
+        **extra,
+    )
+
+
+def videos(root: Path, look: str | None) -> list[tuple[Path, Path]]:
+    """(video, its dance folder) of a locked set, every look or one."""
+    out = []
+    for d in sorted(p for p in root.iterdir() if (p / "meta.json").is_file()):
+        pattern = f"video_{look}.mp4" if look else "video_*.mp4"
+        out += [(v, d) for v in sorted(d.glob(pattern))]
+    return out
+
+
+def load(work: Path, root: Path, look: str | None, *, mediapipe: bool) -> list[dict]:
+    from tqdm import tqdm
+
+    items = []
+    todo = videos(root, look)
+    for v, d in tqdm(todo, desc=f"analyse {root.name}", unit="video", file=sys.stderr):
+        key = work / f"{root.name}--{d.name}--{v.stem}{'-mp' if mediapipe else ''}.npz"
+        if not key.is_file():
+            pose = d / v.name.replace("video_", "pose_").replace(".mp4", ".npz")
+            tmp = key.with_suffix(".part.npz")
+            prepare(v, tmp, pose_file=None if mediapipe else pose, mediapipe=mediapipe)
+            tmp.rename(key)
+        with np.load(key) as z:
+            item = {k: z[k] for k in z.files}
+        free = d / v.name.replace("video_", "pose_").replace(".mp4", ".npz")
+        if "pose_kp" not in item and not mediapipe and free.is_file():
+            from mudar.features.pose import PoseTrack, pose_minima
+
+            with np.load(free) as z:
+                track = PoseTrack.from_arrays(z)
+            item.update(
+                pose_times=track.times_s,
+                pose_kp=track.keypoints,
+                pose_conf=track.confidence,
+                pose_rule=pose_minima(track),
+            )
+        meta = json.loads((d / "meta.json").read_text("utf-8"))
+        item.update(dance=meta.get("source_id", d.name), folder=d.name, meta=meta)
+        items.append(item)
+    return items
+
+
+def inputs(item: dict, use_pose: bool):
+    from mudar.features.candidates import timing_inputs
+
+    if use_pose and "pose_kp" in item:
+        from mudar.features.pose import PoseTrack, joint_speed_curve
+
+        kp, conf, pt = item["pose_kp"], item["pose_conf"], item["pose_times"]
+        track = PoseTrack(
+            pt,
+            kp,
+            conf,
+            np.zeros((len(pt), 0, 4), np.float32),
+            1,
+            1,
+            1.0 / float(np.median(np.diff(pt))),
+        )
+        return timing_inputs(
+            item["energy"],
+            fps=float(item["fps"]),
+            pose_times=pt,
+            pose_speed=joint_speed_curve(track),
+            pose_keypoints=kp,
+            pose_confidence=conf,
+        )
+    return timing_inputs(item["energy"], fps=float(item["fps"]))
+
+
+def t_interval(x: np.ndarray) -> tuple[float, float, float]:
+    from scipy import stats
+
+    m = float(np.mean(x))
+    if len(x) < 2:
+        return m, float("nan"), float("nan")
+    h = float(stats.t.ppf(0.975, len(x) - 1) * np.std(x, ddof=1) / math.sqrt(len(x)))
+    return m, m - h, m + h
+
+
+def main(argv: list[str] | None = None) -> int:
+    import torch
+
+    from mudar.models.timing import TimingConfig, predict_times
+    from mudar.training.timing import TimingTrainConfig, choose_threshold, train_timing
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--train", required=True, type=Path)
+    p.add_argument("--test", required=True, type=Path)
+    p.add_argument("--work", required=True, type=Path)
+    p.add_argument("--test-look", default="high")
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--labels", choices=("beats", "onsets"), default="beats")
+    p.add_argument("--pose", action="store_true")
+    p.add_argument(
+        "--test-pose",
+        choices=("mediapipe", "free"),
+        default="mediapipe",
+        help="the held-out videos' pose track: MediaPipe's on the video (the pose extra), or "
+        "the free track of their joints (pose_<look>.npz beside them, as make-locked --pose "
+        "writes it)",
+    )
+    p.add_argument("--head", choices=("candidates", "dense"), default="candidates")
+    p.add_argument("--save", type=Path, help="save the seed-0 model here (a checkpoint)")
+    args = p.parse_args(argv)
+    torch.set_num_threads(1)  # two threads on two busy cores were 10x slower
+    args.work.mkdir(parents=True, exist_ok=True)
+    train_items = load(args.work, args.train, None, mediapipe=False)
+    mediapipe = args.pose and args.test_pose == "mediapipe"
+    test_items = load(args.work, args.test, args.test_look, mediapipe=mediapipe)
+    train_dances = sorted({it["dance"] for it in train_items})
+    if set(train_dances) & {it["dance"] for it in test_items}:
+        sys.exit("the training and test sets share dances")
+    rng = np.random.default_rng(0)
+    val_dances = set(rng.choice(train_dances, max(1, len(train_dances) // 5), replace=False))
+    fit = [
+        (inputs(it, args.pose), it[args.labels])
+        for it in train_items
+        if it["dance"] not in val_dances
+    ]
+    val = [
+        (inputs(it, args.pose), it[args.labels]) for it in train_items if it["dance"] in val_dances
+    ]
+    test_x = [inputs(it, args.pose) for it in test_items]
+
+    rules = {
+        "motion-energy": [it["me"] for it in test_items],
+        "hoof-flux": [it["hoof"] for it in test_items],
+    }
+    if args.pose:
+        rules["pose"] = [it.get("pose_rule", np.zeros(0)) for it in test_items]
+    rules["accents (oracle)"] = [
+        np.asarray(it["meta"]["detected_accent_times"]) for it in test_items
+    ]
+
+    def scores(times_list):
+        f, g = [], []
+        for it, est in zip(test_items, times_list, strict=True):
+            beats = np.asarray(it["meta"]["beat_times"], np.float64)
+            end = float(it["duration"])
+            beats = beats[(beats > 0.5) & (beats < end - 0.5)]
+            fb = _f(beats, est)
+            f.append(fb)
+            g.append(fb - _f(half_shifted(beats), est))
+        return np.array(f), np.array(g)
+
+    rule_scores = {m: scores(t) for m, t in rules.items()}
+    seeds = [int(s) for s in args.seeds.split(",")]
+    model_scores, th, secs = [], [], []
+    for seed in seeds:
+        t0 = time.perf_counter()
+        config = TimingConfig(use_pose=args.pose, labels=args.labels, head=args.head)
+        model, losses = train_timing(fit, config, TimingTrainConfig(steps=args.steps, seed=seed))
+        model, vf = choose_threshold(model, val)
+        secs.append(time.perf_counter() - t0)
+        th.append(model.config.threshold)
+        est = [predict_times(model, x)[0] for x in test_x]
+        model_scores.append(scores(est))
+        print(
+            f"seed {seed}: {secs[-1]:.0f} s, loss {np.mean(losses[:50]):.3f} -> "
+            f"{np.mean(losses[-50:]):.3f}, threshold {th[-1]:.2f} (val F {vf:.3f})",
+            file=sys.stderr,
+        )
+        if seed == seeds[0] and args.save:
+            from mudar.models.checkpoint import save_timing
+
+            save_timing(
+                model,
+                args.save,
+                meta={
+                    "data": f"{len(fit)} videos of {len(train_dances) - len(val_dances)} training "
+                    f"dances of a locked set ({args.train.name}); "
+                    f"threshold on {len(val)} videos of "
+                    f"{len(val_dances)} other dances",
+                    "dances": sorted(set(train_dances) - val_dances),
+                    "threshold_dances": sorted(val_dances),
+                    "steps": args.steps,
+                    "seed": seed,
+                    "labels": args.labels,
+                },
+            )
+
+    n = len(test_items)
+    print(
+        f"{n} held-out dances in look `{args.test_look}`; training: {len(fit)} videos "
+        f"({len(train_dances) - len(val_dances)} dances), threshold on {len(val)} videos "
+        f"({len(val_dances)} dances); {len(seeds)} seeds, {args.steps} steps "
+        f"({np.mean(secs):.0f} s each on this machine); labels: the music's {args.labels}."
+    )
+    print()
+    print("| method | F (beats) | gain over half-beat shift | 95 % interval |")
+    print("|---|---|---|---|")
+    per_seed_gain = np.array([g.mean() for _, g in model_scores])
+    per_seed_f = np.array([f.mean() for f, _ in model_scores])
+    m, lo, hi = t_interval(per_seed_gain)
+    print(f"| timing model (seeds) | {per_seed_f.mean():.3f} | {m:+.3f} | [{lo:+.3f}, {hi:+.3f}] |")
+    for name, (f, g) in rule_scores.items():
+        se = g.std(ddof=1) / math.sqrt(len(g)) if len(g) > 1 else float("nan")
+        print(f"| {name} | {f.mean():.3f} | {g.mean():+.3f} | +- {1.96 * se:.3f} (dances) |")
+    best = max((k for k in rules if "oracle" not in k), key=lambda k: rule_scores[k][1].mean())
+    diff_seed = per_seed_gain - rule_scores[best][1].mean()
+    m, lo, hi = t_interval(diff_seed)
+    print()
+    print(
+        f"Model minus the best rule (`{best}`), gain: {m:+.3f}, 95 % interval over seeds "
+        f"[{lo:+.3f}, {hi:+.3f}]",
+        end="; ",
+    )
+    pooled = np.concatenate([g - rule_scores[best][1] for _, g in model_scores])
+    m2, lo2, hi2 = t_interval(pooled)
+    print(
+        f"paired by dance (seeds pooled, {len(pooled)} pairs): {m2:+.3f} [{lo2:+.3f}, {hi2:+.3f}]."
+    )
+    print(f"Thresholds: {', '.join(f'{t:.2f}' for t in th)}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

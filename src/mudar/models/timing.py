@@ -1,0 +1,221 @@
+"""The learned timing model: which of the motion's stops are the dancer's accents.
+
+MuDaR's rhythm head gives one probability per 8 fps frame, so its points can be no better timed
+than 125 ms, and its motion input (optical flow, HOOF at 8 fps) loses the moments a dancer stops.
+This model reads the motion at its own rate and scores the learning-free candidates, which
+already sit at the right instant (:mod:`mudar.features.candidates`):
+
+1. a temporal convolution stack over the sequence (:data:`~mudar.features.candidates.CHANNELS`,
+   32 samples a second): dilated residual blocks, receptive field of about four seconds, so that
+   a stop is weighed against the stops around it (a dancer's accents recur at the beat);
+2. one self-attention layer over the whole clip (the paper's temporal transformer, Eq. 8-9 in
+   form): how a stop sits in the dance's own period;
+3. the hidden state read at each candidate's place (linear interpolation between samples),
+   with the candidate's own numbers (depth, gaps), through a small MLP to one logit: the
+   probability that the candidate is on the music's rhythm (a beat, or an onset).
+
+Rhythm points: the candidates whose probability reaches the model's threshold, chosen on the
+training dances (:attr:`TimingConfig.threshold`). The config builds the model and the checkpoint
+stores it (:mod:`mudar.models.checkpoint`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from mudar.errors import ParameterError
+from mudar.features.candidates import CHANNELS, N_MOTION, N_SCALARS, TimingInputs
+from mudar.threads import torch_threads
+
+__all__ = ["TimingConfig", "TimingModel", "dense_probs", "predict_probs", "predict_times"]
+
+
+@dataclass(frozen=True)
+class TimingConfig:
+    """The timing model's shape and its decision threshold.
+
+    Attributes
+    ----------
+    hidden : int
+        Channels of the convolution stack and the attention.
+    dilations : tuple of int
+        One residual block (kernel 3) per dilation.
+    heads : int
+        Attention heads (0: no attention layer).
+    use_pose : bool
+        Read the pose channels (else they are zeroed: the model times from the energy alone).
+    threshold : float
+        Probability at which a candidate is a rhythm point.
+    labels : str
+        What it was trained to find: ``"beats"`` or ``"onsets"`` of the music.
+    head : str
+        ``"candidates"``: a probability for each motion-energy stop (its points keep the stops'
+        times); ``"dense"``: a probability for each sample of the sequence, whose peaks
+        (refined below the sample) are its points.
+    dropout : float
+        Dropout of the hidden states while training.
+    """
+
+    hidden: int = 48
+    dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
+    heads: int = 4
+    use_pose: bool = False
+    threshold: float = 0.5
+    labels: str = "beats"
+    head: str = "candidates"
+    dropout: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.hidden < 4 or (self.heads and self.hidden % self.heads):
+            raise ParameterError(f"hidden {self.hidden} must be >= 4 and divide by heads")
+        if not self.dilations or min(self.dilations) < 1:
+            raise ParameterError("dilations must be positive")
+        if not 0.0 < self.threshold < 1.0:
+            raise ParameterError(f"threshold must be in (0, 1), got {self.threshold}")
+        if self.head not in ("candidates", "dense"):
+            raise ParameterError(f"head must be candidates or dense, got {self.head!r}")
+        if self.labels not in ("beats", "onsets"):
+            raise ParameterError(f"labels must be beats or onsets, got {self.labels!r}")
+
+
+class _Block(nn.Module):
+    def __init__(self, ch: int, dilation: int):
+        super().__init__()
+        self.conv = nn.Conv1d(ch, ch, 3, padding=dilation, dilation=dilation)
+        self.mix = nn.Conv1d(ch, ch, 1)
+        self.norm = nn.GroupNorm(1, ch)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.mix(torch.relu(self.norm(self.conv(x))))
+
+
+class TimingModel(nn.Module):
+    """Scores candidates of a motion sequence.
+
+    Parameters
+    ----------
+    config : TimingConfig
+    """
+
+    _serials = itertools.count()
+
+    def __init__(self, config: TimingConfig):
+        super().__init__()
+        self.config = config
+        self.serial = next(self._serials)  # tells models apart in a memo (an id is reused)
+        h = config.hidden
+        self.inp = nn.Conv1d(len(CHANNELS), h, 1)
+        self.blocks = nn.ModuleList(_Block(h, d) for d in config.dilations)
+        self.attn = (
+            nn.MultiheadAttention(h, config.heads, batch_first=True) if config.heads else None
+        )
+        self.attn_norm = nn.LayerNorm(h)
+        self.drop = nn.Dropout(config.dropout)
+        self.head = nn.Sequential(nn.Linear(h + N_SCALARS, h), nn.ReLU(), nn.Linear(h, 1))
+        self.dense = nn.Linear(h, 1)
+
+    def encode(self, seq: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, N, C) sequence -> (B, N, hidden) states; ``mask`` (B, N) True where padded."""
+        if seq.ndim != 3 or seq.shape[2] != len(CHANNELS):
+            raise ParameterError(
+                f"sequence must be (B, N, {len(CHANNELS)}), got {tuple(seq.shape)}"
+            )
+        if not self.config.use_pose:
+            seq = torch.cat([seq[..., :N_MOTION], torch.zeros_like(seq[..., N_MOTION:])], dim=-1)
+        x = self.inp(seq.transpose(1, 2))
+        for b in self.blocks:
+            x = b(x)
+        x = x.transpose(1, 2)
+        if self.attn is not None:
+            a, _ = self.attn(x, x, x, key_padding_mask=mask, need_weights=False)
+            x = self.attn_norm(x + a)
+        return self.drop(x)
+
+    def dense_logits(self, seq: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, N) logit of each sample (the ``dense`` head)."""
+        return self.dense(self.encode(seq, mask)).squeeze(-1)
+
+    def forward(
+        self,
+        seq: torch.Tensor,
+        positions: torch.Tensor,
+        scalars: torch.Tensor,
+        mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Logits of the candidates.
+
+        Parameters
+        ----------
+        seq : torch.Tensor, shape (B, N, len(CHANNELS))
+        positions : torch.Tensor, shape (B, K)
+            Fractional sample of each candidate (padding: any place, ignored by the loss).
+        scalars : torch.Tensor, shape (B, K, N_SCALARS)
+        mask : torch.Tensor, bool, shape (B, N), optional
+            True at padded samples.
+
+        Returns
+        -------
+        torch.Tensor, shape (B, K)
+        """
+        x = self.encode(seq, mask)
+        n = x.shape[1]
+        p = positions.clamp(0, n - 1)
+        i0 = p.floor().long().clamp(0, n - 1)
+        i1 = (i0 + 1).clamp(max=n - 1)
+        u = (p - i0.float()).unsqueeze(-1)
+        g0 = torch.gather(x, 1, i0.unsqueeze(-1).expand(-1, -1, x.shape[2]))
+        g1 = torch.gather(x, 1, i1.unsqueeze(-1).expand(-1, -1, x.shape[2]))
+        at = (1 - u) * g0 + u * g1
+        return self.head(torch.cat([at, scalars], dim=-1)).squeeze(-1)
+
+
+@torch.no_grad()
+def dense_probs(model: TimingModel, x: TimingInputs) -> np.ndarray:
+    """(N,) probability of each sample of one whole video (the ``dense`` head)."""
+    model.eval()
+    with torch_threads(1):
+        logits = model.dense_logits(torch.from_numpy(x.sequence[None]))
+    return torch.sigmoid(logits[0]).numpy().astype(np.float64)
+
+
+def dense_times(probs: np.ndarray, x: TimingInputs, threshold: float) -> np.ndarray:
+    """The peaks of a dense probability at or above ``threshold``, at least 0.15 s apart,
+    refined below the sample (a parabola through each peak and its neighbours), in seconds."""
+    from scipy.signal import find_peaks
+
+    from mudar.features.dance import refine_times
+
+    k, _ = find_peaks(probs, height=threshold, distance=max(1, int(0.15 * x.rate)))
+    return refine_times(probs, k, fps=x.rate) + x.offset_s
+
+
+def predict_times(model: TimingModel, x: TimingInputs) -> tuple[np.ndarray, np.ndarray]:
+    """(times, probability) of the model's points on one whole video: the candidates at or
+    above its threshold with theirs, or the dense peaks with their heights."""
+    if model.config.head == "dense":
+        p = dense_probs(model, x)
+        t = dense_times(p, x, model.config.threshold)
+        idx = np.clip(np.round((t - x.offset_s) * x.rate).astype(int), 0, len(p) - 1)
+        return t, p[idx]
+    p = predict_probs(model, x)
+    keep = p >= model.config.threshold
+    return x.times[keep], p[keep]
+
+
+@torch.no_grad()
+def predict_probs(model: TimingModel, x: TimingInputs) -> np.ndarray:
+    """(k,) probability of each candidate of one whole video."""
+    if len(x.times) == 0:
+        return np.zeros(0)
+    model.eval()
+    t = torch.from_numpy
+    with torch_threads(1):
+        logits = model(
+            t(x.sequence[None]), t(x.positions[None].astype(np.float32)), t(x.scalars[None])
+        )
+    return torch.sigmoid(logits[0]).numpy().astype(np.float64)

@@ -1,0 +1,107 @@
+"""The learned timing model: shapes, training on a known pattern, threshold, checkpoint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mudar.errors import InputError, ParameterError
+from mudar.features.candidates import CHANNELS, N_SCALARS, candidate_labels, timing_inputs
+from mudar.models.checkpoint import load_timing, save_timing
+from mudar.models.timing import TimingConfig, TimingModel, predict_probs
+from mudar.training.timing import TimingTrainConfig, choose_threshold, train_timing
+
+SMALL = TimingConfig(hidden=16, dilations=(1, 2, 4, 8), heads=2)
+
+
+def _video(seed: int, seconds: float = 32.0):
+    """Motion energy with deep stops on a 1 s beat and shallower ones half-way between."""
+    rng = np.random.default_rng(seed)
+    fps, steps = 8.0, 4
+    n = int(seconds * fps)
+    t = (np.arange(n)[:, None] + ((np.arange(steps) + 0.5) / steps - 0.5)[None]) / fps
+    beats = np.arange(0.4 + rng.uniform(0, 0.3), seconds - 0.3, 1.0)
+    e = np.ones_like(t) + 0.05 * rng.random(t.shape)
+    for b in beats:
+        e -= 0.8 * np.exp(-0.5 * ((t - b) / 0.06) ** 2)
+    for s in beats[:-1] + 0.5 + rng.uniform(-0.05, 0.05, size=len(beats) - 1):
+        e -= 0.35 * np.exp(-0.5 * ((t - s) / 0.06) ** 2)  # a shallower stop off the beat
+    return timing_inputs(e.astype(np.float32), fps=fps), beats
+
+
+def test_forward_shapes_and_padding():
+    m = TimingModel(SMALL)
+    seq = torch.randn(2, 100, len(CHANNELS))
+    out = m(seq, torch.tensor([[3.5, 50.0, 99.0], [0.0, 1.0, 2.0]]), torch.zeros(2, 3, N_SCALARS))
+    assert out.shape == (2, 3) and torch.isfinite(out).all()
+    with pytest.raises(ParameterError):
+        m(torch.randn(2, 100, 3), torch.zeros(2, 1), torch.zeros(2, 1, N_SCALARS))
+    with pytest.raises(ParameterError):
+        TimingConfig(threshold=1.0)
+    with pytest.raises(ParameterError):
+        TimingConfig(labels="bars")
+
+
+def test_without_pose_the_pose_channels_do_not_matter():
+    m = TimingModel(SMALL).eval()
+    seq = torch.randn(1, 64, len(CHANNELS))
+    other = seq.clone()
+    other[..., 2:] = torch.randn(1, 64, len(CHANNELS) - 2)
+    pos, sca = torch.tensor([[10.0, 30.0]]), torch.zeros(1, 2, N_SCALARS)
+    torch.testing.assert_close(m(seq, pos, sca), m(other, pos, sca))
+
+
+def test_it_learns_which_stops_are_on_the_beat(tmp_path):
+    import mir_eval
+
+    train = [_video(s) for s in range(6)]
+    model, losses = train_timing(
+        train, SMALL, TimingTrainConfig(steps=100, batch_size=8, clip_s=8.0, seed=0)
+    )
+    assert np.mean(losses[-20:]) < 0.7 * np.mean(losses[:20])
+    model, val_f = choose_threshold(model, [_video(10), _video(11)])
+    x, beats = _video(20)
+    p = predict_probs(model, x)
+    y = candidate_labels(x.times, beats)
+    assert p[y == 1].mean() > p[y == 0].mean() + 0.3
+    est = x.times[p >= model.config.threshold]
+    f_model = mir_eval.onset.f_measure(beats, est, window=0.07)[0]
+    f_rule = mir_eval.onset.f_measure(beats, x.times, window=0.07)[0]
+    assert f_model > f_rule + 0.1 and val_f > 0.8
+    # the checkpoint keeps the weights and the threshold chosen
+    path = save_timing(model, tmp_path / "t.pt", meta={"data": "test"})
+    again = load_timing(path)
+    assert again.config == model.config and again.meta == {"data": "test"}
+    np.testing.assert_allclose(predict_probs(again, x), p, atol=1e-6)
+
+
+def test_load_timing_errors(tmp_path):
+    with pytest.raises(InputError):
+        load_timing(tmp_path / "missing.pt")
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises((InputError, ParameterError)):
+        load_timing(bad)
+
+
+def test_the_dense_head_finds_the_beat_between_the_stops():
+    import dataclasses
+
+    import mir_eval
+
+    from mudar.models.timing import predict_times
+
+    train = [_video(s) for s in range(6)]
+    config = dataclasses.replace(SMALL, head="dense")
+    model, losses = train_timing(
+        train, config, TimingTrainConfig(steps=100, batch_size=8, clip_s=8.0, seed=0)
+    )
+    assert np.mean(losses[-20:]) < 0.8 * np.mean(losses[:20])
+    model, _ = choose_threshold(model, [_video(10), _video(11)])
+    x, beats = _video(20)
+    times, probs = predict_times(model, x)
+    assert len(times) == len(probs) and (probs >= model.config.threshold).all()
+    f_model = mir_eval.onset.f_measure(beats, times, window=0.07)[0]
+    f_rule = mir_eval.onset.f_measure(beats, x.times, window=0.07)[0]
+    assert f_model > f_rule + 0.1
