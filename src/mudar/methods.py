@@ -224,6 +224,10 @@ CLASSIFY_SCHEDULES = ("scaled", "paper")
 """Classifier schedules (:data:`mudar.tasks.classify.SCHEDULES`, by these names): ``scaled``
 (the default) and the paper's (sec. 4.2)."""
 
+GENRE_ACCEPT = 0.95
+"""Share of its own training dances, each scored as if held out, that a genre classifier's
+"none of these" level keeps (:func:`mudar.tasks.classify_open.calibrate_open_set`)."""
+
 # --- training -----------------------------------------------------------------------------------
 
 ECL_ANCHORS = ("motion", "music")

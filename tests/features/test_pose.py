@@ -15,6 +15,7 @@ from mudar.features.analysis import Analysis, AnalysisConfig
 from mudar.features.pose import (
     BLAZEPOSE_TO_COCO17,
     COCO17,
+    STILL_SPEED,
     PoseTap,
     PoseTrack,
     estimate_pose,
@@ -151,6 +152,24 @@ def test_stillness_peaks_at_the_stops():
     on = still[np.round(beats[1:-1] * 8).astype(int)].mean()
     off = still[np.round((beats[1:-1] + 0.25) * 8).astype(int)].mean()
     assert on > off + 0.3, (on, off)
+
+
+def test_a_still_body_is_not_stretched_into_a_rhythm():
+    """The keypoint jitter of a body that stands still (0.6 px, smoothed as the analysis does:
+    a 95th-percentile speed like a still dwm picture's) stays a stillness near 1, not a curve
+    stretched over [0, 1]; a dancing body keeps its full range."""
+    times = np.arange(int(6.0 * 30)) / 30.0
+    rng = np.random.default_rng(0)
+    body = _body(0.0, np.array([0.0, 1.0]))
+    rows = [_landmarks(body + rng.normal(0, 0.001, body.shape)) for _ in times]
+    frames = ((t, np.zeros((4, 4, 3), np.uint8)) for t in times)
+    track = estimate_pose(frames, width=W, height=H, fps=30.0, estimator=Stub(rows))
+    speed = joint_speed_curve(track)
+    assert np.nanpercentile(speed, 95) < STILL_SPEED  # it is still by the measure
+    still = pose_stillness(track, n_frames=48, fps=8.0)[1:-1]  # the ends: no speed, 0
+    assert still.min() > 0.3 and still.max() - still.min() < 0.4
+    dancing = pose_stillness(_stub_track(times, 0.25 + 0.5 * np.arange(12)), n_frames=48, fps=8.0)
+    assert dancing.min() < 0.05 and dancing.max() > 0.9
 
 
 def test_pose_stride_is_part_of_the_config_key():

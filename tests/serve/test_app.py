@@ -399,6 +399,24 @@ def test_genre_with_a_classifier(tmp_path, debug_checkpoint):
         assert set(genre["scores"]) == {"chacha", "rumba", "tango", "waltz"}
         assert genre["label"] == max(genre["scores"], key=genre["scores"].get)
         assert sum(genre["scores"].values()) == pytest.approx(1.0, abs=1e-3)
+        # one of its own training dances: known, within the classifier's level
+        assert genre["known"] is True and genre["closest"] == genre["label"]
+        assert genre["distance"] <= genre["threshold"] and "file" not in genre
+
+
+def test_genre_of_a_synthetic_dance_is_none_of_these():
+    """The shipped classifier (35 ballroom dances) on a demo dance: a rendered figure, not a
+    ballroom dance; the softmax alone said "rumba 0.98"."""
+    from mudar.models.checkpoint import default_classifier_path
+
+    app = create_app(classifier=default_classifier_path(), demo_duration_s=6.0)
+    with TestClient(app) as client:
+        f = media(client, video=True)
+        done = finish(app, client.post("/api/analyze", json={"file": f["id"]}).json())
+        genre = done["result"]["genre"]
+        assert genre["none_of_these"] is True and genre["known"] is False
+        assert genre["label"] is None and genre["closest"] in genre["genres"]
+        assert genre["distance"] > genre["threshold"] > 0
 
 
 def test_a_bad_classifier_or_index_fails_at_start(tmp_path, text_mp4):

@@ -7,6 +7,7 @@ retarget and download the mp4; a bad file is one message on the page.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -47,7 +48,13 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     """(base url, app): uvicorn serving the app (6 s demo dances) in a thread."""
-    app = create_app(demo_duration_s=6.0)
+    with serve(create_app(demo_duration_s=6.0)) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def serve(app):
+    """(base url, app) while uvicorn serves ``app`` in a thread."""
     port = free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -57,9 +64,11 @@ def server():
             break
         time.sleep(0.05)
     assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", app
-    srv.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        srv.should_exit = True
+        thread.join(10)
 
 
 @pytest.fixture(scope="module")
@@ -295,6 +304,30 @@ def test_a_worse_retarget_is_flagged_with_its_sentence(server, browser, download
     shots = Path(os.environ.get("MUDAR_SCREENSHOTS", str(downloads)))
     browser.save_screenshot(str(shots / "retarget-worse.png"))
     browser.set_window_size(1200, 1500)
+
+
+def test_a_synthetic_dance_is_none_of_these_genres(browser):
+    """With the shipped genre classifier (35 ballroom dances), a demo dance (a rendered figure)
+    shows "none of these", the closest genre in small print, its scores faded and why."""
+    from mudar.models.checkpoint import default_classifier_path
+
+    with serve(create_app(classifier=default_classifier_path(), demo_duration_s=6.0)) as (url, app):
+        browser.get(url)
+        wait(browser, 20).until(lambda d: len(Select(d.find_element(By.ID, "song-select")).options))
+        video = next(f.path for f in app.state.store.media() if f.path.suffix == ".mp4")
+        browser.find_element(By.ID, "upload-input").send_keys(str(video))
+        wait(browser, 120).until(lambda d: text(d, "genre").startswith("none of these"))
+        g = browser.execute_script("return state.analysis.genre;")
+        assert (
+            g["none_of_these"]
+            and text(browser, "genre") == f"none of these (closest: {g['closest']})"
+        )
+        bars = browser.find_elements(By.CSS_SELECTOR, "#genre-bars .bar")
+        assert len(bars) == 4 and all("faint" in b.get_attribute("class") for b in bars)
+        assert float(bars[0].value_of_css_property("opacity")) < 1
+        note = text(browser, "genre-note")
+        assert "unlike the dances it knows (chacha, rumba, tango, waltz)" in note
+        assert f"past its level {g['threshold']:.2f}" in note
 
 
 def test_a_bad_file_is_one_message_on_the_page(server, browser, tmp_path):

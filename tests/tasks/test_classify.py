@@ -40,7 +40,11 @@ def test_learns_separable_classes_and_generalises():
     assert np.mean(np.array(pred.clip_labels()) == np.array(test.clip_labels)) >= 0.95
     assert pred.file_labels() == test.labels
     rec = pred.records()[0]
-    assert set(rec) == {"file", "label", "scores", "genres"}
+    assert set(rec) == {
+        *("file", "label", "scores", "genres"),
+        *("closest", "known", "none_of_these", "distance", "threshold"),
+    }
+    assert rec["known"] is True and rec["label"] == rec["closest"] == test.labels[0]
     assert set(rec["scores"]) == set(clf.labels) and rec["genres"] == list(clf.labels)
 
 
@@ -157,6 +161,7 @@ def test_finetune_trains_the_encoder_and_predicts(
             assert torch.equal(tuned[k], before[k]), k
     back = load_classifier(save_classifier(clf, tmp_path / "ft.cls"))
     assert back.mode == "finetune"
+    assert clf.open_set is None and back.open_set is None  # its encoder embeds unlike emb
     emb = embed_files(
         video_emb.files[:1], model=back.encoder_model(), cache_dir=video_cache, progress=False
     )
@@ -197,8 +202,8 @@ def test_cli_train_predict_end_to_end(
     recs = [json.loads(line) for line in captured.out.splitlines()]
     assert [r["file"] for r in recs] == videos[:2]
     labels = load_classifier(cls).labels
-    for r in recs:
-        assert r["label"] in labels and set(r["scores"]) == set(labels)
+    for r in recs:  # its own training dances: none is "none of these"
+        assert r["known"] is True and r["label"] in labels and set(r["scores"]) == set(labels)
         assert r["genres"] == labels
         assert sum(r["scores"].values()) == pytest.approx(1, abs=1e-3)
     assert captured.err.splitlines() == [
@@ -209,7 +214,10 @@ def test_cli_train_predict_end_to_end(
     ]
     # the text names the genres it can answer; a song alone: one line, exit 2
     code = run_cli(["classify", "predict", "--model", str(cls), videos[0]] + rest)
-    assert code == 0 and capsys.readouterr().out.startswith(f"genres known: {', '.join(labels)}\n")
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith(
+        f"genres known: {', '.join(labels)} (else: none of these)\n"
+    )
     code = run_cli(["classify", "predict", "--model", str(cls), str(song), "--quiet"])
     assert code == 2 and capsys.readouterr().err == f"mudar: error: {song}: {AUDIO_ONLY}\n"
     # nothing readable: one error line naming the file, exit 2

@@ -50,13 +50,15 @@ def add_parser(sub) -> None:
         description=(
             "Embed each file with the classifier's own model and print its genre and the "
             "scores of every genre (the mean of its clips' probabilities), after the genres "
-            "the classifier knows. Audio files are refused (it classifies dances). Bad files "
-            "are reported and skipped; the exit status is 2 only if none could be classified."
+            "the classifier knows; a dance farther from the training dances than the "
+            "classifier's calibrated level is 'none of these (closest: GENRE)'. Audio files "
+            "are refused (it classifies dances). Bad files are reported and skipped; the exit "
+            "status is 2 only if none could be classified."
         ),
     )
     q.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR")
     q.add_argument("--model", "-m", required=True, metavar="CLS", help="from classify train")
-    add_json(q, 'one {"file", "label", "scores", "genres"} object per line')
+    add_json(q, 'one {"file", "label", "known", "none_of_these", "closest", ...} per line')
     add_cache_options(q)
     q.set_defaults(run=run_predict)
 
@@ -165,14 +167,22 @@ def run_predict(args: argparse.Namespace) -> int:
     )
     records = predictions.records() if predictions is not None else []
     if records and not args.json:
-        print(f"genres known: {', '.join(records[0]['genres'])}", flush=True)
+        genres = ", ".join(records[0]["genres"])
+        print(f"genres known: {genres} (else: none of these)", flush=True)
     for rec in records:
-        if args.json:
-            print(json.dumps(rec), flush=True)
-        else:
-            p = rec["scores"][rec["label"]]
-            print(f"{rec['file']}: {rec['label']} ({p:.2f})", flush=True)
+        print(json.dumps(rec) if args.json else _genre_line(rec), flush=True)
     return report_skipped(skipped, n, what="classified")
+
+
+def _genre_line(rec: dict) -> str:
+    """``FILE: waltz (0.81)``, ``FILE: none of these (closest: rumba)``, or the genre with why
+    "none of these" could not be judged."""
+    if rec["none_of_these"]:
+        return f"{rec['file']}: none of these (closest: {rec['closest']})"
+    p = rec["scores"][rec["closest"]]
+    if rec["known"] is None:
+        return f"{rec['file']}: {rec['closest']} ({p:.2f}; {rec['note']})"
+    return f"{rec['file']}: {rec['label']} ({p:.2f})"
 
 
 def run_eval(args: argparse.Namespace) -> int:

@@ -82,6 +82,13 @@ POSE_SIDE = 640
 """Longer side, pixels, of the picture the estimator is shown (MediaPipe crops and scales the
 body to 256 px itself; a larger picture only costs conversion)."""
 
+STILL_SPEED = 0.15
+"""Joint speed, body sizes a second, below which a body is taken to stand still: the scale of
+:func:`pose_stillness` is at least this, so that a still body's keypoint jitter is not stretched
+into a rhythm. Measured (:func:`joint_speed_curve`, 95th percentile): a still picture of a dwm
+dancer 0.04 to 0.08 (clean, noisy, a flickering patch); dancers 0.20 (the synthetic figure),
+0.38 (the page's demo dance) and 1.46 (a dwm waltz)."""
+
 _SHOULDERS, _HIPS = (5, 6), (11, 12)
 _MIN_CONFIDENCE = 0.3  # a joint seen less surely than this does not count in the speed
 
@@ -532,8 +539,9 @@ def pose_stillness(
     track: PoseTrack, *, n_frames: int, fps: float, speed: np.ndarray | None = None
 ) -> np.ndarray:
     """How still the body is at each frame of a clock: ``1 - speed / s95`` of
-    :func:`joint_speed_curve` at the frame's time (``s95`` its 95th percentile), in [0, 1];
-    0 where the speed is unknown (no body). Its peaks are the motion beats.
+    :func:`joint_speed_curve` at the frame's time (``s95`` its 95th percentile, at least
+    :data:`STILL_SPEED`: a body that hardly moves stays near 1, not stretched to [0, 1]), in
+    [0, 1]; 0 where the speed is unknown (no body). Its peaks are the motion beats.
 
     Parameters
     ----------
@@ -559,9 +567,7 @@ def pose_stillness(
     # a frame whose nearest track row has no body stays unknown, not interpolated across a gap
     nearest = np.clip(np.searchsorted(track.times_s, t), 0, len(s) - 1)
     speed[~ok[nearest]] = np.nan
-    top = float(np.percentile(s[ok], 95))
-    if top <= 0:
-        return out
+    top = max(float(np.percentile(s[ok], 95)), STILL_SPEED)
     still = np.clip(1.0 - speed / top, 0.0, 1.0)
     out[:] = np.nan_to_num(still, nan=0.0)
     return out

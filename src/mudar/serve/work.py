@@ -196,9 +196,9 @@ def _genre(path: str, settings: Settings) -> dict:
     )
     if emb.skipped:
         return {"error": emb.skipped[0][1]}
-    records = predict(clf, emb).records()
-    rec = records[0]
-    return {"label": rec["label"], "scores": rec["scores"], "genres": rec["genres"]}
+    rec = predict(clf, emb).records()[0]
+    rec.pop("file")  # a temporary path: the page names the file itself
+    return rec
 
 
 def check_offset(offset_s: float, f: StoredFile) -> None:

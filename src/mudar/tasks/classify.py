@@ -19,8 +19,9 @@ Two modes:
   so training and prediction see the same inputs. Batch-norm statistics stay frozen.
 
 A classifier file (``torch.save`` dict, loaded with ``weights_only=True``) holds the classifier's
-config, labels and weights, and the MuDaR checkpoint (config, weights, meta) whose embeddings it
-reads, so ``mudar classify predict`` needs nothing else.
+config, labels and weights, the MuDaR checkpoint (config, weights, meta) whose embeddings it
+reads, so ``mudar classify predict`` needs nothing else, and its "none of these" rule
+(:mod:`mudar.tasks.classify_open`, calibrated on the training dances; frozen mode only).
 
 Grouped k-fold evaluation, with the baselines, is :mod:`mudar.tasks.classify_cv`; what the
 classifier reads in each mode, :mod:`mudar.tasks.classify_inputs`.
@@ -38,7 +39,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mudar.data.store.cached import cached_analyses
 from mudar.errors import InputError, ParameterError
 from mudar.eval.classification import file_means
 from mudar.models.checkpoint import (
@@ -50,7 +50,13 @@ from mudar.models.checkpoint import (
     state_of,
 )
 from mudar.models.classifier import ClassifierConfig, TwoStreamClassifier
-from mudar.tasks.classify_inputs import EmbeddingInputs, MediaInputs
+from mudar.tasks.classify_inputs import (
+    EmbeddingInputs,
+    MediaInputs,
+    analysis_config_for,
+    load_analyses,
+)
+from mudar.tasks.classify_open import OpenSet, calibrate_open_set, open_set_record
 from mudar.threads import torch_threads
 
 __all__ = [
@@ -130,6 +136,8 @@ class Classifier:
         embeddings alone.
     info : dict
         How it was trained (epochs, lr, seed, clips, files).
+    open_set : OpenSet or None
+        Its "none of these" rule; None for a file written before it, or fine-tuned.
     """
 
     model: TwoStreamClassifier
@@ -137,6 +145,7 @@ class Classifier:
     mode: str = "frozen"
     encoder: dict | None = None
     info: dict = field(default_factory=dict)
+    open_set: OpenSet | None = None
 
     @property
     def config(self) -> ClassifierConfig:
@@ -170,6 +179,10 @@ class Predictions:
     clip_file : np.ndarray, int64, shape (N,)
     clip_proba : np.ndarray, float32, shape (N, C)
     file_proba : np.ndarray, float32, shape (F, C)
+    open_set : OpenSet or None
+        The classifier's "none of these" rule.
+    file_distance : np.ndarray, float64, shape (F,), optional
+        Each file's distance to the training dances (NaN: not measured).
     """
 
     labels: list[str]
@@ -177,6 +190,8 @@ class Predictions:
     clip_file: np.ndarray
     clip_proba: np.ndarray
     file_proba: np.ndarray
+    open_set: OpenSet | None = None
+    file_distance: np.ndarray | None = None
 
     def file_labels(self) -> list[str]:
         return [self.labels[i] for i in self.file_proba.argmax(1)]
@@ -186,15 +201,20 @@ class Predictions:
 
     def records(self) -> list[dict]:
         """Per file ``{"file", "label", "scores": {label: p}, "genres"}`` (the JSON of
-        ``predict``; ``genres``: the genres the classifier knows, all it can answer)."""
+        ``predict``; ``genres``: the genres the classifier knows) and the "none of these" keys
+        of :func:`~mudar.tasks.classify_open.open_set_record` (``label`` None when none of
+        these; ``closest``, ``known``, ``none_of_these``, ``distance``, ``threshold``)."""
+        far = self.file_distance
+        if far is None:
+            far = np.full(len(self.files), np.nan)
         return [
             {
                 "file": f,
-                "label": self.labels[int(p.argmax())],
+                **open_set_record(self.open_set, d, self.labels[int(p.argmax())]),
                 "genres": list(self.labels),
                 "scores": {lab: round(float(v), 4) for lab, v in zip(self.labels, p, strict=True)},
             }
-            for f, p in zip(self.files, self.file_proba, strict=True)
+            for f, p, d in zip(self.files, self.file_proba, far, strict=True)
         ]
 
 
@@ -360,12 +380,14 @@ def train_classifier(
         "n_clips": int(train.sum()),
         "n_files": int(len(np.unique(np.asarray(emb.clip_file)[train]))),
     }
+    open_set = None  # a fine-tuned encoder embeds new files unlike the training set's emb
     if mode == "finetune":
         info["encoder_lr"] = encoder_lr
         enc_doc = encoder_doc(source.encoder)
     else:
         enc_doc = encoder_doc(encoder) if encoder is not None else None
-    return Classifier(model=model, labels=labels, mode=mode, encoder=enc_doc, info=info)
+        open_set = calibrate_open_set(emb, train)
+    return Classifier(model, labels, mode, enc_doc, info, open_set)
 
 
 def _set_standardization(model, emb, ids: torch.Tensor) -> None:
@@ -516,6 +538,8 @@ def predict(clf: Classifier, emb) -> Predictions:
         clip_file=clip_file,
         clip_proba=clip_proba,
         file_proba=file_means(clip_proba, clip_file, len(emb.files)),
+        open_set=clf.open_set,
+        file_distance=clf.open_set.file_distances(emb) if clf.open_set else None,
     )
 
 
@@ -549,6 +573,7 @@ def save_classifier(clf: Classifier, path: str | os.PathLike) -> Path:
         state_dict=state_of(clf.model),
         encoder=clf.encoder,
         info=dict(clf.info),
+        open_set=clf.open_set.to_doc() if clf.open_set is not None else None,
     )
 
 
@@ -571,23 +596,5 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
         mode=doc.get("mode", "frozen"),
         encoder=doc.get("encoder"),
         info=dict(doc.get("info") or {}),
+        open_set=OpenSet.from_doc(doc.get("open_set")),
     )
-
-
-# --- the cached analyses (fine-tuning) --------------------------------------------------------
-
-
-def analysis_config_for(model_config):
-    """The :class:`AnalysisConfig` ``mudar embed`` analyses files with for a MuDaR config."""
-    return model_config.analysis_config()
-
-
-def load_analyses(emb, cache_dir: str | os.PathLike, encoder) -> list:
-    """The cached whole-file :class:`Analysis` of every file of ``emb``, on ``encoder``'s clock.
-
-    Raises
-    ------
-    InputError
-        A file missing from the cache (or from disk).
-    """
-    return list(cached_analyses(emb.files, cache_dir, analysis_config_for(encoder.config)))

@@ -13,11 +13,14 @@ for some clips (``logits``).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import torch
 
 from mudar.data.clips.inputs import model_inputs
 from mudar.data.clips.windows import cut
+from mudar.data.store.cached import cached_analyses
 
 
 class EmbeddingInputs:
@@ -120,3 +123,22 @@ class MediaInputs:
             has_audio=self.has_audio[idx],
             generator=generator,
         )
+
+
+# --- the cached analyses (fine-tuning) --------------------------------------------------------
+
+
+def analysis_config_for(model_config):
+    """The :class:`AnalysisConfig` ``mudar embed`` analyses files with for a MuDaR config."""
+    return model_config.analysis_config()
+
+
+def load_analyses(emb, cache_dir: str | os.PathLike, encoder) -> list:
+    """The cached whole-file :class:`Analysis` of every file of ``emb``, on ``encoder``'s clock.
+
+    Raises
+    ------
+    InputError
+        A file missing from the cache (or from disk).
+    """
+    return list(cached_analyses(emb.files, cache_dir, analysis_config_for(encoder.config)))

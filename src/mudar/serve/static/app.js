@@ -208,14 +208,24 @@ function showAnalysis(f, r) {
     $("genre").innerHTML = "<small>none</small>";
     $("genre-bars").innerHTML = `<span class="hint">genre: ${esc(g.error)}</span>`;
   } else {
-    $("genre").textContent = g.label;
+    // "none of these": the dance is unlike every training dance; its scores say nothing
+    $("genre").innerHTML = g.none_of_these
+      ? `none of these <small>(closest: ${esc(g.closest)})</small>` : esc(g.label);
     const scores = Object.entries(g.scores).sort((a, b) => b[1] - a[1]);
     for (const [label, p] of scores) {
       const span = document.createElement("span");
-      span.className = "bar";
+      span.className = g.none_of_these ? "bar faint" : "bar";
       span.innerHTML = `<i style="width:${Math.round(p * 80)}px"></i>${esc(label)} ${fmt(p, 2)}`;
       $("genre-bars").appendChild(span);
     }
+    const why = document.createElement("div");
+    why.className = "hint";
+    why.id = "genre-note";
+    why.textContent = g.none_of_these
+      ? `unlike the dances it knows (${g.genres.join(", ")}): distance ${fmt(g.distance, 2)} to `
+        + `the nearest, past its level ${fmt(g.threshold, 2)}; the scores say nothing`
+      : (g.note || "");
+    $("genre-bars").appendChild(why);
   }
   showPoseNote(r.pose);
   showSyncTools(f, r);
