@@ -43,7 +43,12 @@ def test_each_family_has_its_tag(mudar_model, motionbeat_model, tmp_path):
         {"x": 1},
     )
     assert (b["format"], b["family"], b["meta"]) == (FORMATS["motionbeat"], "motionbeat", {})
-    assert set(FORMATS.values()) == {"mudar-checkpoint", "mudar-motionbeat", "mudar-classifier"}
+    assert set(FORMATS.values()) == {
+        "mudar-checkpoint",
+        "mudar-motionbeat",
+        "mudar-classifier",
+        "mudar-timing",
+    }
 
 
 def test_a_file_of_another_family_is_refused(mudar_model, motionbeat_model, tmp_path):
