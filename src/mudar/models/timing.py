@@ -32,7 +32,14 @@ from mudar.errors import ParameterError
 from mudar.features.candidates import CHANNELS, N_MOTION, N_SCALARS, TimingInputs
 from mudar.threads import torch_threads
 
-__all__ = ["TimingConfig", "TimingModel", "dense_probs", "predict_probs", "predict_times"]
+__all__ = [
+    "TIMING_PRESETS",
+    "TimingConfig",
+    "TimingModel",
+    "dense_probs",
+    "predict_probs",
+    "predict_times",
+]
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,19 @@ class TimingConfig:
             raise ParameterError(f"head must be candidates or dense, got {self.head!r}")
         if self.labels not in ("beats", "onsets"):
             raise ParameterError(f"labels must be beats or onsets, got {self.labels!r}")
+
+
+TIMING_PRESETS: dict[str, TimingConfig] = {
+    # tests: seconds on synthetic sequences
+    "debug": TimingConfig(hidden=16, dilations=(1, 2, 4, 8), heads=2),
+    # the shipped model: a probability per 1/32 s sample from the motion energy and the pose
+    # track's joint speeds (benchmarks/bench_timing.py --head dense --pose --save)
+    "cpu": TimingConfig(use_pose=True, head="dense"),
+    # without the pose extra: the motion energy alone (measured below the rule, docs/results.md)
+    "cpu-energy": TimingConfig(use_pose=False, head="dense"),
+}
+"""Named timing model configs (trained with
+:class:`mudar.training.timing.TimingTrainConfig`, 1000 steps)."""
 
 
 class _Block(nn.Module):
