@@ -33,7 +33,7 @@ def test_dance_clip_has_both_rhythms(capsys, dance_clip):
     r = rhythm_json(capsys, dance_clip.path)
     assert r["fps"] == 8.0
     assert r["duration_s"] == pytest.approx(dance_clip.duration_s, abs=0.15)
-    assert set(r["music"]) == {"tempo_bpm", "beat_times", "onset_times"}
+    assert set(r["music"]) == {"tempo_bpm", "tempo_alternatives", "beat_times", "onset_times"}
     assert set(r["dance"]) == {"method", "rhythm_times", "rhythm_strength"}
     # the method that times dances best at the speed of an analysis (docs/results.md)
     assert r["dance"]["method"] == default_dance_method() == "motion-energy"
