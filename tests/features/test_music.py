@@ -19,7 +19,13 @@ from mudar.features.music import (
     onset_times,
     superflux_envelope,
 )
-from mudar.features.tempo import estimate_tempo, tempo_alternatives, tempogram, track_beats
+from mudar.features.tempo import (
+    beat_tempo,
+    estimate_tempo,
+    tempo_alternatives,
+    tempogram,
+    track_beats,
+)
 from mudar.io.audio import load_audio
 
 SR = DEFAULT_CLOCK.sr
@@ -312,7 +318,7 @@ def test_off_beat_hats_name_both_80_and_160_bpm() -> None:
     assert any(abs(t / 80.0 - 1) <= 0.02 for t in named), named
     assert any(abs(t / 160.0 - 1) <= 0.02 for t in named), named
     # the tempo shown is the one the beats keep
-    assert f.tempo_bpm == pytest.approx(60.0 / np.median(np.diff(f.beat_times)))
+    assert f.tempo_bpm == pytest.approx(beat_tempo(f.beat_times))
 
 
 def test_kicks_alone_name_no_double_and_no_40_bpm() -> None:
@@ -345,3 +351,12 @@ def test_beats_reach_the_end_of_a_dwm_song(shared_data: Path) -> None:
     period = 60.0 / f.tempo_bpm
     assert y.size / SR - f.beat_times[-1] <= period
     assert f.beat_times[0] <= period
+
+
+def test_beat_tempo_is_the_median_interval_without_the_frame_grid() -> None:
+    beats = np.round((0.3 + 0.6 * np.arange(10)) * 64) / 64  # 100 BPM on 64 frames/s
+    assert beat_tempo(beats) == pytest.approx(100.0, rel=2e-3)
+    assert 60.0 / np.median(np.diff(beats)) == pytest.approx(101.05, abs=0.01)  # one interval
+    skipped = np.delete(0.5 * np.arange(40), 20)  # one missed beat does not move it
+    assert beat_tempo(skipped) == pytest.approx(120.0)
+    assert beat_tempo(np.array([1.0])) == 0.0

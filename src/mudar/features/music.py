@@ -255,8 +255,9 @@ class MusicFeatures:
     beat_times : np.ndarray, float64, shape (b,)
         Beats, seconds.
     tempo_bpm : float
-        Global tempo, BPM: the one the beats imply (60 over their median interval), else the
-        tempogram's estimate; 0.0 if unknown.
+        Global tempo, BPM: the one the beats imply (60 over their median interval,
+        :func:`~mudar.features.tempo.beat_tempo`), else the tempogram's estimate; 0.0 if
+        unknown.
     tempogram : np.ndarray, float32, shape (win_length, n)
         Autocorrelation tempogram, mean-pooled onto the video frames.
     onset_strength : np.ndarray, float32, shape (n,)
@@ -376,7 +377,7 @@ def music_features(
     tg, tg_mean = _pooled_tempogram(env, clock=clock, n=n, win_length=win)
     tempo_bpm = estimate_tempo(env, sr=sr, hop_length=hop, tg_mean=tg_mean)
     beats_s = track_beats(env, sr=sr, hop_length=hop, tempo_bpm=tempo_bpm)
-    # the tempo shown is the one the beats keep (their median interval), as a listener counts
+    # the tempo shown is the one the beats keep (their median interval)
     tempo_bpm = beat_tempo(beats_s) or tempo_bpm
     strength = clock.pool(env, n, reduce="max")
     top = float(strength.max(initial=0.0))

@@ -217,35 +217,49 @@ def track_beats(
         return np.zeros(0, dtype=np.float64)
     env = envelope.astype(np.float64)
     rate = float(sr) / hop_length
-    beats = dsp.beat_track(
-        env, frame_rate=rate, bpm=float(tempo_bpm), tightness=tightness, trim=False
-    )
-    beats = _inside_music(env, beats, period=max(1, round(60.0 * rate / tempo_bpm)))
-    return beats.astype(np.float64) * hop_length / sr
+    kw = dict(frame_rate=rate, bpm=float(tempo_bpm), tightness=tightness)
+    beats = dsp.beat_track(env, trim=False, **kw)
+    kept = _inside_music(env, beats, period=max(1, round(60.0 * rate / tempo_bpm)))
+    # never fewer than librosa's trim keeps (the same path, so a contiguous run of it)
+    trimmed = dsp.beat_track(env, trim=True, **kw)
+    if trimmed.size:
+        kept = beats[
+            (beats >= min(trimmed[0], *kept[:1])) & (beats <= max(trimmed[-1], *kept[-1:]))
+        ]
+    return kept.astype(np.float64) * hop_length / sr
 
 
 def _inside_music(env: np.ndarray, beats: np.ndarray, *, period: int) -> np.ndarray:
-    """``beats`` (frames) without the leading and trailing ones outside the music."""
+    """``beats`` (frames) without the leading and trailing ones outside the music: those whose
+    music (the envelope's mean over a beat around them) or onset (its maximum within 2 frames)
+    is under ``MUSIC_FLOOR`` of the median beat's. The second catches the beat the path puts
+    on a clip's last frame, after the music's last onset, where the tail of a sound still
+    rings."""
     if beats.size == 0:
         return beats
     csum = np.concatenate([[0.0], np.cumsum(env)])
     lo = np.clip(beats - period // 2, 0, env.size)
     hi = np.clip(beats + period - period // 2, 1, env.size)
     level = (csum[hi] - csum[lo]) / np.maximum(hi - lo, 1)
-    strong = level >= MUSIC_FLOOR * np.median(level)
+    near = np.lib.stride_tricks.sliding_window_view(np.pad(env, 2), 5)[beats].max(axis=1)
+    strong = (level >= MUSIC_FLOOR * np.median(level)) & (near >= MUSIC_FLOOR * np.median(near))
     if not strong.any():
         return beats[:0]
     first, last = np.argmax(strong), strong.size - np.argmax(strong[::-1])
     return beats[first:last]
 
 
-def beat_tempo(beat_times: np.ndarray) -> float:
-    """The tempo the beats imply: 60 over their median interval, BPM (0.0 for fewer than 2).
+def beat_tempo(beat_times: np.ndarray, *, span: int = 8) -> float:
+    """The tempo the beats imply, BPM: 60 over their median interval, each interval measured
+    over ``span`` beats (the beats lie on whole envelope frames, 15.6 ms at 64 frames/s; one
+    interval alone would read 100 BPM as 101.05). 0.0 for fewer than 2 beats.
 
     Parameters
     ----------
     beat_times : np.ndarray, shape (b,)
         Beat times, seconds, increasing.
+    span : int
+        Beats per measured interval (fewer when there are fewer beats), >= 1.
 
     Returns
     -------
@@ -254,9 +268,12 @@ def beat_tempo(beat_times: np.ndarray) -> float:
     b = np.asarray(beat_times, dtype=np.float64)
     if b.ndim != 1:
         raise ParameterError(f"beat_times must have shape (b,), got {b.shape}")
+    if span < 1:
+        raise ParameterError(f"span must be >= 1, got {span}")
     if b.size < 2:
         return 0.0
-    ibi = float(np.median(np.diff(b)))
+    k = min(span, b.size - 1)
+    ibi = float(np.median((b[k:] - b[:-k]) / k))
     return 60.0 / ibi if ibi > 0 else 0.0
 
 
