@@ -12,6 +12,7 @@ import pytest
 
 from mudar.clock import DEFAULT_CLOCK, FrameClock
 from mudar.errors import ParameterError
+from mudar.features import dsp
 from mudar.features.music import (
     MusicFeatures,
     melspectrogram,
@@ -27,6 +28,7 @@ from mudar.features.tempo import (
     track_beats,
 )
 from mudar.io.audio import load_audio
+from mudar.synthetic.soundtrack import synth_music
 
 SR = DEFAULT_CLOCK.sr
 HOP = DEFAULT_CLOCK.hop
@@ -360,3 +362,29 @@ def test_beat_tempo_is_the_median_interval_without_the_frame_grid() -> None:
     skipped = np.delete(0.5 * np.arange(40), 20)  # one missed beat does not move it
     assert beat_tempo(skipped) == pytest.approx(120.0)
     assert beat_tempo(np.array([1.0])) == 0.0
+
+
+@pytest.mark.parametrize(("bpm", "first"), [(120.0, 0.3), (90.0, 0.4), (150.0, 0.25)])
+def test_the_first_beat_is_the_first_kick_however_soon_the_music_starts(
+    bpm: float, first: float
+) -> None:
+    # a first kick between half a beat and a beat in: librosa's path paid a penalty for it
+    # (no predecessor a whole period back) and began a beat later
+    y, kicks = synth_music(tempo_bpm=bpm, duration_s=12.0, sr=SR, offset_s=first)
+    env = music_features(y, clock=DEFAULT_CLOCK).onset_envelope
+    beats = track_beats(env, sr=SR, hop_length=HOP, tempo_bpm=bpm)
+    assert abs(beats[0] - kicks[0]) <= 0.035
+    assert mir_eval.beat.f_measure(kicks, beats) == 1.0
+    librosa_like = dsp.beat_track(env.astype(np.float64), frame_rate=SR / HOP, bpm=bpm)
+    assert librosa_like[0] * HOP / SR > kicks[1] - 0.035  # the bug this guards against
+
+
+def test_an_off_beat_sound_at_the_end_does_not_set_the_phase() -> None:
+    # 175 BPM kicks with off-beat hats and no chords, 20 s: librosa's path ended on the last
+    # hat and, traced back from there, put every beat on the off-beats
+    y, kicks = synth_music(tempo_bpm=175.0, duration_s=20.0, sr=SR, offset_s=0.6, tonal_bed=False)
+    env = music_features(y, clock=DEFAULT_CLOCK).onset_envelope
+    beats = track_beats(env, sr=SR, hop_length=HOP, tempo_bpm=175.0)
+    assert mir_eval.beat.f_measure(kicks, beats) >= 0.95
+    librosa_like = dsp.beat_track(env.astype(np.float64), frame_rate=SR / HOP, bpm=175.0)
+    assert mir_eval.beat.f_measure(kicks, librosa_like * HOP / SR) < 0.1

@@ -182,7 +182,10 @@ def track_beats(
     RMS of the beat scores: where a song grows quieter it cut whole stretches (28 s of a 75 s
     dwm song). Here the path is kept untrimmed and only the beats outside the music are dropped:
     those at either end whose music, the envelope's mean over one beat centred on them, is
-    below ``MUSIC_FLOOR`` of the median beat's (silence, a fade).
+    below ``MUSIC_FLOOR`` of the median beat's (silence, a fade). The path's ends are fitted to
+    the music (``dsp.beat_track(fit_ends=True)``): it may begin on the first onset however soon
+    the music starts (librosa's put a 120 BPM song's first beat at 0.81 s, its first kick at
+    0.30 s) and ends on the best beat of its last period, not on an off-beat sound there.
 
     Parameters
     ----------
@@ -217,7 +220,7 @@ def track_beats(
         return np.zeros(0, dtype=np.float64)
     env = envelope.astype(np.float64)
     rate = float(sr) / hop_length
-    kw = dict(frame_rate=rate, bpm=float(tempo_bpm), tightness=tightness)
+    kw = dict(frame_rate=rate, bpm=float(tempo_bpm), tightness=tightness, fit_ends=True)
     beats = dsp.beat_track(env, trim=False, **kw)
     kept = _inside_music(env, beats, period=max(1, round(60.0 * rate / tempo_bpm)))
     # never fewer than librosa's trim keeps (the same path, so a contiguous run of it)
