@@ -23,6 +23,7 @@ KEYS = {
     "motion_method",
     "duration_s",
     "music_tempo_bpm",
+    "music_tempo_alternatives",
     "feedback",
 }
 
@@ -133,3 +134,14 @@ def test_bad_input(capsys, tmp_path, tiny_dance, audio_wav):
     one_error(capsys, tmp_path / "empty", match="without motion.npz")
     one_error(capsys, motion, "--plot", tmp_path / "f.png", match="--music")
     assert not (tmp_path / "f.png").exists()
+
+
+def test_the_text_names_the_half_tempo_of_a_breakbeat(capsys, tiny_dance):
+    motion, _ = tiny_dance
+    y, _ = synth_music(
+        tempo_bpm=80.0, duration_s=6.0, sr=22050, accents=False, tonal_bed=False, hat_gain=1.3
+    )
+    write_audio(motion.parent / "break.wav", y, sr=22050)
+    code, out, err = run_cli(capsys, motion, "--music", motion.parent / "break.wav")
+    assert code == 0, err
+    assert "BPM (or 80." in out, out

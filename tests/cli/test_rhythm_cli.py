@@ -227,3 +227,19 @@ def test_a_long_accented_cjk_name_is_printed_intact(capsys, tmp_path, bar_video)
     code, out, err = run_cli(capsys, "rhythm", str(path))
     assert code == 0, err
     assert name in out
+
+
+def test_the_text_names_the_half_tempo_of_a_breakbeat(capsys, tmp_path):
+    # the breakdance case: 80 BPM kicks under off-beat hats as loud read 160, with 80 beside it
+    from mudar.io.write import write_audio
+    from mudar.synthetic.soundtrack import synth_music
+
+    y, _ = synth_music(
+        tempo_bpm=80.0, duration_s=8.0, sr=22050, accents=False, tonal_bed=False, hat_gain=1.3
+    )
+    write_audio(tmp_path / "break.wav", y, sr=22050)
+    code, out, err = run_cli(capsys, "rhythm", str(tmp_path / "break.wav"))
+    assert code == 0, err
+    assert "160.0 BPM (or 80.0)" in out, out
+    r = rhythm_json(capsys, tmp_path / "break.wav")
+    assert r["music"]["tempo_alternatives"] == [pytest.approx(80.0, rel=0.01)]

@@ -25,7 +25,13 @@ from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.features import dsp
 from mudar.features.checks import all_finite, check_audio, check_envelope, check_rate
-from mudar.features.tempo import TEMPOGRAM_WIN_S, beat_tempo, estimate_tempo, track_beats
+from mudar.features.tempo import (
+    TEMPOGRAM_WIN_S,
+    beat_tempo,
+    estimate_tempo,
+    tempo_alternatives,
+    track_beats,
+)
 from mudar.methods import STFT_WINDOWS
 
 N_FFT = 1024
@@ -393,6 +399,30 @@ def music_features(
         onset_strength=strength.astype(np.float32),
         onsets=clock.events_to_frames(onsets_s, n),
         beats=clock.events_to_frames(beats_s, n),
+    )
+
+
+def music_tempo_alternatives(music: MusicFeatures, *, clock: FrameClock) -> list[float]:
+    """The half and double of ``music.tempo_bpm`` that the music supports nearly as well as it
+    (80 BPM kicks with loud off-beat hats read 160, and 80 is named), from its tempogram
+    (:func:`~mudar.features.tempo.tempo_alternatives`).
+
+    Parameters
+    ----------
+    music : MusicFeatures
+    clock : FrameClock
+        The clock ``music`` was made on.
+
+    Returns
+    -------
+    list of float
+        BPM, half before double; empty when neither is supported or the tempo is unknown.
+    """
+    return tempo_alternatives(
+        music.tempogram.mean(axis=1),
+        sr=clock.sr,
+        hop_length=clock.hop,
+        tempo_bpm=float(music.tempo_bpm),
     )
 
 
