@@ -93,7 +93,8 @@ def test_music_beats_of_a_file(tmp_path):
     _, music, beats = write_dance(tmp_path)
     got, tempo, alternatives, duration = music_beat_times(music)
     assert tempo == pytest.approx(120.0, rel=0.01) and duration == pytest.approx(8.0)
-    assert alternatives == []  # quiet hats: 240 BPM has no support
+    # quiet hats: the double (240) has no support; the half of a steady pulse always has some
+    assert all(a < tempo for a in alternatives)
     np.testing.assert_allclose(got, beats, atol=0.02)
 
 
