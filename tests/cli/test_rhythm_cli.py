@@ -34,7 +34,7 @@ def test_dance_clip_has_both_rhythms(capsys, dance_clip):
     r = rhythm_json(capsys, dance_clip.path)
     assert r["fps"] == 8.0
     assert r["duration_s"] == pytest.approx(dance_clip.duration_s, abs=0.15)
-    assert set(r["music"]) == {"tempo_bpm", "beat_times", "onset_times"}
+    assert set(r["music"]) == {"tempo_bpm", "tempo_alternatives", "beat_times", "onset_times"}
     assert set(r["dance"]) == {"method", "rhythm_times", "rhythm_strength"}
     # the method that times dances best at the speed of an analysis (docs/results.md)
     assert r["dance"]["method"] == default_dance_method() == "motion-energy"
@@ -284,3 +284,19 @@ def test_markers_of_several_files_and_bad_requests(capsys, dance_clip, bar_video
         assert code == 2 and err.startswith("mudar: error: ") and words in err, err
         assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "m.txt").exists() and not (tmp_path / "m.csv").exists()
+
+
+def test_the_text_names_the_half_tempo_of_a_breakbeat(capsys, tmp_path):
+    # the breakdance case: 80 BPM kicks under off-beat hats as loud read 160, with 80 beside it
+    from mudar.io.write import write_audio
+    from mudar.synthetic.soundtrack import synth_music
+
+    y, _ = synth_music(
+        tempo_bpm=80.0, duration_s=8.0, sr=22050, accents=False, tonal_bed=False, hat_gain=1.3
+    )
+    write_audio(tmp_path / "break.wav", y, sr=22050)
+    code, out, err = run_cli(capsys, "rhythm", str(tmp_path / "break.wav"))
+    assert code == 0, err
+    assert "160.0 BPM (or 80.0)" in out, out
+    r = rhythm_json(capsys, tmp_path / "break.wav")
+    assert r["music"]["tempo_alternatives"] == [pytest.approx(80.0, rel=0.01)]

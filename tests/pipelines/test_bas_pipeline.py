@@ -23,6 +23,7 @@ KEYS = {
     "motion_method",
     "duration_s",
     "music_tempo_bpm",
+    "music_tempo_alternatives",
     "feedback",
 }
 
@@ -90,9 +91,26 @@ def test_feedback_of_a_motion_dragging_by_100_ms(tmp_path):
 
 def test_music_beats_of_a_file(tmp_path):
     _, music, beats = write_dance(tmp_path)
-    got, tempo, duration = music_beat_times(music)
+    got, tempo, alternatives, duration = music_beat_times(music)
     assert tempo == pytest.approx(120.0, rel=0.01) and duration == pytest.approx(8.0)
+    # quiet hats: the double (240) has no support; the half of a steady pulse always has some
+    assert all(a < tempo for a in alternatives)
     np.testing.assert_allclose(got, beats, atol=0.02)
+
+
+def test_a_breakbeat_names_its_half_tempo(tmp_path):
+    # 80 BPM kicks under off-beat hats as loud: the beats keep 160, and 80 is named beside it
+    motion, music, _ = write_dance(tmp_path, tempo_bpm=80.0)
+    y, _ = synth_music(
+        tempo_bpm=80.0, duration_s=8.0, sr=22050, accents=False, tonal_bed=False, hat_gain=1.3
+    )
+    write_audio(music, y, sr=22050)
+    song = music_beat_times(music)
+    assert song.tempo_bpm == pytest.approx(160.0, rel=0.01)
+    assert song.tempo_alternatives == [pytest.approx(80.0, rel=0.01)]
+    r = bas_file(motion, music=music)
+    assert r["music_tempo_bpm"] == pytest.approx(160.0, rel=0.01)
+    assert r["music_tempo_alternatives"] == song.tempo_alternatives
 
 
 def test_errors(tmp_path, audio_wav):

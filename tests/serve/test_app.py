@@ -670,3 +670,35 @@ def test_the_page_shortens_names_as_python_does():
     )
     out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [short_name(n, k) for n, k in cases]
+
+
+def test_the_page_shows_the_half_or_double_tempo_beside_the_tempo():
+    """static/app.js's tempoHtml (run by node, where there is one)."""
+    import json
+    import re
+    import shutil
+    import subprocess
+    from importlib import resources
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    js = (resources.files("mudar.serve") / "static" / "app.js").read_text(encoding="utf-8")
+    funcs = re.search(r"function fmt\(.*\n", js).group(0)  # one line
+    funcs += re.search(r"function tempoHtml[\s\S]*?\n}\n", js).group(0)
+    cases = [
+        {"tempo_bpm": 160.0, "tempo_alternatives": [80.0]},
+        {"tempo_bpm": 87.04, "tempo_alternatives": [43.52, 174.08]},
+        {"tempo_bpm": 120.0, "tempo_alternatives": []},
+        {"tempo_bpm": 120.0},
+        None,
+    ]
+    script = funcs + f"console.log(JSON.stringify({json.dumps(cases)}.map(tempoHtml)));"
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [
+        "160.0 <small>BPM (or 80.0)</small>",
+        "87.0 <small>BPM (or 43.5 or 174.1)</small>",
+        "120.0 <small>BPM</small>",
+        "120.0 <small>BPM</small>",
+        "<small>no sound</small>",
+    ]

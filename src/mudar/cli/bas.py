@@ -113,7 +113,8 @@ def _text(r: dict) -> str:
         [
             f"{r['file']}  ({r['duration_s']:.2f} s scored, motion beats: {r['motion_method']}"
             f"{_words(r['motion_method'])} at {r['fps']:g} fps)",
-            f"  music: {r['music']}  ({r['music_tempo_bpm']:.1f} BPM)",
+            f"  music: {r['music']}  ({r['music_tempo_bpm']:.1f} BPM"
+            f"{_or(r.get('music_tempo_alternatives'))})",
             f"  beats: {r['n_motion_beats']} motion, {r['n_music_beats']} music",
             f"  BAS (sigma {r['sigma_s']:g} s): {f(r['bas_motion'])} over motion beats "
             f"(AIST++), {f(r['bas_music'])} over music beats (Bailando)",
@@ -129,6 +130,11 @@ def _words(method: str) -> str:
 
     entry = RHYTHM_METHODS.get(method)
     return f" ({entry.accents})" if entry is not None and entry.accents else ""
+
+
+def _or(alternatives) -> str:
+    """`` (or 80.0)`` after a tempo whose half or double the music supports as well."""
+    return f" (or {' or '.join(f'{a:.1f}' for a in alternatives)})" if alternatives else ""
 
 
 def run_tree(args: argparse.Namespace) -> int:

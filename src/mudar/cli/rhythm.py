@@ -100,8 +100,10 @@ def _text(r: dict) -> str:
     if m is None:
         lines.append("  music: none (no audio track)")
     else:
+        alt = m.get("tempo_alternatives") or []
+        also = f" (or {' or '.join(f'{a:.1f}' for a in alt)})" if alt else ""
         lines.append(
-            f"  music: {m['tempo_bpm']:.1f} BPM, {len(m['beat_times'])} beats, "
+            f"  music: {m['tempo_bpm']:.1f} BPM{also}, {len(m['beat_times'])} beats, "
             f"{len(m['onset_times'])} onsets"
         )
     if d is None:

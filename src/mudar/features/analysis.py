@@ -19,6 +19,13 @@ from mudar.features.music import STFT_WINDOWS, MusicFeatures
 from mudar.features.pose import PoseTrack
 from mudar.methods import POSE_STRIDE
 
+FEATURES_VERSION = 2
+"""Which analysis code made a file's features, part of every cache key (:meth:`AnalysisConfig.key`)
+and of the manifests of ``mudar prepare``: raise it whenever a change of the code changes the
+features of the same file under the same :class:`AnalysisConfig`, so that caches written before
+are recomputed, not read. 1 (no version in the key): until 2026-12; 2: beats from the music's
+first beat to its last (:func:`mudar.features.tempo.track_beats`), the tempo the beats keep."""
+
 
 @dataclass(frozen=True)
 class AnalysisConfig:
@@ -117,8 +124,8 @@ class AnalysisConfig:
         return cls(**d)
 
     def key(self) -> str:
-        """Short stable hash of the parameters."""
-        text = json.dumps(self.to_dict(), sort_keys=True)
+        """Short stable hash of the parameters and of :data:`FEATURES_VERSION`."""
+        text = json.dumps({**self.to_dict(), "features_version": FEATURES_VERSION}, sort_keys=True)
         return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
 

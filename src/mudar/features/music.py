@@ -25,7 +25,13 @@ from mudar.clock import FrameClock
 from mudar.errors import ParameterError
 from mudar.features import dsp
 from mudar.features.checks import all_finite, check_audio, check_envelope, check_rate
-from mudar.features.tempo import TEMPOGRAM_WIN_S, estimate_tempo, track_beats
+from mudar.features.tempo import (
+    TEMPOGRAM_WIN_S,
+    beat_tempo,
+    estimate_tempo,
+    tempo_alternatives,
+    track_beats,
+)
 from mudar.methods import STFT_WINDOWS
 
 N_FFT = 1024
@@ -255,7 +261,9 @@ class MusicFeatures:
     beat_times : np.ndarray, float64, shape (b,)
         Beats, seconds.
     tempo_bpm : float
-        Global tempo, BPM; 0.0 if unknown.
+        Global tempo, BPM: the one the beats imply (60 over their median interval,
+        :func:`~mudar.features.tempo.beat_tempo`), else the tempogram's estimate; 0.0 if
+        unknown.
     tempogram : np.ndarray, float32, shape (win_length, n)
         Autocorrelation tempogram, mean-pooled onto the video frames.
     onset_strength : np.ndarray, float32, shape (n,)
@@ -375,6 +383,8 @@ def music_features(
     tg, tg_mean = _pooled_tempogram(env, clock=clock, n=n, win_length=win)
     tempo_bpm = estimate_tempo(env, sr=sr, hop_length=hop, tg_mean=tg_mean)
     beats_s = track_beats(env, sr=sr, hop_length=hop, tempo_bpm=tempo_bpm)
+    # the tempo shown is the one the beats keep (their median interval)
+    tempo_bpm = beat_tempo(beats_s) or tempo_bpm
     strength = clock.pool(env, n, reduce="max")
     top = float(strength.max(initial=0.0))
     if top > 0:
@@ -389,6 +399,30 @@ def music_features(
         onset_strength=strength.astype(np.float32),
         onsets=clock.events_to_frames(onsets_s, n),
         beats=clock.events_to_frames(beats_s, n),
+    )
+
+
+def music_tempo_alternatives(music: MusicFeatures, *, clock: FrameClock) -> list[float]:
+    """The half and double of ``music.tempo_bpm`` that the music supports nearly as well as it
+    (80 BPM kicks with loud off-beat hats read 160, and 80 is named), from its tempogram
+    (:func:`~mudar.features.tempo.tempo_alternatives`).
+
+    Parameters
+    ----------
+    music : MusicFeatures
+    clock : FrameClock
+        The clock ``music`` was made on.
+
+    Returns
+    -------
+    list of float
+        BPM, half before double; empty when neither is supported or the tempo is unknown.
+    """
+    return tempo_alternatives(
+        music.tempogram.mean(axis=1),
+        sr=clock.sr,
+        hop_length=clock.hop,
+        tempo_bpm=float(music.tempo_bpm),
     )
 
 

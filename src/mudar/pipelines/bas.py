@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from mudar.errors import InputError, MudarError, ParameterError
 from mudar.eval.bas import DEFAULT_SIGMA_S
 from mudar.features.analysis import Analysis, AnalysisConfig
 from mudar.features.extract import analyze
+from mudar.features.music import music_tempo_alternatives
 from mudar.features.pose import pose_minima
 from mudar.io import probe
 from mudar.io.media import check_path
@@ -29,7 +31,20 @@ from mudar.tasks.bas import FORMS, bas_report, feedback_report, motion_beat_time
 from mudar.tasks.rhythm import dance_rhythm, rhythm_method, rhythm_seconds
 
 
-def music_beat_times(path: str | os.PathLike, *, config=None) -> tuple[np.ndarray, float, float]:
+class MusicBeats(NamedTuple):
+    """The beats of a file's sound."""
+
+    beat_times: np.ndarray
+    """float64 (b,), seconds from the start of the file."""
+    tempo_bpm: float
+    """The tempo the beats keep, BPM."""
+    tempo_alternatives: list[float]
+    """Its half and double where the music supports them nearly as well, BPM (often empty)."""
+    duration_s: float
+    """The analysed length, seconds."""
+
+
+def music_beat_times(path: str | os.PathLike, *, config=None) -> MusicBeats:
     """Beats of the sound of an audio or video file.
 
     Parameters
@@ -41,9 +56,7 @@ def music_beat_times(path: str | os.PathLike, *, config=None) -> tuple[np.ndarra
 
     Returns
     -------
-    (beats, tempo_bpm, duration_s)
-        Beat times, np.ndarray float64 (b,), seconds from the start of the file; the tracked
-        tempo, BPM; the analysed length, seconds.
+    MusicBeats
 
     Raises
     ------
@@ -54,8 +67,17 @@ def music_beat_times(path: str | os.PathLike, *, config=None) -> tuple[np.ndarra
     analysis = analyze(path, config or AnalysisConfig(), dance=False)
     if analysis.music is None:
         raise InputError(f"{path}: has no audio track, so no music beats")
+    return _music_beats(analysis)
+
+
+def _music_beats(analysis: Analysis) -> MusicBeats:
     m = analysis.music
-    return np.asarray(m.beat_times, np.float64), float(m.tempo_bpm), analysis.duration_s
+    return MusicBeats(
+        np.asarray(m.beat_times, np.float64),
+        float(m.tempo_bpm),
+        music_tempo_alternatives(m, clock=analysis.clock),
+        analysis.duration_s,
+    )
 
 
 def bas_file(
@@ -120,8 +142,10 @@ def bas_file(
         ``bas_music``, ``fps`` (of the motion beats: the motion's or the track's frame rate, or
         the video analysis rate), ``motion_method`` (``kinematic``, ``pose`` for a pose track,
         or the dance rhythm method), ``duration_s`` (the span scored), ``music_tempo_bpm``
-        (tracked), ``feedback`` (each motion beat's offset to the nearest music beat, their
-        summary and the rushed or dragged stretches: :func:`mudar.tasks.bas.feedback_report`).
+        (tracked), ``music_tempo_alternatives`` (its half and double where the music supports
+        them nearly as well, :class:`MusicBeats`), ``feedback`` (each motion beat's offset to
+        the nearest music beat, their summary and the rushed or dragged stretches:
+        :func:`mudar.tasks.bas.feedback_report`).
 
     Raises
     ------
@@ -144,7 +168,7 @@ def bas_file(
                 f"{p.stem}.*); give one with --music FILE"
             )
         motion_s = pose_minima(track)
-        music_s, tempo, music_len = music_beat_times(music_path)
+        song = music_beat_times(music_path)
         motion_len = float(track.times_s[-1] + 1.0 / track.fps) if len(track) else 0.0
         fps, motion_method = track.fps, "pose"
     elif is_motion_path(p) or p.is_dir():
@@ -155,7 +179,7 @@ def bas_file(
         if music_path is None:
             raise InputError(f"{p}: no music file beside the motion; give one with --music FILE")
         motion_s = motion_beat_times(clip)
-        music_s, tempo, music_len = music_beat_times(music_path)
+        song = music_beat_times(music_path)
         fps, motion_len, motion_method = clip.fps, clip.duration_s, "kinematic"
     else:
         motion_s, fps, motion_len, motion_method, own = _video_rhythm(
@@ -165,12 +189,12 @@ def bas_file(
             if own is None:
                 raise InputError(f"{p}: the video has no sound; give the music with --music FILE")
             music_path = p
-            music_s, tempo, music_len = own
+            song = own
         else:
             music_path = Path(music)
-            music_s, tempo, music_len = music_beat_times(music_path)
+            song = music_beat_times(music_path)
     return _scored(
-        p, music_path, motion_s, music_s, fps=fps, tempo=tempo, span=min(motion_len, music_len),
+        p, music_path, motion_s, song, fps=fps, span=min(motion_len, song.duration_s),
         motion_method=motion_method, sigma_s=sigma_s, form=form, plot=plot,
     )  # fmt: skip
 
@@ -218,18 +242,18 @@ def analysis_bas(
         raise InputError(f"{analysis.path}: the video has no sound, so no beats to score against")
     method = without_music(method)
     motion_s, fps, own = _analysis_rhythm(analysis, method=method, model=model)
-    music_s, tempo, music_len = own
     return _scored(
-        Path(analysis.path), Path(analysis.path), motion_s, music_s, fps=fps, tempo=tempo,
-        span=min(analysis.duration_s, music_len), motion_method=method, sigma_s=sigma_s,
+        Path(analysis.path), Path(analysis.path), motion_s, own, fps=fps,
+        span=min(analysis.duration_s, own.duration_s), motion_method=method, sigma_s=sigma_s,
         form=form, plot=None,
     )  # fmt: skip
 
 
 def _scored(
-    p, music_path, motion_s, music_s, *, fps, tempo, span, motion_method, sigma_s, form, plot
+    p, music_path, motion_s, song: MusicBeats, *, fps, span, motion_method, sigma_s, form, plot
 ) -> dict:
-    """The report of :func:`bas_file` from the two sets of beats."""
+    """The report of :func:`bas_file` from the motion's beats and the music's."""
+    music_s = song.beat_times
     report = bas_report(motion_s, music_s, sigma_s=sigma_s, form=form, span_s=span)
     report = {
         "file": str(p),
@@ -238,7 +262,8 @@ def _scored(
         "fps": float(fps),
         "motion_method": motion_method,
         "duration_s": round(float(span), 3),
-        "music_tempo_bpm": round(float(tempo), 2),
+        "music_tempo_bpm": round(float(song.tempo_bpm), 2),
+        "music_tempo_alternatives": song.tempo_alternatives,
         "feedback": feedback_report(motion_s, music_s, span_s=span),
     }
     if plot is not None:
@@ -254,7 +279,7 @@ def _scored(
 
 
 def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, with_music: bool):
-    """(rhythm seconds, fps, duration, method, (beats, tempo, duration) of its sound or None)."""
+    """(rhythm seconds, fps, duration, method, the :class:`MusicBeats` of its sound or None)."""
     check_path(path)
     method = method or body_method()
     rhythm_method(method, what="method")
@@ -271,12 +296,9 @@ def _video_rhythm(path: Path, *, method: str | None, checkpoint: str | None, wit
 
 
 def _analysis_rhythm(analysis: Analysis, *, method: str, model):
-    """(rhythm seconds, fps, (beats, tempo, duration) of its sound or None) of an analysis."""
+    """(rhythm seconds, fps, the :class:`MusicBeats` of its sound or None) of an analysis."""
     frames, strength = dance_rhythm(analysis, method=method, model=model)
-    own = None
-    if analysis.music is not None:
-        m = analysis.music
-        own = (np.asarray(m.beat_times, np.float64), float(m.tempo_bpm), analysis.duration_s)
+    own = None if analysis.music is None else _music_beats(analysis)
     # a method that times its points below the frame (motion-energy, pose) is scored on them,
     # the others refined on their curve
     times = rhythm_seconds(analysis, method, frames, strength)

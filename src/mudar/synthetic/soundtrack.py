@@ -34,6 +34,7 @@ def synth_music(
     tonal_bed: bool = True,
     offset_s: float = 0.1,
     seed: int = 0,
+    hat_gain: float = 0.12,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A drum pattern at ``tempo_bpm`` over an optional chord bed.
 
@@ -58,6 +59,9 @@ def synth_music(
     offset_s : float
         Time of the first beat, seconds.
     seed : int
+    hat_gain : float
+        Loudness of the off-beat hi-hats against an unaccented kick's 0.8: quiet by default;
+        about 1 makes a breakbeat whose tempo reads double (its half is then the beat).
 
     Returns
     -------
@@ -87,7 +91,7 @@ def synth_music(
     for i, b in enumerate(beats):
         gain = (1.0 if i % beats_per_bar == 0 else 0.55) if accents else 0.8
         _add(y, kick * gain, round(b * sr))
-        _add(y, hat * 0.12, round((b + period / 2) * sr))
+        _add(y, hat * hat_gain, round((b + period / 2) * sr))
 
     if tonal_bed:
         y += 0.12 * _chords(n, sr=sr, bar_s=period * beats_per_bar, t0=offset_s, rng=rng)

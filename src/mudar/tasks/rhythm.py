@@ -11,6 +11,7 @@ import numpy as np
 from mudar.errors import ParameterError
 from mudar.features.analysis import Analysis, AnalysisConfig, with_energy, with_pose
 from mudar.features.dance import peak_decision, rhythm_times
+from mudar.features.music import music_tempo_alternatives
 
 
 @dataclass
@@ -508,7 +509,10 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux", model=None) 
     -------
     dict
         ``{"file", "duration_s", "fps", "music": {...} | None, "dance": {...} | None}``, times in
-        seconds from the start of the file.
+        seconds from the start of the file; ``music`` holds ``tempo_bpm`` (the beats' median
+        interval), ``tempo_alternatives``
+        (:func:`~mudar.features.music.music_tempo_alternatives`), ``beat_times`` and
+        ``onset_times``.
     """
     rhythm_method(method)
     fps = analysis.clock.fps
@@ -517,6 +521,8 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux", model=None) 
         m = analysis.music
         music = {
             "tempo_bpm": round(float(m.tempo_bpm), 2),
+            # the half or double tempo when the music supports it nearly as well (80 vs 160)
+            "tempo_alternatives": music_tempo_alternatives(m, clock=analysis.clock),
             "beat_times": _times(m.beat_times + analysis.start_s),
             "onset_times": _times(m.onset_times + analysis.start_s),
         }

@@ -66,3 +66,16 @@ def test_augmented_items_are_seeded_and_stay_consistent(prepared):
             item["kinematic_beats"].numpy(), prepared[k].kinematic_beats[s : s + t]
         )
         assert item["neg_audio"].shape == (3, DEBUG.model.audio_rows, t * DEBUG.model.sub)
+
+
+def test_a_new_features_version_is_a_new_dance_cache_entry(tmp_path, monkeypatch):
+    # the prepared dances hold the music's beats: older analysis code's are not read
+    import mudar.data.clips.motionbeat_set as mbset
+    from mudar.data.clips.motionbeat_set import DanceCache, dance_settings
+
+    folder = make_motion_dataset(tmp_path / "dances", n=1, seed=7, duration_s=4.0)[0].folder
+    cache = DanceCache(tmp_path / "cache")
+    before = cache.entry(folder, dance_settings(DEBUG.model, DEBUG.train))
+    monkeypatch.setattr(mbset, "FEATURES_VERSION", mbset.FEATURES_VERSION + 1)
+    after = cache.entry(folder, dance_settings(DEBUG.model, DEBUG.train))
+    assert after != before

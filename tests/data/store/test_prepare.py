@@ -78,6 +78,41 @@ def test_parse_shard():
             parse_shard(bad)
 
 
+def test_a_new_features_version_misses_the_cache(dataset, tmp_path, monkeypatch):
+    # features made by older analysis code (other beats) are recomputed, not read
+    import mudar.features.analysis as analysis
+
+    out = tmp_path / "features"
+    first = prepare(dataset, out, config=CONFIG, jobs=1, progress=False)
+    assert len(first.done) == 4 and first.cached == 0
+    assert all(
+        json.loads(f.read_text())["features_version"] == analysis.FEATURES_VERSION
+        for f in (out / "manifests").glob("*.json")
+    )
+    video = load_manifest(out)[0]["path"]
+    before = FeatureCache(out).entry(video, CONFIG)
+    assert before.is_file()
+    monkeypatch.setattr(analysis, "FEATURES_VERSION", analysis.FEATURES_VERSION + 1)
+    after = FeatureCache(out).entry(video, CONFIG)
+    assert after != before and not after.is_file()
+    again = prepare(dataset, out, config=CONFIG, jobs=1, progress=False)
+    assert again.cached == 0 and len(again.done) == 4
+    assert after.is_file()
+
+
+def test_the_bench_refuses_features_of_another_analysis_version(dataset, tmp_path, monkeypatch):
+    import mudar.features.analysis as analysis
+    from mudar.pipelines.bench.data import prepared_features
+
+    out = tmp_path / "features"
+    prepare(dataset, out, config=CONFIG, jobs=1, progress=False)
+    assert prepared_features(out, tmp_path / "unused", config=CONFIG) == out
+    monkeypatch.setattr(analysis, "FEATURES_VERSION", analysis.FEATURES_VERSION + 1)
+    monkeypatch.setattr("mudar.pipelines.bench.data.FEATURES_VERSION", analysis.FEATURES_VERSION)
+    with pytest.raises(ParameterError, match="another version of mudar's analysis"):
+        prepared_features(out, tmp_path / "unused", config=CONFIG)
+
+
 def test_unreadable_cache_entry_is_recomputed(dataset, tmp_path):
     video = next(dataset.rglob("video.mp4"))
     cache = FeatureCache(tmp_path)

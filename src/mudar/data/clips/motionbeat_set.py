@@ -50,6 +50,7 @@ from mudar.data.clips.sampling import rng_for
 from mudar.data.clips.windows import sliding_windows
 from mudar.data.store.cache import NpzCache, files_key
 from mudar.errors import InputError, MudarError, ParameterError
+from mudar.features.analysis import FEATURES_VERSION
 from mudar.features.music import MusicFeatures
 
 CACHE_VERSION = 2
@@ -131,6 +132,7 @@ def dance_settings(config, train) -> dict:
     clock = config.clock
     return {
         "version": CACHE_VERSION,
+        "features_version": FEATURES_VERSION,  # the music features' beats and tempo
         "fps": clock.fps,
         "sr": clock.sr,
         "sub": clock.sub,

@@ -25,7 +25,7 @@ from mudar.data.store.aist_media import DEFAULT_LOOK, aist_items
 from mudar.data.store.cache import FeatureCache
 from mudar.data.store.engines import run_tasks
 from mudar.errors import InputError, MudarError, ParameterError
-from mudar.features.analysis import AnalysisConfig
+from mudar.features.analysis import FEATURES_VERSION, AnalysisConfig
 from mudar.features.extract import analyze
 from mudar.io.media import check_path
 
@@ -220,6 +220,7 @@ def _write_manifest(out: Path, shard: tuple[int, int], config, report: PrepareRe
     i, n = shard
     doc = {
         "config": config.to_dict(),
+        "features_version": FEATURES_VERSION,
         "shard": [i, n],
         "items": report.done,
         "skipped": [{"path": p, "reason": r} for p, r in report.skipped],

@@ -111,6 +111,7 @@ def beat_track(
     bpm: float,
     tightness: float = 100.0,
     trim: bool = True,
+    fit_ends: bool = False,
 ) -> np.ndarray:
     """Beats by dynamic programming at a fixed tempo (Ellis 2007), as ``librosa.beat.beat_track``.
 
@@ -134,6 +135,14 @@ def beat_track(
         How strictly the beats keep to the tempo (rounded to float32, as librosa does).
     trim : bool
         Drop leading and trailing beats weaker than half the RMS of the smoothed beat scores.
+    fit_ends : bool
+        Not librosa's: where the path may begin and end. It may begin at any frame whose every
+        predecessor in reach scores below zero (librosa takes the best of them: music that
+        starts between half a period and a period in then paid a penalty for its first beat,
+        which the path put off its onset or dropped; a 120 BPM song whose first kick is at
+        0.30 s got its first beat at 0.81 s). It ends at the best-scoring local maximum of the
+        cumulative score within the period up to librosa's end (librosa takes the last: an
+        off-beat sound in the last period then set the phase of the whole path).
 
     Returns
     -------
@@ -162,9 +171,11 @@ def beat_track(
         return np.zeros(0, dtype=np.int64)
     onsets = env / (env.std(ddof=1) + np.finfo(np.float64).tiny)
     localscore = _beat_local_score(onsets, int(fpb))
-    backlink, cumscore = _beat_track_dp(localscore, int(fpb), float(np.float32(tightness)))
+    backlink, cumscore = _beat_track_dp(
+        localscore, int(fpb), float(np.float32(tightness)), free_start=fit_ends
+    )
     beats = np.zeros(env.size, dtype=bool)
-    n = _last_beat(cumscore)
+    n = _last_beat(cumscore, period=int(fpb) if fit_ends else 1)
     while n >= 0:
         beats[n] = True
         n = backlink[n]
@@ -194,13 +205,15 @@ def _beat_local_score(onsets: np.ndarray, fpb: int) -> np.ndarray:
 
 
 def _beat_track_dp(
-    localscore: np.ndarray, fpb: int, tightness: float
+    localscore: np.ndarray, fpb: int, tightness: float, *, free_start: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative score and best predecessor of each frame; -1 before the first strong frame.
 
     A predecessor lies ``d`` frames back, ``round(fpb / 2) <= d <= 2 fpb``; the best is the
     nearest of the highest-scoring. Frames are processed in blocks shorter than the smallest
-    ``d``, whose predecessors are all known.
+    ``d``, whose predecessors are all known. With ``free_start`` a frame whose best
+    predecessor scores below zero has none (the scores then never fall below zero, so this
+    happens only where no predecessor lies a whole period back: the first period).
     """
     n = localscore.size
     d_min = max(1, int(np.round(fpb / 2)))
@@ -218,6 +231,8 @@ def _beat_track_dp(
         best = np.argmax(score, axis=1)  # ascending d: the nearest predecessor wins ties
         rows = np.arange(i.size)
         found = valid[rows, best]
+        if free_start:
+            found &= score[rows, best] >= 0
         cumscore[i] = np.where(found, localscore[i] + score[rows, best], localscore[i])
         backlink[i] = np.where(found, loc[rows, best], -1)
     # no backlinks until the first frame whose local score reaches 1% of the maximum
@@ -227,8 +242,10 @@ def _beat_track_dp(
     return backlink, cumscore
 
 
-def _last_beat(cumscore: np.ndarray) -> int:
-    """The last local maximum of ``cumscore`` above half the median of all local maxima."""
+def _last_beat(cumscore: np.ndarray, *, period: int = 1) -> int:
+    """The last local maximum ``n`` of ``cumscore`` above half the median of all local maxima
+    (librosa); with ``period > 1`` the highest local maximum of frames ``n - period + 1 .. n``
+    (the earliest of equal ones)."""
     x = cumscore
     localmax = np.zeros(x.size, dtype=bool)
     localmax[1:-1] = (x[1:-1] > x[:-2]) & (x[1:-1] >= x[2:])
@@ -237,7 +254,11 @@ def _last_beat(cumscore: np.ndarray) -> int:
         return x.size - 1
     threshold = 0.5 * np.median(x[localmax])
     good = np.flatnonzero(localmax & (x >= threshold))
-    return int(good[-1]) if good.size else x.size - 1
+    if not good.size:
+        return x.size - 1
+    n = int(good[-1])
+    near = good[good > n - period]
+    return int(near[np.argmax(x[near])])
 
 
 def _trim_beats(localscore: np.ndarray, beats: np.ndarray, trim: bool) -> np.ndarray:

@@ -18,7 +18,7 @@ from mudar.data.readers.dataset import find_videos, is_locked, meta_beside
 from mudar.data.store.cache import FeatureCache
 from mudar.data.store.prepare import MANIFESTS, load_manifest, prepare
 from mudar.errors import InputError, ParameterError
-from mudar.features.analysis import AnalysisConfig
+from mudar.features.analysis import FEATURES_VERSION, AnalysisConfig
 
 
 def prepared_features(
@@ -52,17 +52,25 @@ def prepared_features(
     InputError
         ``data`` is not a folder, or no video could be prepared.
     ParameterError
-        Prepared features made with another analysis than ``config``.
+        Prepared features made with another analysis than ``config``, or by another version
+        of the analysis code (:data:`~mudar.features.analysis.FEATURES_VERSION`).
     """
 
     data = Path(data)
     if (data / MANIFESTS).is_dir():
         for f in sorted((data / MANIFESTS).glob("shard-*-of-*.json")):
-            found = AnalysisConfig.from_dict(json.loads(f.read_text(encoding="utf-8"))["config"])
+            doc = json.loads(f.read_text(encoding="utf-8"))
+            found = AnalysisConfig.from_dict(doc["config"])
             if found.key() != config.key():
                 raise ParameterError(
                     f"{data}: prepared with another analysis ({found}) than the bench needs "
                     f"({config}); give the videos instead"
+                )
+            version = doc.get("features_version", 1)
+            if version != FEATURES_VERSION:
+                raise ParameterError(
+                    f"{data}: prepared by another version of mudar's analysis ({version}, this "
+                    f"one is {FEATURES_VERSION}); prepare it again or give the videos instead"
                 )
         return data
     if not data.is_dir():
@@ -128,12 +136,14 @@ def write_subset(
     """
 
     features = Path(features).resolve()
-    config = None
+    config, version = None, None
     for f in sorted((features / MANIFESTS).glob("shard-*-of-*.json")):
-        config = json.loads(f.read_text(encoding="utf-8"))["config"]
+        source = json.loads(f.read_text(encoding="utf-8"))
+        config, version = source["config"], source.get("features_version", 1)
         break
     doc = {
         "config": config,
+        "features_version": version,
         "shard": [0, 1],
         "items": [{**it, "entry": str(features / it["entry"])} for it in items],
         "skipped": [],

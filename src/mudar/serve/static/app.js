@@ -149,6 +149,13 @@ async function runJob(path, data, title) {
 
 function fmt(x, d = 2) { return (x === null || x === undefined) ? "n/a" : Number(x).toFixed(d); }
 
+// "160.0 BPM (or 80.0)": the half or double beside the tempo when the music supports it too
+function tempoHtml(m) {
+  if (!m) return "<small>no sound</small>";
+  const alt = (m.tempo_alternatives || []).map(a => fmt(a, 1)).join(" or ");
+  return `${fmt(m.tempo_bpm, 1)} <small>BPM${alt ? ` (or ${alt})` : ""}</small>`;
+}
+
 async function analyse(fileId) {
   const f = fileById(fileId);
   showError("");
@@ -172,8 +179,7 @@ function showAnalysis(f, r) {
   $("current-name").textContent = shortName(f.name, 60);
   $("current-name").title = f.name;
   const t = r.timeline;
-  $("tempo").innerHTML = t.music ? `${fmt(t.music.tempo_bpm, 1)} <small>BPM</small>`
-                                 : "<small>no sound</small>";
+  $("tempo").innerHTML = tempoHtml(t.music);
   const b = r.bas;
   $("bas").innerHTML = b.error ? `<small>${esc(b.error)}</small>`
     : `${fmt(b.bas_motion, 3)} <small>motion &rarr; music, ${fmt(b.bas_music, 3)} music &rarr; motion</small>`;
