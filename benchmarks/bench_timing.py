@@ -355,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"threshold on {len(val)} videos of "
                     f"{len(val_dances)} other dances",
                     "dances": sorted(set(train_dances) - val_dances),
-                    "threshold_dances": sorted(val_dances),
+                    "threshold_dances": sorted(str(d) for d in val_dances),
                     "steps": args.steps,
                     "seed": seed,
                     "labels": args.labels,

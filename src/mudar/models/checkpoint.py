@@ -377,7 +377,10 @@ def save_timing(model, path: str | os.PathLike, *, meta: dict | None = None) -> 
     """Write ``model`` (a :class:`~mudar.models.timing.TimingModel`) with its config (and so
     its threshold), atomically; returns ``path``."""
     import dataclasses
+    import json
 
+    # plain JSON values only (a numpy string would not load with weights_only)
+    meta = json.loads(json.dumps(meta or {}, default=str))
     return save_checkpoint(
         path,
         family="timing",
