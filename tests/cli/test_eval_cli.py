@@ -114,3 +114,12 @@ def test_eval_of_the_motion_energy_measures_it_and_times_it_below_the_frame(trai
     assert 0 < r["rhythm"]["motion-energy"]["f1"] <= 1
     s = r["timing"]["motion-energy"]
     assert s["timing_gain"] == pytest.approx(s["f1"] - s["f1_shifted"], abs=1e-4)
+
+
+def test_the_timing_model_is_refused_with_one_line(capsys, tmp_path):
+    from mudar.cli.main import main as cli_main
+
+    code = cli_main(["eval", "--data", str(tmp_path), "--methods", "timing"])
+    out, err = capsys.readouterr()
+    assert code != 0 and "bench_timing.py scores the timing model" in err
+    assert "Traceback" not in err

@@ -93,7 +93,7 @@ def test_dtw_retarget_writes_a_playable_file_and_improves_alignment(capsys, clip
     assert code == 0, err
     r = json.loads(text)
     assert KEYS <= set(r)
-    assert r["method"] == "dtw" and r["dance_method"] == "hoof-flux" and r["sigma_s"] == 0.1
+    assert r["method"] == "dtw" and r["dance_method"] == "motion-energy" and r["sigma_s"] == 0.1
     info = probe(out)
     assert info.has_video and info.has_audio
     assert info.duration_s == pytest.approx(4.0, abs=2 / 25)  # A's length

@@ -105,3 +105,17 @@ def test_the_dense_head_finds_the_beat_between_the_stops():
     f_model = mir_eval.onset.f_measure(beats, times, window=0.07)[0]
     f_rule = mir_eval.onset.f_measure(beats, x.times, window=0.07)[0]
     assert f_model > f_rule + 0.1
+
+
+def test_the_shipped_timing_model_loads_with_its_card():
+    from mudar.models.checkpoint import default_timing_path
+    from mudar.models.timing import TIMING_PRESETS
+
+    model = load_timing()  # the shipped one
+    assert default_timing_path().stat().st_size < 2_000_000
+    cpu = TIMING_PRESETS["cpu"]
+    assert (model.config.head, model.config.use_pose) == (cpu.head, cpu.use_pose)
+    assert 0 < model.config.threshold < 1 and model.config.labels == "beats"
+    assert len(model.meta["dances"]) == 20 and len(model.meta["threshold_dances"]) == 4
+    held = {"DANCE_C_8", "DANCE_R_5", "DANCE_R_9", "DANCE_W_1", "DANCE_W_4", "DANCE_W_6"}
+    assert not held & set(model.meta["dances"] + model.meta["threshold_dances"])

@@ -98,11 +98,10 @@ def add_parser(sub) -> None:
         "--method-rhythm",
         dest="dance_method",
         default=DEFAULTS.dance_method,
-        help="dance rhythm of VIDEO and of the output: hoof-flux (learning-free, the default), "
-        "mudar (the learned model, run without the music, as mudar-noaudio), mudar-noaudio, "
-        "directogram, motion-energy (the dancer's stops). "
-        "The shipped model finds the rate of a dance's rhythm but not its timing without the "
-        "music (see its MODEL_CARD), so retiming follows hoof-flux unless asked",
+        help="dance rhythm of VIDEO and of the output: motion-energy (the dancer's stops, "
+        "learning-free, the default: it times a dance best at the speed of an analysis), "
+        "pose and timing (the pose extra), hoof-flux, directogram, mudar (the learned model, "
+        "run without the music, as mudar-noaudio), mudar-noaudio",
     )
     p.add_argument(
         "--music-rhythm",

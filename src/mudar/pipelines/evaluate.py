@@ -76,6 +76,12 @@ def evaluate(
         No such folder, or nothing to score.
     """
     check_methods(methods)
+    other = [m for m in methods if m in RHYTHM_METHODS and RHYTHM_METHODS[m].model != "mudar"]
+    if other:
+        raise ParameterError(
+            f"mudar eval loads a MuDaR model, not the {', '.join(other)} model; "
+            "benchmarks/bench_timing.py scores the timing model"
+        )
     if split not in EVAL_SPLITS:
         raise ParameterError(f"split must be one of {', '.join(EVAL_SPLITS)}, got {split!r}")
     model = None
