@@ -477,3 +477,50 @@ def test_the_skeleton_follows_the_video_and_toggles(server, browser, body_dance,
     assert not browser.find_element(By.ID, "error").is_displayed()
     browser.save_screenshot(str(shots / "no-dancer.png"))
     browser.set_window_size(1200, 1500)
+
+
+@pytest.fixture(scope="module")
+def late_media(tmp_path_factory) -> Path:
+    """A folder with one synthetic dance (three tempo sections: the delay is not ambiguous)
+    whose audio is 0.3 s late."""
+    import media_factory as mf
+
+    from mudar.io.audio import load_audio_track
+    from mudar.io.remux import remux_with_audio
+    from mudar.tasks.sync import shift_audio
+
+    folder = tmp_path_factory.mktemp("late_media")
+    src = mf.make_tempo_change_dance(tmp_path_factory.mktemp("late_src"), "src.mp4")
+    y, sr = load_audio_track(src)
+    remux_with_audio(src, folder / "late.mp4", shift_audio(y, offset_s=-0.3, sr=sr), sr=sr)
+    return folder
+
+
+def test_a_known_delay_is_found_fixed_and_measured_again(late_media, browser):
+    """A dance whose audio is 0.3 s late: the page gives the delay with its confidence (no
+    "cannot tell"), "Fix the sync" moves it, and the fixed copy is measured in sync."""
+    with serve(create_app(media=late_media, classifier=None, dance_method="motion-energy")) as (
+        url,
+        _,
+    ):
+        browser.get(url)
+        wait(browser, 20).until(
+            lambda d: len(Select(d.find_element(By.ID, "media-select")).options)
+        )
+        Select(browser.find_element(By.ID, "media-select")).select_by_visible_text("late.mp4")
+        browser.find_element(By.ID, "analyze-btn").click()
+        wait(browser, 120).until(lambda d: d.execute_script("return !!state.analysis;"))
+        sync = browser.execute_script("return state.analysis.sync;")
+        assert sync["reliable"] is True and abs(sync["offset_s"] - 0.3) < 0.08
+        words = text(browser, "sync")
+        assert "cannot tell" not in words and "audio late" in words
+        assert words.startswith(f"+{sync['offset_s']:.3f} s")
+        button = browser.find_element(By.ID, "fix-btn")
+        assert button.text == "Fix the sync" and "secondary" not in button.get_attribute("class")
+        button.click()
+        wait(browser, 120).until(EC.visibility_of_element_located((By.ID, "fix-download")))
+        info = text(browser, "fix-info")
+        assert info.startswith(f"audio moved by {sync['offset_s']:.3f} s")
+        assert "(a guess)" not in info and "cannot tell" not in info
+        after = float(info.split("measured again on the fixed copy: ")[1].split(" s")[0])
+        assert abs(after) < 0.08
