@@ -484,7 +484,6 @@ def late_media(tmp_path_factory) -> Path:
     """A folder with one synthetic dance (three tempo sections: the delay is not ambiguous)
     whose audio is 0.3 s late."""
     import media_factory as mf
-
     from mudar.io.audio import load_audio_track
     from mudar.io.remux import remux_with_audio
     from mudar.tasks.sync import shift_audio
