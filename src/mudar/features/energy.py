@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from mudar.errors import ParameterError
+from mudar.features.order import median_columns, percentiles
 from mudar.methods import ENERGY_STEPS
 
 __all__ = [
@@ -82,7 +83,7 @@ class MotionEnergy:
         h, w = gray.shape
         moved = cv2.warpAffine(prev[1], shift, (w, h), borderMode=cv2.BORDER_REPLICATE)
         diff = cv2.absdiff(gray, moved)
-        lo, hi = _percentiles_1_99(gray[::4, ::4])
+        lo, hi = percentiles(gray[::4, ::4], (1, 99))
         spread = max(hi - lo, MIN_RANGE)
         changed = diff[diff > self.level * spread]
         self.times.append((prev[0] + time_s) / 2)
@@ -163,34 +164,8 @@ class _CameraFlow:
         if w > 0:  # rows, then columns; the first row and column are held (clamped)
             flow[1:] = w * flow[:-1] + (1 - w) * flow[1:]
             flow[:, 1:] = w * flow[:, :-1] + (1 - w) * flow[:, 1:]
-        v = flow.reshape(-1, 2)
-        dx, dy = _median(np.ascontiguousarray(v[:, 0])), _median(np.ascontiguousarray(v[:, 1]))
-        return self.k * dx, self.k * dy
-
-
-def _median(v: np.ndarray) -> float:
-    """``np.median`` of a 1-D array, without its checks (which import ``numpy.ma``)."""
-    n = len(v)
-    half = n // 2
-    if n % 2:
-        return float(np.partition(v, half)[half])
-    part = np.partition(v, (half - 1, half))
-    return float(part[half - 1 : half + 1].mean())
-
-
-def _percentiles_1_99(picture: np.ndarray) -> tuple[float, float]:
-    """``np.percentile(picture, (1, 99))`` (linear interpolation) at a tenth of its cost."""
-    v = np.sort(picture, axis=None)
-    n = len(v)
-    out = []
-    for q in (0.01, 0.99):
-        pos = (n - 1) * q
-        i = int(pos)
-        j = min(i + 1, n - 1)
-        a, b, t = float(v[i]), float(v[j]), pos - i
-        # numpy's lerp: from the nearer end
-        out.append(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)
-    return out[0], out[1]
+        dx, dy = median_columns(flow.reshape(-1, 2))
+        return self.k * float(dx), self.k * float(dy)
 
 
 def sample_times(n_frames: int, *, fps: float, steps: int) -> np.ndarray:
