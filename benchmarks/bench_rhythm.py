@@ -11,19 +11,21 @@ Rows: decoding alone (video + audio: the floor any analysis pays), the analysis 
 (warm) of ``--method hoof-flux`` and of ``--method motion-energy`` (the motion energy between
 every pair of decoded frames), and whole commands in a fresh process (start-up and imports
 included): ``mudar rhythm VIDEO --json`` with its default method, with ``--method
-motion-energy`` and with ``--method hoof-flux``, and the imports of the command alone.
-``--baseline-src DIR`` times the commands again with ``PYTHONPATH=DIR`` (another checkout's
-``src``, for example ``git archive main src | tar -x -C /tmp/before``), interleaved with the
-current ones: a before/after in one run.
+motion-energy`` and with ``--method hoof-flux``, and the imports of the command alone. The
+commands run with their compiled modules cached (in a temporary ``PYTHONPYCACHEPREFIX``, after
+an untimed first round), as on a normal install; the imports are timed once more as the
+environment has it (with ``PYTHONDONTWRITEBYTECODE`` set, mudar's own modules are compiled
+from source at every start). ``--baseline-src DIR`` times the commands again with
+``PYTHONPATH=DIR`` (another checkout's ``src``, for example ``git archive main src | tar -x -C
+/tmp/before``), interleaved with the current ones: a before/after in one run.
 
 ``--stages`` adds where the motion-energy analysis spends its time, each stage alone on the
 same video: decoding the video, the 256 px gray frames on the 8 fps clock, the flow and HOOF
 on them (frames held in memory), the energy's 128 px gray picture of every decoded frame, the
 energy on those pictures (held in memory) and its camera shift alone (``camera_shift`` per
-pair, where the code has it), and the audio (decode
-and resample; the music features). ``--learned`` adds the learned model's stages (the analysis
-that keeps its RGB frames, torch import + model load in a fresh process, the model over the
-windows) and its command.
+pair, where the code has it), and the audio (decode and resample; the music features).
+``--learned`` adds the learned model's stages (the analysis that keeps its RGB frames, torch
+import + model load in a fresh process, the model over the windows) and its command.
 
 Targets (2-core machine): the default command >= 50x real time; analysis <= 3x decode-only.
 """
@@ -34,9 +36,11 @@ import argparse
 import csv
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -80,11 +84,20 @@ def in_process(fn: Callable[[], object]) -> Callable[[], tuple[float, float]]:
     return run
 
 
-def command(cmd: list[str], src: str | None = None) -> Callable[[], tuple[float, float]]:
-    """``cmd`` in a fresh process as a timed call: (wall, CPU seconds of the child)."""
+def command(
+    cmd: list[str], src: str | None = None, *, bytecode: str | None = None
+) -> Callable[[], tuple[float, float]]:
+    """``cmd`` in a fresh process as a timed call: (wall, CPU seconds of the child).
+
+    ``src`` is put on ``PYTHONPATH``; ``bytecode``, a folder, caches the compiled modules there
+    (``PYTHONPYCACHEPREFIX``; written even where the environment says not to), as a normal
+    install has them; None leaves the environment as it is."""
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = src
+    if bytecode is not None:
+        env["PYTHONPYCACHEPREFIX"] = bytecode
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
 
     def run() -> tuple[float, float]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -101,7 +114,10 @@ def command(cmd: list[str], src: str | None = None) -> Callable[[], tuple[float,
 def interleaved(
     rows: dict[str, Callable[[], tuple[float, float]]], repeats: int
 ) -> dict[str, tuple[float, float]]:
-    """Median (wall, CPU) of each row over ``repeats`` rounds, every row once per round."""
+    """Median (wall, CPU) of each row over ``repeats`` rounds, every row once per round, after
+    one round untimed (first calls, the bytecode cache)."""
+    for fn in rows.values():
+        fn()
     got: dict[str, list[tuple[float, float]]] = {name: [] for name in rows}
     for _ in range(repeats):
         for name, fn in rows.items():
@@ -246,30 +262,41 @@ def main() -> int:
     energy = AnalysisConfig(energy_steps=4)  # what --method motion-energy asks for
     analyze(path, energy)  # the first call pays one-off costs (FFmpeg init, caches)
     rhythm = [sys.executable, "-m", "mudar", "rhythm", "--json", str(path)]
-    imports = "import mudar.cli.main, mudar.pipelines.method, mudar.pipelines.rhythm"
+    hoof = [*rhythm, "--method", "hoof-flux"]
+    imports = [
+        sys.executable,
+        "-c",
+        "import mudar.cli.main, mudar.pipelines.method, mudar.pipelines.rhythm",
+    ]
+    cache = tempfile.mkdtemp(prefix="bench-rhythm-pyc-")
+    plain = "on" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "off"
     rows = {
         "decode only (video + audio)": in_process(lambda: decode_only(path)),
         "analysis, hoof-flux's (in process, warm)": in_process(lambda: analyze(path)),
         "analysis, motion-energy's (in process, warm)": in_process(lambda: analyze(path, energy)),
-        "command, default method": command(rhythm),
-        "command, --method motion-energy": command([*rhythm, "--method", "motion-energy"]),
-        "command, --method hoof-flux": command([*rhythm, "--method", "hoof-flux"]),
-        "imports of the command alone": command([sys.executable, "-c", imports]),
+        "command, default method": command(rhythm, bytecode=cache),
+        "command, --method motion-energy": command(
+            [*rhythm, "--method", "motion-energy"], bytecode=cache
+        ),
+        "command, --method hoof-flux": command(hoof, bytecode=cache),
+        "imports of the command alone": command(imports, bytecode=cache),
+        f"  the same, PYTHONDONTWRITEBYTECODE {plain}": command(imports),
     }
     if args.baseline_src:
         src = str(Path(args.baseline_src).resolve())
         rows |= {
-            "baseline: command, default method": command(rhythm, src),
-            "baseline: command, --method hoof-flux": command(
-                [*rhythm, "--method", "hoof-flux"], src
-            ),
-            "baseline: imports of the command alone": command([sys.executable, "-c", imports], src),
+            "baseline: command, default method": command(rhythm, src, bytecode=cache),
+            "baseline: command, --method hoof-flux": command(hoof, src, bytecode=cache),
+            "baseline: imports of the command alone": command(imports, src, bytecode=cache),
         }
     if args.learned:
         rows |= learned_rows(path)
     if args.stages:
         rows |= stage_rows(path)
-    times = interleaved(rows, args.repeats)
+    try:
+        times = interleaved(rows, args.repeats)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
     load = os.getloadavg()
     print(
         f"mudar rhythm on {dance}/video.mp4 ({duration:.1f} s), {os.cpu_count()} cores, load "
