@@ -8,6 +8,7 @@ length ``n_frames``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 
@@ -20,6 +21,7 @@ from mudar.features.energy import MotionEnergy
 from mudar.features.music import music_features
 from mudar.features.pose import PoseTap, PoseTrack
 from mudar.io import iter_frames, load_audio, probe
+from mudar.io.background import BackgroundTap
 from mudar.io.buffer import RowBuffer
 from mudar.io.media import MediaInfo
 from mudar.io.video import iter_frame_pairs
@@ -95,13 +97,15 @@ def _analyze_video(
     max_frames = n_expected if n_expected > 0 else None
     s = config.frame_size
     small = RowBuffer(n_expected, (s, s, 3), np.uint8)  # sized from the duration
-    # the motion energy sees every decoded frame, not only those on the clock
+    # the motion energy sees every decoded frame, not only those on the clock: on a thread of
+    # its own, beside the decode and the flow (a second core)
     energy = MotionEnergy() if config.energy_steps > 0 else None
+    beside = BackgroundTap(energy) if energy is not None else None
     pose, bar = None, None
     if config.pose_stride > 0:  # the dancer's body, on every pose_stride-th decoded frame
         bar = _pose_bar(info, progress)
         pose = PoseTap(stride=config.pose_stride, progress=bar.update)
-    taps = [t for t in (energy, pose) if t is not None]
+    taps = [t for t in (beside, pose) if t is not None]
     # one pass over the file: gray for the flow, plus small RGB straight from the decoded frames
     # when they are kept (no large RGB picture in between)
     if config.frame_size > 0:
@@ -129,18 +133,19 @@ def _analyze_video(
 
     options = {"weights": config.flow_weights} if config.flow_weights else {}
     backend = get_flow_backend(config.flow, **options)
-    try:
-        feats = dance_features(
-            stream,
-            fps=clock.fps,
-            backend=backend,
-            bins=config.hoof_bins,
-            camera=config.camera,
-            vote=config.hoof_vote,
-        )
-    finally:  # the decode is over, read to its end or not: so is the pose bar
-        if bar is not None:
-            bar.close()
+    with beside or contextlib.nullcontext():  # leaving it waits for the energy's last pair
+        try:
+            feats = dance_features(
+                stream,
+                fps=clock.fps,
+                backend=backend,
+                bins=config.hoof_bins,
+                camera=config.camera,
+                vote=config.hoof_vote,
+            )
+        finally:  # the decode is over, read to its end or not: so is the pose bar
+            if bar is not None:
+                bar.close()
     if feats.hoof.shape[0] == 0:
         raise DecodeError(f"{path}: no decodable video frame")
     if energy is not None:
