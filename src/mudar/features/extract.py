@@ -58,21 +58,28 @@ def analyze(
     ------
     InputError, DecodeError
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     config = config or AnalysisConfig()
     clock = config.clock
     info = probe(path)
     n = clock.n_frames(info.duration_s)
     dance_feats, frames, pose = None, None, None
-    if dance and info.has_video:
-        dance_feats, frames, pose = _analyze_video(path, config, n, info, progress)
-        n = dance_feats.hoof.shape[0]
-    y = load_audio(path, sr=clock.sr) if music and info.has_audio else None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mudar-music") as beside:
+        # the music on a second core while the video is analysed, on the frames the duration
+        # gives (computed again below where the video gives another number)
+        audio = None
+        if music and info.has_audio:
+            audio = beside.submit(_music, path, config, n if info.has_video else None)
+        if dance and info.has_video:
+            dance_feats, frames, pose = _analyze_video(path, config, n, info, progress)
+            n = dance_feats.hoof.shape[0]
+        y, music_feats = (None, None) if audio is None else audio.result()
     if not info.has_video:
         if y is None:
             raise DecodeError(f"{path}: no audio could be decoded")
         n = clock.n_frames(len(y) / clock.sr)
-    music_feats = None
-    if y is not None:
+    if music_feats is not None and music_feats.n_frames != n:
         music_feats = music_features(y, clock=clock, n_frames=n, window=config.stft_window)
     return Analysis(
         path=str(path),
@@ -84,6 +91,16 @@ def analyze(
         info=_info_dict(info),
         pose=pose,
     )
+
+
+def _music(path: str | os.PathLike, config: AnalysisConfig, n: int | None):
+    """(samples, music features on ``n`` frames) of ``path``'s audio; ``n`` None: as many as
+    the audio lasts."""
+    clock = config.clock
+    y = load_audio(path, sr=clock.sr)
+    if n is None:
+        n = clock.n_frames(len(y) / clock.sr)
+    return y, music_features(y, clock=clock, n_frames=n, window=config.stft_window)
 
 
 def _analyze_video(
