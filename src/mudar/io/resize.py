@@ -47,7 +47,7 @@ def shrink_area(img: np.ndarray, width: int, height: int) -> np.ndarray:
         return cv2.resize(img, (width, height), interpolation=cv2.INTER_AREA)
     (px, qx), (py, qy) = bx, by
     f = img.astype(np.float32)
-    f = (f.reshape(h, w // px, px) @ _overlaps(px, qx)).reshape(h, width)
+    f = (f.reshape(-1, px) @ _overlaps(px, qx)).reshape(h, width)  # one 2-D product: faster
     f = (_overlaps(py, qy).T @ f.reshape(h // py, py, width)).reshape(height, width)
     return np.rint(f).astype(np.uint8)
 
