@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mudar.features.order import median, median_columns, percentiles
+from mudar.features.order import median, median_columns, percentiles, unique
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 17, 1000, 1024, 4096])
@@ -39,3 +39,11 @@ def test_empty_arrays_are_refused() -> None:
         median(np.zeros(0))
     with pytest.raises(ValueError):
         percentiles(np.zeros(0), (50,))
+
+
+def test_unique_is_numpys(rng: np.random.Generator) -> None:
+    for n in (0, 1, 2, 5, 100):
+        v = rng.integers(0, 10, n)
+        got, want = unique(v), np.unique(v)
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype

@@ -5,14 +5,16 @@ video) and the HOOF a median per clock frame, each of about a thousand values, w
 ``np.median`` and ``np.percentile`` spend most of their time (30-80 us a call) in checks and
 dispatch. These partition or sort and interpolate as numpy does, so that the results are bit for
 bit numpy's (``tests/features/test_order.py``), but do not check for NaN (numpy's median returns
-NaN where there is one; these, some value): they are for finite data.
+NaN where there is one; these, some value): they are for finite data. ``np.median`` and
+``np.unique`` also import ``numpy.ma`` at their first call (10-30 ms of a command's start); a
+learning-free ``mudar rhythm`` calls neither.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["median", "median_columns", "percentiles"]
+__all__ = ["median", "median_columns", "percentiles", "unique"]
 
 
 def median(v: np.ndarray) -> np.generic:
@@ -70,3 +72,15 @@ def percentiles(v: np.ndarray, q: tuple[float, ...]) -> tuple[float, ...]:
         # numpy's lerp: from the nearer end
         out.append(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)
     return tuple(out)
+
+
+def unique(v: np.ndarray) -> np.ndarray:
+    """``np.unique(v)`` of a 1-D array: its distinct values, sorted (without the first call's
+    import of ``numpy.ma``)."""
+    s = np.sort(v)
+    if len(s) < 2:
+        return s
+    keep = np.empty(len(s), bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]

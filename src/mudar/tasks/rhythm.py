@@ -11,6 +11,7 @@ import numpy as np
 from mudar.errors import ParameterError
 from mudar.features.analysis import Analysis, AnalysisConfig, with_energy, with_pose
 from mudar.features.dance import peak_decision, rhythm_times
+from mudar.features.order import unique
 
 
 @dataclass
@@ -189,7 +190,7 @@ def _motion_energy(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarr
 
     fps = analysis.clock.fps
     frames = np.round(stop_times(analysis) * fps).astype(int)
-    frames = np.unique(np.clip(frames, 0, analysis.n_frames - 1))
+    frames = unique(np.clip(frames, 0, analysis.n_frames - 1))
     return frames, energy_stillness(_energy(analysis), fps=fps)
 
 
