@@ -11,7 +11,6 @@ import numpy as np
 from mudar.errors import ParameterError
 from mudar.features.analysis import Analysis, AnalysisConfig, with_energy, with_pose
 from mudar.features.dance import peak_decision, rhythm_times
-from mudar.features.order import unique
 
 
 @dataclass
@@ -187,6 +186,7 @@ def _directogram(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray
 def _motion_energy(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray]:
     # the stops, between the video's own frames
     from mudar.features.energy import energy_stillness
+    from mudar.features.order import unique  # np.unique's first call imports numpy.ma
 
     fps = analysis.clock.fps
     frames = np.round(stop_times(analysis) * fps).astype(int)
