@@ -114,14 +114,19 @@ def _analyze_video(
     max_frames = n_expected if n_expected > 0 else None
     s = config.frame_size
     small = RowBuffer(n_expected, (s, s, 3), np.uint8)  # sized from the duration
-    # the motion energy sees every decoded frame, not only those on the clock: on a thread of
-    # its own, beside the decode and the flow (a second core)
-    energy = MotionEnergy() if config.energy_steps > 0 else None
-    beside = BackgroundTap(energy) if energy is not None else None
+    from mudar.features.flow import get_flow_backend
+
+    options = {"weights": config.flow_weights} if config.flow_weights else {}
+    backend = get_flow_backend(config.flow, **options)
     pose, bar = None, None
     if config.pose_stride > 0:  # the dancer's body, on every pose_stride-th decoded frame
         bar = _pose_bar(info, progress)
         pose = PoseTap(stride=config.pose_stride, progress=bar.update)
+    # the motion energy sees every decoded frame, not only those on the clock: on a thread of
+    # its own, beside the decode and the flow (a second core); nothing below raises before the
+    # `with` that ends the thread
+    energy = MotionEnergy() if config.energy_steps > 0 else None
+    beside = BackgroundTap(energy) if energy is not None else None
     taps = [t for t in (beside, pose) if t is not None]
     # one pass over the file: gray for the flow, plus small RGB straight from the decoded frames
     # when they are kept (no large RGB picture in between)
@@ -146,10 +151,6 @@ def _analyze_video(
             max_frames=max_frames,
             tap=taps,
         )
-    from mudar.features.flow import get_flow_backend
-
-    options = {"weights": config.flow_weights} if config.flow_weights else {}
-    backend = get_flow_backend(config.flow, **options)
     with beside or contextlib.nullcontext():  # leaving it waits for the energy's last pair
         try:
             feats = dance_features(
