@@ -10,7 +10,13 @@ import pytest
 from mudar.errors import ParameterError
 from mudar.features.analysis import AnalysisConfig
 from mudar.features.dance import DanceFeatures
-from mudar.features.energy import MotionEnergy, energy_minima, energy_stillness, sample_times
+from mudar.features.energy import (
+    MotionEnergy,
+    camera_shift,
+    energy_minima,
+    energy_stillness,
+    sample_times,
+)
 from mudar.features.extract import analyze
 from mudar.io import iter_frames
 from mudar.io.write import write_video
@@ -165,3 +171,43 @@ def test_only_what_reads_the_energy_asks_for_it():
     assert analysis_setup("hoof-flux")[0].energy_steps == 0
     with pytest.raises(ParameterError):
         AnalysisConfig(energy_steps=-1)
+
+
+def _panned(
+    rng: np.random.Generator, dx: float, dy: float, *, figure: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """A 128 px textured floor and the same floor moved by (dx, dy) px in the picture (a camera
+    pan); with ``figure``, a dark figure that moves its own way (an eighth of the picture)."""
+    import cv2
+
+    big = cv2.GaussianBlur((rng.random((192, 192)) * 255).astype(np.float32), (0, 0), 4.0)
+    big = cv2.normalize(big, None, 20, 235, cv2.NORM_MINMAX)
+
+    def view(x: float, y: float, figure_x: int) -> np.ndarray:
+        m = np.float32([[1, 0, 32 + x], [0, 1, 32 + y]])  # the picture's pixel -> the floor's
+        img = cv2.warpAffine(big, m, (128, 128), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+        if figure:
+            img[40:104, figure_x : figure_x + 32] = 10
+        return img.astype(np.uint8)
+
+    # the floor at a picture's pixel p is big[p + 32 + (x, y)]: it moves by -(x, y)
+    return view(0.0, 0.0, 40), view(-dx, -dy, 46)
+
+
+@pytest.mark.parametrize("dx, dy", [(0.0, 0.0), (0.05, 0.07), (0.3, -0.2), (1.7, 0.9), (-2.4, 1.3)])
+def test_camera_shift_recovers_a_known_pan(rng: np.random.Generator, dx: float, dy: float):
+    a, b = _panned(rng, dx, dy)
+    np.testing.assert_allclose(camera_shift(a, b), (dx, dy), atol=0.1)
+
+
+def test_camera_shift_equals_the_median_of_the_full_size_flow(rng: np.random.Generator):
+    import cv2
+
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+    for dx, dy in [(0.3, -0.2), (1.7, 0.9), (-2.4, 1.3)]:
+        a, b = _panned(rng, dx, dy, figure=True)
+        full = dis.calc(a, b, None)  # the reference: flow at 128 px, every 4th pixel each way
+        want = np.median(full[::4, ::4].reshape(-1, 2), axis=0)
+        np.testing.assert_allclose(camera_shift(a, b), want, atol=1e-4)
+    with pytest.raises(ParameterError):
+        camera_shift(a[:8, :8], b[:8, :8])

@@ -18,6 +18,7 @@ from mudar.errors import ParameterError
 from mudar.features.dsp import peak_pick
 from mudar.features.flow import FlowBackend
 from mudar.features.hoof import hoof_sequence
+from mudar.features.order import median
 
 __all__ = [
     "DanceFeatures",
@@ -102,7 +103,7 @@ def hoof_flux(
         h = hoof
         moving = magnitude[magnitude > 0]
         if floor > 0 and len(moving):
-            still = floor * np.median(moving)
+            still = floor * median(moving)
             h = hoof * np.minimum(1.0, magnitude / still)[:, None]
     if sigma_deg > 0:
         h = _circular_smooth(h, sigma_deg * h.shape[1] / 360.0)

@@ -12,13 +12,13 @@ the energy is measured between consecutive *decoded* frames (a :class:`~mudar.io
 on the same decode as the HOOF) and put on the clock as ``steps`` samples per clock frame.
 
 Per pair of decoded frames (gray, ``side`` x ``side``): the camera's motion is the median of a
-DIS flow between them (as the HOOF's ``camera="median"``), the earlier frame is shifted by it,
-and the energy is the summed absolute difference of the pixels that changed by more than
-``level`` of the frame's grey range (its 1st to 99th percentile, at least 8 levels; below:
-compression noise), over the range times ``side**2``. Relative to the range, so that a dim or
-flat video counts the same changes as a contrasted one (with a fixed 20 grey levels the stops
-of a picture at a third of its contrast were lost; at 0.15 of the range they are kept down to a
-seventh of it). It is placed at the middle of the two frames' times.
+DIS flow between them (:func:`camera_shift`; as the HOOF's ``camera="median"``), the earlier
+frame is shifted by it, and the energy is the summed absolute difference of the pixels that
+changed by more than ``level`` of the frame's grey range (its 1st to 99th percentile, at least 8
+levels; below: compression noise), over the range times ``side**2``. Relative to the range, so
+that a dim or flat video counts the same changes as a contrasted one (with a fixed 20 grey
+levels the stops of a picture at a third of its contrast were lost; at 0.15 of the range they
+are kept down to a seventh of it). It is placed at the middle of the two frames' times.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from __future__ import annotations
 import numpy as np
 
 from mudar.errors import ParameterError
+from mudar.features.order import median_columns, percentiles
 from mudar.methods import ENERGY_STEPS
 
 __all__ = [
     "ENERGY_STEPS",
     "MotionEnergy",
+    "camera_shift",
     "energy_minima",
     "energy_stillness",
 ]
@@ -60,13 +62,11 @@ class MotionEnergy:
     """
 
     def __init__(self, *, side: int = ENERGY_SIDE, level: float = CHANGE_LEVEL) -> None:
-        import cv2
-
         if side < 16 or not 0 <= level < 1:
             raise ParameterError(f"side must be >= 16 and level in [0, 1), got {side}, {level}")
         self.size, self.level = side, level
-        self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
-        self._prev: tuple[float, np.ndarray] | None = None
+        self._camera = _CameraFlow(side)
+        self._prev: tuple[float, np.ndarray, np.ndarray] | None = None
         self.times: list[float] = []
         self.values: list[float] = []
 
@@ -74,17 +74,17 @@ class MotionEnergy:
         import cv2
 
         prev = self._prev
-        self._prev = (time_s, gray)
+        small = self._camera.shrink(gray)
+        self._prev = (time_s, gray, small)
         if prev is None or time_s <= prev[0]:  # a repeated or out-of-order timestamp
             return
-        flow = self._dis.calc(prev[1], gray, None)
-        dx, dy = np.median(flow[::4, ::4].reshape(-1, 2), axis=0)
+        dx, dy = self._camera.shift(prev[2], small)
         shift = np.float32([[1, 0, dx], [0, 1, dy]])
         h, w = gray.shape
         moved = cv2.warpAffine(prev[1], shift, (w, h), borderMode=cv2.BORDER_REPLICATE)
         diff = cv2.absdiff(gray, moved)
-        lo, hi = np.percentile(gray[::4, ::4], (1, 99))
-        spread = max(float(hi - lo), MIN_RANGE)
+        lo, hi = percentiles(gray[::4, ::4], (1, 99))
+        spread = max(hi - lo, MIN_RANGE)
         changed = diff[diff > self.level * spread]
         self.times.append((prev[0] + time_s) / 2)
         self.values.append(float(changed.sum(dtype=np.int64)) / (spread * gray.size))
@@ -107,6 +107,65 @@ class MotionEnergy:
         t = sample_times(n_frames, fps=fps, steps=steps)
         e = np.interp(t.ravel(), self.times, self.values)
         return e.reshape(n_frames, steps).astype(np.float32)
+
+
+def camera_shift(prev: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
+    """The camera's motion from ``prev`` to ``cur``: the median of a DIS flow between them,
+    pixels (x right, y down), as :class:`MotionEnergy` measures it.
+
+    DIS's ultrafast preset computes its flow on the picture shrunk 4 times (its finest scale)
+    and spreads it back over the full size; this computes it on the shrunk picture (32 x 32 for
+    the energy's 128) and blends neighbouring cells as the spreading does at every 4th pixel,
+    which gives the median of the full-size flow over every 4th pixel each way (what the energy
+    took first) to 1e-6 px, at less cost. Pictures of a side under 64 are shrunk less (DIS needs
+    12 pixels), so as to keep at least 16.
+
+    Parameters
+    ----------
+    prev, cur : np.ndarray, uint8, shape (side, side)
+        Gray pictures, ``side`` >= 16.
+
+    Returns
+    -------
+    (dx, dy) : tuple of float
+    """
+    if prev.shape != cur.shape or prev.ndim != 2 or prev.shape[0] != prev.shape[1]:
+        raise ParameterError(f"two square gray pictures, got {prev.shape}, {cur.shape}")
+    if prev.shape[0] < 16:
+        raise ParameterError(f"pictures of side >= 16, got {prev.shape}")
+    camera = _CameraFlow(prev.shape[0])
+    return camera.shift(camera.shrink(prev), camera.shrink(cur))
+
+
+class _CameraFlow:
+    """The camera's shift between two pictures shrunk by ``k`` (see :func:`camera_shift`);
+    one DIS instance for a stream of pictures, each shrunk once."""
+
+    def __init__(self, side: int) -> None:
+        import cv2
+
+        self.k = min(4, side // 16)
+        self.side = side // self.k
+        self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+        self._dis.setFinestScale(0)  # the picture is shrunk already
+        # a k-times bilinear spreading, read at every k-th pixel: this much of the cell before
+        self._w = (self.k - 1) / (2 * self.k)
+
+    def shrink(self, gray: np.ndarray) -> np.ndarray:
+        import cv2
+
+        if self.k == 1:
+            return gray
+        return cv2.resize(gray, (self.side, self.side), interpolation=cv2.INTER_AREA)
+
+    def shift(self, prev: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
+        flow = self._dis.calc(prev, cur, None)
+        w = self._w
+        if w > 0:  # rows, then columns; the first row and column are held (clamped)
+            flow[1:] = w * flow[:-1] + (1 - w) * flow[1:]
+            flow[:, 1:] = w * flow[:, :-1] + (1 - w) * flow[:, 1:]
+        dx, dy = median_columns(flow.reshape(-1, 2))
+        return self.k * float(dx), self.k * float(dy)
 
 
 def sample_times(n_frames: int, *, fps: float, steps: int) -> np.ndarray:

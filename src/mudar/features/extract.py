@@ -8,6 +8,7 @@ length ``n_frames``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 
@@ -20,6 +21,7 @@ from mudar.features.energy import MotionEnergy
 from mudar.features.music import music_features
 from mudar.features.pose import PoseTap, PoseTrack
 from mudar.io import iter_frames, load_audio, probe
+from mudar.io.background import BackgroundTap
 from mudar.io.buffer import RowBuffer
 from mudar.io.media import MediaInfo
 from mudar.io.video import iter_frame_pairs
@@ -56,21 +58,28 @@ def analyze(
     ------
     InputError, DecodeError
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     config = config or AnalysisConfig()
     clock = config.clock
     info = probe(path)
     n = clock.n_frames(info.duration_s)
     dance_feats, frames, pose = None, None, None
-    if dance and info.has_video:
-        dance_feats, frames, pose = _analyze_video(path, config, n, info, progress)
-        n = dance_feats.hoof.shape[0]
-    y = load_audio(path, sr=clock.sr) if music and info.has_audio else None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mudar-music") as beside:
+        # the music on a second core while the video is analysed, on the frames the duration
+        # gives (computed again below where the video gives another number)
+        audio = None
+        if music and info.has_audio:
+            audio = beside.submit(_music, path, config, n if info.has_video else None)
+        if dance and info.has_video:
+            dance_feats, frames, pose = _analyze_video(path, config, n, info, progress)
+            n = dance_feats.hoof.shape[0]
+        y, music_feats = (None, None) if audio is None else audio.result()
     if not info.has_video:
         if y is None:
             raise DecodeError(f"{path}: no audio could be decoded")
         n = clock.n_frames(len(y) / clock.sr)
-    music_feats = None
-    if y is not None:
+    if music_feats is not None and music_feats.n_frames != n:
         music_feats = music_features(y, clock=clock, n_frames=n, window=config.stft_window)
     return Analysis(
         path=str(path),
@@ -84,6 +93,16 @@ def analyze(
     )
 
 
+def _music(path: str | os.PathLike, config: AnalysisConfig, n: int | None):
+    """(samples, music features on ``n`` frames) of ``path``'s audio; ``n`` None: as many as
+    the audio lasts."""
+    clock = config.clock
+    y = load_audio(path, sr=clock.sr)
+    if n is None:
+        n = clock.n_frames(len(y) / clock.sr)
+    return y, music_features(y, clock=clock, n_frames=n, window=config.stft_window)
+
+
 def _analyze_video(
     path: str | os.PathLike,
     config: AnalysisConfig,
@@ -95,13 +114,20 @@ def _analyze_video(
     max_frames = n_expected if n_expected > 0 else None
     s = config.frame_size
     small = RowBuffer(n_expected, (s, s, 3), np.uint8)  # sized from the duration
-    # the motion energy sees every decoded frame, not only those on the clock
-    energy = MotionEnergy() if config.energy_steps > 0 else None
+    from mudar.features.flow import get_flow_backend
+
+    options = {"weights": config.flow_weights} if config.flow_weights else {}
+    backend = get_flow_backend(config.flow, **options)
     pose, bar = None, None
     if config.pose_stride > 0:  # the dancer's body, on every pose_stride-th decoded frame
         bar = _pose_bar(info, progress)
         pose = PoseTap(stride=config.pose_stride, progress=bar.update)
-    taps = [t for t in (energy, pose) if t is not None]
+    # the motion energy sees every decoded frame, not only those on the clock: on a thread of
+    # its own, beside the decode and the flow (a second core); nothing below raises before the
+    # `with` that ends the thread
+    energy = MotionEnergy() if config.energy_steps > 0 else None
+    beside = BackgroundTap(energy) if energy is not None else None
+    taps = [t for t in (beside, pose) if t is not None]
     # one pass over the file: gray for the flow, plus small RGB straight from the decoded frames
     # when they are kept (no large RGB picture in between)
     if config.frame_size > 0:
@@ -125,22 +151,19 @@ def _analyze_video(
             max_frames=max_frames,
             tap=taps,
         )
-    from mudar.features.flow import get_flow_backend
-
-    options = {"weights": config.flow_weights} if config.flow_weights else {}
-    backend = get_flow_backend(config.flow, **options)
-    try:
-        feats = dance_features(
-            stream,
-            fps=clock.fps,
-            backend=backend,
-            bins=config.hoof_bins,
-            camera=config.camera,
-            vote=config.hoof_vote,
-        )
-    finally:  # the decode is over, read to its end or not: so is the pose bar
-        if bar is not None:
-            bar.close()
+    with beside or contextlib.nullcontext():  # leaving it waits for the energy's last pair
+        try:
+            feats = dance_features(
+                stream,
+                fps=clock.fps,
+                backend=backend,
+                bins=config.hoof_bins,
+                camera=config.camera,
+                vote=config.hoof_vote,
+            )
+        finally:  # the decode is over, read to its end or not: so is the pose bar
+            if bar is not None:
+                bar.close()
     if feats.hoof.shape[0] == 0:
         raise DecodeError(f"{path}: no decodable video frame")
     if energy is not None:

@@ -26,6 +26,7 @@ import numpy as np
 
 from mudar.errors import ParameterError
 from mudar.features.flow import FlowBackend, get_flow_backend
+from mudar.features.order import median_columns
 from mudar.methods import CAMERA_MODES, HOOF_VOTES
 
 __all__ = ["CAMERA_MODES", "HOOF_VOTES", "hoof", "hoof_sequence"]
@@ -225,7 +226,7 @@ def hoof_sequence(
             if camera == "median":
                 # global (camera) motion; a median over every 4th pixel each way (1024 vectors
                 # at the default 128 x 128) is as good and 3x cheaper than over all of them
-                g = np.median(flow[::4, ::4].reshape(-1, 2), axis=0)
+                g = median_columns(flow[::4, ::4].reshape(-1, 2))
                 dx, dy = dx - g[0], dy - g[1]
             dx = np.ascontiguousarray(dx, dtype=np.float32) * np.float32(fx)
             dy = np.ascontiguousarray(dy, dtype=np.float32) * np.float32(fy)

@@ -66,6 +66,9 @@ def melspectrogram(
 ) -> np.ndarray:
     """Log-mel spectrogram in dB relative to the loudest bin, floored at ``-TOP_DB``.
 
+    The mel products run on one BLAS thread (see ``_one_blas_thread``): the same numbers
+    whatever the caller's thread setting.
+
     Parameters
     ----------
     y : np.ndarray, shape (n_samples,)
@@ -106,13 +109,15 @@ def melspectrogram(
     fb = dsp.mel_filterbank(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
     # block by block: the mel power of an hour is 128 rows, its STFT power would be 513
     mel = None
-    for start, power in dsp.stft_power_blocks(
+    blocks = dsp.stft_power_blocks(
         y, n_fft=n_fft, hop_length=hop_length, window=window, pad_mode="reflect"
-    ):
-        block = fb @ power
-        if mel is None:
-            mel = np.empty((n_mels, 1 + len(y) // hop_length), dtype=block.dtype)
-        mel[:, start : start + block.shape[1]] = block
+    )
+    with _one_blas_thread():
+        for start, power in blocks:
+            block = fb @ power
+            if mel is None:
+                mel = np.empty((n_mels, 1 + len(y) // hop_length), dtype=block.dtype)
+            mel[:, start : start + block.shape[1]] = block
     # dsp.power_to_db(mel, ref=np.max, top_db=TOP_DB) in place, a block at a time (the same
     # numbers: each step is elementwise, and the floor is the maximum of the whole)
     ref = np.max(mel)
@@ -120,6 +125,25 @@ def melspectrogram(
         mel[:, s:e] = dsp.power_to_db(mel[:, s:e], ref=ref, top_db=None)
     np.maximum(mel, mel.max() - TOP_DB, out=mel)
     return mel.astype(np.float32, copy=False)
+
+
+_BLAS = None  # threadpoolctl's controller of numpy's BLAS, made at the first log-mel
+
+
+def _one_blas_thread():
+    """A context in which numpy's BLAS computes on one thread.
+
+    The log-mel's products (128 x 513 by 513 x 1024) are small: a second thread saves little on
+    idle cores and, on cores shared with other jobs, is waited for (the music features took 3x
+    as long on 2 cores at a load of 5). One thread also makes the sums, so the log-mel to the
+    bit, the same whatever thread setting the caller has (as in ``mudar prepare``'s workers).
+    """
+    global _BLAS
+    from threadpoolctl import ThreadpoolController
+
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
 
 
 def superflux_envelope(

@@ -18,6 +18,7 @@ from av.video.reformatter import VideoReformatter
 from mudar.clock import DEFAULT_FPS
 from mudar.errors import DecodeError, ParameterError
 from mudar.io.media import container_start, motion_stream, open_media, snap_rotation
+from mudar.io.resize import shrink_area
 
 ASPECTS = ("pad", "crop", "squash")
 
@@ -306,6 +307,6 @@ def _luma(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
     if (plane.width, plane.height) == (width, height):
         return y.copy()
     # area averaging only where linear would alias (shrinking by 2 or more); it is 6x slower
-    strong = width * 2 <= plane.width and height * 2 <= plane.height
-    interp = cv2.INTER_AREA if strong else cv2.INTER_LINEAR
-    return cv2.resize(y, (width, height), interpolation=interp)
+    if width * 2 <= plane.width and height * 2 <= plane.height:
+        return shrink_area(y, width, height)
+    return cv2.resize(y, (width, height), interpolation=cv2.INTER_LINEAR)

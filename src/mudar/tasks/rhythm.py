@@ -188,10 +188,11 @@ def _directogram(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray
 def _motion_energy(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray]:
     # the stops, between the video's own frames
     from mudar.features.energy import energy_stillness
+    from mudar.features.order import unique  # np.unique's first call imports numpy.ma
 
     fps = analysis.clock.fps
     frames = np.round(stop_times(analysis) * fps).astype(int)
-    frames = np.unique(np.clip(frames, 0, analysis.n_frames - 1))
+    frames = unique(np.clip(frames, 0, analysis.n_frames - 1))
     return frames, energy_stillness(_energy(analysis), fps=fps)
 
 

@@ -10,6 +10,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from mudar.errors import ParameterError
 from mudar.features.dsp.spectrum import _BLOCK, hann_window
+from mudar.features.order import median
 
 
 def autocorrelation_tempogram(
@@ -252,7 +253,7 @@ def _last_beat(cumscore: np.ndarray, *, period: int = 1) -> int:
     localmax[-1] = x[-1] > x[-2]
     if not localmax.any():
         return x.size - 1
-    threshold = 0.5 * np.median(x[localmax])
+    threshold = 0.5 * median(x[localmax])
     good = np.flatnonzero(localmax & (x >= threshold))
     if not good.size:
         return x.size - 1
