@@ -32,6 +32,25 @@ DWM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dwm"
 POOLED = "pooled MuDaR embeddings (logistic)"
 
 
+def dwm_embeddings(model, *, emb_file: str | None, cache: Path, jobs: int):
+    """The dwm dances' embeddings: those saved in ``emb_file``, else ``model``'s (features
+    cached in ``cache``)."""
+    from mudar.data.readers.dataset import find_videos
+    from mudar.pipelines.embed import embed_files
+    from mudar.tasks.embed import EmbeddingSet
+
+    if emb_file:
+        return EmbeddingSet.load(emb_file)
+    items = find_videos(DWM)
+    return embed_files(
+        [it.path for it in items],
+        model=model,
+        labels=[it.label for it in items],
+        cache_dir=cache,
+        jobs=jobs,
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--emb", help="EmbeddingSet of the dwm dances (default: embed them now)")
@@ -46,10 +65,8 @@ def main() -> int:
 
     from mudar.errors import MudarError
     from mudar.models.checkpoint import default_checkpoint_path, load_model
-    from mudar.pipelines.embed import embed_files
     from mudar.tasks.classify import analysis_config_for
     from mudar.tasks.classify_cv import RAW, TWO_STREAM, grouped_kfold_accuracy, raw_features
-    from mudar.tasks.embed import EmbeddingSet
 
     if args.emb is None and not DWM.is_dir():
         print(f"skipped: {DWM} not found (the benchmark needs the shared dwm data)")
@@ -59,19 +76,7 @@ def main() -> int:
         return 0
     model = load_model(args.checkpoint)
     cache = Path(args.cache or tempfile.mkdtemp(prefix="mudar-features-"))
-    if args.emb:
-        emb = EmbeddingSet.load(args.emb)
-    else:
-        from mudar.data.readers.dataset import find_videos
-
-        items = find_videos(DWM)
-        emb = embed_files(
-            [it.path for it in items],
-            model=model,
-            labels=[it.label for it in items],
-            cache_dir=cache,
-            jobs=args.jobs,
-        )
+    emb = dwm_embeddings(model, emb_file=args.emb, cache=cache, jobs=args.jobs)
     t0 = time.perf_counter()
     try:
         raw = raw_features(emb, cache_dir=cache, config=analysis_config_for(model.config))

@@ -37,6 +37,10 @@ from pathlib import Path
 import numpy as np
 
 DWM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dwm"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_classify import dwm_embeddings  # noqa: E402  (the dwm dances' embeddings, as there)
+
 SECONDS = 16.0
 DRUMS = "dwm dance, synthetic drums"
 
@@ -193,12 +197,10 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
 
-    from mudar.data.readers.dataset import find_videos
     from mudar.models.checkpoint import default_classifier_path
     from mudar.pipelines.embed import embed_files
     from mudar.tasks.classify import load_classifier, predict
     from mudar.tasks.classify_open import calibrate_open_set
-    from mudar.tasks.embed import EmbeddingSet
 
     if args.emb is None and not DWM.is_dir():
         print(f"skipped: {DWM} not found (the benchmark needs the shared dwm data)")
@@ -207,17 +209,7 @@ def main() -> int:
     clf = load_classifier(args.classifier or default_classifier_path())
     encoder = clf.encoder_model()
     cache = Path(args.cache or tempfile.mkdtemp(prefix="mudar-features-"))
-    if args.emb:
-        emb = EmbeddingSet.load(args.emb)
-    else:
-        items = find_videos(DWM)
-        emb = embed_files(
-            [it.path for it in items],
-            model=encoder,
-            labels=[it.label for it in items],
-            cache_dir=cache,
-            jobs=args.jobs,
-        )
+    emb = dwm_embeddings(encoder, emb_file=args.emb, cache=cache, jobs=args.jobs)
     rule = clf.open_set or calibrate_open_set(emb)
     kinds = make_inputs(Path(args.ood or tempfile.mkdtemp(prefix="mudar-genre-open-")))
     paths = [p for ps in kinds.values() for p in ps]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -31,20 +30,8 @@ wait, text = tb.wait, tb.text
 @pytest.fixture(scope="module")
 def server():
     """(base url, app): uvicorn serving the app (6 s demo dances, motion-energy)."""
-    uvicorn = pytest.importorskip("uvicorn")
-    app = create_app(demo_duration_s=6.0, dance_method="motion-energy")
-    port = tb.free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", app
-    srv.should_exit = True
-    thread.join(10)
+    with tb.serve(create_app(demo_duration_s=6.0, dance_method="motion-energy")) as served:
+        yield served
 
 
 def shots(fallback: Path) -> Path:

@@ -8,8 +8,6 @@ a retarget onto it; the query's own clips are never among them.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -34,21 +32,8 @@ def indexed(tmp_path_factory):
     media = make_demo_media(root / "media", duration_s=6.0)
     emb, meta = index_embeddings([str(p) for p in sorted(media.iterdir())], jobs=1, progress=False)
     write_index(emb, root / "idx", kind="flat", meta=meta)
-    app = create_app(media=media, index=root / "idx")
-    port = tb.free_port()
-    srv = tb.uvicorn.Server(
-        tb.uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", app
-    srv.should_exit = True
-    thread.join(10)
+    with tb.serve(create_app(media=media, index=root / "idx")) as served:
+        yield served
 
 
 def analysed(driver, url: str, name: str) -> None:

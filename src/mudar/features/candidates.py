@@ -183,18 +183,15 @@ def _joint_speeds(
     """(len(t), 17) log speed of each joint relative to the hips, in torso lengths a second,
     at times ``t``; 0 where unknown or seen with a confidence below 0.3."""
     from mudar.features.kinematic import BAILANDO_SIGMA_S, gaussian_smooth
+    from mudar.features.pose import joint_speeds
 
-    k = np.asarray(kp, np.float64)
     c = np.asarray(conf, np.float64)
-    rel = k - k[:, [11, 12]].mean(axis=1, keepdims=True)
-    torso = np.linalg.norm(k[:, [5, 6]].mean(axis=1) - k[:, [11, 12]].mean(axis=1), axis=1)
-    size = np.nanmedian(torso) if np.isfinite(torso).any() else np.nan
     out = np.zeros((len(t), 17), np.float32)
-    if not (np.isfinite(size) and size > 0) or len(pt) < 3:
+    inner = joint_speeds(kp, pt) if len(pt) >= 3 else None
+    if inner is None:
         return out
     v = np.full((len(pt), 17), np.nan)
-    dt = (pt[2:] - pt[:-2])[:, None]
-    v[1:-1] = np.linalg.norm(rel[2:] - rel[:-2], axis=2) / np.where(dt > 0, dt, np.nan) / size
+    v[1:-1] = inner
     v[1:-1][np.minimum(c[2:], c[:-2]) < 0.3] = np.nan
     rate = 1.0 / float(np.median(np.diff(pt)))
     for j in range(17):

@@ -42,6 +42,7 @@ __all__ = [
     "PoseTrack",
     "estimate_pose",
     "joint_speed_curve",
+    "joint_speeds",
     "pose_minima",
     "pose_stillness",
 ]
@@ -439,6 +440,33 @@ def _smooth_runs(x: np.ndarray, *, fps: float, sigma_s: float) -> np.ndarray:
 # --- motion beats -----------------------------------------------------------------------------
 
 
+def joint_speeds(keypoints: np.ndarray, times_s: np.ndarray) -> np.ndarray | None:
+    """Each joint's speed relative to the mid-hip point, in body sizes (the median
+    shoulder-to-hip length) a second: the central difference over the rows' own times.
+
+    Parameters
+    ----------
+    keypoints : np.ndarray, shape (T, 17, 2)
+        COCO-17 keypoints (NaN where no body), T >= 3.
+    times_s : np.ndarray, shape (T,)
+
+    Returns
+    -------
+    np.ndarray, float64, shape (T - 2, 17), or None
+        Row ``i`` is the speed at row ``i + 1``; NaN where a neighbour has no body. None when
+        the track has no body size (no shoulders and hips seen).
+    """
+    k = np.asarray(keypoints, np.float64)
+    rel = k - k[:, _HIPS].mean(axis=1, keepdims=True)
+    torso = np.linalg.norm(k[:, _SHOULDERS].mean(axis=1) - k[:, _HIPS].mean(axis=1), axis=1)
+    size = np.nanmedian(torso) if np.isfinite(torso).any() else np.nan
+    if not (np.isfinite(size) and size > 0):
+        return None
+    t = np.asarray(times_s, np.float64)
+    dt = (t[2:] - t[:-2])[:, None]
+    return np.linalg.norm(rel[2:] - rel[:-2], axis=2) / np.where(dt > 0, dt, np.nan) / size
+
+
 def joint_speed_curve(track: PoseTrack, *, sigma_s: float | None = None) -> np.ndarray:
     """Confidence-weighted joint speed of the body relative to its hips, body sizes per second.
 
@@ -467,16 +495,10 @@ def joint_speed_curve(track: PoseTrack, *, sigma_s: float | None = None) -> np.n
     speed = np.full(n, np.nan)
     if n < 3:
         return speed
-    k = track.keypoints.astype(np.float64)
     c = track.confidence.astype(np.float64)
-    rel = k - k[:, _HIPS].mean(axis=1, keepdims=True)
-    torso = np.linalg.norm(k[:, _SHOULDERS].mean(axis=1) - k[:, _HIPS].mean(axis=1), axis=1)
-    size = np.nanmedian(torso) if np.isfinite(torso).any() else np.nan
-    if not (np.isfinite(size) and size > 0):
+    v = joint_speeds(track.keypoints, track.times_s)
+    if v is None:
         return speed
-    t = track.times_s
-    dt = (t[2:] - t[:-2])[:, None]
-    v = np.linalg.norm(rel[2:] - rel[:-2], axis=2) / np.where(dt > 0, dt, np.nan) / size
     w = np.minimum(c[2:], c[:-2])
     w = np.where((w >= _MIN_CONFIDENCE) & np.isfinite(v), w, 0.0)
     with np.errstate(invalid="ignore"):

@@ -37,6 +37,8 @@ __all__ = [
     "TimingConfig",
     "TimingModel",
     "dense_probs",
+    "head_probs",
+    "points",
     "predict_probs",
     "predict_times",
 ]
@@ -203,28 +205,35 @@ def dense_probs(model: TimingModel, x: TimingInputs) -> np.ndarray:
     return torch.sigmoid(logits[0]).numpy().astype(np.float64)
 
 
-def dense_times(probs: np.ndarray, x: TimingInputs, threshold: float) -> np.ndarray:
-    """The peaks of a dense probability at or above ``threshold``, at least 0.15 s apart,
-    refined below the sample (a parabola through each peak and its neighbours), in seconds."""
+def head_probs(model: TimingModel, x: TimingInputs) -> np.ndarray:
+    """What the model's head gives on one whole video: a probability per sample (``dense``,
+    (N,)) or per candidate (``candidates``, (k,))."""
+    return (dense_probs if model.config.head == "dense" else predict_probs)(model, x)
+
+
+def points(
+    probs: np.ndarray, x: TimingInputs, *, head: str, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(times, probability) of the rhythm points of :func:`head_probs`'s ``probs``: the
+    candidates at or above ``threshold`` with theirs, or the dense peaks at or above it, at
+    least 0.15 s apart, refined below the sample (a parabola through each peak and its
+    neighbours), with their heights. Times in seconds."""
+    if head != "dense":
+        keep = probs >= threshold
+        return x.times[keep], probs[keep]
     from scipy.signal import find_peaks
 
     from mudar.features.dance import refine_times
 
     k, _ = find_peaks(probs, height=threshold, distance=max(1, int(0.15 * x.rate)))
-    return refine_times(probs, k, fps=x.rate) + x.offset_s
+    return refine_times(probs, k, fps=x.rate) + x.offset_s, probs[k]
 
 
 def predict_times(model: TimingModel, x: TimingInputs) -> tuple[np.ndarray, np.ndarray]:
-    """(times, probability) of the model's points on one whole video: the candidates at or
-    above its threshold with theirs, or the dense peaks with their heights."""
-    if model.config.head == "dense":
-        p = dense_probs(model, x)
-        t = dense_times(p, x, model.config.threshold)
-        idx = np.clip(np.round((t - x.offset_s) * x.rate).astype(int), 0, len(p) - 1)
-        return t, p[idx]
-    p = predict_probs(model, x)
-    keep = p >= model.config.threshold
-    return x.times[keep], p[keep]
+    """(times, probability) of the model's rhythm points on one whole video (:func:`points`
+    at its own threshold)."""
+    c = model.config
+    return points(head_probs(model, x), x, head=c.head, threshold=c.threshold)
 
 
 @torch.no_grad()

@@ -301,7 +301,7 @@ def _analysis_rhythm(analysis: Analysis, *, method: str, model):
     own = None if analysis.music is None else _music_beats(analysis)
     # a method that times its points below the frame (motion-energy, pose) is scored on them,
     # the others refined on their curve
-    times = rhythm_seconds(analysis, method, frames, strength)
+    times = rhythm_seconds(analysis, method, frames, strength, model=model)
     return times, analysis.clock.fps, own
 
 

@@ -139,7 +139,8 @@ class RhythmMethod:
         ``AnalysisConfig.energy_steps > 0``), ``frames`` (RGB frames).
     times : callable, optional
         ``times(analysis) -> seconds``, float64: its own rhythm times, measured below the frame;
-        without it the frames are refined on their curve (:func:`rhythm_seconds`).
+        without it the frames are refined on their curve (:func:`rhythm_seconds`). A learned
+        method's are those of its last detect on the analysis (:func:`rhythm_seconds` runs it).
     without_music : str, optional
         The method that sees the motion alone (:func:`mudar.pipelines.method.without_music`);
         default the method itself.
@@ -251,7 +252,7 @@ def stop_times(analysis: Analysis) -> np.ndarray:
 def _timing(analysis: Analysis, model) -> tuple[np.ndarray, np.ndarray]:
     # the learned timing model: when the dancer accents (which stops, or its own peaks)
     from mudar.features.candidates import timing_inputs
-    from mudar.models.timing import dense_probs, predict_probs, predict_times
+    from mudar.models.timing import head_probs, points
 
     e, fps = _energy(analysis), analysis.clock.fps
     pose = {}
@@ -267,15 +268,14 @@ def _timing(analysis: Analysis, model) -> tuple[np.ndarray, np.ndarray]:
 
     def compute() -> tuple[np.ndarray, np.ndarray]:
         x = timing_inputs(e, fps=fps, **pose)
-        times, _ = predict_times(model, x)
+        c = model.config
+        p = head_probs(model, x)  # the model runs once, for the points and the curve
+        times, _ = points(p, x, head=c.head, threshold=c.threshold)
+        # each frame: its highest sample (dense), or its stop's probability (candidates)
+        at = x.offset_s + np.arange(len(p)) / x.rate if c.head == "dense" else x.times
         strength = np.zeros(n, np.float32)
-        if model.config.head == "dense":  # each frame: its highest sample
-            p = dense_probs(model, x)
-            k = np.clip(np.floor((x.offset_s + np.arange(len(p)) / x.rate) * fps + 0.5), 0, n - 1)
-            np.maximum.at(strength, k.astype(int), p.astype(np.float32))
-        elif len(x.times):  # each frame: its stop's probability
-            k = np.clip(np.round(x.times * fps).astype(int), 0, n - 1)
-            np.maximum.at(strength, k, predict_probs(model, x).astype(np.float32))
+        k = np.clip(np.floor(at * fps + 0.5), 0, n - 1).astype(int)
+        np.maximum.at(strength, k, p.astype(np.float32))
         return times[(times >= 0) & (times < end)], strength
 
     tag = (model.serial, model.config.threshold, fps, bool(pose))
@@ -286,17 +286,17 @@ def _timing(analysis: Analysis, model) -> tuple[np.ndarray, np.ndarray]:
 
 def timing_times(analysis: Analysis) -> np.ndarray:
     """The timing model's rhythm times of ``analysis`` (seconds, float64, (k,)): its candidates
-    at or above the model's threshold (or its dense peaks), timed below the frame. The
-    ``timing`` method's detect must have run on the analysis first (it holds the model).
+    at or above the model's threshold (or its dense peaks), timed below the frame, as its last
+    detect on the analysis found them (computed once per analysis and model).
 
     Raises
     ------
     ParameterError
-        The detect has not run on this analysis.
+        The timing model has not run on this analysis.
     """
     hit = _TIMED.last(_energy(analysis))
     if hit is None:
-        raise ParameterError("the timing method's times are read after its detect has run")
+        raise ParameterError("the timing method needs its model for its times")
     return hit[0]
 
 
@@ -461,16 +461,20 @@ def rhythm_seconds(
     method: str,
     frames: np.ndarray | None = None,
     curve: np.ndarray | None = None,
+    *,
+    model=None,
 ) -> np.ndarray:
     """A method's rhythm times in seconds from the start of ``analysis`` (float64).
 
     A method with its own times (``motion-energy``: measured below the frame at the video's
     rate, :func:`stop_times`) gives them; any other method's ``frames`` are refined below the
     frame on the ``curve`` they were picked on (:func:`mudar.features.dance.refine_times`), or
-    taken as they are without a curve.
+    taken as they are without a curve. ``model``: for a learned method with its own times.
     """
     entry = RHYTHM_METHODS.get(method)  # a floor or a bench row has no entry: frames it is
     if entry is not None and entry.times is not None:
+        if entry.needs_model and model is not None:
+            entry.detect(analysis, model)  # its times come from its run (memoised)
         return entry.times(analysis)
     if frames is None:
         raise ParameterError(f"method {method!r}: its rhythm frames are needed")
@@ -533,7 +537,9 @@ def rhythm_report(analysis: Analysis, *, method: str = "hoof-flux", model=None) 
         frames, strength = dance_rhythm(analysis, method=method, model=model)
         dance = {
             "method": method,
-            "rhythm_times": _times(rhythm_seconds(analysis, method, frames) + analysis.start_s),
+            "rhythm_times": _times(
+                rhythm_seconds(analysis, method, frames, model=model) + analysis.start_s
+            ),
             "rhythm_strength": [round(float(s), 4) for s in strength],
         }
         entry = RHYTHM_METHODS[method]

@@ -256,11 +256,9 @@ def sync_offset(
             f"+-{max_offset_s:g} s (it needs {2 * max_offset_s:g} s); lower the search range"
         )
     clock = analysis.clock
-    entry = rhythm_method(method)
-    if entry.times is not None:  # timed below the frame: pulses on the fine grid
-        if entry.needs_model:  # its times come from the model's detect
-            dance_rhythm(analysis, method=method, model=model)
-        strength, fps = pulse_curve(rhythm_seconds(analysis, method), analysis), clock.fine_rate
+    if rhythm_method(method).times is not None:  # timed below the frame: pulses on the fine grid
+        times = rhythm_seconds(analysis, method, model=model)
+        strength, fps = pulse_curve(times, analysis), clock.fine_rate
     else:
         strength, fps = dance_rhythm(analysis, method=method, model=model)[1], clock.fps
     return estimate_offset(

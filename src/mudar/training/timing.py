@@ -24,9 +24,8 @@ from mudar.features.candidates import TimingInputs, candidate_labels
 from mudar.models.timing import (
     TimingConfig,
     TimingModel,
-    dense_probs,
-    dense_times,
-    predict_probs,
+    head_probs,
+    points,
 )
 from mudar.threads import torch_threads
 
@@ -188,13 +187,13 @@ def choose_threshold(
 
     if not items:
         return model, float("nan")
-    dense = model.config.head == "dense"
-    probs = [(dense_probs if dense else predict_probs)(model, x) for x, _ in items]
+    head = model.config.head
+    probs = [head_probs(model, x) for x, _ in items]
     best, best_f = model.config.threshold, -1.0
     for th in THRESHOLDS:
         fs = []
         for (x, ref), p in zip(items, probs, strict=True):
-            est = dense_times(p, x, th) if dense else x.times[p >= th]
+            est = points(p, x, head=head, threshold=th)[0]
             ok = len(ref) and len(est)
             fs.append(mir_eval.onset.f_measure(np.sort(ref), est, window=0.07)[0] if ok else 0.0)
         if np.mean(fs) > best_f:
