@@ -281,10 +281,10 @@ WEAK_PROMINENCE = 0.2
 """A rhythm point whose strength curve rises less than this around it (its
 :func:`rhythm_prominence`, on the [0, 1] scale every dance rhythm method's strength has) is
 weak evidence, drawn faintly. Picture noise (every frame new: a motion that never stops) sets
-it: on six 6 s noise clips 76 of the 81 motion-energy stops rise less (the most 0.22, on
-curves that never pass 0.3). On the demo dances, which stop on every beat, none of the
-motion-energy stops does (the least 0.40); on real ballroom dances (8 dwm dances) 53 to 68 %
-do: smooth dancing slows more than it stops."""
+it (``benchmarks/bench_weak_evidence.py``): on six 6 s noise clips 77 of the 81 motion-energy
+stops rise less (the most 0.22). On the demo dances, which stop on every beat, none of the 36
+stops does (the least 0.41); on 8 real ballroom dances of dwm 578 of 992 (58 %) do: smooth
+dancing slows more than it stops."""
 
 
 def rhythm_prominence(curve: np.ndarray, times_s: np.ndarray, *, fps: float) -> np.ndarray:
