@@ -244,7 +244,7 @@ def t_interval(x: np.ndarray) -> tuple[float, float, float]:
 def main(argv: list[str] | None = None) -> int:
     import torch
 
-    from mudar.models.timing import TimingConfig, predict_times
+    from mudar.models.timing import TimingConfig, TimingEnsemble, predict_times
     from mudar.training.timing import TimingTrainConfig, choose_threshold, train_timing
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -264,7 +264,23 @@ def main(argv: list[str] | None = None) -> int:
         "the free track of their joints (pose_<look>.npz beside them, as make-locked --pose "
         "writes it)",
     )
+    p.add_argument(
+        "--train-pose",
+        choices=("free", "mediapipe", "both"),
+        default="free",
+        help="the training videos' pose track: the free track of their joints (with an "
+        "estimator's noise drawn at random), MediaPipe's on the video, or each video twice, "
+        "once with each",
+    )
     p.add_argument("--head", choices=("candidates", "dense"), default="candidates")
+    p.add_argument(
+        "--ensemble",
+        type=int,
+        default=1,
+        metavar="K",
+        help="each seed's model is K models trained with seeds K*seed .. K*seed+K-1, their "
+        "probabilities averaged (a TimingEnsemble)",
+    )
     p.add_argument(
         "--sync",
         action="store_true",
@@ -274,7 +290,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(1)  # two threads on two busy cores were 10x slower
     args.work.mkdir(parents=True, exist_ok=True)
-    train_items = load(args.work, args.train, None, mediapipe=False)
+    train_items = []
+    if args.train_pose in ("free", "both") or not args.pose:
+        train_items += load(args.work, args.train, None, mediapipe=False)
+    if args.pose and args.train_pose in ("mediapipe", "both"):
+        train_items += load(args.work, args.train, None, mediapipe=True)
     mediapipe = args.pose and args.test_pose == "mediapipe"
     test_items = load(args.work, args.test, args.test_look, mediapipe=mediapipe)
     train_dances = sorted({it["dance"] for it in train_items})
@@ -319,7 +339,13 @@ def main(argv: list[str] | None = None) -> int:
     for seed in seeds:
         t0 = time.perf_counter()
         config = TimingConfig(use_pose=args.pose, labels=args.labels, head=args.head)
-        model, losses = train_timing(fit, config, TimingTrainConfig(steps=args.steps, seed=seed))
+        members, losses = [], []
+        for j in range(args.ensemble):
+            train = TimingTrainConfig(steps=args.steps, seed=seed * args.ensemble + j)
+            m, ls = train_timing(fit, config, train)
+            members.append(m)
+            losses += ls
+        model = members[0] if args.ensemble == 1 else TimingEnsemble(members)
         model, vf = choose_threshold(model, val)
         secs.append(time.perf_counter() - t0)
         th.append(model.config.threshold)
@@ -346,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
                     "threshold_dances": sorted(str(d) for d in val_dances),
                     "steps": args.steps,
                     "seed": seed,
+                    "members": args.ensemble,
+                    "train_pose": args.train_pose if args.pose else None,
                     "labels": args.labels,
                 },
             )

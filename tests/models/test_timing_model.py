@@ -119,3 +119,29 @@ def test_the_shipped_timing_model_loads_with_its_card():
     assert len(model.meta["dances"]) == 20 and len(model.meta["threshold_dances"]) == 4
     held = {"DANCE_C_8", "DANCE_R_5", "DANCE_R_9", "DANCE_W_1", "DANCE_W_4", "DANCE_W_6"}
     assert not held & set(model.meta["dances"] + model.meta["threshold_dances"])
+
+
+def test_an_ensemble_averages_its_members_and_round_trips(tmp_path):
+    import dataclasses
+
+    from mudar.models.timing import TimingEnsemble, dense_probs
+
+    config = dataclasses.replace(SMALL, head="dense")
+    members = [TimingModel(config) for _ in range(3)]
+    for i, m in enumerate(members):  # members that differ
+        torch.manual_seed(i)
+        m.dense.bias.data.normal_()
+    ens = TimingEnsemble(members)
+    assert ens.config.members == 3 and ens.config.head == "dense"
+    x, _ = _video(3)
+    mean = np.mean([dense_probs(m, x) for m in members], axis=0)
+    np.testing.assert_allclose(dense_probs(ens, x), mean, atol=1e-5)
+    cands = np.mean([predict_probs(m, x) for m in members], axis=0)
+    np.testing.assert_allclose(predict_probs(ens, x), cands, atol=1e-5)
+    # the checkpoint keeps every member, and a threshold chosen for the whole
+    ens.config = dataclasses.replace(ens.config, threshold=0.3)
+    again = load_timing(save_timing(ens, tmp_path / "e.pt"))
+    assert isinstance(again, TimingEnsemble) and again.config == ens.config
+    np.testing.assert_allclose(dense_probs(again, x), dense_probs(ens, x), atol=1e-6)
+    with pytest.raises(ParameterError):
+        TimingEnsemble([])

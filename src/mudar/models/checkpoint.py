@@ -374,8 +374,9 @@ def default_timing_path() -> Path:
 
 
 def save_timing(model, path: str | os.PathLike, *, meta: dict | None = None) -> Path:
-    """Write ``model`` (a :class:`~mudar.models.timing.TimingModel`) with its config (and so
-    its threshold), atomically; returns ``path``."""
+    """Write ``model`` (a :class:`~mudar.models.timing.TimingModel`, or a
+    :class:`~mudar.models.timing.TimingEnsemble`) with its config (and so its threshold and its
+    number of members), atomically; returns ``path``."""
     import dataclasses
     import json
 
@@ -401,14 +402,17 @@ def load_timing(path: str | os.PathLike | None = None, *, device: str = "cpu"):
     ParameterError
         Not a timing checkpoint, or weights that do not fit the stored config.
     """
-    from mudar.models.timing import TimingConfig, TimingModel
+    from mudar.models.timing import TimingConfig, TimingEnsemble, TimingModel
 
     p = Path(path) if path is not None else default_timing_path()
     doc = load_checkpoint(p, family="timing", device=device)
     try:
         cfg = dict(doc["config"])
         cfg["dilations"] = tuple(cfg.get("dilations", ()))
-        model = TimingModel(TimingConfig(**cfg))
+        config = TimingConfig(**cfg)
+        model = TimingModel(config)
+        if config.members > 1:
+            model = TimingEnsemble([TimingModel(config) for _ in range(config.members)], config)
     except (TypeError, KeyError, ParameterError) as e:
         raise ParameterError(f"{p}: not a timing model config ({e})") from None
     load_weights(model, doc["state_dict"], f"{p}: weights do not fit the stored config")

@@ -21,6 +21,7 @@ stores it (:mod:`mudar.models.checkpoint`).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ from mudar.threads import torch_threads
 __all__ = [
     "TIMING_PRESETS",
     "TimingConfig",
+    "TimingEnsemble",
     "TimingModel",
     "dense_probs",
     "head_probs",
@@ -68,6 +70,9 @@ class TimingConfig:
         (refined below the sample) are its points.
     dropout : float
         Dropout of the hidden states while training.
+    members : int
+        Models of this shape trained with different seeds whose probabilities are averaged
+        (:class:`TimingEnsemble`); 1: one model.
     """
 
     hidden: int = 48
@@ -78,8 +83,11 @@ class TimingConfig:
     labels: str = "beats"
     head: str = "candidates"
     dropout: float = 0.1
+    members: int = 1
 
     def __post_init__(self) -> None:
+        if self.members < 1:
+            raise ParameterError(f"members must be >= 1, got {self.members}")
         if self.hidden < 4 or (self.heads and self.hidden % self.heads):
             raise ParameterError(f"hidden {self.hidden} must be >= 4 and divide by heads")
         if not self.dilations or min(self.dilations) < 1:
@@ -194,6 +202,34 @@ class TimingModel(nn.Module):
         g1 = torch.gather(x, 1, i1.unsqueeze(-1).expand(-1, -1, x.shape[2]))
         at = (1 - u) * g0 + u * g1
         return self.head(torch.cat([at, scalars], dim=-1)).squeeze(-1)
+
+
+class TimingEnsemble(nn.Module):
+    """Timing models of one shape (trained with different seeds) as one: the mean of their
+    probabilities, returned as a logit so that every function of a :class:`TimingModel` takes
+    it. Its config is the members' with ``members`` set and its own threshold."""
+
+    def __init__(self, members: list[TimingModel], config: TimingConfig | None = None):
+        super().__init__()
+        if not members:
+            raise ParameterError("an ensemble needs at least one model")
+        self.members = nn.ModuleList(members)
+        base = config or members[0].config
+        self.config = dataclasses.replace(base, members=len(members))
+        self.serial = next(TimingModel._serials)
+
+    @staticmethod
+    def _mean_logit(logits: list[torch.Tensor]) -> torch.Tensor:
+        p = torch.stack([torch.sigmoid(x) for x in logits]).mean(0)
+        return torch.logit(p, eps=1e-6)
+
+    def dense_logits(self, seq: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, N) logit of the members' mean probability of each sample."""
+        return self._mean_logit([m.dense_logits(seq, mask) for m in self.members])
+
+    def forward(self, seq, positions, scalars, mask=None) -> torch.Tensor:
+        """(B, K) logit of the members' mean probability of each candidate."""
+        return self._mean_logit([m(seq, positions, scalars, mask) for m in self.members])
 
 
 @torch.no_grad()
