@@ -249,25 +249,55 @@ def stop_times(analysis: Analysis) -> np.ndarray:
     return _STOPS.get(e, compute, tag=fps)
 
 
+def timing_inputs_of(analysis: Analysis, *, use_pose: bool):
+    """The learned timing model's inputs for a whole analysed file
+    (:func:`mudar.features.candidates.timing_inputs`): its motion energy on the clock and, with
+    ``use_pose`` where the analysis has a pose track, the track's joint speeds. The ``timing``
+    method and the bench's training (:mod:`mudar.pipelines.bench.timing`) build them here alone.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        With the motion energy (``AnalysisConfig.energy_steps > 0``).
+    use_pose : bool
+        Read the pose track (a model whose config reads pose); without a track, the energy
+        alone.
+
+    Returns
+    -------
+    TimingInputs
+
+    Raises
+    ------
+    ParameterError
+        No motion energy.
+    """
+    from mudar.features.candidates import timing_inputs
+
+    e = _energy(analysis)
+    track = analysis.pose if use_pose else None
+    if track is None:
+        return timing_inputs(e, fps=analysis.clock.fps)
+    return timing_inputs(
+        e,
+        fps=analysis.clock.fps,
+        pose_times=track.times_s,
+        pose_speed=_speed(track),
+        pose_keypoints=track.keypoints,
+        pose_confidence=track.confidence,
+    )
+
+
 def _timing(analysis: Analysis, model) -> tuple[np.ndarray, np.ndarray]:
     # the learned timing model: when the dancer accents (which stops, or its own peaks)
-    from mudar.features.candidates import timing_inputs
     from mudar.models.timing import head_probs, points
 
     e, fps = _energy(analysis), analysis.clock.fps
-    pose = {}
-    if model.config.use_pose and analysis.pose is not None:
-        track = analysis.pose
-        pose = {
-            "pose_times": track.times_s,
-            "pose_speed": _speed(track),
-            "pose_keypoints": track.keypoints,
-            "pose_confidence": track.confidence,
-        }
+    pose = model.config.use_pose and analysis.pose is not None
     n, end = analysis.n_frames, analysis.n_frames / fps
 
     def compute() -> tuple[np.ndarray, np.ndarray]:
-        x = timing_inputs(e, fps=fps, **pose)
+        x = timing_inputs_of(analysis, use_pose=pose)
         c = model.config
         p = head_probs(model, x)  # the model runs once, for the points and the curve
         times, _ = points(p, x, head=c.head, threshold=c.threshold)
@@ -278,7 +308,7 @@ def _timing(analysis: Analysis, model) -> tuple[np.ndarray, np.ndarray]:
         np.maximum.at(strength, k, p.astype(np.float32))
         return times[(times >= 0) & (times < end)], strength
 
-    tag = (model.serial, model.config.threshold, fps, bool(pose))
+    tag = (model.serial, model.config.threshold, fps, pose)
     times, strength = _TIMED.get(e, compute, tag=tag)
     frames = np.unique(np.clip(np.round(times * fps).astype(int), 0, n - 1))
     return frames, strength
