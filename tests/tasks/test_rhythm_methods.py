@@ -99,6 +99,19 @@ def test_the_pose_method_asks_for_the_pose_track_alone():
     assert model is None and config.pose_stride == 1 and config.energy_steps == 0
 
 
+def test_the_timing_method_measures_the_pose_track_for_a_file_but_can_do_without():
+    from mudar.tasks.rhythm import measure_needs
+
+    plain = AnalysisConfig(size=64)
+    config, _ = analysis_setup("timing")  # the shipped model reads the pose track
+    assert config.energy_steps == 4 and config.pose_stride == 1
+    assert measure_needs(plain, ["timing"]).pose_stride == 1
+    # the bench measures it only for a method that needs it
+    bench = measure_needs(plain, ["timing", "motion-energy"], optional=False)
+    assert bench.energy_steps == 4 and bench.pose_stride == 0
+    assert measure_needs(plain, ["timing", "pose"], optional=False).pose_stride == 1
+
+
 def test_a_method_needing_a_model_says_so(analysis):
     with pytest.raises(ParameterError, match="'mudar-noaudio' needs a model"):
         dance_rhythm(analysis, method="mudar-noaudio")

@@ -137,6 +137,10 @@ class RhythmMethod:
     needs : tuple of str
         Analysis fields it reads besides the dance features: ``energy`` (the motion energy,
         ``AnalysisConfig.energy_steps > 0``), ``frames`` (RGB frames).
+    optional : tuple of str
+        Analysis fields it reads where the analysis has them and does without otherwise (the
+        timing model: the pose track, where its config reads pose). A file's analysis measures
+        them (:func:`measure_needs`); the bench only where another method needs them.
     times : callable, optional
         ``times(analysis) -> seconds``, float64: its own rhythm times, measured below the frame;
         without it the frames are refined on their curve (:func:`rhythm_seconds`). A learned
@@ -159,6 +163,7 @@ class RhythmMethod:
     needs_model: bool = False
     uses_music: bool = False
     needs: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
     times: Callable[[Analysis], np.ndarray] | None = None
     without_music: str | None = None
     report: Callable[[Analysis], dict] | None = None
@@ -250,28 +255,11 @@ def stop_times(analysis: Analysis) -> np.ndarray:
 
 
 def timing_inputs_of(analysis: Analysis, *, use_pose: bool):
-    """The learned timing model's inputs for a whole analysed file
-    (:func:`mudar.features.candidates.timing_inputs`): its motion energy on the clock and, with
-    ``use_pose`` where the analysis has a pose track, the track's joint speeds. The ``timing``
-    method and the bench's training (:mod:`mudar.pipelines.bench.timing`) build them here alone.
-
-    Parameters
-    ----------
-    analysis : Analysis
-        With the motion energy (``AnalysisConfig.energy_steps > 0``).
-    use_pose : bool
-        Read the pose track (a model whose config reads pose); without a track, the energy
-        alone.
-
-    Returns
-    -------
-    TimingInputs
-
-    Raises
-    ------
-    ParameterError
-        No motion energy.
-    """
+    """The learned timing model's inputs (:class:`~mudar.features.candidates.TimingInputs`) of a
+    whole analysed file: its motion energy (which it must have, else :class:`ParameterError`)
+    and, with ``use_pose`` where the analysis has a pose track, the track's joint speeds. The
+    ``timing`` method and the bench's training (:mod:`mudar.pipelines.bench.timing`) build them
+    here alone."""
     from mudar.features.candidates import timing_inputs
 
     e = _energy(analysis)
@@ -425,7 +413,8 @@ RHYTHM_METHODS: dict[str, RhythmMethod] = {
             "timing",
             _timing,
             needs_model=True,
-            needs=("energy", "pose"),
+            needs=("energy",),
+            optional=("pose",),
             times=timing_times,
             report=lambda a: _pose_report(a) if a.pose is not None else {},
             model="timing",
@@ -459,12 +448,16 @@ MEASURES: dict[str, Callable[[AnalysisConfig], AnalysisConfig]] = {
 own analysis settings)."""
 
 
-def measure_needs(config: AnalysisConfig, methods: Iterable[str]) -> AnalysisConfig:
+def measure_needs(
+    config: AnalysisConfig, methods: Iterable[str], *, optional: bool = True
+) -> AnalysisConfig:
     """``config`` measuring what the dance rhythm ``methods`` read that it does not yet: the
     motion energy (:func:`mudar.features.analysis.with_energy`), the pose track
     (:func:`mudar.features.analysis.with_pose`). Names not in :data:`RHYTHM_METHODS` (floors,
-    baselines) need nothing."""
-    needs = {n for m in methods if m in RHYTHM_METHODS for n in RHYTHM_METHODS[m].needs}
+    baselines) need nothing. ``optional=False``: what they can do without
+    (:attr:`RhythmMethod.optional`) is left out."""
+    entries = [RHYTHM_METHODS[m] for m in methods if m in RHYTHM_METHODS]
+    needs = {n for e in entries for n in (*e.needs, *(e.optional if optional else ()))}
     for need in sorted(needs & MEASURES.keys()):
         config = MEASURES[need](config)
     return config
