@@ -51,12 +51,17 @@ LEARNED = ("mudar", *BASELINES)
 MUSIC_ENCODERS = ("motionbeat",)
 """Music representations learned from dance motion (``mudar train --recipe motionbeat``)."""
 
-BENCH = LEARNED + LEARNING_FREE + MUSIC_ENCODERS
+RHYTHM_MODELS = ("timing",)
+"""Learned dance rhythm models of a recipe of their own (not ``mudar train``'s): the timing
+model, which ``mudar bench`` trains per seed on the music's beats of its training dances."""
+
+BENCH = LEARNED + LEARNING_FREE + RHYTHM_MODELS + MUSIC_ENCODERS
 """The methods of ``mudar bench`` (``--methods`` picks among them)."""
 
 BENCH_DEFAULT = tuple(m for m in BENCH if m not in NEEDS_EXTRA)
 """The methods ``mudar bench`` runs without ``--methods``: every one but those of an extra (the
-pose track runs at about real time on 2 cores; ``--methods ...,pose`` adds it)."""
+pose track runs at about real time on 2 cores; ``--methods ...,pose`` adds it; ``timing`` reads
+it where the bench measures it, so ``--methods ...,timing`` adds it, with ``pose`` or without)."""
 
 BENCH_ABLATIONS = (
     "no-audio",
