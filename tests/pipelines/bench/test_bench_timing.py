@@ -107,3 +107,21 @@ def test_the_command_line_offers_it(capsys):
     with pytest.raises(SystemExit):
         main(["bench", "--help"])
     assert "timing" in capsys.readouterr().out
+
+
+def test_a_bench_folder_older_than_timing_steps_is_still_taken(tmp_path):
+    """A folder whose budget predates ``timing_steps`` trained no timing model: resuming it
+    (adding ``--methods ...,timing``) is allowed; another number of steps is another budget."""
+    from mudar.errors import ParameterError
+    from mudar.pipelines.bench.plan import make_plan
+    from mudar.pipelines.bench.run import _check_out
+
+    plan = make_plan(BUDGET, methods=METHODS)
+    older = plan.budget.to_dict()
+    del older["timing_steps"]
+    (tmp_path / "plan.json").write_text(json.dumps({"budget": older, "test_looks": []}))
+    _check_out(tmp_path, plan)
+    other = {**older, "timing_steps": 99}
+    (tmp_path / "plan.json").write_text(json.dumps({"budget": other, "test_looks": []}))
+    with pytest.raises(ParameterError, match="another budget"):
+        _check_out(tmp_path, plan)
