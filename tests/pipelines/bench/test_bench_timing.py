@@ -125,3 +125,42 @@ def test_a_bench_folder_older_than_timing_steps_is_still_taken(tmp_path):
     (tmp_path / "plan.json").write_text(json.dumps({"budget": other, "test_looks": []}))
     with pytest.raises(ParameterError, match="another budget"):
         _check_out(tmp_path, plan)
+
+
+def test_with_pose_tracks_the_model_reads_them(dance_clip, tmp_path):
+    """Where the bench's analyses have pose tracks (``--methods ...,pose``), the model is built
+    to read them; its row is scored all the same. Made-up tracks: MediaPipe runs at real time."""
+    import numpy as np
+
+    from mudar.errors import ParameterError
+    from mudar.features.analysis import AnalysisConfig
+    from mudar.features.extract import analyze
+    from mudar.features.pose import PoseTrack
+    from mudar.pipelines.bench.plan import Run, make_plan
+    from mudar.pipelines.bench.scoring import Seed
+
+    a = analyze(dance_clip.path, AnalysisConfig(size=64, energy_steps=4))
+    t = np.arange(0, a.duration_s, 1 / 25)
+    analyses = {}
+    for k in range(4):  # four "dances": two to train on, one for the threshold, one to test
+        rng = np.random.default_rng(k)
+        kp = (100 + rng.standard_normal((len(t), 17, 2)).cumsum(0)).astype(np.float32)
+        conf = np.ones((len(t), 17), np.float32)
+        track = PoseTrack(t, kp, conf, np.zeros((len(t), 0, 4), np.float32), 160, 160, 25.0)
+        analyses[f"d{k}"] = dataclasses.replace(a, pose=track)
+    ids = sorted(analyses)
+    items = {i: {"id": i, "label": "waltz"} for i in ids}
+    ctx = Seed(0, ids, ids[:3], ids[3:], analyses, {i: "waltz" for i in ids}, items)
+    assert timing.reads_pose(ctx)
+    fit, held = timing.threshold_split(ctx)
+    assert len(fit) == 2 and len(held) == 1 and not set(fit) & set(held)
+    plan = make_plan(BUDGET, methods=METHODS)
+    run = Run("timing", "timing", 0, tables=("rhythm",))
+    info = timing.ensure_timing(run, ctx, plan, tmp_path, tmp_path, tmp_path / "run")
+    assert info["use_pose"] is True and info["n_train_videos"] == 2
+    assert load_timing(tmp_path / "run" / "model.pt").config.use_pose
+    rows = timing.score_timing(run, ctx, plan, info, tmp_path / "run" / "model.pt")["rhythm"]
+    assert {"f1_70ms", "gain_70ms", "f1_70ms_beats", "gain_70ms_beats"} <= set(rows["timing"])
+    # one training dance: nothing left to choose the threshold on
+    with pytest.raises(ParameterError, match="two training dances"):
+        timing.threshold_split(dataclasses.replace(ctx, train_ids=ids[:1]))
