@@ -60,8 +60,9 @@ BENCH = LEARNED + LEARNING_FREE + RHYTHM_MODELS + MUSIC_ENCODERS
 
 BENCH_DEFAULT = tuple(m for m in BENCH if m not in NEEDS_EXTRA)
 """The methods ``mudar bench`` runs without ``--methods``: every one but those of an extra (the
-pose track runs at about real time on 2 cores; ``--methods ...,pose`` adds it; ``timing`` reads
-it where the bench measures it, so ``--methods ...,timing`` adds it, with ``pose`` or without)."""
+pose track runs at about real time on 2 cores; ``--methods ...,pose`` adds it). ``timing`` is
+left out too (trained per seed, it reads the pose track where ``pose`` is chosen, else the motion
+energy alone); ``--methods ...,timing`` adds it."""
 
 BENCH_ABLATIONS = (
     "no-audio",
