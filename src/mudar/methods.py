@@ -51,12 +51,18 @@ LEARNED = ("mudar", *BASELINES)
 MUSIC_ENCODERS = ("motionbeat",)
 """Music representations learned from dance motion (``mudar train --recipe motionbeat``)."""
 
-BENCH = LEARNED + LEARNING_FREE + MUSIC_ENCODERS
+RHYTHM_MODELS = ("timing",)
+"""Learned dance rhythm models of a recipe of their own (not ``mudar train``'s): the timing
+model, which ``mudar bench`` trains per seed on the music's beats of its training dances."""
+
+BENCH = LEARNED + LEARNING_FREE + RHYTHM_MODELS + MUSIC_ENCODERS
 """The methods of ``mudar bench`` (``--methods`` picks among them)."""
 
 BENCH_DEFAULT = tuple(m for m in BENCH if m not in NEEDS_EXTRA)
 """The methods ``mudar bench`` runs without ``--methods``: every one but those of an extra (the
-pose track runs at about real time on 2 cores; ``--methods ...,pose`` adds it)."""
+pose track runs at about real time on 2 cores; ``--methods ...,pose`` adds it). ``timing`` is
+left out too (trained per seed, it reads the pose track where ``pose`` is chosen, else the motion
+energy alone); ``--methods ...,timing`` adds it."""
 
 BENCH_ABLATIONS = (
     "no-audio",

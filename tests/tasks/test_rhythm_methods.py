@@ -99,6 +99,19 @@ def test_the_pose_method_asks_for_the_pose_track_alone():
     assert model is None and config.pose_stride == 1 and config.energy_steps == 0
 
 
+def test_the_timing_method_measures_the_pose_track_for_a_file_but_can_do_without():
+    from mudar.tasks.rhythm import measure_needs
+
+    plain = AnalysisConfig(size=64)
+    config, _ = analysis_setup("timing")  # the shipped model reads the pose track
+    assert config.energy_steps == 4 and config.pose_stride == 1
+    assert measure_needs(plain, ["timing"]).pose_stride == 1
+    # the bench measures it only for a method that needs it
+    bench = measure_needs(plain, ["timing", "motion-energy"], optional=False)
+    assert bench.energy_steps == 4 and bench.pose_stride == 0
+    assert measure_needs(plain, ["timing", "pose"], optional=False).pose_stride == 1
+
+
 def test_a_method_needing_a_model_says_so(analysis):
     with pytest.raises(ParameterError, match="'mudar-noaudio' needs a model"):
         dance_rhythm(analysis, method="mudar-noaudio")
@@ -170,3 +183,58 @@ def test_the_timing_method_picks_among_the_stops_with_its_threshold(analysis, tm
     assert 0 < len(some) < len(stops) and np.isin(some, np.round(stops, 3)).all()
     with pytest.raises(ParameterError, match="'timing' needs a model"):
         dance_rhythm(analysis, method="timing")
+
+
+def _with_a_pose_track(analysis, seed: int = 0):
+    """``analysis`` with a made-up pose track at 25 fps (a body that wanders)."""
+    from mudar.features.pose import PoseTrack
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(0, analysis.duration_s, 1 / 25)
+    kp = (100 + rng.standard_normal((len(t), 17, 2)).cumsum(0)).astype(np.float32)
+    conf = rng.uniform(0.2, 1.0, (len(t), 17)).astype(np.float32)
+    track = PoseTrack(t, kp, conf, np.zeros((len(t), 0, 4), np.float32), 160, 160, 25.0)
+    return dataclasses.replace(analysis, pose=track)
+
+
+@pytest.mark.parametrize("pose", [False, True])
+def test_the_timing_inputs_of_an_analysis_are_the_ones_the_method_runs_on(analysis, pose):
+    """One function turns an analysis into the timing model's inputs: the rhythm method and the
+    bench's training both call it, and it builds what ``timing_inputs`` builds by hand."""
+    import torch
+
+    from mudar.features.candidates import timing_inputs
+    from mudar.features.pose import joint_speed_curve
+    from mudar.models.timing import TimingConfig, TimingModel, predict_times
+    from mudar.tasks.rhythm import timing_inputs_of
+
+    a = _with_a_pose_track(analysis) if pose else analysis
+    fps = a.clock.fps
+    by_hand = timing_inputs(a.dance.energy, fps=fps)
+    if pose:
+        track = a.pose
+        by_hand = timing_inputs(
+            a.dance.energy,
+            fps=fps,
+            pose_times=track.times_s,
+            pose_speed=joint_speed_curve(track),
+            pose_keypoints=track.keypoints,
+            pose_confidence=track.confidence,
+        )
+        assert by_hand.sequence[:, 2:].any()  # the pose channels are read
+    x = timing_inputs_of(a, use_pose=True)
+    for field in ("sequence", "times", "positions", "scalars"):
+        np.testing.assert_array_equal(getattr(x, field), getattr(by_hand, field))
+    assert (x.rate, x.offset_s) == (by_hand.rate, by_hand.offset_s)
+    # without use_pose the track is not read
+    plain = timing_inputs_of(a, use_pose=False)
+    np.testing.assert_array_equal(plain.sequence, timing_inputs(a.dance.energy, fps=fps).sequence)
+
+    torch.manual_seed(1)
+    config = TimingConfig(hidden=8, dilations=(1, 2), heads=2, threshold=0.3, head="dense")
+    model = TimingModel(dataclasses.replace(config, use_pose=True)).eval()
+    times = np.array(rhythm_report(a, method="timing", model=model)["dance"]["rhythm_times"])
+    expected, _ = predict_times(model, x)
+    expected = expected[(expected >= 0) & (expected < a.n_frames / fps)]
+    np.testing.assert_allclose(times, np.round(expected, 3), atol=1e-9)
+    assert len(times) > 0

@@ -82,7 +82,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         entry = rhythm_method(self.dance_method, what="dance method")
-        if "pose" in entry.needs:  # without the extra: one line now, not at every analysis
+        # without the extra: one line now, not at every analysis
+        if "pose" in (*entry.needs, *entry.optional):
             require("mediapipe", purpose=f"the {entry.name} dance rhythm")
 
     def check(self) -> None:

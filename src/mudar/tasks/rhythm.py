@@ -137,6 +137,10 @@ class RhythmMethod:
     needs : tuple of str
         Analysis fields it reads besides the dance features: ``energy`` (the motion energy,
         ``AnalysisConfig.energy_steps > 0``), ``frames`` (RGB frames).
+    optional : tuple of str
+        Analysis fields it reads where the analysis has them and does without otherwise (the
+        timing model: the pose track, where its config reads pose). A file's analysis measures
+        them (:func:`measure_needs`); the bench only where another method needs them.
     times : callable, optional
         ``times(analysis) -> seconds``, float64: its own rhythm times, measured below the frame;
         without it the frames are refined on their curve (:func:`rhythm_seconds`). A learned
@@ -159,6 +163,7 @@ class RhythmMethod:
     needs_model: bool = False
     uses_music: bool = False
     needs: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
     times: Callable[[Analysis], np.ndarray] | None = None
     without_music: str | None = None
     report: Callable[[Analysis], dict] | None = None
@@ -249,25 +254,38 @@ def stop_times(analysis: Analysis) -> np.ndarray:
     return _STOPS.get(e, compute, tag=fps)
 
 
+def timing_inputs_of(analysis: Analysis, *, use_pose: bool):
+    """The learned timing model's inputs (:class:`~mudar.features.candidates.TimingInputs`) of a
+    whole analysed file: its motion energy (which it must have, else :class:`ParameterError`)
+    and, with ``use_pose`` where the analysis has a pose track, the track's joint speeds. The
+    ``timing`` method and the bench's training (:mod:`mudar.pipelines.bench.timing`) build them
+    here alone."""
+    from mudar.features.candidates import timing_inputs
+
+    e = _energy(analysis)
+    track = analysis.pose if use_pose else None
+    if track is None:
+        return timing_inputs(e, fps=analysis.clock.fps)
+    return timing_inputs(
+        e,
+        fps=analysis.clock.fps,
+        pose_times=track.times_s,
+        pose_speed=_speed(track),
+        pose_keypoints=track.keypoints,
+        pose_confidence=track.confidence,
+    )
+
+
 def _timing(analysis: Analysis, model) -> tuple[np.ndarray, np.ndarray]:
     # the learned timing model: when the dancer accents (which stops, or its own peaks)
-    from mudar.features.candidates import timing_inputs
     from mudar.models.timing import head_probs, points
 
     e, fps = _energy(analysis), analysis.clock.fps
-    pose = {}
-    if model.config.use_pose and analysis.pose is not None:
-        track = analysis.pose
-        pose = {
-            "pose_times": track.times_s,
-            "pose_speed": _speed(track),
-            "pose_keypoints": track.keypoints,
-            "pose_confidence": track.confidence,
-        }
+    pose = model.config.use_pose and analysis.pose is not None
     n, end = analysis.n_frames, analysis.n_frames / fps
 
     def compute() -> tuple[np.ndarray, np.ndarray]:
-        x = timing_inputs(e, fps=fps, **pose)
+        x = timing_inputs_of(analysis, use_pose=pose)
         c = model.config
         p = head_probs(model, x)  # the model runs once, for the points and the curve
         times, _ = points(p, x, head=c.head, threshold=c.threshold)
@@ -278,7 +296,7 @@ def _timing(analysis: Analysis, model) -> tuple[np.ndarray, np.ndarray]:
         np.maximum.at(strength, k, p.astype(np.float32))
         return times[(times >= 0) & (times < end)], strength
 
-    tag = (model.serial, model.config.threshold, fps, bool(pose))
+    tag = (model.serial, model.config.threshold, fps, pose)
     times, strength = _TIMED.get(e, compute, tag=tag)
     frames = np.unique(np.clip(np.round(times * fps).astype(int), 0, n - 1))
     return frames, strength
@@ -395,7 +413,8 @@ RHYTHM_METHODS: dict[str, RhythmMethod] = {
             "timing",
             _timing,
             needs_model=True,
-            needs=("energy", "pose"),
+            needs=("energy",),
+            optional=("pose",),
             times=timing_times,
             report=lambda a: _pose_report(a) if a.pose is not None else {},
             model="timing",
@@ -429,12 +448,16 @@ MEASURES: dict[str, Callable[[AnalysisConfig], AnalysisConfig]] = {
 own analysis settings)."""
 
 
-def measure_needs(config: AnalysisConfig, methods: Iterable[str]) -> AnalysisConfig:
+def measure_needs(
+    config: AnalysisConfig, methods: Iterable[str], *, optional: bool = True
+) -> AnalysisConfig:
     """``config`` measuring what the dance rhythm ``methods`` read that it does not yet: the
     motion energy (:func:`mudar.features.analysis.with_energy`), the pose track
     (:func:`mudar.features.analysis.with_pose`). Names not in :data:`RHYTHM_METHODS` (floors,
-    baselines) need nothing."""
-    needs = {n for m in methods if m in RHYTHM_METHODS for n in RHYTHM_METHODS[m].needs}
+    baselines) need nothing. ``optional=False``: what they can do without
+    (:attr:`RhythmMethod.optional`) is left out."""
+    entries = [RHYTHM_METHODS[m] for m in methods if m in RHYTHM_METHODS]
+    needs = {n for e in entries for n in (*e.needs, *(e.optional if optional else ()))}
     for need in sorted(needs & MEASURES.keys()):
         config = MEASURES[need](config)
     return config

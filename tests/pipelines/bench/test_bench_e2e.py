@@ -5,32 +5,18 @@ import json
 
 import pytest
 import torch
+from bench_data import TINY, as_locked, tiny_dances
 
 from mudar.cli.main import main
 from mudar.methods import BENCH_DEFAULT, LEARNING_FREE, MUSIC_ENCODERS, NEEDS_EXTRA
 from mudar.pipelines.bench.plan import TABLES, Budget
 from mudar.pipelines.bench.run import run_bench
-from mudar.synthetic.video import make_dataset
-
-TINY = Budget(
-    name="tiny",
-    preset="debug",
-    epochs=1,
-    clip_hop_s=2.0,
-    seeds=1,
-    ablations=("no-audio", "no-rhythm", "data-50"),
-    classify_epochs=2,
-    retarget_pairs=1,
-    analysis_overrides={"size": 64},  # flow at 64 px: seconds, not minutes
-)
 
 
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
     """Five synthetic dances of 8 s, two genres (so that each genre can be tested)."""
-    root = tmp_path_factory.mktemp("bench-videos")
-    make_dataset(root, n=5, seed=2, duration_s=8.0, genres=("waltz", "tango"))
-    return root
+    return tiny_dances(tmp_path_factory.mktemp("bench-videos"))
 
 
 @pytest.fixture(scope="module")
@@ -203,19 +189,7 @@ def test_an_out_folder_of_another_budget_is_refused(bench, videos):
 @pytest.fixture(scope="module")
 def locked_videos(videos, tmp_path_factory):
     """The dances laid out as a beat-locked set: two looks of each, ``<dance>/video_<look>``."""
-    import shutil
-
-    root = tmp_path_factory.mktemp("bench-locked")
-    for meta in sorted(videos.glob("*/meta.json")):
-        dance = root / meta.parent.name
-        dance.mkdir()
-        doc = json.loads(meta.read_text())  # the dancer's accents, as make-locked writes them
-        doc.update(locked=True, detected_accent_times=[0.5 * k for k in range(1, 16)])
-        (dance / "meta.json").write_text(json.dumps(doc))
-        video = next(p for p in meta.parent.iterdir() if p.suffix == ".mp4")
-        for look in ("front", "side"):
-            shutil.copy(video, dance / f"video_{look}.mp4")
-    return root
+    return as_locked(videos, tmp_path_factory.mktemp("bench-locked"))
 
 
 def test_a_locked_set_is_tested_in_looks_never_trained_on(locked_videos, tmp_path):

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from mudar.errors import ParameterError
-from mudar.methods import BENCH, BENCH_DEFAULT, LEARNED
+from mudar.methods import BENCH, BENCH_DEFAULT, LEARNED, NEEDS_EXTRA
 from mudar.pipelines.bench.plan import (
     ABLATIONS,
     FULL,
@@ -28,8 +28,8 @@ LABEL = {it["id"]: it["label"] for it in ITEMS}
 
 def test_quick_plan_trains_every_method_once_and_two_ablations():
     plan = make_plan(QUICK)
-    assert plan.methods == BENCH_DEFAULT  # every method but those of an extra (pose)
-    assert make_plan(QUICK, methods=[*BENCH_DEFAULT, "pose"]).methods == BENCH
+    assert plan.methods == BENCH_DEFAULT  # every method but those of an extra (pose, timing)
+    assert make_plan(QUICK, methods=[*BENCH_DEFAULT, *NEEDS_EXTRA]).methods == BENCH
     assert plan.seeds == (0,)
     names = [r.name for r in plan.runs]
     assert names[:4] == list(LEARNED)
@@ -77,6 +77,18 @@ def test_methods_restrict_the_plan():
         make_plan(QUICK, methods=["mudar", "clip"])
     with pytest.raises(ParameterError, match="seeds"):
         make_plan(QUICK, seeds=0)
+
+
+def test_the_timing_model_is_one_run_a_seed_for_the_rhythm_table():
+    assert "timing" in BENCH and "timing" not in BENCH_DEFAULT  # it may read the pose extra
+    plan = make_plan(FULL, methods=["timing", "motion-energy", "mudar"])
+    runs = [r for r in plan.runs if r.method == "timing"]
+    assert [r.dirname for r in runs] == ["timing-s0", "timing-s1", "timing-s2"]
+    assert all(r.name == "timing" and r.is_main and r.tables == ("rhythm",) for r in runs)
+    assert [r.name for r in plan.runs_for(0)][:2] == ["mudar", "timing"]  # main runs first
+    assert FULL.timing_steps == 1500 and QUICK.timing_steps < FULL.timing_steps
+    with pytest.raises(ParameterError, match="timing_steps"):
+        dataclasses.replace(QUICK, timing_steps=0)
 
 
 def test_every_learned_method_gets_the_same_budget():

@@ -199,3 +199,34 @@ def test_timing_intervals_say_found_only_when_the_interval_leaves_out_zero():
     md = timing_markdown(t)
     assert "| mudar | +0.020 [+0.020, +0.020] **yes** | +0.200 [" in md
     assert "| hoof-flux |  | +0.007 [" in md and md.count("] **yes**") == 2
+
+
+def test_the_timing_model_is_read_against_the_best_rule_paired_by_seed():
+    """Known numbers: the model gains 0.05 more than the best rule on each seed (0.04, 0.05,
+    0.06), so its interval leaves out 0 and the mean reaches the bar."""
+    from scipy.stats import t as student_t
+
+    from mudar.pipelines.bench.tables import TIMING_BAR, model_minus_rule, model_minus_rule_text
+
+    def seed(model, energy, hoof):
+        rows = {"motion-energy": energy, "hoof-flux": hoof, "accents (oracle)": 0.9}
+        rows["timing"] = model
+        return {"rhythm": {k: {"gain_70ms_beats": v} for k, v in rows.items() if v is not None}}
+
+    seeds = [seed(0.54, 0.50, 0.2), seed(0.45, 0.40, 0.3), seed(0.66, 0.60, 0.1)]
+    d = model_minus_rule(seeds)
+    assert d["rule"] == "motion-energy"  # the best learning-free rule; never the oracle
+    half = float(student_t.ppf(0.975, 2)) * 0.01 / np.sqrt(3)
+    assert d["mean"] == pytest.approx(0.05, abs=1e-4) and d["n"] == 3
+    assert d["low"] == pytest.approx(0.05 - half, abs=1e-4)
+    assert d["met"] and d["bar"] == TIMING_BAR
+    text = model_minus_rule_text(d)
+    assert "rule (motion-energy) in gain_70ms_beats, paired by seed: +0.050 [" in text
+    assert text.endswith("the interval above 0: met.")
+    # below the bar, or one seed: not met
+    assert not model_minus_rule([seed(0.52, 0.50, 0.2), seed(0.43, 0.40, 0.3)])["met"]
+    one = model_minus_rule(seeds[:1])
+    assert not one["met"] and "not met (one seed cannot say)" in model_minus_rule_text(one)
+    # a seed whose timing run failed is left out of the pairs; no timing row: no line
+    assert model_minus_rule([*seeds, seed(None, 0.1, 0.1)])["n"] == 3
+    assert model_minus_rule([seed(None, 0.1, 0.1)]) is None and model_minus_rule_text(None) == ""

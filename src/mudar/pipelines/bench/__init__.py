@@ -3,7 +3,8 @@
 The paper's tables, rebuilt on the data at hand, as mean +- std over seeds:
 
 - ``rhythm`` (Table 1): visual rhythm precision / recall / F1 against the music onsets,
-  scored *without the music* at inference;
+  scored *without the music* at inference (with ``--methods ...,timing``, the learned timing
+  model too, and how much more than the best rule it gains);
 - ``classification`` (Table 2): genre accuracy of the two-stream classifier on frozen
   embeddings;
 - ``retrieval_sync`` / ``retrieval_genre`` (Table 3): music-to-dance retrieval;
@@ -16,6 +17,7 @@ An orchestrator of the other pipelines, so it is one of them. One module per que
 :mod:`~mudar.pipelines.bench.rhythm`, :mod:`~mudar.pipelines.bench.classification`,
 :mod:`~mudar.pipelines.bench.retrieval`, :mod:`~mudar.pipelines.bench.retarget` and
 :mod:`~mudar.pipelines.bench.speed` (how one model is scored for one table),
+:mod:`~mudar.pipelines.bench.timing` (the learned timing model: its training and its row),
 :mod:`~mudar.pipelines.bench.run` (the orchestration, resumable) and
 :mod:`~mudar.pipelines.bench.scoring` (what each run is scored on),
 :mod:`~mudar.pipelines.bench.tables` (mean and std over seeds, JSON and Markdown) and

@@ -19,7 +19,7 @@ import numpy as np
 from mudar.data.clips.clipset import video_group
 from mudar.data.readers.dataset import dance_group, look_of
 from mudar.errors import ParameterError
-from mudar.methods import BENCH, BENCH_DEFAULT, LEARNED, RHYTHM_HEADS
+from mudar.methods import BENCH, BENCH_DEFAULT, LEARNED, RHYTHM_HEADS, RHYTHM_MODELS
 from mudar.models.presets import get_preset
 
 MOTIONBEAT_TABLES = (
@@ -115,6 +115,8 @@ TABLES_OF = {
     "mudar": TABLES,
     # no rhythm head, so no visual rhythm and nothing to retarget with
     **{m: ("classification", "retrieval_sync", "retrieval_genre", "speed") for m in LEARNED[1:]},
+    # a rhythm and nothing else: no embeddings
+    "timing": ("rhythm",),
 }
 """The tables each learned method is scored for."""
 
@@ -150,6 +152,9 @@ class Budget:
         MotionBeat preset (:data:`mudar.models.presets.MOTIONBEAT_PRESETS`) of the MotionBeat step.
     motionbeat_epochs : int, optional
         Its epochs; default the preset's.
+    timing_steps : int
+        Training steps of the learned timing model
+        (:class:`~mudar.training.timing.TimingTrainConfig`).
     """
 
     name: str
@@ -166,12 +171,13 @@ class Budget:
     analysis_overrides: Mapping = field(default_factory=dict)
     motionbeat_preset: str = "cpu"
     motionbeat_epochs: int | None = None
+    timing_steps: int = 1500
 
     def __post_init__(self) -> None:
 
         get_preset("mudar", self.preset)  # unknown preset: a ParameterError naming the known ones
-        if self.epochs < 1 or self.seeds < 1 or self.classify_epochs < 1:
-            raise ParameterError("epochs, seeds and classify_epochs must be >= 1")
+        if min(self.epochs, self.seeds, self.classify_epochs, self.timing_steps) < 1:
+            raise ParameterError("epochs, seeds, classify_epochs and timing_steps must be >= 1")
         if not self.clip_hop_s > 0:
             raise ParameterError(f"clip_hop_s must be > 0, got {self.clip_hop_s}")
         if not 0 < self.test_fraction < 1:
@@ -214,10 +220,12 @@ QUICK = Budget(
     classify_epochs=20,
     retarget_pairs=3,
     motionbeat_epochs=2,
+    timing_steps=200,
 )
 """``mudar bench --quick``: every method, two epochs over non-overlapping windows, one seed,
 the two ablations that need no training and two that do (measured, preparing the features
-included: 4.2 min on 2 quiet cores, 6.5-7.7 min on 2 cores shared at a load of 6-9)."""
+included: 4.2 min on 2 quiet cores, 6.5-7.7 min on 2 cores shared at a load of 6-9); the timing
+model, where chosen, 200 steps (about 30 s on 2 shared cores)."""
 
 FULL = Budget(
     name="full",
@@ -232,7 +240,8 @@ FULL = Budget(
 """``mudar bench``: four epochs over windows every 5 s (3 s overlap), three seeds, the
 ablations of :data:`FULL_ABLATIONS`: 30 training runs of about 64 steps each (3.2x the quick
 ones). Measured with the MotionBeat step: 28.4 min on 2 quiet cores (2 torch threads), 58.6 min
-with one thread on 2 cores shared with other jobs (README)."""
+with one thread on 2 cores shared with other jobs (README). The timing model, where chosen, trains
+bench_timing.py's 1500 steps (about 3.3 min a seed on 2 shared cores)."""
 
 
 def budget_for(
@@ -257,7 +266,9 @@ class Run:
     name : str
         Its row in the tables (``mudar``, ``avts``, ``mudar-crf``, ...).
     method : str
-        What is trained (:data:`LEARNED`).
+        What is trained: one of :data:`LEARNED` (by ``mudar train``) or of
+        :data:`~mudar.methods.RHYTHM_MODELS` (by its own recipe,
+        :mod:`mudar.pipelines.bench.timing`).
     seed : int
     model_overrides, train_overrides : dict
     train_fraction : float
@@ -357,7 +368,7 @@ def make_plan(
     chosen = tuple(m for m in BENCH if m in chosen)  # table order
     runs = []
     for seed in range(n):
-        for m in LEARNED:
+        for m in (*LEARNED, *RHYTHM_MODELS):
             if m in chosen:
                 runs.append(Run(m, m, seed, tables=TABLES_OF[m]))
         if "mudar" not in chosen:

@@ -16,6 +16,7 @@ from mudar.pipelines.bench.tables import (
     TITLES,
     cell_text,
     gap_text,
+    model_minus_rule_text,
     not_beaten,
     ordered,
 )
@@ -98,6 +99,8 @@ def write_report(out: str | os.PathLike, tables: Mapping, *, meta: Mapping) -> P
             f"<li>{html.escape(f['run'])}: {html.escape(f['error'])}</li>" for f in meta["failed"]
         )
         summary += "</ul>"
+    if meta.get("timing_vs_rule"):
+        summary += f"<p>{html.escape(model_minus_rule_text(meta['timing_vs_rule']))}</p>"
     if lost:
         summary += "<p><b>Where MuDaR is not ahead</b> (mean over seeds):</p><ul>" + "".join(
             f"<li>{d['table']} {html.escape(d['metric'])}: {html.escape(d['row'])} "

@@ -57,11 +57,13 @@ from mudar.pipelines.bench.report import write_report
 from mudar.pipelines.bench.scoring import Seed, score_learning_free, score_run
 from mudar.pipelines.bench.tables import (
     aggregate,
+    model_minus_rule,
     not_beaten,
     paired_gaps,
     timing_intervals,
     write_tables,
 )
+from mudar.pipelines.bench.timing import ensure_timing, score_timing
 from mudar.tasks.rhythm import measure_needs
 from mudar.threads import torch_threads
 from mudar.training.train import train
@@ -141,14 +143,16 @@ def _merge(into: dict, results: dict) -> None:
 
 def _check_out(out: Path, plan: Plan, test_looks: tuple[str, ...] = ()) -> None:
     """An OUT folder holds one budget and one choice of test looks: results of another would be
-    mixed in."""
+    mixed in. A budget field newer than the folder (``timing_steps``) shaped none of its runs,
+    so the folder takes it."""
     doc = _read_json(out / "plan.json")
     if doc and doc.get("test_looks", []) != list(test_looks):
         held = ", ".join(doc.get("test_looks", [])) or "none"
         raise ParameterError(
             f"{out} holds a bench with other test looks ({held}); use another --out"
         )
-    if doc and doc.get("budget") != plan.budget.to_dict():
+    budget = plan.budget.to_dict()
+    if doc and doc.get("budget") != {k: v for k, v in budget.items() if k in doc.get("budget", {})}:
         raise ParameterError(
             f"{out} holds a bench of another budget ({doc['budget'].get('name')}); "
             "use another --out"
@@ -246,7 +250,10 @@ def _run(
     model_config = dataclasses.replace(
         get_preset("mudar", budget.preset).model, **budget.model_overrides
     )
-    config = measure_needs(model_config.analysis_config(**budget.analysis_overrides), plan.methods)
+    # what a method can do without (the timing model's pose track) only where another needs it
+    config = measure_needs(
+        model_config.analysis_config(**budget.analysis_overrides), plan.methods, optional=False
+    )
 
     log(f"features of {data}")
     t_prep = time.perf_counter()
@@ -293,15 +300,17 @@ def _run(
             log(f"seed {seed}: learning-free scoring FAILED: {e}")
         for run in plan.runs_for(seed):
             run_dir = out / "runs" / run.dirname
+            # looked up now, not when the table was made (a test replaces score_run)
+            trainer, scorer = OWN_STEPS.get(run.method, (ensure_trained, score_run))
             try:
                 fresh = not (run_dir / "model.pt").is_file()
                 if fresh:
                     log(f"{run.dirname}: training")
-                info = ensure_trained(run, ctx, plan, features, out, run_dir)
+                info = trainer(run, ctx, plan, features, out, run_dir)
                 log(f"{run.dirname}: {_done('trained', info.get('seconds'), fresh)}")
                 res, secs, fresh = _cached(
                     run_dir / "results.json",
-                    partial(score_run, run, ctx, plan, info, run_dir / "model.pt"),
+                    partial(scorer, run, ctx, plan, info, run_dir / "model.pt"),
                 )
                 _merge(result, res)
                 timings[run.dirname] = {"train_s": info.get("seconds"), "score_s": secs}
@@ -352,6 +361,7 @@ def _run(
     gaps = paired_gaps(per_seed)
     meta["mudar_not_ahead"] = not_beaten(tables, gaps)
     meta["timing"] = timing_intervals(per_seed)
+    meta["timing_vs_rule"] = model_minus_rule(per_seed)
     write_tables(out, tables, meta=meta, gaps=gaps)
     write_text(out / "meta.json", json.dumps(meta, indent=1))
     try:
@@ -360,6 +370,13 @@ def _run(
         log(f"report.html not written: {e}")
     log(f"done in {meta['wall_s'] / 60:.1f} min: {out / 'tables.md'}")
     return BenchResult(out=out, tables=tables, meta=meta)
+
+
+OWN_STEPS = {"timing": (ensure_timing, score_timing)}
+"""Learned runs with a trainer and a scorer of their own, by method (the others train by ``mudar
+train``, :func:`ensure_trained`, and are scored by
+:func:`~mudar.pipelines.bench.scoring.score_run`); each takes their arguments and keeps its model
+as the run's ``model.pt``."""
 
 
 def score_motionbeat(ctx: Seed, plan: Plan, data, out: Path, threads: int) -> dict:

@@ -3,7 +3,7 @@
 ``tables.json`` holds, per table (:data:`mudar.pipelines.bench.plan.TABLES`),
 ``{"<row>": {"<metric>": {"mean": float, "std": float}}}``. Rows are the methods
 (:data:`mudar.methods.BENCH`: ``mudar``, ``multisensory``, ``avts``, ``lla``, ``hoof-flux``,
-``directogram``, each where it
+``directogram``, ``motion-energy``, ``pose``, ``timing``, each where it
 applies), MuDaR's ablations (``mudar-<variant>``) and the floors (``chance``, ``peaks``, ``all``,
 ``majority``, ``raw``). ``std`` is the sample standard deviation over the seeds that gave the
 number (``ddof=1``), 0 for a single seed; a metric no seed could compute is left out.
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.atomic import write_text
-from mudar.methods import BENCH, CLASSIFY_FLOORS, RHYTHM_FLOORS
+from mudar.methods import BENCH, CLASSIFY_FLOORS, LEARNING_FREE, RHYTHM_FLOORS
 from mudar.pipelines.bench import classification, retarget, retrieval, rhythm, speed
 from mudar.pipelines.bench.plan import ABLATIONS, TABLES
 
@@ -256,6 +256,58 @@ def timing_markdown(intervals: Mapping) -> str:
     return "\n".join(lines + [""])
 
 
+TIMING_BAR = 0.03
+"""The issue's bar for the learned timing model: it gains at least this much more than the best
+learning-free rule in ``gain_70ms_beats``, paired by seed, with a 95 % interval above 0."""
+
+
+def model_minus_rule(
+    per_seed: Iterable[Mapping], *, row: str = "timing", metric: str = "gain_70ms_beats"
+) -> dict | None:
+    """``row`` minus the best learning-free rule in ``metric`` of the rhythm table, paired by seed.
+
+    The rule is the learning-free row (:data:`mudar.methods.LEARNING_FREE`) with the best mean
+    over the seeds that scored ``row``; each such seed gives the difference ``row - rule`` and
+    :func:`mudar.eval.timing.gain_interval` its mean and 95 % Student-t interval.
+
+    Returns
+    -------
+    dict or None
+        ``{"row", "rule", "metric", "mean", "low", "high", "n", "found", "bar", "met"}``
+        (``met``: a mean at least :data:`TIMING_BAR` with the interval above 0, never from one
+        seed); None when no seed scored ``row`` and a rule.
+    """
+    from mudar.eval.timing import gain_interval
+
+    tables = [r.get("rhythm", {}) for r in per_seed]
+    scored = [t for t in tables if t.get(row, {}).get(metric) is not None]
+    rules = [
+        m
+        for m in LEARNING_FREE
+        if scored and all(t.get(m, {}).get(metric) is not None for t in scored)
+    ]
+    if not rules:
+        return None
+    rule = max(rules, key=lambda m: float(np.mean([t[m][metric] for t in scored])))
+    g = gain_interval(float(t[row][metric]) - float(t[rule][metric]) for t in scored)
+    met = g["n"] > 1 and g["mean"] >= TIMING_BAR and g["low"] > 0
+    return {"row": row, "rule": rule, "metric": metric, **g, "bar": TIMING_BAR, "met": met}
+
+
+def model_minus_rule_text(d: Mapping | None) -> str:
+    """The line under the rhythm table (and in the report) that reads :func:`model_minus_rule`
+    against the bar; empty without it."""
+    if not d:
+        return ""
+    verdict = "met" if d["met"] else "not met" + (" (one seed cannot say)" if d["n"] < 2 else "")
+    return (
+        f"Learned {d['row']} minus the best learning-free rule ({d['rule']}) in {d['metric']}, "
+        f"paired by seed: {d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}] (mean [95 % "
+        f"Student-t interval] over {d['n']} seed(s)); the bar, at least {d['bar']:+.2f} with the "
+        f"interval above 0: {verdict}."
+    )
+
+
 def not_beaten(tables: Mapping, gaps: Mapping | None = None) -> list[dict]:
     """Where MuDaR (or, in the MotionBeat tables, MotionBeat) does not beat a baseline or a
     floor (by the mean over seeds).
@@ -425,6 +477,8 @@ def markdown(tables: Mapping, *, meta: Mapping, gaps: Mapping | None = None) -> 
         )
         if table == "rhythm" and meta.get("timing"):
             parts.append(timing_markdown(meta["timing"]))
+        if table == "rhythm" and meta.get("timing_vs_rule"):
+            parts.append(model_minus_rule_text(meta["timing_vs_rule"]) + "\n")
     return "\n".join(parts)
 
 

@@ -1,0 +1,166 @@
+"""The learned timing model in `mudar bench`: trained per seed on the training dances' videos
+in the training looks, scored in the rhythm table, read against the best rule, kept."""
+
+import dataclasses
+import json
+
+import pytest
+from bench_data import TINY, as_locked, tiny_dances
+
+from mudar.cli.main import main
+from mudar.models.checkpoint import load_timing
+from mudar.pipelines.bench import timing
+from mudar.pipelines.bench.run import run_bench
+from mudar.training.timing import THRESHOLDS
+
+BUDGET = dataclasses.replace(TINY, ablations=(), seeds=2, timing_steps=4)
+METHODS = ["timing", "motion-energy"]
+
+
+@pytest.fixture(scope="module")
+def locked(tmp_path_factory):
+    videos = tiny_dances(tmp_path_factory.mktemp("timing-videos"))
+    return as_locked(videos, tmp_path_factory.mktemp("timing-locked"))
+
+
+@pytest.fixture(scope="module")
+def bench(locked, tmp_path_factory):
+    out = tmp_path_factory.mktemp("timing-bench") / "out"
+    kw = {"methods": METHODS, "threads": 1, "progress": False, "test_looks": ["side"]}
+    return run_bench(locked, out, budget=BUDGET, **kw), kw
+
+
+def test_a_timing_model_is_trained_per_seed_on_training_looks_only(bench):
+    result, _ = bench
+    assert not result.meta["failed"], result.meta["failed"]
+    for seed in (0, 1):
+        split = json.loads((result.out / "splits" / f"s{seed}" / "split.json").read_text())
+        run = result.out / "runs" / f"timing-s{seed}"
+        info = json.loads((run / "run.json").read_text())
+        assert info["steps"] == 4 and info["labels"] == "beats"
+        assert info["use_pose"] is False  # no pose method: the analyses have no pose track
+        assert info["n_train_videos"] + info["n_threshold_videos"] == len(split["train"])
+        assert info["threshold_dances"] >= 1 and info["train_dances"] >= 1
+        model = load_timing(run / "model.pt")
+        assert model.config.head == "dense" and not model.config.use_pose
+        assert model.config.threshold in THRESHOLDS
+        held = model.meta["threshold_ids"]
+        assert set(held) < set(split["train"])  # test dances and test looks never seen
+        assert all(i.endswith("/video_front") for i in held)
+        # a fifth of the training dances, all of a dance's videos on one side
+        dances = {i.split("/")[0] for i in held}
+        fit = set(split["train"]) - set(held)
+        assert not dances & {i.split("/")[0] for i in fit}
+
+
+def test_the_timing_row_has_the_70ms_columns_and_the_line_against_the_best_rule(bench):
+    result, _ = bench
+    rhythm = result.tables["rhythm"]
+    columns = {"f1", "gain", "f1_70ms", "gain_70ms", "f1_70ms_beats", "gain_70ms_beats"}
+    assert columns <= set(rhythm["timing"]) and columns <= set(rhythm["motion-energy"])
+    assert {"timing", "motion-energy", "accents (oracle)"} <= set(rhythm)
+    assert set(result.meta["timing"]["timing"]) == {"gain", "gain_70ms", "gain_70ms_beats"}
+    vs = result.meta["timing_vs_rule"]
+    assert vs["rule"] == "motion-energy" and vs["metric"] == "gain_70ms_beats" and vs["n"] == 2
+    per_seed = [
+        json.loads((result.out / "results" / f"s{s}.json").read_text())["rhythm"] for s in (0, 1)
+    ]
+    diffs = [
+        r["timing"]["gain_70ms_beats"] - r["motion-energy"]["gain_70ms_beats"] for r in per_seed
+    ]
+    assert vs["mean"] == pytest.approx(sum(diffs) / 2, abs=1e-4)
+    assert vs["low"] <= vs["mean"] <= vs["high"]
+    md = (result.out / "tables.md").read_text()
+    assert "| timing |" in md
+    assert (
+        "Learned timing minus the best learning-free rule (motion-energy) in gain_70ms_beats" in md
+    )
+    assert "Learned timing minus" in (result.out / "report.html").read_text()
+
+
+def test_a_finished_timing_run_is_kept(bench, locked, monkeypatch):
+    result, kw = bench
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a finished timing run was trained again")
+
+    monkeypatch.setattr(timing, "train_timing", no_training)
+    again = run_bench(locked, result.out, budget=BUDGET, **kw)
+    assert not again.meta["failed"] and again.tables == result.tables
+
+
+def test_a_failing_timing_run_is_reported_and_skipped(bench, locked, tmp_path, monkeypatch):
+    _, kw = bench
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("timing broke")
+
+    monkeypatch.setattr(timing, "train_timing", broken)
+    budget = dataclasses.replace(BUDGET, seeds=1)
+    result = run_bench(locked, tmp_path / "out", budget=budget, **kw)
+    assert result.meta["failed"] == [{"run": "timing-s0", "error": "RuntimeError: timing broke"}]
+    assert "timing" not in result.tables["rhythm"] and "motion-energy" in result.tables["rhythm"]
+    assert result.meta["timing_vs_rule"] is None
+
+
+def test_the_command_line_offers_it(capsys):
+    with pytest.raises(SystemExit):
+        main(["bench", "--help"])
+    assert "timing" in capsys.readouterr().out
+
+
+def test_a_bench_folder_older_than_timing_steps_is_still_taken(tmp_path):
+    """A folder whose budget predates ``timing_steps`` trained no timing model: resuming it
+    (adding ``--methods ...,timing``) is allowed; another number of steps is another budget."""
+    from mudar.errors import ParameterError
+    from mudar.pipelines.bench.plan import make_plan
+    from mudar.pipelines.bench.run import _check_out
+
+    plan = make_plan(BUDGET, methods=METHODS)
+    older = plan.budget.to_dict()
+    del older["timing_steps"]
+    (tmp_path / "plan.json").write_text(json.dumps({"budget": older, "test_looks": []}))
+    _check_out(tmp_path, plan)
+    other = {**older, "timing_steps": 99}
+    (tmp_path / "plan.json").write_text(json.dumps({"budget": other, "test_looks": []}))
+    with pytest.raises(ParameterError, match="another budget"):
+        _check_out(tmp_path, plan)
+
+
+def test_with_pose_tracks_the_model_reads_them(dance_clip, tmp_path):
+    """Where the bench's analyses have pose tracks (``--methods ...,pose``), the model is built
+    to read them; its row is scored all the same. Made-up tracks: MediaPipe runs at real time."""
+    import numpy as np
+
+    from mudar.errors import ParameterError
+    from mudar.features.analysis import AnalysisConfig
+    from mudar.features.extract import analyze
+    from mudar.features.pose import PoseTrack
+    from mudar.pipelines.bench.plan import Run, make_plan
+    from mudar.pipelines.bench.scoring import Seed
+
+    a = analyze(dance_clip.path, AnalysisConfig(size=64, energy_steps=4))
+    t = np.arange(0, a.duration_s, 1 / 25)
+    analyses = {}
+    for k in range(4):  # four "dances": two to train on, one for the threshold, one to test
+        rng = np.random.default_rng(k)
+        kp = (100 + rng.standard_normal((len(t), 17, 2)).cumsum(0)).astype(np.float32)
+        conf = np.ones((len(t), 17), np.float32)
+        track = PoseTrack(t, kp, conf, np.zeros((len(t), 0, 4), np.float32), 160, 160, 25.0)
+        analyses[f"d{k}"] = dataclasses.replace(a, pose=track)
+    ids = sorted(analyses)
+    items = {i: {"id": i, "label": "waltz"} for i in ids}
+    ctx = Seed(0, ids, ids[:3], ids[3:], analyses, {i: "waltz" for i in ids}, items)
+    assert timing.reads_pose(ctx)
+    fit, held = timing.threshold_split(ctx)
+    assert len(fit) == 2 and len(held) == 1 and not set(fit) & set(held)
+    plan = make_plan(BUDGET, methods=METHODS)
+    run = Run("timing", "timing", 0, tables=("rhythm",))
+    info = timing.ensure_timing(run, ctx, plan, tmp_path, tmp_path, tmp_path / "run")
+    assert info["use_pose"] is True and info["n_train_videos"] == 2
+    assert load_timing(tmp_path / "run" / "model.pt").config.use_pose
+    rows = timing.score_timing(run, ctx, plan, info, tmp_path / "run" / "model.pt")["rhythm"]
+    assert {"f1_70ms", "gain_70ms", "f1_70ms_beats", "gain_70ms_beats"} <= set(rows["timing"])
+    # one training dance: nothing left to choose the threshold on
+    with pytest.raises(ParameterError, match="two training dances"):
+        timing.threshold_split(dataclasses.replace(ctx, train_ids=ids[:1]))
