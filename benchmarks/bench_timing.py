@@ -1,7 +1,8 @@
 """Does the learned timing model find *when* a dancer accents better than the best rule?
 
 Run: `.venv/bin/python benchmarks/bench_timing.py --train TRAIN --test HELD --work DIR
-[--test-look high] [--seeds 0,1,2] [--steps 1500] [--pose]`
+[--test-look high] [--seeds 0,1,2] [--steps 1500] [--pose [--train-pose free|mediapipe|both]]
+[--head dense] [--ensemble K] [--jobs N] [--sync] [--save FILE]`
 
 ``TRAIN`` and ``HELD`` are beat-locked sets made by `mudar make-locked` from disjoint dances
 (``HELD``: the seed-0 held-out third of dwm, as in docs/results.md; ``TRAIN``: the other 24,
@@ -231,6 +232,28 @@ def sync_table(videos: list[Path], items: list[dict], methods: dict[str, list]) 
     return "\n".join(lines)
 
 
+def _train_one(fit, config, train):
+    """(model, losses, seconds) of one training run (one torch thread)."""
+    from mudar.training.timing import train_timing
+
+    t0 = time.perf_counter()
+    model, losses = train_timing(fit, config, train)
+    return model, losses, time.perf_counter() - t0
+
+
+def _train_all(fit, config, trains: list, jobs: int) -> list:
+    """:func:`_train_one` for each training config, in ``jobs`` forked processes (in order)."""
+    if jobs <= 1:
+        return [_train_one(fit, config, t) for t in trains]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
+        futures = [pool.submit(_train_one, fit, config, t) for t in trains]
+        return [f.result() for f in futures]
+
+
 def t_interval(x: np.ndarray) -> tuple[float, float, float]:
     from scipy import stats
 
@@ -245,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from mudar.models.timing import TimingConfig, TimingEnsemble, predict_times
-    from mudar.training.timing import TimingTrainConfig, choose_threshold, train_timing
+    from mudar.training.timing import TimingTrainConfig, choose_threshold
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--train", required=True, type=Path)
@@ -280,6 +303,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="K",
         help="each seed's model is K models trained with seeds K*seed .. K*seed+K-1, their "
         "probabilities averaged (a TimingEnsemble)",
+    )
+    p.add_argument("--stretch", type=float, default=1.0, help="TimingTrainConfig.stretch")
+    p.add_argument("--pose-dropout", type=float, default=0.0, help="TimingTrainConfig.pose_dropout")
+    p.add_argument(
+        "--jobs", type=int, default=1, help="models trained at once (processes, one thread each)"
     )
     p.add_argument(
         "--sync",
@@ -335,19 +363,25 @@ def main(argv: list[str] | None = None) -> int:
 
     rule_scores = {m: scores(t) for m, t in rules.items()}
     seeds = [int(s) for s in args.seeds.split(",")]
+    config = TimingConfig(use_pose=args.pose, labels=args.labels, head=args.head)
+    # every member of every seed, trained in --jobs processes of one torch thread each
+    jobs = [(seed, seed * args.ensemble + j) for seed in seeds for j in range(args.ensemble)]
+    trains = [
+        TimingTrainConfig(
+            steps=args.steps, seed=j, stretch=args.stretch, pose_dropout=args.pose_dropout
+        )
+        for _, j in jobs
+    ]
+    trained = _train_all(fit, config, trains, args.jobs)
     model_scores, model_times, th, secs = [], [], [], []
     for seed in seeds:
-        t0 = time.perf_counter()
-        config = TimingConfig(use_pose=args.pose, labels=args.labels, head=args.head)
-        members, losses = [], []
-        for j in range(args.ensemble):
-            train = TimingTrainConfig(steps=args.steps, seed=seed * args.ensemble + j)
-            m, ls = train_timing(fit, config, train)
-            members.append(m)
-            losses += ls
+        mine = [trained[k] for k, (sd, _) in enumerate(jobs) if sd == seed]
+        members = [m for m, _, _ in mine]
+        losses = [x for _, ls, _ in mine for x in ls]
         model = members[0] if args.ensemble == 1 else TimingEnsemble(members)
+        t0 = time.perf_counter()
         model, vf = choose_threshold(model, val)
-        secs.append(time.perf_counter() - t0)
+        secs.append(sum(t for _, _, t in mine) + time.perf_counter() - t0)
         th.append(model.config.threshold)
         est = [predict_times(model, x)[0] for x in test_x]
         model_scores.append(scores(est))
@@ -373,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
                     "steps": args.steps,
                     "seed": seed,
                     "members": args.ensemble,
+                    "stretch": args.stretch,
+                    "pose_dropout": args.pose_dropout,
                     "train_pose": args.train_pose if args.pose else None,
                     "labels": args.labels,
                 },

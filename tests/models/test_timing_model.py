@@ -145,3 +145,36 @@ def test_an_ensemble_averages_its_members_and_round_trips(tmp_path):
     np.testing.assert_allclose(dense_probs(again, x), dense_probs(ens, x), atol=1e-6)
     with pytest.raises(ParameterError):
         TimingEnsemble([])
+
+
+def test_a_stretched_clip_keeps_its_rhythm_on_its_dips():
+    from mudar.training.timing import _stretched, sample_labels
+
+    x, beats = _video(4, seconds=40.0)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        c, t = _stretched(x, beats, 128, rng, 1.25)
+        assert 100 <= len(c.sequence) <= 160 and c.offset_s == 0.0 and len(c.times) == 0
+        y = sample_labels(c, t)
+        inside = t[(t > 0.2) & (t < len(c.sequence) / c.rate - 0.2)]
+        assert len(inside) >= 2
+        # every labelled beat sits on a deep dip of the resampled energy, within a sample
+        e = c.sequence[:, 0]
+        for b in inside:
+            k = int(round(b * c.rate))
+            assert y[k] == 1.0
+            assert e[max(0, k - 1) : k + 2].min() <= np.percentile(e, 10)
+
+
+def test_pose_dropout_and_stretch_train_the_dense_head():
+    import dataclasses
+
+    config = dataclasses.replace(SMALL, head="dense", use_pose=True)
+    train = [_video(s) for s in range(3)]
+    cfg = TimingTrainConfig(steps=30, batch_size=4, clip_s=8.0, stretch=1.2, pose_dropout=0.5)
+    model, losses = train_timing(train, config, cfg)
+    assert len(losses) == 30 and np.isfinite(losses).all()
+    with pytest.raises(ParameterError):
+        train_timing(train, SMALL, cfg)  # the candidates head keeps its candidates: no stretch
+    with pytest.raises(ParameterError):
+        TimingTrainConfig(stretch=0.9)

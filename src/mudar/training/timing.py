@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from mudar.errors import ParameterError
-from mudar.features.candidates import TimingInputs, candidate_labels
+from mudar.features.candidates import N_MOTION, TimingInputs, candidate_labels
 from mudar.models.timing import (
     TimingConfig,
     TimingModel,
@@ -48,6 +48,13 @@ class TimingTrainConfig:
     lr : float
     weight_decay : float
     seed : int
+    stretch : float
+        Dense head: each clip is played faster or slower by a factor drawn log-uniformly in
+        ``[1 / stretch, stretch]`` (the sequence resampled, the rhythm times with it), so that
+        the model sees each dance at more tempi than its songs have; 1: none.
+    pose_dropout : float
+        Share of the clips whose pose channels are blanked (the body unknown, as where the
+        estimator lost it), so that the model times from the motion energy too.
     """
 
     steps: int = 1500
@@ -56,6 +63,14 @@ class TimingTrainConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     seed: int = 0
+    stretch: float = 1.0
+    pose_dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.stretch < 1.0:
+            raise ParameterError(f"stretch must be >= 1, got {self.stretch}")
+        if not 0.0 <= self.pose_dropout < 1.0:
+            raise ParameterError(f"pose_dropout must be in [0, 1), got {self.pose_dropout}")
 
 
 def _batch(
@@ -67,8 +82,14 @@ def _batch(
     for _ in range(cfg.batch_size):
         x, targets = items[int(rng.integers(len(items)))]
         length = int(round(cfg.clip_s * x.rate))
-        start = int(rng.integers(0, max(1, len(x.sequence) - length)))
-        c = x.clip(start, length)
+        if cfg.stretch > 1.0:
+            c, targets = _stretched(x, targets, length, rng, cfg.stretch)
+        else:
+            start = int(rng.integers(0, max(1, len(x.sequence) - length)))
+            c = x.clip(start, length)
+        if cfg.pose_dropout and rng.random() < cfg.pose_dropout:
+            c.sequence = c.sequence.copy()
+            c.sequence[:, N_MOTION:] = 0.0  # the body unknown
         clips.append(c)
         labels.append(candidate_labels(c.times, targets))
         dense.append(sample_labels(c, targets))
@@ -89,6 +110,32 @@ def _batch(
         pos[b, :m], sca[b, :m], y[b, :m], valid[b, :m] = c.positions, c.scalars, lab, True
     t = torch.from_numpy
     return t(seq), t(pad), t(pos), t(sca), t(y), t(valid), t(yd)
+
+
+def _stretched(
+    x: TimingInputs, targets: np.ndarray, length: int, rng: np.random.Generator, stretch: float
+) -> tuple[TimingInputs, np.ndarray]:
+    """A clip of ``length`` samples of ``x`` played ``f`` times as fast (``f`` log-uniform in
+    ``[1 / stretch, stretch]``; the sequence linearly resampled) and its rhythm times on the
+    clip's own clock (offset 0). No candidates: for the dense head."""
+    f = float(np.exp(rng.uniform(-np.log(stretch), np.log(stretch))))
+    src = max(2, min(len(x.sequence), int(round(length * f))))
+    start = int(rng.integers(0, max(1, len(x.sequence) - src)))
+    seg = x.sequence[start : start + src]
+    grid = np.arange(0.0, len(seg) - 1 + 1e-9, f)
+    seq = np.stack(
+        [np.interp(grid, np.arange(len(seg)), seg[:, j]) for j in range(seg.shape[1])], axis=1
+    ).astype(np.float32)
+    t0 = x.offset_s + start / x.rate
+    clip = TimingInputs(
+        seq,
+        x.rate,
+        0.0,
+        np.zeros(0),
+        np.zeros(0, np.float32),
+        np.zeros((0, x.scalars.shape[1]), np.float32),
+    )
+    return clip, (np.asarray(targets, np.float64) - t0) / f
 
 
 def sample_labels(x: TimingInputs, targets: np.ndarray) -> np.ndarray:
@@ -140,6 +187,8 @@ def train_timing(
     items = [it for it in items if len(it[0].times)]
     if not items:
         raise ParameterError("no training videos with motion candidates")
+    if train.stretch > 1.0 and config.head != "dense":
+        raise ParameterError("stretch is for the dense head (it drops the candidates)")
     with torch_threads(threads):
         return _train(items, config, train, progress)
 
