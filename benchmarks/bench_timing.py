@@ -443,8 +443,21 @@ def main(argv: list[str] | None = None) -> int:
     pooled = np.concatenate([g - rule_scores[best][1] for _, g in model_scores])
     m2, lo2, hi2 = t_interval(pooled)
     print(
-        f"paired by dance (seeds pooled, {len(pooled)} pairs): {m2:+.3f} [{lo2:+.3f}, {hi2:+.3f}]."
+        f"paired by dance (seeds pooled, {len(pooled)} pairs): {m2:+.3f} [{lo2:+.3f}, {hi2:+.3f}]",
+        end="; ",
     )
+    per_dance = np.mean([g - rule_scores[best][1] for _, g in model_scores], axis=0)
+    m3, lo3, hi3 = t_interval(per_dance)
+    print(
+        f"paired by dance, each dance's mean over the seeds ({len(per_dance)} pairs): "
+        f"{m3:+.3f} [{lo3:+.3f}, {hi3:+.3f}]."
+    )
+    print()
+    print(f"| dance | timing model, gain per seed | {best} |")
+    print("|---|---|---|")
+    for i, it in enumerate(test_items):
+        gains = " / ".join(f"{g[i]:+.3f}" for _, g in model_scores)
+        print(f"| {it['dance']} | {gains} | {rule_scores[best][1][i]:+.3f} |")
     print(f"Thresholds: {', '.join(f'{t:.2f}' for t in th)}.")
     if args.sync:
         videos = [args.test / it["folder"] / f"video_{args.test_look}.mp4" for it in test_items]
