@@ -115,6 +115,7 @@ def test_the_shipped_timing_model_loads_with_its_card():
     assert default_timing_path().stat().st_size < 2_000_000
     cpu = TIMING_PRESETS["cpu"]
     assert (model.config.head, model.config.use_pose) == (cpu.head, cpu.use_pose)
+    assert model.config.members == cpu.members == 3
     assert 0 < model.config.threshold < 1 and model.config.labels == "beats"
     assert len(model.meta["dances"]) == 20 and len(model.meta["threshold_dances"]) == 4
     held = {"DANCE_C_8", "DANCE_R_5", "DANCE_R_9", "DANCE_W_1", "DANCE_W_4", "DANCE_W_6"}

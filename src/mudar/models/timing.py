@@ -17,6 +17,11 @@ already sit at the right instant (:mod:`mudar.features.candidates`):
 Rhythm points: the candidates whose probability reaches the model's threshold, chosen on the
 training dances (:attr:`TimingConfig.threshold`). The config builds the model and the checkpoint
 stores it (:mod:`mudar.models.checkpoint`).
+
+The shipped model is three such models trained with different seeds, their probabilities
+averaged (:class:`TimingEnsemble`): one model's timing varied from seed to seed on held-out
+dances, and so did its threshold; the mean of three is steadier and times better (measured in
+docs/results.md, "The learned timing model").
 """
 
 from __future__ import annotations
@@ -104,13 +109,14 @@ TIMING_PRESETS: dict[str, TimingConfig] = {
     # tests: seconds on synthetic sequences
     "debug": TimingConfig(hidden=16, dilations=(1, 2, 4, 8), heads=2),
     # the shipped model: a probability per 1/32 s sample from the motion energy and the pose
-    # track's joint speeds (benchmarks/bench_timing.py --head dense --pose --save)
-    "cpu": TimingConfig(use_pose=True, head="dense"),
+    # track's joint speeds, the mean of three models trained with different seeds
+    # (benchmarks/bench_timing.py --head dense --pose --ensemble 3 --save)
+    "cpu": TimingConfig(use_pose=True, head="dense", members=3),
     # without the pose extra: the motion energy alone (measured below the rule, docs/results.md)
     "cpu-energy": TimingConfig(use_pose=False, head="dense"),
 }
 """Named timing model configs (trained with
-:class:`mudar.training.timing.TimingTrainConfig`, 1000 steps)."""
+:class:`mudar.training.timing.TimingTrainConfig`, 1500 steps each member)."""
 
 
 class _Block(nn.Module):
