@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import av
 import pytest
@@ -12,7 +13,7 @@ from mudar.cli import sync
 from mudar.cli.main import main
 from mudar.io.audio import load_audio_track
 from mudar.io.remux import remux_with_audio
-from mudar.methods import SYNC_MIN_CONFIDENCE
+from mudar.methods import DEFAULT_FPS, SYNC, SYNC_MIN_CONFIDENCE
 from mudar.tasks.sync import shift_audio
 
 KEYS = {"file", "offset_s", "confidence", "reliable", "min_confidence"}
@@ -62,6 +63,51 @@ def test_json_and_text(capsys, late_video):
     with pytest.raises(SystemExit) as exit_:
         run_sync(capsys, late_video, "--method", "nope")
     assert exit_.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_help_lists_every_method(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["sync", "--help"])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0 and "timing" in SYNC
+    assert f"--method {{{','.join(SYNC)}}}" in out and "learned timing model" in out
+
+
+def test_timing_finds_the_delay_with_the_timing_model(capsys, late_video, monkeypatch):
+    """--method timing: pulses at the learned timing model's rhythm times, the model loaded
+    (analysis_setup) and run on its own 8 fps clock; the report carries the method's level."""
+    pytest.importorskip("mediapipe", reason="timing reads the pose track: the pose extra")
+    from mudar.models.timing import TimingEnsemble, TimingModel
+    from mudar.pipelines import sync as pipeline
+
+    seen, real = [], pipeline.sync_offset
+
+    def spy(analysis, **kw):
+        seen.append((analysis.clock.fps, analysis.pose is not None, kw.get("model")))
+        return real(analysis, **kw)
+
+    monkeypatch.setattr(pipeline, "sync_offset", spy)
+    code, out, err = run_sync(capsys, late_video, "--json", "--method", "timing")
+    assert code == 0, err
+    r = json.loads(out)
+    assert set(r) == KEYS and r["min_confidence"] == SYNC_MIN_CONFIDENCE["timing"]
+    assert r["offset_s"] == pytest.approx(0.3, abs=0.08) and r["reliable"]
+    [(fps, tracked, model)] = seen
+    assert fps == DEFAULT_FPS and tracked and isinstance(model, (TimingModel, TimingEnsemble))
+
+
+def test_timing_without_the_pose_extra_fails_as_rhythm_does(capsys, late_video, monkeypatch):
+    """Without MediaPipe, ``sync --method timing`` says what to install in one line and exits
+    2, as ``rhythm --method timing`` does."""
+    for name in [m for m in sys.modules if m == "mediapipe" or m.startswith("mediapipe.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "mediapipe", None)  # as if not installed
+    code, out, err = run_sync(capsys, late_video, "--json", "--method", "timing")
+    rhythm = main(["rhythm", str(late_video), "--json", "--method", "timing"])
+    rhythm_out, rhythm_err = capsys.readouterr()
+    assert code == rhythm == 2 and out == rhythm_out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'mudar[pose]'" in lines[0] and err == rhythm_err
 
 
 def test_fix_writes_a_synced_copy_with_the_same_video(capsys, late_video, tmp_path):

@@ -21,7 +21,7 @@ def add_parser(sub) -> None:
         help="check (and repair) the audio-video sync of dance videos",
         description=(
             "Estimate the audio delay of each VIDEO: the shift of the music that best lines its "
-            "onsets up with the dance rhythm (learning-free HOOF flux), searched within "
+            "onsets up with the dance rhythm (--method), searched within "
             "+-MAX_OFFSET seconds. A positive offset means the audio is late. The confidence "
             "(0..1) says how much the best delay beats every other delay: a dance on a steady "
             "beat fixes the delay only modulo one beat and gets a low confidence. Below the "
@@ -48,8 +48,10 @@ def add_parser(sub) -> None:
         default="motion-energy",
         help="the dance curve lined up with the music's onsets: motion-energy (pulses at the "
         "dancer's stops, timed between the video's own frames; the default), pose (pulses at the "
-        "motion beats of the dancer's body: pip install 'mudar[pose]') or hoof-flux (the HOOF "
-        "flux)",
+        "motion beats of the dancer's body: pip install 'mudar[pose]'), hoof-flux (the HOOF "
+        "flux) or timing (pulses at the learned timing model's accents, from the motion energy "
+        "and the pose track: pip install 'mudar[pose]'; it finds more delays on beat-locked "
+        "dances, at the pose track's speed)",
     )
     p.add_argument(
         "--fix",
