@@ -89,6 +89,12 @@ def test_the_timing_model_is_one_run_a_seed_for_the_rhythm_table():
     assert FULL.timing_steps == 1500 and QUICK.timing_steps < FULL.timing_steps
     with pytest.raises(ParameterError, match="timing_steps"):
         dataclasses.replace(QUICK, timing_steps=0)
+    # the full budget trains the shipped recipe, an ensemble of three; quick one model
+    from mudar.models.timing import TIMING_PRESETS
+
+    assert FULL.timing_members == TIMING_PRESETS["cpu"].members and QUICK.timing_members == 1
+    with pytest.raises(ParameterError, match="timing_members"):
+        dataclasses.replace(QUICK, timing_members=0)
 
 
 def test_every_learned_method_gets_the_same_budget():

@@ -164,3 +164,36 @@ def test_with_pose_tracks_the_model_reads_them(dance_clip, tmp_path):
     # one training dance: nothing left to choose the threshold on
     with pytest.raises(ParameterError, match="two training dances"):
         timing.threshold_split(dataclasses.replace(ctx, train_ids=ids[:1]))
+
+
+def test_each_seed_can_average_several_models_and_an_older_single_run_is_redone(
+    bench, locked, tmp_path, monkeypatch
+):
+    from mudar.models.timing import TimingEnsemble
+
+    _, kw = bench
+    one = dataclasses.replace(BUDGET, seeds=1, timing_members=1)
+    out = tmp_path / "out"
+    run_bench(locked, out, budget=one, **kw)
+    model = load_timing(out / "runs" / "timing-s0" / "model.pt")
+    assert not isinstance(model, TimingEnsemble)
+    seeds = []
+    real = timing.train_timing
+
+    def counted(items, config, train, **k):
+        seeds.append(train.seed)
+        return real(items, config, train, **k)
+
+    monkeypatch.setattr(timing, "train_timing", counted)
+    # a folder made before timing_members: its budget and its run say nothing of members
+    for path, key in ((out / "plan.json", "budget"), (out / "runs" / "timing-s0" / "run.json", "")):
+        doc = json.loads(path.read_text())
+        (doc[key] if key else doc).pop("timing_members" if key else "members")
+        path.write_text(json.dumps(doc))
+    two = dataclasses.replace(one, timing_members=2)
+    result = run_bench(locked, out, budget=two, **kw)
+    assert not result.meta["failed"] and seeds == [0, 1]  # seed * members + j
+    model = load_timing(out / "runs" / "timing-s0" / "model.pt")
+    assert isinstance(model, TimingEnsemble) and model.config.members == 2
+    assert json.loads((out / "runs" / "timing-s0" / "run.json").read_text())["members"] == 2
+    assert "timing" in result.tables["rhythm"]

@@ -143,8 +143,9 @@ def _merge(into: dict, results: dict) -> None:
 
 def _check_out(out: Path, plan: Plan, test_looks: tuple[str, ...] = ()) -> None:
     """An OUT folder holds one budget and one choice of test looks: results of another would be
-    mixed in. A budget field newer than the folder (``timing_steps``) shaped none of its runs,
-    so the folder takes it."""
+    mixed in. A budget field newer than the folder (``timing_steps``, ``timing_members``) shaped
+    none of its runs, so the folder takes it (a timing run of another number of members is
+    trained again: :func:`mudar.pipelines.bench.timing.ensure_timing`)."""
     doc = _read_json(out / "plan.json")
     if doc and doc.get("test_looks", []) != list(test_looks):
         held = ", ".join(doc.get("test_looks", [])) or "none"

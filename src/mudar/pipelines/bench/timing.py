@@ -1,9 +1,11 @@
 """The learned timing model in the bench: trained on each seed's training dances, scored in the
 rhythm table on its test dances.
 
-The recipe of ``benchmarks/bench_timing.py``: the model (:mod:`mudar.models.timing`, the dense
-head) is trained on every video the seed trains on (with test looks, never one of those looks)
-but those of a fifth of its training dances (seeded), on which its threshold is chosen
+The recipe of ``benchmarks/bench_timing.py`` and of the shipped model: the model
+(:mod:`mudar.models.timing`, the dense head; ``Budget.timing_members`` models trained with
+different seeds, their probabilities averaged, three in the full budget) is trained on every
+video the seed trains on (with test looks, never one of those looks) but those of a fifth of
+its training dances (seeded), on which its threshold is chosen
 (:func:`mudar.training.timing.choose_threshold`); the labels are each video's music beats as
 mudar's own music analysis finds them (no hand labels). It reads the pose track where the
 bench's analyses have one (``--methods ...,pose`` measures it), else the motion energy alone,
@@ -11,7 +13,8 @@ with torch on one thread. It never hears the music: its test dances are timed fr
 only, like every row of the rhythm table.
 
 The trained model is ``OUT/runs/timing-s<seed>/model.pt`` (a timing checkpoint,
-:func:`mudar.models.checkpoint.save_timing`) beside its ``run.json``: a bench run again keeps it.
+:func:`mudar.models.checkpoint.save_timing`) beside its ``run.json``: a bench run again keeps it
+(one of another number of members, from before ``timing_members``, is trained again).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from mudar.atomic import write_text
 from mudar.data.clips.clipset import split_videos, video_group
 from mudar.errors import ParameterError
 from mudar.models.checkpoint import load_timing, save_timing
-from mudar.models.timing import TimingConfig
+from mudar.models.timing import TimingConfig, TimingEnsemble
 from mudar.pipelines.bench import rhythm
 from mudar.pipelines.bench.plan import Plan, Run
 from mudar.pipelines.bench.scoring import Seed
@@ -69,11 +72,14 @@ def ensure_timing(
     and ``out`` unused: the analyses are in ``ctx``).
     """
     info_path, model_path = run_dir / "run.json", run_dir / "model.pt"
+    n_members = plan.budget.timing_members
     if model_path.is_file():
         try:
-            return json.loads(info_path.read_text(encoding="utf-8"))
+            info = json.loads(info_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return {}
+            info = {}
+        if info.get("members", 1) == n_members:
+            return info  # else a model of another recipe: trained again
     t0 = time.perf_counter()
     fit, held = threshold_split(ctx)
     use_pose = reads_pose(ctx)
@@ -86,12 +92,15 @@ def ensure_timing(
         ]
 
     steps = plan.budget.timing_steps
-    model, losses = train_timing(
-        labelled(fit),
-        TimingConfig(use_pose=use_pose, head="dense"),
-        TimingTrainConfig(steps=steps, seed=ctx.seed),
-        threads=1,
-    )
+    config = TimingConfig(use_pose=use_pose, head="dense")
+    train, members, losses = labelled(fit), [], []
+    for j in range(n_members):  # seeds seed * n .. seed * n + n - 1, as bench_timing.py
+        m, ls = train_timing(
+            train, config, TimingTrainConfig(steps=steps, seed=ctx.seed * n_members + j), threads=1
+        )
+        members.append(m)
+        losses += ls
+    model = members[0] if n_members == 1 else TimingEnsemble(members)
     model, held_f = choose_threshold(model, labelled(held))
     group = video_group([ctx.items[i] for i in ctx.train_ids])
     info = {
@@ -99,6 +108,7 @@ def ensure_timing(
         "method": run.method,
         "seconds": round(time.perf_counter() - t0, 1),
         "steps": steps,
+        "members": n_members,
         "use_pose": use_pose,
         "labels": "beats",
         "train_dances": len({group(ctx.items[i]) for i in fit}),
