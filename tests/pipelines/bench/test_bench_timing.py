@@ -191,7 +191,13 @@ def test_each_seed_can_average_several_models_and_an_older_single_run_is_redone(
         (doc[key] if key else doc).pop("timing_members" if key else "members")
         path.write_text(json.dumps(doc))
     two = dataclasses.replace(one, timing_members=2)
+    scores = out / "runs" / "timing-s0" / "results.json"
+    from mudar.pipelines.bench.run import SCORING_VERSION
+
+    old = {"version": SCORING_VERSION, "results": {"rhythm": {"timing": {"f1": -1.0}}}}
+    scores.write_text(json.dumps(old))  # the old model's scores, current in form
     result = run_bench(locked, out, budget=two, **kw)
+    assert json.loads(scores.read_text())["results"]["rhythm"]["timing"]["f1"] >= 0  # anew
     assert not result.meta["failed"] and seeds == [0, 1]  # seed * members + j
     model = load_timing(out / "runs" / "timing-s0" / "model.pt")
     assert isinstance(model, TimingEnsemble) and model.config.members == 2

@@ -80,6 +80,7 @@ def ensure_timing(
             info = {}
         if info.get("members", 1) == n_members:
             return info  # else a model of another recipe: trained again
+    (run_dir / "results.json").unlink(missing_ok=True)  # the scores of a model trained again
     t0 = time.perf_counter()
     fit, held = threshold_split(ctx)
     use_pose = reads_pose(ctx)
