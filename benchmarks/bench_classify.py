@@ -35,20 +35,13 @@ POOLED = "pooled MuDaR embeddings (logistic)"
 def dwm_embeddings(model, *, emb_file: str | None, cache: Path, jobs: int):
     """The dwm dances' embeddings: those saved in ``emb_file``, else ``model``'s (features
     cached in ``cache``)."""
-    from mudar.data.readers.dataset import find_videos
-    from mudar.pipelines.embed import embed_files
+    from mudar.pipelines.embed import embed_files, expand_inputs
     from mudar.tasks.embed import EmbeddingSet
 
     if emb_file:
         return EmbeddingSet.load(emb_file)
-    items = find_videos(DWM)
-    return embed_files(
-        [it.path for it in items],
-        model=model,
-        labels=[it.label for it in items],
-        cache_dir=cache,
-        jobs=jobs,
-    )
+    paths, labels = expand_inputs([str(DWM)])
+    return embed_files(paths, model=model, labels=labels, cache_dir=cache, jobs=jobs)
 
 
 def main() -> int:

@@ -232,25 +232,25 @@ def sync_table(videos: list[Path], items: list[dict], methods: dict[str, list]) 
     return "\n".join(lines)
 
 
-def _train_one(fit, config, train):
-    """(model, losses, seconds) of one training run (one torch thread)."""
-    from mudar.training.timing import train_timing
+def _train_seed(fit, config, train, members: int):
+    """(model, losses, seconds) of one seed's model (one torch thread)."""
+    from mudar.training.timing import train_ensemble
 
     t0 = time.perf_counter()
-    model, losses = train_timing(fit, config, train)
+    model, losses = train_ensemble(fit, config, train, members)
     return model, losses, time.perf_counter() - t0
 
 
-def _train_all(fit, config, trains: list, jobs: int) -> list:
-    """:func:`_train_one` for each training config, in ``jobs`` forked processes (in order)."""
+def _train_seeds(fit, config, trains: list, members: int, jobs: int) -> list:
+    """:func:`_train_seed` for each seed's training config, in ``jobs`` forked processes."""
     if jobs <= 1:
-        return [_train_one(fit, config, t) for t in trains]
+        return [_train_seed(fit, config, t, members) for t in trains]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
-        futures = [pool.submit(_train_one, fit, config, t) for t in trains]
+        futures = [pool.submit(_train_seed, fit, config, t, members) for t in trains]
         return [f.result() for f in futures]
 
 
@@ -267,7 +267,7 @@ def t_interval(x: np.ndarray) -> tuple[float, float, float]:
 def main(argv: list[str] | None = None) -> int:
     import torch
 
-    from mudar.models.timing import TimingConfig, TimingEnsemble, predict_times
+    from mudar.models.timing import TimingConfig, predict_times
     from mudar.training.timing import TimingTrainConfig, choose_threshold
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stretch", type=float, default=1.0, help="TimingTrainConfig.stretch")
     p.add_argument("--pose-dropout", type=float, default=0.0, help="TimingTrainConfig.pose_dropout")
     p.add_argument(
-        "--jobs", type=int, default=1, help="models trained at once (processes, one thread each)"
+        "--jobs", type=int, default=1, help="seeds trained at once (processes, one thread each)"
     )
     p.add_argument(
         "--sync",
@@ -364,24 +364,19 @@ def main(argv: list[str] | None = None) -> int:
     rule_scores = {m: scores(t) for m, t in rules.items()}
     seeds = [int(s) for s in args.seeds.split(",")]
     config = TimingConfig(use_pose=args.pose, labels=args.labels, head=args.head)
-    # every member of every seed, trained in --jobs processes of one torch thread each
-    jobs = [(seed, seed * args.ensemble + j) for seed in seeds for j in range(args.ensemble)]
+    # each seed's model (its members trained in turn), seeds in --jobs processes of one thread
     trains = [
         TimingTrainConfig(
-            steps=args.steps, seed=j, stretch=args.stretch, pose_dropout=args.pose_dropout
+            steps=args.steps, seed=seed, stretch=args.stretch, pose_dropout=args.pose_dropout
         )
-        for _, j in jobs
+        for seed in seeds
     ]
-    trained = _train_all(fit, config, trains, args.jobs)
+    trained = _train_seeds(fit, config, trains, args.ensemble, args.jobs)
     model_scores, model_times, th, secs = [], [], [], []
-    for seed in seeds:
-        mine = [trained[k] for k, (sd, _) in enumerate(jobs) if sd == seed]
-        members = [m for m, _, _ in mine]
-        losses = [x for _, ls, _ in mine for x in ls]
-        model = members[0] if args.ensemble == 1 else TimingEnsemble(members)
+    for seed, (model, losses, seconds) in zip(seeds, trained, strict=True):
         t0 = time.perf_counter()
         model, vf = choose_threshold(model, val)
-        secs.append(sum(t for _, _, t in mine) + time.perf_counter() - t0)
+        secs.append(seconds + time.perf_counter() - t0)
         th.append(model.config.threshold)
         est = [predict_times(model, x)[0] for x in test_x]
         model_scores.append(scores(est))

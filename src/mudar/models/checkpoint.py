@@ -410,9 +410,8 @@ def load_timing(path: str | os.PathLike | None = None, *, device: str = "cpu"):
         cfg = dict(doc["config"])
         cfg["dilations"] = tuple(cfg.get("dilations", ()))
         config = TimingConfig(**cfg)
-        model = TimingModel(config)
-        if config.members > 1:
-            model = TimingEnsemble([TimingModel(config) for _ in range(config.members)], config)
+        members = [TimingModel(config) for _ in range(config.members)]
+        model = members[0] if config.members == 1 else TimingEnsemble(members, config)
     except (TypeError, KeyError, ParameterError) as e:
         raise ParameterError(f"{p}: not a timing model config ({e})") from None
     load_weights(model, doc["state_dict"], f"{p}: weights do not fit the stored config")

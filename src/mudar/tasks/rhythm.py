@@ -106,9 +106,9 @@ DEFAULT_DANCE_METHOD = "motion-energy"
 the timing is known, at the speed of an analysis. On held-out beat-locked dances in an unseen
 look (docs/results.md) the motion energy's stops gain +0.097 over the half-beat shifted beats
 (70 ms F-measure), the pose track's motion beats +0.102 (level: paired +0.005 [-0.037, +0.046])
-but at 1-2x real time and with an extra, the learned timing model +0.120 (level with pose:
-+0.018 [-0.017, +0.053]; at the pose track's speed), the shipped MuDaR model without the music
-+0.02, hoof-flux nothing."""
+but at 1-2x real time and with an extra, the learned timing model +0.144 (+0.042 over pose,
+an interval that does not leave out 0: [-0.014, +0.098] paired by dance; at the pose track's
+speed), the shipped MuDaR model without the music +0.02, hoof-flux nothing."""
 
 
 def default_dance_method() -> str:

@@ -23,13 +23,14 @@ from mudar.errors import ParameterError
 from mudar.features.candidates import N_MOTION, TimingInputs, candidate_labels
 from mudar.models.timing import (
     TimingConfig,
+    TimingEnsemble,
     TimingModel,
     head_probs,
     points,
 )
 from mudar.threads import torch_threads
 
-__all__ = ["TimingTrainConfig", "choose_threshold", "train_timing"]
+__all__ = ["TimingTrainConfig", "choose_threshold", "train_ensemble", "train_timing"]
 
 THRESHOLDS = tuple(np.round(np.r_[0.02, 0.05, np.arange(0.1, 0.91, 0.05)], 2))
 """Probabilities tried as the model's threshold."""
@@ -191,6 +192,38 @@ def train_timing(
         raise ParameterError("stretch is for the dense head (it drops the candidates)")
     with torch_threads(threads):
         return _train(items, config, train, progress)
+
+
+def train_ensemble(
+    items: Sequence[tuple[TimingInputs, np.ndarray]],
+    config: TimingConfig,
+    train: TimingTrainConfig,
+    members: int = 1,
+    *,
+    progress: Callable | None = None,
+    threads: int | None = 1,
+) -> tuple[TimingModel | TimingEnsemble, list[float]]:
+    """``members`` timing models trained as :func:`train_timing` does, each with its own seed
+    (``train.seed * members + j``), as one model: itself when there is one, else their
+    :class:`~mudar.models.timing.TimingEnsemble`; and the losses of every step of each member in
+    turn. The shipped model's recipe is three (``TIMING_PRESETS["cpu"].members``).
+
+    Raises
+    ------
+    ParameterError
+        As :func:`train_timing`, or ``members < 1``.
+    """
+    if members < 1:
+        raise ParameterError(f"members must be >= 1, got {members}")
+    models, losses = [], []
+    for j in range(members):
+        seed = train.seed * members + j
+        m, ls = train_timing(
+            items, config, dataclasses.replace(train, seed=seed), progress=progress, threads=threads
+        )
+        models.append(m)
+        losses += ls
+    return (models[0] if members == 1 else TimingEnsemble(models)), losses
 
 
 def _train(items, config, train, progress):

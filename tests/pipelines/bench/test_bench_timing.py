@@ -11,6 +11,7 @@ from mudar.cli.main import main
 from mudar.models.checkpoint import load_timing
 from mudar.pipelines.bench import timing
 from mudar.pipelines.bench.run import run_bench
+from mudar.training import timing as training_timing
 from mudar.training.timing import THRESHOLDS
 
 BUDGET = dataclasses.replace(TINY, ablations=(), seeds=2, timing_steps=4)
@@ -84,7 +85,7 @@ def test_a_finished_timing_run_is_kept(bench, locked, monkeypatch):
     def no_training(*args, **kwargs):
         raise AssertionError("a finished timing run was trained again")
 
-    monkeypatch.setattr(timing, "train_timing", no_training)
+    monkeypatch.setattr(training_timing, "train_timing", no_training)
     again = run_bench(locked, result.out, budget=BUDGET, **kw)
     assert not again.meta["failed"] and again.tables == result.tables
 
@@ -95,7 +96,7 @@ def test_a_failing_timing_run_is_reported_and_skipped(bench, locked, tmp_path, m
     def broken(*args, **kwargs):
         raise RuntimeError("timing broke")
 
-    monkeypatch.setattr(timing, "train_timing", broken)
+    monkeypatch.setattr(training_timing, "train_timing", broken)
     budget = dataclasses.replace(BUDGET, seeds=1)
     result = run_bench(locked, tmp_path / "out", budget=budget, **kw)
     assert result.meta["failed"] == [{"run": "timing-s0", "error": "RuntimeError: timing broke"}]
@@ -178,13 +179,13 @@ def test_each_seed_can_average_several_models_and_an_older_single_run_is_redone(
     model = load_timing(out / "runs" / "timing-s0" / "model.pt")
     assert not isinstance(model, TimingEnsemble)
     seeds = []
-    real = timing.train_timing
+    real = training_timing.train_timing
 
     def counted(items, config, train, **k):
         seeds.append(train.seed)
         return real(items, config, train, **k)
 
-    monkeypatch.setattr(timing, "train_timing", counted)
+    monkeypatch.setattr(training_timing, "train_timing", counted)
     # a folder made before timing_members: its budget and its run say nothing of members
     for path, key in ((out / "plan.json", "budget"), (out / "runs" / "timing-s0" / "run.json", "")):
         doc = json.loads(path.read_text())

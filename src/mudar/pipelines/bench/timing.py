@@ -27,12 +27,12 @@ from mudar.atomic import write_text
 from mudar.data.clips.clipset import split_videos, video_group
 from mudar.errors import ParameterError
 from mudar.models.checkpoint import load_timing, save_timing
-from mudar.models.timing import TimingConfig, TimingEnsemble
+from mudar.models.timing import TimingConfig
 from mudar.pipelines.bench import rhythm
 from mudar.pipelines.bench.plan import Plan, Run
 from mudar.pipelines.bench.scoring import Seed
 from mudar.tasks.rhythm import dance_rhythm, rhythm_seconds, timing_inputs_of
-from mudar.training.timing import TimingTrainConfig, choose_threshold, train_timing
+from mudar.training.timing import TimingTrainConfig, choose_threshold, train_ensemble
 
 THRESHOLD_FRACTION = 0.2
 """Share of the seed's training dances its threshold is chosen on (none of their videos is
@@ -93,15 +93,12 @@ def ensure_timing(
         ]
 
     steps = plan.budget.timing_steps
-    config = TimingConfig(use_pose=use_pose, head="dense")
-    train, members, losses = labelled(fit), [], []
-    for j in range(n_members):  # seeds seed * n .. seed * n + n - 1, as bench_timing.py
-        m, ls = train_timing(
-            train, config, TimingTrainConfig(steps=steps, seed=ctx.seed * n_members + j), threads=1
-        )
-        members.append(m)
-        losses += ls
-    model = members[0] if n_members == 1 else TimingEnsemble(members)
+    model, losses = train_ensemble(
+        labelled(fit),
+        TimingConfig(use_pose=use_pose, head="dense"),
+        TimingTrainConfig(steps=steps, seed=ctx.seed),
+        n_members,
+    )
     model, held_f = choose_threshold(model, labelled(held))
     group = video_group([ctx.items[i] for i in ctx.train_ids])
     info = {
