@@ -3,6 +3,7 @@ in the training looks, scored in the rhythm table, read against the best rule, k
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 from bench_data import TINY, as_locked, tiny_dances
@@ -204,3 +205,58 @@ def test_each_seed_can_average_several_models_and_an_older_single_run_is_redone(
     assert isinstance(model, TimingEnsemble) and model.config.members == 2
     assert json.loads((out / "runs" / "timing-s0" / "run.json").read_text())["members"] == 2
     assert "timing" in result.tables["rhythm"]
+
+
+def test_a_locked_set_trains_on_its_free_pose_tracks_and_estimates_only_the_test_looks(
+    locked, tmp_path, monkeypatch
+):
+    """``make-locked --pose`` wrote each training look's pose track beside it: the model learns
+    from those (as the shipped one did) and MediaPipe runs on the test looks only, where a
+    user's video would have it run; a training video without a track is estimated too."""
+    pytest.importorskip("mediapipe", reason="the pose rule needs the pose extra")
+    import shutil
+
+    import numpy as np
+
+    from mudar.features.pose import PoseTrack
+    from mudar.pipelines.bench import data as bench_data
+
+    root = tmp_path / "locked"
+    shutil.copytree(locked, root)
+    dances = sorted(p for p in root.iterdir() if p.is_dir())
+    t = np.arange(0, 8.0, 1 / 25)
+    for k, dance in enumerate(dances[1:]):  # the first dance has none: estimated
+        rng = np.random.default_rng(k)
+        kp = (100 + rng.standard_normal((len(t), 17, 2)).cumsum(0)).astype(np.float32)
+        conf = np.ones((len(t), 17), np.float32)
+        track = PoseTrack(
+            t, kp, conf, np.zeros((len(t), 0, 4), np.float32), 160, 160, 25.0, "free (test)"
+        )
+        np.savez(dance / "pose_front.npz", **track.to_arrays())
+        np.savez(dance / "pose_side.npz", **track.to_arrays())  # a test look's: never read
+    estimated = []
+    real = bench_data.analyze_files
+
+    def spied(paths, *args, **kwargs):
+        estimated.extend(paths)
+        return real(paths, *args, **kwargs)
+
+    monkeypatch.setattr(bench_data, "analyze_files", spied)
+    budget = dataclasses.replace(BUDGET, seeds=1)
+    kw = {"threads": 1, "progress": False, "test_looks": ["side"], "jobs": 1}
+    result = run_bench(root, tmp_path / "out", budget=budget, methods=[*METHODS, "pose"], **kw)
+    assert not result.meta["failed"], result.meta["failed"]
+    names = sorted(f"{p.parent.name}/{p.name}" for p in map(Path, estimated))
+    assert names == sorted(
+        [f"{d.name}/video_side.mp4" for d in dances] + [f"{dances[0].name}/video_front.mp4"]
+    )
+    info = json.loads((result.out / "runs" / "timing-s0" / "run.json").read_text())
+    assert info["use_pose"] is True
+    assert sum(info["train_pose"].values()) == info["n_train_videos"]
+    split = json.loads((result.out / "splits" / "s0" / "split.json").read_text())
+    held = load_timing(result.out / "runs" / "timing-s0" / "model.pt").meta["threshold_ids"]
+    first = f"{dances[0].name}/video_front"  # estimated, whether trained on or not
+    trained_on_first = int(first in split["train"] and first not in held)
+    free = info["train_pose"].get("free (test)", 0)
+    assert free == info["n_train_videos"] - trained_on_first > 0
+    assert {"timing", "pose", "motion-energy"} <= set(result.tables["rhythm"])

@@ -6,19 +6,27 @@ lists them, with entries pointing at the one prepared copy (absolute paths: noth
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from mudar.atomic import write_text
-from mudar.data.readers.dataset import find_videos, is_locked, meta_beside
+from mudar.data.readers.dataset import find_videos, is_locked, look_of, meta_beside
 from mudar.data.store.cache import FeatureCache
-from mudar.data.store.prepare import MANIFESTS, load_manifest, prepare
+from mudar.data.store.prepare import MANIFESTS, analyze_files, load_manifest, prepare
 from mudar.errors import InputError, ParameterError
 from mudar.features.analysis import FEATURES_VERSION, AnalysisConfig
+from mudar.features.pose import PoseTrack
+from mudar.pipelines.locked import pose_name
+
+
+def is_prepared(data: str | os.PathLike) -> bool:
+    """Whether ``data`` is a folder of features made by ``mudar prepare`` (not of videos)."""
+    return (Path(data) / MANIFESTS).is_dir()
 
 
 def prepared_features(
@@ -57,7 +65,7 @@ def prepared_features(
     """
 
     data = Path(data)
-    if (data / MANIFESTS).is_dir():
+    if is_prepared(data):
         for f in sorted((data / MANIFESTS).glob("shard-*-of-*.json")):
             doc = json.loads(f.read_text(encoding="utf-8"))
             found = AnalysisConfig.from_dict(doc["config"])
@@ -91,7 +99,7 @@ def video_ids(data: str | os.PathLike) -> list[str]:
         Not a folder, or no video in it.
     """
     data = Path(data)
-    if (data / MANIFESTS).is_dir():
+    if is_prepared(data):
         return [str(it["id"]) for it in load_manifest(data)]
     return [v.id for v in find_videos(data)]
 
@@ -186,3 +194,82 @@ def locked_accents(items: Sequence[dict]) -> dict[str, np.ndarray]:
         if "detected_accent_times" in doc:
             out[str(it["id"])] = np.asarray(doc["detected_accent_times"], np.float64)
     return out
+
+
+def free_pose_track(item: Mapping) -> PoseTrack | None:
+    """The free pose track beside a video of a beat-locked set, or None where it has none.
+
+    ``<dance>/pose_<look>.npz``, as ``mudar make-locked --pose`` writes it: the joints its camera
+    sees, spoiled as an estimator would (:func:`mudar.synthetic.looks.free_pose`). A file that
+    cannot be read counts as none.
+    """
+    item = dict(item)
+    look = look_of(item)
+    if look is None or not is_locked(item):
+        return None
+    try:
+        with np.load(Path(str(item["path"])).with_name(pose_name(look))) as z:
+            return PoseTrack.from_arrays(z)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def with_pose_tracks(
+    features: str | os.PathLike,
+    items: Sequence[dict],
+    analyses: Mapping[str, object],
+    config: AnalysisConfig,
+    *,
+    test_looks: Sequence[str],
+    jobs: int = 2,
+    progress: bool = True,
+) -> tuple[dict, list[tuple[str, str]]]:
+    """``analyses`` (made without a pose track) each with one: the free track of a video in a
+    look never tested (:func:`free_pose_track`), else the estimator's.
+
+    A beat-locked set's renders carry their pose track (``make-locked --pose``), so the videos
+    only trained on need no estimator (MediaPipe runs at about real time on a CPU); the test
+    looks are always estimated from the pictures, as a user's video is. The estimates are
+    analyses with ``config`` in the same feature cache (resumable).
+
+    Parameters
+    ----------
+    features : path-like
+        The feature folder the analyses come from (its cache takes the estimates too).
+    items : sequence of dict
+        Their manifest items.
+    analyses : mapping of str to Analysis
+        By id, without a pose track.
+    config : AnalysisConfig
+        The analysis with the pose track (``pose_stride > 0``).
+    test_looks : sequence of str
+        Looks that are tested: never given a free track.
+    jobs : int
+    progress : bool
+
+    Returns
+    -------
+    analyses : dict of str to Analysis
+        By id; an item whose estimate failed is left out.
+    skipped : list of (path, reason)
+    """
+    out, estimate = {}, {}
+    for it in items:
+        track = None if look_of(it) in set(test_looks) else free_pose_track(it)
+        if track is None:
+            estimate[str(it["path"])] = str(it["id"])
+        else:
+            out[str(it["id"])] = dataclasses.replace(analyses[str(it["id"])], pose=track)
+    cache, skipped = FeatureCache(features), []
+    for path, status, payload in analyze_files(
+        list(estimate), cache, config, jobs=jobs, progress=progress
+    ):
+        if status == "skip":
+            skipped.append((path, str(payload)))
+            continue
+        estimated = cache.load(cache.root / payload["entry"])
+        if estimated is None:
+            skipped.append((path, f"its features {payload['entry']} cannot be read"))
+            continue
+        out[estimate[path]] = dataclasses.replace(analyses[estimate[path]], pose=estimated.pose)
+    return out, skipped

@@ -37,10 +37,12 @@ from mudar.errors import InputError, MudarError, ParameterError
 from mudar.models.presets import get_preset
 from mudar.pipelines.bench import speed
 from mudar.pipelines.bench.data import (
+    is_prepared,
     load_analyses,
     prepared_features,
     usable_items,
     video_ids,
+    with_pose_tracks,
     write_subset,
 )
 from mudar.pipelines.bench.motionbeat import run_motionbeat_bench
@@ -256,13 +258,28 @@ def _run(
         model_config.analysis_config(**budget.analysis_overrides), plan.methods, optional=False
     )
 
+    # test looks of a set of videos: the pose track is estimated on them only, the videos only
+    # trained on read the free track beside them where make-locked --pose wrote one
+    free_tracks = bool(test_looks and config.pose_stride and not is_prepared(data))
     log(f"features of {data}")
     t_prep = time.perf_counter()
     features = prepared_features(
-        data, out / "features", config=config, jobs=jobs, progress=progress
+        data,
+        out / "features",
+        config=dataclasses.replace(config, pose_stride=0) if free_tracks else config,
+        jobs=jobs,
+        progress=progress,
     )
     items = usable_items(features)
     analyses = load_analyses(features, items)
+    if free_tracks:
+        log("pose tracks: free where a training look has one, else estimated")
+        analyses, lost = with_pose_tracks(
+            features, items, analyses, config, test_looks=test_looks, jobs=jobs, progress=progress
+        )
+        for path, reason in lost:
+            log(f"skipped {path}: {reason}")
+        items = [it for it in items if it["id"] in analyses]
     t_prep = time.perf_counter() - t_prep
     by_id = {it["id"]: it for it in items}
     labels = {it["id"]: str(it.get("label") or "") for it in items}

@@ -9,8 +9,11 @@ its training dances (seeded), on which its threshold is chosen
 (:func:`mudar.training.timing.choose_threshold`); the labels are each video's music beats as
 mudar's own music analysis finds them (no hand labels). It reads the pose track where the
 bench's analyses have one (``--methods ...,pose`` measures it), else the motion energy alone,
-with torch on one thread. It never hears the music: its test dances are timed from the motion
-only, like every row of the rhythm table.
+with torch on one thread. On a beat-locked set with test looks, the videos it trains on bring
+the free pose track ``make-locked --pose`` wrote beside them, as the shipped model was trained
+(:func:`mudar.pipelines.bench.data.with_pose_tracks`); the test looks' tracks are always the
+estimator's, as a user's video's are. It never hears the music: its test dances are timed from
+the motion only, like every row of the rhythm table.
 
 The trained model is ``OUT/runs/timing-s<seed>/model.pt`` (a timing checkpoint,
 :func:`mudar.models.checkpoint.save_timing`) beside its ``run.json``: a bench run again keeps it
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from pathlib import Path
 
 from mudar.atomic import write_text
@@ -108,6 +112,10 @@ def ensure_timing(
         "steps": steps,
         "members": n_members,
         "use_pose": use_pose,
+        # whose pose tracks it learned from: the renders' free ones, or an estimator's
+        "train_pose": dict(Counter(ctx.analyses[i].pose.estimator for i in fit))
+        if use_pose
+        else {},
         "labels": "beats",
         "train_dances": len({group(ctx.items[i]) for i in fit}),
         "threshold_dances": len({group(ctx.items[i]) for i in held}),
