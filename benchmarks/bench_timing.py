@@ -254,6 +254,35 @@ def _train_seeds(fit, config, trains: list, members: int, jobs: int) -> list:
         return [f.result() for f in futures]
 
 
+def rule_beats(times: np.ndarray, duration_s: float, rate: float = 32.0) -> np.ndarray:
+    """A rule's steady beat: the beat tracker of ``timing-beats``
+    (:func:`mudar.models.timing.beat_points`) through pulses at the rule's times (a Gaussian of
+    30 ms each, ``rate`` samples a second)."""
+    from types import SimpleNamespace
+
+    from mudar.models.timing import beat_points
+
+    t = np.arange(0.0, duration_s, 1.0 / rate)
+    times = np.asarray(times, np.float64)
+    curve = np.exp(-0.5 * ((t[:, None] - times[None, :]) / 0.03) ** 2).sum(axis=1)
+    return beat_points(curve, SimpleNamespace(rate=rate, offset_s=0.0))[0]
+
+
+def minus_rule(name: str, model_scores: list, rule: str, rule_gain: np.ndarray) -> str:
+    """The model's gain minus the best rule's: over the seeds, paired by dance (seeds pooled),
+    and paired by dance with each dance's mean over the seeds."""
+    per_seed = np.array([g.mean() for _, g in model_scores]) - rule_gain.mean()
+    pooled = np.concatenate([g - rule_gain for _, g in model_scores])
+    per_dance = np.mean([g - rule_gain for _, g in model_scores], axis=0)
+    (m, lo, hi), (m2, lo2, hi2), (m3, lo3, hi3) = map(t_interval, (per_seed, pooled, per_dance))
+    return (
+        f"{name} minus the best rule (`{rule}`), gain: {m:+.3f}, 95 % interval over seeds "
+        f"[{lo:+.3f}, {hi:+.3f}]; paired by dance (seeds pooled, {len(pooled)} pairs): "
+        f"{m2:+.3f} [{lo2:+.3f}, {hi2:+.3f}]; paired by dance, each dance's mean over the seeds "
+        f"({len(per_dance)} pairs): {m3:+.3f} [{lo3:+.3f}, {hi3:+.3f}]."
+    )
+
+
 def t_interval(x: np.ndarray) -> tuple[float, float, float]:
     from scipy import stats
 
@@ -267,7 +296,7 @@ def t_interval(x: np.ndarray) -> tuple[float, float, float]:
 def main(argv: list[str] | None = None) -> int:
     import torch
 
-    from mudar.models.timing import TimingConfig, predict_times
+    from mudar.models.timing import TimingConfig, beat_points, dense_probs, predict_times
     from mudar.training.timing import TimingTrainConfig, choose_threshold
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -361,6 +390,12 @@ def main(argv: list[str] | None = None) -> int:
             g.append(fb - _f(half_shifted(beats), est))
         return np.array(f), np.array(g)
 
+    # the beat tracker alone, as a control: each rule's steady beat through pulses at its times
+    for name in [m for m in rules if "oracle" not in m]:
+        rules[f"{name}, beats"] = [
+            rule_beats(t, float(it["duration"]))
+            for t, it in zip(rules[name], test_items, strict=True)
+        ]
     rule_scores = {m: scores(t) for m, t in rules.items()}
     seeds = [int(s) for s in args.seeds.split(",")]
     config = TimingConfig(use_pose=args.pose, labels=args.labels, head=args.head)
@@ -373,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     trained = _train_seeds(fit, config, trains, args.ensemble, args.jobs)
     model_scores, model_times, th, secs = [], [], [], []
+    beat_scores = []  # timing-beats: the steady beat through the same model's probabilities
     for seed, (model, losses, seconds) in zip(seeds, trained, strict=True):
         t0 = time.perf_counter()
         model, vf = choose_threshold(model, val)
@@ -381,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
         est = [predict_times(model, x)[0] for x in test_x]
         model_scores.append(scores(est))
         model_times.append(est)
+        if args.head == "dense":
+            beat_scores.append(scores([beat_points(dense_probs(model, x), x)[0] for x in test_x]))
         print(
             f"seed {seed}: {secs[-1]:.0f} s, loss {np.mean(losses[:50]):.3f} -> "
             f"{np.mean(losses[-50:]):.3f}, threshold {th[-1]:.2f} (val F {vf:.3f})",
@@ -419,40 +457,27 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("| method | F (beats) | gain over half-beat shift | 95 % interval |")
     print("|---|---|---|---|")
-    per_seed_gain = np.array([g.mean() for _, g in model_scores])
-    per_seed_f = np.array([f.mean() for f, _ in model_scores])
-    m, lo, hi = t_interval(per_seed_gain)
-    print(f"| timing model (seeds) | {per_seed_f.mean():.3f} | {m:+.3f} | [{lo:+.3f}, {hi:+.3f}] |")
+    rows = {"timing model (seeds)": model_scores}
+    if beat_scores:
+        rows["timing-beats, the same models (seeds)"] = beat_scores
+    for name, sc in rows.items():
+        f = np.array([f.mean() for f, _ in sc])
+        m, lo, hi = t_interval(np.array([g.mean() for _, g in sc]))
+        print(f"| {name} | {f.mean():.3f} | {m:+.3f} | [{lo:+.3f}, {hi:+.3f}] |")
     for name, (f, g) in rule_scores.items():
         se = g.std(ddof=1) / math.sqrt(len(g)) if len(g) > 1 else float("nan")
         print(f"| {name} | {f.mean():.3f} | {g.mean():+.3f} | +- {1.96 * se:.3f} (dances) |")
+    # the best learning-free row, beat-tracked ones included
     best = max((k for k in rules if "oracle" not in k), key=lambda k: rule_scores[k][1].mean())
-    diff_seed = per_seed_gain - rule_scores[best][1].mean()
-    m, lo, hi = t_interval(diff_seed)
+    for name, sc in rows.items():
+        print()
+        print(minus_rule(name, sc, best, rule_scores[best][1]))
     print()
-    print(
-        f"Model minus the best rule (`{best}`), gain: {m:+.3f}, 95 % interval over seeds "
-        f"[{lo:+.3f}, {hi:+.3f}]",
-        end="; ",
-    )
-    pooled = np.concatenate([g - rule_scores[best][1] for _, g in model_scores])
-    m2, lo2, hi2 = t_interval(pooled)
-    print(
-        f"paired by dance (seeds pooled, {len(pooled)} pairs): {m2:+.3f} [{lo2:+.3f}, {hi2:+.3f}]",
-        end="; ",
-    )
-    per_dance = np.mean([g - rule_scores[best][1] for _, g in model_scores], axis=0)
-    m3, lo3, hi3 = t_interval(per_dance)
-    print(
-        f"paired by dance, each dance's mean over the seeds ({len(per_dance)} pairs): "
-        f"{m3:+.3f} [{lo3:+.3f}, {hi3:+.3f}]."
-    )
-    print()
-    print(f"| dance | timing model, gain per seed | {best} |")
-    print("|---|---|---|")
+    print(f"| dance | {' | '.join(n + ', gain per seed' for n in rows)} | {best} |")
+    print("|---" * (len(rows) + 2) + "|")
     for i, it in enumerate(test_items):
-        gains = " / ".join(f"{g[i]:+.3f}" for _, g in model_scores)
-        print(f"| {it['dance']} | {gains} | {rule_scores[best][1][i]:+.3f} |")
+        cells = [" / ".join(f"{g[i]:+.3f}" for _, g in sc) for sc in rows.values()]
+        print(f"| {it['dance']} | {' | '.join(cells)} | {rule_scores[best][1][i]:+.3f} |")
     print(f"Thresholds: {', '.join(f'{t:.2f}' for t in th)}.")
     if args.sync:
         videos = [args.test / it["folder"] / f"video_{args.test_look}.mp4" for it in test_items]

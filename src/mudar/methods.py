@@ -15,18 +15,20 @@ DANCE_RHYTHM = (
     "motion-energy",
     "pose",
     "timing",
+    "timing-beats",
 )
 """Dance rhythm of a video (``mudar rhythm --method``): the learned model with and without the
 music (the audio dropout path), HOOF flux, Davis & Agrawala's directogram, the minima of the
 motion energy between the video's own frames (the dancer's stops), the motion beats of the
-dancer's body (minima of the joint speed of a MediaPipe pose track: the ``pose`` extra), and
-the learned timing model (when the dancer accents, from the motion energy and the pose track's
-joint speeds: the ``pose`` extra; no music)."""
+dancer's body (minima of the joint speed of a MediaPipe pose track: the ``pose`` extra), the
+learned timing model (when the dancer accents, from the motion energy and the pose track's
+joint speeds: the ``pose`` extra; no music), and the dance's steady beat through that model's
+probabilities (``timing-beats``: one pulse a beat, at the phase the model finds)."""
 
 LEARNING_FREE = ("hoof-flux", "directogram", "motion-energy", "pose")
 """Dance rhythm methods without training."""
 
-NEEDS_EXTRA = {"pose": "pose", "timing": "pose"}
+NEEDS_EXTRA = {"pose": "pose", "timing": "pose", "timing-beats": "pose"}
 """Methods that need an optional extra (method -> extra): left out of what runs by default
 where the extra may be missing or the work is long (the bench's default methods)."""
 
@@ -54,6 +56,11 @@ MUSIC_ENCODERS = ("motionbeat",)
 RHYTHM_MODELS = ("timing",)
 """Learned dance rhythm models of a recipe of their own (not ``mudar train``'s): the timing
 model, which ``mudar bench`` trains per seed on the music's beats of its training dances."""
+
+TIMING_ROWS = ("timing", "timing-beats")
+"""The rows of the rhythm table the bench's ``timing`` run scores, one model for both: its
+rhythm points (``timing``) and the dance's steady beat through its probabilities
+(``timing-beats``); each is read against the best rule."""
 
 BENCH = LEARNED + LEARNING_FREE + RHYTHM_MODELS + MUSIC_ENCODERS
 """The methods of ``mudar bench`` (``--methods`` picks among them)."""

@@ -179,3 +179,26 @@ def test_pose_dropout_and_stretch_train_the_dense_head():
         train_timing(train, SMALL, cfg)  # the candidates head keeps its candidates: no stretch
     with pytest.raises(ParameterError):
         TimingTrainConfig(stretch=0.9)
+
+
+def test_beat_points_keep_one_steady_phase_through_the_probabilities():
+    """A probability with a bump on every beat (100 BPM, some missing) and weaker bumps half
+    way between: one point a beat, on the beats, the gaps filled, the off-beats left out;
+    nothing from a model that sees nothing."""
+    import mir_eval
+
+    from mudar.models.timing import beat_points
+
+    x, _ = _video(3, seconds=40.0)  # its clock: 32 samples a second
+    t = x.offset_s + np.arange(len(x.sequence)) / x.rate
+    beats = np.arange(0.7, 39.5, 0.6)
+    p = np.full(len(t), 0.02)
+    for k, b in enumerate(beats):
+        if k % 5 != 2:  # every fifth beat the model missed
+            p += 0.8 * np.exp(-0.5 * ((t - b) / 0.04) ** 2)
+        p += 0.3 * np.exp(-0.5 * ((t - b - 0.3) / 0.04) ** 2)  # and it half believes the "and"
+    times, probs = beat_points(p, x)
+    assert len(times) == len(probs) and np.all(np.diff(times) > 0.45)
+    assert mir_eval.onset.f_measure(beats, times, window=0.07)[0] > 0.95
+    assert mir_eval.onset.f_measure(beats + 0.3, times, window=0.07)[0] < 0.05
+    assert beat_points(np.zeros(len(t)), x)[0].size == 0

@@ -4,6 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+import torch
 
 from mudar.errors import ParameterError
 from mudar.features.analysis import AnalysisConfig
@@ -38,6 +39,7 @@ def test_the_table_lists_every_name_of_methods_py_in_its_order():
         "motion-energy",
         "pose",
         "timing",
+        "timing-beats",
     ]
     assert not any(RHYTHM_METHODS[without_music(m)].uses_music for m in DANCE_RHYTHM)
 
@@ -183,6 +185,37 @@ def test_the_timing_method_picks_among_the_stops_with_its_threshold(analysis, tm
     assert 0 < len(some) < len(stops) and np.isin(some, np.round(stops, 3)).all()
     with pytest.raises(ParameterError, match="'timing' needs a model"):
         dance_rhythm(analysis, method="timing")
+
+
+def test_timing_beats_is_a_steady_beat_through_the_same_models_probabilities(analysis, tmp_path):
+    """``timing-beats`` runs the timing model once and keeps one pulse a beat; on the same
+    analysis ``timing`` still gives its own points (each has its own cache)."""
+    from mudar.models.checkpoint import save_timing
+    from mudar.models.timing import TimingConfig, TimingModel
+
+    torch.manual_seed(0)
+    model = TimingModel(TimingConfig(hidden=8, dilations=(1, 2), heads=0, head="dense"))
+    path = save_timing(model, tmp_path / "t.pt")
+    config, loaded = analysis_setup("timing-beats", checkpoint=path)
+    assert config.energy_steps == 4 and config.pose_stride == 1
+    frames, strength = dance_rhythm(analysis, method="timing-beats", model=loaded)
+    assert strength.shape == (analysis.n_frames,)
+    beats = np.array(
+        rhythm_report(analysis, method="timing-beats", model=loaded)["dance"]["rhythm_times"]
+    )
+    points = np.array(
+        rhythm_report(analysis, method="timing", model=loaded)["dance"]["rhythm_times"]
+    )
+    again = rhythm_report(analysis, method="timing-beats", model=loaded)["dance"]["rhythm_times"]
+    np.testing.assert_array_equal(beats, again)
+    assert len(beats) >= 3 and not np.array_equal(beats, points)
+    gaps = np.diff(beats)
+    assert gaps.std() < 0.25 * gaps.mean()  # steady: one tempo throughout
+    candidates = TimingModel(TimingConfig(hidden=8, dilations=(1,), heads=0))
+    with pytest.raises(ParameterError, match="dense head"):
+        dance_rhythm(analysis, method="timing-beats", model=candidates.eval())
+    with pytest.raises(ParameterError, match="'timing-beats' needs a model"):
+        dance_rhythm(analysis, method="timing-beats")
 
 
 def _with_a_pose_track(analysis, seed: int = 0):

@@ -271,6 +271,29 @@ def points(
     return refine_times(probs, k, fps=x.rate) + x.offset_s, probs[k]
 
 
+def beat_points(probs: np.ndarray, x: TimingInputs) -> tuple[np.ndarray, np.ndarray]:
+    """(times, probability) of the dance's steady beat through the dense head's ``probs``: the
+    tempo their periodicity gives (:func:`mudar.features.tempo.estimate_tempo`), then the beats
+    that keep to it while landing on the most probable samples (Ellis's dynamic programming,
+    :func:`mudar.features.dsp.beat_track`, untrimmed). Times in seconds; none where the model
+    sees no beat at all.
+
+    Where :func:`points` gives every moment the model takes for an accent (on the beat or off
+    it, as many as the dancer makes), this gives one pulse a beat at one phase: a dancer's
+    beats. Chosen on the training dances that set the model's threshold, never on test dances
+    (``docs/results.md``, "The dance's beats")."""
+    from mudar.features import dsp
+    from mudar.features.tempo import estimate_tempo
+
+    probs = np.asarray(probs, np.float64)
+    scale = 1000  # the tempo's sample rate must be whole: a rate of 32.5 Hz is 32500 / 1000
+    bpm = estimate_tempo(probs, sr=round(x.rate * scale), hop_length=scale) if probs.size else 0
+    if bpm <= 0:
+        return np.zeros(0), np.zeros(0)
+    k = dsp.beat_track(probs, frame_rate=x.rate, bpm=bpm, trim=False).astype(int)
+    return k / x.rate + x.offset_s, probs[k]
+
+
 def predict_times(model: TimingModel, x: TimingInputs) -> tuple[np.ndarray, np.ndarray]:
     """(times, probability) of the model's rhythm points on one whole video (:func:`points`
     at its own threshold)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -232,6 +233,7 @@ class _PerArray:
 
 _STOPS = _PerArray()  # stop_times, per energy array and clock
 _TIMED = _PerArray()  # the timing model's times, per energy array and model
+_TIMED_BEATS = _PerArray()  # the dance's beats by the timing model, likewise
 _SPEEDS = _PerArray()  # joint speed of a pose track, per keypoint array
 _BEATS = _PerArray()  # pose_times, per keypoint array and span
 
@@ -276,19 +278,24 @@ def timing_inputs_of(analysis: Analysis, *, use_pose: bool):
     )
 
 
-def _timing(analysis: Analysis, model) -> tuple[np.ndarray, np.ndarray]:
-    # the learned timing model: when the dancer accents (which stops, or its own peaks)
-    from mudar.models.timing import head_probs, points
+def _timing(analysis: Analysis, model, *, beats: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    # the learned timing model: when the dancer accents (which stops, or its own peaks), or,
+    # with beats, the steady beat through its probabilities (the dense head's)
+    from mudar.models.timing import beat_points, head_probs, points
 
     e, fps = _energy(analysis), analysis.clock.fps
     pose = model.config.use_pose and analysis.pose is not None
     n, end = analysis.n_frames, analysis.n_frames / fps
+    if beats and model.config.head != "dense":
+        raise ParameterError("timing-beats needs a timing model with the dense head")
 
     def compute() -> tuple[np.ndarray, np.ndarray]:
         x = timing_inputs_of(analysis, use_pose=pose)
         c = model.config
         p = head_probs(model, x)  # the model runs once, for the points and the curve
-        times, _ = points(p, x, head=c.head, threshold=c.threshold)
+        times = (
+            beat_points(p, x)[0] if beats else points(p, x, head=c.head, threshold=c.threshold)[0]
+        )
         # each frame: its highest sample (dense), or its stop's probability (candidates)
         at = x.offset_s + np.arange(len(p)) / x.rate if c.head == "dense" else x.times
         strength = np.zeros(n, np.float32)
@@ -297,25 +304,23 @@ def _timing(analysis: Analysis, model) -> tuple[np.ndarray, np.ndarray]:
         return times[(times >= 0) & (times < end)], strength
 
     tag = (model.serial, model.config.threshold, fps, pose)
-    times, strength = _TIMED.get(e, compute, tag=tag)
+    times, strength = (_TIMED_BEATS if beats else _TIMED).get(e, compute, tag=tag)
     frames = np.unique(np.clip(np.round(times * fps).astype(int), 0, n - 1))
     return frames, strength
 
 
-def timing_times(analysis: Analysis) -> np.ndarray:
-    """The timing model's rhythm times of ``analysis`` (seconds, float64, (k,)): its candidates
-    at or above the model's threshold (or its dense peaks), timed below the frame, as its last
-    detect on the analysis found them (computed once per analysis and model).
+def _model_times(cache: _PerArray, method: str) -> Callable[[Analysis], np.ndarray]:
+    """The ``times`` of a timing-model method: its rhythm times of an analysis (seconds, float64,
+    (k,)), as its last detect on the analysis found them (once per analysis and model); a
+    :class:`ParameterError` before that detect."""
 
-    Raises
-    ------
-    ParameterError
-        The timing model has not run on this analysis.
-    """
-    hit = _TIMED.last(_energy(analysis))
-    if hit is None:
-        raise ParameterError("the timing method needs its model for its times")
-    return hit[0]
+    def times(analysis: Analysis) -> np.ndarray:
+        hit = cache.last(_energy(analysis))
+        if hit is None:
+            raise ParameterError(f"the {method} method needs its model for its times")
+        return hit[0]
+
+    return times
 
 
 def _pose(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray]:
@@ -415,10 +420,21 @@ RHYTHM_METHODS: dict[str, RhythmMethod] = {
             needs_model=True,
             needs=("energy",),
             optional=("pose",),
-            times=timing_times,
+            times=_model_times(_TIMED, "timing"),
             report=lambda a: _pose_report(a) if a.pose is not None else {},
             model="timing",
             accents="the moments the learned timing model takes for your accents",
+        ),
+        RhythmMethod(
+            "timing-beats",
+            partial(_timing, beats=True),
+            needs_model=True,
+            needs=("energy",),
+            optional=("pose",),
+            times=_model_times(_TIMED_BEATS, "timing-beats"),
+            report=lambda a: _pose_report(a) if a.pose is not None else {},
+            model="timing",
+            accents="the beats the learned timing model finds in your dancing",
         ),
     )
 }

@@ -55,29 +55,35 @@ def test_a_timing_model_is_trained_per_seed_on_training_looks_only(bench):
         assert not dances & {i.split("/")[0] for i in fit}
 
 
-def test_the_timing_row_has_the_70ms_columns_and_the_line_against_the_best_rule(bench):
+def test_the_timing_rows_have_the_70ms_columns_and_a_line_each_against_the_best_rule(bench):
+    """One model, two rows: its rhythm points (``timing``) and the dance's beats through its
+    probabilities (``timing-beats``), each read against the best rule."""
     result, _ = bench
     rhythm = result.tables["rhythm"]
     columns = {"f1", "gain", "f1_70ms", "gain_70ms", "f1_70ms_beats", "gain_70ms_beats"}
-    assert columns <= set(rhythm["timing"]) and columns <= set(rhythm["motion-energy"])
-    assert {"timing", "motion-energy", "accents (oracle)"} <= set(rhythm)
-    assert set(result.meta["timing"]["timing"]) == {"gain", "gain_70ms", "gain_70ms_beats"}
-    vs = result.meta["timing_vs_rule"]
-    assert vs["rule"] == "motion-energy" and vs["metric"] == "gain_70ms_beats" and vs["n"] == 2
+    for row in ("timing", "timing-beats", "motion-energy"):
+        assert columns <= set(rhythm[row]), row
+    assert "accents (oracle)" in rhythm
+    assert list(rhythm).index("timing-beats") == list(rhythm).index("timing") + 1
+    for row in ("timing", "timing-beats"):
+        assert set(result.meta["timing"][row]) == {"gain", "gain_70ms", "gain_70ms_beats"}
     per_seed = [
         json.loads((result.out / "results" / f"s{s}.json").read_text())["rhythm"] for s in (0, 1)
     ]
-    diffs = [
-        r["timing"]["gain_70ms_beats"] - r["motion-energy"]["gain_70ms_beats"] for r in per_seed
-    ]
-    assert vs["mean"] == pytest.approx(sum(diffs) / 2, abs=1e-4)
-    assert vs["low"] <= vs["mean"] <= vs["high"]
     md = (result.out / "tables.md").read_text()
-    assert "| timing |" in md
-    assert (
-        "Learned timing minus the best learning-free rule (motion-energy) in gain_70ms_beats" in md
-    )
-    assert "Learned timing minus" in (result.out / "report.html").read_text()
+    html = (result.out / "report.html").read_text()
+    assert [vs["row"] for vs in result.meta["timing_vs_rule"]] == ["timing", "timing-beats"]
+    for vs in result.meta["timing_vs_rule"]:
+        assert vs["rule"] == "motion-energy" and vs["metric"] == "gain_70ms_beats"
+        assert vs["n"] == 2 and vs["low"] <= vs["mean"] <= vs["high"]
+        row = vs["row"]
+        diffs = [
+            r[row]["gain_70ms_beats"] - r["motion-energy"]["gain_70ms_beats"] for r in per_seed
+        ]
+        assert vs["mean"] == pytest.approx(sum(diffs) / 2, abs=1e-4)
+        line = f"Learned {row} minus the best learning-free rule (motion-energy) in gain_70ms_beats"
+        assert line in md and line in html
+        assert f"| {row} |" in md
 
 
 def test_a_finished_timing_run_is_kept(bench, locked, monkeypatch):
@@ -102,7 +108,8 @@ def test_a_failing_timing_run_is_reported_and_skipped(bench, locked, tmp_path, m
     result = run_bench(locked, tmp_path / "out", budget=budget, **kw)
     assert result.meta["failed"] == [{"run": "timing-s0", "error": "RuntimeError: timing broke"}]
     assert "timing" not in result.tables["rhythm"] and "motion-energy" in result.tables["rhythm"]
-    assert result.meta["timing_vs_rule"] is None
+    assert "timing-beats" not in result.tables["rhythm"]
+    assert result.meta["timing_vs_rule"] == []
 
 
 def test_the_command_line_offers_it(capsys):

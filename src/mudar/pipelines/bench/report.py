@@ -99,8 +99,8 @@ def write_report(out: str | os.PathLike, tables: Mapping, *, meta: Mapping) -> P
             f"<li>{html.escape(f['run'])}: {html.escape(f['error'])}</li>" for f in meta["failed"]
         )
         summary += "</ul>"
-    if meta.get("timing_vs_rule"):
-        summary += f"<p>{html.escape(model_minus_rule_text(meta['timing_vs_rule']))}</p>"
+    for vs in meta.get("timing_vs_rule") or []:
+        summary += f"<p>{html.escape(model_minus_rule_text(vs))}</p>"
     if lost:
         summary += "<p><b>Where MuDaR is not ahead</b> (mean over seeds):</p><ul>" + "".join(
             f"<li>{d['table']} {html.escape(d['metric'])}: {html.escape(d['row'])} "

@@ -34,6 +34,7 @@ import torch
 
 from mudar.atomic import write_text
 from mudar.errors import InputError, MudarError, ParameterError
+from mudar.methods import TIMING_ROWS
 from mudar.models.presets import get_preset
 from mudar.pipelines.bench import speed
 from mudar.pipelines.bench.data import (
@@ -70,7 +71,7 @@ from mudar.tasks.rhythm import measure_needs
 from mudar.threads import torch_threads
 from mudar.training.train import train
 
-SCORING_VERSION = 6  # 2: peaks; 3: its random stream; 4: timing columns; 5: accents; 6: beats
+SCORING_VERSION = 7  # 2: peaks; 3: random stream; 4: timing; 5: accents; 6: beats; 7: timing-beats
 """Bumped when the scoring changes: results.json of an older version are computed again."""
 
 
@@ -379,7 +380,10 @@ def _run(
     gaps = paired_gaps(per_seed)
     meta["mudar_not_ahead"] = not_beaten(tables, gaps)
     meta["timing"] = timing_intervals(per_seed)
-    meta["timing_vs_rule"] = model_minus_rule(per_seed)
+    # each row of the timing model against the best rule, paired by seed
+    meta["timing_vs_rule"] = [
+        d for d in (model_minus_rule(per_seed, row=row) for row in TIMING_ROWS) if d
+    ]
     write_tables(out, tables, meta=meta, gaps=gaps)
     write_text(out / "meta.json", json.dumps(meta, indent=1))
     try:

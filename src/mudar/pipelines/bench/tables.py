@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.atomic import write_text
-from mudar.methods import BENCH, CLASSIFY_FLOORS, LEARNING_FREE, RHYTHM_FLOORS
+from mudar.methods import BENCH, CLASSIFY_FLOORS, LEARNING_FREE, RHYTHM_FLOORS, TIMING_ROWS
 from mudar.pipelines.bench import classification, retarget, retrieval, rhythm, speed
 from mudar.pipelines.bench.plan import ABLATIONS, TABLES
 
@@ -39,6 +39,7 @@ FLOORS = (*RHYTHM_FLOORS, *CLASSIFY_FLOORS)
 
 ROWS = (
     *BENCH,
+    *TIMING_ROWS[1:],  # the timing run's second row
     *(a.row for a in ABLATIONS.values()),
     *FLOORS,
     retrieval.EXPECTED_CHANCE,
@@ -477,8 +478,8 @@ def markdown(tables: Mapping, *, meta: Mapping, gaps: Mapping | None = None) -> 
         )
         if table == "rhythm" and meta.get("timing"):
             parts.append(timing_markdown(meta["timing"]))
-        if table == "rhythm" and meta.get("timing_vs_rule"):
-            parts.append(model_minus_rule_text(meta["timing_vs_rule"]) + "\n")
+        if table == "rhythm":
+            parts += [model_minus_rule_text(vs) + "\n" for vs in meta.get("timing_vs_rule") or []]
     return "\n".join(parts)
 
 

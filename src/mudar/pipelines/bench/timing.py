@@ -30,6 +30,7 @@ from pathlib import Path
 from mudar.atomic import write_text
 from mudar.data.clips.clipset import split_videos, video_group
 from mudar.errors import ParameterError
+from mudar.methods import TIMING_ROWS
 from mudar.models.checkpoint import load_timing, save_timing
 from mudar.models.timing import TimingConfig
 from mudar.pipelines.bench import rhythm
@@ -132,7 +133,8 @@ def ensure_timing(
 
 
 def score_timing(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) -> dict:
-    """The model's row of the rhythm table on the seed's test dances: its rhythm frames and its
+    """The model's rows of the rhythm table on the seed's test dances (:data:`TIMING_ROWS`: its
+    rhythm points, and the dance's beats through its probabilities): their frames and their
     times below the frame, scored like every other row
     (:func:`mudar.pipelines.bench.rhythm.rhythm_rows`: +-1 frame and 70 ms against the music's
     onsets and beats, each with its shifted control), the music never heard."""
@@ -140,9 +142,11 @@ def score_timing(run: Run, ctx: Seed, plan: Plan, info: dict, model_path: Path) 
     test = ctx.test_analyses
     videos, timed = [], []
     for a in test:
-        frames, strength = dance_rhythm(a, method=run.method, model=model)
-        times = rhythm_seconds(a, run.method, frames, strength, model=model)
-        videos.append((a.music.onsets, {run.name: frames}))
-        timed.append((a.music.onset_times, a.duration_s, {run.name: times}, a.music.beat_times))
+        frames, times = {}, {}
+        for row in TIMING_ROWS:
+            frames[row], strength = dance_rhythm(a, method=row, model=model)
+            times[row] = rhythm_seconds(a, row, frames[row], strength, model=model)
+        videos.append((a.music.onsets, frames))
+        timed.append((a.music.onset_times, a.duration_s, times, a.music.beat_times))
     rows = rhythm.rhythm_rows(videos, seed=ctx.seed, fps=test[0].clock.fps, timed=timed)
     return {"rhythm": rows}
