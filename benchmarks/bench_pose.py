@@ -52,11 +52,11 @@ def _f(ref: np.ndarray, est: np.ndarray) -> float:
 
 
 def half_shifted(beats: np.ndarray) -> np.ndarray:
-    """The beats moved by half of their local interval (the mid-points, and one past the last)."""
-    if len(beats) < 2:
-        return beats
-    mids = (beats[1:] + beats[:-1]) / 2
-    return np.append(mids, beats[-1] + (beats[-1] - beats[-2]) / 2)
+    """The beats moved by half of their local interval (the mid-points, and one past the last):
+    :func:`mudar.eval.timing.half_beat_shifted`."""
+    from mudar.eval.timing import half_beat_shifted
+
+    return half_beat_shifted(beats)
 
 
 # --- speed ------------------------------------------------------------------------------------

@@ -47,3 +47,22 @@ def test_gain_interval_leaves_out_zero_only_when_the_gain_is_clear():
     assert three["high"] - three["mean"] == pytest.approx(4.303 * 0.008 / np.sqrt(3), abs=1e-3)
     assert not three["found"]  # a normal interval would have said found
     assert not gain_interval([0.2])["found"]  # one seed says nothing about the spread
+
+
+def test_the_half_beat_control_sees_the_phase_of_a_steady_pulse_where_a_roll_cannot():
+    """A pulse on every beat of a steady 1 s beat: rolled by half of a 10 s video it lands on
+    the beats again (gain 0 whatever its phase), against the half-beat shifted beats it scores
+    nothing (gain 1); the same pulse on the off-beats loses as much."""
+    from mudar.eval.timing import half_beat_shifted
+
+    beats = np.arange(0.5, 10.0, 1.0)
+    np.testing.assert_allclose(half_beat_shifted(beats), beats + 0.5)
+    np.testing.assert_array_equal(half_beat_shifted(beats[:1]), beats[:1])
+    on, off = {"pulse": beats.copy()}, {"pulse": beats + 0.5}
+    rolled = score_timing([(beats, 10.0, on)])["pulse"]
+    assert rolled["f1"] == 1.0 and rolled["timing_gain"] == 0.0
+    half = score_timing([(beats, 10.0, on)], control="half-beat")["pulse"]
+    assert half["f1"] == 1.0 and half["f1_shifted"] == 0.0 and half["timing_gain"] == 1.0
+    assert score_timing([(beats, 10.0, off)], control="half-beat")["pulse"]["timing_gain"] == -1.0
+    with pytest.raises(ParameterError, match="unknown control 'nope'"):
+        score_timing([(beats, 10.0, on)], control="nope")

@@ -12,7 +12,11 @@ F1 0.69 on some sets. Two figures see timing:
   maxima at the hop's resolution, 16 ms at 16 kHz / 250), the rhythm frames refined below the
   frame by a parabola through the per-frame curve around each peak
   (:func:`mudar.features.dance.refine_times`). Its
-  own shifted control gives its timing gain.
+  own shifted control gives its timing gain. Against a steady reference (the music's beats)
+  the control is the reference shifted by half a beat (``control="half-beat"``,
+  :func:`half_beat_shifted`): a steady pulse at the right rate scores the same in both and
+  gains nothing whatever its phase, where a roll by half the video would land it at a
+  random phase of the beat.
 
 The test of "found timing" is :func:`gain_interval`: the gain over seeds (or dances) with a 95 %
 interval that leaves out 0.
@@ -38,11 +42,26 @@ def shifted(times_s: np.ndarray, duration_s: float) -> np.ndarray:
     return np.sort((np.asarray(times_s, np.float64) + duration_s / 2) % duration_s)
 
 
+def half_beat_shifted(beats: np.ndarray) -> np.ndarray:
+    """Beats moved by half of their local interval: the mid-points between consecutive beats,
+    and one half-interval past the last (fewer than two beats are returned as they are)."""
+    beats = np.sort(np.asarray(beats, np.float64))
+    if len(beats) < 2:
+        return beats
+    return np.append((beats[1:] + beats[:-1]) / 2, beats[-1] + (beats[-1] - beats[-2]) / 2)
+
+
+CONTROLS = ("roll", "half-beat")
+"""Shifted controls of :func:`score_timing`: the method's times rolled by half the video, or
+the reference shifted by half of its own interval (for a steady reference: beats)."""
+
+
 def score_timing(
     videos: Iterable[tuple[np.ndarray, float, Mapping[str, np.ndarray]]],
     *,
     window_s: float = TIMING_WINDOW_S,
     seed: int = 0,
+    control: str = "roll",
 ) -> dict[str, dict[str, float]]:
     """The 70 ms F-measure of every method pooled over videos, its shifted control and gain.
 
@@ -56,6 +75,9 @@ def score_timing(
         Tolerance, seconds.
     seed : int
         Of the chance floor.
+    control : {"roll", "half-beat"}
+        The shifted control (:data:`CONTROLS`): the times rolled by half the video, or the same
+        times against the reference shifted by half a beat (:func:`half_beat_shifted`).
 
     Returns
     -------
@@ -65,15 +87,19 @@ def score_timing(
     """
     if not np.isfinite(window_s) or window_s <= 0:
         raise ParameterError(f"window_s must be positive, got {window_s}")
+    if control not in CONTROLS:
+        raise ParameterError(f"unknown control {control!r}; known: {', '.join(CONTROLS)}")
     rng = np.random.default_rng(seed)
     counts: dict[str, np.ndarray] = {}
     for onsets, duration_s, times in videos:
         ref = np.sort(np.asarray(onsets, np.float64))
+        half = half_beat_shifted(ref) if control == "half-beat" else None
         preds = {k: np.sort(np.asarray(v, np.float64)) for k, v in times.items()}
         preds["chance"] = np.sort(rng.uniform(0.0, duration_s, len(ref)))
         for name, est in preds.items():
-            for key, e in ((name, est), (f"{name}-shifted", shifted(est, duration_s))):
-                c = np.array([count_matches(ref, e, window_s=window_s), len(ref), len(e)])
+            pairs = ((ref, est), (ref, shifted(est, duration_s)) if half is None else (half, est))
+            for key, (r, e) in zip((name, f"{name}-shifted"), pairs, strict=True):
+                c = np.array([count_matches(r, e, window_s=window_s), len(r), len(e)])
                 counts[key] = counts.get(key, np.zeros(3, int)) + c
     out = {}
     for name in [k for k in counts if not k.endswith("-shifted")]:

@@ -10,7 +10,9 @@ refined below the frame (a parabola through the per-frame curve at each peak,
 :func:`mudar.features.dance.refine_times`) against the music's onset times within 70 ms, and
 ``gain_70ms`` is its own gain over the same times rolled by half the video
 (:func:`mudar.eval.timing.score_timing`): the figures that see timing where +-1 frame at 8 fps
-lets the rate alone score well.
+lets the rate alone score well. Against the music's beats (``_beats``) the control is the same
+times against the beats shifted by half a beat (the issue's control: a steady pulse at the
+right rate gains nothing at any phase; a roll would put it at a random one).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ METRICS = (
 )
 """Columns of the rhythm table (``f1_exact``: tolerance 0 frames; ``gain``: f1 - f1_shifted;
 ``f1_70ms`` and ``gain_70ms``: the timing F-measure in seconds and its gain; ``_beats``: the
-same against the music's beats, which a beat-locked set's accents were put on)."""
+same against the music's beats, which a beat-locked set's accents were put on, the gain over
+the beats shifted by half a beat)."""
 
 ORACLE = "accents (oracle)"
 """Row of a beat-locked set's own kinematic accents
@@ -93,7 +96,8 @@ def rhythm_rows(
     timing = score_timing([v[:3] for v in timed], seed=seed) if timed is not None else {}
     beats = {}
     if timed is not None and all(len(v) > 3 for v in timed):
-        beats = score_timing([(v[3], v[1], v[2]) for v in timed], seed=seed)
+        # against a steady reference: the control is the beats shifted by half a beat
+        beats = score_timing([(v[3], v[1], v[2]) for v in timed], seed=seed, control="half-beat")
     names = {name for _, preds in videos for name in preds}
     keep = [n for n in sorted(names)] + (list(RHYTHM_FLOORS) if floors else [])
     rows = {}

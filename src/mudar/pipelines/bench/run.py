@@ -71,7 +71,9 @@ from mudar.tasks.rhythm import measure_needs
 from mudar.threads import torch_threads
 from mudar.training.train import train
 
-SCORING_VERSION = 7  # 2: peaks; 3: random stream; 4: timing; 5: accents; 6: beats; 7: timing-beats
+SCORING_VERSION = (
+    8  # 2: peaks; 3: random; 4: timing; 5: accents; 6: beats; 7: timing-beats; 8: half-beat
+)
 """Bumped when the scoring changes: results.json of an older version are computed again."""
 
 
