@@ -283,6 +283,22 @@ def minus_rule(name: str, model_scores: list, rule: str, rule_gain: np.ndarray) 
     )
 
 
+TEMPO_RIGHT = 0.08
+"""A tracked tempo within this share of the music's is right (as bench_beats_tempo.py)."""
+
+
+def _mean(x: np.ndarray) -> str:
+    return f"{x.mean():+.3f}" if x.size else "none"
+
+
+def tempo_ratio(beats: np.ndarray, item: dict) -> float:
+    """The median period of a method's beats over the median period of the music's."""
+    ref = np.asarray(item["meta"]["beat_times"], np.float64)
+    if len(beats) < 2 or len(ref) < 2:
+        return float("nan")
+    return float(np.median(np.diff(beats)) / np.median(np.diff(ref)))
+
+
 def t_interval(x: np.ndarray) -> tuple[float, float, float]:
     from scipy import stats
 
@@ -409,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     trained = _train_seeds(fit, config, trains, args.ensemble, args.jobs)
     model_scores, model_times, th, secs = [], [], [], []
     beat_scores = []  # timing-beats: the steady beat through the same model's probabilities
+    tempo_right = []  # per seed and dance: its period over the music's beat period
     for seed, (model, losses, seconds) in zip(seeds, trained, strict=True):
         t0 = time.perf_counter()
         model, vf = choose_threshold(model, val)
@@ -418,7 +435,11 @@ def main(argv: list[str] | None = None) -> int:
         model_scores.append(scores(est))
         model_times.append(est)
         if args.head == "dense":
-            beat_scores.append(scores([beat_points(dense_probs(model, x), x)[0] for x in test_x]))
+            beats = [beat_points(dense_probs(model, x), x)[0] for x in test_x]
+            beat_scores.append(scores(beats))
+            tempo_right.append(
+                [tempo_ratio(b, it) for b, it in zip(beats, test_items, strict=True)]
+            )
         print(
             f"seed {seed}: {secs[-1]:.0f} s, loss {np.mean(losses[:50]):.3f} -> "
             f"{np.mean(losses[-50:]):.3f}, threshold {th[-1]:.2f} (val F {vf:.3f})",
@@ -479,6 +500,21 @@ def main(argv: list[str] | None = None) -> int:
         cells = [" / ".join(f"{g[i]:+.3f}" for _, g in sc) for sc in rows.values()]
         print(f"| {it['dance']} | {' | '.join(cells)} | {rule_scores[best][1][i]:+.3f} |")
     print(f"Thresholds: {', '.join(f'{t:.2f}' for t in th)}.")
+    if tempo_right:
+        r = np.array(tempo_right)  # (seeds, dances)
+        ok = np.abs(r - 1) <= TEMPO_RIGHT
+        gains = np.array([g for _, g in beat_scores])
+        print(
+            f"timing-beats' tempo within {TEMPO_RIGHT:.0%} of the music's: {ok.sum()} of {ok.size} "
+            f"dance-seeds (gain {_mean(gains[ok])} there, {_mean(gains[~ok])} elsewhere); "
+            "periods over "
+            "the beat's: "
+            + "; ".join(
+                f"{it['dance']} " + "/".join(f"{q:.2f}" for q in r[:, i])
+                for i, it in enumerate(test_items)
+            )
+            + "."
+        )
     if args.sync:
         videos = [args.test / it["folder"] / f"video_{args.test_look}.mp4" for it in test_items]
         methods = {f"timing model (seed {sd})": t for sd, t in zip(seeds, model_times, strict=True)}
