@@ -267,3 +267,13 @@ def test_a_locked_set_trains_on_its_free_pose_tracks_and_estimates_only_the_test
     free = info["train_pose"].get("free (test)", 0)
     assert free == info["n_train_videos"] - trained_on_first > 0
     assert {"timing", "pose", "motion-energy"} <= set(result.tables["rhythm"])
+
+
+def test_the_header_counts_dances_not_videos_on_a_locked_set(bench):
+    """A beat-locked set has several videos a dance: the header says both."""
+    result, _ = bench
+    meta = result.meta
+    assert meta["n_dances"] == 5 and meta["n_videos"] == 10 and meta["n_test"] >= 1
+    line = f"5 dances (10 videos), {meta['n_test']} test videos per seed"
+    assert line in (result.out / "tables.md").read_text()
+    assert line in (result.out / "report.html").read_text()

@@ -15,6 +15,7 @@ from mudar.pipelines.bench.tables import (
     NOTES,
     TITLES,
     cell_text,
+    dances_text,
     gap_text,
     model_minus_rule_text,
     not_beaten,
@@ -90,7 +91,7 @@ def write_report(out: str | os.PathLike, tables: Mapping, *, meta: Mapping) -> P
         f"<p>Budget <code>{html.escape(str(b.get('name')))}</code>: preset "
         f"<code>{html.escape(str(b.get('preset')))}</code>, {b.get('epochs')} epochs, windows "
         f"every {b.get('clip_hop_s')} s, the same for every learned method; {n_seeds} seed(s); "
-        f"{meta.get('n_dances')} dances, {meta.get('n_test')} held out per seed. Wall time "
+        f"{dances_text(meta)} per seed. Wall time "
         f"{(meta.get('wall_s') or 0) / 60:.1f} min on {meta.get('cpus')} CPUs (load average "
         f"{meta.get('load_average')}).</p>"
     )

@@ -33,6 +33,7 @@ from pathlib import Path
 import torch
 
 from mudar.atomic import write_text
+from mudar.data.clips.clipset import video_group
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.methods import TIMING_ROWS
 from mudar.models.presets import get_preset
@@ -364,8 +365,9 @@ def _run(
         "methods": list(plan.methods),
         "seeds": list(plan.seeds),
         "ablations": list(plan.ablations),
-        "n_dances": len(ids),
-        "n_test": n_test,
+        "n_dances": len({video_group(items)(it) for it in items}),  # a locked set's looks are one
+        "n_videos": len(ids),
+        "n_test": n_test,  # test videos a seed
         "test_looks": list(test_looks),
         "prepare_s": round(t_prep, 1),
         "runs": timings,

@@ -440,8 +440,8 @@ def markdown(tables: Mapping, *, meta: Mapping, gaps: Mapping | None = None) -> 
         f"training windows every {b.get('clip_hop_s')} s, the same for every learned method; "
         f"{n_seeds} seed(s) "
         + ("(mean ± std over seeds, std with ddof=1)" if n_seeds > 1 else "(one seed: no std)")
-        + f"; {meta.get('n_dances', '?')} dances, {meta.get('n_test', '?')} held out per "
-        "seed (grouped by dance, from every genre with two or more)"
+        + f"; {dances_text(meta)} per seed (held out by dance, from every genre with two or "
+        "more)"
         + (
             f"; test dances in the look(s) {', '.join(meta['test_looks'])} only, never seen in "
             "training."
@@ -481,6 +481,14 @@ def markdown(tables: Mapping, *, meta: Mapping, gaps: Mapping | None = None) -> 
         if table == "rhythm":
             parts += [model_minus_rule_text(vs) + "\n" for vs in meta.get("timing_vs_rule") or []]
     return "\n".join(parts)
+
+
+def dances_text(meta: Mapping) -> str:
+    """What the bench ran on, in words: "35 dances (172 videos), 11 test videos" (the videos
+    only where they are more than the dances: a beat-locked set's looks and songs)."""
+    n, v = meta.get("n_dances", "?"), meta.get("n_videos")
+    videos = f" ({v} videos)" if v is not None and v != n else ""
+    return f"{n} dances{videos}, {meta.get('n_test', '?')} test videos"
 
 
 def write_tables(
