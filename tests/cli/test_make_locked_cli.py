@@ -127,3 +127,26 @@ def test_make_locked_songs_random_looks_and_free_pose(src, tmp_path, capsys):
     assert params[0] != params[1]
     code, text, err = run_cli(capsys, *argv)
     assert code == 0 and "0 dance(s) written, 4 already complete" in text
+
+
+def test_song_looks_make_a_bench_set_in_one_run(src, tmp_path, capsys):
+    """``--looks side --song-looks '' --songs 1 --random-looks 1``: every warp in a random look
+    to train on, each dance on its own music also in ``side`` to test on; it resumes; an
+    unknown song look is one line."""
+    out = tmp_path / "set"
+    argv = (src, "--out", out, "--looks", "side", "--song-looks", "", "--songs", "1")
+    argv += ("--random-looks", "1", "--pose", "--seed", "3")
+    code, text, err = run_cli(capsys, *argv)
+    assert code == 0, err
+    for folder in (p for p in out.iterdir() if p.is_dir()):
+        meta = json.loads((folder / "meta.json").read_text())
+        own = "~" not in folder.name
+        want = ["video_side.mp4", "video_rand0.mp4"] if own else ["video_rand0.mp4"]
+        assert meta["videos"] == want, (folder.name, meta["videos"])
+        assert sorted(p.name for p in folder.glob("video_*.mp4")) == sorted(want)
+    assert len([p for p in out.iterdir() if "~" in p.name]) == 2
+    code, text, err = run_cli(capsys, *argv)
+    assert code == 0 and "0 dance(s) written, 4 already complete" in text
+    code, text, err = run_cli(capsys, src, "--out", tmp_path / "x", "--song-looks", "nope")
+    assert code != 0 and "nope" in err and "Traceback" not in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "x").exists() or not any((tmp_path / "x").iterdir())

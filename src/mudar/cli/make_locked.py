@@ -60,6 +60,13 @@ def add_parser(sub) -> None:
         "(written as DIR/<dance>~<song>/; default 0)",
     )
     p.add_argument(
+        "--song-looks",
+        metavar="LOOKS",
+        help="comma-separated looks of the warps onto other songs (default: --looks; '' for "
+        "none: with --looks high --random-looks 1, every warp in a random look and each dance "
+        "on its own music in high, a set for mudar bench --test-looks high)",
+    )
+    p.add_argument(
         "--random-looks",
         type=int,
         default=0,
@@ -96,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         speed_range=_range(args.speed_range),
         songs=args.songs,
+        song_looks=None
+        if args.song_looks is None
+        else [s.strip() for s in args.song_looks.split(",") if s.strip()],
         random_looks=args.random_looks,
         pose=args.pose,
         seed=args.seed,

@@ -391,6 +391,7 @@ def make_locked(
     random_looks: int = 0,
     pose: bool = False,
     seed: int = 0,
+    song_looks: Sequence[str] | None = None,
 ) -> LockedBatch:
     """Write the locked version of every dance of ``src`` under ``out/<dance>/``.
 
@@ -420,6 +421,11 @@ def make_locked(
         one dance share its dance id (:func:`mudar.data.readers.dataset.dance_group`).
     random_looks, pose, seed
         As :func:`lock_dance`'s.
+    song_looks : sequence of str, optional
+        The looks of the warps onto other songs (default ``looks``); the random looks are drawn
+        for every warp. ``looks=["high"], song_looks=[], songs=3, random_looks=1`` makes a
+        bench's set in one run: every warp in a random look to train on, each dance on its own
+        music in ``high`` to test on (``mudar bench --test-looks high``).
 
     Returns
     -------
@@ -432,11 +438,12 @@ def make_locked(
     ParameterError
         Unknown look or body, bad ``speed_range``, ``seconds`` or ``jobs``.
     """
-    resolve_looks(looks, body)
+    song_looks = tuple(looks) if song_looks is None else tuple(song_looks)
+    resolve_looks([*looks, *song_looks], body)
     check_speed_range(speed_range)
     if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
         raise ParameterError(f"seconds must be positive, got {seconds}")
-    if not looks and random_looks < 1:
+    if (not looks or (songs and not song_looks)) and random_looks < 1:
         raise ParameterError("no looks given")
     if jobs < 1 or songs < 0 or random_looks < 0:
         raise ParameterError(
@@ -450,15 +457,22 @@ def make_locked(
     if songs:
         for d, others in pick_songs(dances, songs, speed_range=speed_range, seed=seed).items():
             pairs += [(d, s, f"{d.name}{SONG_SEP}{s.name}") for s in others]
-    names = tuple(looks) + tuple(f"rand{i}" for i in range(random_looks))
+    drawn = tuple(f"rand{i}" for i in range(random_looks))
+
+    def looks_of(song) -> tuple[str, ...]:  # a warp's named looks: its own music's or a song's
+        return tuple(looks) if song is None else song_looks
+
+    def done(song, name: str) -> bool:
+        lk = looks_of(song)
+        return is_complete(out / name, lk, body=body) and _has(out / name, lk + drawn, pose)
+
     todo = []
     for d, song, name in pairs:
-        if is_complete(out / name, looks, body=body) and _has(out / name, names, pose):
+        if done(song, name):
             batch.complete.append(name)
         else:
             todo.append((d, song, name))
     kwargs = {
-        "looks": tuple(looks),
         "body": body,
         "seconds": seconds,
         "speed_range": speed_range,
@@ -468,16 +482,21 @@ def make_locked(
     }
     wrap = progress or (lambda it, total: it)
     if jobs == 1 or len(todo) <= 1:
-        results = (_lock_one(d, out / n, dict(kwargs, song=s)) for d, s, n in todo)
+        results = (
+            _lock_one(d, out / n, dict(kwargs, song=s, looks=looks_of(s))) for d, s, n in todo
+        )
         for name, error in wrap(results, total=len(todo)):
             _record(batch, name, error)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_lock_one, d, out / n, dict(kwargs, song=s)) for d, s, n in todo]
+            futures = [
+                pool.submit(_lock_one, d, out / n, dict(kwargs, song=s, looks=looks_of(s)))
+                for d, s, n in todo
+            ]
             for f in wrap(as_completed(futures), total=len(futures)):
                 _record(batch, *f.result())
-    for _d, _s, name in pairs:
-        if is_complete(out / name, looks, body=body) and _has(out / name, names, pose):
+    for _d, song, name in pairs:
+        if done(song, name):
             batch.metas.append(json.loads((out / name / "meta.json").read_text("utf-8")))
     batch.written.sort()
     batch.failed.sort()
