@@ -23,8 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pose import _f, half_shifted  # noqa: E402
-from bench_timing import inputs, load, rule_beats  # noqa: E402
+from bench_timing import beat_score, f_gain_table, inputs, load, rule_beats  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,13 +49,6 @@ def main(argv: list[str] | None = None) -> int:
         if it["dance"] in dances
     ]
 
-    def score(it, est):
-        beats = np.asarray(it["meta"]["beat_times"], np.float64)
-        end = float(it["duration"])
-        beats = beats[(beats > 0.5) & (beats < end - 0.5)]
-        f = _f(beats, est)
-        return f, f - _f(half_shifted(beats), est)
-
     def librosa_beats(probs, x):
         _, b = librosa.beat.beat_track(onset_envelope=probs, sr=x.rate, hop_length=1, trim=False)
         return b / x.rate + x.offset_s
@@ -75,17 +67,13 @@ def main(argv: list[str] | None = None) -> int:
             est[name] = t
             est[f"{name}, beats"] = rule_beats(t, float(it["duration"]))
         for name, e in est.items():
-            rows.setdefault(name, []).append(score(it, e))
+            rows.setdefault(name, []).append(beat_score(it, e))
     print(
         f"{len(items)} videos of the threshold dances {', '.join(sorted(dances))} "
         f"({args.tracks} pose tracks)."
     )
     print()
-    print("| method | F (beats, 70 ms) | gain over half-beat shift |")
-    print("|---|---|---|")
-    for name, r in rows.items():
-        r = np.array(r)
-        print(f"| {name} | {r[:, 0].mean():.3f} | {r[:, 1].mean():+.3f} |")
+    print(f_gain_table("method", rows))
     return 0
 
 

@@ -283,17 +283,38 @@ def minus_rule(name: str, model_scores: list, rule: str, rule_gain: np.ndarray) 
     )
 
 
+def beat_score(item: dict, est: np.ndarray) -> tuple[float, float]:
+    """70 ms F-measure of ``est`` against the beats of the item's ``meta.json`` (those 0.5 s
+    inside the video) and its gain over the same against the half-beat shifted beats."""
+    beats = np.asarray(item["meta"]["beat_times"], np.float64)
+    end = float(item["duration"])
+    beats = beats[(beats > 0.5) & (beats < end - 0.5)]
+    f = _f(beats, est)
+    return f, f - _f(half_shifted(beats), est)
+
+
+def f_gain_table(title: str, rows: dict[str, list[tuple[float, float]]]) -> str:
+    """A Markdown table of each row's mean F-measure and gain over its videos."""
+    lines = [f"| {title} | F (beats, 70 ms) | gain over half-beat shift |", "|---|---|---|"]
+    for name, r in rows.items():
+        r = np.array(r)
+        lines.append(f"| {name} | {r[:, 0].mean():.3f} | {r[:, 1].mean():+.3f} |")
+    return "\n".join(lines)
+
+
 TEMPO_RIGHT = 0.08
-"""A tracked tempo within this share of the music's is right (as bench_beats_tempo.py)."""
+"""A tracked tempo within this share of the music's is right."""
 
 
-def _mean(x: np.ndarray) -> str:
+def mean_text(x) -> str:
+    """``x``'s mean as a signed figure, or "none" for no values."""
+    x = np.asarray(x, np.float64)
     return f"{x.mean():+.3f}" if x.size else "none"
 
 
-def tempo_ratio(beats: np.ndarray, item: dict) -> float:
-    """The median period of a method's beats over the median period of the music's."""
-    ref = np.asarray(item["meta"]["beat_times"], np.float64)
+def tempo_ratio(beats: np.ndarray, ref: np.ndarray) -> float:
+    """The median period of a method's beats over the median period of the music's ``ref``."""
+    ref = np.asarray(ref, np.float64)
     if len(beats) < 2 or len(ref) < 2:
         return float("nan")
     return float(np.median(np.diff(beats)) / np.median(np.diff(ref)))
@@ -396,15 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
 
     def scores(times_list):
-        f, g = [], []
-        for it, est in zip(test_items, times_list, strict=True):
-            beats = np.asarray(it["meta"]["beat_times"], np.float64)
-            end = float(it["duration"])
-            beats = beats[(beats > 0.5) & (beats < end - 0.5)]
-            fb = _f(beats, est)
-            f.append(fb)
-            g.append(fb - _f(half_shifted(beats), est))
-        return np.array(f), np.array(g)
+        fg = [beat_score(it, est) for it, est in zip(test_items, times_list, strict=True)]
+        return np.array([f for f, _ in fg]), np.array([g for _, g in fg])
 
     # the beat tracker alone, as a control: each rule's steady beat through pulses at its times
     for name in [m for m in rules if "oracle" not in m]:
@@ -438,7 +452,10 @@ def main(argv: list[str] | None = None) -> int:
             beats = [beat_points(dense_probs(model, x), x)[0] for x in test_x]
             beat_scores.append(scores(beats))
             tempo_right.append(
-                [tempo_ratio(b, it) for b, it in zip(beats, test_items, strict=True)]
+                [
+                    tempo_ratio(b, it["meta"]["beat_times"])
+                    for b, it in zip(beats, test_items, strict=True)
+                ]
             )
         print(
             f"seed {seed}: {secs[-1]:.0f} s, loss {np.mean(losses[:50]):.3f} -> "
@@ -506,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         gains = np.array([g for _, g in beat_scores])
         print(
             f"timing-beats' tempo within {TEMPO_RIGHT:.0%} of the music's: {ok.sum()} of {ok.size} "
-            f"dance-seeds (gain {_mean(gains[ok])} there, {_mean(gains[~ok])} elsewhere); "
+            f"dance-seeds (gain {mean_text(gains[ok])} there, {mean_text(gains[~ok])} elsewhere); "
             "periods over "
             "the beat's: "
             + "; ".join(

@@ -32,6 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_timing as bt  # noqa: E402
+from bench_timing import f_gain_table  # noqa: E402
 
 
 def _nearest(ref: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -126,11 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{sel[:, 1].mean():+.3f} |"
     )
     print()
-    print("| the body's stops (joint-speed minima) | F (beats) | gain over half-beat shift |")
-    print("|---|---|---|")
-    for name, v in body.items():
-        v = np.array(v)
-        print(f"| {name} | {v[:, 0].mean():.3f} | {v[:, 1].mean():+.3f} |")
+    print(f_gain_table("the body's stops (joint-speed minima)", body))
     return 0
 
 

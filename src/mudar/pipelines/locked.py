@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from mudar.atomic import atomic_path, write_text
-from mudar.data.readers.dataset import SONG_SEP
+from mudar.data.readers.dataset import SONG_SEP, pose_name, video_name
 from mudar.data.readers.keypoints import load_dwm_motion
 from mudar.errors import InputError, MudarError, ParameterError
 from mudar.eval.lock import lock_scores, lock_table, lock_table_text
@@ -61,16 +61,6 @@ __all__ = [
     "make_locked",
     "video_name",
 ]
-
-
-def pose_name(look: str) -> str:
-    """File name of a locked dance's free pose track in ``look``."""
-    return f"pose_{look}.npz"
-
-
-def video_name(look: str) -> str:
-    """File name of a look's video in a dance folder."""
-    return f"video_{look}.mp4"
 
 
 def resolve_looks(looks: Sequence[str], body: str | None = None) -> list[Look]:

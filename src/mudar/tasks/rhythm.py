@@ -309,18 +309,29 @@ def _timing(analysis: Analysis, model, *, beats: bool = False) -> tuple[np.ndarr
     return frames, strength
 
 
-def _model_times(cache: _PerArray, method: str) -> Callable[[Analysis], np.ndarray]:
-    """The ``times`` of a timing-model method: its rhythm times of an analysis (seconds, float64,
-    (k,)), as its last detect on the analysis found them (once per analysis and model); a
-    :class:`ParameterError` before that detect."""
+def _timing_method(name: str, *, beats: bool, accents: str) -> RhythmMethod:
+    """A method of the timing model (its points, or with ``beats`` its steady beat): the motion
+    energy and, where there is one, the pose track; its ``times`` are those its last detect on
+    an analysis found (once per analysis and model; a :class:`ParameterError` before it)."""
+    cache = _TIMED_BEATS if beats else _TIMED
 
     def times(analysis: Analysis) -> np.ndarray:
         hit = cache.last(_energy(analysis))
         if hit is None:
-            raise ParameterError(f"the {method} method needs its model for its times")
+            raise ParameterError(f"the {name} method needs its model for its times")
         return hit[0]
 
-    return times
+    return RhythmMethod(
+        name,
+        partial(_timing, beats=beats),
+        needs_model=True,
+        needs=("energy",),
+        optional=("pose",),
+        times=times,
+        report=lambda a: _pose_report(a) if a.pose is not None else {},
+        model="timing",
+        accents=accents,
+    )
 
 
 def _pose(analysis: Analysis, model=None) -> tuple[np.ndarray, np.ndarray]:
@@ -414,26 +425,14 @@ RHYTHM_METHODS: dict[str, RhythmMethod] = {
             report=_pose_report,
             accents="the moments your body stops",
         ),
-        RhythmMethod(
+        _timing_method(
             "timing",
-            _timing,
-            needs_model=True,
-            needs=("energy",),
-            optional=("pose",),
-            times=_model_times(_TIMED, "timing"),
-            report=lambda a: _pose_report(a) if a.pose is not None else {},
-            model="timing",
+            beats=False,
             accents="the moments the learned timing model takes for your accents",
         ),
-        RhythmMethod(
+        _timing_method(
             "timing-beats",
-            partial(_timing, beats=True),
-            needs_model=True,
-            needs=("energy",),
-            optional=("pose",),
-            times=_model_times(_TIMED_BEATS, "timing-beats"),
-            report=lambda a: _pose_report(a) if a.pose is not None else {},
-            model="timing",
+            beats=True,
             accents="the beats the learned timing model finds in your dancing",
         ),
     )

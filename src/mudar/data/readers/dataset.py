@@ -107,6 +107,16 @@ SONG_SEP = "~"
 dance's music (``mudar make-locked --songs``)."""
 
 
+def video_name(look: str) -> str:
+    """File name of a look's video in a locked dance's folder."""
+    return f"video_{look}.mp4"
+
+
+def pose_name(look: str) -> str:
+    """File name of a locked dance's free pose track in ``look`` (``make-locked --pose``)."""
+    return f"pose_{look}.npz"
+
+
 def dance_group(item: dict | str) -> str:
     """The dance a video of the locked set belongs to: its folder, up to :data:`SONG_SEP` (every
     song a dance was re-timed onto stays with it).

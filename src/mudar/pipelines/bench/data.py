@@ -15,13 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from mudar.atomic import write_text
-from mudar.data.readers.dataset import find_videos, is_locked, look_of, meta_beside
+from mudar.data.readers.dataset import find_videos, is_locked, look_of, meta_beside, pose_name
 from mudar.data.store.cache import FeatureCache
 from mudar.data.store.prepare import MANIFESTS, analyze_files, load_manifest, prepare
 from mudar.errors import InputError, ParameterError
 from mudar.features.analysis import FEATURES_VERSION, AnalysisConfig
 from mudar.features.pose import PoseTrack
-from mudar.pipelines.locked import pose_name
 
 
 def is_prepared(data: str | os.PathLike) -> bool:
