@@ -220,6 +220,7 @@ def test_the_timing_model_is_read_against_the_best_rule_paired_by_seed():
     assert d["mean"] == pytest.approx(0.05, abs=1e-4) and d["n"] == 3
     assert d["low"] == pytest.approx(0.05 - half, abs=1e-4)
     assert d["met"] and d["bar"] == TIMING_BAR
+    assert json.loads(json.dumps(d)) == d  # meta.json holds it (a bar met once broke that)
     text = model_minus_rule_text(d)
     assert "rule (motion-energy) in gain_70ms_beats, paired by seed: +0.050 [" in text
     assert text.endswith("the interval above 0: met.")
