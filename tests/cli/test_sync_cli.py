@@ -91,7 +91,10 @@ def test_timing_finds_the_delay_with_the_timing_model(capsys, late_video, monkey
     assert code == 0, err
     r = json.loads(out)
     assert set(r) == KEYS and r["min_confidence"] == SYNC_MIN_CONFIDENCE["timing"]
-    assert r["offset_s"] == pytest.approx(0.3, abs=0.08) and r["reliable"]
+    # found; not said to be reliable on this 160x120 cartoon since MediaPipe's own filter is off
+    # (its raw landmarks jitter on a figure this small: confidence 0.017, with the filter 0.073;
+    # docs/results.md, "The track: MediaPipe's filter off, ...")
+    assert r["offset_s"] == pytest.approx(0.3, abs=0.08)
     [(fps, tracked, model)] = seen
     assert fps == DEFAULT_FPS and tracked and isinstance(model, (TimingModel, TimingEnsemble))
 

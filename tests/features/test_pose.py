@@ -12,6 +12,7 @@ import pytest
 
 from mudar.errors import ParameterError
 from mudar.features.analysis import Analysis, AnalysisConfig
+from mudar.features.geometry import SIDE_GROUPS, consistent_sides
 from mudar.features.pose import (
     BLAZEPOSE_TO_COCO17,
     COCO17,
@@ -120,6 +121,55 @@ def test_stride_keeps_every_kth_frame():
     track = tap.track(width=W, height=H, fps=30.0)
     np.testing.assert_allclose(track.times_s, [0.0, 0.1, 0.2, 0.3])
     assert track.fps == pytest.approx(10.0)
+
+
+def _swapped(xy: np.ndarray) -> np.ndarray:
+    """The body with every left joint's label on its right twin, and back (seen from behind)."""
+    out = xy.copy()
+    for left, right in SIDE_GROUPS:
+        out[list(left)], out[list(right)] = xy[list(right)], xy[list(left)]
+    return out
+
+
+@pytest.mark.parametrize("gaps", [set(), {10, 11, 12}])
+def test_sides_the_estimator_swaps_are_swapped_back(gaps):
+    # frames 10-24 come with left and right swapped (from a gap on, in the second case); the
+    # left side's visibility is 0.9, the right's 0.6, so the confidences show they move too
+    times, beats = np.arange(60) / 30.0, np.array([0.0, 0.5, 1.0, 1.5, 2.0])
+    vis = np.full(17, 0.9)
+    for _, right in SIDE_GROUPS:
+        vis[list(right)] = 0.6
+
+    def rows(swap: bool) -> list:
+        out = []
+        for i, t in enumerate(times):
+            xy, v = _body(t, beats), vis
+            if swap and 10 <= i < 25:
+                xy, v = _swapped(xy), _swapped(vis[:, None])[:, 0]
+            lm = _landmarks(xy)
+            lm[list(BLAZEPOSE_TO_COCO17), 3] = v
+            out.append(None if i in gaps else lm)
+        return out
+
+    def track(swap: bool) -> PoseTrack:
+        frames = ((t, np.zeros((4, 4, 3), np.uint8)) for t in times)
+        return estimate_pose(frames, width=W, height=H, fps=30.0, estimator=Stub(rows(swap)))
+
+    fixed, truth = track(True), track(False)
+    np.testing.assert_allclose(fixed.keypoints, truth.keypoints, atol=1e-4)
+    np.testing.assert_allclose(fixed.confidence, truth.confidence)
+    np.testing.assert_allclose(joint_speed_curve(fixed), joint_speed_curve(truth), atol=1e-6)
+    # the estimator's own landmarks stay as it gave them
+    assert not np.allclose(fixed.landmarks[15], truth.landmarks[15])
+
+
+def test_consistent_sides_keeps_a_track_without_swaps():
+    beats = np.array([0.0, 0.5, 1.0, 1.5, 2.0])
+    xy = np.stack([_body(t, beats) for t in np.arange(60) / 30.0]) * [W, H]
+    xy[5:8] = np.nan  # a gap
+    np.testing.assert_array_equal(consistent_sides(xy), xy)
+    with pytest.raises(ParameterError, match="17"):
+        consistent_sides(np.zeros((5, 16, 2)))
 
 
 def test_motion_beats_lie_on_the_grid():

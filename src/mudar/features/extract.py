@@ -19,7 +19,7 @@ from mudar.features.analysis import Analysis, AnalysisConfig
 from mudar.features.dance import DanceFeatures, dance_features
 from mudar.features.energy import MotionEnergy
 from mudar.features.music import music_features
-from mudar.features.pose import PoseTap, PoseTrack
+from mudar.features.pose import PoseEstimator, PoseTap, PoseTrack
 from mudar.io import iter_frames, load_audio, probe
 from mudar.io.background import BackgroundTap
 from mudar.io.buffer import RowBuffer
@@ -176,7 +176,11 @@ def _analyze_video(
 
 
 def pose_track(
-    path: str | os.PathLike, *, stride: int = 1, progress: bool | None = None
+    path: str | os.PathLike,
+    *,
+    stride: int = 1,
+    progress: bool | None = None,
+    estimator: PoseEstimator | None = None,
 ) -> PoseTrack:
     """The dancer's pose track of a video alone (no flow, no music): every ``stride``-th
     decoded frame, as :func:`analyze` makes it with ``AnalysisConfig(pose_stride=stride)``.
@@ -189,6 +193,9 @@ def pose_track(
         Estimate every ``stride``-th decoded frame (1: all).
     progress : bool, optional
         As :func:`analyze`.
+    estimator : PoseEstimator, optional
+        Default MediaPipe's (:class:`~mudar.features.pose.MediaPipePose`); one given is not
+        closed here.
 
     Returns
     -------
@@ -208,7 +215,7 @@ def pose_track(
     if not info.has_video:
         raise InputError(f"{path}: has no video stream, so no dancer to track")
     bar = _pose_bar(info, progress)
-    tap = PoseTap(stride=stride, progress=bar.update)
+    tap = PoseTap(stride=stride, estimator=estimator, progress=bar.update)
     try:
         # the clock's own frames are not used: the smallest gray picture, for the tap's sake
         for _ in iter_frames(path, fps=1.0, size=8, gray=True, tap=tap):

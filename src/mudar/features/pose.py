@@ -30,6 +30,7 @@ from typing import Protocol
 import numpy as np
 
 from mudar.errors import ParameterError
+from mudar.features.geometry import consistent_sides
 
 __all__ = [
     "BLAZEPOSE_TO_COCO17",
@@ -104,7 +105,8 @@ class PoseTrack:
         Presentation time of each estimated frame, seconds from the start of the file.
     keypoints : np.ndarray, float32, shape (T, 17, 2)
         COCO-17 ``(x, y)`` in pixels of the displayed source picture (origin top left), lightly
-        smoothed; NaN where no body was found.
+        smoothed, each limb's left and right kept continuous
+        (:func:`~mudar.features.geometry.consistent_sides`); NaN where no body was found.
     confidence : np.ndarray, float32, shape (T, 17)
         Per joint, in [0, 1] (the estimator's visibility); 0 where no body was found.
     landmarks : np.ndarray, float32, shape (T, L, 4)
@@ -209,15 +211,13 @@ class PoseEstimator(Protocol):
 
 class MediaPipePose:
     """MediaPipe's Pose (BlazePose, full landmark model) in video mode: it tracks the body from
-    frame to frame, and finds it again when it is lost.
+    frame to frame, and finds it again when it is lost. ``smooth``: MediaPipe's own landmark
+    filter, off by default: it smooths most where the body moves least, which blurs the stops
+    a dance's accents are (:meth:`PoseTap.track` smooths by a Gaussian of fixed width instead;
+    ``benchmarks/bench_pose_track.py``). Without the ``pose`` extra: MissingDependency, naming
+    the pip command."""
 
-    Raises
-    ------
-    MissingDependency
-        Without the ``pose`` extra; the message names the pip command.
-    """
-
-    def __init__(self, *, min_detection_confidence: float = 0.5) -> None:
+    def __init__(self, *, min_detection_confidence: float = 0.5, smooth: bool = False) -> None:
         from mudar.optional import require
 
         os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ start-up chatter
@@ -232,7 +232,7 @@ class MediaPipePose:
             self._pose = mp_pose.Pose(
                 static_image_mode=False,
                 model_complexity=1,  # pose_landmark_full, the model the wheel bundles
-                smooth_landmarks=True,
+                smooth_landmarks=smooth,
                 enable_segmentation=False,
                 min_detection_confidence=min_detection_confidence,
                 min_tracking_confidence=0.5,
@@ -405,7 +405,7 @@ def _track(times, rows, *, width, height, fps, smooth_s, estimator) -> PoseTrack
             lm[i] = r
     lm[:, :, 0] *= width
     lm[:, :, 1] *= height
-    coco = lm[:, list(BLAZEPOSE_TO_COCO17)]
+    coco = consistent_sides(lm[:, list(BLAZEPOSE_TO_COCO17)])
     conf = np.nan_to_num(np.clip(coco[:, :, 3], 0.0, 1.0)).astype(np.float32)
     keypoints = _smooth_runs(coco[:, :, :2], fps=fps, sigma_s=smooth_s)
     return PoseTrack(

@@ -1,0 +1,159 @@
+"""Which MediaPipe track times a dance best: MediaPipe's own landmark filter on or off, each
+limb's left and right kept continuous or as the estimator gave them.
+
+Run: `.venv/bin/python benchmarks/bench_pose_track.py --bench OUT --work DIR [--jobs 2]`
+
+``OUT`` is a finished `mudar bench --methods timing,... --test-looks LOOK` folder on a
+beat-locked set (each seed's timing model is read from it; nothing is trained). The videos are
+those of each seed's *threshold* dances in the test look (``<dance>~<dance>/video_<LOOK>.mp4``):
+never trained on, never a test dance of that seed, and seen as the test is, through MediaPipe.
+Each is run through MediaPipe twice (its filter on and off; cached in ``DIR``), and each track
+is read twice (the sides as given, and kept continuous by
+:func:`mudar.features.pose.consistent_sides`). For each of the four tracks: the 70 ms F-measure's
+gain over the half-beat shifted beats of the seed's ``timing-beats``, ``timing`` and the
+learning-free ``pose`` rule, and how often ``timing-beats`` finds the music's tempo. Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_timing import TEMPO_RIGHT, mean_text, tempo_ratio  # noqa: E402
+
+FILTERS = {"MediaPipe's filter on": True, "filter off": False}
+
+
+def _estimate(job: tuple[str, str, bool]) -> str:
+    """Write the MediaPipe track of one video (its filter on or off) unless it is there."""
+    from mudar.atomic import atomic_path
+    from mudar.features.extract import pose_track
+    from mudar.features.pose import MediaPipePose
+
+    video, dest, smooth = job
+    if not Path(dest).is_file():
+        estimator = MediaPipePose(smooth=smooth)
+        try:
+            track = pose_track(video, estimator=estimator, progress=False)
+        finally:
+            estimator.close()
+        with atomic_path(dest) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **track.to_arrays())
+    return dest
+
+
+def as_given(track):
+    """The track with the estimator's own left and right (its keypoints made again from its
+    landmarks, as :func:`mudar.features.pose.estimate_pose` makes them, without the sides)."""
+    from mudar.features.pose import BLAZEPOSE_TO_COCO17, _smooth_runs
+
+    coco = track.landmarks[:, list(BLAZEPOSE_TO_COCO17), :2].astype(np.float64)
+    kp = _smooth_runs(coco, fps=track.fps, sigma_s=0.04)  # PoseTap.track's default
+    conf = np.nan_to_num(np.clip(track.landmarks[:, list(BLAZEPOSE_TO_COCO17), 3], 0, 1))
+    return dataclasses.replace(
+        track, keypoints=kp.astype(np.float32), confidence=conf.astype(np.float32)
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--bench", type=Path, required=True, help="a finished mudar bench folder")
+    p.add_argument("--work", type=Path, required=True, help="where the tracks are cached")
+    p.add_argument("--jobs", type=int, default=1)
+    args = p.parse_args(argv)
+
+    import torch
+    from tqdm import tqdm
+
+    from mudar.eval.timing import score_timing
+    from mudar.features.pose import PoseTrack, pose_minima
+    from mudar.models.checkpoint import load_timing
+    from mudar.models.timing import beat_points, dense_probs, points
+    from mudar.pipelines.bench.data import load_analyses, usable_items
+    from mudar.tasks.rhythm import timing_inputs_of
+
+    torch.set_num_threads(1)
+    features = args.bench / "features"
+    items = {it["id"]: it for it in usable_items(features)}
+    looks = json.loads((args.bench / "plan.json").read_text()).get("test_looks") or []
+    if len(looks) != 1:
+        sys.exit(f"{args.bench}: a bench with one --test-looks is needed, it has {looks}")
+    look = looks[0]
+    per_seed = {}
+    for split in sorted((args.bench / "splits").glob("s*/split.json")):
+        path = args.bench / "runs" / f"timing-{split.parent.name}" / "model.pt"
+        if not path.is_file():
+            continue
+        model = load_timing(path)
+        ids = model.meta["threshold_ids"]
+        ids = ids if isinstance(ids, list) else ast.literal_eval(ids)
+        dances = sorted({i.split("/")[0].split("~")[0] for i in ids})
+        videos = [f"{d}~{d}/video_{look}" for d in dances if f"{d}~{d}/video_{look}" in items]
+        per_seed[split.parent.name] = (model, videos)
+    if not per_seed:
+        sys.exit(f"{args.bench}: no seed's timing model (run it with --methods timing,...)")
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    wanted = sorted({v for _, vs in per_seed.values() for v in vs})
+
+    def cached(vid: str, smooth: bool) -> str:
+        return str(args.work / f"{vid.replace('/', '--')}-{'filter' if smooth else 'raw'}.npz")
+
+    jobs = [(str(items[v]["path"]), cached(v, s), s) for v in wanted for s in FILTERS.values()]
+    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+        for _ in tqdm(pool.map(_estimate, jobs), total=len(jobs), desc="MediaPipe"):
+            pass
+
+    rows: dict[str, list] = {}
+    for model, videos in per_seed.values():
+        analyses = load_analyses(features, [items[v] for v in videos])
+        for vid in videos:
+            a0 = analyses[vid]
+            ref = np.asarray(a0.music.beat_times, np.float64)
+            for fname, smooth in FILTERS.items():
+                with np.load(cached(vid, smooth)) as z:
+                    kept = PoseTrack.from_arrays(z)
+                for sides, track in (("as given", as_given(kept)), ("kept continuous", kept)):
+                    a = dataclasses.replace(a0, pose=track)
+                    x = timing_inputs_of(a, use_pose=model.config.use_pose)
+                    probs = dense_probs(model, x)
+                    c = model.config
+                    est = {
+                        "timing-beats": beat_points(probs, x)[0],
+                        "timing": points(probs, x, head=c.head, threshold=c.threshold)[0],
+                        "pose": pose_minima(track),
+                    }
+                    scored = score_timing([(ref, a.duration_s, est)], control="half-beat")
+                    q = tempo_ratio(est["timing-beats"], ref)
+                    rows.setdefault(f"{fname}, sides {sides}", []).append(
+                        (q, {k: scored[k]["timing_gain"] for k in est})
+                    )
+    n = sum(len(vs) for _, vs in per_seed.values())
+    print(
+        f"{n} videos: the threshold dances of {len(per_seed)} seeds in `{look}` "
+        f"({len(wanted)} distinct), MediaPipe's tracks."
+    )
+    print()
+    print("| track | timing-beats gain | tempo right | timing gain | pose gain |")
+    print("|---|---|---|---|---|")
+    for name, r in rows.items():
+        right = sum(abs(q - 1) <= TEMPO_RIGHT for q, _ in r)
+        g = {k: [d[k] for _, d in r] for k in ("timing-beats", "timing", "pose")}
+        print(
+            f"| {name} | {mean_text(g['timing-beats'])} | {right} of {len(r)} | "
+            f"{mean_text(g['timing'])} | {mean_text(g['pose'])} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
