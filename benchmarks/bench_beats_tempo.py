@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_timing import TEMPO_RIGHT, mean_text, tempo_ratio  # noqa: E402
+from bench_timing import TEMPO_RIGHT, mean_text, seed_models, tempo_ratio  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +34,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from mudar.eval.timing import score_timing
     from mudar.features.analysis import AnalysisConfig, with_pose
-    from mudar.models.checkpoint import load_timing
     from mudar.models.timing import beat_points, dense_probs
     from mudar.pipelines.bench.data import load_analyses, usable_items, with_pose_tracks
     from mudar.tasks.rhythm import timing_inputs_of
@@ -47,13 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     test_looks = json.loads((args.bench / "plan.json").read_text()).get("test_looks", [])
 
     rows, lines = [], []
-    for split in sorted((args.bench / "splits").glob("s*/split.json")):
-        seed = split.parent.name
-        model_path = args.bench / "runs" / f"timing-{seed}" / "model.pt"
-        if not model_path.is_file():
-            continue
-        model = load_timing(model_path)
-        test = [items[i] for i in json.loads(split.read_text())["test"]]
+    for seed, model, split in seed_models(args.bench):
+        test = [items[i] for i in split["test"]]
         # the test looks' pose tracks, as the bench estimated them (cached in its features)
         analyses, lost = with_pose_tracks(
             features,

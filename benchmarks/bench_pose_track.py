@@ -17,7 +17,6 @@ learning-free ``pose`` rule, and how often ``timing-beats`` finds the music's te
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import json
 import sys
@@ -28,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_timing import TEMPO_RIGHT, mean_text, tempo_ratio  # noqa: E402
+from bench_timing import TEMPO_RIGHT, mean_text, seed_models, tempo_ratio  # noqa: E402
 
 FILTERS = {"MediaPipe's filter on": True, "filter off": False}
 
@@ -54,10 +53,10 @@ def _estimate(job: tuple[str, str, bool]) -> str:
 def as_given(track):
     """The track with the estimator's own left and right (its keypoints made again from its
     landmarks, as :func:`mudar.features.pose.estimate_pose` makes them, without the sides)."""
-    from mudar.features.pose import BLAZEPOSE_TO_COCO17, _smooth_runs
+    from mudar.features.pose import BLAZEPOSE_TO_COCO17, SMOOTH_S, _smooth_runs
 
     coco = track.landmarks[:, list(BLAZEPOSE_TO_COCO17), :2].astype(np.float64)
-    kp = _smooth_runs(coco, fps=track.fps, sigma_s=0.04)  # PoseTap.track's default
+    kp = _smooth_runs(coco, fps=track.fps, sigma_s=SMOOTH_S)
     conf = np.nan_to_num(np.clip(track.landmarks[:, list(BLAZEPOSE_TO_COCO17), 3], 0, 1))
     return dataclasses.replace(
         track, keypoints=kp.astype(np.float32), confidence=conf.astype(np.float32)
@@ -74,9 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from tqdm import tqdm
 
+    from mudar.data.readers.dataset import dance_group
     from mudar.eval.timing import score_timing
     from mudar.features.pose import PoseTrack, pose_minima
-    from mudar.models.checkpoint import load_timing
     from mudar.models.timing import beat_points, dense_probs, points
     from mudar.pipelines.bench.data import load_analyses, usable_items
     from mudar.tasks.rhythm import timing_inputs_of
@@ -89,16 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"{args.bench}: a bench with one --test-looks is needed, it has {looks}")
     look = looks[0]
     per_seed = {}
-    for split in sorted((args.bench / "splits").glob("s*/split.json")):
-        path = args.bench / "runs" / f"timing-{split.parent.name}" / "model.pt"
-        if not path.is_file():
-            continue
-        model = load_timing(path)
-        ids = model.meta["threshold_ids"]
-        ids = ids if isinstance(ids, list) else ast.literal_eval(ids)
-        dances = sorted({i.split("/")[0].split("~")[0] for i in ids})
+    for seed, model, _split in seed_models(args.bench):
+        dances = sorted({dance_group(i) for i in model.meta["threshold_ids"]})
         videos = [f"{d}~{d}/video_{look}" for d in dances if f"{d}~{d}/video_{look}" in items]
-        per_seed[split.parent.name] = (model, videos)
+        per_seed[seed] = (model, videos)
     if not per_seed:
         sys.exit(f"{args.bench}: no seed's timing model (run it with --methods timing,...)")
 

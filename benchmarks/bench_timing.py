@@ -302,6 +302,21 @@ def f_gain_table(title: str, rows: dict[str, list[tuple[float, float]]]) -> str:
     return "\n".join(lines)
 
 
+def seed_models(bench: Path) -> list[tuple[str, object, dict]]:
+    """Each seed of a finished `mudar bench --methods timing,...` folder that has its timing
+    model: ``(seed, model, split)``, the split as its ``splits/<seed>/split.json`` holds it."""
+    import json
+
+    from mudar.models.checkpoint import load_timing
+
+    out = []
+    for split in sorted(bench.glob("splits/s*/split.json")):
+        path = bench / "runs" / f"timing-{split.parent.name}" / "model.pt"
+        if path.is_file():
+            out.append((split.parent.name, load_timing(path), json.loads(split.read_text())))
+    return out
+
+
 TEMPO_RIGHT = 0.08
 """A tracked tempo within this share of the music's is right."""
 

@@ -146,8 +146,8 @@ def gain_interval(gains: Iterable[float], *, level: float = 0.95) -> dict[str, f
     half = 0.0
     if n > 1:
         q = float(student_t.ppf(0.5 + level / 2, n - 1))
-        half = q * float(g.std(ddof=1)) / np.sqrt(n)
-    return {
+        half = q * float(g.std(ddof=1)) / float(np.sqrt(n))
+    return {  # Python numbers only: the dict and what is read from it go into JSON
         "mean": round(mean, 4),
         "low": round(mean - half, 4),
         "high": round(mean + half, 4),

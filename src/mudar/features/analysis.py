@@ -26,7 +26,7 @@ features of the same file under the same :class:`AnalysisConfig`, so that caches
 are recomputed, not read. 1 (no version in the key): until 2026-12; 2: beats from the music's
 first beat to its last (:func:`mudar.features.tempo.track_beats`), the tempo the beats keep; 3: the
 pose track without MediaPipe's own smoothing and with its left and right kept continuous
-(:func:`mudar.features.pose.consistent_sides`)."""
+(:func:`mudar.features.geometry.consistent_sides`)."""
 
 
 @dataclass(frozen=True)

@@ -106,14 +106,13 @@ def turn_joints(joints: np.ndarray, angle: float, *, up_axis: int = 1) -> np.nda
     return out
 
 
-SIDE_GROUPS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
-    ((1, 3), (2, 4)),  # the face: eyes and ears
-    ((5, 7, 9), (6, 8, 10)),  # the arms
-    ((11, 13, 15), (12, 14, 16)),  # the legs
+SIDE_GROUPS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = tuple(
+    tuple(zip(*MIRROR_PAIRS["coco17"][a:b], strict=True)) for a, b in ((0, 2), (2, 5), (5, 8))
 )
-"""COCO-17 joints whose left and right labels an estimator swaps together (left, right): a
-dancer who turns is seen from behind, and MediaPipe puts her left arm on her right side for a
-few frames (see :func:`consistent_sides`)."""
+"""COCO-17 joints whose left and right labels an estimator swaps together, ``(lefts, rights)``
+of the :data:`MIRROR_PAIRS` of the face (eyes, ears), the arms and the legs: a dancer who turns
+is seen from behind, and MediaPipe puts her left arm on her right side for a few frames (see
+:func:`consistent_sides`)."""
 
 
 def consistent_sides(keypoints: np.ndarray) -> np.ndarray:
@@ -143,19 +142,21 @@ def consistent_sides(keypoints: np.ndarray) -> np.ndarray:
     if k.ndim != 3 or k.shape[1] != 17 or k.shape[2] < 2:
         raise ParameterError(f"keypoints must be (T, 17, C >= 2), got {k.shape}")
     for left, right in SIDE_GROUPS:
-        a, b = k[:, list(left)].copy(), k[:, list(right)].copy()
+        a, b = k[:, list(left)], k[:, list(right)]  # copies (fancy indexing)
         seen = np.flatnonzero(
             np.isfinite(a[..., :2]).all(axis=(1, 2)) & np.isfinite(b[..., :2]).all(axis=(1, 2))
         )
         if len(seen) < 2:
             continue
         pa, pb = a[seen, :, :2], b[seen, :, :2]
-
-        def moved(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            return np.linalg.norm(x[1:] - y[:-1], axis=2).sum(axis=1)
-
-        crossed = moved(pa, pb) + moved(pb, pa) < moved(pa, pa) + moved(pb, pb)
+        crossed = _moved(pa, pb) + _moved(pb, pa) < _moved(pa, pa) + _moved(pb, pb)
         swapped = seen[np.r_[0, np.cumsum(crossed) % 2].astype(bool)]
         k[np.ix_(swapped, list(left))] = b[swapped]
         k[np.ix_(swapped, list(right))] = a[swapped]
     return k
+
+
+def _moved(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(T - 1,) how far joints ``x`` of each frame lie from joints ``y`` of the frame before,
+    summed over the joints."""
+    return np.linalg.norm(x[1:] - y[:-1], axis=2).sum(axis=1)

@@ -80,6 +80,9 @@ COCO17_BONES: tuple[tuple[int, int], ...] = (
 BLAZEPOSE_TO_COCO17 = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
 """Index of each COCO-17 joint among MediaPipe's 33 BlazePose landmarks."""
 
+SMOOTH_S = 0.04
+"""Standard deviation, seconds, of the Gaussian that smooths each keypoint of a track."""
+
 POSE_SIDE = 640
 """Longer side, pixels, of the picture the estimator is shown (MediaPipe crops and scales the
 body to 256 px itself; a larger picture only costs conversion)."""
@@ -302,7 +305,9 @@ class PoseTap:
         if self.progress is not None:
             self.progress(1)
 
-    def track(self, *, width: int, height: int, fps: float, smooth_s: float = 0.04) -> PoseTrack:
+    def track(
+        self, *, width: int, height: int, fps: float, smooth_s: float = SMOOTH_S
+    ) -> PoseTrack:
         """The pose track of the frames seen (and the estimator closed, if it was made here).
 
         Parameters
@@ -367,7 +372,7 @@ def estimate_pose(
     height: int,
     fps: float,
     estimator: PoseEstimator | None = None,
-    smooth_s: float = 0.04,
+    smooth_s: float = SMOOTH_S,
 ) -> PoseTrack:
     """The pose track of a sequence of pictures (every one of them).
 

@@ -365,7 +365,7 @@ def _run(
         "methods": list(plan.methods),
         "seeds": list(plan.seeds),
         "ablations": list(plan.ablations),
-        "n_dances": len({video_group(items)(it) for it in items}),  # a locked set's looks are one
+        "n_dances": len(set(map(video_group(items), items))),  # a locked set's looks are one
         "n_videos": len(ids),
         "n_test": n_test,  # test videos a seed
         "test_looks": list(test_looks),

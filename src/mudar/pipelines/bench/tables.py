@@ -291,7 +291,7 @@ def model_minus_rule(
         return None
     rule = max(rules, key=lambda m: float(np.mean([t[m][metric] for t in scored])))
     g = gain_interval(float(t[row][metric]) - float(t[rule][metric]) for t in scored)
-    met = bool(g["n"] > 1 and g["mean"] >= TIMING_BAR and g["low"] > 0)  # JSON: not numpy's
+    met = g["n"] > 1 and g["mean"] >= TIMING_BAR and g["low"] > 0
     return {"row": row, "rule": rule, "metric": metric, **g, "bar": TIMING_BAR, "met": met}
 
 
