@@ -121,8 +121,8 @@ def test_literal_vote_reaches_the_analysis_without_changing_the_default_key():
     from mudar.models.presets import MUDAR_PRESETS as PRESETS
 
     # the default keys, as without the option (they change with FEATURES_VERSION only)
-    assert AnalysisConfig().key() == "497213363467"
-    assert PRESETS["cpu"].model.analysis_config().key() == "d183abfaeed5"
+    assert AnalysisConfig().key() == "85731f504c38"
+    assert PRESETS["cpu"].model.analysis_config().key() == "e67d2dc7c14a"
     literal = AnalysisConfig(hoof_vote="literal")
     assert literal.key() != AnalysisConfig().key()
     assert AnalysisConfig.from_dict(literal.to_dict()) == literal

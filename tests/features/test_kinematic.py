@@ -19,6 +19,7 @@ from mudar.features.kinematic import (
     joint_speed,
     kinematic_beats,
     normalize_motion,
+    smooth_runs,
 )
 
 FPS = 50.0
@@ -231,3 +232,18 @@ def test_bad_arguments(call):
     joints = swinging_limbs(turn_every_s=0.4, duration_s=1.0)
     with pytest.raises(ParameterError):
         call(joints)
+
+
+def test_running_median_takes_out_a_slip_keeps_a_stop_and_not_across_a_gap():
+    # a keypoint that moves, stops, and moves back; one frame slips away at 10 and a gap at 30
+    x = np.r_[np.linspace(0, 10, 20), np.full(20, 10.0), np.linspace(10, 0, 20)][:, None]
+    x[10] += 50.0
+    x[30] = np.nan
+    out = smooth_runs(x, fps=25.0, sigma_s=0.0, median_s=0.12)  # 3 frames at 25 fps
+    assert abs(out[10, 0] - (x[9, 0] + x[11, 0]) / 2) < 1.0  # the slip is gone
+    np.testing.assert_allclose(out[20:29], 10.0)  # the stop stays a stop
+    assert np.isnan(out[30, 0]) and out[29, 0] == 10.0 and out[31, 0] == 10.0  # nothing crosses
+    # below three frames no median: the values as they were (and the Gaussian alone after it)
+    np.testing.assert_array_equal(smooth_runs(x, fps=10.0, sigma_s=0.0, median_s=0.12), x)
+    ref = smooth_runs(x, fps=25.0, sigma_s=0.04)
+    np.testing.assert_allclose(ref[:30], gaussian_filter1d(x[:30], 1.0, axis=0, mode="nearest"))

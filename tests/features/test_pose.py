@@ -163,6 +163,26 @@ def test_sides_the_estimator_swaps_are_swapped_back(gaps):
     assert not np.allclose(fixed.landmarks[15], truth.landmarks[15])
 
 
+def test_a_one_frame_slip_is_taken_out_before_the_gaussian():
+    times = np.arange(60) / 30.0
+    beats = np.array([0.0, 0.5, 1.0, 1.5, 2.0])
+
+    def track(slip: bool, **kw) -> PoseTrack:
+        rows = []
+        for i, t in enumerate(times):
+            xy = _body(t, beats)
+            if slip and i == 30:
+                xy[9] += 0.2  # the left wrist, a fifth of the picture away for one frame
+            rows.append(_landmarks(xy))
+        frames = ((t, np.zeros((4, 4, 3), np.uint8)) for t in times)
+        return estimate_pose(frames, width=W, height=H, fps=30.0, estimator=Stub(rows), **kw)
+
+    truth, slipped = track(False), track(True)
+    assert np.abs(slipped.keypoints[:, 9] - truth.keypoints[:, 9]).max() < 1.0  # pixels
+    raw = track(True, median_s=0.0)
+    assert np.abs(raw.keypoints[30, 9] - truth.keypoints[30, 9]).max() > 10.0
+
+
 def test_consistent_sides_keeps_a_track_without_swaps():
     beats = np.array([0.0, 0.5, 1.0, 1.5, 2.0])
     xy = np.stack([_body(t, beats) for t in np.arange(60) / 30.0]) * [W, H]

@@ -19,14 +19,15 @@ from mudar.features.music import STFT_WINDOWS, MusicFeatures
 from mudar.features.pose import PoseTrack
 from mudar.methods import POSE_STRIDE
 
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 """Which analysis code made a file's features, part of every cache key (:meth:`AnalysisConfig.key`)
 and of the manifests of ``mudar prepare``: raise it whenever a change of the code changes the
 features of the same file under the same :class:`AnalysisConfig`, so that caches written before
 are recomputed, not read. 1 (no version in the key): until 2026-12; 2: beats from the music's
 first beat to its last (:func:`mudar.features.tempo.track_beats`), the tempo the beats keep; 3: the
 pose track without MediaPipe's own smoothing and with its left and right kept continuous
-(:func:`mudar.features.geometry.consistent_sides`)."""
+(:func:`mudar.features.geometry.consistent_sides`); 4: a running median of each keypoint before
+its Gaussian (:data:`mudar.features.pose.MEDIAN_S`)."""
 
 
 @dataclass(frozen=True)

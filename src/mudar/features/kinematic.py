@@ -31,6 +31,7 @@ __all__ = [
     "joint_speed",
     "kinematic_beats",
     "normalize_motion",
+    "smooth_runs",
 ]
 
 DEFAULT_FLOOR_WINDOW_S = 2.0
@@ -115,6 +116,30 @@ def gaussian_smooth(
     for i, w in enumerate(kernel):
         out += w * padded[i : i + n]
     return np.moveaxis(out, 0, axis)
+
+
+def smooth_runs(x: np.ndarray, *, fps: float, sigma_s: float, median_s: float = 0.0) -> np.ndarray:
+    """Smoothing over time of (T, ...) values within each run of finite rows (a gap ends a run:
+    nothing is smoothed across it): a running median of ``median_s`` seconds (an odd number of
+    rows, at least 3; none below), which takes out a row that jumps away and back (a pose
+    estimator's one-frame slip), then a Gaussian of ``sigma_s`` seconds
+    (``scipy.ndimage.gaussian_filter1d``, ``mode="nearest"``). float64."""
+    from scipy.ndimage import gaussian_filter1d, median_filter
+
+    out = np.array(x, dtype=np.float64)
+    sigma, width = sigma_s * fps, int(round(median_s * fps)) | 1
+    if (sigma <= 0 and width < 3) or len(out) == 0:
+        return out
+    ok = np.isfinite(out.reshape(len(out), -1)).all(axis=1)
+    edges = np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if b - a >= 3:
+            if width >= 3:
+                size = (width,) + (1,) * (out.ndim - 1)
+                out[a:b] = median_filter(out[a:b], size=size, mode="nearest")
+            if sigma > 0:
+                out[a:b] = gaussian_filter1d(out[a:b], sigma, axis=0, mode="nearest")
+    return out
 
 
 def body_scale(joints: np.ndarray, *, root: int | Sequence[int] = 0) -> float:

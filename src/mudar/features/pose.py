@@ -31,6 +31,7 @@ import numpy as np
 
 from mudar.errors import ParameterError
 from mudar.features.geometry import consistent_sides
+from mudar.features.kinematic import smooth_runs
 
 __all__ = [
     "BLAZEPOSE_TO_COCO17",
@@ -82,6 +83,9 @@ BLAZEPOSE_TO_COCO17 = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27
 
 SMOOTH_S = 0.04
 """Standard deviation, seconds, of the Gaussian that smooths each keypoint of a track."""
+MEDIAN_S = 0.12
+"""Running median, seconds, taken of each keypoint of an estimator's track before the Gaussian:
+it takes out MediaPipe's one-frame slips (docs/results.md, "A running median")."""
 
 POSE_SIDE = 640
 """Longer side, pixels, of the picture the estimator is shown (MediaPipe crops and scales the
@@ -306,7 +310,13 @@ class PoseTap:
             self.progress(1)
 
     def track(
-        self, *, width: int, height: int, fps: float, smooth_s: float = SMOOTH_S
+        self,
+        *,
+        width: int,
+        height: int,
+        fps: float,
+        smooth_s: float = SMOOTH_S,
+        median_s: float = MEDIAN_S,
     ) -> PoseTrack:
         """The pose track of the frames seen (and the estimator closed, if it was made here).
 
@@ -319,6 +329,8 @@ class PoseTap:
         smooth_s : float
             Standard deviation, seconds, of the Gaussian that smooths each keypoint over time
             within a run of frames with a body (0: none).
+        median_s : float
+            Seconds of the running median taken first (below three frames: none).
         """
         if self._own:
             self.estimator.close()
@@ -329,6 +341,7 @@ class PoseTap:
             height=height,
             fps=fps / self.stride,
             smooth_s=smooth_s,
+            median_s=median_s,
             estimator=getattr(self.estimator, "name", type(self.estimator).__name__),
         )
 
@@ -373,6 +386,7 @@ def estimate_pose(
     fps: float,
     estimator: PoseEstimator | None = None,
     smooth_s: float = SMOOTH_S,
+    median_s: float = MEDIAN_S,
 ) -> PoseTrack:
     """The pose track of a sequence of pictures (every one of them).
 
@@ -387,7 +401,7 @@ def estimate_pose(
         Frames per second of ``frames``.
     estimator : PoseEstimator, optional
         Default :class:`MediaPipePose`.
-    smooth_s : float
+    smooth_s, median_s : float
         As :meth:`PoseTap.track`.
 
     Returns
@@ -397,10 +411,10 @@ def estimate_pose(
     tap = PoseTap(estimator=estimator)
     for t, rgb in frames:
         tap(t, rgb)
-    return tap.track(width=width, height=height, fps=fps, smooth_s=smooth_s)
+    return tap.track(width=width, height=height, fps=fps, smooth_s=smooth_s, median_s=median_s)
 
 
-def _track(times, rows, *, width, height, fps, smooth_s, estimator) -> PoseTrack:
+def _track(times, rows, *, width, height, fps, smooth_s, median_s, estimator) -> PoseTrack:
     if width <= 0 or height <= 0:
         raise ParameterError(f"width and height must be positive, got {width}x{height}")
     n_lm = next((len(r) for r in rows if r is not None), 33)
@@ -412,7 +426,7 @@ def _track(times, rows, *, width, height, fps, smooth_s, estimator) -> PoseTrack
     lm[:, :, 1] *= height
     coco = consistent_sides(lm[:, list(BLAZEPOSE_TO_COCO17)])
     conf = np.nan_to_num(np.clip(coco[:, :, 3], 0.0, 1.0)).astype(np.float32)
-    keypoints = _smooth_runs(coco[:, :, :2], fps=fps, sigma_s=smooth_s)
+    keypoints = smooth_runs(coco[:, :, :2], fps=fps, sigma_s=smooth_s, median_s=median_s)
     return PoseTrack(
         times_s=np.asarray(times, np.float64),
         keypoints=keypoints.astype(np.float32),
@@ -423,23 +437,6 @@ def _track(times, rows, *, width, height, fps, smooth_s, estimator) -> PoseTrack
         fps=float(fps),
         estimator=estimator,
     )
-
-
-def _smooth_runs(x: np.ndarray, *, fps: float, sigma_s: float) -> np.ndarray:
-    """Gaussian smoothing over time of (T, ...) values within each run of finite rows (a gap
-    ends a run: nothing is smoothed across it)."""
-    from scipy.ndimage import gaussian_filter1d
-
-    out = np.array(x, dtype=np.float64)
-    sigma = sigma_s * fps
-    if sigma <= 0 or len(out) == 0:
-        return out
-    ok = np.isfinite(out.reshape(len(out), -1)).all(axis=1)
-    edges = np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
-        if b - a >= 3:
-            out[a:b] = gaussian_filter1d(out[a:b], sigma, axis=0, mode="nearest")
-    return out
 
 
 # --- motion beats -----------------------------------------------------------------------------
@@ -509,7 +506,7 @@ def joint_speed_curve(track: PoseTrack, *, sigma_s: float | None = None) -> np.n
     with np.errstate(invalid="ignore"):
         inner = (np.nan_to_num(v) * w).sum(axis=1) / w.sum(axis=1)
     speed[1:-1] = np.where(w.sum(axis=1) > 0, inner, np.nan)
-    return _smooth_runs(speed, fps=track.fps, sigma_s=sigma_s)
+    return smooth_runs(speed, fps=track.fps, sigma_s=sigma_s)
 
 
 def pose_minima(
