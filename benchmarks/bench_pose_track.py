@@ -1,5 +1,6 @@
 """Which MediaPipe track times a dance best: MediaPipe's own landmark filter on or off, each
-limb's left and right kept continuous or as the estimator gave them.
+limb's left and right kept continuous or as the estimator gave them, a running median of each
+keypoint or none; and whether the timing model should read the sides as named or both ways.
 
 Run: `.venv/bin/python benchmarks/bench_pose_track.py --bench OUT --work DIR [--jobs 2]`
 
@@ -7,11 +8,14 @@ Run: `.venv/bin/python benchmarks/bench_pose_track.py --bench OUT --work DIR [--
 beat-locked set (each seed's timing model is read from it; nothing is trained). The videos are
 those of each seed's *threshold* dances in the test look (``<dance>~<dance>/video_<LOOK>.mp4``):
 never trained on, never a test dance of that seed, and seen as the test is, through MediaPipe.
-Each is run through MediaPipe twice (its filter on and off; cached in ``DIR``), and each track
-is read twice (the sides as given, and kept continuous by
-:func:`mudar.features.pose.consistent_sides`). For each of the four tracks: the 70 ms F-measure's
-gain over the half-beat shifted beats of the seed's ``timing-beats``, ``timing`` and the
-learning-free ``pose`` rule, and how often ``timing-beats`` finds the music's tempo. Markdown.
+Each is run through MediaPipe twice (its filter on and off; cached in ``DIR``), and the tracks
+of :data:`TRACKS` are made from its landmarks (:func:`rebuilt`), the model reading each as it
+names the sides or as the mean over both names
+(:attr:`mudar.models.timing.TimingConfig.mirror_average`). For each: the 70 ms
+F-measure's gain over the half-beat shifted beats of the seed's ``timing-beats``, ``timing`` and
+the learning-free ``pose`` rule, how often ``timing-beats`` finds the music's tempo, and how
+often ``timing``'s and ``pose``'s times find the audio delayed by +0.2 s (within 0.08 s modulo
+one beat, as ``benchmarks/bench_timing.py --sync``). Markdown.
 """
 
 from __future__ import annotations
@@ -22,14 +26,33 @@ import json
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_timing import TEMPO_RIGHT, mean_text, seed_models, tempo_ratio  # noqa: E402
+from bench_timing import (  # noqa: E402
+    SYNC_DELAY_S,
+    TEMPO_RIGHT,
+    mean_text,
+    music_env,
+    seed_models,
+    tempo_ratio,
+)
 
 FILTERS = {"MediaPipe's filter on": True, "filter off": False}
+
+TRACKS = {
+    # name: (MediaPipe's filter, sides kept continuous, running median in seconds, the model's
+    # mean over the track and its sides named the other way round: mirror_average)
+    "filter on, sides as given (before 2026-12-07)": (True, False, 0.0, False),
+    "filter on, sides kept": (True, True, 0.0, False),
+    "filter off, sides as given": (False, False, 0.0, False),
+    "filter off, sides kept (2026-12-07)": (False, True, 0.0, False),
+    "filter off, sides kept, median 0.12 s": (False, True, 0.12, False),
+    "the same, the model's mean over both names of the sides (now)": (False, True, 0.12, True),
+}
 
 
 def _estimate(job: tuple[str, str, bool]) -> str:
@@ -50,14 +73,19 @@ def _estimate(job: tuple[str, str, bool]) -> str:
     return dest
 
 
-def as_given(track):
-    """The track with the estimator's own left and right (its keypoints made again from its
-    landmarks, as :func:`mudar.features.pose.estimate_pose` makes them, without the sides)."""
-    from mudar.features.pose import BLAZEPOSE_TO_COCO17, SMOOTH_S, _smooth_runs
+def rebuilt(track, *, sides: bool, median_s: float):
+    """The track's keypoints made again from its landmarks as :func:`mudar.features.pose._track`
+    makes them: each limb's left and right kept continuous or as the estimator gave them, a
+    running median of ``median_s`` seconds (0: none), the Gaussian of ``SMOOTH_S``."""
+    from mudar.features.geometry import consistent_sides
+    from mudar.features.kinematic import smooth_runs
+    from mudar.features.pose import BLAZEPOSE_TO_COCO17, SMOOTH_S
 
-    coco = track.landmarks[:, list(BLAZEPOSE_TO_COCO17), :2].astype(np.float64)
-    kp = _smooth_runs(coco, fps=track.fps, sigma_s=SMOOTH_S)
-    conf = np.nan_to_num(np.clip(track.landmarks[:, list(BLAZEPOSE_TO_COCO17), 3], 0, 1))
+    coco = track.landmarks[:, list(BLAZEPOSE_TO_COCO17)].astype(np.float64)
+    if sides:
+        coco = consistent_sides(coco)
+    kp = smooth_runs(coco[:, :, :2], fps=track.fps, sigma_s=SMOOTH_S, median_s=median_s)
+    conf = np.nan_to_num(np.clip(coco[:, :, 3], 0, 1))
     return dataclasses.replace(
         track, keypoints=kp.astype(np.float32), confidence=conf.astype(np.float32)
     )
@@ -79,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     from mudar.models.timing import beat_points, dense_probs, points
     from mudar.pipelines.bench.data import load_analyses, usable_items
     from mudar.tasks.rhythm import timing_inputs_of
+    from mudar.tasks.sync import estimate_offset, pulse_curve
 
     torch.set_num_threads(1)
     features = args.bench / "features"
@@ -112,38 +141,51 @@ def main(argv: list[str] | None = None) -> int:
         for vid in videos:
             a0 = analyses[vid]
             ref = np.asarray(a0.music.beat_times, np.float64)
-            for fname, smooth in FILTERS.items():
+            env, clock, dur = music_env(Path(items[vid]["path"]), SYNC_DELAY_S)
+            period = float(np.median(np.diff(ref))) if len(ref) > 2 else 0.5
+            for name, (smooth, sides, median_s, both) in TRACKS.items():
                 with np.load(cached(vid, smooth)) as z:
-                    kept = PoseTrack.from_arrays(z)
-                for sides, track in (("as given", as_given(kept)), ("kept continuous", kept)):
-                    a = dataclasses.replace(a0, pose=track)
-                    x = timing_inputs_of(a, use_pose=model.config.use_pose)
-                    probs = dense_probs(model, x)
-                    c = model.config
-                    est = {
-                        "timing-beats": beat_points(probs, x)[0],
-                        "timing": points(probs, x, head=c.head, threshold=c.threshold)[0],
-                        "pose": pose_minima(track),
-                    }
-                    scored = score_timing([(ref, a.duration_s, est)], control="half-beat")
-                    q = tempo_ratio(est["timing-beats"], ref)
-                    rows.setdefault(f"{fname}, sides {sides}", []).append(
-                        (q, {k: scored[k]["timing_gain"] for k in est})
-                    )
+                    track = rebuilt(PoseTrack.from_arrays(z), sides=sides, median_s=median_s)
+                a = dataclasses.replace(a0, pose=track)
+                x = timing_inputs_of(a, use_pose=model.config.use_pose)
+                model.config = c = dataclasses.replace(model.config, mirror_average=both)
+                probs = dense_probs(model, x)
+                est = {
+                    "timing-beats": beat_points(probs, x)[0],
+                    "timing": points(probs, x, head=c.head, threshold=c.threshold)[0],
+                    "pose": pose_minima(track),
+                }
+                scored = score_timing([(ref, a.duration_s, est)], control="half-beat")
+                found = {}
+                for m in ("timing", "pose"):
+                    pulses = pulse_curve(est[m], SimpleNamespace(clock=clock, duration_s=dur))
+                    kw = {"fps": clock.fine_rate, "rate": clock.fine_rate, "max_offset_s": 1.0}
+                    d = estimate_offset(np.resize(pulses, len(env)), env, **kw).offset_s
+                    d = (d - SYNC_DELAY_S + period / 2) % period - period / 2
+                    found[m] = abs(d) <= 0.08
+                q = tempo_ratio(est["timing-beats"], ref)
+                rows.setdefault(name, []).append(
+                    (q, {k: scored[k]["timing_gain"] for k in est}, found)
+                )
     n = sum(len(vs) for _, vs in per_seed.values())
     print(
         f"{n} videos: the threshold dances of {len(per_seed)} seeds in `{look}` "
         f"({len(wanted)} distinct), MediaPipe's tracks."
     )
     print()
-    print("| track | timing-beats gain | tempo right | timing gain | pose gain |")
-    print("|---|---|---|---|---|")
+    print(
+        "| track | timing-beats gain | tempo right | timing gain | pose gain | "
+        "delay found: timing | pose |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for name, r in rows.items():
-        right = sum(abs(q - 1) <= TEMPO_RIGHT for q, _ in r)
-        g = {k: [d[k] for _, d in r] for k in ("timing-beats", "timing", "pose")}
+        right = sum(abs(q - 1) <= TEMPO_RIGHT for q, _, _ in r)
+        g = {k: [d[k] for _, d, _ in r] for k in ("timing-beats", "timing", "pose")}
+        f = {k: np.mean([d[k] for _, _, d in r]) for k in ("timing", "pose")}
         print(
             f"| {name} | {mean_text(g['timing-beats'])} | {right} of {len(r)} | "
-            f"{mean_text(g['timing'])} | {mean_text(g['pose'])} |"
+            f"{mean_text(g['timing'])} | {mean_text(g['pose'])} | {f['timing']:.2f} | "
+            f"{f['pose']:.2f} |"
         )
     return 0
 

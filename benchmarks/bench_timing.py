@@ -91,10 +91,14 @@ def videos(root: Path, look: str | None) -> list[tuple[Path, Path]]:
 def load(work: Path, root: Path, look: str | None, *, mediapipe: bool) -> list[dict]:
     from tqdm import tqdm
 
+    from mudar.features.analysis import FEATURES_VERSION
+
     items = []
     todo = videos(root, look)
     for v, d in tqdm(todo, desc=f"analyse {root.name}", unit="video", file=sys.stderr):
-        key = work / f"{root.name}--{d.name}--{v.stem}{'-mp' if mediapipe else ''}.npz"
+        # the analysis code's version in the key: a cache of older code is made again
+        tag = f"{'-mp' if mediapipe else ''}-v{FEATURES_VERSION}"
+        key = work / f"{root.name}--{d.name}--{v.stem}{tag}.npz"
         if not key.is_file():
             pose = d / v.name.replace("video_", "pose_").replace(".mp4", ".npz")
             tmp = key.with_suffix(".part.npz")
@@ -151,7 +155,7 @@ SYNC_DELAY_S = 0.2
 CLIP_S = 8.0
 
 
-def _music_env(video: Path, delay_s: float, other: Path | None = None):
+def music_env(video: Path, delay_s: float, other: Path | None = None):
     """The onset envelope of ``video``'s audio (or ``other``'s, cut or padded to its length)
     delayed by ``delay_s``, on the sync clock of the video, and that clock."""
     from mudar.features.music import music_features
@@ -182,9 +186,9 @@ def sync_table(videos: list[Path], items: list[dict], methods: dict[str, list]) 
     from mudar.tasks.retrieve import timed_similarity_matrix
     from mudar.tasks.sync import estimate_offset, pulse_curve
 
-    envs = [_music_env(v, SYNC_DELAY_S) for v in videos]
+    envs = [music_env(v, SYNC_DELAY_S) for v in videos]
     others = [
-        _music_env(v, SYNC_DELAY_S, other=videos[(i + 1) % len(videos)])
+        music_env(v, SYNC_DELAY_S, other=videos[(i + 1) % len(videos)])
         for i, v in enumerate(videos)
     ]
     lines = [
@@ -387,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--stretch", type=float, default=1.0, help="TimingTrainConfig.stretch")
     p.add_argument("--pose-dropout", type=float, default=0.0, help="TimingTrainConfig.pose_dropout")
+    p.add_argument("--mirror", type=float, default=0.0, help="TimingTrainConfig.mirror")
     p.add_argument(
         "--jobs", type=int, default=1, help="seeds trained at once (processes, one thread each)"
     )
@@ -447,7 +452,11 @@ def main(argv: list[str] | None = None) -> int:
     # each seed's model (its members trained in turn), seeds in --jobs processes of one thread
     trains = [
         TimingTrainConfig(
-            steps=args.steps, seed=seed, stretch=args.stretch, pose_dropout=args.pose_dropout
+            steps=args.steps,
+            seed=seed,
+            stretch=args.stretch,
+            pose_dropout=args.pose_dropout,
+            mirror=args.mirror,
         )
         for seed in seeds
     ]
@@ -495,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
                     "members": args.ensemble,
                     "stretch": args.stretch,
                     "pose_dropout": args.pose_dropout,
+                    "mirror": args.mirror,
                     "train_pose": args.train_pose if args.pose else None,
                     "labels": args.labels,
                 },

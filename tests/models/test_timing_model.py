@@ -181,6 +181,22 @@ def test_pose_dropout_and_stretch_train_the_dense_head():
         TimingTrainConfig(stretch=0.9)
 
 
+def test_mirror_names_a_training_clips_sides_the_other_way_round():
+    from mudar.features.candidates import mirrored
+    from mudar.training.timing import _batch
+
+    x, beats = _video(2)
+    x.sequence[:, 2:] = np.random.default_rng(1).random((len(x.sequence), len(CHANNELS) - 2))
+    one = TimingTrainConfig(batch_size=1, clip_s=8.0)
+    seq = _batch([(x, beats)], np.random.default_rng(0), one)[0]
+    flipped = TimingTrainConfig(batch_size=1, clip_s=8.0, mirror=1.0)
+    again = _batch([(x, beats)], np.random.default_rng(0), flipped)[0]
+    np.testing.assert_array_equal(again.numpy(), mirrored(seq.numpy()))
+    assert not np.array_equal(again.numpy(), seq.numpy())
+    with pytest.raises(ParameterError):
+        TimingTrainConfig(mirror=1.5)
+
+
 def test_beat_points_keep_one_steady_phase_through_the_probabilities():
     """A probability with a bump on every beat (100 BPM, some missing) and weaker bumps half
     way between: one point a beat, on the beats, the gaps filled, the off-beats left out;
@@ -202,3 +218,32 @@ def test_beat_points_keep_one_steady_phase_through_the_probabilities():
     assert mir_eval.onset.f_measure(beats, times, window=0.07)[0] > 0.95
     assert mir_eval.onset.f_measure(beats + 0.3, times, window=0.07)[0] < 0.05
     assert beat_points(np.zeros(len(t)), x)[0].size == 0
+
+
+def test_with_the_pose_the_sides_names_do_not_matter_and_the_shipped_model_averages_them():
+    import dataclasses
+
+    from mudar.features.candidates import JOINT_CHANNELS, TimingInputs, mirrored
+    from mudar.models.timing import dense_probs
+
+    x, _ = _video(5)
+    rng = np.random.default_rng(0)
+    seq = x.sequence.copy()
+    seq[:, 2:] = rng.random((len(seq), len(CHANNELS) - 2))  # a pose track's speeds
+    x = dataclasses.replace(x, sequence=seq)
+    flipped = TimingInputs(**{**vars(x), "sequence": mirrored(seq)})
+    first = CHANNELS.index(JOINT_CHANNELS[0])
+    # the left ankle's speed becomes the right's (COCO 15 <-> 16), the mean speed stays
+    np.testing.assert_array_equal(flipped.sequence[:, first + 15], seq[:, first + 16])
+    np.testing.assert_array_equal(flipped.sequence[:, :first], seq[:, :first])
+    np.testing.assert_array_equal(mirrored(flipped.sequence), seq)
+    torch.manual_seed(0)
+    model = TimingModel(dataclasses.replace(SMALL, use_pose=True, head="dense"))
+    both = dense_probs(model, x)
+    np.testing.assert_allclose(dense_probs(model, flipped), both, atol=1e-6)
+    np.testing.assert_allclose(predict_probs(model, flipped), predict_probs(model, x), atol=1e-6)
+    model.config = dataclasses.replace(model.config, mirror_average=False)
+    one, other = dense_probs(model, x), dense_probs(model, flipped)
+    assert np.abs(one - other).max() > 1e-4  # one view alone depends on the names
+    np.testing.assert_allclose((one + other) / 2, both, atol=1e-6)
+    assert load_timing().config.mirror_average  # the shipped model, saved before the option

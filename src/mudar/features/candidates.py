@@ -31,6 +31,7 @@ __all__ = [
     "N_SCALARS",
     "TimingInputs",
     "candidate_labels",
+    "mirrored",
     "timing_inputs",
 ]
 
@@ -87,6 +88,19 @@ class TimingInputs:
             self.positions[keep] - start,
             self.scalars[keep],
         )
+
+
+def mirrored(sequence: np.ndarray) -> np.ndarray:
+    """A :attr:`TimingInputs.sequence` (``(..., N, len(CHANNELS))``) with the speeds of each
+    left/right pair of joints swapped: the same dance with its sides named the other way round
+    (the motion energy and the mean joint speed do not change)."""
+    from mudar.features.geometry import MIRROR_PAIRS
+
+    first = CHANNELS.index(JOINT_CHANNELS[0])
+    perm = np.arange(sequence.shape[-1])
+    for a, b in MIRROR_PAIRS["coco17"]:
+        perm[first + a], perm[first + b] = first + b, first + a
+    return sequence[..., perm]
 
 
 def _log_norm(x: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from mudar.errors import ParameterError
-from mudar.features.candidates import CHANNELS, N_MOTION, N_SCALARS, TimingInputs
+from mudar.features.candidates import CHANNELS, N_MOTION, N_SCALARS, TimingInputs, mirrored
 from mudar.threads import torch_threads
 
 __all__ = [
@@ -78,6 +78,13 @@ class TimingConfig:
     members : int
         Models of this shape trained with different seeds whose probabilities are averaged
         (:class:`TimingEnsemble`); 1: one model.
+    mirror_average : bool
+        At inference, with the pose: the mean of the probabilities on the track as it names
+        each side and on the track with left and right named the other way round
+        (:func:`~mudar.features.candidates.mirrored`). A pose estimator names a turning
+        dancer's sides from her picture, not her body: on the renders, MediaPipe's left is
+        her own in about half of the frames (docs/results.md, "Left, right and the mean of
+        both"). Training is not changed.
     """
 
     hidden: int = 48
@@ -89,6 +96,7 @@ class TimingConfig:
     head: str = "candidates"
     dropout: float = 0.1
     members: int = 1
+    mirror_average: bool = True
 
     def __post_init__(self) -> None:
         if self.members < 1:
@@ -238,13 +246,23 @@ class TimingEnsemble(nn.Module):
         return self._mean_logit([m(seq, positions, scalars, mask) for m in self.members])
 
 
+def _views(model: TimingModel, x: TimingInputs) -> np.ndarray:
+    """(V, N, C) the sequences the model reads of one video: the track as it names the sides
+    and, where :attr:`TimingConfig.mirror_average` asks it, the other way round."""
+    c = model.config
+    if c.use_pose and c.mirror_average:
+        return np.stack([x.sequence, mirrored(x.sequence)])
+    return x.sequence[None]
+
+
 @torch.no_grad()
 def dense_probs(model: TimingModel, x: TimingInputs) -> np.ndarray:
-    """(N,) probability of each sample of one whole video (the ``dense`` head)."""
+    """(N,) probability of each sample of one whole video (the ``dense`` head; the mean over
+    its views, :func:`_views`)."""
     model.eval()
     with torch_threads(1):
-        logits = model.dense_logits(torch.from_numpy(x.sequence[None]))
-    return torch.sigmoid(logits[0]).numpy().astype(np.float64)
+        logits = model.dense_logits(torch.from_numpy(_views(model, x)))
+    return torch.sigmoid(logits).mean(0).numpy().astype(np.float64)
 
 
 def head_probs(model: TimingModel, x: TimingInputs) -> np.ndarray:
@@ -307,9 +325,12 @@ def predict_probs(model: TimingModel, x: TimingInputs) -> np.ndarray:
     if len(x.times) == 0:
         return np.zeros(0)
     model.eval()
-    t = torch.from_numpy
+    seq = _views(model, x)
+    v, t = len(seq), torch.from_numpy
     with torch_threads(1):
         logits = model(
-            t(x.sequence[None]), t(x.positions[None].astype(np.float32)), t(x.scalars[None])
+            t(seq),
+            t(np.repeat(x.positions[None], v, 0).astype(np.float32)),
+            t(np.repeat(x.scalars[None], v, 0)),
         )
-    return torch.sigmoid(logits[0]).numpy().astype(np.float64)
+    return torch.sigmoid(logits).mean(0).numpy().astype(np.float64)

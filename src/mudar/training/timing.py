@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from mudar.errors import ParameterError
-from mudar.features.candidates import N_MOTION, TimingInputs, candidate_labels
+from mudar.features.candidates import N_MOTION, TimingInputs, candidate_labels, mirrored
 from mudar.models.timing import (
     TimingConfig,
     TimingEnsemble,
@@ -56,6 +56,10 @@ class TimingTrainConfig:
     pose_dropout : float
         Share of the clips whose pose channels are blanked (the body unknown, as where the
         estimator lost it), so that the model times from the motion energy too.
+    mirror : float
+        Share of the clips read with each left/right pair of joints named the other way round
+        (:func:`~mudar.features.candidates.mirrored`): a pose estimator's names of a turning
+        dancer's sides are a guess, a free track's never are.
     """
 
     steps: int = 1500
@@ -66,12 +70,15 @@ class TimingTrainConfig:
     seed: int = 0
     stretch: float = 1.0
     pose_dropout: float = 0.0
+    mirror: float = 0.0
 
     def __post_init__(self) -> None:
         if self.stretch < 1.0:
             raise ParameterError(f"stretch must be >= 1, got {self.stretch}")
         if not 0.0 <= self.pose_dropout < 1.0:
             raise ParameterError(f"pose_dropout must be in [0, 1), got {self.pose_dropout}")
+        if not 0.0 <= self.mirror <= 1.0:
+            raise ParameterError(f"mirror must be in [0, 1], got {self.mirror}")
 
 
 def _batch(
@@ -91,6 +98,8 @@ def _batch(
         if cfg.pose_dropout and rng.random() < cfg.pose_dropout:
             c.sequence = c.sequence.copy()
             c.sequence[:, N_MOTION:] = 0.0  # the body unknown
+        if cfg.mirror and rng.random() < cfg.mirror:
+            c.sequence = mirrored(c.sequence)
         clips.append(c)
         labels.append(candidate_labels(c.times, targets))
         dense.append(sample_labels(c, targets))
