@@ -26,7 +26,6 @@ import json
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -35,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_timing import (  # noqa: E402
     SYNC_DELAY_S,
     TEMPO_RIGHT,
+    found_delay,
     mean_text,
     music_env,
     seed_models,
@@ -74,21 +74,15 @@ def _estimate(job: tuple[str, str, bool]) -> str:
 
 
 def rebuilt(track, *, sides: bool, median_s: float):
-    """The track's keypoints made again from its landmarks as :func:`mudar.features.pose._track`
-    makes them: each limb's left and right kept continuous or as the estimator gave them, a
+    """The track made again from its landmarks as :func:`mudar.features.pose.coco_keypoints`
+    makes a track: each limb's left and right kept continuous or as the estimator gave them, a
     running median of ``median_s`` seconds (0: none), the Gaussian of ``SMOOTH_S``."""
-    from mudar.features.geometry import consistent_sides
-    from mudar.features.kinematic import smooth_runs
-    from mudar.features.pose import BLAZEPOSE_TO_COCO17, SMOOTH_S
+    from mudar.features.pose import SMOOTH_S, coco_keypoints
 
-    coco = track.landmarks[:, list(BLAZEPOSE_TO_COCO17)].astype(np.float64)
-    if sides:
-        coco = consistent_sides(coco)
-    kp = smooth_runs(coco[:, :, :2], fps=track.fps, sigma_s=SMOOTH_S, median_s=median_s)
-    conf = np.nan_to_num(np.clip(coco[:, :, 3], 0, 1))
-    return dataclasses.replace(
-        track, keypoints=kp.astype(np.float32), confidence=conf.astype(np.float32)
+    kp, conf = coco_keypoints(
+        track.landmarks, fps=track.fps, smooth_s=SMOOTH_S, median_s=median_s, sides=sides
     )
+    return dataclasses.replace(track, keypoints=kp, confidence=conf)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,7 +101,6 @@ def main(argv: list[str] | None = None) -> int:
     from mudar.models.timing import beat_points, dense_probs, points
     from mudar.pipelines.bench.data import load_analyses, usable_items
     from mudar.tasks.rhythm import timing_inputs_of
-    from mudar.tasks.sync import estimate_offset, pulse_curve
 
     torch.set_num_threads(1)
     features = args.bench / "features"
@@ -142,7 +135,6 @@ def main(argv: list[str] | None = None) -> int:
             a0 = analyses[vid]
             ref = np.asarray(a0.music.beat_times, np.float64)
             env, clock, dur = music_env(Path(items[vid]["path"]), SYNC_DELAY_S)
-            period = float(np.median(np.diff(ref))) if len(ref) > 2 else 0.5
             for name, (smooth, sides, median_s, both) in TRACKS.items():
                 with np.load(cached(vid, smooth)) as z:
                     track = rebuilt(PoseTrack.from_arrays(z), sides=sides, median_s=median_s)
@@ -156,13 +148,9 @@ def main(argv: list[str] | None = None) -> int:
                     "pose": pose_minima(track),
                 }
                 scored = score_timing([(ref, a.duration_s, est)], control="half-beat")
-                found = {}
-                for m in ("timing", "pose"):
-                    pulses = pulse_curve(est[m], SimpleNamespace(clock=clock, duration_s=dur))
-                    kw = {"fps": clock.fine_rate, "rate": clock.fine_rate, "max_offset_s": 1.0}
-                    d = estimate_offset(np.resize(pulses, len(env)), env, **kw).offset_s
-                    d = (d - SYNC_DELAY_S + period / 2) % period - period / 2
-                    found[m] = abs(d) <= 0.08
+                found = {
+                    m: found_delay(est[m], env, clock, dur, ref)[1] for m in ("timing", "pose")
+                }
                 q = tempo_ratio(est["timing-beats"], ref)
                 rows.setdefault(name, []).append(
                     (q, {k: scored[k]["timing_gain"] for k in est}, found)

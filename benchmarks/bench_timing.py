@@ -175,16 +175,31 @@ def music_env(video: Path, delay_s: float, other: Path | None = None):
     return music.onset_envelope, clock, n_frames / clock.fps
 
 
+def found_delay(times, env: np.ndarray, clock, duration_s: float, beats: np.ndarray):
+    """``(estimate, found)``: the audio delay that ``times`` (a method's, seconds) give against
+    the onset envelope ``env`` of :func:`music_env` (as ``mudar sync`` finds it, searched
+    +-1 s), and whether it is SYNC_DELAY_S within 0.08 s modulo one beat of ``beats``."""
+    from types import SimpleNamespace
+
+    from mudar.tasks.sync import estimate_offset, pulse_curve
+
+    pulses = pulse_curve(
+        np.asarray(times, np.float64), SimpleNamespace(clock=clock, duration_s=duration_s)
+    )
+    kw = {"fps": clock.fine_rate, "rate": clock.fine_rate, "max_offset_s": 1.0}
+    e = estimate_offset(pulses, env, **kw)  # both on the fine grid of the same duration
+    period = float(np.median(np.diff(beats))) if len(beats) > 2 else 0.5
+    d = (e.offset_s - SYNC_DELAY_S + period / 2) % period - period / 2
+    return e, bool(abs(d) <= 0.08)
+
+
 def sync_table(videos: list[Path], items: list[dict], methods: dict[str, list]) -> str:
     """Per method: the share of held-out videos whose audio, delayed by SYNC_DELAY_S, is found
     within 0.08 s (modulo one beat: a steady beat repeats), the median error, the mean confidence
     with the true song and with another held-out dance's song (AUC of the two), and S_t
     retrieval: each 8 s clip of a dance's times ranks every 8 s clip of every held-out song by
     S_t (:func:`mudar.tasks.retrieve.timed_similarity_matrix`), R@1 of its own clip vs chance."""
-    from types import SimpleNamespace
-
     from mudar.tasks.retrieve import timed_similarity_matrix
-    from mudar.tasks.sync import estimate_offset, pulse_curve
 
     envs = [music_env(v, SYNC_DELAY_S) for v in videos]
     others = [
@@ -205,18 +220,12 @@ def sync_table(videos: list[Path], items: list[dict], methods: dict[str, list]) 
         for it, t, (env, clock, dur), (env2, _, _) in zip(
             items, times_list, envs, others, strict=True
         ):
-            fake = SimpleNamespace(clock=clock, duration_s=dur)
-            pulses = pulse_curve(np.asarray(t, np.float64), fake)
-            kw = {"fps": clock.fine_rate, "rate": clock.fine_rate, "max_offset_s": 1.0}
-            e = estimate_offset(pulses, env, **kw)
             beats = np.asarray(it["meta"]["beat_times"], np.float64)
-            period = float(np.median(np.diff(beats))) if len(beats) > 2 else 0.5
-            d = e.offset_s - SYNC_DELAY_S
-            d = (d + period / 2) % period - period / 2
-            ok.append(abs(d) <= 0.08)
+            e, found = found_delay(t, env, clock, dur, beats)
+            ok.append(found)
             err.append(abs(e.offset_s - SYNC_DELAY_S))
             c_own.append(e.confidence)
-            c_other.append(estimate_offset(pulses, env2, **kw).confidence)
+            c_other.append(found_delay(t, env2, clock, dur, beats)[0].confidence)
             for k in range(int(dur // CLIP_S)):
                 lo, hi = k * CLIP_S, (k + 1) * CLIP_S
                 tt = np.asarray(t, np.float64)

@@ -96,13 +96,11 @@ def named_as(track, clean) -> np.ndarray:
 def errors(track, clean) -> tuple[np.ndarray, np.ndarray]:
     """(T, 17) distance of each keypoint from the clean joints, the nearer of the two namings of
     its side, in body heights; (T, 17) whether the other naming is the nearer by half."""
-    from mudar.features.geometry import MIRROR_PAIRS
+    from mudar.features.geometry import mirror_permutation
 
     m, c = track.keypoints.astype(np.float64), clean.keypoints.astype(np.float64)
     height = np.nanmedian(np.ptp(c[:, :, 1], axis=1))
-    perm = np.arange(17)
-    for a, b in MIRROR_PAIRS["coco17"]:
-        perm[a], perm[b] = b, a
+    perm = mirror_permutation("coco17", 17)
     same = np.linalg.norm(m - c, axis=2) / height
     other = np.linalg.norm(m[:, perm] - c, axis=2) / height
     return np.fmin(same, other), other < same / 2

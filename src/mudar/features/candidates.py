@@ -94,13 +94,10 @@ def mirrored(sequence: np.ndarray) -> np.ndarray:
     """A :attr:`TimingInputs.sequence` (``(..., N, len(CHANNELS))``) with the speeds of each
     left/right pair of joints swapped: the same dance with its sides named the other way round
     (the motion energy and the mean joint speed do not change)."""
-    from mudar.features.geometry import MIRROR_PAIRS
+    from mudar.features.geometry import mirror_permutation
 
-    first = CHANNELS.index(JOINT_CHANNELS[0])
-    perm = np.arange(sequence.shape[-1])
-    for a, b in MIRROR_PAIRS["coco17"]:
-        perm[first + a], perm[first + b] = first + b, first + a
-    return sequence[..., perm]
+    first = CHANNELS.index(JOINT_CHANNELS[0])  # the joints' channels are the last
+    return sequence[..., np.r_[np.arange(first), first + mirror_permutation("coco17", 17)]]
 
 
 def _log_norm(x: np.ndarray) -> np.ndarray:

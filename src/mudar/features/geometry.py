@@ -59,6 +59,23 @@ def resample_motion(
     return (x[lo] * (1 - w) + x[hi] * w).astype(np.float32)
 
 
+def mirror_permutation(skeleton: str, n_joints: int) -> np.ndarray:
+    """(n_joints,) index of each joint's left/right twin under :data:`MIRROR_PAIRS` (itself
+    where it has none): ``x[:, perm]`` names every side the other way round.
+
+    Raises
+    ------
+    ParameterError
+        An unknown skeleton.
+    """
+    if skeleton not in MIRROR_PAIRS:
+        raise ParameterError(f"no left/right pairs for skeleton {skeleton!r}")
+    perm = np.arange(n_joints)
+    for a, b in MIRROR_PAIRS[skeleton]:
+        perm[a], perm[b] = b, a
+    return perm
+
+
 def mirror_joints(joints: np.ndarray, *, skeleton: str, up_axis: int = 1) -> np.ndarray:
     """The dancer's mirror image: left and right joints swapped, axis ``(up_axis + 2) % 3``
     negated (x for y up: dwm's side-to-side axis; any horizontal axis would do, the mirror
@@ -81,12 +98,7 @@ def mirror_joints(joints: np.ndarray, *, skeleton: str, up_axis: int = 1) -> np.
     ParameterError
         An unknown skeleton.
     """
-    if skeleton not in MIRROR_PAIRS:
-        raise ParameterError(f"no left/right pairs for skeleton {skeleton!r}")
-    perm = np.arange(joints.shape[1])
-    for a, b in MIRROR_PAIRS[skeleton]:
-        perm[a], perm[b] = b, a
-    out = np.array(joints[:, perm], dtype=np.float32)
+    out = np.array(joints[:, mirror_permutation(skeleton, joints.shape[1])], dtype=np.float32)
     out[..., (up_axis + 2) % 3] *= -1
     return out
 

@@ -20,6 +20,7 @@ are timed below the frame.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 import warnings
@@ -42,6 +43,7 @@ __all__ = [
     "PoseEstimator",
     "PoseTap",
     "PoseTrack",
+    "coco_keypoints",
     "estimate_pose",
     "joint_speed_curve",
     "joint_speeds",
@@ -85,7 +87,8 @@ SMOOTH_S = 0.04
 """Standard deviation, seconds, of the Gaussian that smooths each keypoint of a track."""
 MEDIAN_S = 0.12
 """Running median, seconds, taken of each keypoint of an estimator's track before the Gaussian:
-it takes out MediaPipe's one-frame slips (docs/results.md, "A running median")."""
+it takes out MediaPipe's one-frame slips (docs/results.md, "A running median, and left and right
+read both ways")."""
 
 POSE_SIDE = 640
 """Longer side, pixels, of the picture the estimator is shown (MediaPipe crops and scales the
@@ -163,17 +166,9 @@ class PoseTrack:
 
     def clip(self, start_s: float, end_s: float) -> PoseTrack:
         """The rows with ``start_s <= time < end_s``, their times re-based on ``start_s``."""
-        keep = (self.times_s >= start_s) & (self.times_s < end_s)
-        return PoseTrack(
-            self.times_s[keep] - start_s,
-            self.keypoints[keep],
-            self.confidence[keep],
-            self.landmarks[keep],
-            self.width,
-            self.height,
-            self.fps,
-            self.estimator,
-        )
+        k = (self.times_s >= start_s) & (self.times_s < end_s)
+        rows = {f: getattr(self, f)[k] for f in ("keypoints", "confidence", "landmarks")}
+        return dataclasses.replace(self, times_s=self.times_s[k] - start_s, **rows)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Flat dict of arrays for ``np.savez`` (no pickles)."""
@@ -424,19 +419,22 @@ def _track(times, rows, *, width, height, fps, smooth_s, median_s, estimator) ->
             lm[i] = r
     lm[:, :, 0] *= width
     lm[:, :, 1] *= height
-    coco = consistent_sides(lm[:, list(BLAZEPOSE_TO_COCO17)])
+    kp, conf = coco_keypoints(lm, fps=fps, smooth_s=smooth_s, median_s=median_s)
+    times = np.asarray(times, np.float64)
+    return PoseTrack(times, kp, conf, lm, int(width), int(height), float(fps), estimator)
+
+
+def coco_keypoints(
+    landmarks: np.ndarray, *, fps: float, smooth_s: float, median_s: float, sides: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """A track's COCO-17 ``keypoints`` (T, 17, 2) and ``confidence`` (T, 17), float32, from its
+    BlazePose ``landmarks`` (T, 33, 4) in pixels: each limb's left and right kept continuous
+    (``sides``), then a running median and a Gaussian (``median_s``, ``smooth_s`` seconds)."""
+    coco = landmarks[:, list(BLAZEPOSE_TO_COCO17)].astype(np.float64)
+    coco = consistent_sides(coco) if sides else coco
     conf = np.nan_to_num(np.clip(coco[:, :, 3], 0.0, 1.0)).astype(np.float32)
-    keypoints = smooth_runs(coco[:, :, :2], fps=fps, sigma_s=smooth_s, median_s=median_s)
-    return PoseTrack(
-        times_s=np.asarray(times, np.float64),
-        keypoints=keypoints.astype(np.float32),
-        confidence=conf,
-        landmarks=lm,
-        width=int(width),
-        height=int(height),
-        fps=float(fps),
-        estimator=estimator,
-    )
+    kp = smooth_runs(coco[:, :, :2], fps=fps, sigma_s=smooth_s, median_s=median_s)
+    return kp.astype(np.float32), conf
 
 
 # --- motion beats -----------------------------------------------------------------------------

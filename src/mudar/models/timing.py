@@ -83,8 +83,8 @@ class TimingConfig:
         each side and on the track with left and right named the other way round
         (:func:`~mudar.features.candidates.mirrored`). A pose estimator names a turning
         dancer's sides from her picture, not her body: on the renders, MediaPipe's left is
-        her own in about half of the frames (docs/results.md, "Left, right and the mean of
-        both"). Training is not changed.
+        her own in about half of the frames (docs/results.md, "A running median, and left and
+        right read both ways"). Training is not changed.
     """
 
     hidden: int = 48
@@ -250,9 +250,12 @@ def _views(model: TimingModel, x: TimingInputs) -> np.ndarray:
     """(V, N, C) the sequences the model reads of one video: the track as it names the sides
     and, where :attr:`TimingConfig.mirror_average` asks it, the other way round."""
     c = model.config
-    if c.use_pose and c.mirror_average:
+    if c.use_pose and c.mirror_average and x.sequence[:, _POSE_KNOWN].any():
         return np.stack([x.sequence, mirrored(x.sequence)])
-    return x.sequence[None]
+    return x.sequence[None]  # (without a body both views are the same)
+
+
+_POSE_KNOWN = CHANNELS.index("pose_known")
 
 
 @torch.no_grad()
